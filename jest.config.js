@@ -1,0 +1,34 @@
+// One jest run covers the pure unit tests and each package against a real PostgreSQL.
+// The TypeORM suite runs twice: once on TypeORM 1.x and once on 0.3 (npm alias `typeorm03`).
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }];
+const racesafeSources = {
+  '^@racesafe/(core|typeorm|sequelize)$': '<rootDir>/packages/$1/src',
+};
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleNameMapper: racesafeSources,
+  setupFiles: ['reflect-metadata'],
+};
+
+module.exports = {
+  globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
+  // Race tests fork their own worker processes: one test file at a time keeps 2 cores honest.
+  maxWorkers: 1,
+  testTimeout: 120_000,
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...base, displayName: 'harness', testMatch: ['<rootDir>/test/harness/**/*.test.ts'] },
+    { ...base, displayName: 'typeorm-1', testMatch: ['<rootDir>/packages/typeorm/test/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'typeorm-0.3',
+      testMatch: ['<rootDir>/packages/typeorm/test/**/*.test.ts'],
+      moduleNameMapper: { ...racesafeSources, '^typeorm$': 'typeorm03', '^typeorm/(.*)$': 'typeorm03/$1' },
+      setupFiles: ['reflect-metadata', '<rootDir>/test/harness/typeorm-0.3-env.ts'],
+    },
+    { ...base, displayName: 'sequelize', testMatch: ['<rootDir>/packages/sequelize/test/**/*.test.ts'] },
+  ],
+};
