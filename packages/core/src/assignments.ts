@@ -1,0 +1,51 @@
+import { InvalidFieldError } from './errors';
+import { compileExpression, isFExpression } from './expressions';
+import type { ModelGateway } from './gateway';
+import { assertKnownFields, assertWritableValues } from './validate';
+
+/** One `column = expression` of an UPDATE. */
+export interface Assignment {
+  property: string;
+  /** Quoted column. */
+  column: string;
+  /** SQL of the new value: a placeholder, or a compiled F expression. */
+  sql: string;
+}
+
+/**
+ * Checks `values` (plain values and F expressions) and compiles them to SET assignments,
+ * every value bound through `addParameter`. Throws before anything is sent when a
+ * property is unknown, a value is an operator, or an F expression is invalid.
+ */
+export function compileAssignments(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+  addParameter: (value: unknown) => string,
+  group = 'values',
+): Assignment[] {
+  assertKnownFields(gateway, { [group]: values });
+  if (Object.keys(values).length === 0) {
+    throw new InvalidFieldError(`${group} is empty: name at least one ${gateway.modelName} property to update`);
+  }
+  assertWritableValues(gateway, group, values, true);
+  const context = {
+    column: (property: string) => gateway.column(property)?.quoted,
+    isNumeric: (property: string) => gateway.column(property)?.numeric === true,
+    addParameter,
+  };
+  const assignments = Object.entries(values).map(([property, value]) => ({
+    property,
+    column: gateway.column(property)!.quoted,
+    sql: isFExpression(value)
+      ? compileExpression(value, context, `${group}.${property}`)
+      : gateway.bindValue(property, value, addParameter),
+  }));
+  const written = new Set(assignments.map((a) => a.property));
+  const managed = gateway.updateAssignments().filter((a) => !written.has(a.property));
+  return [...assignments, ...managed.map((a) => ({ ...a, column: gateway.column(a.property)!.quoted }))];
+}
+
+/** The SET list of an UPDATE. */
+export function setClause(assignments: Assignment[]): string {
+  return assignments.map((a) => `${a.column} = ${a.sql}`).join(', ');
+}

@@ -1,0 +1,72 @@
+import type { RaceSafeError } from '../errors';
+
+/** What a driver error means to racesafe, decided from its code, never its message. */
+export type ErrorKind =
+  | 'unique-violation'
+  | 'deadlock'
+  | 'serialization-failure'
+  | 'lock-not-available'
+  | 'other';
+
+/** A driver error, classified. */
+export interface ClassifiedError {
+  kind: ErrorKind;
+  /** SQLSTATE / errno / extended code as the driver reported it. */
+  code?: string;
+  /** The constraint or index the database named, if any. */
+  constraint?: string;
+}
+
+/** A unique constraint or unique index as the catalog describes it. */
+export interface UniqueKey {
+  /** Index name: what the database reports as `constraint` on a violation. */
+  name: string;
+  /** Column names (database names, not properties), in index order. */
+  columns: string[];
+  /** True when NULLs compare equal for this key (PostgreSQL 15+ NULLS NOT DISTINCT). */
+  nullsNotDistinct: boolean;
+  /** Partial, expression or deferrable keys cannot stop duplicates of a plain lookup. */
+  usableForLookup: boolean;
+}
+
+/** Row-lock strengths a locking read may ask for. */
+export type LockStrength = 'update' | 'no-key-update' | 'share';
+
+/**
+ * Everything racesafe needs to know about one database. Operations ask these
+ * questions; they never look at the dialect's name.
+ */
+export interface DialectAdapter {
+  /** The name the ORMs use for this database (`postgres`). */
+  readonly name: string;
+  /** Placeholder for the n-th (1-based) bound parameter. */
+  placeholder(index: number): string;
+  /** Quotes an identifier (used only when the ORM offers no quoting of its own). */
+  quoteIdentifier(name: string): string;
+  /** `INSERT ... ON CONFLICT (lookup) DO NOTHING RETURNING *` exists: no savepoint needed outside a transaction. */
+  readonly supportsInsertIgnoringConflictOn: boolean;
+  /** `UPDATE ... RETURNING *` exists. */
+  readonly supportsReturning: boolean;
+  /**
+   * Lock strength of the re-read after a lost insert race, or null for a plain read.
+   * MySQL REPEATABLE READ needs FOR SHARE to see the winner's row; PostgreSQL does not.
+   */
+  readonly lockingReadAfterConflict: LockStrength | null;
+  /** The locking clause appended to a SELECT. */
+  lockClause(strength: LockStrength, options: { nowait?: boolean }): string;
+  /** SQL (with one placeholder for milliseconds) returning the previous lock timeout and setting a new one for this transaction. */
+  setLockTimeoutSql(): string;
+  /** SQL (one placeholder, the value returned by setLockTimeoutSql) restoring the lock timeout. */
+  restoreLockTimeoutSql(): string;
+  /** SQL (one placeholder, a text key) taking a transaction-scoped advisory lock. */
+  advisoryLockSql(): string;
+  /** SQL (one placeholder, the quoted table name) listing its unique keys as UniqueKey rows. */
+  uniqueKeysSql(): string;
+  /** Parses one row of uniqueKeysSql. */
+  parseUniqueKey(row: Record<string, unknown>): UniqueKey;
+  /** Classifies a driver error by code. */
+  classifyError(error: unknown): ClassifiedError;
+}
+
+/** Builds the racesafe error for a classified driver error (see errors.ts). */
+export type ErrorTranslator = (error: unknown, context: string) => RaceSafeError;

@@ -1,0 +1,23 @@
+import { RaceSafeError } from '../errors';
+import type { DialectAdapter } from './dialect';
+import { postgresDialect } from './postgres';
+
+export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
+export { postgresDialect } from './postgres';
+
+// The one place a dialect name is looked up.
+const dialects: Record<string, DialectAdapter> = {
+  postgres: postgresDialect,
+};
+
+/**
+ * The adapter for an ORM's dialect name (`postgres`). Throws a clear error for a database
+ * racesafe does not support yet.
+ */
+export function dialectFor(name: string): DialectAdapter {
+  const dialect = dialects[name];
+  if (!dialect) {
+    throw new RaceSafeError(`racesafe does not support the "${name}" database yet (supported: ${Object.keys(dialects).join(', ')})`);
+  }
+  return dialect;
+}

@@ -1,0 +1,123 @@
+import { InvalidFieldError } from './errors';
+
+/** Arithmetic operators an F expression may use. */
+export type FOperator = '+' | '-' | '*' | '/' | '%';
+
+/** A number, an integer literal as a string (for bigint columns), a bigint, or another F expression. */
+export type FOperand = number | bigint | string | FExpression;
+
+/** One step of an F chain: `operator operand`, applied to everything before it. */
+export interface FStep {
+  readonly operator: FOperator;
+  readonly operand: FOperand;
+}
+
+/**
+ * An inert description of arithmetic on a column, compiled to SQL by racesafe:
+ * `F('views').plus(1)` becomes `"views" + $1`. Steps apply left to right:
+ * `F('a').plus(2).times(F('a'))` is `(a + 2) * a`. Create one with {@link F}.
+ */
+export class FExpression {
+  /** @param property entity/model property name, not the column name. */
+  constructor(
+    readonly property: string,
+    readonly steps: readonly FStep[] = [],
+  ) {}
+
+  /** `this + operand` */
+  plus(operand: FOperand): FExpression {
+    return this.then('+', operand);
+  }
+  /** `this - operand` */
+  minus(operand: FOperand): FExpression {
+    return this.then('-', operand);
+  }
+  /** `this * operand` */
+  times(operand: FOperand): FExpression {
+    return this.then('*', operand);
+  }
+  /** `this / operand` (integer division on integer columns, as in SQL) */
+  div(operand: FOperand): FExpression {
+    return this.then('/', operand);
+  }
+  /** `this % operand` */
+  mod(operand: FOperand): FExpression {
+    return this.then('%', operand);
+  }
+
+  private then(operator: FOperator, operand: FOperand): FExpression {
+    return new FExpression(this.property, [...this.steps, { operator, operand }]);
+  }
+}
+
+/**
+ * A reference to a property's current value in the database, for atomic arithmetic:
+ * `F('stock').minus(1)`, `F('balance').minus(F('pending').times(2))`.
+ *
+ * @param property entity/model property name (racesafe maps it to the column).
+ */
+export function F(property: string): FExpression {
+  return new FExpression(property);
+}
+
+/** True for an F expression (also one made by another copy of racesafe). */
+export function isFExpression(value: unknown): value is FExpression {
+  return value instanceof FExpression || (typeof value === 'object' && value !== null && (value as object).constructor?.name === 'FExpression');
+}
+
+/** What the compiler needs from the ORM: column SQL for a property, and a bound-parameter slot. */
+export interface FCompileContext {
+  /** Quoted column SQL for a property, or undefined when the property is unknown. */
+  column(property: string): string | undefined;
+  /** True when the property's column holds numbers. */
+  isNumeric(property: string): boolean;
+  /** Binds a value and returns its placeholder (`$3`, `:p3`). */
+  addParameter(value: unknown): string;
+}
+
+const integerLiteral = /^-?\d+$/;
+
+/** Every problem in an F expression, as `path: message` lines (empty when it is valid). */
+export function checkExpression(expression: FExpression, context: Pick<FCompileContext, 'column' | 'isNumeric'>, path: string): string[] {
+  const problems: string[] = [];
+  const checkProperty = (property: string) => {
+    if (context.column(property) === undefined) problems.push(`${path}: F('${property}') names an unknown property`);
+    else if (!context.isNumeric(property)) problems.push(`${path}: F('${property}') is not a numeric column`);
+  };
+  checkProperty(expression.property);
+  expression.steps.forEach(({ operand }, index) => {
+    const where = `${path} operand ${index + 1}`;
+    if (isFExpression(operand)) problems.push(...checkExpression(operand, context, where));
+    else if (typeof operand === 'number' && !Number.isFinite(operand)) problems.push(`${where}: ${operand} is not a finite number`);
+    else if (typeof operand === 'string' && !integerLiteral.test(operand)) problems.push(`${where}: ${JSON.stringify(operand)} is not an integer literal`);
+    else if (!['number', 'bigint', 'string'].includes(typeof operand) && !isFExpression(operand)) problems.push(`${where}: ${String(operand)} is not a number, integer string or F expression`);
+  });
+  return problems;
+}
+
+/**
+ * Compiles an F expression to SQL, every operand bound as a parameter:
+ * `F('a').plus(2).times(F('b'))` -> `(("a" + $1) * "b")`.
+ * Throws {@link InvalidFieldError} listing every problem before anything is bound.
+ */
+export function compileExpression(expression: FExpression, context: FCompileContext, path = 'F'): string {
+  const problems = checkExpression(expression, context, path);
+  if (problems.length > 0) {
+    throw new InvalidFieldError(`Invalid F expression: ${problems.join('; ')}`, { fields: [expression.property] });
+  }
+  return compileChecked(expression, context);
+}
+
+function compileChecked(expression: FExpression, context: FCompileContext): string {
+  let sql = context.column(expression.property) as string;
+  for (const { operator, operand } of expression.steps) {
+    const right = isFExpression(operand) ? compileChecked(operand, context) : context.addParameter(normaliseOperand(operand));
+    sql = `(${sql} ${operator} ${right})`;
+  }
+  return sql;
+}
+
+/** Bigints travel as strings: drivers bind them exactly, JSON and pg both accept them. */
+function normaliseOperand(operand: number | bigint | string): number | string {
+  return typeof operand === 'bigint' ? operand.toString() : operand;
+}

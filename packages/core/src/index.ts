@@ -1,0 +1,21 @@
+/**
+ * @racesafe/core: the ORM-independent part of racesafe. Applications import
+ * `@racesafe/typeorm` or `@racesafe/sequelize`, which re-export what they need from here.
+ * @packageDocumentation
+ */
+export * from './errors';
+export { F, FExpression, isFExpression, compileExpression, checkExpression } from './expressions';
+export type { FOperand, FOperator, FStep, FCompileContext } from './expressions';
+export { dialectFor, postgresDialect } from './dialects';
+export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialects';
+export type { ColumnInfo, ModelGateway, Session, StatementResult } from './gateway';
+export { getOrCreate } from './get-or-create';
+export type { Defaults, GetOrCreateCoreOptions } from './get-or-create';
+export { updateOrCreate } from './update-or-create';
+export type { UpdateOrCreateCoreOptions } from './update-or-create';
+export { compileAssignments, setClause } from './assignments';
+export type { Assignment } from './assignments';
+export { Parameters, run, translateError } from './statements';
+export { withRetries } from './retry';
+export type { RetryPolicy } from './retry';
+export { assertKnownFields } from './validate';

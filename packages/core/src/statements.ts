@@ -1,0 +1,118 @@
+import type { LockStrength } from './dialects';
+import {
+  ConflictError,
+  DatabaseError,
+  LockNotAvailableError,
+  MultipleRowsError,
+  RaceSafeError,
+  RetryableError,
+} from './errors';
+import type { ModelGateway, Session, StatementResult } from './gateway';
+
+/** Bound parameters of one statement, numbered the dialect's way. */
+export class Parameters {
+  readonly values: unknown[] = [];
+  constructor(private readonly placeholder: (index: number) => string) {}
+  /** Binds a value; returns its placeholder. */
+  readonly add = (value: unknown): string => {
+    this.values.push(value);
+    return this.placeholder(this.values.length);
+  };
+}
+
+/** Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. */
+export async function run(gateway: ModelGateway<unknown>, session: Session, sql: string, parameters: unknown[] = []): Promise<StatementResult> {
+  try {
+    return await session.query(sql, parameters);
+  } catch (error) {
+    throw translateError(gateway, error);
+  }
+}
+
+/** The racesafe error for a driver error, classified by code (TRAPS.md rule 4). */
+export function translateError(gateway: ModelGateway<unknown>, error: unknown): unknown {
+  if (error instanceof RaceSafeError) return error;
+  const { kind, code, constraint } = gateway.dialect.classifyError(error);
+  const details = { cause: error, code, constraint };
+  const reason = error instanceof Error ? error.message : String(error);
+  switch (kind) {
+    case 'unique-violation':
+      return new ConflictError(`${gateway.modelName}: unique constraint ${constraint ?? '(unnamed)'} rejected the row: ${reason}`, details);
+    case 'deadlock':
+    case 'serialization-failure':
+      return new RetryableError(`${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`, details);
+    case 'lock-not-available':
+      return new LockNotAvailableError(`${gateway.modelName}: the row is locked by another transaction (${code}): ${reason}`, details);
+    default:
+      return code ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
+  }
+}
+
+/** `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys). */
+export function lookupCondition(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, parameters: Parameters): string {
+  return Object.entries(lookup)
+    .map(([property, value]) => {
+      const column = gateway.column(property)!.quoted;
+      return value === null ? `${column} IS NULL` : `${column} = ${gateway.bindValue(property, value, parameters.add)}`;
+    })
+    .join(' AND ');
+}
+
+/** At most one row matching the lookup, optionally locked; {@link MultipleRowsError} for more. */
+export async function findOne<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  lock?: { strength: LockStrength; nowait?: boolean } | null,
+): Promise<Row | undefined> {
+  const parameters = new Parameters(gateway.dialect.placeholder);
+  const lockSql = lock ? ` ${gateway.dialect.lockClause(lock.strength, lock)}` : '';
+  const sql = `SELECT * FROM ${gateway.tableSql} WHERE ${lookupCondition(gateway, lookup, parameters)} LIMIT 2${lockSql}`;
+  const { rows } = await run(gateway, session, sql, parameters.values);
+  if (rows.length > 1) {
+    throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`, { fields: Object.keys(lookup) });
+  }
+  return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
+}
+
+/**
+ * INSERT ... RETURNING *. With `skipConflictOn`, a row that already holds those columns is
+ * skipped (ON CONFLICT ... DO NOTHING) and the result is undefined.
+ */
+export async function insertRow<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  values: Record<string, unknown>,
+  skipConflictOn?: string[],
+): Promise<Row | undefined> {
+  const parameters = new Parameters(gateway.dialect.placeholder);
+  const entries = Object.entries(gateway.insertValues(values));
+  const columns = entries.map(([property]) => gateway.column(property)!.quoted).join(', ');
+  const placeholders = entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', ');
+  const target = skipConflictOn ? ` ON CONFLICT (${skipConflictOn.map(gateway.dialect.quoteIdentifier).join(', ')}) DO NOTHING` : '';
+  const sql = entries.length
+    ? `INSERT INTO ${gateway.tableSql} (${columns}) VALUES (${placeholders})${target} RETURNING *`
+    : `INSERT INTO ${gateway.tableSql} DEFAULT VALUES${target} RETURNING *`;
+  const { rows } = await run(gateway, session, sql, parameters.values);
+  return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
+}
+
+let savepointCounter = 0;
+
+/**
+ * Runs work inside a SAVEPOINT so that its failure (23505, 55P03...) rolls back only the
+ * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02, TRAPS T1).
+ */
+export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Session, work: () => Promise<T>): Promise<T> {
+  const name = `racesafe_${++savepointCounter}`;
+  await run(gateway, session, `SAVEPOINT ${name}`);
+  try {
+    const result = await work();
+    await run(gateway, session, `RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    // Both in one round trip: no parameters, so the driver sends a simple multi-statement query.
+    await run(gateway, session, `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+    throw error;
+  }
+}

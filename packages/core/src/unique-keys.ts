@@ -1,0 +1,52 @@
+import type { UniqueKey } from './dialects';
+import { InvalidFieldError, UniqueLookupRequiredError } from './errors';
+import type { ModelGateway, Session } from './gateway';
+
+// Catalog answers per connection configuration and table. Constraints rarely change at
+// run time; a process restart picks up a migration that adds or drops one.
+const cache = new WeakMap<object, Map<string, Promise<UniqueKey[]>>>();
+
+/** The table's unique keys, read from the catalog once per connection configuration. */
+export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
+  let tables = cache.get(gateway.catalogScope);
+  if (!tables) cache.set(gateway.catalogScope, (tables = new Map()));
+  let keys = tables.get(gateway.tableSql);
+  if (!keys) {
+    const { dialect } = gateway;
+    keys = session.query(dialect.uniqueKeysSql(), [gateway.tableSql]).then((result) => result.rows.map(dialect.parseUniqueKey));
+    keys.catch(() => tables?.delete(gateway.tableSql));
+    tables.set(gateway.tableSql, keys);
+  }
+  return keys;
+}
+
+/**
+ * The unique key covering exactly the lookup's columns, or {@link UniqueLookupRequiredError}:
+ * without one the database cannot stop two racing callers from inserting the same row.
+ */
+export async function lookupKey(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>): Promise<UniqueKey> {
+  const properties = Object.keys(lookup);
+  const columns = properties.map((p) => gateway.column(p)!.column);
+  const keys = await uniqueKeys(gateway, session);
+  const key = keys.find((k) => k.usableForLookup && sameSet(k.columns, columns));
+  if (!key) {
+    throw new UniqueLookupRequiredError(
+      `No unique constraint or unique index on exactly (${columns.join(', ')}) of ${gateway.tableSql}, so concurrent callers could insert duplicates. ` +
+        `Add one (partial, expression and deferrable indexes do not count), or opt out explicitly with { advisoryLock: true }.`,
+      { fields: properties },
+    );
+  }
+  const nullProperties = properties.filter((p) => lookup[p] === null);
+  if (nullProperties.length > 0 && !key.nullsNotDistinct) {
+    // NULL never equals NULL: the key admits any number of NULL rows and `= NULL` matches none.
+    throw new InvalidFieldError(
+      `Lookup ${nullProperties.join(', ')} is null, but unique key ${key.name} treats NULLs as distinct, so it cannot identify one row (use UNIQUE NULLS NOT DISTINCT).`,
+      { fields: nullProperties },
+    );
+  }
+  return key;
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

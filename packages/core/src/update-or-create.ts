@@ -1,0 +1,154 @@
+import { type Assignment, compileAssignments, setClause } from './assignments';
+import type { LockStrength } from './dialects';
+import { InvalidFieldError, RetryableError } from './errors';
+import { isFExpression } from './expressions';
+import type { ModelGateway, Session } from './gateway';
+import { type Defaults, insertUnlessTaken, resolveDefaults } from './get-or-create';
+import { withRetries, type RetryPolicy } from './retry';
+import { Parameters, findOne, inSavepoint, lookupCondition, run } from './statements';
+import { lookupKey } from './unique-keys';
+import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
+
+/** Options of updateOrCreate, shared by both packages. */
+export interface UpdateOrCreateCoreOptions {
+  /** Values written to the row, found or created. May hold F expressions (applied in SQL on the update path). */
+  defaults?: Defaults<Record<string, unknown>>;
+  /** Values for a new row instead of `defaults` (plain values only). */
+  createDefaults?: Defaults<Record<string, unknown>>;
+  /** Fail at once with LockNotAvailableError instead of waiting for the row lock. */
+  nowait?: boolean;
+  /** Wait at most this long for the row lock, then LockNotAvailableError. */
+  lockTimeoutMs?: number;
+  /** Retries of racesafe's own transaction after a deadlock or serialization failure. */
+  retry?: RetryPolicy;
+}
+
+/**
+ * Django's update_or_create: lock the row (SELECT ... FOR [NO KEY] UPDATE), write the
+ * `defaults` that change it; or create it, and if a concurrent creator wins, lock and
+ * update that row. Always runs in a transaction: the caller's, or one of its own.
+ */
+export async function updateOrCreate<Row>(
+  gateway: ModelGateway<Row>,
+  lookup: Record<string, unknown>,
+  options: UpdateOrCreateCoreOptions = {},
+): Promise<[Row, boolean]> {
+  checkUpdateOrCreate(gateway, lookup, options);
+  const callerTransaction = gateway.callerTransaction();
+  const work = async (session: Session) =>
+    lockAndUpdateOrCreate(gateway, session, lookup, options);
+  // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
+  if (callerTransaction) return work(callerTransaction);
+  return withRetries(options.retry, () => gateway.transaction(work));
+}
+
+function checkUpdateOrCreate(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, options: UpdateOrCreateCoreOptions): void {
+  const defaults = typeof options.defaults === 'function' ? undefined : options.defaults;
+  const createDefaults = typeof options.createDefaults === 'function' ? undefined : options.createDefaults;
+  assertKnownFields(gateway, { lookup, defaults, createDefaults });
+  assertPlainLookup(gateway, lookup);
+  if (defaults) assertWritableValues(gateway, 'defaults', defaults, true);
+  if (createDefaults) assertWritableValues(gateway, 'createDefaults', createDefaults, false);
+  if (defaults && options.createDefaults === undefined && Object.values(defaults).some(isFExpression)) {
+    throw new InvalidFieldError('defaults holds F expressions, which cannot build a new row: give createDefaults for the create path', {
+      fields: Object.keys(defaults).filter((p) => isFExpression(defaults[p])),
+    });
+  }
+  const { lockTimeoutMs } = options;
+  if (lockTimeoutMs !== undefined && !(Number.isInteger(lockTimeoutMs) && lockTimeoutMs > 0)) {
+    throw new InvalidFieldError(`lockTimeoutMs must be a positive integer of milliseconds, got ${String(lockTimeoutMs)}`);
+  }
+}
+
+async function lockAndUpdateOrCreate<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  options: UpdateOrCreateCoreOptions,
+): Promise<[Row, boolean]> {
+  const key = await lookupKey(gateway, session, lookup);
+  const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
+  const strength = lockStrengthFor(gateway, defaults, key.columns);
+  const existing = await lockRowForUpdate(gateway, session, lookup, strength, options);
+  if (existing) return [await applyChanges(gateway, session, existing, lookup, defaults), false];
+
+  const createValues = resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults');
+  const created = await insertUnlessTaken(gateway, session, { ...createValues, ...lookup }, key);
+  if (created) return [created, true];
+
+  // A concurrent creator committed this lookup first: lock its row and update it instead.
+  const winner = await lockRowForUpdate(gateway, session, lookup, strength, options);
+  if (!winner) {
+    throw new RetryableError(
+      `${gateway.modelName}: a concurrent transaction created this row, but this transaction's snapshot cannot see it (REPEATABLE READ / SERIALIZABLE). Retry the transaction.`,
+      { fields: Object.keys(lookup) },
+    );
+  }
+  return [await applyChanges(gateway, session, winner, lookup, defaults), false];
+}
+
+/** FOR NO KEY UPDATE does not block foreign-key inserts elsewhere; writing a key column needs FOR UPDATE. */
+function lockStrengthFor(gateway: ModelGateway<unknown>, defaults: Record<string, unknown>, keyColumns: string[]): LockStrength {
+  const writesKey = Object.keys(defaults).some((property) => {
+    const column = gateway.column(property);
+    return column !== undefined && (column.primary || keyColumns.includes(column.column));
+  });
+  return writesKey ? 'update' : 'no-key-update';
+}
+
+/**
+ * SELECT ... FOR [NO KEY] UPDATE [NOWAIT], bounded by lockTimeoutMs. A lock failure (55P03)
+ * would abort the transaction, so those variants run in a savepoint.
+ */
+export async function lockRowForUpdate<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  strength: LockStrength,
+  options: { nowait?: boolean; lockTimeoutMs?: number },
+): Promise<Row | undefined> {
+  const lock = { strength, nowait: options.nowait };
+  if (!options.nowait && options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
+  return inSavepoint(gateway, session, async () => {
+    if (options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
+    const { dialect } = gateway;
+    const { rows } = await run(gateway, session, dialect.setLockTimeoutSql(), [String(options.lockTimeoutMs)]);
+    const row = await findOne(gateway, session, lookup, lock);
+    await run(gateway, session, dialect.restoreLockTimeoutSql(), [rows[0].previous]);
+    return row;
+  });
+}
+
+/** Writes only the defaults that change the locked row (F expressions always); returns the stored row. */
+async function applyChanges<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  row: Row,
+  lookup: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): Promise<Row> {
+  const changes = Object.fromEntries(
+    Object.entries(defaults).filter(([property, value]) => isFExpression(value) || !sameValue(gateway.readValue(row, property), value)),
+  );
+  if (Object.keys(changes).length === 0) return row;
+  const parameters = new Parameters(gateway.dialect.placeholder);
+  const assignments: Assignment[] = compileAssignments(gateway, changes, parameters.add, 'defaults');
+  const where = rowCondition(gateway, row, lookup, parameters);
+  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${where} RETURNING *`;
+  const { rows } = await run(gateway, session, sql, parameters.values);
+  return gateway.hydrate(rows[0]);
+}
+
+/** The locked row by primary key; by the (unique) lookup when the model has no primary key. */
+function rowCondition<Row>(gateway: ModelGateway<Row>, row: Row, lookup: Record<string, unknown>, parameters: Parameters): string {
+  const primary = gateway.columns().filter((c) => c.primary);
+  if (primary.length === 0) return lookupCondition(gateway, lookup, parameters);
+  return lookupCondition(gateway, Object.fromEntries(primary.map((c) => [c.property, gateway.readValue(row, c.property)])), parameters);
+}
+
+function sameValue(current: unknown, next: unknown): boolean {
+  if (current === next) return true;
+  if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
+  if (current === null || next === null || current === undefined || next === undefined) return false;
+  return JSON.stringify(current) === JSON.stringify(next);
+}

