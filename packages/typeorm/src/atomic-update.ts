@@ -1,0 +1,79 @@
+import { InvalidFieldError, assertKnownFields, compileAssignments, translateError } from '@racesafe/core';
+import type { FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
+import { boundQueryRunner, typeormGateway } from './gateway';
+import type { AtomicValues } from './types';
+
+/** Options of {@link atomicUpdate}. */
+export interface AtomicUpdateOptions {
+  /** Return the changed rows as the database stored them (PostgreSQL RETURNING) instead of their count. */
+  returning?: boolean;
+}
+
+/**
+ * One UPDATE, no read before it: `values` may hold F expressions that the database
+ * computes from the row's current values, so concurrent callers never lose each other's
+ * changes. `where` is TypeORM's own `FindOptionsWhere` (operators such as
+ * `MoreThanOrEqual` included); a guard like `{ stock: MoreThanOrEqual(1) }` makes a
+ * decrement that cannot oversell.
+ *
+ * SQL sent on PostgreSQL: `UPDATE t SET "views" = ("views" + $1) WHERE "id" = $2`
+ * (`RETURNING *` with `{ returning: true }`). Returns the number of rows changed, or the
+ * changed entities.
+ *
+ * @example
+ * ```ts
+ * await pages.atomicUpdate({ id }, { views: F('views').plus(1) });
+ * const [item] = await items.atomicUpdate({ id, stock: MoreThanOrEqual(1) }, { stock: F('stock').minus(1) }, { returning: true });
+ * ```
+ * @throws InvalidFieldError unknown property, empty values or where, bad F operand (before any SQL)
+ * @throws DatabaseError division by zero, overflow...: the row is unchanged
+ */
+export function atomicUpdate<Entity extends ObjectLiteral>(
+  this: Repository<Entity>,
+  where: FindOptionsWhere<Entity> | FindOptionsWhere<Entity>[],
+  values: AtomicValues<Entity>,
+  options: AtomicUpdateOptions & { returning: true },
+): Promise<Entity[]>;
+export function atomicUpdate<Entity extends ObjectLiteral>(
+  this: Repository<Entity>,
+  where: FindOptionsWhere<Entity> | FindOptionsWhere<Entity>[],
+  values: AtomicValues<Entity>,
+  options?: AtomicUpdateOptions & { returning?: false },
+): Promise<number>;
+export async function atomicUpdate<Entity extends ObjectLiteral>(
+  this: Repository<Entity>,
+  where: FindOptionsWhere<Entity> | FindOptionsWhere<Entity>[],
+  values: AtomicValues<Entity>,
+  options: AtomicUpdateOptions = {},
+): Promise<number | Entity[]> {
+  const gateway = typeormGateway(this);
+  const whereList = (Array.isArray(where) ? where : [where]) as Record<string, unknown>[];
+  assertKnownFields(gateway, { values: values as Record<string, unknown>, ...Object.fromEntries(whereList.map((w, i) => [`where[${i}]`, w])) });
+  if (whereList.length === 0 || whereList.some((w) => Object.keys(w).length === 0)) {
+    // TypeORM's own update() refuses empty criteria too: an empty where would change every row.
+    throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: where is empty, which would update every row`);
+  }
+  const parameters: Record<string, unknown> = {};
+  const addParameter = (value: unknown) => {
+    const name = `racesafe_${Object.keys(parameters).length}`;
+    parameters[name] = value;
+    return `:${name}`;
+  };
+  const assignments = compileAssignments(gateway, values as Record<string, unknown>, addParameter);
+  const query = this.manager
+    .createQueryBuilder(boundQueryRunner(this))
+    .update(this.metadata.target)
+    .set(Object.fromEntries(assignments.map((a) => [a.property, () => a.sql])) as never)
+    .where(where)
+    .setParameters(parameters)
+    .updateEntity(false);
+  if (options.returning) query.returning('*');
+  try {
+    const result = await query.execute();
+    if (!options.returning) return result.affected ?? 0;
+    const rows = (Array.isArray(result.raw) ? result.raw : []) as Record<string, unknown>[];
+    return rows.map((row) => gateway.hydrate(row));
+  } catch (error) {
+    throw translateError(gateway, error);
+  }
+}

@@ -1,0 +1,126 @@
+import { type ColumnInfo, type ModelGateway, type Session, dialectFor } from '@racesafe/core';
+import type { EntityMetadata, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+
+/** TypeORM does not export ColumnMetadata from its index in every version. */
+type ColumnMetadata = EntityMetadata['columns'][number];
+
+const numericTypes = /^(int|int2|int4|int8|integer|smallint|bigint|numeric|decimal|real|float|float4|float8|double precision|money)$/;
+
+interface EntityInfo {
+  columns: ColumnInfo[];
+  byProperty: Map<string, { info: ColumnInfo; metadata: ColumnMetadata }>;
+  tableSql: string;
+}
+
+// Column maps are derived from metadata once per entity and data source.
+const entityInfos = new WeakMap<EntityMetadata, EntityInfo>();
+
+function entityInfo(metadata: EntityMetadata): EntityInfo {
+  let info = entityInfos.get(metadata);
+  if (info) return info;
+  const driver = metadata.connection.driver;
+  const byProperty = new Map<string, { info: ColumnInfo; metadata: ColumnMetadata }>();
+  for (const column of metadata.columns) {
+    if (column.isVirtual) continue;
+    const columnInfo: ColumnInfo = {
+      property: column.propertyPath,
+      column: column.databaseName,
+      quoted: driver.escape(column.databaseName),
+      numeric: numericTypes.test(String(driver.normalizeType(column)).toLowerCase()),
+      primary: column.isPrimary,
+    };
+    byProperty.set(column.propertyPath, { info: columnInfo, metadata: column });
+  }
+  const tableSql = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+  info = { columns: [...byProperty.values()].map((c) => c.info), byProperty, tableSql };
+  entityInfos.set(metadata, info);
+  return info;
+}
+
+function sessionOf(queryRunner: QueryRunner, inTransaction: boolean): Session {
+  return {
+    inTransaction,
+    async query(sql, parameters) {
+      const result = await queryRunner.query(sql, parameters, true);
+      const rows = Array.isArray(result.records) ? (result.records as Record<string, unknown>[]) : [];
+      return { rows, rowCount: result.affected ?? rows.length };
+    },
+  };
+}
+
+/** The query runner the repository is bound to: `manager.withRepository(...)` inside a transaction. */
+export function boundQueryRunner(repository: Repository<ObjectLiteral>): QueryRunner | undefined {
+  const queryRunner = repository.queryRunner ?? repository.manager.queryRunner;
+  return queryRunner && !queryRunner.isReleased ? queryRunner : undefined;
+}
+
+/**
+ * Adapts a TypeORM repository to racesafe's algorithms: property names from entity
+ * metadata, values converted by the driver (transformers included), statements on the
+ * repository's transaction or on a query runner of racesafe's own, always on the primary.
+ */
+export function typeormGateway<Entity extends ObjectLiteral>(repository: Repository<Entity>): ModelGateway<Entity> {
+  const { metadata } = repository;
+  const dataSource = repository.manager.connection;
+  const driver = dataSource.driver;
+  const info = entityInfo(metadata);
+  const bound = boundQueryRunner(repository);
+  const columnMetadata = (property: string) => info.byProperty.get(property)?.metadata;
+
+  // A query runner holds one pooled connection; racesafe never asks for a second while holding it.
+  async function withOwnRunner<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = dataSource.createQueryRunner('master');
+    try {
+      return await work(runner);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  return {
+    dialect: dialectFor(driver.options.type),
+    modelName: metadata.name,
+    tableSql: info.tableSql,
+    catalogScope: dataSource,
+    columns: () => info.columns,
+    column: (property) => info.byProperty.get(property)?.info,
+    bindValue: (property, value, addParameter) => addParameter(driver.preparePersistentValue(value, columnMetadata(property)!)),
+    isOperator: (value) => (value as ObjectLiteral)['@instanceof'] === Symbol.for('FindOperator'),
+    insertValues(values) {
+      const version = metadata.versionColumn;
+      // TypeORM's own insert starts the version at 1; dates come from the column DEFAULTs.
+      return version && values[version.propertyPath] === undefined ? { ...values, [version.propertyPath]: 1 } : values;
+    },
+    updateAssignments() {
+      const assignments: { property: string; sql: string }[] = [];
+      if (metadata.updateDateColumn) assignments.push({ property: metadata.updateDateColumn.propertyPath, sql: 'CURRENT_TIMESTAMP' });
+      const version = metadata.versionColumn;
+      if (version) assignments.push({ property: version.propertyPath, sql: `${driver.escape(version.databaseName)} + 1` });
+      return assignments;
+    },
+    readValue: (row, property) => columnMetadata(property)?.getEntityValue(row),
+    hydrate(raw) {
+      const entity = metadata.create(undefined, { fromDeserializer: true }) as Entity;
+      for (const { metadata: column } of info.byProperty.values()) {
+        if (column.databaseName in raw) column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
+      }
+      return entity;
+    },
+    callerTransaction: () => (bound?.isTransactionActive ? sessionOf(bound, true) : undefined),
+    autocommit: (work) => (bound ? work(sessionOf(bound, false)) : withOwnRunner((runner) => work(sessionOf(runner, false)))),
+    async transaction(work) {
+      const run = async (runner: QueryRunner) => {
+        await runner.startTransaction();
+        try {
+          const result = await work(sessionOf(runner, true));
+          await runner.commitTransaction();
+          return result;
+        } catch (error) {
+          await runner.rollbackTransaction();
+          throw error;
+        }
+      };
+      return bound ? run(bound) : withOwnRunner(run);
+    },
+  };
+}

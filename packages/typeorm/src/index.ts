@@ -1,0 +1,49 @@
+/**
+ * @racesafe/typeorm: race-safe `getOrCreate`, `updateOrCreate` and F-expression
+ * `atomicUpdate` for TypeORM repositories.
+ *
+ * @example
+ * ```ts
+ * import { raceSafe, F } from '@racesafe/typeorm';
+ * const users = raceSafe(dataSource.getRepository(User));
+ * const [user, created] = await users.getOrCreate({ email }, { defaults: { name } });
+ * await users.atomicUpdate({ id: user.id }, { logins: F('logins').plus(1) });
+ * await dataSource.transaction((m) => m.withRepository(users).getOrCreate({ email }));
+ * ```
+ * @packageDocumentation
+ */
+import type { ObjectLiteral, Repository } from 'typeorm';
+import { atomicUpdate } from './atomic-update';
+import { getOrCreate } from './get-or-create';
+import { updateOrCreate } from './update-or-create';
+
+/**
+ * The racesafe methods, for `Repository.extend`: `dataSource.getRepository(User).extend(RaceSafeMethods)`,
+ * or spread into your own custom repository's methods. Methods take `this` from the
+ * repository, so `manager.withRepository(repo)` runs them in that transaction.
+ */
+export const RaceSafeMethods = { getOrCreate, updateOrCreate, atomicUpdate };
+
+/** A repository with the racesafe methods. */
+export type RaceSafeRepository<Entity extends ObjectLiteral> = Repository<Entity> & typeof RaceSafeMethods;
+
+/**
+ * Adds getOrCreate, updateOrCreate and atomicUpdate to a repository (`repo.extend(RaceSafeMethods)`);
+ * the ORM itself is not patched.
+ *
+ * @example
+ * ```ts
+ * const users = raceSafe(dataSource.getRepository(User));
+ * ```
+ */
+export function raceSafe<Entity extends ObjectLiteral>(repository: Repository<Entity>): RaceSafeRepository<Entity> {
+  return repository.extend(RaceSafeMethods);
+}
+
+export { atomicUpdate, getOrCreate, updateOrCreate };
+export type { AtomicUpdateOptions } from './atomic-update';
+export type { GetOrCreateOptions } from './get-or-create';
+export type { UpdateOrCreateOptions } from './update-or-create';
+export type { AtomicValues, Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
+export * from './errors';
+export * from './expressions';

@@ -1,0 +1,45 @@
+import { updateOrCreate as coreUpdateOrCreate } from '@racesafe/core';
+import type { ObjectLiteral, Repository } from 'typeorm';
+import { typeormGateway } from './gateway';
+import type { AtomicValues, Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
+
+/** Options of {@link updateOrCreate}. */
+export interface UpdateOrCreateOptions<Entity> {
+  /** Written to the row, found or created; F expressions are applied in SQL on the update path. */
+  defaults?: ValuesOrFactory<AtomicValues<Entity>>;
+  /** Values for a new row instead of `defaults` (plain values; a function is called only on create). */
+  createDefaults?: ValuesOrFactory<Values<Entity>>;
+  /** Fail at once with LockNotAvailableError when another transaction holds the row. */
+  nowait?: boolean;
+  /** Wait at most this many milliseconds for the row lock, then LockNotAvailableError. */
+  lockTimeoutMs?: number;
+  /** Retries of racesafe's own transaction after a deadlock or serialization failure (default 5 attempts). */
+  retry?: RetryPolicy;
+}
+
+/**
+ * Locks the row matching `lookup` and writes `defaults` to it, or creates it:
+ * `[row, created]`, the row as the database stored it. Django's `update_or_create`.
+ *
+ * A locking read needs a transaction: outside one, racesafe opens its own (and retries it
+ * on deadlock / serialization failure); inside yours (`manager.withRepository(repo)`) the
+ * lock is held until your transaction ends. SQL sent on PostgreSQL:
+ * `SELECT * FROM t WHERE "email" = $1 LIMIT 2 FOR NO KEY UPDATE` (FOR UPDATE when a key
+ * column changes), then `UPDATE t SET <changed columns only> WHERE "id" = $n RETURNING *`,
+ * or the getOrCreate insert path with `createDefaults ?? defaults`.
+ *
+ * @example
+ * ```ts
+ * const [account, created] = await accounts.updateOrCreate(
+ *   { email }, { defaults: { name, logins: F('logins').plus(1) }, createDefaults: { name, logins: 1 } });
+ * ```
+ * @throws LockNotAvailableError `nowait` or `lockTimeoutMs` and the row is locked (your transaction stays usable)
+ * @throws RetryableError deadlock/serialization failure inside your transaction: retry the transaction
+ */
+export function updateOrCreate<Entity extends ObjectLiteral>(
+  this: Repository<Entity>,
+  lookup: Lookup<Entity>,
+  options: UpdateOrCreateOptions<Entity> = {},
+): Promise<[Entity, boolean]> {
+  return coreUpdateOrCreate(typeormGateway(this), lookup as Record<string, unknown>, options as never);
+}

@@ -1,0 +1,98 @@
+// Entry of each forked race process (see race.ts). Loads the worker module, reports
+// 'ready', waits for 'go', runs its callers, streams CallRecords back, closes on request.
+import { performance } from 'node:perf_hooks';
+import type { CallRecord, ChildMessage, ParentMessage, RaceWorker, RaceWorkerModule } from './race-protocol';
+
+type Init = Extract<ParentMessage, { type: 'init' }>;
+
+const BATCH_SIZE = 100;
+const FLUSH_EVERY_MS = 50;
+
+let phase = 'init';
+let worker: RaceWorker | undefined;
+let init: Init | undefined;
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** Reports the failure, then exits; the parent rejects runRace with this text. */
+async function fail(error: unknown): Promise<never> {
+  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  await send({ type: 'failed', phase, error: text }).catch(() => undefined);
+  process.exit(1);
+}
+
+function describeError(error: unknown): NonNullable<CallRecord['error']> {
+  if (!(error instanceof Error)) return { name: 'NonError', message: String(error) };
+  // Drivers put SQLSTATE on `code`; ORMs often wrap the driver error in `cause`.
+  const withCode = error as Error & { code?: unknown; cause?: { code?: unknown } };
+  const code = withCode.code ?? withCode.cause?.code;
+  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code: String(code) }) };
+}
+
+async function run(goEpochMs: number, { processIndex, processes, callersPerProcess, calls }: Init): Promise<void> {
+  // performance.now() is monotonic but per-process; timeOrigin puts it on the shared axis.
+  const offset = performance.timeOrigin - goEpochMs;
+  let next = processIndex;
+  let batch: CallRecord[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const records = batch;
+    batch = [];
+    await send({ type: 'records', records });
+  };
+  const timer = setInterval(() => void flush().catch(fail), FLUSH_EVERY_MS);
+  const caller = async (callerIndex: number) => {
+    // Each caller pulls the next index of this process's share until it is used up.
+    for (let call = next; call < calls; call = next) {
+      next += processes;
+      const startMs = performance.now() + offset;
+      let record: CallRecord;
+      try {
+        const value = await worker!.call(call);
+        record = { call, process: processIndex, caller: callerIndex, startMs, endMs: performance.now() + offset, ok: true, value };
+      } catch (error) {
+        const endMs = performance.now() + offset;
+        record = { call, process: processIndex, caller: callerIndex, startMs, endMs, ok: false, error: describeError(error) };
+      }
+      batch.push(record);
+      if (batch.length >= BATCH_SIZE) await flush();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: callersPerProcess }, (_, i) => caller(i)));
+  } finally {
+    clearInterval(timer);
+  }
+  await flush();
+}
+
+async function onMessage(message: ParentMessage): Promise<void> {
+  if (message.type === 'init') {
+    init = message;
+    phase = 'createWorker';
+    const mod = (await import(message.worker)) as RaceWorkerModule;
+    if (typeof mod.createWorker !== 'function') throw new TypeError(`${message.worker} does not export createWorker`);
+    worker = await mod.createWorker(message.args, { processIndex: message.processIndex, processes: message.processes });
+    await send({ type: 'ready' });
+  } else if (message.type === 'go') {
+    phase = 'calls';
+    await run(message.goEpochMs, init!);
+    await send({ type: 'done' });
+  } else {
+    phase = 'close';
+    await worker?.close();
+    await send({ type: 'closed' });
+    // Exit even if the worker left handles open; the parent waits for this exit.
+    process.exit(0);
+  }
+}
+
+process.on('message', (message: ParentMessage) => void onMessage(message).catch(fail));
+process.on('uncaughtException', (error) => void fail(error));
+process.on('unhandledRejection', (error) => void fail(error));
+// The parent died or gave up on us: a leftover child must not keep a pool open.
+process.on('disconnect', () => process.exit(1));

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { Client } from 'pg';
+import { useTestDatabase } from './database';
+import { formatReport, runRace, type RaceReport } from './race';
+import type { CounterArgs } from './fixtures/counter-worker';
+import type { BrokenMode } from './fixtures/broken-worker';
+
+const db = useTestDatabase('CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)');
+const counterWorker = path.join(__dirname, 'fixtures/counter-worker.ts');
+const brokenWorker = path.join(__dirname, 'fixtures/broken-worker.ts');
+const shape = { processes: 4, callersPerProcess: 8, calls: 400 };
+
+async function sql<T>(text: string): Promise<T[]> {
+  const client = new Client({ connectionString: db.url() });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function race(op: CounterArgs['op']): Promise<{ report: RaceReport; n: number }> {
+  await sql('INSERT INTO counter VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
+  const args: CounterArgs = { url: db.url(), op };
+  const report = await runRace({ worker: counterWorker, args, label: op, ...shape });
+  console.log(`${formatReport(report)} | setup ${report.setupMs.toFixed(0)} ms`);
+  const [{ n }] = await sql<{ n: number }>('SELECT n FROM counter WHERE id = 1');
+  return { report, n };
+}
+
+describe('runRace', () => {
+  it('runs every call once, each in its process share, and atomic increments all land', async () => {
+    const { report, n } = await race('atomic');
+    expect(report.errorCount).toBe(0);
+    expect(report.calls.map((c) => c.call)).toEqual([...Array(shape.calls).keys()]);
+    expect(report.calls.every((c) => c.process === c.call % shape.processes)).toBe(true);
+    expect(n).toBe(report.okCount);
+    expect(n).toBe(shape.calls);
+    // Each UPDATE ... RETURNING saw a distinct value: a permutation of 1..400.
+    const seen = report.calls.map((c) => (c.value as { n: number }).n).sort((a, b) => a - b);
+    expect(seen).toEqual([...Array(shape.calls).keys()].map((i) => i + 1));
+  });
+
+  it('exposes lost updates of a read-modify-write', async () => {
+    const { report, n } = await race('naive');
+    expect(report.okCount).toBe(shape.calls);
+    expect(n).toBeLessThan(report.okCount);
+  });
+
+  const broken = (mode: BrokenMode, timeoutMs?: number) =>
+    runRace({ worker: brokenWorker, args: { mode }, processes: 2, callersPerProcess: 2, calls: 20, timeoutMs });
+
+  it('rejects when a worker throws in createWorker', async () => {
+    await expect(broken('throw-in-create')).rejects.toThrow(/failed in createWorker: Error: createWorker refused on purpose/);
+  });
+
+  it('rejects with the stderr tail when a child exits during the calls', async () => {
+    await expect(broken('exit-during-calls')).rejects.toThrow(/exited early \(code 3[\s\S]*about to crash on purpose/);
+  });
+
+  it('rejects on timeout and kills the children', async () => {
+    await expect(broken('hang-in-create', 1500)).rejects.toThrow(/timed out after 1500 ms/);
+  });
+});
