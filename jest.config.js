@@ -1,6 +1,6 @@
 // One jest run covers the pure unit tests and each package against a real PostgreSQL.
 // The TypeORM suite runs twice: once on TypeORM 1.x and once on 0.3 (npm alias `typeorm03`).
-const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 const racesafeSources = {
   '^@racesafe/(core|typeorm|sequelize)$': '<rootDir>/packages/$1/src',
 };

@@ -2,37 +2,66 @@
 // here (ts-jest with isolatedModules = ts.transpileModule) and resolves tsconfig `paths`.
 // Not tsx: esbuild ignores emitDecoratorMetadata, and TypeORM needs `design:type` for
 // `@Column()` without an explicit type, so TypeORM workers would fail under tsx.
+//
+// Loading the compiler costs ~200 ms of CPU per child, so results (the parsed tsconfig and
+// each compiled file) are cached on disk and `typescript` is only required on a miss.
+const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
+const os = require('os');
 const path = require('path');
-const ts = require('typescript');
 
 const root = path.resolve(__dirname, '../..');
-const configFile = path.join(root, 'tsconfig.json');
-// Only compiler options matter; an empty `include` skips scanning the source tree.
-const { config } = ts.readConfigFile(configFile, ts.sys.readFile);
-const parsed = ts.parseJsonConfigFileContent({ ...config, include: [], files: [] }, ts.sys, root);
-const compilerOptions = {
-  ...parsed.options,
-  module: ts.ModuleKind.CommonJS,
-  noEmit: false,
-  sourceMap: false,
-  inlineSourceMap: true,
-  inlineSources: true,
-};
-
-// Exact `paths` entries (`"@racesafe/core": ["./packages/core/src"]`), like jest's moduleNameMapper.
-const pathsBase = parsed.options.baseUrl ?? parsed.options.pathsBasePath ?? root;
-const aliases = new Map(
-  Object.entries(parsed.options.paths ?? {}).map(([name, [target]]) => [name, path.resolve(pathsBase, target)]),
+const cacheDir = path.join(os.tmpdir(), 'racesafe-ts-cache');
+const sha1 = (...parts) => crypto.createHash('sha1').update(parts.join('\0')).digest('hex');
+// Anything that changes the output: compiler version, tsconfig files, this loader.
+const configKey = sha1(
+  require('typescript/package.json').version,
+  ...['tsconfig.json', 'tsconfig.base.json'].map((f) => fs.readFileSync(path.join(root, f), 'utf8')),
+  fs.readFileSync(__filename, 'utf8'),
 );
+
+function cached(key, compute) {
+  const file = path.join(cacheDir, key);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    const text = compute();
+    // Children start in parallel: write aside, then rename, so no one reads half a file.
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const temp = `${file}.${process.pid}`;
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, file);
+    return text;
+  }
+}
+
+const { compilerOptions, aliases } = JSON.parse(
+  cached(`config-${configKey}.json`, () => {
+    const ts = require('typescript');
+    const { config } = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
+    // Only compiler options matter; an empty `include` skips scanning the source tree.
+    const { options } = ts.parseJsonConfigFileContent({ ...config, include: [], files: [] }, ts.sys, root);
+    const base = options.baseUrl ?? options.pathsBasePath ?? root;
+    return JSON.stringify({
+      compilerOptions: { ...options, module: ts.ModuleKind.CommonJS, noEmit: false, sourceMap: false, inlineSourceMap: true, inlineSources: true },
+      // Exact entries (`"@racesafe/core": ["./packages/core/src"]`), like jest's moduleNameMapper.
+      aliases: Object.entries(options.paths ?? {}).map(([name, [target]]) => [name, path.resolve(base, target)]),
+    });
+  }),
+);
+
+const aliasMap = new Map(aliases);
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  return resolve.call(this, aliases.get(request) ?? request, ...rest);
+  return resolve.call(this, aliasMap.get(request) ?? request, ...rest);
 };
 
 require.extensions['.ts'] = function (module, filename) {
   const source = fs.readFileSync(filename, 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: filename });
-  module._compile(outputText, filename);
+  const output = cached(`${sha1(configKey, filename, source)}.js`, () => {
+    const ts = require('typescript');
+    return ts.transpileModule(source, { compilerOptions, fileName: filename }).outputText;
+  });
+  module._compile(output, filename);
 };

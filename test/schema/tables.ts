@@ -1,0 +1,52 @@
+/**
+ * The tables every scenario uses, in plain SQL so that both packages map the very same
+ * schema (TypeORM entities in packages/typeorm/test/entities.ts, Sequelize models in
+ * packages/sequelize/test/models.ts).
+ */
+export const schemaSql = `
+CREATE TABLE users (
+  id serial PRIMARY KEY,
+  email text NOT NULL CONSTRAINT users_email_key UNIQUE,
+  username text CONSTRAINT users_username_key UNIQUE,
+  name text,
+  plan text NOT NULL DEFAULT 'free',
+  logins integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+-- The naive approaches run here: the same shape with no unique constraint, as in many apps.
+CREATE TABLE naive_users (
+  id serial PRIMARY KEY,
+  email text NOT NULL,
+  username text,
+  name text,
+  plan text NOT NULL DEFAULT 'free',
+  logins integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE memberships (
+  id serial PRIMARY KEY,
+  org text NOT NULL,
+  member text,
+  role text NOT NULL DEFAULT 'member',
+  CONSTRAINT memberships_org_member_key UNIQUE NULLS NOT DISTINCT (org, member)
+);
+CREATE TABLE counters (
+  id serial PRIMARY KEY,
+  name text NOT NULL CONSTRAINT counters_name_key UNIQUE,
+  value integer NOT NULL DEFAULT 0,
+  view_count integer NOT NULL DEFAULT 0,
+  big bigint NOT NULL DEFAULT 0,
+  ratio double precision NOT NULL DEFAULT 1,
+  label text NOT NULL DEFAULT ''
+);
+CREATE TABLE items (
+  id serial PRIMARY KEY,
+  sku text NOT NULL CONSTRAINT items_sku_key UNIQUE,
+  stock integer NOT NULL CHECK (stock >= 0 OR sku LIKE 'unchecked%'),
+  price numeric(10, 2) NOT NULL DEFAULT 0,
+  title text
+);
+`;
+
+/** Empties every table between tests. */
+export const truncateSql = 'TRUNCATE users, naive_users, memberships, counters, items RESTART IDENTITY';
