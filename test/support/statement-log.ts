@@ -9,6 +9,6 @@ export class StatementLog {
   }
   /** Statement verbs in order, e.g. ['SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE']. */
   verbs(): string[] {
-    return this.statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase());
+    return this.statements.map((sql) => sql.trim().split(/[\s;]+/)[0].toUpperCase());
   }
 }

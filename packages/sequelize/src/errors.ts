@@ -1,0 +1,15 @@
+/**
+ * racesafe's error classes, shared with `@racesafe/typeorm`: catch them by class.
+ * See {@link RaceSafeError} for the common fields (`code`, `constraint`, `fields`, `cause`).
+ */
+export {
+  RaceSafeError,
+  InvalidFieldError,
+  UniqueLookupRequiredError,
+  MultipleRowsError,
+  ConflictError,
+  LockNotAvailableError,
+  RetryableError,
+  DatabaseError,
+} from '@racesafe/core';
+export type { RaceSafeErrorDetails } from '@racesafe/core';

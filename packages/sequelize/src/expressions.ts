@@ -1,0 +1,6 @@
+/**
+ * F expressions: `F('views').plus(1)` names a model attribute (not a column); racesafe
+ * compiles it to SQL with every operand bound. Shared with `@racesafe/sequelize`.
+ */
+export { F, FExpression, isFExpression } from '@racesafe/core';
+export type { FOperand, FOperator } from '@racesafe/core';

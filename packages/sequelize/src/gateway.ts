@@ -1,0 +1,125 @@
+import { type ColumnInfo, type ModelGateway, type Session, dialectFor } from '@racesafe/core';
+import { type Model, type ModelStatic, QueryTypes, Sequelize, type Transaction, Utils } from 'sequelize';
+
+const numericTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT', 'FLOAT', 'DOUBLE', 'DECIMAL', 'REAL', 'NUMBER']);
+
+/** Sequelize internals racesafe relies on, typed in one place (stable across Sequelize 6 releases). */
+export interface QueryGenerator {
+  quoteIdentifier(name: string): string;
+  quoteTable(table: unknown): string;
+  format(value: unknown, field: unknown, options: { context: string }, bindParam: (value: unknown) => string): string;
+  whereQuery(where: unknown, options: { model: unknown; bindParam: (value: unknown) => string }): string;
+}
+interface ModelInternals {
+  _timestampAttributes: { createdAt?: string; updatedAt?: string; deletedAt?: string };
+  _versionAttribute?: string;
+  fieldRawAttributesMap: Record<string, { fieldName: string }>;
+}
+
+interface ModelInfo {
+  columns: ColumnInfo[];
+  byProperty: Map<string, ColumnInfo>;
+  tableSql: string;
+}
+
+// Column maps are derived from the model definition once per model class.
+const modelInfos = new WeakMap<ModelStatic<Model>, ModelInfo>();
+
+/** The query generator of the model's Sequelize instance. */
+export function queryGeneratorOf(model: ModelStatic<Model>): QueryGenerator {
+  return (model.sequelize!.getQueryInterface() as unknown as { queryGenerator: QueryGenerator }).queryGenerator;
+}
+
+function modelInfo(model: ModelStatic<Model>): ModelInfo {
+  let info = modelInfos.get(model);
+  if (info) return info;
+  const generator = queryGeneratorOf(model);
+  const columns = Object.entries(model.getAttributes()).map(([property, attribute]): ColumnInfo => {
+    const column = attribute.field ?? property;
+    const typeKey = String((attribute.type as { key?: string }).key ?? '');
+    return { property, column, quoted: generator.quoteIdentifier(column), numeric: numericTypes.has(typeKey), primary: attribute.primaryKey === true };
+  });
+  info = { columns, byProperty: new Map(columns.map((c) => [c.property, c])), tableSql: generator.quoteTable(model.getTableName()) };
+  modelInfos.set(model, info);
+  return info;
+}
+
+/** The caller's transaction: the `transaction` option, else the CLS one (`Sequelize.useCLS`); `null` means none. */
+export function callerTransactionOf(transaction: Transaction | null | undefined): Transaction | undefined {
+  if (transaction !== undefined) return transaction ?? undefined;
+  const namespace = (Sequelize as unknown as { _cls?: { get(key: string): Transaction | undefined } })._cls;
+  return namespace?.get('transaction') ?? undefined;
+}
+
+function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null): Session {
+  return {
+    inTransaction: transaction !== null,
+    async query(sql, parameters) {
+      // transaction: null keeps Sequelize from picking a CLS transaction; useMaster reads from the primary.
+      const [rows, result] = (await model.sequelize!.query(sql, {
+        bind: parameters,
+        transaction,
+        type: QueryTypes.RAW,
+        raw: true,
+        useMaster: true,
+      })) as [Record<string, unknown>[], { rowCount?: number } | undefined];
+      return { rows: Array.isArray(rows) ? rows : [], rowCount: result?.rowCount ?? 0 };
+    },
+  };
+}
+
+/**
+ * Adapts a Sequelize model to racesafe's algorithms: attribute names and `field` mapping
+ * from the model, values formatted by Sequelize's query generator, statements on the
+ * caller's transaction (explicit or CLS) or on the pool, always on the primary.
+ */
+export function sequelizeGateway<M extends Model>(model: ModelStatic<M>, transaction?: Transaction | null): ModelGateway<M> {
+  const base = model as unknown as ModelStatic<Model>;
+  const internals = model as unknown as ModelInternals;
+  const info = modelInfo(base);
+  const generator = queryGeneratorOf(base);
+  const attributes = model.getAttributes() as Record<string, unknown>;
+  const caller = callerTransactionOf(transaction);
+
+  return {
+    dialect: dialectFor(model.sequelize!.getDialect()),
+    modelName: model.name,
+    tableSql: info.tableSql,
+    catalogScope: model.sequelize!,
+    columns: () => info.columns,
+    column: (property) => info.byProperty.get(property),
+    bindValue: (property, value, addParameter) => generator.format(value, attributes[property], { context: 'INSERT' }, addParameter),
+    isOperator: (value) => value instanceof Utils.SequelizeMethod,
+    insertValues(values) {
+      // build() applies the model's defaultValue's, as Model.create would.
+      const built = model.build(values as never).get({ plain: true }) as Record<string, unknown>;
+      const now = new Date();
+      const { createdAt, updatedAt } = internals._timestampAttributes;
+      if (createdAt && built[createdAt] == null) built[createdAt] = now;
+      if (updatedAt && built[updatedAt] == null) built[updatedAt] = now;
+      if (internals._versionAttribute && built[internals._versionAttribute] == null) built[internals._versionAttribute] = 0;
+      return Object.fromEntries(Object.entries(built).filter(([property, value]) => value !== undefined && !(value === null && isAutoIncrement(attributes[property]))));
+    },
+    updateAssignments() {
+      const assignments: { property: string; sql: string }[] = [];
+      const { updatedAt } = internals._timestampAttributes;
+      if (updatedAt) assignments.push({ property: updatedAt, sql: 'CURRENT_TIMESTAMP' });
+      const version = internals._versionAttribute;
+      if (version) assignments.push({ property: version, sql: `${info.byProperty.get(version)!.quoted} + 1` });
+      return assignments;
+    },
+    readValue: (row, property) => row.getDataValue(property as never),
+    hydrate(raw) {
+      const values: Record<string, unknown> = {};
+      for (const [field, value] of Object.entries(raw)) values[internals.fieldRawAttributesMap[field]?.fieldName ?? field] = value;
+      return model.build(values as never, { isNewRecord: false, raw: true });
+    },
+    callerTransaction: () => (caller ? sessionOf(base, caller) : undefined),
+    autocommit: (work) => work(sessionOf(base, null)),
+    transaction: (work) => model.sequelize!.transaction((own) => work(sessionOf(base, own))),
+  };
+}
+
+function isAutoIncrement(attribute: unknown): boolean {
+  return (attribute as { autoIncrement?: boolean } | undefined)?.autoIncrement === true;
+}

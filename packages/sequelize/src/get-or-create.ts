@@ -1,0 +1,41 @@
+import { getOrCreate as coreGetOrCreate } from '@racesafe/core';
+import type { Attributes, Model, ModelStatic } from 'sequelize';
+import { sequelizeGateway } from './gateway';
+import type { Lookup, TransactionOptions, Values, ValuesOrFactory } from './types';
+
+/** Options of {@link getOrCreate}. */
+export interface GetOrCreateOptions<A> extends TransactionOptions {
+  /** The lookup: attribute values of exactly one unique constraint (plain values, no operators). */
+  where: Lookup<A>;
+  /** Values for a new row besides `where`: an object, or a function called only when a row is created. */
+  defaults?: ValuesOrFactory<Values<A>>;
+  /**
+   * Explicit opt-out for a lookup that no unique constraint backs: callers of the same
+   * lookup queue on a PostgreSQL transaction-scoped advisory lock. READ COMMITTED only.
+   */
+  advisoryLock?: boolean;
+}
+
+/**
+ * Returns the row matching `where`, creating it with `defaults` if there is none:
+ * `[instance, created]`. Unlike `Model.findOrCreate` it creates no temporary function,
+ * holds one connection at a time, and never leaves your transaction aborted.
+ *
+ * SQL sent on PostgreSQL: `SELECT * FROM t WHERE "email" = $1 LIMIT 2` (found: one round
+ * trip); then outside a transaction `INSERT ... ON CONFLICT ("email") DO NOTHING RETURNING *`,
+ * inside one the INSERT between `SAVEPOINT` and `RELEASE SAVEPOINT`; a re-read only when a
+ * concurrent caller won.
+ *
+ * @example
+ * ```ts
+ * const [user, created] = await User.getOrCreate({ where: { email }, defaults: { name }, transaction });
+ * ```
+ * @throws InvalidFieldError unknown attribute, `undefined`/operator lookup value, empty lookup (before any SQL)
+ * @throws UniqueLookupRequiredError no unique constraint on exactly the `where` columns
+ * @throws ConflictError another unique constraint than the lookup's rejected the row
+ * @throws RetryableError the winner's row is invisible to this REPEATABLE READ / SERIALIZABLE transaction
+ */
+export function getOrCreate<M extends Model>(model: ModelStatic<M>, options: GetOrCreateOptions<Attributes<M>>): Promise<[M, boolean]> {
+  const { where, transaction, ...rest } = options;
+  return coreGetOrCreate(sequelizeGateway(model, transaction), where as Record<string, unknown>, rest as never);
+}

@@ -1,0 +1,24 @@
+/**
+ * @racesafe/sequelize: race-safe `getOrCreate`, `updateOrCreate` and F-expression
+ * `atomicUpdate` as Sequelize model statics.
+ *
+ * @example
+ * ```ts
+ * import { RaceSafeModel, F } from '@racesafe/sequelize';
+ * class Page extends RaceSafeModel<InferAttributes<Page>, InferCreationAttributes<Page>> { ... }
+ * const [page, created] = await Page.getOrCreate({ where: { slug }, defaults: { title } });
+ * await Page.atomicUpdate({ views: F('views').plus(1) }, { where: { id: page.id } });
+ * ```
+ * @packageDocumentation
+ */
+export { RaceSafeModel, raceSafe } from './model';
+export type { RaceSafeStatics } from './model';
+export { atomicUpdate } from './atomic-update';
+export { getOrCreate } from './get-or-create';
+export { updateOrCreate } from './update-or-create';
+export type { AtomicUpdateOptions } from './atomic-update';
+export type { GetOrCreateOptions } from './get-or-create';
+export type { UpdateOrCreateOptions } from './update-or-create';
+export type { AtomicValues, Lookup, RetryPolicy, TransactionOptions, Values, ValuesOrFactory } from './types';
+export * from './errors';
+export * from './expressions';

@@ -1,0 +1,62 @@
+import { type Attributes, Model, type ModelStatic } from 'sequelize';
+import { type AtomicUpdateOptions, atomicUpdate } from './atomic-update';
+import { type GetOrCreateOptions, getOrCreate } from './get-or-create';
+import { type UpdateOrCreateOptions, updateOrCreate } from './update-or-create';
+import type { AtomicValues } from './types';
+
+/** The racesafe statics, as `RaceSafeModel` has them and `raceSafe(Model)` adds them. */
+export interface RaceSafeStatics {
+  /** See {@link getOrCreate}. */
+  getOrCreate<M extends Model>(this: ModelStatic<M>, options: GetOrCreateOptions<Attributes<M>>): Promise<[M, boolean]>;
+  /** See {@link updateOrCreate}. */
+  updateOrCreate<M extends Model>(this: ModelStatic<M>, options: UpdateOrCreateOptions<Attributes<M>>): Promise<[M, boolean]>;
+  /** See {@link atomicUpdate}. */
+  atomicUpdate<M extends Model>(this: ModelStatic<M>, values: AtomicValues<Attributes<M>>, options: AtomicUpdateOptions<Attributes<M>> & { returning: true }): Promise<M[]>;
+  atomicUpdate<M extends Model>(this: ModelStatic<M>, values: AtomicValues<Attributes<M>>, options: AtomicUpdateOptions<Attributes<M>> & { returning?: false }): Promise<number>;
+}
+
+const statics: RaceSafeStatics = {
+  getOrCreate(options) {
+    return getOrCreate(this, options);
+  },
+  updateOrCreate(options) {
+    return updateOrCreate(this, options);
+  },
+  atomicUpdate(this: ModelStatic<Model>, values: never, options: never) {
+    return atomicUpdate(this, values, options);
+  },
+} as RaceSafeStatics;
+
+/**
+ * A Sequelize `Model` with the racesafe statics. Extend it instead of `Model`.
+ *
+ * @example
+ * ```ts
+ * class User extends RaceSafeModel<InferAttributes<User>, InferCreationAttributes<User>> { declare email: string; }
+ * User.init({ email: { type: DataTypes.TEXT, unique: true } }, { sequelize });
+ * const [user, created] = await User.getOrCreate({ where: { email } });
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class RaceSafeModel<TAttributes extends {} = any, TCreationAttributes extends {} = TAttributes> extends Model<TAttributes, TCreationAttributes> {
+  /** See {@link getOrCreate}. */
+  static getOrCreate = statics.getOrCreate;
+  /** See {@link updateOrCreate}. */
+  static updateOrCreate = statics.updateOrCreate;
+  /** See {@link atomicUpdate}. */
+  static atomicUpdate = statics.atomicUpdate;
+}
+
+/**
+ * Adds the racesafe statics to a model you cannot re-base on {@link RaceSafeModel}
+ * (generated models, models of another package). Returns the same class, typed.
+ *
+ * @example
+ * ```ts
+ * const SafeUser = raceSafe(User);
+ * await SafeUser.getOrCreate({ where: { email } });
+ * ```
+ */
+export function raceSafe<S extends ModelStatic<Model>>(model: S): S & RaceSafeStatics {
+  return Object.assign(model, statics);
+}

@@ -1,0 +1,43 @@
+import { updateOrCreate as coreUpdateOrCreate } from '@racesafe/core';
+import type { Attributes, Model, ModelStatic } from 'sequelize';
+import { sequelizeGateway } from './gateway';
+import type { AtomicValues, Lookup, RetryPolicy, TransactionOptions, Values, ValuesOrFactory } from './types';
+
+/** Options of {@link updateOrCreate}. */
+export interface UpdateOrCreateOptions<A> extends TransactionOptions {
+  /** The lookup: attribute values of exactly one unique constraint. */
+  where: Lookup<A>;
+  /** Written to the row, found or created; F expressions are applied in SQL on the update path. */
+  defaults?: ValuesOrFactory<AtomicValues<A>>;
+  /** Values for a new row instead of `defaults` (plain values; a function is called only on create). */
+  createDefaults?: ValuesOrFactory<Values<A>>;
+  /** Fail at once with LockNotAvailableError when another transaction holds the row. */
+  nowait?: boolean;
+  /** Wait at most this many milliseconds for the row lock, then LockNotAvailableError. */
+  lockTimeoutMs?: number;
+  /** Retries of racesafe's own transaction after a deadlock or serialization failure (default 5 attempts). */
+  retry?: RetryPolicy;
+}
+
+/**
+ * Locks the row matching `where` and writes `defaults` to it, or creates it:
+ * `[instance, created]`, the row as the database stored it. Django's `update_or_create`.
+ *
+ * A locking read needs a transaction: without `transaction` (or a CLS one) racesafe opens
+ * its own and retries it on deadlock / serialization failure; inside yours the lock is held
+ * until your transaction ends. SQL sent on PostgreSQL:
+ * `SELECT * FROM t WHERE "email" = $1 LIMIT 2 FOR NO KEY UPDATE` (FOR UPDATE when a key
+ * column changes), then `UPDATE t SET <changed columns only> WHERE "id" = $n RETURNING *`,
+ * or the getOrCreate insert path with `createDefaults ?? defaults`.
+ *
+ * @example
+ * ```ts
+ * const [account] = await Account.updateOrCreate({ where: { email }, defaults: { name }, createDefaults: { name, plan: 'free' } });
+ * ```
+ * @throws LockNotAvailableError `nowait` or `lockTimeoutMs` and the row is locked (your transaction stays usable)
+ * @throws RetryableError deadlock/serialization failure inside your transaction: retry the transaction
+ */
+export function updateOrCreate<M extends Model>(model: ModelStatic<M>, options: UpdateOrCreateOptions<Attributes<M>>): Promise<[M, boolean]> {
+  const { where, transaction, ...rest } = options;
+  return coreUpdateOrCreate(sequelizeGateway(model, transaction), where as Record<string, unknown>, rest as never);
+}
