@@ -11,6 +11,7 @@ CREATE TABLE users (
   name text,
   plan text NOT NULL DEFAULT 'free',
   logins integer NOT NULL DEFAULT 0,
+  visits integer NOT NULL DEFAULT 0,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 -- The naive approaches run here: the same shape with no unique constraint, as in many apps.
@@ -21,6 +22,7 @@ CREATE TABLE naive_users (
   name text,
   plan text NOT NULL DEFAULT 'free',
   logins integer NOT NULL DEFAULT 0,
+  visits integer NOT NULL DEFAULT 0,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE memberships (

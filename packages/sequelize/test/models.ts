@@ -10,6 +10,7 @@ export class User extends RaceSafeModel<InferAttributes<User>, InferCreationAttr
   declare name: CreationOptional<string | null>;
   declare plan: CreationOptional<string>;
   declare logins: CreationOptional<number>;
+  declare visits: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
 }
 
@@ -21,6 +22,7 @@ export class NaiveUser extends Model<InferAttributes<NaiveUser>, InferCreationAt
   declare name: CreationOptional<string | null>;
   declare plan: CreationOptional<string>;
   declare logins: CreationOptional<number>;
+  declare visits: CreationOptional<number>;
 }
 
 export class Membership extends RaceSafeModel<InferAttributes<Membership>, InferCreationAttributes<Membership>> {
@@ -55,6 +57,7 @@ const userAttributes = {
   name: { type: DataTypes.TEXT },
   plan: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'free' },
   logins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+  visits: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
 };
 
 /** The models, bound to one Sequelize instance. */

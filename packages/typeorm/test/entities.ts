@@ -11,6 +11,7 @@ export class User {
   @Column({ type: 'text', nullable: true }) name!: string | null;
   @Column({ type: 'text', default: 'free' }) plan!: string;
   @Column({ type: 'int', default: 0 }) logins!: number;
+  @Column({ type: 'int', default: 0 }) visits!: number;
   @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' }) createdAt!: Date;
 }
 
@@ -22,6 +23,7 @@ export class NaiveUser {
   @Column({ type: 'text', nullable: true }) name!: string | null;
   @Column({ type: 'text', default: 'free' }) plan!: string;
   @Column({ type: 'int', default: 0 }) logins!: number;
+  @Column({ type: 'int', default: 0 }) visits!: number;
 }
 
 @Entity({ name: 'memberships' })

@@ -1,0 +1,84 @@
+// The Sequelize side of the shared race scenarios (test/race/scenarios.ts): one Sequelize
+// instance per process, fewer pooled connections than callers.
+import { Op } from 'sequelize';
+import type { RaceWorker } from '../../../test/harness/race';
+import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceKey } from '../../../test/race/ops';
+import { F } from '../src';
+import { testSequelize } from './models';
+
+export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
+  const { sequelize, User, NaiveUser, Counter, Item } = testSequelize(args.url, { poolSize: args.poolSize });
+  await sequelize.authenticate();
+  const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
+
+  const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {
+    async getOrCreate(i) {
+      const [user, created] = await User.getOrCreate({ where: { email: raceKey(args, i) }, defaults: { name: `caller ${i}` } });
+      return { key: user.email, id: user.id, created };
+    },
+    async 'getOrCreate:transaction'(i) {
+      const [user, created] = await sequelize.transaction((transaction) =>
+        User.getOrCreate({ where: { email: raceKey(args, i) }, defaults: { name: `caller ${i}` }, transaction }),
+      );
+      return { key: user.email, id: user.id, created };
+    },
+    async 'naive:getOrCreate'(i) {
+      // Sequelize's own findOrCreate, on a table without a unique constraint.
+      const email = raceKey(args, i);
+      const [user, created] = await NaiveUser.findOrCreate({ where: { email }, defaults: { email, name: `caller ${i}` } });
+      return { key: user.email, id: user.id, created };
+    },
+    async updateOrCreate(i) {
+      const name = `writer ${i}`;
+      const [user, created] = await User.updateOrCreate({
+        where: { email: raceKey(args, i) },
+        defaults: { name, logins: F('logins').plus(1) },
+        createDefaults: { name, logins: 1 },
+      });
+      return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
+    },
+    async 'naive:updateOrCreate'(i) {
+      const email = raceKey(args, i);
+      const name = `writer ${i}`;
+      const found = await NaiveUser.findOne({ where: { email } });
+      if (!found) {
+        const user = await NaiveUser.create({ email, name, logins: 1 });
+        return { key: email, id: user.id, created: true, name, logins: 1 };
+      }
+      await found.update({ name, logins: found.logins + 1 });
+      return { key: email, id: found.id, created: false, name, logins: found.logins };
+    },
+    async 'atomicUpdate:increment'() {
+      const [counter] = await Counter.atomicUpdate({ value: F('value').plus(1) }, { where: { name: hotCounter }, returning: true });
+      return { value: counter.value };
+    },
+    async 'naive:increment'() {
+      const counter = await Counter.findOne({ where: { name: hotCounter }, rejectOnEmpty: true });
+      await counter.update({ value: counter.value + 1 });
+      return { value: counter.value };
+    },
+    async 'atomicUpdate:guardedDecrement'() {
+      const sold = await Item.atomicUpdate({ stock: F('stock').minus(1) }, { where: { sku: hotSku, stock: { [Op.gte]: 1 } } });
+      return { sold };
+    },
+    async 'naive:guardedDecrement'() {
+      const item = await Item.findOne({ where: { sku: hotSku }, rejectOnEmpty: true });
+      if (item.stock < 1) return { sold: 0 };
+      await item.update({ stock: item.stock - 1 });
+      return { sold: 1 };
+    },
+  };
+
+  const operation = ops[args.op];
+  return {
+    async call(i) {
+      if (args.incrementVisitsEvery && i % args.incrementVisitsEvery === args.incrementVisitsEvery - 1) {
+        // A concurrent writer of another column (one row, even among naive duplicates): updateOrCreate must never overwrite it.
+        const [, result] = (await sequelize.query(`UPDATE ${visitsTable} SET visits = visits + 1 WHERE id = (SELECT min(id) FROM ${visitsTable} WHERE email = $1)`, { bind: [raceKey(args, i)] })) as [unknown, { rowCount?: number }];
+        return { visited: Number(result?.rowCount ?? 0) };
+      }
+      return operation(i);
+    },
+    close: () => sequelize.close(),
+  };
+}

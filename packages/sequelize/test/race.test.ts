@@ -1,0 +1,4 @@
+import { describeRaceScenarios } from '../../../test/race/describe-races';
+import { raceTarget } from '../../../test/race/scenarios';
+
+describeRaceScenarios(raceTarget('sequelize'));

@@ -1,0 +1,91 @@
+// The TypeORM side of the shared race scenarios (test/race/scenarios.ts): one data source
+// per process, fewer pooled connections than callers.
+import { MoreThanOrEqual } from 'typeorm';
+import type { RaceWorker } from '../../../test/harness/race';
+import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceKey } from '../../../test/race/ops';
+import { F, raceSafe } from '../src';
+import { Counter, Item, NaiveUser, User, testDataSource } from './entities';
+
+export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
+  const dataSource = await testDataSource(args.url, { poolSize: args.poolSize }).initialize();
+  const users = raceSafe(dataSource.getRepository(User));
+  const naiveUsers = dataSource.getRepository(NaiveUser);
+  const counters = raceSafe(dataSource.getRepository(Counter));
+  const items = raceSafe(dataSource.getRepository(Item));
+  const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
+
+  const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {
+    async getOrCreate(i) {
+      const [user, created] = await users.getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } });
+      return { key: user.email, id: user.id, created };
+    },
+    async 'getOrCreate:transaction'(i) {
+      const [user, created] = await dataSource.transaction((manager) =>
+        manager.withRepository(users).getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } }),
+      );
+      return { key: user.email, id: user.id, created };
+    },
+    async 'naive:getOrCreate'(i) {
+      const email = raceKey(args, i);
+      const found = await naiveUsers.findOneBy({ email });
+      if (found) return { key: email, id: found.id, created: false };
+      const saved = await naiveUsers.save(naiveUsers.create({ email, name: `caller ${i}` }));
+      return { key: email, id: saved.id, created: true };
+    },
+    async updateOrCreate(i) {
+      const name = `writer ${i}`;
+      const [user, created] = await users.updateOrCreate(
+        { email: raceKey(args, i) },
+        { defaults: { name, logins: F('logins').plus(1) }, createDefaults: { name, logins: 1 } },
+      );
+      return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
+    },
+    async 'naive:updateOrCreate'(i) {
+      const email = raceKey(args, i);
+      const name = `writer ${i}`;
+      const found = await naiveUsers.findOneBy({ email });
+      if (!found) {
+        const saved = await naiveUsers.save(naiveUsers.create({ email, name, logins: 1 }));
+        return { key: email, id: saved.id, created: true, name, logins: 1 };
+      }
+      found.name = name;
+      found.logins += 1;
+      const saved = await naiveUsers.save(found);
+      return { key: email, id: saved.id, created: false, name, logins: saved.logins };
+    },
+    async 'atomicUpdate:increment'() {
+      const [counter] = await counters.atomicUpdate({ name: hotCounter }, { value: F('value').plus(1) }, { returning: true });
+      return { value: counter.value };
+    },
+    async 'naive:increment'() {
+      const counter = await counters.findOneByOrFail({ name: hotCounter });
+      counter.value += 1;
+      await counters.save(counter);
+      return { value: counter.value };
+    },
+    async 'atomicUpdate:guardedDecrement'() {
+      const sold = await items.atomicUpdate({ sku: hotSku, stock: MoreThanOrEqual(1) }, { stock: F('stock').minus(1) });
+      return { sold };
+    },
+    async 'naive:guardedDecrement'() {
+      const item = await items.findOneByOrFail({ sku: hotSku });
+      if (item.stock < 1) return { sold: 0 };
+      item.stock -= 1;
+      await items.save(item);
+      return { sold: 1 };
+    },
+  };
+
+  const operation = ops[args.op];
+  return {
+    async call(i) {
+      if (args.incrementVisitsEvery && i % args.incrementVisitsEvery === args.incrementVisitsEvery - 1) {
+        // A concurrent writer of another column (one row, even among naive duplicates): updateOrCreate must never overwrite it.
+        const result = await dataSource.query(`UPDATE ${visitsTable} SET visits = visits + 1 WHERE id = (SELECT min(id) FROM ${visitsTable} WHERE email = $1)`, [raceKey(args, i)]);
+        return { visited: Number(result[1] ?? 0) };
+      }
+      return operation(i);
+    },
+    close: () => dataSource.destroy(),
+  };
+}

@@ -1,0 +1,224 @@
+import path from 'node:path';
+import { Client } from 'pg';
+import { type RaceReport, runRace } from '../harness/race';
+import { truncateSql } from '../schema/tables';
+import type { CounterResult, DecrementResult, GetOrCreateResult, RaceOp, RaceWorkerArgs, UpdateOrCreateResult, VisitResult } from './ops';
+import { hotCounter, hotSku } from './ops';
+
+/** One package under test: its name and its race worker module. */
+export interface RaceTarget {
+  name: 'typeorm' | 'sequelize';
+  worker: string;
+}
+
+/** How big a race is. */
+export interface RaceSize {
+  processes: number;
+  callersPerProcess: number;
+  calls: number;
+  keys?: number;
+}
+
+/** What one approach did in one scenario: the harness report, the figures read back from the database, and every anomaly. */
+export interface Outcome {
+  approach: string;
+  report: RaceReport;
+  figures: Record<string, number>;
+  anomalies: string[];
+}
+
+/** A race scenario: racesafe and the naive approach through the same harness, same load. */
+export interface RaceScenario {
+  name: string;
+  operation: 'getOrCreate' | 'updateOrCreate' | 'atomicUpdate';
+  size: RaceSize;
+  run(target: RaceTarget, url: string, size: RaceSize, onProgress?: (done: number, total: number) => void): Promise<Outcome[]>;
+}
+
+const repoRoot = path.resolve(__dirname, '../..');
+/** The race worker of a package: packages/<name>/test/race-worker.ts. */
+export function raceTarget(name: RaceTarget['name']): RaceTarget {
+  return { name, worker: path.join(repoRoot, 'packages', name, 'test', 'race-worker.ts') };
+}
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function race(target: RaceTarget, url: string, size: RaceSize, op: RaceOp, extra: Partial<RaceWorkerArgs>, onProgress?: (d: number, t: number) => void) {
+  const args: RaceWorkerArgs = { url, op, processes: size.processes, poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)), keys: size.keys, ...extra };
+  return runRace({ worker: target.worker, args, ...size, label: `${target.name} ${op}`, onProgress });
+}
+
+function errorAnomalies(report: RaceReport): string[] {
+  return report.errorCount > 0 ? [`${report.errorCount} errors (${Object.entries(report.errorsByKind).map(([k, n]) => `${k}: ${n}`).join(', ')})`] : [];
+}
+
+function okValues<T>(report: RaceReport): T[] {
+  return report.calls.filter((c) => c.ok).map((c) => c.value as T);
+}
+
+/** getOrCreate: one row per key, one id per key for every caller, exactly one created=true per key, no errors. */
+async function checkGetOrCreate(url: string, table: string, report: RaceReport, keyCount: number): Promise<Pick<Outcome, 'figures' | 'anomalies'>> {
+  const rows = await withClient(url, async (c) => (await c.query<{ email: string; n: number; id: number }>(`SELECT email, count(*)::int AS n, min(id) AS id FROM ${table} GROUP BY email`)).rows);
+  const anomalies = errorAnomalies(report);
+  const duplicates = rows.reduce((sum, r) => sum + r.n - 1, 0);
+  if (duplicates > 0) anomalies.push(`${duplicates} duplicate rows`);
+  if (rows.length !== keyCount) anomalies.push(`${rows.length} keys present of ${keyCount}`);
+  const byKey = new Map<string, GetOrCreateResult[]>();
+  for (const value of okValues<GetOrCreateResult>(report)) byKey.set(value.key, [...(byKey.get(value.key) ?? []), value]);
+  let splitKeys = 0;
+  let wrongCreated = 0;
+  for (const [key, results] of byKey) {
+    const row = rows.find((r) => r.email === key);
+    if (new Set(results.map((r) => r.id)).size !== 1 || results[0].id !== row?.id) splitKeys++;
+    if (results.filter((r) => r.created).length !== 1) wrongCreated++;
+  }
+  if (splitKeys > 0) anomalies.push(`${splitKeys} keys where callers got different ids`);
+  if (wrongCreated > 0) anomalies.push(`${wrongCreated} keys without exactly one created=true`);
+  return { figures: { rows: rows.reduce((s, r) => s + r.n, 0), duplicates, errors: report.errorCount }, anomalies };
+}
+
+function getOrCreateScenario(name: string, size: RaceSize, racesafeOp: RaceOp): RaceScenario {
+  return {
+    name,
+    operation: 'getOrCreate',
+    size,
+    async run(target, url, size, onProgress) {
+      const outcomes: Outcome[] = [];
+      for (const [approach, op, table] of [
+        ['racesafe', racesafeOp, 'users'],
+        [target.name === 'typeorm' ? 'naive findOneBy+save' : 'naive findOrCreate', 'naive:getOrCreate', 'naive_users'],
+      ] as const) {
+        await withClient(url, (c) => c.query(truncateSql));
+        const report = await race(target, url, size, op, {}, onProgress);
+        outcomes.push({ approach, report, ...(await checkGetOrCreate(url, table, report, size.keys ?? 1)) });
+      }
+      return outcomes;
+    },
+  };
+}
+
+/**
+ * updateOrCreate on one missing key, each caller writing its own name and logins + 1, while
+ * every 4th call bumps `visits` with a raw atomic UPDATE: one row, one creator, logins ==
+ * calls (returned 1..N: the lock serialised them), the last committer's name stored, and
+ * `visits` never overwritten (only changed columns are written).
+ */
+async function checkUpdateOrCreate(url: string, table: string, report: RaceReport): Promise<Pick<Outcome, 'figures' | 'anomalies'>> {
+  const rows = await withClient(url, async (c) => (await c.query<{ id: number; name: string; logins: number; visits: number }>(`SELECT id, name, logins, visits FROM ${table} WHERE email = 'hot@race'`)).rows);
+  const anomalies = errorAnomalies(report);
+  const writes = okValues<UpdateOrCreateResult | VisitResult>(report).filter((v): v is UpdateOrCreateResult => 'logins' in v);
+  const visits = okValues<UpdateOrCreateResult | VisitResult>(report).reduce((s, v) => s + ('visited' in v ? v.visited : 0), 0);
+  if (rows.length !== 1) anomalies.push(`${rows.length} rows for one key`);
+  const stored = rows[0];
+  const created = writes.filter((w) => w.created).length;
+  if (created !== 1) anomalies.push(`${created} callers saw created=true`);
+  const logins = rows.reduce((s, r) => s + r.logins, 0);
+  const lostUpdates = writes.length - logins;
+  if (lostUpdates !== 0) anomalies.push(`${lostUpdates} lost updates of logins (${logins} stored for ${writes.length} calls)`);
+  const lostVisits = visits - rows.reduce((s, r) => s + r.visits, 0);
+  if (lostVisits !== 0) anomalies.push(`${lostVisits} concurrent visits increments overwritten`);
+  const last = writes.reduce<UpdateOrCreateResult | undefined>((best, w) => (!best || w.logins > best.logins ? w : best), undefined);
+  if (stored && last && (stored.name !== last.name || stored.logins !== last.logins)) anomalies.push(`stored row (${stored.name}, ${stored.logins}) is not the last committer's (${last.name}, ${last.logins})`);
+  const distinct = new Set(writes.map((w) => w.logins)).size;
+  if (distinct !== writes.length) anomalies.push(`${writes.length - distinct} callers returned a logins value another caller also returned`);
+  return { figures: { rows: rows.length, duplicates: Math.max(0, rows.length - 1), lostUpdates: lostUpdates + lostVisits, errors: report.errorCount }, anomalies };
+}
+
+function updateOrCreateScenario(size: RaceSize): RaceScenario {
+  return {
+    name: 'updateOrCreate: one missing key, each caller its own value, concurrent increments',
+    operation: 'updateOrCreate',
+    size,
+    async run(target, url, size, onProgress) {
+      const outcomes: Outcome[] = [];
+      for (const [approach, op, table] of [
+        ['racesafe', 'updateOrCreate', 'users'],
+        ['naive find+save', 'naive:updateOrCreate', 'naive_users'],
+      ] as const) {
+        await withClient(url, (c) => c.query(truncateSql));
+        const report = await race(target, url, { ...size, keys: undefined }, op, { incrementVisitsEvery: 4 }, onProgress);
+        outcomes.push({ approach, report, ...(await checkUpdateOrCreate(url, table, report)) });
+      }
+      return outcomes;
+    },
+  };
+}
+
+/** atomicUpdate counter: the stored value equals the successful calls, and the returned values are exactly 1..N. */
+function counterScenario(size: RaceSize): RaceScenario {
+  return {
+    name: 'atomicUpdate: one counter, every caller adds 1',
+    operation: 'atomicUpdate',
+    size,
+    async run(target, url, size, onProgress) {
+      const outcomes: Outcome[] = [];
+      for (const [approach, op] of [
+        ['racesafe', 'atomicUpdate:increment'],
+        ['naive read-modify-write', 'naive:increment'],
+      ] as const) {
+        await withClient(url, async (c) => {
+          await c.query(truncateSql);
+          await c.query(`INSERT INTO counters (name, value) VALUES ($1, 0)`, [hotCounter]);
+        });
+        const report = await race(target, url, size, op, {}, onProgress);
+        const stored = await withClient(url, async (c) => (await c.query<{ value: number }>(`SELECT value FROM counters WHERE name = $1`, [hotCounter])).rows[0].value);
+        const anomalies = errorAnomalies(report);
+        const lostUpdates = report.okCount - stored;
+        if (lostUpdates !== 0) anomalies.push(`${lostUpdates} lost updates (${stored} stored for ${report.okCount} calls)`);
+        if (op === 'atomicUpdate:increment') {
+          const returned = okValues<CounterResult>(report).map((v) => v.value).sort((a, b) => a - b);
+          if (returned.some((value, i) => value !== i + 1)) anomalies.push('returned values are not exactly 1..N');
+        }
+        outcomes.push({ approach, report, figures: { rows: 1, lostUpdates, errors: report.errorCount }, anomalies });
+      }
+      return outcomes;
+    },
+  };
+}
+
+/** Guarded decrement: stock 10, every caller buys one; exactly 10 sales, stock 0, never negative. */
+function stockScenario(size: RaceSize, stock = 10): RaceScenario {
+  return {
+    name: `atomicUpdate: guarded decrement, stock ${stock}`,
+    operation: 'atomicUpdate',
+    size,
+    async run(target, url, size, onProgress) {
+      const outcomes: Outcome[] = [];
+      for (const [approach, op] of [
+        ['racesafe', 'atomicUpdate:guardedDecrement'],
+        ['naive read-check-write', 'naive:guardedDecrement'],
+      ] as const) {
+        await withClient(url, async (c) => {
+          await c.query(truncateSql);
+          await c.query(`INSERT INTO items (sku, stock) VALUES ($1, $2)`, [hotSku, stock]);
+        });
+        const report = await race(target, url, size, op, {}, onProgress);
+        const left = await withClient(url, async (c) => (await c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = $1`, [hotSku])).rows[0].stock);
+        const sold = okValues<DecrementResult>(report).reduce((s, v) => s + v.sold, 0);
+        const anomalies = errorAnomalies(report);
+        if (sold !== stock) anomalies.push(`${sold} sales of ${stock} in stock`);
+        if (left !== stock - Math.min(sold, stock) || left < 0) anomalies.push(`stock left ${left} after ${sold} sales`);
+        outcomes.push({ approach, report, figures: { rows: 1, sold, stockLeft: left, oversold: Math.max(0, sold - stock), errors: report.errorCount }, anomalies });
+      }
+      return outcomes;
+    },
+  };
+}
+
+/** Every scenario, at the sizes the issues name. */
+export const scenarios = {
+  getOrCreateHotKey: getOrCreateScenario('getOrCreate: one hot key', { processes: 4, callersPerProcess: 8, calls: 1000 }, 'getOrCreate'),
+  getOrCreateManyKeys: getOrCreateScenario('getOrCreate: 200 keys', { processes: 4, callersPerProcess: 8, calls: 2000, keys: 200 }, 'getOrCreate'),
+  getOrCreateInTransaction: getOrCreateScenario('getOrCreate in the caller\'s transaction: one hot key', { processes: 4, callersPerProcess: 8, calls: 1000 }, 'getOrCreate:transaction'),
+  updateOrCreateHotKey: updateOrCreateScenario({ processes: 4, callersPerProcess: 16, calls: 1000 }),
+  counter: counterScenario({ processes: 8, callersPerProcess: 4, calls: 2000 }),
+  guardedDecrement: stockScenario({ processes: 5, callersPerProcess: 10, calls: 50 }),
+} satisfies Record<string, RaceScenario>;
