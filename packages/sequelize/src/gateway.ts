@@ -1,7 +1,7 @@
 import { type ColumnInfo, type ModelGateway, type Session, dialectFor } from '@racesafe/core';
 import { type Model, type ModelStatic, QueryTypes, Sequelize, type Transaction, Utils } from 'sequelize';
 
-const numericTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT', 'FLOAT', 'DOUBLE', 'DECIMAL', 'REAL', 'NUMBER']);
+const numericTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT', 'FLOAT', 'DOUBLE', 'DOUBLE PRECISION', 'DECIMAL', 'REAL', 'NUMBER']);
 
 /** Sequelize internals racesafe relies on, typed in one place (stable across Sequelize 6 releases). */
 export interface QueryGenerator {
