@@ -35,3 +35,10 @@ export async function connect(url: string): Promise<Client> {
   await client.connect();
   return client;
 }
+
+/** The same database, with every new connection's transactions at `level` by default (libpq `options`). */
+export function withDefaultIsolation(url: string, level: 'repeatable read' | 'serializable'): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c default_transaction_isolation=${level.replace(' ', '\\ ')}`);
+  return parsed.toString();
+}

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { useTestDatabase } from '../../../test/harness/database';
 import { schemaSql, truncateSql } from '../../../test/schema/tables';
-import { connect, waitUntilBlocked } from '../../../test/support/locks';
+import { connect, waitUntilBlocked, withDefaultIsolation } from '../../../test/support/locks';
 import { StatementLog } from '../../../test/support/statement-log';
 import { F, InvalidFieldError, LockNotAvailableError, RetryableError } from '../src';
 import { type TestModels, testSequelize } from './models';
@@ -160,6 +160,39 @@ describe('updateOrCreate (Sequelize)', () => {
       await expect(attempt).rejects.toBeInstanceOf(RetryableError);
     } finally {
       await other.end();
+    }
+  });
+
+  it('retries its own transaction after a serialization failure, within the attempts it is given', async () => {
+    await m.User.getOrCreate({ where: { email: 'retry@x' } });
+    const retryLog = new StatementLog();
+    const repeatable = testSequelize(withDefaultIsolation(db.url(), 'repeatable read'), { onQuery: retryLog.record });
+    const holder = await connect(db.url());
+    try {
+      for (const attempts of [3, 1]) {
+        retryLog.clear();
+        await holder.query('BEGIN');
+        await holder.query(`UPDATE users SET logins = logins + 100 WHERE email = 'retry@x'`);
+        const call = repeatable.User.updateOrCreate({
+          where: { email: 'retry@x' },
+          defaults: { logins: F('logins').plus(1) },
+          createDefaults: {},
+          retry: { attempts, baseDelayMs: 1 },
+        }).catch((e: unknown) => e);
+        await waitUntilBlocked(db.url(), 'FOR NO KEY UPDATE');
+        // The holder's commit changes the row after the waiter's snapshot: 40001 at REPEATABLE READ.
+        await holder.query('COMMIT');
+        const outcome = await call;
+        if (attempts === 3) {
+          expect((outcome as [InstanceType<typeof m.User>, boolean])[0].logins).toBe(101);
+          expect(retryLog.verbs().filter((verb) => verb === 'START')).toHaveLength(2);
+        } else {
+          expect(outcome).toMatchObject({ name: 'RetryableError', code: '40001' });
+        }
+      }
+    } finally {
+      await holder.end();
+      await repeatable.sequelize.close();
     }
   });
 
