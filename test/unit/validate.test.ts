@@ -1,0 +1,60 @@
+import { F, InvalidFieldError, assertKnownFields } from '@racesafe/core';
+import { assertPlainLookup } from '../../packages/core/src/validate';
+import { OrmOperator, stubGateway } from './support/stub-gateway';
+
+const gateway = stubGateway();
+
+/** The InvalidFieldError a check throws. */
+function rejection(check: () => void): InvalidFieldError {
+  try {
+    check();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidFieldError);
+    return error as InvalidFieldError;
+  }
+  throw new Error('the check accepted invalid input');
+}
+
+describe('assertPlainLookup', () => {
+  it('rejects an empty lookup, which would match any row', () => {
+    expect(rejection(() => assertPlainLookup(gateway, {})).message).toContain('The lookup for Account is empty');
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['a Sequelize-style symbol-keyed operator', { [Symbol('gte')]: 1 }],
+    ['an ORM operator', new OrmOperator('in', ['a', 'b'])],
+    ['an array', ['a', 'b']],
+    ['an F expression', F('balance')],
+  ])('rejects %s as a value', (_, value) => {
+    expect(rejection(() => assertPlainLookup(gateway, { id: 1, email: value })).fields).toEqual(['email']);
+  });
+
+  it('lists every bad value at once', () => {
+    const error = rejection(() => assertPlainLookup(gateway, { email: undefined, name: 'x', balance: F('balance') }));
+    expect(error.fields).toEqual(['email', 'balance']);
+    expect(error.message).toContain(`email is undefined, balance is an F expression (F('balance'))`);
+  });
+
+  it('accepts plain values, Date and null (the null rule is checked against the unique key later)', () => {
+    expect(() => assertPlainLookup(gateway, { id: 1, email: 'a@example.com', balance: 2n, updatedAt: new Date(), name: null })).not.toThrow();
+  });
+});
+
+describe('assertKnownFields', () => {
+  it('lists every unknown property across groups once, with the known ones', () => {
+    const error = rejection(() =>
+      assertKnownFields(gateway, { lookup: { email: 'x', nope: 1 }, defaults: { nope: 2, view_count: 3 }, values: undefined }),
+    );
+    expect(error.fields).toEqual(['nope', 'view_count']);
+    expect(error.message).toContain('known: id, email, name, balance, pending, viewCount, updatedAt');
+  });
+
+  it('rejects a group that is not a plain object', () => {
+    expect(rejection(() => assertKnownFields(gateway, { defaults: [1] as never })).message).toContain('defaults must be a plain object');
+  });
+
+  it('accepts known properties and skips absent groups', () => {
+    expect(() => assertKnownFields(gateway, { lookup: { email: 'x' }, defaults: undefined })).not.toThrow();
+  });
+});
