@@ -15,9 +15,9 @@ import { UniqueConstraintError, DatabaseError as SequelizeDatabaseError } from '
 import { QueryFailedError } from 'typeorm';
 import { stubGateway } from './support/stub-gateway';
 
-/** An error as node-postgres raises it: SQLSTATE in `code`, the constraint in `constraint`. */
+/** An error as node-postgres raises it: severity, SQLSTATE in `code`, the constraint in `constraint`. */
 function pgError(code: string, message = `error ${code}`, constraint?: string): PgDatabaseError {
-  return Object.assign(new PgDatabaseError(message, message.length, 'error'), { code, constraint });
+  return Object.assign(new PgDatabaseError(message, message.length, 'error'), { severity: 'ERROR', code, constraint });
 }
 
 const uniqueViolation = () => pgError('23505', 'duplicate key value violates unique constraint "users_email_key"', 'users_email_key');
@@ -52,7 +52,7 @@ describe('postgresDialect.classifyError', () => {
 
   // Bug: any 5-character upper-case code passes for a SQLSTATE, so Node's EPIPE/EPERM become
   // "database errors" (packages/core/src/dialects/postgres.ts, driverError). No SQLSTATE class starts with E.
-  it.failing('does not take a Node system error code (EPIPE) for a SQLSTATE', () => {
+  it('does not take a Node system error code (EPIPE) for a SQLSTATE', () => {
     const socketError = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
     expect(postgresDialect.classifyError(socketError)).toEqual({ kind: 'other' });
   });

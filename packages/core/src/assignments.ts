@@ -23,7 +23,7 @@ export function compileAssignments(
   addParameter: (value: unknown) => string,
   group = 'values',
 ): Assignment[] {
-  assertKnownFields(gateway, { [group]: values });
+  assertKnownFields(gateway, { [group]: values ?? null });
   if (Object.keys(values).length === 0) {
     throw new InvalidFieldError(`${group} is empty: name at least one ${gateway.modelName} property to update`);
   }

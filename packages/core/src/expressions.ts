@@ -90,7 +90,7 @@ export function checkExpression(expression: FExpression, context: Pick<FCompileC
     if (isFExpression(operand)) problems.push(...checkExpression(operand, context, where));
     else if (typeof operand === 'number' && !Number.isFinite(operand)) problems.push(`${where}: ${operand} is not a finite number`);
     else if (typeof operand === 'string' && !integerLiteral.test(operand)) problems.push(`${where}: ${JSON.stringify(operand)} is not an integer literal`);
-    else if (!['number', 'bigint', 'string'].includes(typeof operand) && !isFExpression(operand)) problems.push(`${where}: ${String(operand)} is not a number, integer string or F expression`);
+    else if (!['number', 'bigint', 'string'].includes(typeof operand) && !isFExpression(operand)) problems.push(`${where}: ${operand === null || typeof operand !== 'object' ? String(operand) : Object.prototype.toString.call(operand)} is not a number, integer string or F expression`);
   });
   return problems;
 }

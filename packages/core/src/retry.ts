@@ -16,7 +16,7 @@ export interface RetryPolicy {
  * racesafe owns: inside a caller's transaction the retry belongs to the caller.
  */
 export async function withRetries<T>(policy: RetryPolicy | undefined, attempt: () => Promise<T>): Promise<T> {
-  const attempts = Math.max(1, policy?.attempts ?? 5);
+  const attempts = Number.isFinite(policy?.attempts) ? Math.max(1, policy!.attempts!) : 5;
   const base = policy?.baseDelayMs ?? 5;
   const max = policy?.maxDelayMs ?? 250;
   for (let n = 1; ; n++) {

@@ -19,7 +19,8 @@ const lockClauses: Record<LockStrength, string> = {
 function driverError(error: unknown): Record<string, unknown> | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const candidate = error as Record<string, unknown>;
-  if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+  // A server error has a SQLSTATE and a severity; a socket error's code (EPIPE) is no SQLSTATE.
+  if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code) && typeof candidate.severity === 'string') return candidate;
   const inner = candidate.driverError ?? candidate.original ?? candidate.parent;
   return inner === error ? undefined : driverError(inner);
 }
