@@ -21,6 +21,8 @@ module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...base, displayName: 'harness', testMatch: ['<rootDir>/test/harness/**/*.test.ts'] },
+    { ...base, displayName: 'packaging', testMatch: ['<rootDir>/test/packaging/**/*.test.ts'] },
+    { ...base, displayName: 'examples', testMatch: ['<rootDir>/test/examples/**/*.test.ts'] },
     { ...base, displayName: 'typeorm-1', testMatch: ['<rootDir>/packages/typeorm/test/**/*.test.ts'] },
     {
       ...base,
