@@ -1,0 +1,54 @@
+import { Op, Transaction } from 'sequelize';
+import type { OpenTestOrm, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
+import { raceSafe } from '../src';
+import { testSequelize } from './models';
+
+/** The Sequelize package through the shared suites' TestOrm shape: model statics and the `transaction` option. */
+export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
+  const models = testSequelize(url, options);
+  const { sequelize } = models;
+  const byTable = {
+    users: models.User,
+    // A plain Model reaches racesafe through raceSafe(Model).
+    naive_users: raceSafe(models.NaiveUser),
+    memberships: models.Membership,
+    counters: models.Counter,
+    items: models.Item,
+  };
+  const model = (table: Table) => byTable[table] as unknown as typeof models.User;
+  const transaction = (tx?: Tx) => tx as Transaction | undefined;
+  const plain = (instance: { get(options: { plain: true }): object }): Row => instance.get({ plain: true }) as Row;
+  const orm: TestOrm = {
+    name: 'sequelize',
+    async getOrCreate(table, where, options, tx) {
+      const [row, created] = await model(table).getOrCreate({ ...(options as object), where, transaction: transaction(tx) } as never);
+      return [plain(row), created];
+    },
+    async updateOrCreate(table, where, options, tx) {
+      const [row, created] = await model(table).updateOrCreate({ ...(options as object), where, transaction: transaction(tx) } as never);
+      return [plain(row), created];
+    },
+    async atomicUpdate(table, where, values, options = {}, tx) {
+      const common = { where: where as never, transaction: transaction(tx) };
+      if (options.returning) return (await model(table).atomicUpdate(values as never, { ...common, returning: true })).map(plain);
+      return model(table).atomicUpdate(values as never, common);
+    },
+    transaction: (work, isolation) =>
+      isolation ? sequelize.transaction({ isolationLevel: isolation as Transaction.ISOLATION_LEVELS }, work) : sequelize.transaction(work),
+    async insert(table, values, tx) {
+      await model(table).create(values as never, { transaction: transaction(tx) });
+    },
+    async query(sql, tx) {
+      const [rows] = await sequelize.query(sql, { transaction: transaction(tx) });
+      return rows as Row[];
+    },
+    guard: {
+      gte: (value) => ({ [Op.gte]: value }),
+      gt: (value) => ({ [Op.gt]: value }),
+      lt: (value) => ({ [Op.lt]: value }),
+      or: (...clauses) => ({ [Op.or]: clauses }),
+    },
+    close: () => sequelize.close(),
+  };
+  return orm;
+};

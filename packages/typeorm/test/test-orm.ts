@@ -1,0 +1,43 @@
+import { type EntityManager, type EntityTarget, LessThan, MoreThan, MoreThanOrEqual, type ObjectLiteral } from 'typeorm';
+import type { OpenTestOrm, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
+import { raceSafe } from '../src';
+import { Counter, Item, Membership, NaiveUser, User, testDataSource } from './entities';
+
+const entities: Record<Table, EntityTarget<ObjectLiteral>> = { users: User, naive_users: NaiveUser, memberships: Membership, counters: Counter, items: Item };
+
+/** Flattens an entity to its own enumerable properties, keeping Date values. */
+const plain = (entity: ObjectLiteral): Row => ({ ...entity });
+
+/** The TypeORM package through the shared suites' TestOrm shape, in TypeORM's idiom. */
+export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
+  const dataSource = await testDataSource(url, options).initialize();
+  // Inside a transaction: `manager.withRepository(repo)`, TypeORM's own idiom.
+  const repository = (table: Table, tx?: Tx) => {
+    const repo = raceSafe(dataSource.getRepository(entities[table]));
+    return tx ? (tx as EntityManager).withRepository(repo) : repo;
+  };
+  const orm: TestOrm = {
+    name: 'typeorm',
+    async getOrCreate(table, lookup, options, tx) {
+      const [row, created] = await repository(table, tx).getOrCreate(lookup, options as never);
+      return [plain(row), created];
+    },
+    async updateOrCreate(table, lookup, options, tx) {
+      const [row, created] = await repository(table, tx).updateOrCreate(lookup, options as never);
+      return [plain(row), created];
+    },
+    async atomicUpdate(table, where, values, options = {}, tx) {
+      const repo = repository(table, tx);
+      if (options.returning) return (await repo.atomicUpdate(where as never, values, { returning: true })).map(plain);
+      return repo.atomicUpdate(where as never, values);
+    },
+    transaction: (work, isolation) => (isolation ? dataSource.transaction(isolation, work) : dataSource.transaction(work)),
+    async insert(table, values, tx) {
+      await ((tx as EntityManager | undefined) ?? dataSource.manager).getRepository(entities[table]).insert(values);
+    },
+    query: (sql, tx) => ((tx as EntityManager | undefined) ?? dataSource.manager).query(sql),
+    guard: { gte: MoreThanOrEqual, gt: MoreThan, lt: LessThan, or: (...clauses) => clauses },
+    close: () => dataSource.destroy(),
+  };
+  return orm;
+};

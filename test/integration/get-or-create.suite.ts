@@ -1,0 +1,164 @@
+import { InvalidFieldError } from '@racesafe/core';
+import { connect, waitUntilBlocked } from '../support/locks';
+import { StatementLog } from '../support/statement-log';
+import { useTestOrm } from './lifecycle';
+import type { OpenTestOrm, Row } from './orm';
+
+/** getOrCreate against one package (TRAPS T1-T3, T20; DESIGN "Semantics"). */
+export function describeGetOrCreate(open: OpenTestOrm): void {
+  const { db, log, orm } = useTestOrm(open);
+  const count = async (sql: string) => Number((await orm().query(sql))[0].n);
+
+  it('creates the row once, then finds it', async () => {
+    const [created, wasCreated] = await orm().getOrCreate('users', { email: 'a@x' }, { defaults: { name: 'Ann' } });
+    const [found, wasCreatedAgain] = await orm().getOrCreate('users', { email: 'a@x' }, { defaults: { name: 'Other' } });
+    expect([wasCreated, wasCreatedAgain]).toEqual([true, false]);
+    expect(found).toMatchObject({ id: created.id, email: 'a@x', name: 'Ann', plan: 'free' });
+    expect(found.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('calls a defaults function only when it creates a row', async () => {
+    const defaults = jest.fn(() => ({ name: 'Bea' }));
+    await orm().getOrCreate('users', { email: 'b@x' }, { defaults });
+    await orm().getOrCreate('users', { email: 'b@x' }, { defaults });
+    expect(defaults).toHaveBeenCalledTimes(1);
+  });
+
+  it('finds in one round trip and creates in two outside a transaction', async () => {
+    await orm().getOrCreate('users', { email: 'warm@x' }); // reads the catalog once
+    log.clear();
+    await orm().getOrCreate('users', { email: 'warm@x' });
+    expect(log.verbs()).toEqual(['SELECT']);
+    log.clear();
+    await orm().getOrCreate('users', { email: 'new@x' });
+    expect(log.verbs()).toEqual(['SELECT', 'INSERT']);
+    expect(log.statements[1]).toMatch(/ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/);
+  });
+
+  it('uses a savepoint inside the caller transaction', async () => {
+    await orm().getOrCreate('users', { email: 'warm@x' });
+    log.clear();
+    await orm().transaction((tx) => orm().getOrCreate('users', { email: 'tx@x' }, {}, tx));
+    expect(log.verbs()).toEqual(['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT']);
+  });
+
+  it("returns the winner row to a loser inside a transaction, and the caller's earlier writes commit", async () => {
+    const winner = await connect(db.url());
+    try {
+      await winner.query('BEGIN');
+      const { rows } = await winner.query<{ id: number }>(`INSERT INTO users (email, name) VALUES ('race@x', 'winner') RETURNING id`);
+      const loser = orm().transaction(async (tx) => {
+        await orm().insert('counters', { name: 'written-before' }, tx);
+        return orm().getOrCreate('users', { email: 'race@x' }, { defaults: { name: 'loser' } }, tx);
+      });
+      // The loser's INSERT waits on the winner's uncommitted unique-index entry (TRAPS T2).
+      await waitUntilBlocked(db.url(), 'INSERT INTO "users"');
+      await winner.query('COMMIT');
+      const [row, created] = await loser;
+      expect(created).toBe(false);
+      expect(row).toMatchObject({ id: rows[0].id, name: 'winner' });
+    } finally {
+      await winner.end();
+    }
+    expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM counters WHERE name = 'written-before'`)).toBe(1);
+  });
+
+  it('raises ConflictError naming another constraint and leaves the caller transaction usable', async () => {
+    await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+    let error: unknown;
+    await orm().transaction(async (tx) => {
+      await orm().insert('counters', { name: 'kept' }, tx);
+      error = await orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }, tx).catch((e: unknown) => e);
+      await orm().insert('counters', { name: 'after' }, tx);
+    });
+    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', code: '23505' });
+    expect((error as Error).cause).toBeDefined();
+    expect((await orm().query(`SELECT name FROM counters ORDER BY name`)).map((r: Row) => r.name)).toEqual(['after', 'kept']);
+    expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
+  });
+
+  it('raises ConflictError outside a transaction too', async () => {
+    await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+    await expect(orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } })).rejects.toMatchObject({
+      name: 'ConflictError',
+      constraint: 'users_username_key',
+    });
+  });
+
+  it('requires a unique constraint on exactly the lookup columns', async () => {
+    await expect(orm().getOrCreate('users', { name: 'no unique on name' })).rejects.toMatchObject({ name: 'UniqueLookupRequiredError' });
+    await expect(orm().getOrCreate('users', { email: 'e@x', name: 'superset' })).rejects.toMatchObject({ name: 'UniqueLookupRequiredError' });
+    await expect(orm().getOrCreate('naive_users', { email: 'n@x' })).rejects.toMatchObject({ name: 'UniqueLookupRequiredError', fields: ['email'] });
+    expect(await count('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM naive_users) AS n')).toBe(0);
+  });
+
+  it('serialises on an advisory lock when opted out of the unique constraint, and reports duplicates', async () => {
+    const [first, created] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
+    const [again, createdAgain] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
+    expect([created, createdAgain, again.id]).toEqual([true, false, first.id]);
+    await orm().query(`INSERT INTO naive_users (email) VALUES ('dup@x'), ('dup@x')`);
+    await expect(orm().getOrCreate('naive_users', { email: 'dup@x' }, { advisoryLock: true })).rejects.toMatchObject({ name: 'MultipleRowsError' });
+  });
+
+  it('rejects unknown properties, all at once, before sending any statement', async () => {
+    // A fresh instance: not even the catalog query may go out.
+    const fresh = new StatementLog();
+    const other = await open(db.url(), { onQuery: fresh.record });
+    fresh.clear(); // connecting may ask for the server version
+    try {
+      const error = await other.getOrCreate('users', { email: 'x@x', created_at: new Date() }, { defaults: { nmae: 'typo', plna: 'x' } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidFieldError);
+      expect((error as InvalidFieldError).fields).toEqual(['created_at', 'nmae', 'plna']);
+      expect((error as Error).message).toMatch(/"created_at".*"nmae".*"plna"/);
+      expect(fresh.statements).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it.each([
+    ['undefined', () => ({ email: undefined })],
+    ['an operator', () => ({ email: orm().guard.gt('a') })],
+    ['empty', () => ({})],
+  ])('rejects a lookup that is %s before any statement', async (_label, lookup) => {
+    await expect(orm().getOrCreate('users', lookup())).rejects.toBeInstanceOf(InvalidFieldError);
+    expect(log.statements).toEqual([]);
+  });
+
+  it('looks up NULL only where the unique key treats NULLs as equal', async () => {
+    const [first] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
+    const [second, created] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
+    expect([second.id, created]).toEqual([first.id, false]);
+    await expect(orm().getOrCreate('users', { username: null })).rejects.toBeInstanceOf(InvalidFieldError);
+  });
+
+  it('raises RetryableError when the winner is invisible to a REPEATABLE READ snapshot', async () => {
+    await orm().getOrCreate('users', { email: 'warm@x' });
+    const other = await connect(db.url());
+    try {
+      const attempt = orm().transaction(async (tx) => {
+        await orm().query('SELECT count(*) FROM users', tx); // takes the snapshot
+        await other.query(`INSERT INTO users (email) VALUES ('rr@x')`);
+        return orm().getOrCreate('users', { email: 'rr@x' }, {}, tx);
+      }, 'REPEATABLE READ');
+      await expect(attempt).rejects.toMatchObject({ name: 'RetryableError' });
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('works with a pool of one connection, nested in a transaction too', async () => {
+    const single = await open(db.url(), { poolSize: 1 });
+    try {
+      await single.getOrCreate('users', { email: 'p1@x' });
+      const [row, created] = await single.transaction(async (tx) => {
+        await single.getOrCreate('users', { email: 'p2@x' }, {}, tx);
+        return single.getOrCreate('users', { email: 'p2@x' }, {}, tx);
+      });
+      expect([row.email, created]).toEqual(['p2@x', false]);
+    } finally {
+      await single.close();
+    }
+  });
+}

@@ -1,0 +1,50 @@
+import type { StatementLog } from '../support/statement-log';
+
+/** A row as plain property values (entity or model instance, flattened). */
+export type Row = Record<string, unknown>;
+/** The caller's transaction handle: a TypeORM EntityManager or a Sequelize Transaction. */
+export type Tx = unknown;
+/** Tables of test/schema/tables.ts; each package maps them to its entities/models. */
+export type Table = 'users' | 'naive_users' | 'memberships' | 'counters' | 'items';
+
+/** Options as racesafe takes them; each adapter passes them the way its ORM does. */
+export interface OperationOptions {
+  defaults?: unknown;
+  createDefaults?: unknown;
+  advisoryLock?: boolean;
+  nowait?: boolean;
+  lockTimeoutMs?: number;
+  retry?: { attempts?: number; baseDelayMs?: number };
+  returning?: boolean;
+}
+
+/**
+ * One ORM package seen through a common shape, so that integration suites are written once
+ * (test/integration/*.suite.ts) and run against both packages, each call made in that
+ * ORM's own idiom (TypeORM: `raceSafe(repo)` / `manager.withRepository`; Sequelize:
+ * model statics with the `transaction` option).
+ */
+export interface TestOrm {
+  readonly name: 'typeorm' | 'sequelize';
+  getOrCreate(table: Table, lookup: Row, options?: OperationOptions, tx?: Tx): Promise<[Row, boolean]>;
+  updateOrCreate(table: Table, lookup: Row, options?: OperationOptions, tx?: Tx): Promise<[Row, boolean]>;
+  /** `where` in the ORM's own syntax, built with `guard`. */
+  atomicUpdate(table: Table, where: unknown, values: Row, options?: OperationOptions, tx?: Tx): Promise<number | Row[]>;
+  /** A transaction of the ORM's own, committed when `work` resolves. */
+  transaction<T>(work: (tx: Tx) => Promise<T>, isolation?: 'REPEATABLE READ'): Promise<T>;
+  /** The ORM's own insert (a caller's "earlier write"). */
+  insert(table: Table, values: Row, tx?: Tx): Promise<void>;
+  /** Raw SQL through the ORM (in `tx` when given). */
+  query(sql: string, tx?: Tx): Promise<Row[]>;
+  /** Where clauses in the ORM's own syntax. */
+  readonly guard: {
+    gte(value: number): unknown;
+    gt(value: string): unknown;
+    lt(value: number): unknown;
+    or(...clauses: Row[]): unknown;
+  };
+  close(): Promise<void>;
+}
+
+/** Opens a TestOrm on a database: its own pool of `poolSize`, every statement sent to `onQuery`. */
+export type OpenTestOrm = (url: string, options?: { poolSize?: number; onQuery?: (sql: string) => void }) => Promise<TestOrm>;

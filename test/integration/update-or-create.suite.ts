@@ -1,0 +1,192 @@
+import { F, InvalidFieldError, LockNotAvailableError } from '@racesafe/core';
+import { connect, waitUntilBlocked, withDefaultIsolation } from '../support/locks';
+import { StatementLog } from '../support/statement-log';
+import { useTestOrm } from './lifecycle';
+import type { OpenTestOrm, TestOrm, Tx } from './orm';
+
+/** Opens a transaction that stays open until `release()`; `held` resolves with what `work` returned. */
+function holdTransaction<T>(orm: TestOrm, work: (tx: Tx) => Promise<T>) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let resolveHeld!: (value: T) => void;
+  const held = new Promise<T>((resolve) => (resolveHeld = resolve));
+  const done = orm.transaction(async (tx) => {
+    resolveHeld(await work(tx));
+    await released;
+  });
+  return { held, release, done };
+}
+
+/** updateOrCreate against one package: locking observed from pg_stat_activity, never from sleeps. */
+export function describeUpdateOrCreate(open: OpenTestOrm): void {
+  const { db, log, orm } = useTestOrm(open, (o) => o.getOrCreate('users', { email: 'warm@x' }).then(() => undefined));
+  const userNamed = async (email: string) => (await orm().query(`SELECT * FROM users WHERE email = '${email}'`))[0];
+
+  it('creates with createDefaults, then updates with defaults', async () => {
+    const options = { defaults: { name: 'updated', logins: F('logins').plus(1) }, createDefaults: { name: 'created', plan: 'trial', logins: 1 } };
+    const [created, wasCreated] = await orm().updateOrCreate('users', { email: 'u@x' }, options);
+    expect([wasCreated, created.name, created.plan, created.logins]).toEqual([true, 'created', 'trial', 1]);
+    const [updated, wasCreatedAgain] = await orm().updateOrCreate('users', { email: 'u@x' }, options);
+    expect([wasCreatedAgain, updated.id, updated.name, updated.plan, updated.logins]).toEqual([false, created.id, 'updated', 'trial', 2]);
+  });
+
+  it('uses defaults to create when createDefaults is absent', async () => {
+    const [row, created] = await orm().updateOrCreate('users', { email: 'd@x' }, { defaults: { name: 'from defaults' } });
+    expect([created, row.name]).toEqual([true, 'from defaults']);
+  });
+
+  it('locks the row in a transaction of its own and writes only the changed columns', async () => {
+    await orm().getOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'free' } });
+    log.clear();
+    await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'pro' } });
+    expect(log.verbs()).toEqual(['START', 'SELECT', 'UPDATE', 'COMMIT']);
+    expect(log.statements[1]).toMatch(/FOR NO KEY UPDATE$/);
+    expect(log.statements[2]).toMatch(/^UPDATE "users" SET "plan" = \$1 WHERE "id" = \$2 RETURNING \*$/);
+  });
+
+  it('takes the lock but sends no UPDATE when nothing changes', async () => {
+    await orm().getOrCreate('users', { email: 'same@x' }, { defaults: { name: 'same' } });
+    log.clear();
+    const [row, created] = await orm().updateOrCreate('users', { email: 'same@x' }, { defaults: { name: 'same' } });
+    expect([row.name, created]).toEqual(['same', false]);
+    expect(log.verbs()).toEqual(['START', 'SELECT', 'COMMIT']);
+  });
+
+  it('makes a second updateOrCreate wait for the first transaction and apply on top of it', async () => {
+    await orm().getOrCreate('users', { email: 'lock@x' });
+    const a = holdTransaction(orm(), (tx) => orm().updateOrCreate('users', { email: 'lock@x' }, { defaults: { name: 'A', logins: F('logins').plus(1) }, createDefaults: {} }, tx));
+    await a.held;
+    const b = orm().updateOrCreate('users', { email: 'lock@x' }, { defaults: { logins: F('logins').plus(10) }, createDefaults: {} });
+    const [blocked] = await waitUntilBlocked(db.url(), 'FOR NO KEY UPDATE');
+    expect(blocked.blockedBy).toHaveLength(1);
+    a.release();
+    await a.done;
+    const [row, created] = await b;
+    expect([created, row.name, row.logins]).toEqual([false, 'A', 11]);
+  });
+
+  it('makes a plain UPDATE from another session wait for the lock', async () => {
+    await orm().getOrCreate('users', { email: 'plain@x' });
+    const a = holdTransaction(orm(), (tx) => orm().updateOrCreate('users', { email: 'plain@x' }, { defaults: { name: 'A' } }, tx));
+    await a.held;
+    const other = await connect(db.url());
+    try {
+      const update = other.query(`UPDATE users SET name = name || ' then B' WHERE email = 'plain@x'`);
+      await waitUntilBlocked(db.url(), `UPDATE users SET name = name`);
+      a.release();
+      await a.done;
+      await update;
+    } finally {
+      await other.end();
+    }
+    expect((await userNamed('plain@x')).name).toBe('A then B');
+  });
+
+  it('fails at once with LockNotAvailableError under nowait, and both transactions still commit', async () => {
+    await orm().getOrCreate('users', { email: 'nowait@x' });
+    const a = holdTransaction(orm(), (tx) => orm().updateOrCreate('users', { email: 'nowait@x' }, { defaults: { name: 'A' } }, tx));
+    await a.held;
+    let error: unknown;
+    await orm().transaction(async (tx) => {
+      await orm().insert('counters', { name: 'b-before' }, tx);
+      error = await orm().updateOrCreate('users', { email: 'nowait@x' }, { defaults: { name: 'B' }, nowait: true }, tx).catch((e: unknown) => e);
+      await orm().insert('counters', { name: 'b-after' }, tx);
+    });
+    a.release();
+    await a.done;
+    expect(error).toBeInstanceOf(LockNotAvailableError);
+    expect(error).toMatchObject({ code: '55P03' });
+    expect((await userNamed('nowait@x')).name).toBe('A');
+    expect((await orm().query('SELECT count(*)::int AS n FROM counters'))[0].n).toBe(2);
+  });
+
+  it('gives up after lockTimeoutMs with LockNotAvailableError and restores lock_timeout', async () => {
+    await orm().getOrCreate('users', { email: 'timeout@x' });
+    const a = holdTransaction(orm(), (tx) => orm().updateOrCreate('users', { email: 'timeout@x' }, { defaults: { name: 'A' } }, tx));
+    await a.held;
+    const [error, setting] = await orm().transaction(async (tx) => {
+      const failure = await orm().updateOrCreate('users', { email: 'timeout@x' }, { defaults: { name: 'B' }, lockTimeoutMs: 50 }, tx).catch((e: unknown) => e);
+      await orm().updateOrCreate('users', { email: 'warm@x' }, { defaults: { name: 'free row' }, lockTimeoutMs: 50 }, tx);
+      return [failure, (await orm().query(`SELECT current_setting('lock_timeout') AS value`, tx))[0].value];
+    });
+    a.release();
+    await a.done;
+    expect(error).toBeInstanceOf(LockNotAvailableError);
+    expect(setting).toBe('0');
+    expect((await userNamed('warm@x')).name).toBe('free row');
+  });
+
+  it('locks and updates the row a concurrent creator committed first', async () => {
+    const winner = await connect(db.url());
+    try {
+      await winner.query('BEGIN');
+      await winner.query(`INSERT INTO users (email, name, logins) VALUES ('new@x', 'winner', 5)`);
+      const loser = orm().updateOrCreate('users', { email: 'new@x' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { name: 'loser', logins: 1 } });
+      await waitUntilBlocked(db.url(), 'INSERT INTO "users"');
+      await winner.query('COMMIT');
+      const [row, created] = await loser;
+      expect([created, row.name, row.logins]).toEqual([false, 'winner', 6]);
+    } finally {
+      await winner.end();
+    }
+  });
+
+  it('raises RetryableError inside a REPEATABLE READ transaction whose snapshot missed a concurrent update', async () => {
+    await orm().getOrCreate('users', { email: 'rr@x' });
+    const other = await connect(db.url());
+    try {
+      const attempt = orm().transaction(async (tx) => {
+        await orm().query('SELECT count(*) FROM users', tx); // takes the snapshot
+        await other.query(`UPDATE users SET name = 'concurrent' WHERE email = 'rr@x'`);
+        return orm().updateOrCreate('users', { email: 'rr@x' }, { defaults: { name: 'mine' } }, tx);
+      }, 'REPEATABLE READ');
+      await expect(attempt).rejects.toMatchObject({ name: 'RetryableError', code: '40001' });
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('retries its own transaction after a serialization failure, within the attempts it is given', async () => {
+    await orm().getOrCreate('users', { email: 'retry@x' });
+    const retryLog = new StatementLog();
+    const repeatable = await open(withDefaultIsolation(db.url(), 'repeatable read'), { onQuery: retryLog.record });
+    const holder = await connect(db.url());
+    try {
+      for (const attempts of [3, 1]) {
+        retryLog.clear();
+        await holder.query('BEGIN');
+        await holder.query(`UPDATE users SET logins = logins + 100 WHERE email = 'retry@x'`);
+        const call = repeatable
+          .updateOrCreate('users', { email: 'retry@x' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: {}, retry: { attempts, baseDelayMs: 1 } })
+          .catch((e: unknown) => e);
+        await waitUntilBlocked(db.url(), 'FOR NO KEY UPDATE');
+        // The holder's commit changes the row after the waiter's snapshot: 40001 at REPEATABLE READ.
+        await holder.query('COMMIT');
+        const outcome = await call;
+        if (attempts === 3) {
+          expect((outcome as [Record<string, unknown>, boolean])[0].logins).toBe(101);
+          expect(retryLog.verbs().filter((verb) => verb === 'START')).toHaveLength(2);
+        } else {
+          expect(outcome).toMatchObject({ name: 'RetryableError', code: '40001' });
+        }
+      }
+    } finally {
+      await holder.end();
+      await repeatable.close();
+    }
+  });
+
+  it('rejects unknown fields in defaults and createDefaults before any statement', async () => {
+    const error = await orm().updateOrCreate('users', { email: 'x@x' }, { defaults: { nmae: 'typo' }, createDefaults: { plna: 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidFieldError);
+    expect((error as InvalidFieldError).fields).toEqual(['nmae', 'plna']);
+    expect(log.statements).toEqual([]);
+  });
+
+  it('rejects F expressions that would have to build a new row, and a bad lockTimeoutMs, before any statement', async () => {
+    await expect(orm().updateOrCreate('users', { email: 'f@x' }, { defaults: { logins: F('logins').plus(1) } })).rejects.toBeInstanceOf(InvalidFieldError);
+    await expect(orm().updateOrCreate('users', { email: 'f@x' }, { createDefaults: { logins: F('logins') } })).rejects.toBeInstanceOf(InvalidFieldError);
+    await expect(orm().updateOrCreate('users', { email: 'f@x' }, { lockTimeoutMs: -5 })).rejects.toBeInstanceOf(InvalidFieldError);
+    expect(log.statements).toEqual([]);
+  });
+}
