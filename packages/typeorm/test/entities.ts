@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-// Column types are explicit: race workers run under tsx (esbuild), which emits no decorator metadata.
+// Column types are explicit so that the entities need no decorator metadata (design:type), whatever compiles them.
 
 @Entity({ name: 'users' })
 export class User {
