@@ -116,6 +116,19 @@ export function describeUpdateOrCreate(open: OpenTestOrm): void {
     expect((await userNamed('warm@x')).name).toBe('free row');
   });
 
+  it('raises ConflictError from the update path and leaves the caller transaction usable', async () => {
+    await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+    await orm().getOrCreate('users', { email: 'other@x' });
+    let error: unknown;
+    await orm().transaction(async (tx) => {
+      await orm().insert('counters', { name: 'kept' }, tx);
+      error = await orm().updateOrCreate('users', { email: 'other@x' }, { defaults: { username: 'taken' } }, tx).catch((e: unknown) => e);
+      await orm().insert('counters', { name: 'after' }, tx);
+    });
+    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key' });
+    expect((await orm().query(`SELECT name FROM counters ORDER BY name`)).map((r) => r.name)).toEqual(['after', 'kept']);
+  });
+
   it('locks and updates the row a concurrent creator committed first', async () => {
     const winner = await connect(db.url());
     try {

@@ -1,6 +1,7 @@
 import type { UniqueKey } from './dialects';
 import { ConflictError, RetryableError } from './errors';
 import type { ModelGateway, Session } from './gateway';
+import { type RetryPolicy, withRetries } from './retry';
 import { findOne, inSavepoint, insertRow, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
@@ -16,6 +17,8 @@ export interface GetOrCreateCoreOptions {
    * queue on a transaction-scoped advisory lock instead. Needs READ COMMITTED.
    */
   advisoryLock?: boolean;
+  /** Retries when racesafe owns the statement or transaction (default 5 attempts). */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -35,11 +38,12 @@ export async function getOrCreate<Row>(
   const callerTransaction = gateway.callerTransaction();
   if (options.advisoryLock) {
     const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults);
-    return callerTransaction ? work(callerTransaction) : gateway.transaction(work);
+    return callerTransaction ? work(callerTransaction) : withRetries(options.retry, () => gateway.transaction(work));
   }
   const work = async (session: Session) =>
     findOrInsert(gateway, session, lookup, options.defaults, await lookupKey(gateway, session, lookup));
-  return callerTransaction ? work(callerTransaction) : gateway.autocommit(work);
+  // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, or a deadlock, is retried.
+  return callerTransaction ? work(callerTransaction) : withRetries(options.retry, () => gateway.autocommit(work));
 }
 
 /** SELECT, then INSERT unless a racing caller took the lookup, then read the winner. */

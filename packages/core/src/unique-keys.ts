@@ -32,7 +32,7 @@ export async function lookupKey(gateway: ModelGateway<unknown>, session: Session
   if (!key) {
     throw new UniqueLookupRequiredError(
       `No unique constraint or unique index on exactly (${columns.join(', ')}) of ${gateway.tableSql}, so concurrent callers could insert duplicates. ` +
-        `Add one (partial, expression and deferrable indexes do not count), or opt out explicitly with { advisoryLock: true }.`,
+        `Add one (partial, expression and deferrable indexes do not count); getOrCreate can opt out explicitly with { advisoryLock: true }.`,
       { fields: properties },
     );
   }

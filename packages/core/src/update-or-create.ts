@@ -35,11 +35,9 @@ export async function updateOrCreate<Row>(
 ): Promise<[Row, boolean]> {
   checkUpdateOrCreate(gateway, lookup, options);
   const callerTransaction = gateway.callerTransaction();
-  const work = async (session: Session) =>
-    lockAndUpdateOrCreate(gateway, session, lookup, options);
   // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
-  if (callerTransaction) return work(callerTransaction);
-  return withRetries(options.retry, () => gateway.transaction(work));
+  if (callerTransaction) return lockAndUpdateOrCreate(gateway, callerTransaction, lookup, options, true);
+  return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false)));
 }
 
 function checkUpdateOrCreate(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, options: UpdateOrCreateCoreOptions): void {
@@ -65,12 +63,18 @@ async function lockAndUpdateOrCreate<Row>(
   session: Session,
   lookup: Record<string, unknown>,
   options: UpdateOrCreateCoreOptions,
+  callerOwnsTransaction: boolean,
 ): Promise<[Row, boolean]> {
   const key = await lookupKey(gateway, session, lookup);
   const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
+  // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) must not abort the caller's transaction.
+  const update = (row: Row) => {
+    const write = () => applyChanges(gateway, session, row, lookup, defaults);
+    return callerOwnsTransaction ? inSavepointIfWriting(gateway, session, row, defaults, write) : write();
+  };
   const strength = lockStrengthFor(gateway, defaults, key.columns);
   const existing = await lockRowForUpdate(gateway, session, lookup, strength, options);
-  if (existing) return [await applyChanges(gateway, session, existing, lookup, defaults), false];
+  if (existing) return [await update(existing), false];
 
   const createValues = resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults');
   const created = await insertUnlessTaken(gateway, session, { ...createValues, ...lookup }, key);
@@ -84,7 +88,7 @@ async function lockAndUpdateOrCreate<Row>(
       { fields: Object.keys(lookup) },
     );
   }
-  return [await applyChanges(gateway, session, winner, lookup, defaults), false];
+  return [await update(winner), false];
 }
 
 /** FOR NO KEY UPDATE does not block foreign-key inserts elsewhere; writing a key column needs FOR UPDATE. */
@@ -119,6 +123,18 @@ export async function lockRowForUpdate<Row>(
   });
 }
 
+/** Runs `write` in a savepoint unless it will send nothing (no default changes the row). */
+function inSavepointIfWriting<Row>(gateway: ModelGateway<Row>, session: Session, row: Row, defaults: Record<string, unknown>, write: () => Promise<Row>): Promise<Row> {
+  return Object.keys(changesOf(gateway, row, defaults)).length === 0 ? write() : inSavepoint(gateway, session, write);
+}
+
+/** The defaults that change the row: F expressions always, plain values when they differ. */
+function changesOf<Row>(gateway: ModelGateway<Row>, row: Row, defaults: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(defaults).filter(([property, value]) => isFExpression(value) || !sameValue(gateway.readValue(row, property), value)),
+  );
+}
+
 /** Writes only the defaults that change the locked row (F expressions always); returns the stored row. */
 async function applyChanges<Row>(
   gateway: ModelGateway<Row>,
@@ -127,9 +143,7 @@ async function applyChanges<Row>(
   lookup: Record<string, unknown>,
   defaults: Record<string, unknown>,
 ): Promise<Row> {
-  const changes = Object.fromEntries(
-    Object.entries(defaults).filter(([property, value]) => isFExpression(value) || !sameValue(gateway.readValue(row, property), value)),
-  );
+  const changes = changesOf(gateway, row, defaults);
   if (Object.keys(changes).length === 0) return row;
   const parameters = new Parameters(gateway.dialect.placeholder);
   const assignments: Assignment[] = compileAssignments(gateway, changes, parameters.add, 'defaults');

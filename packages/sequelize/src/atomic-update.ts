@@ -1,4 +1,4 @@
-import { InvalidFieldError, Parameters, type Session, assertKnownFields, compileAssignments, run, setClause } from '@racesafe/core';
+import { InvalidFieldError, Parameters, type RetryPolicy, type Session, withRetries, assertKnownFields, compileAssignments, run, setClause } from '@racesafe/core';
 import { type Attributes, type Model, type ModelStatic, Utils, type WhereOptions } from 'sequelize';
 import { queryGeneratorOf, sequelizeGateway } from './gateway';
 import type { AtomicValues, TransactionOptions } from './types';
@@ -9,6 +9,8 @@ export interface AtomicUpdateOptions<A> extends TransactionOptions {
   where: WhereOptions<A>;
   /** Return the changed instances as the database stored them (RETURNING) instead of their count. */
   returning?: boolean;
+  /** Retries of the UPDATE after a deadlock when it runs outside your transaction (default 5 attempts). */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -48,7 +50,8 @@ export async function atomicUpdate<M extends Model>(
   const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} ${whereSql}${returning}`;
   const execute = (session: Session) => run(gateway, session, sql, parameters.values);
   const caller = gateway.callerTransaction();
-  const result = caller ? await execute(caller) : await gateway.autocommit(execute);
+  // Outside a transaction the UPDATE is racesafe's own: a deadlock (40P01) is retried, inside yours it surfaces.
+  const result = caller ? await execute(caller) : await withRetries(options.retry, () => gateway.autocommit(execute));
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
 }
 

@@ -1,7 +1,7 @@
 import { getOrCreate as coreGetOrCreate } from '@racesafe/core';
 import type { Attributes, Model, ModelStatic } from 'sequelize';
 import { sequelizeGateway } from './gateway';
-import type { Lookup, TransactionOptions, Values, ValuesOrFactory } from './types';
+import type { Lookup, RetryPolicy, TransactionOptions, Values, ValuesOrFactory } from './types';
 
 /** Options of {@link getOrCreate}. */
 export interface GetOrCreateOptions<A> extends TransactionOptions {
@@ -14,6 +14,8 @@ export interface GetOrCreateOptions<A> extends TransactionOptions {
    * lookup queue on a PostgreSQL transaction-scoped advisory lock. READ COMMITTED only.
    */
   advisoryLock?: boolean;
+  /** Retries when racesafe owns the statements (outside your transaction) after a deadlock or a vanished winner (default 5 attempts). */
+  retry?: RetryPolicy;
 }
 
 /**

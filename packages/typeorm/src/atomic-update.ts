@@ -1,4 +1,4 @@
-import { InvalidFieldError, assertKnownFields, compileAssignments, translateError } from '@racesafe/core';
+import { InvalidFieldError, type RetryPolicy, assertKnownFields, compileAssignments, translateError, withRetries } from '@racesafe/core';
 import type { FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
 import { boundQueryRunner, typeormGateway } from './gateway';
 import type { AtomicValues } from './types';
@@ -7,6 +7,8 @@ import type { AtomicValues } from './types';
 export interface AtomicUpdateOptions {
   /** Return the changed rows as the database stored them (PostgreSQL RETURNING) instead of their count. */
   returning?: boolean;
+  /** Retries of the UPDATE after a deadlock when it runs outside your transaction (default 5 attempts). */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -68,12 +70,10 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
     .setParameters(parameters)
     .updateEntity(false);
   if (options.returning) query.returning('*');
-  try {
-    const result = await query.execute();
-    if (!options.returning) return result.affected ?? 0;
-    const rows = (Array.isArray(result.raw) ? result.raw : []) as Record<string, unknown>[];
-    return rows.map((row) => gateway.hydrate(row));
-  } catch (error) {
-    throw translateError(gateway, error);
-  }
+  const execute = () => query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+  // Outside a transaction the UPDATE is racesafe's own: a deadlock (40P01) is retried, inside yours it surfaces.
+  const result = boundQueryRunner(this)?.isTransactionActive ? await execute() : await withRetries(options.retry, execute);
+  if (!options.returning) return result.affected ?? 0;
+  const rows = (Array.isArray(result.raw) ? result.raw : []) as Record<string, unknown>[];
+  return rows.map((row) => gateway.hydrate(row));
 }

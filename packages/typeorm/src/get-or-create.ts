@@ -1,7 +1,7 @@
 import { getOrCreate as coreGetOrCreate } from '@racesafe/core';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import { typeormGateway } from './gateway';
-import type { Lookup, Values, ValuesOrFactory } from './types';
+import type { Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
 
 /** Options of {@link getOrCreate}. */
 export interface GetOrCreateOptions<Entity> {
@@ -12,6 +12,8 @@ export interface GetOrCreateOptions<Entity> {
    * lookup queue on a PostgreSQL transaction-scoped advisory lock. READ COMMITTED only.
    */
   advisoryLock?: boolean;
+  /** Retries when racesafe owns the statements (outside your transaction) after a deadlock or a vanished winner (default 5 attempts). */
+  retry?: RetryPolicy;
 }
 
 /**

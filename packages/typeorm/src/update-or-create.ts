@@ -5,7 +5,7 @@ import type { AtomicValues, Lookup, RetryPolicy, Values, ValuesOrFactory } from 
 
 /** Options of {@link updateOrCreate}. */
 export interface UpdateOrCreateOptions<Entity> {
-  /** Written to the row, found or created; F expressions are applied in SQL on the update path. */
+  /** Written to the row, found or created; F expressions are applied in SQL on the update path. A function is called once per call. */
   defaults?: ValuesOrFactory<AtomicValues<Entity>>;
   /** Values for a new row instead of `defaults` (plain values; a function is called only on create). */
   createDefaults?: ValuesOrFactory<Values<Entity>>;
@@ -24,8 +24,8 @@ export interface UpdateOrCreateOptions<Entity> {
  * A locking read needs a transaction: outside one, racesafe opens its own (and retries it
  * on deadlock / serialization failure); inside yours (`manager.withRepository(repo)`) the
  * lock is held until your transaction ends. SQL sent on PostgreSQL:
- * `SELECT * FROM t WHERE "email" = $1 LIMIT 2 FOR NO KEY UPDATE` (FOR UPDATE when a key
- * column changes), then `UPDATE t SET <changed columns only> WHERE "id" = $n RETURNING *`,
+ * `SELECT * FROM t WHERE "email" = $1 LIMIT 2 FOR NO KEY UPDATE` (FOR UPDATE when `defaults`
+ * name a primary-key or lookup column), then `UPDATE t SET <changed columns only> WHERE "id" = $n RETURNING *`,
  * or the getOrCreate insert path with `createDefaults ?? defaults`.
  *
  * @example
