@@ -8,7 +8,8 @@ import { testSequelize } from './models';
 
 export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const { sequelize, User, NaiveUser, Counter, Item } = testSequelize(args.url, { poolSize: args.poolSize });
-  await sequelize.authenticate();
+  // Open every pooled connection before the barrier, so the first wave of calls really races.
+  await Promise.all(Array.from({ length: args.poolSize }, () => sequelize.query('SELECT 1')));
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
 
   const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {

@@ -8,6 +8,8 @@ import { Counter, Item, NaiveUser, User, testDataSource } from './entities';
 
 export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const dataSource = await testDataSource(args.url, { poolSize: args.poolSize }).initialize();
+  // Open every pooled connection before the barrier, so the first wave of calls really races.
+  await Promise.all(Array.from({ length: args.poolSize }, () => dataSource.query('SELECT 1')));
   const users = raceSafe(dataSource.getRepository(User));
   const naiveUsers = dataSource.getRepository(NaiveUser);
   const counters = raceSafe(dataSource.getRepository(Counter));
