@@ -1,0 +1,168 @@
+import { F as SequelizeF } from '@racesafe/sequelize';
+import { F as TypeormF } from '@racesafe/typeorm';
+import { QueryTypes } from 'sequelize';
+import type { Subjects } from './subjects';
+
+/** Which client a case runs through. */
+export type Library = 'pg' | 'typeorm' | 'sequelize';
+
+/** Marks the part of an operation whose round trips count (default: all of it). */
+export type Region = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** One implementation of one operation. `run(i)` must be safe to call concurrently. */
+export interface BenchCase {
+  group: GroupId;
+  name: string;
+  library: Library;
+  /** The raw pg case every other case of the group is divided by. */
+  baseline?: boolean;
+  /** Not an implementation: racesafe's own statement sent through the ORM's query method (the ORM's per-statement cost). */
+  floor?: boolean;
+  /** `run` passes the part to count through `region` (else the whole call counts). */
+  marksRegion?: boolean;
+  /**
+   * One call. `region` marks what the round-trip count covers when that is not the
+   * whole call: the getOrCreate inside a transaction, not the caller's BEGIN and COMMIT.
+   */
+  run(i: number, region: Region): Promise<unknown>;
+}
+
+export type GroupId = 'hit' | 'miss' | 'missInTransaction' | 'updateOrCreate' | 'atomicUpdate';
+
+/** The groups, in report order, and what each measures. */
+export const groups: Record<GroupId, string> = {
+  hit: 'getOrCreate, existing key (hit path)',
+  miss: 'getOrCreate, new key, no transaction (miss path)',
+  missInTransaction: "getOrCreate, new key, in the caller's transaction",
+  updateOrCreate: 'updateOrCreate, existing row',
+  atomicUpdate: 'atomicUpdate, one counter +1',
+};
+
+/** Keys seeded before the run (see {@link seed}); updateOrCreate spreads over them so callers rarely share a row lock. */
+const SEEDED_KEYS = 1000;
+const COUNTER = 'bench';
+const hitKey = (i: number) => `hit${i % SEEDED_KEYS}@bench`;
+const updateKey = (i: number) => `upd${i % SEEDED_KEYS}@bench`;
+/** A key nobody used before: unique per case and call. */
+const newKey = (tag: string, i: number) => `${tag}${i}@bench`;
+
+/** The rows the hit path, updateOrCreate and atomicUpdate cases expect. */
+export async function seed({ pool }: Subjects): Promise<void> {
+  await pool.query(
+    `INSERT INTO users (email, name) SELECT prefix || n || '@bench', 'seeded' FROM generate_series(0, $1 - 1) AS n, unnest(ARRAY['hit', 'upd']) AS prefix`,
+    [SEEDED_KEYS],
+  );
+  await pool.query(`INSERT INTO counters (name, value) VALUES ($1, 0)`, [COUNTER]);
+}
+
+// The statements racesafe itself sends on the hit path and for atomicUpdate: the "ORM floor"
+// cases send exactly these through each ORM's own query method, so the table shows how much
+// of the gap to raw pg is the ORM's per-statement cost rather than racesafe's.
+const RACESAFE_SELECT = `SELECT * FROM "users" WHERE "email" = $1 LIMIT 2`;
+const RACESAFE_UPDATE = `UPDATE "counters" SET "value" = ("value" + $1) WHERE "name" = $2`;
+
+const INSERT_IGNORE = `INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING *`;
+const SELECT_USER = `SELECT * FROM users WHERE email = $1`;
+
+/** Every case, grouped; the first of each group is its raw pg baseline. */
+export function benchCases(s: Subjects): BenchCase[] {
+  const { pool } = s;
+  const { dataSource, users, counters } = s.typeorm;
+  const { sequelize, User, Counter } = s.sequelize;
+  // Each case writes its own names, so an updateOrCreate always changes `name` as well as `logins`.
+  const name = (i: number, tag = 'bench') => `${tag} ${i}`;
+  // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
+  const sequelizeQuery = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, type: QueryTypes.RAW, raw: true, useMaster: true, transaction: null });
+
+  /** Django-free raw getOrCreate: one INSERT that cannot fail on the key, a SELECT only when it returned nothing. */
+  async function rawGetOrCreate(query: (sql: string, values: unknown[]) => Promise<{ rows: unknown[] }>, email: string, i: number) {
+    const inserted = await query(INSERT_IGNORE, [email, name(i)]);
+    return inserted.rows[0] ?? (await query(SELECT_USER, [email])).rows[0];
+  }
+
+  return [
+    { group: 'hit', name: 'raw pg SELECT', library: 'pg', baseline: true, run: (i) => pool.query(SELECT_USER, [hitKey(i)]) },
+    { group: 'hit', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }) },
+    { group: 'hit', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }) },
+    { group: 'hit', name: 'floor: typeorm dataSource.query, same SELECT', library: 'typeorm', floor: true, run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]) },
+    { group: 'hit', name: 'floor: sequelize.query, same SELECT', library: 'sequelize', floor: true, run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]) },
+
+    { group: 'miss', name: 'raw pg INSERT ON CONFLICT DO NOTHING', library: 'pg', baseline: true, run: (i) => rawGetOrCreate((q, v) => pool.query(q, v), newKey('rawmiss', i), i) },
+    { group: 'miss', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }) },
+    { group: 'miss', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }) },
+    {
+      group: 'miss',
+      name: 'sequelize findOrCreate',
+      library: 'sequelize',
+      run: (i) => User.findOrCreate({ where: { email: newKey('sqfoc', i) }, defaults: { email: newKey('sqfoc', i), name: name(i) } }),
+    },
+
+    {
+      group: 'missInTransaction',
+      name: 'raw pg INSERT ON CONFLICT DO NOTHING',
+      library: 'pg',
+      baseline: true,
+      marksRegion: true,
+      async run(i, region) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const row = await region(() => rawGetOrCreate((q, v) => client.query(q, v), newKey('rawtx', i), i));
+          await client.query('COMMIT');
+          return row;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
+    },
+    {
+      group: 'missInTransaction',
+      name: 'typeorm getOrCreate',
+      library: 'typeorm',
+      marksRegion: true,
+      run: (i, region) => dataSource.transaction((m) => region(() => m.withRepository(users).getOrCreate({ email: newKey('totx', i) }, { defaults: { name: name(i) } }))),
+    },
+    {
+      group: 'missInTransaction',
+      name: 'sequelize getOrCreate',
+      library: 'sequelize',
+      marksRegion: true,
+      run: (i, region) => sequelize.transaction((transaction) => region(() => User.getOrCreate({ where: { email: newKey('sqtx', i) }, defaults: { name: name(i) }, transaction }))),
+    },
+
+    {
+      group: 'updateOrCreate',
+      name: 'raw pg INSERT ON CONFLICT DO UPDATE',
+      library: 'pg',
+      baseline: true,
+      run: (i) =>
+        pool.query(
+          `INSERT INTO users (email, name, logins) VALUES ($1, $2, 1) ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, logins = users.logins + 1 RETURNING *`,
+          [updateKey(i), name(i, 'raw')],
+        ),
+    },
+    {
+      group: 'updateOrCreate',
+      name: 'typeorm updateOrCreate',
+      library: 'typeorm',
+      run: (i) => users.updateOrCreate({ email: updateKey(i) }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
+    },
+    {
+      group: 'updateOrCreate',
+      name: 'sequelize updateOrCreate',
+      library: 'sequelize',
+      run: (i) => User.updateOrCreate({ where: { email: updateKey(i) }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
+    },
+
+    { group: 'atomicUpdate', name: 'raw pg UPDATE SET n = n + 1', library: 'pg', baseline: true, run: () => pool.query(`UPDATE counters SET value = value + 1 WHERE name = $1`, [COUNTER]) },
+    { group: 'atomicUpdate', name: 'typeorm atomicUpdate', library: 'typeorm', run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }) },
+    { group: 'atomicUpdate', name: 'typeorm increment', library: 'typeorm', run: () => counters.increment({ name: COUNTER }, 'value', 1) },
+    { group: 'atomicUpdate', name: 'sequelize atomicUpdate', library: 'sequelize', run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }) },
+    { group: 'atomicUpdate', name: 'sequelize Model.increment', library: 'sequelize', run: () => Counter.increment('value', { where: { name: COUNTER } }) },
+    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floor: true, run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
+    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floor: true, run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
+  ];
+}

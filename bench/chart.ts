@@ -1,0 +1,74 @@
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite/build/index';
+import { groups } from './cases';
+import type { CaseResult } from './report';
+
+// vega and vega-lite are ESM-only; TypeScript (module: commonjs) would turn a literal
+// `import()` into `require()`, so the import is hidden from the compiler.
+const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
+
+/** The bench results as a Vega-Lite spec: ops/s per implementation, one panel per operation, one bar per concurrency. */
+export function chartSpec(results: CaseResult[], title: string): TopLevelSpec {
+  const values = results.flatMap((r) =>
+    r.runs.map((run) => ({
+      operation: r.operation,
+      implementation: `${r.name} (${r.roundTrips.min === r.roundTrips.max ? r.roundTrips.max : r.roundTrips.perCall.toFixed(1)} RT)`,
+      callers: `${run.concurrency} caller${run.concurrency === 1 ? '' : 's'}`,
+      opsPerSec: Math.round(run.opsPerSec),
+      floor: r.floor,
+      label: r.baseline ? `${Math.round(run.opsPerSec)}/s` : `${Math.round(run.opsPerSec)}/s  ${run.ratioToRaw.toFixed(2)}x raw`,
+    })),
+  );
+  const encoding = {
+    y: { field: 'implementation', type: 'nominal', sort: null, title: null, axis: { labelLimit: 480 } },
+    yOffset: { field: 'callers', type: 'nominal' },
+    x: { field: 'opsPerSec', type: 'quantitative', title: 'calls per second (higher is better)' },
+  } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, anchor: 'start' },
+    background: 'white',
+    data: { values },
+    facet: {
+      row: {
+        field: 'operation',
+        type: 'nominal',
+        sort: Object.values(groups),
+        title: null,
+        header: { labelAngle: 0, labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelFontSize: 12 },
+      },
+    },
+    spec: {
+      width: 460,
+      height: { step: 11 },
+      layer: [
+        {
+          mark: 'bar',
+          encoding: {
+            ...encoding,
+            color: { field: 'callers', type: 'nominal', title: 'concurrency' },
+            // The ORM floors (racesafe's statement through the ORM's query method) are references, drawn pale.
+            opacity: { condition: { test: 'datum.floor', value: 0.35 }, value: 1 },
+          },
+        },
+        { mark: { type: 'text', align: 'left', dx: 3, fontSize: 9 }, encoding: { ...encoding, text: { field: 'label' } } },
+      ],
+    },
+    resolve: { scale: { y: 'independent', x: 'independent' } },
+    config: { view: { stroke: null }, axis: { labelFontSize: 10 } },
+  } as TopLevelSpec;
+}
+
+/** Renders the spec to SVG headlessly (vega's SVG renderer needs no canvas or browser). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const vega = await importEsm<typeof Vega>('vega');
+  const vegaLite = await importEsm<{ compile(spec: TopLevelSpec, options: { logger: unknown }): { spec: Vega.Spec } }>('vega-lite');
+  // vega-lite warns that the facets' independent scales share a field: intended here.
+  const quiet = vega.logger(vega.Error);
+  const view = new vega.View(vega.parse(vegaLite.compile(spec, { logger: quiet }).spec), { renderer: 'none', logger: quiet });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

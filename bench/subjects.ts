@@ -1,0 +1,40 @@
+import { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { raceSafe } from '@racesafe/typeorm';
+import { Counter, User, testDataSource } from '../packages/typeorm/test/entities';
+import { type TestModels, testSequelize } from '../packages/sequelize/test/models';
+
+/** Everything the cases call: raw pg, TypeORM and Sequelize, each with a pool of the same size on the same server. */
+export interface Subjects {
+  pool: Pool;
+  typeorm: {
+    dataSource: DataSource;
+    users: ReturnType<typeof raceSafe<User>>;
+    counters: ReturnType<typeof raceSafe<Counter>>;
+  };
+  sequelize: TestModels;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the three clients on `url`, each pooling `poolSize` connections (the shared
+ * test entities and models of packages/typeorm/test and packages/sequelize/test).
+ */
+export async function openSubjects(url: string, poolSize: number): Promise<Subjects> {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  const dataSource = await testDataSource(url, { poolSize }).initialize();
+  const sequelize = testSequelize(url, { poolSize });
+  await sequelize.sequelize.authenticate();
+  return {
+    pool,
+    typeorm: {
+      dataSource,
+      users: raceSafe(dataSource.getRepository(User)),
+      counters: raceSafe(dataSource.getRepository(Counter)),
+    },
+    sequelize,
+    async close() {
+      await Promise.allSettled([pool.end(), dataSource.destroy(), sequelize.sequelize.close()]);
+    },
+  };
+}
