@@ -40,8 +40,10 @@ export async function getOrCreate<Row>(
     const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults);
     return callerTransaction ? work(callerTransaction) : withRetries(options.retry, () => gateway.transaction(work));
   }
-  const work = async (session: Session) =>
-    findOrInsert(gateway, session, lookup, options.defaults, await lookupKey(gateway, session, lookup));
+  const work = async (session: Session) => {
+    const key = lookupKey(gateway, session, lookup);
+    return findOrInsert(gateway, session, lookup, options.defaults, key instanceof Promise ? await key : key);
+  };
   // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, or a deadlock, is retried.
   return callerTransaction ? work(callerTransaction) : withRetries(options.retry, () => gateway.autocommit(work));
 }

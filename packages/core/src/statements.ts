@@ -21,12 +21,8 @@ export class Parameters {
 }
 
 /** Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. */
-export async function run(gateway: ModelGateway<unknown>, session: Session, sql: string, parameters: unknown[] = []): Promise<StatementResult> {
-  try {
-    return await session.query(sql, parameters);
-  } catch (error) {
-    throw translateError(gateway, error);
-  }
+export function run(gateway: ModelGateway<unknown>, session: Session, sql: string, parameters: unknown[] = []): Promise<StatementResult> {
+  return session.query(sql, parameters).catch((error: unknown) => Promise.reject(translateError(gateway, error)));
 }
 
 /** The racesafe error for a driver error, classified by code (TRAPS.md rule 4). */

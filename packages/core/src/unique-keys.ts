@@ -4,17 +4,27 @@ import type { ModelGateway, Session } from './gateway';
 
 // Catalog answers per connection configuration and table. Constraints rarely change at
 // run time; a process restart picks up a migration that adds or drops one.
-const cache = new WeakMap<object, Map<string, Promise<UniqueKey[]>>>();
+const pending = new WeakMap<object, Map<string, Promise<UniqueKey[]>>>();
+const known = new WeakMap<object, Map<string, UniqueKey[]>>();
+
+function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<string, V> {
+  let tables = maps.get(scope);
+  if (!tables) maps.set(scope, (tables = new Map()));
+  return tables;
+}
 
 /** The table's unique keys, read from the catalog once per connection configuration. */
 export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
-  let tables = cache.get(gateway.catalogScope);
-  if (!tables) cache.set(gateway.catalogScope, (tables = new Map()));
+  const tables = tableMap(pending, gateway.catalogScope);
   let keys = tables.get(gateway.tableSql);
   if (!keys) {
     const { dialect } = gateway;
-    keys = session.query(dialect.uniqueKeysSql(), [gateway.tableSql]).then((result) => result.rows.map(dialect.parseUniqueKey));
-    keys.catch(() => tables?.delete(gateway.tableSql));
+    keys = session.query(dialect.uniqueKeysSql(), [gateway.tableSql]).then((result) => {
+      const parsed = result.rows.map(dialect.parseUniqueKey);
+      tableMap(known, gateway.catalogScope).set(gateway.tableSql, parsed);
+      return parsed;
+    });
+    keys.catch(() => tables.delete(gateway.tableSql));
     tables.set(gateway.tableSql, keys);
   }
   return keys;
@@ -23,11 +33,17 @@ export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Pr
 /**
  * The unique key covering exactly the lookup's columns, or {@link UniqueLookupRequiredError}:
  * without one the database cannot stop two racing callers from inserting the same row.
+ * Synchronous once the table's keys are cached (the hit path then costs one statement, no extra await).
  */
-export async function lookupKey(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>): Promise<UniqueKey> {
+export function lookupKey(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>): UniqueKey | Promise<UniqueKey> {
+  const cached = known.get(gateway.catalogScope)?.get(gateway.tableSql);
+  if (cached) return matchingKey(gateway, cached, lookup);
+  return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
+}
+
+function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey {
   const properties = Object.keys(lookup);
   const columns = properties.map((p) => gateway.column(p)!.column);
-  const keys = await uniqueKeys(gateway, session);
   const key = keys.find((k) => k.usableForLookup && sameSet(k.columns, columns));
   if (!key) {
     throw new UniqueLookupRequiredError(

@@ -1,4 +1,4 @@
-import { InvalidFieldError, Parameters, type RetryPolicy, type Session, withRetries, assertKnownFields, compileAssignments, run, setClause } from '@racesafe/core';
+import { InvalidFieldError, type Parameters, type RetryPolicy, atomicUpdate as coreAtomicUpdate, checkAtomicUpdate, isPlainEquality, lookupCondition } from '@racesafe/core';
 import { type Attributes, type Model, type ModelStatic, Utils, type WhereOptions } from 'sequelize';
 import { queryGeneratorOf, sequelizeGateway } from './gateway';
 import type { AtomicValues, TransactionOptions } from './types';
@@ -37,25 +37,18 @@ export async function atomicUpdate<M extends Model>(
   options: AtomicUpdateOptions<Attributes<M>>,
 ): Promise<number | M[]> {
   const gateway = sequelizeGateway(model, options.transaction);
-  const where = (options.where ?? {}) as Record<string | symbol, unknown>;
-  assertKnownFields(gateway, { values: values as Record<string, unknown>, where: stringKeyed(where) });
-  if (Reflect.ownKeys(where).length === 0) {
-    throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: where is empty, which would update every row`);
-  }
-  const parameters = new Parameters(gateway.dialect.placeholder);
-  const assignments = compileAssignments(gateway, values as Record<string, unknown>, parameters.add);
-  const mapped = Utils.mapOptionFieldNames({ where } as never, model as never) as { where: unknown };
-  const whereSql = queryGeneratorOf(model as never).whereQuery(mapped.where, { model, bindParam: parameters.add });
-  const returning = options.returning ? ' RETURNING *' : '';
-  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} ${whereSql}${returning}`;
-  const execute = (session: Session) => run(gateway, session, sql, parameters.values);
-  const caller = gateway.callerTransaction();
-  // Outside a transaction the UPDATE is racesafe's own: a deadlock (40P01) is retried, inside yours it surfaces.
-  const result = caller ? await execute(caller) : await withRetries(options.retry, () => gateway.autocommit(execute));
-  return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
+  const where = (options.where ?? {}) as object;
+  checkAtomicUpdate(gateway, values as Record<string, unknown>, [where]);
+  // Plain equality (`{ id }`) needs no where builder; operators go through Sequelize's own, bound on the same parameters.
+  const condition = (parameters: Parameters) =>
+    isPlainEquality(gateway, where) ? lookupCondition(gateway, where, parameters) : sequelizeWhere(model, where, parameters);
+  return coreAtomicUpdate(gateway, values as Record<string, unknown>, condition, options);
 }
 
-/** Attribute keys of a where object; operator (symbol) keys such as Op.or are Sequelize's to check. */
-function stringKeyed(where: Record<string | symbol, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(where));
+/** Sequelize's where syntax compiled by its own query generator, attribute names mapped to fields, values bound. */
+function sequelizeWhere(model: ModelStatic<Model>, where: object, parameters: Parameters): string {
+  const mapped = Utils.mapOptionFieldNames({ where } as never, model as never) as { where: unknown };
+  const condition = queryGeneratorOf(model).whereQuery(mapped.where, { model, bindParam: parameters.add }).replace(/^WHERE /, '');
+  if (!condition) throw new InvalidFieldError(`atomicUpdate on ${model.name}: where matches every row`);
+  return condition;
 }

@@ -74,12 +74,22 @@ function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null): 
  * caller's transaction (explicit or CLS) or on the pool, always on the primary.
  */
 export function sequelizeGateway<M extends Model>(model: ModelStatic<M>, transaction?: Transaction | null): ModelGateway<M> {
+  let gateway = gateways.get(model);
+  if (!gateway) gateways.set(model, (gateway = createGateway(model)));
+  const caller = callerTransactionOf(transaction);
+  const base = model as unknown as ModelStatic<Model>;
+  return { ...(gateway as ModelGateway<M>), callerTransaction: () => (caller ? sessionOf(base, caller) : undefined) };
+}
+
+// The per-model part of the gateway; the caller's transaction is added per call.
+const gateways = new WeakMap<ModelStatic<Model>, ModelGateway<Model>>();
+
+function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> {
   const base = model as unknown as ModelStatic<Model>;
   const internals = model as unknown as ModelInternals;
   const info = modelInfo(base);
   const generator = queryGeneratorOf(base);
   const attributes = model.getAttributes() as Record<string, unknown>;
-  const caller = callerTransactionOf(transaction);
 
   return {
     dialect: dialectFor(model.sequelize!.getDialect()),
@@ -114,7 +124,7 @@ export function sequelizeGateway<M extends Model>(model: ModelStatic<M>, transac
       for (const [field, value] of Object.entries(raw)) values[internals.fieldRawAttributesMap[field]?.fieldName ?? field] = value;
       return model.build(values as never, { isNewRecord: false, raw: true });
     },
-    callerTransaction: () => (caller ? sessionOf(base, caller) : undefined),
+    callerTransaction: () => undefined,
     autocommit: (work) => work(sessionOf(base, null)),
     transaction: (work) => model.sequelize!.transaction((own) => work(sessionOf(base, own))),
   };

@@ -1,4 +1,13 @@
-import { InvalidFieldError, type RetryPolicy, assertKnownFields, compileAssignments, translateError, withRetries } from '@racesafe/core';
+import {
+  type RetryPolicy,
+  atomicUpdate as coreAtomicUpdate,
+  checkAtomicUpdate,
+  compileAssignments,
+  isPlainEquality,
+  lookupCondition,
+  translateError,
+  withRetries,
+} from '@racesafe/core';
 import type { FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
 import { boundQueryRunner, typeormGateway } from './gateway';
 import type { AtomicValues } from './types';
@@ -49,12 +58,13 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   options: AtomicUpdateOptions = {},
 ): Promise<number | Entity[]> {
   const gateway = typeormGateway(this);
-  const whereList = (Array.isArray(where) ? where : [where]) as Record<string, unknown>[];
-  assertKnownFields(gateway, { values: values as Record<string, unknown>, ...Object.fromEntries(whereList.map((w, i) => [`where[${i}]`, w])) });
-  if (whereList.length === 0 || whereList.some((w) => Object.keys(w).length === 0)) {
-    // TypeORM's own update() refuses empty criteria too: an empty where would change every row.
-    throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: where is empty, which would update every row`);
+  const whereList = Array.isArray(where) ? where : [where];
+  checkAtomicUpdate(gateway, values as Record<string, unknown>, whereList);
+  // Plain equality (`{ id }`): racesafe writes the UPDATE itself, skipping TypeORM's query builder.
+  if (isPlainEquality(gateway, where)) {
+    return coreAtomicUpdate(gateway, values as Record<string, unknown>, (parameters) => lookupCondition(gateway, where, parameters), options);
   }
+  // Operators (MoreThanOrEqual...) and OR-lists: TypeORM's own where builder, racesafe's SET.
   const parameters: Record<string, unknown> = {};
   const addParameter = (value: unknown) => {
     const name = `racesafe_${Object.keys(parameters).length}`;

@@ -60,11 +60,21 @@ export function boundQueryRunner(repository: Repository<ObjectLiteral>): QueryRu
  * repository's transaction or on a query runner of racesafe's own, always on the primary.
  */
 export function typeormGateway<Entity extends ObjectLiteral>(repository: Repository<Entity>): ModelGateway<Entity> {
+  let gateway = gateways.get(repository);
+  if (!gateway) gateways.set(repository, (gateway = createGateway(repository)));
+  return gateway as ModelGateway<Entity>;
+}
+
+// One gateway per repository object (`withRepository` makes a new one per transaction).
+const gateways = new WeakMap<Repository<ObjectLiteral>, ModelGateway<ObjectLiteral>>();
+
+function createGateway<Entity extends ObjectLiteral>(repository: Repository<Entity>): ModelGateway<Entity> {
   const { metadata } = repository;
   const dataSource = repository.manager.connection;
   const driver = dataSource.driver;
   const info = entityInfo(metadata);
-  const bound = boundQueryRunner(repository);
+  // Looked up on every call: a query runner can be released after the repository was made.
+  const bound = () => boundQueryRunner(repository);
   const columnMetadata = (property: string) => info.byProperty.get(property)?.metadata;
 
   // A query runner holds one pooled connection; racesafe never asks for a second while holding it.
@@ -106,8 +116,14 @@ export function typeormGateway<Entity extends ObjectLiteral>(repository: Reposit
       }
       return entity;
     },
-    callerTransaction: () => (bound?.isTransactionActive ? sessionOf(bound, true) : undefined),
-    autocommit: (work) => (bound ? work(sessionOf(bound, false)) : withOwnRunner((runner) => work(sessionOf(runner, false)))),
+    callerTransaction() {
+      const runner = bound();
+      return runner?.isTransactionActive ? sessionOf(runner, true) : undefined;
+    },
+    autocommit(work) {
+      const runner = bound();
+      return runner ? work(sessionOf(runner, false)) : withOwnRunner((own) => work(sessionOf(own, false)));
+    },
     async transaction(work) {
       const run = async (runner: QueryRunner) => {
         await runner.startTransaction();
@@ -120,7 +136,8 @@ export function typeormGateway<Entity extends ObjectLiteral>(repository: Reposit
           throw error;
         }
       };
-      return bound ? run(bound) : withOwnRunner(run);
+      const runner = bound();
+      return runner ? run(runner) : withOwnRunner(run);
     },
   };
 }

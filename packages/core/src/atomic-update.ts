@@ -1,0 +1,62 @@
+import { compileAssignments, setClause } from './assignments';
+import { InvalidFieldError } from './errors';
+import type { ModelGateway, Session } from './gateway';
+import { type RetryPolicy, withRetries } from './retry';
+import { Parameters, run } from './statements';
+import { assertKnownFields } from './validate';
+
+/** Options of atomicUpdate, shared by both packages. */
+export interface AtomicUpdateCoreOptions {
+  returning?: boolean;
+  retry?: RetryPolicy;
+}
+
+/**
+ * Checks atomicUpdate's arguments before any statement: every property of `values` and of
+ * each `where` object known (symbol keys are ORM operators, the ORM's to check), `values`
+ * non-empty (compileAssignments), and no empty `where`: it would change every row.
+ */
+export function checkAtomicUpdate(gateway: ModelGateway<unknown>, values: Record<string, unknown>, whereObjects: object[]): void {
+  const groups = Object.fromEntries(whereObjects.map((where, i) => [whereObjects.length === 1 ? 'where' : `where[${i}]`, { ...where }]));
+  assertKnownFields(gateway, { values, ...groups });
+  if (whereObjects.length === 0 || whereObjects.some((where) => Reflect.ownKeys(where).length === 0)) {
+    throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: where is empty, which would update every row`);
+  }
+}
+
+/**
+ * True when `where` is plain equality on known properties (the common `{ id }` case): racesafe
+ * then writes `col = $1 AND ...` itself (lookupCondition) and no ORM where-builder runs.
+ * Operators, arrays and NULL are left to the ORM's own where syntax.
+ */
+export function isPlainEquality(gateway: ModelGateway<unknown>, where: unknown): where is Record<string, unknown> {
+  if (typeof where !== 'object' || where === null || Object.getPrototypeOf(where) !== Object.prototype) return false;
+  if (Object.getOwnPropertySymbols(where).length > 0) return false;
+  return Object.entries(where).every(([property, value]) => gateway.column(property) !== undefined && isScalar(value));
+}
+
+function isScalar(value: unknown): boolean {
+  return ['string', 'number', 'boolean', 'bigint'].includes(typeof value) || value instanceof Date;
+}
+
+/**
+ * One `UPDATE t SET <values> WHERE <condition> [RETURNING *]`, no read before it. The
+ * condition is built by the caller on the same Parameters (lookupCondition for plain
+ * equality, or the ORM's where builder). Outside a transaction the UPDATE is racesafe's own, so a deadlock
+ * (40P01) is retried; inside yours it surfaces as RetryableError.
+ */
+export async function atomicUpdate<Row>(
+  gateway: ModelGateway<Row>,
+  values: Record<string, unknown>,
+  condition: (parameters: Parameters) => string,
+  options: AtomicUpdateCoreOptions = {},
+): Promise<number | Row[]> {
+  const parameters = new Parameters(gateway.dialect.placeholder);
+  const assignments = compileAssignments(gateway, values, parameters.add);
+  const returning = options.returning ? ' RETURNING *' : '';
+  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${condition(parameters)}${returning}`;
+  const execute = (session: Session) => run(gateway, session, sql, parameters.values);
+  const caller = gateway.callerTransaction();
+  const result = caller ? await execute(caller) : await withRetries(options.retry, () => gateway.autocommit(execute));
+  return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
+}
