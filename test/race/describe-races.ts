@@ -19,7 +19,7 @@ export function describeRaceScenarios(target: RaceTarget, selected: RaceScenario
   describe(`races (${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''})`, () => {
     it.each(selected.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
       const [racesafe, naive] = await scenario.run(target, db.url(), scenario.size);
-      process.stdout.write(`${scenario.name} [${target.name}]\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
+      process.stdout.write(`${scenario.name} [${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ""}]\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
       expect(racesafe.anomalies).toEqual([]);
       expect(racesafe.report.okCount).toBe(scenario.size.calls);
       expect(naive.anomalies.length).toBeGreaterThan(0);
