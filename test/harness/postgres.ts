@@ -96,8 +96,12 @@ export async function startPostgres(): Promise<PostgresServer> {
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      process.removeListener('exit', removeDir);
-      await stopEmbedded(pg, dir);
+      try {
+        await stopEmbedded(pg, dir);
+      } finally {
+        // Only now: a signal arriving while stop() runs must still find the directory cleaned up.
+        process.removeListener('exit', removeDir);
+      }
     },
   };
 }
