@@ -7,6 +7,7 @@ import {
   RaceSafeError,
   RetryableError,
   UniqueLookupRequiredError,
+  dialectFor,
   postgresDialect,
   translateError,
 } from '@racesafe/core';
@@ -106,5 +107,13 @@ describe('error classes', () => {
     expect(error.name).toBe(type.name);
     expect(error.fields).toEqual(['email']);
     expect(new type('no details').fields).toEqual([]);
+  });
+});
+
+describe('dialectFor', () => {
+  it('refuses a database without an adapter with a RaceSafeError naming it', () => {
+    expect(() => dialectFor('mysql')).toThrow(RaceSafeError);
+    expect(() => dialectFor('mysql')).toThrow(/"mysql".*supported: postgres/);
+    expect(dialectFor('postgres')).toBe(postgresDialect);
   });
 });
