@@ -56,6 +56,33 @@ async function race(target: RaceTarget, url: string, size: RaceSize, op: RaceOp,
   return runRace({ worker: target.worker, args, ...size, label: `${target.name} ${op}`, onProgress });
 }
 
+/** One approach of a scenario: its label, the worker operation, and the table it writes. */
+interface Approach {
+  approach: string;
+  op: RaceOp;
+  table?: string;
+}
+
+/** The same load, through the same harness, for each approach in turn, on freshly seeded tables; `check` reads the database afterwards. */
+async function compareApproaches(
+  run: { target: RaceTarget; url: string; size: RaceSize; onProgress?: (done: number, total: number) => void },
+  approaches: Approach[],
+  seed: (client: Client) => Promise<unknown>,
+  check: (report: RaceReport, approach: Approach) => Promise<Pick<Outcome, 'figures' | 'anomalies'>>,
+  extra: Partial<RaceWorkerArgs> = {},
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const approach of approaches) {
+    await withClient(run.url, async (client) => {
+      await client.query(truncateSql);
+      await seed(client);
+    });
+    const report = await race(run.target, run.url, run.size, approach.op, extra, run.onProgress);
+    outcomes.push({ approach: approach.approach, report, ...(await check(report, approach)) });
+  }
+  return outcomes;
+}
+
 function errorAnomalies(report: RaceReport): string[] {
   return report.errorCount > 0 ? [`${report.errorCount} errors (${Object.entries(report.errorsByKind).map(([k, n]) => `${k}: ${n}`).join(', ')})`] : [];
 }
@@ -90,18 +117,16 @@ function getOrCreateScenario(name: string, size: RaceSize, racesafeOp: RaceOp): 
     name,
     operation: 'getOrCreate',
     size,
-    async run(target, url, size, onProgress) {
-      const outcomes: Outcome[] = [];
-      for (const [approach, op, table] of [
-        ['racesafe', racesafeOp, 'users'],
-        [target.name === 'typeorm' ? 'naive findOneBy+save' : 'naive findOrCreate', 'naive:getOrCreate', 'naive_users'],
-      ] as const) {
-        await withClient(url, (c) => c.query(truncateSql));
-        const report = await race(target, url, size, op, {}, onProgress);
-        outcomes.push({ approach, report, ...(await checkGetOrCreate(url, table, report, size.keys ?? 1)) });
-      }
-      return outcomes;
-    },
+    run: (target, url, size, onProgress) =>
+      compareApproaches(
+        { target, url, size, onProgress },
+        [
+          { approach: 'racesafe', op: racesafeOp, table: 'users' },
+          { approach: target.name === 'typeorm' ? 'naive findOneBy+save' : 'naive findOrCreate', op: 'naive:getOrCreate', table: 'naive_users' },
+        ],
+        async () => undefined,
+        (report, { table }) => checkGetOrCreate(url, table!, report, size.keys ?? 1),
+      ),
   };
 }
 
@@ -137,18 +162,17 @@ function updateOrCreateScenario(size: RaceSize): RaceScenario {
     name: 'updateOrCreate: one missing key, each caller its own value, concurrent increments',
     operation: 'updateOrCreate',
     size,
-    async run(target, url, size, onProgress) {
-      const outcomes: Outcome[] = [];
-      for (const [approach, op, table] of [
-        ['racesafe', 'updateOrCreate', 'users'],
-        ['naive find+save', 'naive:updateOrCreate', 'naive_users'],
-      ] as const) {
-        await withClient(url, (c) => c.query(truncateSql));
-        const report = await race(target, url, { ...size, keys: undefined }, op, { incrementVisitsEvery: 4 }, onProgress);
-        outcomes.push({ approach, report, ...(await checkUpdateOrCreate(url, table, report)) });
-      }
-      return outcomes;
-    },
+    run: (target, url, size, onProgress) =>
+      compareApproaches(
+        { target, url, size: { ...size, keys: undefined }, onProgress },
+        [
+          { approach: 'racesafe', op: 'updateOrCreate', table: 'users' },
+          { approach: 'naive find+save', op: 'naive:updateOrCreate', table: 'naive_users' },
+        ],
+        async () => undefined,
+        (report, { table }) => checkUpdateOrCreate(url, table!, report),
+        { incrementVisitsEvery: 4 },
+      ),
   };
 }
 
@@ -158,29 +182,26 @@ function counterScenario(size: RaceSize): RaceScenario {
     name: 'atomicUpdate: one counter, every caller adds 1',
     operation: 'atomicUpdate',
     size,
-    async run(target, url, size, onProgress) {
-      const outcomes: Outcome[] = [];
-      for (const [approach, op] of [
-        ['racesafe', 'atomicUpdate:increment'],
-        ['naive read-modify-write', 'naive:increment'],
-      ] as const) {
-        await withClient(url, async (c) => {
-          await c.query(truncateSql);
-          await c.query(`INSERT INTO counters (name, value) VALUES ($1, 0)`, [hotCounter]);
-        });
-        const report = await race(target, url, size, op, {}, onProgress);
-        const stored = await withClient(url, async (c) => (await c.query<{ value: number }>(`SELECT value FROM counters WHERE name = $1`, [hotCounter])).rows[0].value);
-        const anomalies = errorAnomalies(report);
-        const lostUpdates = report.okCount - stored;
-        if (lostUpdates !== 0) anomalies.push(`${lostUpdates} lost updates (${stored} stored for ${report.okCount} calls)`);
-        if (op === 'atomicUpdate:increment') {
-          const returned = okValues<CounterResult>(report).map((v) => v.value).sort((a, b) => a - b);
-          if (returned.some((value, i) => value !== i + 1)) anomalies.push('returned values are not exactly 1..N');
-        }
-        outcomes.push({ approach, report, figures: { rows: 1, lostUpdates, errors: report.errorCount }, anomalies });
-      }
-      return outcomes;
-    },
+    run: (target, url, size, onProgress) =>
+      compareApproaches(
+        { target, url, size, onProgress },
+        [
+          { approach: 'racesafe', op: 'atomicUpdate:increment' },
+          { approach: 'naive read-modify-write', op: 'naive:increment' },
+        ],
+        (client) => client.query(`INSERT INTO counters (name, value) VALUES ($1, 0)`, [hotCounter]),
+        async (report, { op }) => {
+          const stored = await withClient(url, async (c) => (await c.query<{ value: number }>(`SELECT value FROM counters WHERE name = $1`, [hotCounter])).rows[0].value);
+          const anomalies = errorAnomalies(report);
+          const lostUpdates = report.okCount - stored;
+          if (lostUpdates !== 0) anomalies.push(`${lostUpdates} lost updates (${stored} stored for ${report.okCount} calls)`);
+          if (op === 'atomicUpdate:increment') {
+            const returned = okValues<CounterResult>(report).map((v) => v.value).sort((a, b) => a - b);
+            if (returned.some((value, i) => value !== i + 1)) anomalies.push('returned values are not exactly 1..N');
+          }
+          return { figures: { rows: 1, lostUpdates, errors: report.errorCount }, anomalies };
+        },
+      ),
   };
 }
 
@@ -190,26 +211,23 @@ function stockScenario(size: RaceSize, stock = 10): RaceScenario {
     name: `atomicUpdate: guarded decrement, stock ${stock}`,
     operation: 'atomicUpdate',
     size,
-    async run(target, url, size, onProgress) {
-      const outcomes: Outcome[] = [];
-      for (const [approach, op] of [
-        ['racesafe', 'atomicUpdate:guardedDecrement'],
-        ['naive read-check-write', 'naive:guardedDecrement'],
-      ] as const) {
-        await withClient(url, async (c) => {
-          await c.query(truncateSql);
-          await c.query(`INSERT INTO items (sku, stock) VALUES ($1, $2)`, [hotSku, stock]);
-        });
-        const report = await race(target, url, size, op, {}, onProgress);
-        const left = await withClient(url, async (c) => (await c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = $1`, [hotSku])).rows[0].stock);
-        const sold = okValues<DecrementResult>(report).reduce((s, v) => s + v.sold, 0);
-        const anomalies = errorAnomalies(report);
-        if (sold !== stock) anomalies.push(`${sold} sales of ${stock} in stock`);
-        if (left !== stock - Math.min(sold, stock) || left < 0) anomalies.push(`stock left ${left} after ${sold} sales`);
-        outcomes.push({ approach, report, figures: { rows: 1, sold, stockLeft: left, oversold: Math.max(0, sold - stock), errors: report.errorCount }, anomalies });
-      }
-      return outcomes;
-    },
+    run: (target, url, size, onProgress) =>
+      compareApproaches(
+        { target, url, size, onProgress },
+        [
+          { approach: 'racesafe', op: 'atomicUpdate:guardedDecrement' },
+          { approach: 'naive read-check-write', op: 'naive:guardedDecrement' },
+        ],
+        (client) => client.query(`INSERT INTO items (sku, stock) VALUES ($1, $2)`, [hotSku, stock]),
+        async (report) => {
+          const left = await withClient(url, async (c) => (await c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = $1`, [hotSku])).rows[0].stock);
+          const sold = okValues<DecrementResult>(report).reduce((s, v) => s + v.sold, 0);
+          const anomalies = errorAnomalies(report);
+          if (sold !== stock) anomalies.push(`${sold} sales of ${stock} in stock`);
+          if (left !== stock - Math.min(sold, stock) || left < 0) anomalies.push(`stock left ${left} after ${sold} sales`);
+          return { figures: { rows: 1, sold, stockLeft: left, oversold: Math.max(0, sold - stock), errors: report.errorCount }, anomalies };
+        },
+      ),
   };
 }
 

@@ -1,6 +1,7 @@
 import { InvalidFieldError } from './errors';
 import { compileExpression, isFExpression } from './expressions';
 import type { ModelGateway } from './gateway';
+import { Parameters } from './statements';
 import { assertKnownFields, assertWritableValues } from './validate';
 
 /** One `column = expression` of an UPDATE. */
@@ -48,4 +49,20 @@ export function compileAssignments(
 /** The SET list of an UPDATE. */
 export function setClause(assignments: Assignment[]): string {
   return assignments.map((a) => `${a.column} = ${a.sql}`).join(', ');
+}
+
+/**
+ * `UPDATE t SET <values> WHERE <condition> [RETURNING *]` with every value bound; the
+ * condition is built on the same parameters. Checks `values` before anything is sent.
+ */
+export function updateStatement(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+  condition: (parameters: Parameters) => string,
+  { returning = false, group = 'values' }: { returning?: boolean; group?: string } = {},
+): { sql: string; parameters: unknown[] } {
+  const parameters = new Parameters(gateway.dialect.placeholder);
+  const assignments = compileAssignments(gateway, values, parameters.add, group);
+  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${condition(parameters)}${returning ? ' RETURNING *' : ''}`;
+  return { sql, parameters: parameters.values };
 }

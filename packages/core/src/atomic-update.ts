@@ -1,8 +1,8 @@
-import { compileAssignments, setClause } from './assignments';
+import { updateStatement } from './assignments';
 import { InvalidFieldError } from './errors';
 import type { ModelGateway, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { Parameters, run } from './statements';
+import { type Parameters, run } from './statements';
 import { assertKnownFields } from './validate';
 
 /** Options of atomicUpdate, shared by both packages. */
@@ -51,11 +51,8 @@ export async function atomicUpdate<Row>(
   condition: (parameters: Parameters) => string,
   options: AtomicUpdateCoreOptions = {},
 ): Promise<number | Row[]> {
-  const parameters = new Parameters(gateway.dialect.placeholder);
-  const assignments = compileAssignments(gateway, values, parameters.add);
-  const returning = options.returning ? ' RETURNING *' : '';
-  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${condition(parameters)}${returning}`;
-  const execute = (session: Session) => run(gateway, session, sql, parameters.values);
+  const { sql, parameters } = updateStatement(gateway, values, condition, { returning: options.returning });
+  const execute = (session: Session) => run(gateway, session, sql, parameters);
   const caller = gateway.callerTransaction();
   const result = caller ? await execute(caller) : await withRetries(options.retry, () => gateway.autocommit(execute));
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;

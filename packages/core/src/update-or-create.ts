@@ -1,11 +1,11 @@
-import { type Assignment, compileAssignments, setClause } from './assignments';
+import { updateStatement } from './assignments';
 import type { LockStrength } from './dialects';
 import { InvalidFieldError, RetryableError } from './errors';
 import { isFExpression } from './expressions';
 import type { ModelGateway, Session } from './gateway';
 import { type Defaults, insertUnlessTaken, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
-import { Parameters, findOne, inSavepoint, lookupCondition, run } from './statements';
+import { type Parameters, findOne, inSavepoint, lookupCondition, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -67,10 +67,12 @@ async function lockAndUpdateOrCreate<Row>(
 ): Promise<[Row, boolean]> {
   const key = await lookupKey(gateway, session, lookup);
   const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
-  // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) must not abort the caller's transaction.
-  const update = (row: Row) => {
-    const write = () => applyChanges(gateway, session, row, lookup, defaults);
-    return callerOwnsTransaction ? inSavepointIfWriting(gateway, session, row, defaults, write) : write();
+  const update = async (row: Row) => {
+    const changes = changesOf(gateway, row, defaults);
+    if (Object.keys(changes).length === 0) return row;
+    const write = () => writeChanges(gateway, session, row, lookup, changes);
+    // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) must not abort the caller's transaction.
+    return callerOwnsTransaction ? inSavepoint(gateway, session, write) : write();
   };
   const strength = lockStrengthFor(gateway, defaults, key.columns);
   const existing = await lockRowForUpdate(gateway, session, lookup, strength, options);
@@ -123,11 +125,6 @@ export async function lockRowForUpdate<Row>(
   });
 }
 
-/** Runs `write` in a savepoint unless it will send nothing (no default changes the row). */
-function inSavepointIfWriting<Row>(gateway: ModelGateway<Row>, session: Session, row: Row, defaults: Record<string, unknown>, write: () => Promise<Row>): Promise<Row> {
-  return Object.keys(changesOf(gateway, row, defaults)).length === 0 ? write() : inSavepoint(gateway, session, write);
-}
-
 /** The defaults that change the row: F expressions always, plain values when they differ. */
 function changesOf<Row>(gateway: ModelGateway<Row>, row: Row, defaults: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
@@ -135,21 +132,17 @@ function changesOf<Row>(gateway: ModelGateway<Row>, row: Row, defaults: Record<s
   );
 }
 
-/** Writes only the defaults that change the locked row (F expressions always); returns the stored row. */
-async function applyChanges<Row>(
+/** UPDATE of the locked row with its changes (see changesOf); returns the row as stored. */
+async function writeChanges<Row>(
   gateway: ModelGateway<Row>,
   session: Session,
   row: Row,
   lookup: Record<string, unknown>,
-  defaults: Record<string, unknown>,
+  changes: Record<string, unknown>,
 ): Promise<Row> {
-  const changes = changesOf(gateway, row, defaults);
-  if (Object.keys(changes).length === 0) return row;
-  const parameters = new Parameters(gateway.dialect.placeholder);
-  const assignments: Assignment[] = compileAssignments(gateway, changes, parameters.add, 'defaults');
-  const where = rowCondition(gateway, row, lookup, parameters);
-  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${where} RETURNING *`;
-  const { rows } = await run(gateway, session, sql, parameters.values);
+  const condition = (parameters: Parameters) => rowCondition(gateway, row, lookup, parameters);
+  const { sql, parameters } = updateStatement(gateway, changes, condition, { returning: true, group: 'defaults' });
+  const { rows } = await run(gateway, session, sql, parameters);
   return gateway.hydrate(rows[0]);
 }
 
