@@ -10,6 +10,8 @@ const base = {
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: racesafeSources,
   setupFiles: ['reflect-metadata'],
+  // A statement sent on a pg client still executing one fails the test (issue 8).
+  setupFilesAfterEnv: ['<rootDir>/test/harness/no-concurrent-queries.ts'],
 };
 
 module.exports = {

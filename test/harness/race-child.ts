@@ -93,6 +93,10 @@ async function onMessage(message: ParentMessage): Promise<void> {
 
 process.on('message', (message: ParentMessage) => void onMessage(message).catch(fail));
 process.on('uncaughtException', (error) => void fail(error));
+// node-postgres warns (once) when a statement is sent on a client still executing one: a race that does so fails (issue 8).
+process.on('warning', (warning) => {
+  if (/already executing a query/.test(warning.message)) void fail(warning);
+});
 process.on('unhandledRejection', (error) => void fail(error));
 // The parent died or gave up on us: a leftover child must not keep a pool open.
 process.on('disconnect', () => process.exit(1));

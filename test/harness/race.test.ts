@@ -48,6 +48,10 @@ describe('runRace', () => {
     expect(n).toBeLessThan(report.okCount);
   });
 
+  it('fails a race that sends a statement on a pg client still executing one', async () => {
+    await expect(race('one-client')).rejects.toThrow(/already executing a query/);
+  });
+
   const broken = (mode: BrokenMode, timeoutMs?: number) =>
     runRace({ worker: brokenWorker, args: { mode }, processes: 2, callersPerProcess: 2, calls: 20, timeoutMs });
 

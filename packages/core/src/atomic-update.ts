@@ -2,7 +2,7 @@ import { updateStatement } from './assignments';
 import { InvalidFieldError } from './errors';
 import type { ModelGateway, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { type Parameters, run } from './statements';
+import { type Parameters, inCallerTransaction, run } from './statements';
 import { assertKnownFields } from './validate';
 
 /** Options of atomicUpdate, shared by both packages. */
@@ -54,6 +54,6 @@ export async function atomicUpdate<Row>(
   const { sql, parameters } = updateStatement(gateway, values, condition, { returning: options.returning });
   const execute = (session: Session) => run(gateway, session, sql, parameters);
   const caller = gateway.callerTransaction();
-  const result = caller ? await execute(caller) : await withRetries(options.retry, () => gateway.autocommit(execute));
+  const result = caller ? await inCallerTransaction(caller, execute) : await withRetries(options.retry, () => gateway.autocommit(execute));
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
 }

@@ -28,6 +28,11 @@ export interface Session {
   query(sql: string, parameters: unknown[]): Promise<StatementResult>;
   /** Statements run inside a transaction (SAVEPOINT is possible, locks are held). */
   readonly inTransaction: boolean;
+  /**
+   * The connection (TypeORM query runner, Sequelize transaction connection) when the
+   * caller shares it with racesafe: racesafe calls on it take turns (see takeTurn).
+   */
+  readonly shared?: object;
 }
 
 /**
@@ -56,7 +61,7 @@ export interface ModelGateway<Row> {
   readValue(row: Row, property: string): unknown;
   /** Builds an entity/model instance from a raw row keyed by column name. */
   hydrate(raw: Record<string, unknown>): Row;
-  /** The caller's transaction, if the call runs inside one. */
+  /** The caller's transaction, if the call runs inside one; its `shared` names the connection. */
   callerTransaction(): Session | undefined;
   /** Runs autocommit statements (no transaction of racesafe's own). */
   autocommit<T>(work: (session: Session) => Promise<T>): Promise<T>;

@@ -2,7 +2,7 @@ import type { UniqueKey } from './dialects';
 import { ConflictError, RetryableError } from './errors';
 import type { ModelGateway, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { findOne, inSavepoint, insertRow, run } from './statements';
+import { findOne, inCallerTransaction, inSavepoint, insertRow, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -38,14 +38,14 @@ export async function getOrCreate<Row>(
   const callerTransaction = gateway.callerTransaction();
   if (options.advisoryLock) {
     const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults);
-    return callerTransaction ? work(callerTransaction) : withRetries(options.retry, () => gateway.transaction(work));
+    return callerTransaction ? inCallerTransaction(callerTransaction, work) : withRetries(options.retry, () => gateway.transaction(work));
   }
   const work = async (session: Session) => {
     const key = lookupKey(gateway, session, lookup);
     return findOrInsert(gateway, session, lookup, options.defaults, key instanceof Promise ? await key : key);
   };
   // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, or a deadlock, is retried.
-  return callerTransaction ? work(callerTransaction) : withRetries(options.retry, () => gateway.autocommit(work));
+  return callerTransaction ? inCallerTransaction(callerTransaction, work) : withRetries(options.retry, () => gateway.autocommit(work));
 }
 
 /** SELECT, then INSERT unless a racing caller took the lookup, then read the winner. */

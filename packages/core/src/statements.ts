@@ -8,6 +8,7 @@ import {
   RetryableError,
 } from './errors';
 import type { ModelGateway, Session, StatementResult } from './gateway';
+import { takeTurn } from './turns';
 
 /** Bound parameters of one statement, numbered the dialect's way. */
 export class Parameters {
@@ -91,6 +92,14 @@ export async function insertRow<Row>(
     : `INSERT INTO ${gateway.tableSql} DEFAULT VALUES${target} RETURNING *`;
   const { rows } = await run(gateway, session, sql, parameters.values);
   return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
+}
+
+/**
+ * Runs one racesafe call's statements on the caller's transaction, after the other racesafe
+ * calls sharing its connection are done: savepoints are a stack per connection (issue 8).
+ */
+export function inCallerTransaction<T>(session: Session, work: (session: Session) => Promise<T>): Promise<T> {
+  return session.shared ? takeTurn(session.shared, () => work(session)) : work(session);
 }
 
 let savepointCounter = 0;

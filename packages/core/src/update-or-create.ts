@@ -5,7 +5,7 @@ import { isFExpression } from './expressions';
 import type { ModelGateway, Session } from './gateway';
 import { type Defaults, insertUnlessTaken, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
-import { type Parameters, findOne, inSavepoint, lookupCondition, run } from './statements';
+import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -36,7 +36,7 @@ export async function updateOrCreate<Row>(
   checkUpdateOrCreate(gateway, lookup, options);
   const callerTransaction = gateway.callerTransaction();
   // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
-  if (callerTransaction) return lockAndUpdateOrCreate(gateway, callerTransaction, lookup, options, true);
+  if (callerTransaction) return inCallerTransaction(callerTransaction, (session) => lockAndUpdateOrCreate(gateway, session, lookup, options, true));
   return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false)));
 }
 

@@ -51,9 +51,10 @@ export function callerTransactionOf(transaction: Transaction | null | undefined)
   return namespace?.get('transaction') ?? undefined;
 }
 
-function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null): Session {
+function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, shared?: object): Session {
   return {
     inTransaction: transaction !== null,
+    shared,
     async query(sql, parameters) {
       // transaction: null keeps Sequelize from picking a CLS transaction; useMaster reads from the primary.
       const [rows, result] = (await model.sequelize!.query(sql, {
@@ -78,7 +79,9 @@ export function sequelizeGateway<M extends Model>(model: ModelStatic<M>, transac
   if (!gateway) gateways.set(model, (gateway = createGateway(model)));
   const caller = callerTransactionOf(transaction);
   const base = model as unknown as ModelStatic<Model>;
-  return { ...(gateway as ModelGateway<M>), callerTransaction: () => (caller ? sessionOf(base, caller) : undefined) };
+  // Savepoint transactions (`transaction: parent`) share their parent's connection: racesafe calls on it take turns.
+  const shared = caller && ((caller as unknown as { connection?: object }).connection ?? caller);
+  return { ...(gateway as ModelGateway<M>), callerTransaction: () => (caller ? sessionOf(base, caller, shared) : undefined) };
 }
 
 // The per-model part of the gateway; the caller's transaction is added per call.

@@ -5,6 +5,7 @@ import {
   compileAssignments,
   isPlainEquality,
   lookupCondition,
+  takeTurn,
   translateError,
   withRetries,
 } from '@racesafe/core';
@@ -80,9 +81,12 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
     .setParameters(parameters)
     .updateEntity(false);
   if (options.returning) query.returning('*');
-  const execute = () => query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+  const runner = boundQueryRunner(this);
+  const send = () => query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+  // On your query runner it takes turns with the other racesafe calls on it (savepoints are a stack per connection).
+  const execute = runner ? () => takeTurn(runner, send) : send;
   // Outside a transaction the UPDATE is racesafe's own: a deadlock (40P01) is retried, inside yours it surfaces.
-  const result = boundQueryRunner(this)?.isTransactionActive ? await execute() : await withRetries(options.retry, execute);
+  const result = runner?.isTransactionActive ? await execute() : await withRetries(options.retry, execute);
   if (!options.returning) return result.affected ?? 0;
   const rows = (Array.isArray(result.raw) ? result.raw : []) as Record<string, unknown>[];
   return rows.map((row) => gateway.hydrate(row));

@@ -1,4 +1,4 @@
-import { type ColumnInfo, type ModelGateway, type Session, dialectFor } from '@racesafe/core';
+import { type ColumnInfo, type ModelGateway, type Session, dialectFor, takeTurn } from '@racesafe/core';
 import type { EntityMetadata, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 
 /** TypeORM does not export ColumnMetadata from its index in every version. */
@@ -37,9 +37,10 @@ function entityInfo(metadata: EntityMetadata): EntityInfo {
   return info;
 }
 
-function sessionOf(queryRunner: QueryRunner, inTransaction: boolean): Session {
+function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shared?: QueryRunner): Session {
   return {
     inTransaction,
+    shared,
     async query(sql, parameters) {
       const result = await queryRunner.query(sql, parameters, true);
       const rows = Array.isArray(result.records) ? (result.records as Record<string, unknown>[]) : [];
@@ -118,11 +119,12 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     },
     callerTransaction() {
       const runner = bound();
-      return runner?.isTransactionActive ? sessionOf(runner, true) : undefined;
+      return runner?.isTransactionActive ? sessionOf(runner, true, runner) : undefined;
     },
     autocommit(work) {
       const runner = bound();
-      return runner ? work(sessionOf(runner, false)) : withOwnRunner((own) => work(sessionOf(own, false)));
+      // The caller's query runner (no transaction open on it): racesafe calls on it take turns.
+      return runner ? takeTurn(runner, () => work(sessionOf(runner, false))) : withOwnRunner((own) => work(sessionOf(own, false)));
     },
     async transaction(work) {
       const run = async (runner: QueryRunner) => {
@@ -137,7 +139,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
         }
       };
       const runner = bound();
-      return runner ? run(runner) : withOwnRunner(run);
+      return runner ? takeTurn(runner, () => run(runner)) : withOwnRunner(run);
     },
   };
 }
