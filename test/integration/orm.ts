@@ -5,7 +5,7 @@ export type Row = Record<string, unknown>;
 /** The caller's transaction handle: a TypeORM EntityManager or a Sequelize Transaction. */
 export type Tx = unknown;
 /** Tables of test/schema/tables.ts; each package maps them to its entities/models. */
-export type Table = 'users' | 'naive_users' | 'memberships' | 'counters' | 'items';
+export type Table = 'users' | 'naive_users' | 'memberships' | 'counters' | 'items' | 'accounts' | 'audit' | 'posts' | 'notes' | 'documents';
 
 /** Options as racesafe takes them; each adapter passes them the way its ORM does. */
 export interface OperationOptions {

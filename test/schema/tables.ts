@@ -48,7 +48,51 @@ CREATE TABLE items (
   price numeric(10, 2) NOT NULL DEFAULT 0,
   title text
 );
+-- Models with hooks / listeners and validators (issue 9): a password hashed before insert,
+-- a slug derived before insert, an email validated, a login count kept by update hooks.
+CREATE TABLE accounts (
+  id serial PRIMARY KEY,
+  email text NOT NULL CONSTRAINT accounts_email_key UNIQUE,
+  username text CONSTRAINT accounts_username_key UNIQUE,
+  password text,
+  name text,
+  slug text,
+  logins integer NOT NULL DEFAULT 0,
+  note text
+);
+-- Every hook / listener / subscriber call lands here, written in the transaction it was given.
+CREATE TABLE audit (
+  id serial PRIMARY KEY,
+  event text NOT NULL,
+  email text
+);
+-- Soft delete with a unique key on live rows only: a deleted row's slug can be used again.
+CREATE TABLE posts (
+  id serial PRIMARY KEY,
+  slug text NOT NULL,
+  title text,
+  views integer NOT NULL DEFAULT 0,
+  deleted_at timestamptz
+);
+CREATE UNIQUE INDEX posts_slug_live ON posts (slug) WHERE deleted_at IS NULL;
+-- Soft delete with a full unique key: a deleted row's slug can never be used again.
+CREATE TABLE notes (
+  id serial PRIMARY KEY,
+  slug text NOT NULL CONSTRAINT notes_slug_key UNIQUE,
+  body text,
+  deleted_at timestamptz
+);
+-- Values the ORMs accept for a column (issue 9, item 7): arrays, JSON, SQL functions.
+CREATE TABLE documents (
+  id serial PRIMARY KEY,
+  code text NOT NULL CONSTRAINT documents_code_key UNIQUE,
+  tags text[],
+  meta jsonb,
+  list text,
+  stamped_at timestamptz,
+  title text
+);
 `;
 
 /** Empties every table between tests. */
-export const truncateSql = 'TRUNCATE users, naive_users, memberships, counters, items RESTART IDENTITY';
+export const truncateSql = 'TRUNCATE users, naive_users, memberships, counters, items, accounts, audit, posts, notes, documents RESTART IDENTITY';

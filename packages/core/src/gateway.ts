@@ -33,6 +33,30 @@ export interface Session {
    * caller shares it with racesafe: racesafe calls on it take turns (see takeTurn).
    */
   readonly shared?: object;
+  /** The ORM's own handle of these statements, handed to its hooks: TypeORM QueryRunner, Sequelize Transaction (null outside one). */
+  readonly native?: unknown;
+}
+
+/** Values about to be written, as the ORM's hooks and validation left them, and what runs once they are stored. */
+export interface PendingWrite<Row> {
+  /** Property values to write. */
+  values: Record<string, unknown>;
+  /** Hydrates the stored row (raw, keyed by column), runs the ORM's after-hooks, and returns the row for the caller. */
+  stored(raw: Record<string, unknown>): Promise<Row>;
+}
+
+/**
+ * What the ORM runs around writing one row as its own `create()` / `save()` would:
+ * validation, hooks, entity listeners, subscribers. Every hook receives `session.native`.
+ */
+export interface RowLifecycle<Row> {
+  /** Before an INSERT (only on the miss path): validation and before-create hooks on the new row's values. */
+  beforeCreate(values: Record<string, unknown>, session: Session): Promise<PendingWrite<Row>>;
+  /**
+   * Before the UPDATE of a locked `row` with `changes` (plain values and F expressions):
+   * validation of the changed properties and before-update hooks, which may change more.
+   */
+  beforeUpdate(row: Row, changes: Record<string, unknown>, session: Session): Promise<PendingWrite<Row>>;
 }
 
 /**
@@ -61,6 +85,14 @@ export interface ModelGateway<Row> {
   readValue(row: Row, property: string): unknown;
   /** Builds an entity/model instance from a raw row keyed by column name. */
   hydrate(raw: Record<string, unknown>): Row;
+  /**
+   * The ORM's write lifecycle for one call with these options (`hooks`, `validate`,
+   * `listeners`), or undefined when the ORM would run nothing: racesafe then writes with no
+   * extra work or round trip.
+   */
+  lifecycle(options: object): RowLifecycle<Row> | undefined;
+  /** The column whose NULL means "not deleted" on a soft-deleting model (Sequelize paranoid, TypeORM @DeleteDateColumn). */
+  readonly softDeleteColumn?: ColumnInfo;
   /** The caller's transaction, if the call runs inside one; its `shared` names the connection. */
   callerTransaction(): Session | undefined;
   /** Runs autocommit statements (no transaction of racesafe's own). */

@@ -1,8 +1,8 @@
 import type { UniqueKey } from './dialects';
-import { ConflictError, RetryableError } from './errors';
-import type { ModelGateway, Session } from './gateway';
+import { ConflictError, InvalidFieldError, RetryableError } from './errors';
+import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { findOne, inCallerTransaction, inSavepoint, insertRow, run } from './statements';
+import { findOne, inCallerTransaction, inSavepoint, insertRaw, insertRow, run, sameValue } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -35,17 +35,20 @@ export async function getOrCreate<Row>(
   assertPlainLookup(gateway, lookup);
   if (defaults) assertWritableValues(gateway, 'defaults', defaults, false);
 
+  const lifecycle = gateway.lifecycle(options);
   const callerTransaction = gateway.callerTransaction();
   if (options.advisoryLock) {
-    const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults);
+    const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults, lifecycle);
     return callerTransaction ? inCallerTransaction(callerTransaction, work) : withRetries(options.retry, () => gateway.transaction(work));
   }
   const work = async (session: Session) => {
     const key = lookupKey(gateway, session, lookup);
-    return findOrInsert(gateway, session, lookup, options.defaults, key instanceof Promise ? await key : key);
+    return findOrInsert(gateway, session, lookup, options.defaults, key instanceof Promise ? await key : key, lifecycle);
   };
+  if (callerTransaction) return inCallerTransaction(callerTransaction, work);
   // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, or a deadlock, is retried.
-  return callerTransaction ? inCallerTransaction(callerTransaction, work) : withRetries(options.retry, () => gateway.autocommit(work));
+  if (!lifecycle) return withRetries(options.retry, () => gateway.autocommit(work));
+  return withRetries(options.retry, () => findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle));
 }
 
 /** SELECT, then INSERT unless a racing caller took the lookup, then read the winner. */
@@ -55,12 +58,87 @@ export async function findOrInsert<Row>(
   lookup: Record<string, unknown>,
   defaults: Defaults<Record<string, unknown>> | undefined,
   key: UniqueKey,
+  lifecycle?: RowLifecycle<Row>,
 ): Promise<[Row, boolean]> {
   const existing = await findOne(gateway, session, lookup);
   if (existing) return [existing, false];
-  const created = await insertUnlessTaken(gateway, session, { ...resolveDefaults(gateway, defaults), ...lookup }, key);
+  const values = { ...resolveDefaults(gateway, defaults), ...lookup };
+  const created = lifecycle
+    ? await createWithHooks(gateway, session, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, work))
+    : await insertUnlessTaken(gateway, session, values, key);
   if (created) return [created, true];
-  return [await readWinner(gateway, session, lookup), false];
+  return [await readWinner(gateway, session, lookup, key), false];
+}
+
+/**
+ * Outside a transaction, on a model whose ORM runs hooks: the SELECT autocommits (a found row
+ * costs one statement), and a miss creates in a transaction of racesafe's own, as
+ * `Model.findOrCreate` and TypeORM's `save()` do, so the hooks' writes and the INSERT commit together.
+ */
+async function findOrCreateWithHooks<Row>(
+  gateway: ModelGateway<Row>,
+  lookup: Record<string, unknown>,
+  defaults: Defaults<Record<string, unknown>> | undefined,
+  lifecycle: RowLifecycle<Row>,
+): Promise<[Row, boolean]> {
+  const [key, existing] = await gateway.autocommit(async (session) => {
+    const key = await lookupKey(gateway, session, lookup);
+    return [key, await findOne(gateway, session, lookup)] as const;
+  });
+  if (existing) return [existing, false];
+  const values = { ...resolveDefaults(gateway, defaults), ...lookup };
+  const created = await gateway.transaction((session) => createWithHooks(gateway, session, lookup, values, key, lifecycle, (work) => work()));
+  if (created) return [created, true];
+  return [await gateway.autocommit((session) => readWinner(gateway, session, lookup, key)), false];
+}
+
+/** A lost insert race inside createWithHooks: unwinds the hooks' writes with the savepoint or transaction. */
+class LostRace extends Error {}
+
+/**
+ * The ORM's create lifecycle around one INSERT, all inside `atomically` (a savepoint, or
+ * racesafe's own transaction): validation and before-create hooks, the INSERT of the values
+ * as the hooks left them, after-create hooks. Undefined when a concurrent caller took the
+ * lookup first: the hooks' writes are rolled back and no after-create hook runs for this caller.
+ */
+export async function createWithHooks<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  values: Record<string, unknown>,
+  key: UniqueKey,
+  lifecycle: RowLifecycle<Row>,
+  atomically: (work: () => Promise<Row>) => Promise<Row>,
+): Promise<Row | undefined> {
+  const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key : undefined;
+  try {
+    return await atomically(async () => {
+      const pending = await lifecycle.beforeCreate(values, session);
+      assertLookupKept(gateway, lookup, pending.values);
+      const raw = await insertRaw(gateway, session, pending.values, skipConflictOn);
+      if (!raw) throw new LostRace();
+      return pending.stored(raw);
+    });
+  } catch (error) {
+    if (error instanceof LostRace) return undefined;
+    if (error instanceof ConflictError && error.constraint === key.name) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A hook that changed a lookup property (a beforeCreate that lowercases the email) would store
+ * a row its own lookup never finds again, and loop on the lost-race path: refused, nothing written.
+ */
+function assertLookupKept(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, values: Record<string, unknown>): void {
+  const changed = Object.keys(lookup).filter((property) => !sameValue(values[property], lookup[property]));
+  if (changed.length === 0) return;
+  throw new InvalidFieldError(
+    `${gateway.modelName}: a hook changed the lookup propert${changed.length === 1 ? 'y' : 'ies'} ` +
+      `${changed.map((p) => `${p} (${JSON.stringify(lookup[p])} became ${JSON.stringify(values[p])})`).join(', ')}, ` +
+      `so the row it would create could never be found by this lookup. Normalise the value before the call instead.`,
+    { fields: changed },
+  );
 }
 
 /**
@@ -74,7 +152,7 @@ export async function insertUnlessTaken<Row>(
   values: Record<string, unknown>,
   key: UniqueKey,
 ): Promise<Row | undefined> {
-  const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key.columns : undefined;
+  const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key : undefined;
   // Outside a transaction ON CONFLICT DO NOTHING cannot abort anything: no savepoint needed.
   if (!session.inTransaction && skipConflictOn) return insertRow(gateway, session, values, skipConflictOn);
   try {
@@ -87,10 +165,18 @@ export async function insertUnlessTaken<Row>(
 }
 
 /** The row that won the insert race, read on the same connection (the primary). */
-async function readWinner<Row>(gateway: ModelGateway<Row>, session: Session, lookup: Record<string, unknown>): Promise<Row> {
+export async function readWinner<Row>(gateway: ModelGateway<Row>, session: Session, lookup: Record<string, unknown>, key: UniqueKey): Promise<Row> {
   const strength = gateway.dialect.lockingReadAfterConflict;
   const winner = await findOne(gateway, session, lookup, strength ? { strength } : null);
   if (winner) return winner;
+  if (gateway.softDeleteColumn && key.predicate === undefined && (await findOne(gateway, session, lookup, null, true))) {
+    // A full unique key also holds soft-deleted rows: the INSERT is skipped, and no live row will ever be found.
+    throw new ConflictError(
+      `${gateway.modelName}: a soft-deleted row holds this lookup, and unique key ${key.name} covers deleted rows too, so no live row can be created. ` +
+        `Restore the deleted row, or make the key a partial unique index WHERE ${gateway.softDeleteColumn.column} IS NULL.`,
+      { constraint: key.name, fields: Object.keys(lookup) },
+    );
+  }
   // REPEATABLE READ / SERIALIZABLE snapshot predates the winner's commit (TRAPS T3), or it was deleted since.
   throw new RetryableError(
     `${gateway.modelName}: another transaction created this row, but it is not visible in this transaction's snapshot ` +
@@ -105,12 +191,19 @@ async function getOrCreateUnderAdvisoryLock<Row>(
   session: Session,
   lookup: Record<string, unknown>,
   defaults: Defaults<Record<string, unknown>> | undefined,
+  lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<[Row, boolean]> {
   await run(gateway, session, gateway.dialect.advisoryLockSql(), [advisoryKey(gateway, lookup)]);
   const existing = await findOne(gateway, session, lookup);
   if (existing) return [existing, false];
   const values = { ...resolveDefaults(gateway, defaults), ...lookup };
-  return [(await inSavepoint(gateway, session, () => insertRow(gateway, session, values)))!, true];
+  const create = async () => {
+    if (!lifecycle) return (await insertRow(gateway, session, values))!;
+    const pending = await lifecycle.beforeCreate(values, session);
+    assertLookupKept(gateway, lookup, pending.values);
+    return pending.stored((await insertRaw(gateway, session, pending.values))!);
+  };
+  return [await inSavepoint(gateway, session, create), true];
 }
 
 function advisoryKey(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>): string {

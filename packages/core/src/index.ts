@@ -8,7 +8,7 @@ export { F, FExpression, isFExpression, compileExpression, checkExpression } fro
 export type { FOperand, FOperator, FStep, FCompileContext } from './expressions';
 export { dialectFor, postgresDialect } from './dialects';
 export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialects';
-export type { ColumnInfo, ModelGateway, Session, StatementResult } from './gateway';
+export type { ColumnInfo, ModelGateway, PendingWrite, RowLifecycle, Session, StatementResult } from './gateway';
 export { getOrCreate } from './get-or-create';
 export type { Defaults, GetOrCreateCoreOptions } from './get-or-create';
 export { updateOrCreate } from './update-or-create';

@@ -1,4 +1,4 @@
-import type { LockStrength } from './dialects';
+import type { LockStrength, UniqueKey } from './dialects';
 import {
   ConflictError,
   DatabaseError,
@@ -55,16 +55,24 @@ export function lookupCondition(gateway: ModelGateway<unknown>, lookup: Record<s
     .join(' AND ');
 }
 
-/** At most one row matching the lookup, optionally locked; {@link MultipleRowsError} for more. */
+/** The lookup's condition, and on a soft-deleting model `AND "deletedAt" IS NULL` unless `withDeleted` (as findOne does). */
+function liveLookupCondition(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, parameters: Parameters, withDeleted = false): string {
+  const condition = lookupCondition(gateway, lookup, parameters);
+  const deleted = gateway.softDeleteColumn;
+  return deleted && !withDeleted ? `${condition} AND ${deleted.quoted} IS NULL` : condition;
+}
+
+/** At most one live row matching the lookup, optionally locked; {@link MultipleRowsError} for more. */
 export async function findOne<Row>(
   gateway: ModelGateway<Row>,
   session: Session,
   lookup: Record<string, unknown>,
   lock?: { strength: LockStrength; nowait?: boolean } | null,
+  withDeleted = false,
 ): Promise<Row | undefined> {
   const parameters = new Parameters(gateway.dialect.placeholder);
   const lockSql = lock ? ` ${gateway.dialect.lockClause(lock.strength, lock)}` : '';
-  const sql = `SELECT * FROM ${gateway.tableSql} WHERE ${lookupCondition(gateway, lookup, parameters)} LIMIT 2${lockSql}`;
+  const sql = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters, withDeleted)} LIMIT 2${lockSql}`;
   const { rows } = await run(gateway, session, sql, parameters.values);
   if (rows.length > 1) {
     throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`, { fields: Object.keys(lookup) });
@@ -73,25 +81,37 @@ export async function findOne<Row>(
 }
 
 /**
- * INSERT ... RETURNING *. With `skipConflictOn`, a row that already holds those columns is
- * skipped (ON CONFLICT ... DO NOTHING) and the result is undefined.
+ * INSERT ... RETURNING * of exactly `values` (no ORM defaults added); the raw row stored.
+ * With `skipConflictOn`, a row that already holds that key is skipped
+ * (`ON CONFLICT (cols) [WHERE <partial key predicate>] DO NOTHING`) and the result is undefined.
  */
-export async function insertRow<Row>(
-  gateway: ModelGateway<Row>,
+export async function insertRaw(
+  gateway: ModelGateway<unknown>,
   session: Session,
   values: Record<string, unknown>,
-  skipConflictOn?: string[],
-): Promise<Row | undefined> {
+  skipConflictOn?: UniqueKey,
+): Promise<Record<string, unknown> | undefined> {
   const parameters = new Parameters(gateway.dialect.placeholder);
-  const entries = Object.entries(gateway.insertValues(values));
+  const entries = Object.entries(values);
   const columns = entries.map(([property]) => gateway.column(property)!.quoted).join(', ');
   const placeholders = entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', ');
-  const target = skipConflictOn ? ` ON CONFLICT (${skipConflictOn.map(gateway.dialect.quoteIdentifier).join(', ')}) DO NOTHING` : '';
+  const target = skipConflictOn ? ` ${gateway.dialect.skipConflictClause(skipConflictOn)}` : '';
   const sql = entries.length
     ? `INSERT INTO ${gateway.tableSql} (${columns}) VALUES (${placeholders})${target} RETURNING *`
     : `INSERT INTO ${gateway.tableSql} DEFAULT VALUES${target} RETURNING *`;
   const { rows } = await run(gateway, session, sql, parameters.values);
-  return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
+  return rows.length === 1 ? rows[0] : undefined;
+}
+
+/** INSERT of `values` with the ORM's insert defaults (see insertRaw), hydrated. */
+export async function insertRow<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  values: Record<string, unknown>,
+  skipConflictOn?: UniqueKey,
+): Promise<Row | undefined> {
+  const raw = await insertRaw(gateway, session, gateway.insertValues(values), skipConflictOn);
+  return raw && gateway.hydrate(raw);
 }
 
 /**
@@ -120,4 +140,12 @@ export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Se
     await run(gateway, session, `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
     throw error;
   }
+}
+
+/** Whether a stored value and a given one are the same value (dates by time, objects and arrays by content). */
+export function sameValue(current: unknown, next: unknown): boolean {
+  if (current === next) return true;
+  if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
+  if (current === null || next === null || current === undefined || next === undefined) return false;
+  return JSON.stringify(current) === JSON.stringify(next);
 }

@@ -44,11 +44,14 @@ export function lookupKey(gateway: ModelGateway<unknown>, session: Session, look
 function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey {
   const properties = Object.keys(lookup);
   const columns = properties.map((p) => gateway.column(p)!.column);
-  const key = keys.find((k) => k.usableForLookup && sameSet(k.columns, columns));
+  const candidates = keys.filter((k) => k.usableForLookup && sameSet(k.columns, columns) && coversLiveRows(gateway, k));
+  // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted row's key be used again.
+  const key = candidates.find((k) => k.predicate !== undefined) ?? candidates[0];
   if (!key) {
+    const partial = gateway.softDeleteColumn ? `partial ones only WHERE ${gateway.softDeleteColumn.column} IS NULL` : 'partial';
     throw new UniqueLookupRequiredError(
       `No unique constraint or unique index on exactly (${columns.join(', ')}) of ${gateway.tableSql}, so concurrent callers could insert duplicates. ` +
-        `Add one (partial, expression and deferrable indexes do not count); getOrCreate can opt out explicitly with { advisoryLock: true }.`,
+        `Add one (${partial}, expression and deferrable indexes do not count); getOrCreate can opt out explicitly with { advisoryLock: true }.`,
       { fields: properties },
     );
   }
@@ -61,6 +64,13 @@ function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: 
     );
   }
   return key;
+}
+
+/** A full key, or a partial one whose predicate is exactly "not soft-deleted": every row a lookup can find is under it. */
+function coversLiveRows(gateway: ModelGateway<unknown>, key: UniqueKey): boolean {
+  if (key.predicate === undefined) return true;
+  const deleted = gateway.softDeleteColumn;
+  return deleted !== undefined && gateway.dialect.isNotDeletedPredicate(key.predicate, deleted.column);
 }
 
 function sameSet(a: string[], b: string[]): boolean {

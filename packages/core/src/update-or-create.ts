@@ -2,10 +2,10 @@ import { updateStatement } from './assignments';
 import type { LockStrength } from './dialects';
 import { InvalidFieldError, RetryableError } from './errors';
 import { isFExpression } from './expressions';
-import type { ModelGateway, Session } from './gateway';
-import { type Defaults, insertUnlessTaken, resolveDefaults } from './get-or-create';
+import type { ModelGateway, RowLifecycle, Session } from './gateway';
+import { type Defaults, createWithHooks, insertUnlessTaken, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
-import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, run } from './statements';
+import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, run, sameValue } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -67,11 +67,12 @@ async function lockAndUpdateOrCreate<Row>(
 ): Promise<[Row, boolean]> {
   const key = await lookupKey(gateway, session, lookup);
   const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
+  const lifecycle = gateway.lifecycle(options);
   const update = async (row: Row) => {
     const changes = changesOf(gateway, row, defaults);
-    if (Object.keys(changes).length === 0) return row;
-    const write = () => writeChanges(gateway, session, row, lookup, changes);
-    // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) must not abort the caller's transaction.
+    if (Object.keys(changes).length === 0 && !lifecycle) return row;
+    const write = () => writeChanges(gateway, session, row, lookup, changes, lifecycle);
+    // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) or hook must not abort the caller's transaction.
     return callerOwnsTransaction ? inSavepoint(gateway, session, write) : write();
   };
   const strength = lockStrengthFor(gateway, defaults, key.columns);
@@ -79,7 +80,10 @@ async function lockAndUpdateOrCreate<Row>(
   if (existing) return [await update(existing), false];
 
   const createValues = resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults');
-  const created = await insertUnlessTaken(gateway, session, { ...createValues, ...lookup }, key);
+  const values = { ...createValues, ...lookup };
+  const created = lifecycle
+    ? await createWithHooks(gateway, session, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, work))
+    : await insertUnlessTaken(gateway, session, values, key);
   if (created) return [created, true];
 
   // A concurrent creator committed this lookup first: lock its row and update it instead.
@@ -132,18 +136,26 @@ function changesOf<Row>(gateway: ModelGateway<Row>, row: Row, defaults: Record<s
   );
 }
 
-/** UPDATE of the locked row with its changes (see changesOf); returns the row as stored. */
+/**
+ * UPDATE of the locked row with its changes (see changesOf), after the ORM's before-update
+ * hooks (which may add changes); returns the row as stored, after-update hooks run.
+ */
 async function writeChanges<Row>(
   gateway: ModelGateway<Row>,
   session: Session,
   row: Row,
   lookup: Record<string, unknown>,
   changes: Record<string, unknown>,
+  lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<Row> {
+  const pending = lifecycle ? await lifecycle.beforeUpdate(row, changes, session) : undefined;
+  const values = pending ? pending.values : changes;
+  // Nothing to write, even after the hooks: the ORM's save() sends no UPDATE either.
+  if (Object.keys(values).length === 0) return row;
   const condition = (parameters: Parameters) => rowCondition(gateway, row, lookup, parameters);
-  const { sql, parameters } = updateStatement(gateway, changes, condition, { returning: true, group: 'defaults' });
+  const { sql, parameters } = updateStatement(gateway, values, condition, { returning: true, group: 'defaults' });
   const { rows } = await run(gateway, session, sql, parameters);
-  return gateway.hydrate(rows[0]);
+  return pending ? pending.stored(rows[0]) : gateway.hydrate(rows[0]);
 }
 
 /** The locked row by primary key; by the (unique) lookup when the model has no primary key. */
@@ -151,11 +163,4 @@ function rowCondition<Row>(gateway: ModelGateway<Row>, row: Row, lookup: Record<
   const primary = gateway.columns().filter((c) => c.primary);
   if (primary.length === 0) return lookupCondition(gateway, lookup, parameters);
   return lookupCondition(gateway, Object.fromEntries(primary.map((c) => [c.property, gateway.readValue(row, c.property)])), parameters);
-}
-
-function sameValue(current: unknown, next: unknown): boolean {
-  if (current === next) return true;
-  if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
-  if (current === null || next === null || current === undefined || next === undefined) return false;
-  return JSON.stringify(current) === JSON.stringify(next);
 }

@@ -1,5 +1,6 @@
 import { type ColumnInfo, type ModelGateway, type Session, dialectFor } from '@racesafe/core';
 import { type Model, type ModelStatic, QueryTypes, Sequelize, type Transaction, Utils } from 'sequelize';
+import { sequelizeLifecycle } from './lifecycle';
 
 const numericTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT', 'FLOAT', 'DOUBLE', 'DOUBLE PRECISION', 'DECIMAL', 'REAL', 'NUMBER']);
 
@@ -11,6 +12,7 @@ export interface QueryGenerator {
   whereQuery(where: unknown, options: { model: unknown; bindParam: (value: unknown) => string }): string;
 }
 interface ModelInternals {
+  options: { paranoid?: boolean };
   _timestampAttributes: { createdAt?: string; updatedAt?: string; deletedAt?: string };
   _versionAttribute?: string;
   fieldRawAttributesMap: Record<string, { fieldName: string }>;
@@ -55,6 +57,7 @@ function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, s
   return {
     inTransaction: transaction !== null,
     shared,
+    native: transaction,
     async query(sql, parameters) {
       // transaction: null keeps Sequelize from picking a CLS transaction; useMaster reads from the primary.
       const [rows, result] = (await model.sequelize!.query(sql, {
@@ -122,6 +125,8 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
       return assignments;
     },
     readValue: (row, property) => row.getDataValue(property as never),
+    lifecycle: (options) => sequelizeLifecycle(model, options),
+    softDeleteColumn: internals.options.paranoid && internals._timestampAttributes.deletedAt ? info.byProperty.get(internals._timestampAttributes.deletedAt) : undefined,
     hydrate(raw) {
       const values: Record<string, unknown> = {};
       for (const [field, value] of Object.entries(raw)) values[internals.fieldRawAttributesMap[field]?.fieldName ?? field] = value;

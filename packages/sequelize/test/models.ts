@@ -1,5 +1,6 @@
 import { DataTypes, type InferAttributes, type InferCreationAttributes, type CreationOptional, Model, Sequelize } from 'sequelize';
 import { RaceSafeModel } from '../src';
+import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
 // The same tables as packages/typeorm/test/entities.ts (schema: test/schema/tables.ts).
 
@@ -50,6 +51,52 @@ export class Item extends RaceSafeModel<InferAttributes<Item>, InferCreationAttr
   declare title: CreationOptional<string | null>;
 }
 
+/** Hooks and a validator as an application writes them: hash the password, derive a slug (test/integration/hooks.ts). */
+export class Account extends RaceSafeModel<InferAttributes<Account>, InferCreationAttributes<Account>> {
+  declare id: CreationOptional<number>;
+  declare email: string;
+  declare username: CreationOptional<string | null>;
+  declare password: CreationOptional<string | null>;
+  declare name: CreationOptional<string | null>;
+  declare slug: CreationOptional<string | null>;
+  declare logins: CreationOptional<number>;
+  declare note: CreationOptional<string | null>;
+}
+
+export class Audit extends RaceSafeModel<InferAttributes<Audit>, InferCreationAttributes<Audit>> {
+  declare id: CreationOptional<number>;
+  declare event: string;
+  declare email: string | null;
+}
+
+/** Paranoid, with a unique index on live rows only (posts_slug_live). */
+export class Post extends RaceSafeModel<InferAttributes<Post>, InferCreationAttributes<Post>> {
+  declare id: CreationOptional<number>;
+  declare slug: string;
+  declare title: CreationOptional<string | null>;
+  declare views: CreationOptional<number>;
+  declare deletedAt: CreationOptional<Date | null>;
+}
+
+/** Paranoid, with a full unique key (notes_slug_key). */
+export class Note extends RaceSafeModel<InferAttributes<Note>, InferCreationAttributes<Note>> {
+  declare id: CreationOptional<number>;
+  declare slug: string;
+  declare body: CreationOptional<string | null>;
+  declare deletedAt: CreationOptional<Date | null>;
+}
+
+/** Values of every kind Sequelize accepts for a column (issue 9, item 7). */
+export class Document extends RaceSafeModel<InferAttributes<Document>, InferCreationAttributes<Document>> {
+  declare id: CreationOptional<number>;
+  declare code: string;
+  declare tags: CreationOptional<string[] | null>;
+  declare meta: CreationOptional<unknown>;
+  declare list: CreationOptional<string | null>;
+  declare stampedAt: CreationOptional<Date | null>;
+  declare title: CreationOptional<string | null>;
+}
+
 const userAttributes = {
   id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
   email: { type: DataTypes.TEXT, allowNull: false },
@@ -68,6 +115,11 @@ export interface TestModels {
   Membership: typeof Membership;
   Counter: typeof Counter;
   Item: typeof Item;
+  Account: typeof Account;
+  Audit: typeof Audit;
+  Post: typeof Post;
+  Note: typeof Note;
+  Document: typeof Document;
 }
 
 /**
@@ -88,6 +140,11 @@ export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize
     Membership: class extends Membership {},
     Counter: class extends Counter {},
     Item: class extends Item {},
+    Account: class extends Account {},
+    Audit: class extends Audit {},
+    Post: class extends Post {},
+    Note: class extends Note {},
+    Document: class extends Document {},
   };
   models.User.init({ ...userAttributes, createdAt: { type: DataTypes.DATE, field: 'created_at' } }, { ...common, tableName: 'users', modelName: 'User' });
   models.NaiveUser.init(userAttributes, { ...common, tableName: 'naive_users', modelName: 'NaiveUser' });
@@ -122,5 +179,79 @@ export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize
     },
     { ...common, tableName: 'items', modelName: 'Item' },
   );
+  defineHookModels(models, common);
   return models;
+}
+
+/** Account with hooks and a validator, Audit, the paranoid Post and Note, Document. */
+function defineHookModels(models: TestModels, common: { sequelize: Sequelize; timestamps: boolean; underscored: boolean }): void {
+  const id = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
+  const { Account, Audit } = models;
+  // Writes made in a hook join the transaction the hook is given.
+  const audit = (event: string, email: string | null, options: { transaction?: unknown }) =>
+    Audit.create({ event, email }, { transaction: options.transaction as never, hooks: false });
+  Account.init(
+    {
+      id,
+      email: { type: DataTypes.TEXT, allowNull: false, validate: { isEmail: true } },
+      username: { type: DataTypes.TEXT },
+      password: { type: DataTypes.TEXT },
+      name: { type: DataTypes.TEXT },
+      slug: { type: DataTypes.TEXT },
+      logins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      note: { type: DataTypes.TEXT },
+    },
+    {
+      ...common,
+      tableName: 'accounts',
+      modelName: 'Account',
+      hooks: {
+        beforeCreate: async (account, options) => {
+          hookBehaviour.beforeCreate(account);
+          await audit('beforeCreate', account.email, options);
+        },
+        afterCreate: async (account, options) => {
+          hookCalls.push({ event: 'afterCreate', email: account.email, id: account.id });
+          await audit('afterCreate', account.email, options);
+        },
+        beforeUpdate: async (account, options) => {
+          hookBehaviour.beforeUpdate(account);
+          await audit('beforeUpdate', account.email, options);
+        },
+        afterUpdate: async (account, options) => {
+          hookCalls.push({ event: 'afterUpdate', email: account.email, id: account.id });
+          await audit('afterUpdate', account.email, options);
+        },
+        beforeBulkUpdate: () => {
+          hookCalls.push({ event: 'beforeBulkUpdate' });
+        },
+        afterBulkUpdate: () => {
+          hookCalls.push({ event: 'afterBulkUpdate' });
+        },
+      },
+    },
+  );
+  Audit.init({ id, event: { type: DataTypes.TEXT, allowNull: false }, email: { type: DataTypes.TEXT } }, { ...common, tableName: 'audit', modelName: 'Audit' });
+  const deletedAt = { type: DataTypes.DATE, field: 'deleted_at' };
+  const paranoid = { ...common, timestamps: true, createdAt: false, updatedAt: false, deletedAt: 'deletedAt', paranoid: true } as const;
+  models.Post.init(
+    { id, slug: { type: DataTypes.TEXT, allowNull: false }, title: { type: DataTypes.TEXT }, views: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 }, deletedAt },
+    { ...paranoid, tableName: 'posts', modelName: 'Post' },
+  );
+  models.Note.init(
+    { id, slug: { type: DataTypes.TEXT, allowNull: false }, body: { type: DataTypes.TEXT }, deletedAt },
+    { ...paranoid, tableName: 'notes', modelName: 'Note' },
+  );
+  models.Document.init(
+    {
+      id,
+      code: { type: DataTypes.TEXT, allowNull: false },
+      tags: { type: DataTypes.ARRAY(DataTypes.TEXT) },
+      meta: { type: DataTypes.JSONB },
+      list: { type: DataTypes.TEXT },
+      stampedAt: { type: DataTypes.DATE, field: 'stamped_at' },
+      title: { type: DataTypes.TEXT },
+    },
+    { ...common, tableName: 'documents', modelName: 'Document' },
+  );
 }

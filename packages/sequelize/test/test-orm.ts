@@ -14,6 +14,11 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
     memberships: models.Membership,
     counters: models.Counter,
     items: models.Item,
+    accounts: models.Account,
+    audit: models.Audit,
+    posts: models.Post,
+    notes: models.Note,
+    documents: models.Document,
   };
   const model = (table: Table) => byTable[table] as unknown as typeof models.User;
   const transaction = (tx?: Tx) => tx as Transaction | undefined;

@@ -1,5 +1,6 @@
 import { type ColumnInfo, type ModelGateway, type Session, dialectFor, takeTurn } from '@racesafe/core';
 import type { EntityMetadata, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { typeormLifecycle } from './lifecycle';
 
 /** TypeORM does not export ColumnMetadata from its index in every version. */
 type ColumnMetadata = EntityMetadata['columns'][number];
@@ -41,6 +42,7 @@ function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shared?: Qu
   return {
     inTransaction,
     shared,
+    native: queryRunner,
     async query(sql, parameters) {
       const result = await queryRunner.query(sql, parameters, true);
       const rows = Array.isArray(result.records) ? (result.records as Record<string, unknown>[]) : [];
@@ -109,6 +111,8 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       if (version) assignments.push({ property: version.propertyPath, sql: `${driver.escape(version.databaseName)} + 1` });
       return assignments;
     },
+    lifecycle: (options) => typeormLifecycle(repository, options),
+    softDeleteColumn: metadata.deleteDateColumn ? info.byProperty.get(metadata.deleteDateColumn.propertyPath)?.info : undefined,
     readValue: (row, property) => columnMetadata(property)?.getEntityValue(row),
     hydrate(raw) {
       const entity = metadata.create(undefined, { fromDeserializer: true }) as Entity;

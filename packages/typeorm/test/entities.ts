@@ -1,5 +1,20 @@
 import 'reflect-metadata';
-import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  AfterInsert,
+  AfterUpdate,
+  BeforeInsert,
+  BeforeUpdate,
+  Column,
+  DataSource,
+  DeleteDateColumn,
+  Entity,
+  type EntitySubscriberInterface,
+  EventSubscriber,
+  type InsertEvent,
+  PrimaryGeneratedColumn,
+  type UpdateEvent,
+} from 'typeorm';
+import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
 // Column types are explicit so that the entities need no decorator metadata (design:type), whatever compiles them.
 
@@ -54,13 +69,104 @@ export class Item {
   @Column({ type: 'text', nullable: true }) title!: string | null;
 }
 
+/** Entity listeners as an application writes them: hash the password, derive a slug (test/integration/hooks.ts). */
+@Entity({ name: 'accounts' })
+export class Account {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'text' }) email!: string;
+  @Column({ type: 'text', nullable: true }) username!: string | null;
+  @Column({ type: 'text', nullable: true }) password!: string | null;
+  @Column({ type: 'text', nullable: true }) name!: string | null;
+  @Column({ type: 'text', nullable: true }) slug!: string | null;
+  @Column({ type: 'int', default: 0 }) logins!: number;
+  @Column({ type: 'text', nullable: true }) note!: string | null;
+
+  @BeforeInsert() beforeInsert() {
+    hookBehaviour.beforeCreate(this);
+  }
+  @AfterInsert() afterInsert() {
+    hookCalls.push({ event: 'afterCreate', email: this.email, id: this.id });
+  }
+  @BeforeUpdate() beforeUpdate() {
+    hookBehaviour.beforeUpdate(this);
+  }
+  @AfterUpdate() afterUpdate() {
+    hookCalls.push({ event: 'afterUpdate', email: this.email, id: this.id });
+  }
+}
+
+@Entity({ name: 'audit' })
+export class Audit {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'text' }) event!: string;
+  @Column({ type: 'text', nullable: true }) email!: string | null;
+}
+
+/** A subscriber that audits every write of an Account through the event's manager (so in its transaction). */
+@EventSubscriber()
+export class AccountAudit implements EntitySubscriberInterface<Account> {
+  /** Every event as received (named as in the audit table), for the TypeORM-only assertions on its fields. */
+  static readonly events: { name: string; event: InsertEvent<Account> | UpdateEvent<Account> }[] = [];
+  listenTo() {
+    return Account;
+  }
+  private async audit(name: string, event: InsertEvent<Account> | UpdateEvent<Account>) {
+    AccountAudit.events.push({ name, event });
+    await event.manager.query(`INSERT INTO audit (event, email) VALUES ($1, $2)`, [name, (event.entity as Account | undefined)?.email ?? null]);
+  }
+  beforeInsert(event: InsertEvent<Account>) {
+    return this.audit('beforeCreate', event);
+  }
+  afterInsert(event: InsertEvent<Account>) {
+    return this.audit('afterCreate', event);
+  }
+  beforeUpdate(event: UpdateEvent<Account>) {
+    return this.audit('beforeUpdate', event);
+  }
+  afterUpdate(event: UpdateEvent<Account>) {
+    return this.audit('afterUpdate', event);
+  }
+}
+
+/** Soft delete with a unique index on live rows only (posts_slug_live). */
+@Entity({ name: 'posts' })
+export class Post {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'text' }) slug!: string;
+  @Column({ type: 'text', nullable: true }) title!: string | null;
+  @Column({ type: 'int', default: 0 }) views!: number;
+  @DeleteDateColumn({ type: 'timestamptz', name: 'deleted_at' }) deletedAt!: Date | null;
+}
+
+/** Soft delete with a full unique key (notes_slug_key). */
+@Entity({ name: 'notes' })
+export class Note {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'text' }) slug!: string;
+  @Column({ type: 'text', nullable: true }) body!: string | null;
+  @DeleteDateColumn({ type: 'timestamptz', name: 'deleted_at' }) deletedAt!: Date | null;
+}
+
+/** Values of every kind the ORM accepts for a column (issue 9, item 7). */
+@Entity({ name: 'documents' })
+export class Document {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'text' }) code!: string;
+  @Column({ type: 'text', array: true, nullable: true }) tags!: string[] | null;
+  @Column({ type: 'jsonb', nullable: true }) meta!: unknown;
+  @Column({ type: 'simple-array', nullable: true }) list!: string[] | null;
+  @Column({ type: 'timestamptz', name: 'stamped_at', nullable: true }) stampedAt!: Date | null;
+  @Column({ type: 'text', nullable: true }) title!: string | null;
+}
+
 /** A data source on the test database: `poolSize` pooled connections, every statement passed to `onQuery`. */
 export function testDataSource(url: string, { poolSize = 4, onQuery }: { poolSize?: number; onQuery?: (sql: string) => void } = {}): DataSource {
   const ignore = () => undefined;
   return new DataSource({
     type: 'postgres',
     url,
-    entities: [User, NaiveUser, Membership, Counter, Item],
+    entities: [User, NaiveUser, Membership, Counter, Item, Account, Audit, Post, Note, Document],
+    subscribers: [AccountAudit],
     synchronize: false,
     poolSize,
     logger: onQuery

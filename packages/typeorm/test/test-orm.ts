@@ -1,9 +1,20 @@
 import { type EntityManager, type EntityTarget, LessThan, MoreThan, MoreThanOrEqual, type ObjectLiteral } from 'typeorm';
 import type { OpenTestOrm, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
 import { raceSafe } from '../src';
-import { Counter, Item, Membership, NaiveUser, User, testDataSource } from './entities';
+import { Account, Audit, Counter, Document, Item, Membership, NaiveUser, Note, Post, User, testDataSource } from './entities';
 
-const entities: Record<Table, EntityTarget<ObjectLiteral>> = { users: User, naive_users: NaiveUser, memberships: Membership, counters: Counter, items: Item };
+const entities: Record<Table, EntityTarget<ObjectLiteral>> = {
+  users: User,
+  naive_users: NaiveUser,
+  memberships: Membership,
+  counters: Counter,
+  items: Item,
+  accounts: Account,
+  audit: Audit,
+  posts: Post,
+  notes: Note,
+  documents: Document,
+};
 
 /** Flattens an entity to its own enumerable properties, keeping Date values. */
 const plain = (entity: ObjectLiteral): Row => ({ ...entity });

@@ -55,6 +55,7 @@ export function stubGateway(options: { updateAssignments?: { property: string; s
     updateAssignments: () => options.updateAssignments ?? [],
     readValue: (row, property) => row[property],
     hydrate: (raw) => raw,
+    lifecycle: () => undefined,
     callerTransaction: () => undefined,
     autocommit: notUsed('autocommit'),
     transaction: notUsed('transaction'),

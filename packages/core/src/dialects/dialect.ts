@@ -25,8 +25,10 @@ export interface UniqueKey {
   columns: string[];
   /** True when NULLs compare equal for this key (PostgreSQL 15+ NULLS NOT DISTINCT). */
   nullsNotDistinct: boolean;
-  /** Partial, expression or deferrable keys cannot stop duplicates of a plain lookup. */
+  /** Expression and deferrable keys cannot stop duplicates of a plain lookup (partial ones: see `predicate`). */
   usableForLookup: boolean;
+  /** A partial key's predicate as SQL (`("deletedAt" IS NULL)`); undefined for a key on every row. */
+  predicate?: string;
 }
 
 /** Row-lock strengths a locking read may ask for. */
@@ -45,6 +47,10 @@ export interface DialectAdapter {
   quoteIdentifier(name: string): string;
   /** `INSERT ... ON CONFLICT (lookup) DO NOTHING RETURNING *` exists: no savepoint needed outside a transaction. */
   readonly supportsInsertIgnoringConflictOn: boolean;
+  /** The clause after an INSERT's VALUES that skips a row whose `key` is taken (`ON CONFLICT (...) [WHERE ...] DO NOTHING`). */
+  skipConflictClause(key: UniqueKey): string;
+  /** True when a partial key's predicate is exactly "`column` IS NULL": the key of a soft-deleting model's live rows. */
+  isNotDeletedPredicate(predicate: string, column: string): boolean;
   /** `UPDATE ... RETURNING *` exists. */
   readonly supportsReturning: boolean;
   /**

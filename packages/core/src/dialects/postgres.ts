@@ -29,8 +29,13 @@ function driverError(error: unknown): Record<string, unknown> | undefined {
 export const postgresDialect: DialectAdapter = {
   name: 'postgres',
   placeholder: (index) => `$${index}`,
-  quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
+  quoteIdentifier: postgresQuote,
   supportsInsertIgnoringConflictOn: true,
+  // A partial unique index is an ON CONFLICT arbiter only when its predicate is repeated (index_predicate).
+  skipConflictClause: (key) =>
+    `ON CONFLICT (${key.columns.map(postgresQuote).join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''} DO NOTHING`,
+  // pg_get_expr prints `(deleted_at IS NULL)` or `("deletedAt" IS NULL)`.
+  isNotDeletedPredicate: (predicate, column) => predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
   supportsReturning: true,
   // READ COMMITTED: a new statement sees the committed winner; REPEATABLE READ cannot see it at all (T3).
   lockingReadAfterConflict: null,
@@ -46,7 +51,8 @@ export const postgresDialect: DialectAdapter = {
                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                  ORDER BY k.n) AS columns,
            COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) AS nulls_not_distinct,
-           (i.indpred IS NULL AND i.indexprs IS NULL AND i.indimmediate) AS usable
+           (i.indexprs IS NULL AND i.indimmediate) AS usable,
+           pg_get_expr(i.indpred, i.indrelid) AS predicate
       FROM pg_index i
       JOIN pg_class c ON c.oid = i.indexrelid
      WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indisvalid`,
@@ -55,6 +61,7 @@ export const postgresDialect: DialectAdapter = {
     columns: parseTextArray(row.columns),
     nullsNotDistinct: row.nulls_not_distinct === true,
     usableForLookup: row.usable === true,
+    predicate: typeof row.predicate === 'string' ? row.predicate : undefined,
   }),
   classifyError(error): ClassifiedError {
     const driver = driverError(error);
@@ -64,6 +71,15 @@ export const postgresDialect: DialectAdapter = {
     return { kind: kindsBySqlState[code] ?? 'other', code, constraint };
   },
 };
+
+function postgresQuote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** An identifier as PostgreSQL prints it: bare when it is lower-case and plain, quoted otherwise. */
+function postgresQuoteIfNeeded(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : postgresQuote(name);
+}
 
 /** node-postgres parses text[] into an array; other paths may hand back `{a,b}`. */
 function parseTextArray(value: unknown): string[] {
