@@ -16,6 +16,10 @@ export interface OperationOptions {
   lockTimeoutMs?: number;
   retry?: { attempts?: number; baseDelayMs?: number };
   returning?: boolean;
+  /** false: no hooks / listeners / subscribers (Sequelize `hooks: false`, TypeORM `listeners: false`). */
+  hooks?: boolean;
+  /** false: no validation (Sequelize `validate: false`; TypeORM does not validate). */
+  validate?: boolean;
 }
 
 /**

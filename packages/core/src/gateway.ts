@@ -50,6 +50,12 @@ export interface PendingWrite<Row> {
  * validation, hooks, entity listeners, subscribers. Every hook receives `session.native`.
  */
 export interface RowLifecycle<Row> {
+  /**
+   * Hooks may write, or run after the statement and fail: the write then runs in a savepoint,
+   * or outside a transaction in one of racesafe's own, so that the hooks' writes and the
+   * row stand or fall together (TypeORM's save() and Model.findOrCreate open one too).
+   */
+  readonly atomic: boolean;
   /** Before an INSERT (only on the miss path): validation and before-create hooks on the new row's values. */
   beforeCreate(values: Record<string, unknown>, session: Session): Promise<PendingWrite<Row>>;
   /**

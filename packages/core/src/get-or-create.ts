@@ -47,7 +47,7 @@ export async function getOrCreate<Row>(
   };
   if (callerTransaction) return inCallerTransaction(callerTransaction, work);
   // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, or a deadlock, is retried.
-  if (!lifecycle) return withRetries(options.retry, () => gateway.autocommit(work));
+  if (!lifecycle?.atomic) return withRetries(options.retry, () => gateway.autocommit(work));
   return withRetries(options.retry, () => findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle));
 }
 
@@ -64,7 +64,7 @@ export async function findOrInsert<Row>(
   if (existing) return [existing, false];
   const values = { ...resolveDefaults(gateway, defaults), ...lookup };
   const created = lifecycle
-    ? await createWithHooks(gateway, session, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, work))
+    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) => (session.inTransaction ? inSavepoint(gateway, session, () => work(session)) : work(session)))
     : await insertUnlessTaken(gateway, session, values, key);
   if (created) return [created, true];
   return [await readWinner(gateway, session, lookup, key), false];
@@ -87,7 +87,7 @@ async function findOrCreateWithHooks<Row>(
   });
   if (existing) return [existing, false];
   const values = { ...resolveDefaults(gateway, defaults), ...lookup };
-  const created = await gateway.transaction((session) => createWithHooks(gateway, session, lookup, values, key, lifecycle, (work) => work()));
+  const created = await createWithHooks(gateway, lookup, values, key, lifecycle, (work) => gateway.transaction(work));
   if (created) return [created, true];
   return [await gateway.autocommit((session) => readWinner(gateway, session, lookup, key)), false];
 }
@@ -103,16 +103,15 @@ class LostRace extends Error {}
  */
 export async function createWithHooks<Row>(
   gateway: ModelGateway<Row>,
-  session: Session,
   lookup: Record<string, unknown>,
   values: Record<string, unknown>,
   key: UniqueKey,
   lifecycle: RowLifecycle<Row>,
-  atomically: (work: () => Promise<Row>) => Promise<Row>,
+  atomically: (work: (session: Session) => Promise<Row>) => Promise<Row>,
 ): Promise<Row | undefined> {
   const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key : undefined;
   try {
-    return await atomically(async () => {
+    return await atomically(async (session) => {
       const pending = await lifecycle.beforeCreate(values, session);
       assertLookupKept(gateway, lookup, pending.values);
       const raw = await insertRaw(gateway, session, pending.values, skipConflictOn);

@@ -82,7 +82,7 @@ async function lockAndUpdateOrCreate<Row>(
   const createValues = resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults');
   const values = { ...createValues, ...lookup };
   const created = lifecycle
-    ? await createWithHooks(gateway, session, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, work))
+    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, () => work(session)))
     : await insertUnlessTaken(gateway, session, values, key);
   if (created) return [created, true];
 

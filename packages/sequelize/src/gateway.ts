@@ -96,6 +96,11 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
   const info = modelInfo(base);
   const generator = queryGeneratorOf(base);
   const attributes = model.getAttributes() as Record<string, unknown>;
+  const hydrate = (raw: Record<string, unknown>): M => {
+    const values: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(raw)) values[internals.fieldRawAttributesMap[field]?.fieldName ?? field] = value;
+    return model.build(values as never, { isNewRecord: false, raw: true });
+  };
 
   return {
     dialect: dialectFor(model.sequelize!.getDialect()),
@@ -125,13 +130,9 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
       return assignments;
     },
     readValue: (row, property) => row.getDataValue(property as never),
-    lifecycle: (options) => sequelizeLifecycle(model, options),
+    lifecycle: (options) => sequelizeLifecycle(model, options, hydrate),
     softDeleteColumn: internals.options.paranoid && internals._timestampAttributes.deletedAt ? info.byProperty.get(internals._timestampAttributes.deletedAt) : undefined,
-    hydrate(raw) {
-      const values: Record<string, unknown> = {};
-      for (const [field, value] of Object.entries(raw)) values[internals.fieldRawAttributesMap[field]?.fieldName ?? field] = value;
-      return model.build(values as never, { isNewRecord: false, raw: true });
-    },
+    hydrate,
     callerTransaction: () => undefined,
     autocommit: (work) => work(sessionOf(base, null)),
     transaction: (work) => model.sequelize!.transaction((own) => work(sessionOf(base, own))),

@@ -1,5 +1,5 @@
 import { type EntityManager, type EntityTarget, LessThan, MoreThan, MoreThanOrEqual, type ObjectLiteral } from 'typeorm';
-import type { OpenTestOrm, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
+import type { OpenTestOrm, OperationOptions, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
 import { raceSafe } from '../src';
 import { Account, Audit, Counter, Document, Item, Membership, NaiveUser, Note, Post, User, testDataSource } from './entities';
 
@@ -19,6 +19,12 @@ const entities: Record<Table, EntityTarget<ObjectLiteral>> = {
 /** Flattens an entity to its own enumerable properties, keeping Date values. */
 const plain = (entity: ObjectLiteral): Row => ({ ...entity });
 
+/** Shared options in TypeORM's words: `hooks: false` is `listeners: false`, as in save(). */
+const typeormOptions = (options: OperationOptions = {}) => {
+  const { hooks, validate: _validate, ...rest } = options;
+  return (hooks === false ? { ...rest, listeners: false } : rest) as never;
+};
+
 /** The TypeORM package through the shared suites' TestOrm shape, in TypeORM's idiom. */
 export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
   const dataSource = await testDataSource(url, options).initialize();
@@ -30,11 +36,11 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
   const orm: TestOrm = {
     name: 'typeorm',
     async getOrCreate(table, lookup, options, tx) {
-      const [row, created] = await repository(table, tx).getOrCreate(lookup, options as never);
+      const [row, created] = await repository(table, tx).getOrCreate(lookup, typeormOptions(options));
       return [plain(row), created];
     },
     async updateOrCreate(table, lookup, options, tx) {
-      const [row, created] = await repository(table, tx).updateOrCreate(lookup, options as never);
+      const [row, created] = await repository(table, tx).updateOrCreate(lookup, typeormOptions(options));
       return [plain(row), created];
     },
     async atomicUpdate(table, where, values, options = {}, tx) {
