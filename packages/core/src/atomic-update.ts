@@ -9,6 +9,8 @@ import { assertKnownFields } from './validate';
 export interface AtomicUpdateCoreOptions {
   returning?: boolean;
   retry?: RetryPolicy;
+  /** The ORM's code around the UPDATE on its session (TypeORM subscribers' beforeUpdate / afterUpdate), if any. */
+  around?: <T>(session: Session, send: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -52,7 +54,8 @@ export async function atomicUpdate<Row>(
   options: AtomicUpdateCoreOptions = {},
 ): Promise<number | Row[]> {
   const { sql, parameters } = updateStatement(gateway, values, condition, { returning: options.returning });
-  const execute = (session: Session) => run(gateway, session, sql, parameters);
+  const { around } = options;
+  const execute = (session: Session) => (around ? around(session, () => run(gateway, session, sql, parameters)) : run(gateway, session, sql, parameters));
   const caller = gateway.callerTransaction();
   const result = caller ? await inCallerTransaction(caller, execute) : await withRetries(options.retry, () => gateway.autocommit(execute));
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;

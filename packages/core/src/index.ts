@@ -19,6 +19,7 @@ export { compileAssignments, setClause } from './assignments';
 export type { Assignment } from './assignments';
 export { Parameters, lookupCondition, run, translateError } from './statements';
 export { withRetries } from './retry';
+export { sameValue } from './statements';
 export { takeTurn } from './turns';
 export type { RetryPolicy } from './retry';
 export { assertKnownFields } from './validate';

@@ -1,10 +1,20 @@
-import { InvalidFieldError, type Parameters, type RetryPolicy, atomicUpdate as coreAtomicUpdate, checkAtomicUpdate, isPlainEquality, lookupCondition } from '@racesafe/core';
+import {
+  InvalidFieldError,
+  type Parameters,
+  type RetryPolicy,
+  atomicUpdate as coreAtomicUpdate,
+  checkAtomicUpdate,
+  isFExpression,
+  isPlainEquality,
+  lookupCondition,
+} from '@racesafe/core';
 import { type Attributes, type Model, type ModelStatic, Utils, type WhereOptions } from 'sequelize';
 import { queryGeneratorOf, sequelizeGateway } from './gateway';
+import type { LifecycleOptions } from './lifecycle';
 import type { AtomicValues, TransactionOptions } from './types';
 
 /** Options of {@link atomicUpdate}. */
-export interface AtomicUpdateOptions<A> extends TransactionOptions {
+export interface AtomicUpdateOptions<A> extends TransactionOptions, LifecycleOptions {
   /** Sequelize's own where syntax, operators included (`{ id, stock: { [Op.gte]: 1 } }`). */
   where: WhereOptions<A>;
   /** Return the changed instances as the database stored them (RETURNING) instead of their count. */
@@ -37,12 +47,34 @@ export async function atomicUpdate<M extends Model>(
   options: AtomicUpdateOptions<Attributes<M>>,
 ): Promise<number | M[]> {
   const gateway = sequelizeGateway(model, options.transaction);
-  const where = (options.where ?? {}) as object;
-  checkAtomicUpdate(gateway, values as Record<string, unknown>, [where]);
+  checkAtomicUpdate(gateway, values as Record<string, unknown>, [(options.where ?? {}) as object]);
+  // Model.update's lifecycle: validation of the plain values, then beforeBulkUpdate, which may change values and where.
+  const bulk = { ...options, transaction: gateway.callerTransaction()?.native, attributes: values as Record<string, unknown>, model };
+  if (options.validate !== false) await validatePlainValues(model, bulk.attributes, bulk);
+  if (options.hooks !== false) await runHooks(model, 'beforeBulkUpdate', bulk);
+  const where = bulk.where as object;
   // Plain equality (`{ id }`) needs no where builder; operators go through Sequelize's own, bound on the same parameters.
-  const condition = (parameters: Parameters) =>
-    isPlainEquality(gateway, where) ? lookupCondition(gateway, where, parameters) : sequelizeWhere(model, where, parameters);
-  return coreAtomicUpdate(gateway, values as Record<string, unknown>, condition, options);
+  const condition = (parameters: Parameters) => {
+    const sql = isPlainEquality(gateway, where) ? lookupCondition(gateway, where, parameters) : sequelizeWhere(model, where, parameters);
+    // A paranoid model's soft-deleted rows are skipped, as Model.update skips them.
+    const deleted = gateway.softDeleteColumn;
+    return deleted ? `(${sql}) AND ${deleted.quoted} IS NULL` : sql;
+  };
+  const result = await coreAtomicUpdate(gateway, bulk.attributes, condition, options);
+  if (options.hooks !== false) await runHooks(model, 'afterBulkUpdate', bulk);
+  return result;
+}
+
+function runHooks(model: ModelStatic<Model>, name: string, options: object): Promise<void> {
+  return (model as unknown as { runHooks(name: string, options: object): Promise<void> }).runHooks(name, options);
+}
+
+/** Model.update validates the values it writes on a built instance, every other attribute skipped; F expressions are the database's. */
+async function validatePlainValues(model: ModelStatic<Model>, values: Record<string, unknown>, options: object): Promise<void> {
+  const plain = Object.fromEntries(Object.entries(values).filter(([, value]) => !isFExpression(value)));
+  if (Object.keys(plain).length === 0) return;
+  const skip = Object.keys(model.getAttributes()).filter((attribute) => !(attribute in plain));
+  await model.build(plain).validate({ ...options, skip, hooks: false } as never);
 }
 
 /** Sequelize's where syntax compiled by its own query generator, attribute names mapped to fields, values bound. */

@@ -2,9 +2,10 @@ import { getOrCreate as coreGetOrCreate } from '@racesafe/core';
 import type { Attributes, Model, ModelStatic } from 'sequelize';
 import { sequelizeGateway } from './gateway';
 import type { Lookup, RetryPolicy, TransactionOptions, Values, ValuesOrFactory } from './types';
+import type { LifecycleOptions } from './lifecycle';
 
 /** Options of {@link getOrCreate}. */
-export interface GetOrCreateOptions<A> extends TransactionOptions {
+export interface GetOrCreateOptions<A> extends TransactionOptions, LifecycleOptions {
   /** The lookup: attribute values of exactly one unique constraint (plain values, no operators). */
   where: Lookup<A>;
   /** Values for a new row besides `where`: an object, or a function called only when a row is created. */

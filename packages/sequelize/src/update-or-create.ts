@@ -2,9 +2,10 @@ import { updateOrCreate as coreUpdateOrCreate } from '@racesafe/core';
 import type { Attributes, Model, ModelStatic } from 'sequelize';
 import { sequelizeGateway } from './gateway';
 import type { AtomicValues, Lookup, RetryPolicy, TransactionOptions, Values, ValuesOrFactory } from './types';
+import type { LifecycleOptions } from './lifecycle';
 
 /** Options of {@link updateOrCreate}. */
-export interface UpdateOrCreateOptions<A> extends TransactionOptions {
+export interface UpdateOrCreateOptions<A> extends TransactionOptions, LifecycleOptions {
   /** The lookup: attribute values of exactly one unique constraint. */
   where: Lookup<A>;
   /** Written to the row, found or created; F expressions are applied in SQL on the update path. A function is called once per call. */

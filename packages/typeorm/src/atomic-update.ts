@@ -1,5 +1,6 @@
 import {
   type RetryPolicy,
+  type Session,
   atomicUpdate as coreAtomicUpdate,
   checkAtomicUpdate,
   compileAssignments,
@@ -9,12 +10,13 @@ import {
   translateError,
   withRetries,
 } from '@racesafe/core';
-import type { FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
-import { boundQueryRunner, typeormGateway } from './gateway';
+import type { FindOptionsWhere, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { boundQueryRunner, typeormGateway, withQueryRunner } from './gateway';
+import { type ListenerOptions, bulkUpdateListeners } from './lifecycle';
 import type { AtomicValues } from './types';
 
 /** Options of {@link atomicUpdate}. */
-export interface AtomicUpdateOptions {
+export interface AtomicUpdateOptions extends ListenerOptions {
   /** Return the changed rows as the database stored them (PostgreSQL RETURNING) instead of their count. */
   returning?: boolean;
   /** Retries of the UPDATE after a deadlock when it runs outside your transaction (default 5 attempts). */
@@ -61,9 +63,12 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   const gateway = typeormGateway(this);
   const whereList = Array.isArray(where) ? where : [where];
   checkAtomicUpdate(gateway, values as Record<string, unknown>, whereList);
+  // Subscribers' beforeUpdate / afterUpdate, as repository.update() broadcasts them (listeners: false skips them).
+  const listeners = bulkUpdateListeners(this.metadata, options, values);
   // Plain equality (`{ id }`): racesafe writes the UPDATE itself, skipping TypeORM's query builder.
   if (isPlainEquality(gateway, where)) {
-    return coreAtomicUpdate(gateway, values as Record<string, unknown>, (parameters) => lookupCondition(gateway, where, parameters), options);
+    const around = listeners && (<T>(session: Session, send: () => Promise<T>) => listeners(session.native, send));
+    return coreAtomicUpdate(gateway, values as Record<string, unknown>, (parameters) => lookupCondition(gateway, where, parameters), { ...options, around });
   }
   // Operators (MoreThanOrEqual...) and OR-lists: TypeORM's own where builder, racesafe's SET.
   const parameters: Record<string, unknown> = {};
@@ -73,20 +78,24 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
     return `:${name}`;
   };
   const assignments = compileAssignments(gateway, values as Record<string, unknown>, addParameter);
-  const query = this.manager
-    .createQueryBuilder(boundQueryRunner(this))
-    .update(this.metadata.target)
-    .set(Object.fromEntries(assignments.map((a) => [a.property, () => a.sql])) as never)
-    .where(where)
-    .setParameters(parameters)
-    .updateEntity(false);
-  if (options.returning) query.returning('*');
-  const runner = boundQueryRunner(this);
-  const send = () => query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+  const updateOn = (runner: QueryRunner | undefined) => {
+    const query = this.manager
+      .createQueryBuilder(runner)
+      .update(this.metadata.target)
+      .set(Object.fromEntries(assignments.map((a) => [a.property, () => a.sql])) as never)
+      .where(where)
+      .setParameters(parameters)
+      .callListeners(false)
+      .updateEntity(false);
+    if (options.returning) query.returning('*');
+    const send = () => query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+    return listeners && runner ? listeners(runner, send) : send();
+  };
+  const bound = boundQueryRunner(this);
   // On your query runner it takes turns with the other racesafe calls on it (savepoints are a stack per connection).
-  const execute = runner ? () => takeTurn(runner, send) : send;
+  const execute = bound ? () => takeTurn(bound, () => updateOn(bound)) : () => (listeners ? withQueryRunner(this, updateOn) : updateOn(undefined));
   // Outside a transaction the UPDATE is racesafe's own: a deadlock (40P01) is retried, inside yours it surfaces.
-  const result = runner?.isTransactionActive ? await execute() : await withRetries(options.retry, execute);
+  const result = bound?.isTransactionActive ? await execute() : await withRetries(options.retry, execute);
   if (!options.returning) return result.affected ?? 0;
   const rows = (Array.isArray(result.raw) ? result.raw : []) as Record<string, unknown>[];
   return rows.map((row) => gateway.hydrate(row));

@@ -2,9 +2,10 @@ import { getOrCreate as coreGetOrCreate } from '@racesafe/core';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import { typeormGateway } from './gateway';
 import type { Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
+import type { ListenerOptions } from './lifecycle';
 
 /** Options of {@link getOrCreate}. */
-export interface GetOrCreateOptions<Entity> {
+export interface GetOrCreateOptions<Entity> extends ListenerOptions {
   /** Values for a new row besides the lookup: an object, or a function called only when a row is created. */
   defaults?: ValuesOrFactory<Values<Entity>>;
   /**

@@ -2,9 +2,10 @@ import { updateOrCreate as coreUpdateOrCreate } from '@racesafe/core';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import { typeormGateway } from './gateway';
 import type { AtomicValues, Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
+import type { ListenerOptions } from './lifecycle';
 
 /** Options of {@link updateOrCreate}. */
-export interface UpdateOrCreateOptions<Entity> {
+export interface UpdateOrCreateOptions<Entity> extends ListenerOptions {
   /** Written to the row, found or created; F expressions are applied in SQL on the update path. A function is called once per call. */
   defaults?: ValuesOrFactory<AtomicValues<Entity>>;
   /** Values for a new row instead of `defaults` (plain values; a function is called only on create). */
