@@ -58,6 +58,19 @@ export function boundQueryRunner(repository: Repository<ObjectLiteral>): QueryRu
 }
 
 /**
+ * Runs work on a query runner of racesafe's own on the primary, released afterwards. A query
+ * runner holds one pooled connection; racesafe never asks for a second while holding it.
+ */
+export async function withQueryRunner<T>(repository: Repository<ObjectLiteral>, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  const runner = repository.manager.connection.createQueryRunner('master');
+  try {
+    return await work(runner);
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
  * Adapts a TypeORM repository to racesafe's algorithms: property names from entity
  * metadata, values converted by the driver (transformers included), statements on the
  * repository's transaction or on a query runner of racesafe's own, always on the primary.
@@ -80,15 +93,20 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
   const bound = () => boundQueryRunner(repository);
   const columnMetadata = (property: string) => info.byProperty.get(property)?.metadata;
 
-  // A query runner holds one pooled connection; racesafe never asks for a second while holding it.
-  async function withOwnRunner<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    const runner = dataSource.createQueryRunner('master');
-    try {
-      return await work(runner);
-    } finally {
-      await runner.release();
+  const withOwnRunner = <T>(work: (runner: QueryRunner) => Promise<T>) => withQueryRunner(repository, work);
+
+  function insertValues(values: Record<string, unknown>): Record<string, unknown> {
+    const version = metadata.versionColumn;
+    // TypeORM's own insert starts the version at 1; dates come from the column DEFAULTs.
+    return version && values[version.propertyPath] === undefined ? { ...values, [version.propertyPath]: 1 } : values;
+  }
+  /** Sets a stored row's values on an entity, converted by the driver as TypeORM hydrates them. */
+  function fill(entity: Entity, raw: Record<string, unknown>): void {
+    for (const { metadata: column } of info.byProperty.values()) {
+      if (column.databaseName in raw) column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
     }
   }
+  const lifecycleValues = { columns: [...info.byProperty.values()].map((c) => c.metadata), insertValues, fill };
 
   return {
     dialect: dialectFor(driver.options.type),
@@ -99,11 +117,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     column: (property) => info.byProperty.get(property)?.info,
     bindValue: (property, value, addParameter) => addParameter(driver.preparePersistentValue(value, columnMetadata(property)!)),
     isOperator: (value) => (value as ObjectLiteral)['@instanceof'] === Symbol.for('FindOperator'),
-    insertValues(values) {
-      const version = metadata.versionColumn;
-      // TypeORM's own insert starts the version at 1; dates come from the column DEFAULTs.
-      return version && values[version.propertyPath] === undefined ? { ...values, [version.propertyPath]: 1 } : values;
-    },
+    insertValues,
     updateAssignments() {
       const assignments: { property: string; sql: string }[] = [];
       if (metadata.updateDateColumn) assignments.push({ property: metadata.updateDateColumn.propertyPath, sql: 'CURRENT_TIMESTAMP' });
@@ -111,14 +125,12 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       if (version) assignments.push({ property: version.propertyPath, sql: `${driver.escape(version.databaseName)} + 1` });
       return assignments;
     },
-    lifecycle: (options) => typeormLifecycle(repository, options),
+    lifecycle: (options) => typeormLifecycle(metadata, options, lifecycleValues),
     softDeleteColumn: metadata.deleteDateColumn ? info.byProperty.get(metadata.deleteDateColumn.propertyPath)?.info : undefined,
     readValue: (row, property) => columnMetadata(property)?.getEntityValue(row),
     hydrate(raw) {
       const entity = metadata.create(undefined, { fromDeserializer: true }) as Entity;
-      for (const { metadata: column } of info.byProperty.values()) {
-        if (column.databaseName in raw) column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
-      }
+      fill(entity, raw);
       return entity;
     },
     callerTransaction() {
