@@ -41,6 +41,7 @@ Options:
 const plan: [string, RaceScenario][] = [
   ['getOrCreate, 1 hot key', scenarios.getOrCreateHotKey],
   ['getOrCreate, {keys} keys', scenarios.getOrCreateManyKeys],
+  ['getOrCreate, hashing hook', scenarios.getOrCreateHashingHook],
   ['updateOrCreate, 1 key', scenarios.updateOrCreateHotKey],
   ['atomicUpdate, counter +1', scenarios.counter],
   ['atomicUpdate, stock 10 -1', scenarios.guardedDecrement],

@@ -6,6 +6,8 @@ export type RaceOp =
   | 'getOrCreate'
   | 'getOrCreate:transaction'
   | 'naive:getOrCreate'
+  | 'getOrCreate:hashingHook'
+  | 'naive:getOrCreate:hashingHook'
   | 'updateOrCreate'
   | 'naive:updateOrCreate'
   | 'atomicUpdate:increment'
@@ -35,12 +37,23 @@ export function raceKey(args: Pick<RaceWorkerArgs, 'keys' | 'processes'>, callIn
   return args.keys ? `k${Math.floor(callIndex / args.processes) % args.keys}@race` : 'hot@race';
 }
 
+/** raceKey as an address an `isEmail` validator accepts (the Account models validate it). */
+export function raceEmail(args: Pick<RaceWorkerArgs, 'keys' | 'processes'>, callIndex: number): string {
+  return `${raceKey(args, callIndex)}.example`;
+}
+
 /** Results the workers return, per operation family. */
 export interface GetOrCreateResult {
   key: string;
   id: number;
   created: boolean;
 }
+/** getOrCreate of an Account, whose before-create hook / @BeforeInsert listener hashes the password. */
+export interface HashedAccountResult extends GetOrCreateResult {
+  password: string;
+}
+/** The password every caller of the hashing-hook race gives. */
+export const racePassword = 'secret';
 export interface UpdateOrCreateResult {
   key: string;
   id: number;

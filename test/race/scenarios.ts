@@ -2,8 +2,9 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { type RaceReport, runRace } from '../harness/race';
 import { truncateSql } from '../schema/tables';
-import type { CounterResult, DecrementResult, GetOrCreateResult, RaceOp, RaceWorkerArgs, UpdateOrCreateResult, VisitResult } from './ops';
-import { hotCounter, hotSku } from './ops';
+import { hashed } from '../integration/hooks';
+import type { CounterResult, DecrementResult, GetOrCreateResult, HashedAccountResult, RaceOp, RaceWorkerArgs, UpdateOrCreateResult, VisitResult } from './ops';
+import { hotCounter, hotSku, racePassword } from './ops';
 
 /** One package under test: its name and its race worker module. */
 export interface RaceTarget {
@@ -131,6 +132,34 @@ function getOrCreateScenario(name: string, size: RaceSize, racesafeOp: RaceOp): 
 }
 
 /**
+ * getOrCreate on a model whose before-create hook hashes the password (issue 9): besides the
+ * getOrCreate checks, every stored row and every row a caller got holds the hashed password.
+ */
+function hashingHookScenario(size: RaceSize): RaceScenario {
+  return {
+    name: 'getOrCreate with a hashing before-create hook: one hot key',
+    operation: 'getOrCreate',
+    size,
+    run: (target, url, size, onProgress) =>
+      compareApproaches(
+        { target, url, size, onProgress },
+        [
+          { approach: 'racesafe', op: 'getOrCreate:hashingHook', table: 'accounts' },
+          { approach: target.name === 'typeorm' ? 'naive findOneBy+save' : 'naive findOrCreate', op: 'naive:getOrCreate:hashingHook', table: 'naive_accounts' },
+        ],
+        async () => undefined,
+        async (report, { table }) => {
+          const outcome = await checkGetOrCreate(url, table!, report, 1);
+          const stored = await withClient(url, async (c) => (await c.query<{ password: string }>(`SELECT password FROM ${table}`)).rows);
+          const plain = stored.filter((r) => r.password !== hashed(racePassword)).length + okValues<HashedAccountResult>(report).filter((v) => v.password !== hashed(racePassword)).length;
+          if (plain > 0) outcome.anomalies.push(`${plain} rows stored or returned without the hashed password`);
+          return outcome;
+        },
+      ),
+  };
+}
+
+/**
  * updateOrCreate on one missing key, each caller writing its own name and logins + 1, while
  * every 4th call bumps `visits` with a raw atomic UPDATE: one row, one creator, logins ==
  * calls (returned 1..N: the lock serialised them), the last committer's name stored, and
@@ -236,6 +265,7 @@ export const scenarios = {
   getOrCreateHotKey: getOrCreateScenario('getOrCreate: one hot key', { processes: 4, callersPerProcess: 8, calls: 1000 }, 'getOrCreate'),
   getOrCreateManyKeys: getOrCreateScenario('getOrCreate: 200 keys', { processes: 4, callersPerProcess: 8, calls: 2000, keys: 200 }, 'getOrCreate'),
   getOrCreateInTransaction: getOrCreateScenario('getOrCreate in the caller\'s transaction: one hot key', { processes: 4, callersPerProcess: 8, calls: 1000 }, 'getOrCreate:transaction'),
+  getOrCreateHashingHook: hashingHookScenario({ processes: 4, callersPerProcess: 8, calls: 500 }),
   updateOrCreateHotKey: updateOrCreateScenario({ processes: 4, callersPerProcess: 16, calls: 1000 }),
   counter: counterScenario({ processes: 8, callersPerProcess: 4, calls: 2000 }),
   guardedDecrement: stockScenario({ processes: 5, callersPerProcess: 10, calls: 50 }),

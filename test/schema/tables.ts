@@ -60,6 +60,17 @@ CREATE TABLE accounts (
   logins integer NOT NULL DEFAULT 0,
   note text
 );
+-- The naive approach of the hashing-hook race: the same shape and hooks, no unique constraint.
+CREATE TABLE naive_accounts (
+  id serial PRIMARY KEY,
+  email text NOT NULL,
+  username text,
+  password text,
+  name text,
+  slug text,
+  logins integer NOT NULL DEFAULT 0,
+  note text
+);
 -- Every hook / listener / subscriber call lands here, written in the transaction it was given.
 CREATE TABLE audit (
   id serial PRIMARY KEY,
@@ -95,4 +106,4 @@ CREATE TABLE documents (
 `;
 
 /** Empties every table between tests. */
-export const truncateSql = 'TRUNCATE users, naive_users, memberships, counters, items, accounts, audit, posts, notes, documents RESTART IDENTITY';
+export const truncateSql = 'TRUNCATE users, naive_users, memberships, counters, items, accounts, naive_accounts, audit, posts, notes, documents RESTART IDENTITY';

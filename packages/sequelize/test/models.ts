@@ -63,6 +63,9 @@ export class Account extends RaceSafeModel<InferAttributes<Account>, InferCreati
   declare note: CreationOptional<string | null>;
 }
 
+/** The same attributes and hooks on a table without unique constraints: the naive approach's table in the hashing-hook race. */
+export class NaiveAccount extends Account {}
+
 export class Audit extends RaceSafeModel<InferAttributes<Audit>, InferCreationAttributes<Audit>> {
   declare id: CreationOptional<number>;
   declare event: string;
@@ -116,6 +119,7 @@ export interface TestModels {
   Counter: typeof Counter;
   Item: typeof Item;
   Account: typeof Account;
+  NaiveAccount: typeof NaiveAccount;
   Audit: typeof Audit;
   Post: typeof Post;
   Note: typeof Note;
@@ -141,6 +145,7 @@ export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize
     Counter: class extends Counter {},
     Item: class extends Item {},
     Account: class extends Account {},
+    NaiveAccount: class extends NaiveAccount {},
     Audit: class extends Audit {},
     Post: class extends Post {},
     Note: class extends Note {},
@@ -190,47 +195,50 @@ function defineHookModels(models: TestModels, common: { sequelize: Sequelize; ti
   // Writes made in a hook join the transaction the hook is given.
   const audit = (event: string, email: string | null, options: { transaction?: unknown }) =>
     Audit.create({ event, email }, { transaction: options.transaction as never, hooks: false });
-  Account.init(
-    {
-      id,
-      email: { type: DataTypes.TEXT, allowNull: false, validate: { isEmail: true } },
-      username: { type: DataTypes.TEXT },
-      password: { type: DataTypes.TEXT },
-      name: { type: DataTypes.TEXT },
-      slug: { type: DataTypes.TEXT },
-      logins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      note: { type: DataTypes.TEXT },
-    },
-    {
-      ...common,
-      tableName: 'accounts',
-      modelName: 'Account',
-      hooks: {
-        beforeCreate: async (account, options) => {
-          hookBehaviour.beforeCreate(account);
-          await audit('beforeCreate', account.email, options);
-        },
-        afterCreate: async (account, options) => {
-          hookCalls.push({ event: 'afterCreate', email: account.email, id: account.id });
-          await audit('afterCreate', account.email, options);
-        },
-        beforeUpdate: async (account, options) => {
-          hookBehaviour.beforeUpdate(account);
-          await audit('beforeUpdate', account.email, options);
-        },
-        afterUpdate: async (account, options) => {
-          hookCalls.push({ event: 'afterUpdate', email: account.email, id: account.id });
-          await audit('afterUpdate', account.email, options);
-        },
-        beforeBulkUpdate: () => {
-          hookCalls.push({ event: 'beforeBulkUpdate' });
-        },
-        afterBulkUpdate: () => {
-          hookCalls.push({ event: 'afterBulkUpdate' });
+  // The naive table of the hashing-hook race gets the very same attributes and hooks.
+  for (const [model, tableName, modelName] of [[Account, 'accounts', 'Account'], [models.NaiveAccount, 'naive_accounts', 'NaiveAccount']] as const) {
+    (model as typeof Account).init(
+      {
+        id,
+        email: { type: DataTypes.TEXT, allowNull: false, validate: { isEmail: true } },
+        username: { type: DataTypes.TEXT },
+        password: { type: DataTypes.TEXT },
+        name: { type: DataTypes.TEXT },
+        slug: { type: DataTypes.TEXT },
+        logins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        note: { type: DataTypes.TEXT },
+      },
+      {
+        ...common,
+        tableName,
+        modelName,
+        hooks: {
+          beforeCreate: async (account, options) => {
+            hookBehaviour.beforeCreate(account);
+            await audit('beforeCreate', account.email, options);
+          },
+          afterCreate: async (account, options) => {
+            hookCalls.push({ event: 'afterCreate', email: account.email, id: account.id });
+            await audit('afterCreate', account.email, options);
+          },
+          beforeUpdate: async (account, options) => {
+            hookBehaviour.beforeUpdate(account);
+            await audit('beforeUpdate', account.email, options);
+          },
+          afterUpdate: async (account, options) => {
+            hookCalls.push({ event: 'afterUpdate', email: account.email, id: account.id });
+            await audit('afterUpdate', account.email, options);
+          },
+          beforeBulkUpdate: () => {
+            hookCalls.push({ event: 'beforeBulkUpdate' });
+          },
+          afterBulkUpdate: () => {
+            hookCalls.push({ event: 'afterBulkUpdate' });
+          },
         },
       },
-    },
-  );
+    );
+  }
   Audit.init({ id, event: { type: DataTypes.TEXT, allowNull: false }, email: { type: DataTypes.TEXT } }, { ...common, tableName: 'audit', modelName: 'Audit' });
   const deletedAt = { type: DataTypes.DATE, field: 'deleted_at' };
   const paranoid = { ...common, timestamps: true, createdAt: false, updatedAt: false, deletedAt: 'deletedAt', paranoid: true } as const;

@@ -2,12 +2,12 @@
 // instance per process, fewer pooled connections than callers.
 import { Op } from 'sequelize';
 import type { RaceWorker } from '../../../test/harness/race';
-import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceKey } from '../../../test/race/ops';
+import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { F } from '../src';
 import { testSequelize } from './models';
 
 export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
-  const { sequelize, User, NaiveUser, Counter, Item } = testSequelize(args.url, { poolSize: args.poolSize });
+  const { sequelize, User, NaiveUser, Counter, Item, Account, NaiveAccount } = testSequelize(args.url, { poolSize: args.poolSize });
   // Open every pooled connection before the barrier, so the first wave of calls really races.
   await Promise.all(Array.from({ length: args.poolSize }, () => sequelize.query('SELECT 1')));
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
@@ -28,6 +28,16 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       const email = raceKey(args, i);
       const [user, created] = await NaiveUser.findOrCreate({ where: { email }, defaults: { email, name: `caller ${i}` } });
       return { key: user.email, id: user.id, created };
+    },
+    async 'getOrCreate:hashingHook'(i) {
+      const [account, created] = await Account.getOrCreate({ where: { email: raceEmail(args, i) }, defaults: { password: racePassword, name: `caller ${i}` } });
+      return { key: account.email, id: account.id, created, password: account.password };
+    },
+    async 'naive:getOrCreate:hashingHook'(i) {
+      // Sequelize's own findOrCreate (hooks and all), on the same model without a unique constraint.
+      const email = raceEmail(args, i);
+      const [account, created] = await NaiveAccount.findOrCreate({ where: { email }, defaults: { email, password: racePassword, name: `caller ${i}` } });
+      return { key: account.email, id: account.id, created, password: account.password };
     },
     async updateOrCreate(i) {
       const name = `writer ${i}`;

@@ -70,8 +70,7 @@ export class Item {
 }
 
 /** Entity listeners as an application writes them: hash the password, derive a slug (test/integration/hooks.ts). */
-@Entity({ name: 'accounts' })
-export class Account {
+abstract class AccountColumns {
   @PrimaryGeneratedColumn() id!: number;
   @Column({ type: 'text' }) email!: string;
   @Column({ type: 'text', nullable: true }) username!: string | null;
@@ -94,6 +93,13 @@ export class Account {
     hookCalls.push({ event: 'afterUpdate', email: this.email, id: this.id });
   }
 }
+
+@Entity({ name: 'accounts' })
+export class Account extends AccountColumns {}
+
+/** The same columns and listeners on a table without unique constraints: the naive approach's table in the hashing-hook race. */
+@Entity({ name: 'naive_accounts' })
+export class NaiveAccount extends AccountColumns {}
 
 @Entity({ name: 'audit' })
 export class Audit {
@@ -165,7 +171,7 @@ export function testDataSource(url: string, { poolSize = 4, onQuery }: { poolSiz
   return new DataSource({
     type: 'postgres',
     url,
-    entities: [User, NaiveUser, Membership, Counter, Item, Account, Audit, Post, Note, Document],
+    entities: [User, NaiveUser, Membership, Counter, Item, Account, NaiveAccount, Audit, Post, Note, Document],
     subscribers: [AccountAudit],
     synchronize: false,
     poolSize,

@@ -2,9 +2,9 @@
 // per process, fewer pooled connections than callers.
 import { MoreThanOrEqual } from 'typeorm';
 import type { RaceWorker } from '../../../test/harness/race';
-import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceKey } from '../../../test/race/ops';
+import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { F, raceSafe } from '../src';
-import { Counter, Item, NaiveUser, User, testDataSource } from './entities';
+import { Account, Counter, Item, NaiveAccount, NaiveUser, User, testDataSource } from './entities';
 
 export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const dataSource = await testDataSource(args.url, { poolSize: args.poolSize }).initialize();
@@ -12,6 +12,8 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   await Promise.all(Array.from({ length: args.poolSize }, () => dataSource.query('SELECT 1')));
   const users = raceSafe(dataSource.getRepository(User));
   const naiveUsers = dataSource.getRepository(NaiveUser);
+  const accounts = raceSafe(dataSource.getRepository(Account));
+  const naiveAccounts = dataSource.getRepository(NaiveAccount);
   const counters = raceSafe(dataSource.getRepository(Counter));
   const items = raceSafe(dataSource.getRepository(Item));
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
@@ -33,6 +35,18 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       if (found) return { key: email, id: found.id, created: false };
       const saved = await naiveUsers.save(naiveUsers.create({ email, name: `caller ${i}` }));
       return { key: email, id: saved.id, created: true };
+    },
+    async 'getOrCreate:hashingHook'(i) {
+      const [account, created] = await accounts.getOrCreate({ email: raceEmail(args, i) }, { defaults: { password: racePassword, name: `caller ${i}` } });
+      return { key: account.email, id: account.id, created, password: account.password };
+    },
+    async 'naive:getOrCreate:hashingHook'(i) {
+      // findOneBy then save(): @BeforeInsert hashes, but nothing stops a second insert.
+      const email = raceEmail(args, i);
+      const found = await naiveAccounts.findOneBy({ email });
+      if (found) return { key: email, id: found.id, created: false, password: found.password };
+      const saved = await naiveAccounts.save(naiveAccounts.create({ email, password: racePassword, name: `caller ${i}` }));
+      return { key: email, id: saved.id, created: true, password: saved.password };
     },
     async updateOrCreate(i) {
       const name = `writer ${i}`;
