@@ -1,6 +1,7 @@
 import { F as SequelizeF } from '@racesafe/sequelize';
 import { F as TypeormF } from '@racesafe/typeorm';
 import { QueryTypes } from 'sequelize';
+import { hashed } from '../test/integration/hooks';
 import type { Subjects } from './subjects';
 
 /** Which client a case runs through. */
@@ -27,12 +28,13 @@ export interface BenchCase {
   run(i: number, region: Region): Promise<unknown>;
 }
 
-export type GroupId = 'hit' | 'miss' | 'missInTransaction' | 'updateOrCreate' | 'atomicUpdate';
+export type GroupId = 'hit' | 'miss' | 'missWithHooks' | 'missInTransaction' | 'updateOrCreate' | 'atomicUpdate';
 
 /** The groups, in report order, and what each measures. */
 export const groups: Record<GroupId, string> = {
   hit: 'getOrCreate, existing key (hit path)',
   miss: 'getOrCreate, new key, no transaction (miss path)',
+  missWithHooks: 'getOrCreate, new key, a model with hooks that hash and audit (miss path)',
   missInTransaction: "getOrCreate, new key, in the caller's transaction",
   updateOrCreate: 'updateOrCreate, existing row',
   atomicUpdate: 'atomicUpdate, one counter +1',
@@ -63,12 +65,14 @@ const RACESAFE_UPDATE = `UPDATE "counters" SET "value" = ("value" + $1) WHERE "n
 
 const INSERT_IGNORE = `INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING *`;
 const SELECT_USER = `SELECT * FROM users WHERE email = $1`;
+const INSERT_ACCOUNT = `INSERT INTO accounts (email, password) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING *`;
+const AUDIT = `INSERT INTO audit (event, email) VALUES ($1, $2)`;
 
 /** Every case, grouped; the first of each group is its raw pg baseline. */
 export function benchCases(s: Subjects): BenchCase[] {
   const { pool } = s;
-  const { dataSource, users, counters } = s.typeorm;
-  const { sequelize, User, Counter } = s.sequelize;
+  const { dataSource, users, counters, accounts } = s.typeorm;
+  const { sequelize, User, Counter, Account } = s.sequelize;
   // Each case writes its own names, so an updateOrCreate always changes `name` as well as `logins`.
   const name = (i: number, tag = 'bench') => `${tag} ${i}`;
   // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
@@ -78,6 +82,24 @@ export function benchCases(s: Subjects): BenchCase[] {
   async function rawGetOrCreate(query: (sql: string, values: unknown[]) => Promise<{ rows: unknown[] }>, email: string, i: number) {
     const inserted = await query(INSERT_IGNORE, [email, name(i)]);
     return inserted.rows[0] ?? (await query(SELECT_USER, [email])).rows[0];
+  }
+
+  /** What the Account hooks do, by hand: hash, audit, insert, audit, in one transaction. */
+  async function rawAuditedInsert(email: string) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(AUDIT, ['beforeCreate', email]);
+      const { rows } = await client.query(INSERT_ACCOUNT, [email, hashed('pw')]);
+      await client.query(AUDIT, ['afterCreate', email]);
+      await client.query('COMMIT');
+      return rows[0];
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   return [
@@ -95,6 +117,31 @@ export function benchCases(s: Subjects): BenchCase[] {
       name: 'sequelize findOrCreate',
       library: 'sequelize',
       run: (i) => User.findOrCreate({ where: { email: newKey('sqfoc', i) }, defaults: { email: newKey('sqfoc', i), name: name(i) } }),
+    },
+
+    // The Account models hash the password before insert and audit before and after it, in the
+    // statement's transaction (test/integration/hooks.ts): the raw baseline does the same by hand.
+    { group: 'missWithHooks', name: 'raw pg BEGIN, audit, INSERT ON CONFLICT, audit, COMMIT', library: 'pg', baseline: true, run: (i) => rawAuditedInsert(newKey('rawhook', i)) },
+    { group: 'missWithHooks', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => accounts.getOrCreate({ email: newKey('tohook', i) }, { defaults: { password: 'pw' } }) },
+    {
+      group: 'missWithHooks',
+      name: 'typeorm getOrCreate, listeners: false',
+      library: 'typeorm',
+      run: (i) => accounts.getOrCreate({ email: newKey('tonohook', i) }, { defaults: { password: 'pw' }, listeners: false }),
+    },
+    { group: 'missWithHooks', name: 'typeorm save()', library: 'typeorm', run: (i) => accounts.save(accounts.create({ email: newKey('tosave', i), password: 'pw' })) },
+    { group: 'missWithHooks', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => Account.getOrCreate({ where: { email: newKey('sqhook', i) }, defaults: { password: 'pw' } }) },
+    {
+      group: 'missWithHooks',
+      name: 'sequelize getOrCreate, hooks: false, validate: false',
+      library: 'sequelize',
+      run: (i) => Account.getOrCreate({ where: { email: newKey('sqnohook', i) }, defaults: { password: 'pw' }, hooks: false, validate: false }),
+    },
+    {
+      group: 'missWithHooks',
+      name: 'sequelize findOrCreate',
+      library: 'sequelize',
+      run: (i) => Account.findOrCreate({ where: { email: newKey('sqfochook', i) }, defaults: { email: newKey('sqfochook', i), password: 'pw' } }),
     },
 
     {

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { raceSafe } from '@racesafe/typeorm';
-import { Counter, User, testDataSource } from '../packages/typeorm/test/entities';
+import { Account, Counter, User, testDataSource } from '../packages/typeorm/test/entities';
 import { type TestModels, testSequelize } from '../packages/sequelize/test/models';
 
 /** Everything the cases call: raw pg, TypeORM and Sequelize, each with a pool of the same size on the same server. */
@@ -11,6 +11,8 @@ export interface Subjects {
     dataSource: DataSource;
     users: ReturnType<typeof raceSafe<User>>;
     counters: ReturnType<typeof raceSafe<Counter>>;
+    /** Account has entity listeners and an auditing subscriber (packages/typeorm/test/entities.ts). */
+    accounts: ReturnType<typeof raceSafe<Account>>;
   };
   sequelize: TestModels;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function openSubjects(url: string, poolSize: number): Promise<Subje
       dataSource,
       users: raceSafe(dataSource.getRepository(User)),
       counters: raceSafe(dataSource.getRepository(Counter)),
+      accounts: raceSafe(dataSource.getRepository(Account)),
     },
     sequelize,
     async close() {
