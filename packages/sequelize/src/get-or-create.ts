@@ -29,6 +29,12 @@ export interface GetOrCreateOptions<A> extends TransactionOptions, LifecycleOpti
  * inside one the INSERT between `SAVEPOINT` and `RELEASE SAVEPOINT`; a re-read only when a
  * concurrent caller won.
  *
+ * On the miss path it validates and runs the hooks as `Model.create` does (`beforeValidate`,
+ * validators, `afterValidate`, `beforeCreate`, `beforeSave`, the INSERT, `afterCreate`,
+ * `afterSave`; `hooks: false` / `validate: false` as there). With hooks defined, a miss
+ * outside your transaction creates in a transaction of racesafe's own (`BEGIN` ... `COMMIT`),
+ * as findOrCreate does; a validation failure is Sequelize's own `ValidationError`.
+ *
  * @example
  * ```ts
  * const [user, created] = await User.getOrCreate({ where: { email }, defaults: { name }, transaction });
