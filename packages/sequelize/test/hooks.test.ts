@@ -116,4 +116,18 @@ describe('hooks in Sequelize idiom', () => {
     const [updated] = await m.Post.update({ views: 5 }, { where: { slug: 'gone' } });
     expect(updated).toBe(0);
   });
+
+  it('lets a hook call racesafe on the same transaction while concurrent calls share it (issue 8)', async () => {
+    m.Account.addHook('afterCreate', 'nested', async (account, options) => {
+      await m.Counter.getOrCreate({ where: { name: `signup ${account.get('email')}` }, transaction: options.transaction });
+    });
+    try {
+      await m.sequelize.transaction((transaction) =>
+        Promise.all(['a@x.io', 'b@x.io', 'c@x.io'].map((email) => m.Account.getOrCreate({ where: { email }, transaction }))),
+      );
+    } finally {
+      m.Account.removeHook('afterCreate', 'nested');
+    }
+    expect(await m.Counter.count()).toBe(3);
+  });
 });

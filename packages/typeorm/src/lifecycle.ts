@@ -25,19 +25,14 @@ interface Listeners {
   /** Code that can write (subscribers get a manager) or runs after the statement (after-listeners). */
   atomic: boolean;
 }
-const listenersOf = new WeakMap<EntityMetadata, Listeners>();
 
+// Computed per call, not cached: a data source's subscribers can be added after it initialised.
 function listeners(metadata: EntityMetadata): Listeners {
-  let found = listenersOf.get(metadata);
-  if (!found) {
-    const events = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate'] as const;
-    const subscribed = metadata.connection.subscribers.some((subscriber) => listensTo(subscriber, metadata) && events.some((e) => subscriber[e]));
-    const after = metadata.afterInsertListeners.length + metadata.afterUpdateListeners.length > 0;
-    const before = metadata.beforeInsertListeners.length + metadata.beforeUpdateListeners.length > 0;
-    found = { any: subscribed || after || before, atomic: subscribed || after };
-    listenersOf.set(metadata, found);
-  }
-  return found;
+  const events = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate'] as const;
+  const subscribed = metadata.connection.subscribers.some((subscriber) => listensTo(subscriber, metadata) && events.some((e) => subscriber[e]));
+  const after = metadata.afterInsertListeners.length + metadata.afterUpdateListeners.length > 0;
+  const before = metadata.beforeInsertListeners.length + metadata.beforeUpdateListeners.length > 0;
+  return { any: subscribed || after || before, atomic: subscribed || after };
 }
 
 /** TypeORM's own rule (Broadcaster#isAllowedSubscriber). */

@@ -1,10 +1,10 @@
-import { type DataSource, MoreThanOrEqual, type UpdateEvent } from 'typeorm';
+import { type DataSource, type InsertEvent, MoreThanOrEqual, type UpdateEvent } from 'typeorm';
 import { F, raceSafe } from '../src';
 import { useTestDatabase } from '../../../test/harness/database';
 import { hookCalls } from '../../../test/integration/hooks';
 import { describeHooks } from '../../../test/integration/hooks.suite';
 import { schemaSql, truncateSql } from '../../../test/schema/tables';
-import { Account, AccountAudit, Post, testDataSource } from './entities';
+import { Account, AccountAudit, Counter, Post, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
 describe('hooks (TypeORM)', () => describeHooks(openTypeormTestOrm));
@@ -87,4 +87,21 @@ describe('listeners and subscribers in TypeORM idiom', () => {
     expect(await posts.atomicUpdate({ slug: 'gone' }, { views: F('views').plus(1) })).toBe(1);
     expect((await dataSource.getRepository(Post).update({ slug: 'gone' }, { title: 'still updated' })).affected).toBe(1);
   });
+
+  it('lets a subscriber call racesafe on the same transaction while concurrent calls share it (issue 8)', async () => {
+    const subscriber = {
+      listenTo: () => Account,
+      afterInsert: (event: InsertEvent<Account>) => raceSafe(event.manager.getRepository(Counter)).getOrCreate({ name: `signup ${event.entity.email}` }),
+    };
+    dataSource.subscribers.push(subscriber);
+    try {
+      await dataSource.transaction((manager) =>
+        Promise.all(['a@x.io', 'b@x.io', 'c@x.io'].map((email) => manager.withRepository(accounts()).getOrCreate({ email }))),
+      );
+    } finally {
+      dataSource.subscribers.splice(dataSource.subscribers.indexOf(subscriber), 1);
+    }
+    expect(await dataSource.getRepository(Counter).count()).toBe(3);
+  });
 });
+
