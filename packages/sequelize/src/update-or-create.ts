@@ -31,6 +31,10 @@ export interface UpdateOrCreateOptions<A> extends TransactionOptions, LifecycleO
  * name a primary-key or lookup column), then `UPDATE t SET <changed columns only> WHERE "id" = $n RETURNING *`,
  * or the getOrCreate insert path with `createDefaults ?? defaults`.
  *
+ * Hooks and validation run as `instance.save()` runs them: on the update path validation of the
+ * changed attributes, `beforeUpdate` / `beforeSave` (attributes they change are written too),
+ * the UPDATE, `afterUpdate` / `afterSave`; on the create path as in getOrCreate.
+ *
  * @example
  * ```ts
  * const [account] = await Account.updateOrCreate({ where: { email }, defaults: { name }, createDefaults: { name, plan: 'free' } });
