@@ -48,6 +48,8 @@ export interface TestOrm {
     or(...clauses: Row[]): unknown;
   };
   close(): Promise<void>;
+  /** The ORM's own SQL value for the database's `now()`: Sequelize `fn('now')`, TypeORM `() => 'now()'`. */
+  sqlNow(): unknown;
 }
 
 /** Opens a TestOrm on a database: its own pool of `poolSize`, every statement sent to `onQuery`. */

@@ -1,5 +1,5 @@
 import { F, InvalidFieldError, Parameters, compileAssignments, postgresDialect, setClause } from '@racesafe/core';
-import { OrmOperator, stubGateway } from './support/stub-gateway';
+import { OrmOperator, OrmSql, stubGateway } from './support/stub-gateway';
 
 const updatedAtNow = { property: 'updatedAt', sql: 'CURRENT_TIMESTAMP' };
 const newParameters = () => new Parameters(postgresDialect.placeholder);
@@ -57,12 +57,19 @@ describe('compileAssignments', () => {
   it.each([
     ['an ORM operator', new OrmOperator('moreThan', 1)],
     ['a Sequelize-style operator object', { [Symbol('gte')]: 1 }],
-    ['an array', [1, 2]],
     ['undefined', undefined],
   ])('rejects %s as a value', (_, value) => {
     const { error, bound } = rejection({ email: 'x', balance: value });
     expect(error.fields).toEqual(['balance']);
     expect(bound).toEqual([]);
+  });
+
+  it('binds arrays and JSON objects as values and writes an ORM SQL value as its SQL, unbound', () => {
+    const gateway = stubGateway();
+    const parameters = newParameters();
+    const assignments = compileAssignments(gateway, { tags: ['a', 'b'], name: { k: [1] }, updatedAt: new OrmSql('now()') }, parameters.add);
+    expect(setClause(assignments)).toBe('"tags" = $1, "name" = $2, "updated_at" = now()');
+    expect(parameters.values).toEqual([['a', 'b'], { k: [1] }]);
   });
 
   it('rejects an invalid F expression, naming the property it assigns', () => {

@@ -3,7 +3,7 @@ import { InvalidFieldError } from './errors';
 import type { ModelGateway, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { type Parameters, inCallerTransaction, run } from './statements';
-import { assertKnownFields } from './validate';
+import { assertKnownFields, assertWritableValues } from './validate';
 
 /** Options of atomicUpdate, shared by both packages. */
 export interface AtomicUpdateCoreOptions {
@@ -14,9 +14,10 @@ export interface AtomicUpdateCoreOptions {
 }
 
 /**
- * Checks atomicUpdate's arguments before any statement: every property of `values` and of
- * each `where` object known (symbol keys are ORM operators, the ORM's to check), `values`
- * non-empty (compileAssignments), and no empty `where`: it would change every row.
+ * Checks atomicUpdate's arguments before any statement, and before the ORM's validation and
+ * hooks see them: every property of `values` and of each `where` object known (symbol keys
+ * are ORM operators, the ORM's to check), no empty `where` (it would change every row), no
+ * operator or undefined among `values`; `values` non-empty is checked by compileAssignments.
  */
 export function checkAtomicUpdate(gateway: ModelGateway<unknown>, values: Record<string, unknown>, whereObjects: object[]): void {
   const groups = Object.fromEntries(whereObjects.map((where, i) => [whereObjects.length === 1 ? 'where' : `where[${i}]`, { ...where }]));
@@ -24,6 +25,7 @@ export function checkAtomicUpdate(gateway: ModelGateway<unknown>, values: Record
   if (whereObjects.length === 0 || whereObjects.some((where) => Reflect.ownKeys(where).length === 0)) {
     throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: where is empty, which would update every row`);
   }
+  assertWritableValues(gateway, 'values', values, true);
 }
 
 /**

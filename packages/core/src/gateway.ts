@@ -12,6 +12,12 @@ export interface ColumnInfo {
   numeric: boolean;
   /** Part of the primary key. */
   primary: boolean;
+  /**
+   * Holds an array or a JSON document as one value (PostgreSQL arrays, json/jsonb, TypeORM
+   * simple-array / simple-json): an array given for it is the column's value, so a lookup may
+   * compare it whole (`tags = $1`); for any other column an array in a lookup is refused.
+   */
+  structured: boolean;
 }
 
 /** Rows and affected-row count of one statement. */
@@ -79,10 +85,25 @@ export interface ModelGateway<Row> {
   readonly catalogScope: object;
   columns(): readonly ColumnInfo[];
   column(property: string): ColumnInfo | undefined;
-  /** Binds a property value the way the ORM stores it; returns the placeholder. */
+  /**
+   * The SQL of a value to write, as the ORM's own insert / update writes it: a plain value
+   * (arrays and JSON objects included) converted the way the ORM stores it and bound through
+   * `addParameter`, which returns its placeholder; an ORM SQL value ({@link isSqlValue}) compiled
+   * by the ORM to its SQL text, with no parameter (Sequelize `fn('now')` -> `now()`).
+   */
   bindValue(property: string, value: unknown, addParameter: (value: unknown) => string): string;
-  /** True for a value that is an ORM operator or query object, not a plain value. */
+  /**
+   * True for an ORM operator or condition (TypeORM `MoreThan(1)`, Sequelize `{ [Op.gt]: 1 }`),
+   * told by what the ORM makes it, never by its JavaScript shape: arrays and plain objects are
+   * values. Operators are refused in lookups and in values to write; they belong in `where`.
+   */
   isOperator(value: unknown): boolean;
+  /**
+   * True for an ORM SQL value (Sequelize `fn` / `literal` / `col` / `cast`, TypeORM
+   * `() => 'now()'`): accepted in values to write, where the ORM's own create / update take it,
+   * and written as its SQL by {@link bindValue}; refused in lookups, which compare plain values.
+   */
+  isSqlValue(value: unknown): boolean;
   /** Values the ORM adds on INSERT (version = 1, createdAt, model defaults), merged under the caller's. */
   insertValues(values: Record<string, unknown>): Record<string, unknown>;
   /** Assignments the ORM adds to every UPDATE (`updatedAt = CURRENT_TIMESTAMP`, `version = version + 1`), as constant SQL. */

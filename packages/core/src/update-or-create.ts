@@ -129,10 +129,11 @@ export async function lockRowForUpdate<Row>(
   });
 }
 
-/** The defaults that change the row: F expressions always, plain values when they differ. */
+/** The defaults that change the row: F expressions and ORM SQL values (computed by the database) always, plain values when they differ. */
 function changesOf<Row>(gateway: ModelGateway<Row>, row: Row, defaults: Record<string, unknown>): Record<string, unknown> {
+  const computed = (value: unknown) => isFExpression(value) || gateway.isSqlValue(value);
   return Object.fromEntries(
-    Object.entries(defaults).filter(([property, value]) => isFExpression(value) || !sameValue(gateway.readValue(row, property), value)),
+    Object.entries(defaults).filter(([property, value]) => computed(value) || !sameValue(gateway.readValue(row, property), value)),
   );
 }
 

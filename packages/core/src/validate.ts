@@ -14,7 +14,7 @@ export function assertKnownFields(gateway: ModelGateway<unknown>, groups: NamedV
   for (const [group, values] of Object.entries(groups)) {
     if (values === undefined) continue;
     if (!isPlainObject(values)) {
-      throw new InvalidFieldError(`${group} must be a plain object of ${gateway.modelName} properties, got ${describe(values)}`);
+      throw new InvalidFieldError(`${group} must be a plain object of ${gateway.modelName} properties, got ${Array.isArray(values) ? 'an array' : kindOf(values)}`);
     }
     for (const property of Object.keys(values)) {
       if (!gateway.column(property) && !unknown.includes(property)) unknown.push(property);
@@ -30,24 +30,35 @@ export function assertKnownFields(gateway: ModelGateway<unknown>, groups: NamedV
 }
 
 /**
- * A lookup must name at least one property, each with a plain value: `undefined` would
- * silently match any row in some ORMs, and operators cannot identify one row.
+ * A lookup must name at least one property, each with a plain value compared by equality:
+ * `undefined` would silently match any row in some ORMs, operators and F expressions cannot
+ * identify one row, and an ORM SQL value (`fn('now')`, `() => 'now()'`) is not a value to
+ * compare. An array is accepted only for an array or JSON column, compared whole
+ * (`"tags" = $1`); elsewhere the ORMs read an array as a list (`IN`), so it is refused.
  */
 export function assertPlainLookup(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>): void {
   const entries = Object.entries(lookup);
   if (entries.length === 0) {
     throw new InvalidFieldError(`The lookup for ${gateway.modelName} is empty: it would match any row. Name the unique properties to look up by.`);
   }
-  const bad = entries.filter(([, value]) => value === undefined || isOperatorValue(gateway, value));
+  const bad = entries.filter(([property, value]) => !isLookupValue(gateway, property, value));
   if (bad.length > 0) {
     throw new InvalidFieldError(
-      `Lookup values must be plain values: ${bad.map(([p, v]) => `${p} is ${describe(v)}`).join(', ')}`,
+      `Lookup values must be plain values compared by equality: ${bad.map(([p, v]) => `${p} is ${describe(gateway, v)}`).join(', ')}`,
       { fields: bad.map(([p]) => p) },
     );
   }
 }
 
-/** Values to write must not be ORM operators; F expressions only where `allowF`. */
+function isLookupValue(gateway: ModelGateway<unknown>, property: string, value: unknown): boolean {
+  if (value === undefined || isOperatorValue(gateway, value) || gateway.isSqlValue(value)) return false;
+  return !Array.isArray(value) || gateway.column(property)?.structured === true;
+}
+
+/**
+ * Values to write must not be ORM operators; F expressions only where `allowF`. Arrays,
+ * JSON objects and ORM SQL values are values: the ORM's own create / update write them.
+ */
 export function assertWritableValues(gateway: ModelGateway<unknown>, group: string, values: Record<string, unknown>, allowF: boolean): void {
   const bad = Object.entries(values).filter(([, value]) =>
     value === undefined || (isFExpression(value) ? !allowF : isOperatorValue(gateway, value)),
@@ -55,17 +66,14 @@ export function assertWritableValues(gateway: ModelGateway<unknown>, group: stri
   if (bad.length > 0) {
     const reason = allowF ? '' : ' (F expressions apply to existing rows only; give plain values for a new row)';
     throw new InvalidFieldError(
-      `${group} values must be plain values${reason}: ${bad.map(([p, v]) => `${p} is ${describe(v)}`).join(', ')}`,
+      `${group} values must be plain values${reason}: ${bad.map(([p, v]) => `${p} is ${describe(gateway, v)}`).join(', ')}`,
       { fields: bad.map(([p]) => p) },
     );
   }
 }
 
 function isOperatorValue(gateway: ModelGateway<unknown>, value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (isFExpression(value) || gateway.isOperator(value) || Array.isArray(value)) return true;
-  // Sequelize operators are symbol-keyed plain objects ({ [Op.gte]: 1 }).
-  return isPlainObject(value) && Object.getOwnPropertySymbols(value).length > 0;
+  return value !== null && (isFExpression(value) || gateway.isOperator(value));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -74,10 +82,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-function describe(value: unknown): string {
+function describe(gateway: ModelGateway<unknown>, value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
   if (isFExpression(value)) return `an F expression (F('${value.property}'))`;
-  if (typeof value === 'object') return `an operator/object (${value.constructor?.name ?? 'Object'})`;
+  if (gateway.isOperator(value)) return `an ORM operator (${kindOf(value)})`;
+  if (gateway.isSqlValue(value)) return `an ORM SQL value (${kindOf(value)}), which only values to write may hold`;
+  if (Array.isArray(value)) return 'an array, which only an array or JSON column compares whole';
   return typeof value;
+}
+
+function kindOf(value: unknown): string {
+  return typeof value === 'object' && value !== null ? (value.constructor?.name ?? 'Object') : typeof value;
 }

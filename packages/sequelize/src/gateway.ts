@@ -3,11 +3,14 @@ import { type Model, type ModelStatic, QueryTypes, Sequelize, type Transaction, 
 import { sequelizeLifecycle } from './lifecycle';
 
 const numericTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT', 'FLOAT', 'DOUBLE', 'DOUBLE PRECISION', 'DECIMAL', 'REAL', 'NUMBER']);
+// Types whose value is a whole array or JSON document (a RANGE is given as [lower, upper]).
+const structuredTypes = new Set(['ARRAY', 'JSON', 'JSONB', 'RANGE']);
 
 /** Sequelize internals racesafe relies on, typed in one place (stable across Sequelize 6 releases). */
 export interface QueryGenerator {
   quoteIdentifier(name: string): string;
   quoteTable(table: unknown): string;
+  escape(value: unknown, field: unknown, options: { context: string }): string;
   format(value: unknown, field: unknown, options: { context: string }, bindParam: (value: unknown) => string): string;
   whereQuery(where: unknown, options: { model: unknown; bindParam: (value: unknown) => string }): string;
 }
@@ -39,7 +42,8 @@ function modelInfo(model: ModelStatic<Model>): ModelInfo {
   const columns = Object.entries(model.getAttributes()).map(([property, attribute]): ColumnInfo => {
     const column = attribute.field ?? property;
     const typeKey = String((attribute.type as { key?: string }).key ?? '');
-    return { property, column, quoted: generator.quoteIdentifier(column), numeric: numericTypes.has(typeKey), primary: attribute.primaryKey === true };
+    const quoted = generator.quoteIdentifier(column);
+    return { property, column, quoted, numeric: numericTypes.has(typeKey), primary: attribute.primaryKey === true, structured: structuredTypes.has(typeKey) };
   });
   info = { columns, byProperty: new Map(columns.map((c) => [c.property, c])), tableSql: generator.quoteTable(model.getTableName()) };
   modelInfos.set(model, info);
@@ -109,8 +113,13 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
     catalogScope: model.sequelize!,
     columns: () => info.columns,
     column: (property) => info.byProperty.get(property),
-    bindValue: (property, value, addParameter) => generator.format(value, attributes[property], { context: 'INSERT' }, addParameter),
-    isOperator: (value) => value instanceof Utils.SequelizeMethod,
+    // As Sequelize's insertQuery / updateQuery write a value: a SequelizeMethod escaped to its SQL, anything else formatted by its type and bound.
+    bindValue: (property, value, addParameter) =>
+      value instanceof Utils.SequelizeMethod
+        ? generator.escape(value, attributes[property], { context: 'INSERT' })
+        : generator.format(value, attributes[property], { context: 'INSERT' }, addParameter),
+    isOperator: holdsOperator,
+    isSqlValue: (value) => value instanceof Utils.SequelizeMethod,
     insertValues(values) {
       // build() applies the model's defaultValue's, as Model.create would.
       const built = model.build(values as never).get({ plain: true }) as Record<string, unknown>;
@@ -137,6 +146,16 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
     autocommit: (work) => work(sessionOf(base, null)),
     transaction: (work) => model.sequelize!.transaction((own) => work(sessionOf(base, own))),
   };
+}
+
+/**
+ * Sequelize's operators are symbol keys (`{ [Op.gt]: 1 }`), at any depth of a JSON value:
+ * Sequelize's where reads `{ meta: { a: { [Op.gt]: 1 } } }` as a JSON path condition, never a value.
+ */
+function holdsOperator(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsOperator);
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.getOwnPropertySymbols(value).length > 0 || Object.values(value).some(holdsOperator);
 }
 
 function isAutoIncrement(attribute: unknown): boolean {

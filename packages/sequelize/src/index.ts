@@ -19,6 +19,6 @@ export { updateOrCreate } from './update-or-create';
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
 export type { UpdateOrCreateOptions } from './update-or-create';
-export type { AtomicValues, Lookup, RetryPolicy, TransactionOptions, Values, ValuesOrFactory } from './types';
+export type { AtomicValues, Lookup, RetryPolicy, SqlValue, TransactionOptions, Values, ValuesOrFactory } from './types';
 export * from './errors';
 export * from './expressions';

@@ -1,4 +1,4 @@
-import { Op, Transaction } from 'sequelize';
+import { Op, Transaction, fn } from 'sequelize';
 import type { OpenTestOrm, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
 import { raceSafe } from '../src';
 import { testSequelize } from './models';
@@ -54,6 +54,7 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
       or: (...clauses) => ({ [Op.or]: clauses }),
     },
     close: () => sequelize.close(),
+    sqlNow: () => fn('now'),
   };
   return orm;
 };

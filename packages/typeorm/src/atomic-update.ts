@@ -11,6 +11,8 @@ import {
   withRetries,
 } from '@racesafe/core';
 import type { FindOptionsWhere, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { updateSet } from './columns';
+import { flattenGroups } from './flatten';
 import { boundQueryRunner, typeormGateway, withQueryRunner } from './gateway';
 import { type ListenerOptions, bulkUpdateListeners } from './lifecycle';
 import type { AtomicValues } from './types';
@@ -29,6 +31,10 @@ export interface AtomicUpdateOptions extends ListenerOptions {
  * changes. `where` is TypeORM's own `FindOptionsWhere` (operators such as
  * `MoreThanOrEqual` included); a guard like `{ stock: MoreThanOrEqual(1) }` makes a
  * decrement that cannot oversell.
+ *
+ * In `values`, a relation is its join columns and an embedded its columns, as in getOrCreate
+ * (`{ org: { id: 7 } }` -> `SET "org_id" = $1`); in `where`, relations and embeddeds go to
+ * TypeORM's own where builder unless the where is plain equality on column property paths.
  *
  * SQL sent on PostgreSQL: `UPDATE t SET "views" = ("views" + $1) WHERE "id" = $2`
  * (`RETURNING *` with `{ returning: true }`). Returns the number of rows changed, or the
@@ -62,13 +68,18 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
 ): Promise<number | Entity[]> {
   const gateway = typeormGateway(this);
   const whereList = Array.isArray(where) ? where : [where];
-  checkAtomicUpdate(gateway, values as Record<string, unknown>, whereList);
+  // Relations and embeddeds in values become their columns; in where only their names are checked: TypeORM's where builder reads them.
+  const whereNames = whereList.map((_, i) => `where[${i}]`);
+  const groups: Record<string, unknown> = { values, ...Object.fromEntries(whereNames.map((name, i) => [name, whereList[i]])) };
+  const flat = flattenGroups(this.metadata, groups, { where: whereNames });
+  const flatValues = flat.values as Record<string, unknown>;
+  checkAtomicUpdate(gateway, flatValues, whereNames.map((name) => flat[name] as object));
   // Subscribers' beforeUpdate / afterUpdate, as repository.update() broadcasts them (listeners: false skips them).
   const listeners = bulkUpdateListeners(this.metadata, options, values);
   // Plain equality (`{ id }`): racesafe writes the UPDATE itself, skipping TypeORM's query builder.
   if (isPlainEquality(gateway, where)) {
     const around = listeners && (<T>(session: Session, send: () => Promise<T>) => listeners(session.native, send));
-    return coreAtomicUpdate(gateway, values as Record<string, unknown>, (parameters) => lookupCondition(gateway, where, parameters), { ...options, around });
+    return coreAtomicUpdate(gateway, flatValues, (parameters) => lookupCondition(gateway, where, parameters), { ...options, around });
   }
   // Operators (MoreThanOrEqual...) and OR-lists: TypeORM's own where builder, racesafe's SET.
   const parameters: Record<string, unknown> = {};
@@ -77,12 +88,12 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
     parameters[name] = value;
     return `:${name}`;
   };
-  const assignments = compileAssignments(gateway, values as Record<string, unknown>, addParameter);
+  const assignments = compileAssignments(gateway, flatValues, addParameter);
   const updateOn = (runner: QueryRunner | undefined) => {
     const query = this.manager
       .createQueryBuilder(runner)
       .update(this.metadata.target)
-      .set(Object.fromEntries(assignments.map((a) => [a.property, () => a.sql])) as never)
+      .set(updateSet(assignments) as never)
       .where(where)
       .setParameters(parameters)
       .callListeners(false)

@@ -1,41 +1,16 @@
-import { type ColumnInfo, type ModelGateway, type Session, dialectFor, takeTurn } from '@racesafe/core';
-import type { EntityMetadata, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { type ModelGateway, type Session, dialectFor, takeTurn } from '@racesafe/core';
+import type { ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { entityInfo, setColumnValues } from './columns';
 import { typeormLifecycle } from './lifecycle';
 
-/** TypeORM does not export ColumnMetadata from its index in every version. */
-type ColumnMetadata = EntityMetadata['columns'][number];
-
-const numericTypes = /^(int|int2|int4|int8|integer|smallint|bigint|numeric|decimal|real|float|float4|float8|double precision|money)$/;
-
-interface EntityInfo {
-  columns: ColumnInfo[];
-  byProperty: Map<string, { info: ColumnInfo; metadata: ColumnMetadata }>;
-  tableSql: string;
+/** A TypeORM FindOperator (`MoreThan`, `In`, `Raw`...), told by the marker every FindOperator carries (0.3 and 1.x). */
+function isFindOperator(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as ObjectLiteral)['@instanceof'] === Symbol.for('FindOperator');
 }
 
-// Column maps are derived from metadata once per entity and data source.
-const entityInfos = new WeakMap<EntityMetadata, EntityInfo>();
-
-function entityInfo(metadata: EntityMetadata): EntityInfo {
-  let info = entityInfos.get(metadata);
-  if (info) return info;
-  const driver = metadata.connection.driver;
-  const byProperty = new Map<string, { info: ColumnInfo; metadata: ColumnMetadata }>();
-  for (const column of metadata.columns) {
-    if (column.isVirtual) continue;
-    const columnInfo: ColumnInfo = {
-      property: column.propertyPath,
-      column: column.databaseName,
-      quoted: driver.escape(column.databaseName),
-      numeric: numericTypes.test(String(driver.normalizeType(column)).toLowerCase()),
-      primary: column.isPrimary,
-    };
-    byProperty.set(column.propertyPath, { info: columnInfo, metadata: column });
-  }
-  const tableSql = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
-  info = { columns: [...byProperty.values()].map((c) => c.info), byProperty, tableSql };
-  entityInfos.set(metadata, info);
-  return info;
+/** TypeORM's raw SQL value (`() => 'now()'`): its insert and update query builders write the SQL the function returns. */
+function isRawSql(value: unknown): value is () => string {
+  return typeof value === 'function';
 }
 
 function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shared?: QueryRunner): Session {
@@ -102,9 +77,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
   }
   /** Sets a stored row's values on an entity, converted by the driver as TypeORM hydrates them. */
   function fill(entity: Entity, raw: Record<string, unknown>): void {
-    for (const { metadata: column } of info.byProperty.values()) {
-      if (column.databaseName in raw) column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
-    }
+    setColumnValues(metadata, entity, raw);
   }
   const lifecycleValues = { columns: [...info.byProperty.values()].map((c) => c.metadata), insertValues, fill };
 
@@ -115,8 +88,11 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     catalogScope: dataSource,
     columns: () => info.columns,
     column: (property) => info.byProperty.get(property)?.info,
-    bindValue: (property, value, addParameter) => addParameter(driver.preparePersistentValue(value, columnMetadata(property)!)),
-    isOperator: (value) => (value as ObjectLiteral)['@instanceof'] === Symbol.for('FindOperator'),
+    // As TypeORM's insert / update query builders write a value: a raw SQL function as the SQL it returns, anything else converted by the driver and bound.
+    bindValue: (property, value, addParameter) =>
+      isRawSql(value) ? value() : addParameter(driver.preparePersistentValue(value, columnMetadata(property)!)),
+    isOperator: isFindOperator,
+    isSqlValue: isRawSql,
     insertValues,
     updateAssignments() {
       const assignments: { property: string; sql: string }[] = [];

@@ -1,5 +1,6 @@
 import { getOrCreate as coreGetOrCreate } from '@racesafe/core';
 import type { ObjectLiteral, Repository } from 'typeorm';
+import { flattenGroups } from './flatten';
 import { typeormGateway } from './gateway';
 import type { Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
 import type { ListenerOptions } from './lifecycle';
@@ -29,19 +30,37 @@ export interface GetOrCreateOptions<Entity> extends ListenerOptions {
  * - inside the caller's transaction (`manager.withRepository(repo)`): the INSERT runs
  *   between `SAVEPOINT` and `RELEASE SAVEPOINT`, so a failure never aborts the transaction.
  *
+ * Entity listeners and subscribers run on the miss path as `save()` runs them
+ * (`@BeforeInsert` / `beforeInsert`, the INSERT, `@AfterInsert` / `afterInsert`; `listeners: false`
+ * skips them). With subscribers or after-listeners, a miss outside your transaction creates in
+ * a transaction of racesafe's own (`BEGIN`, listeners, INSERT, listeners, `COMMIT`), as save() does.
+ *
+ * Relations and embedded columns are named as `findOneBy` takes them, in the lookup and in
+ * `defaults`: a ManyToOne / owning OneToOne as the related entity or an object of its
+ * referenced columns (`{ org, email }`, `{ org: { id: 5 }, email }` -> `"org_id" = $1 AND "email" = $2`;
+ * a composite key `{ region: { code, country } }` -> both join columns; `null` -> NULL), an
+ * embedded as an object (`{ address: { city, zip } }`) or by property paths (`'address.city'`).
+ * The returned entity holds the relation id: `org: { id: 5 }` for a join column with no property
+ * of its own (TypeORM's setEntityValue shape), else the declared property (`orgId: 5`, as
+ * findOneBy sets it) and no `org` object, which save() would otherwise prefer over `orgId`.
+ *
  * @example
  * ```ts
  * const users = raceSafe(dataSource.getRepository(User));
  * const [user, created] = await users.getOrCreate({ email }, { defaults: { name } });
+ * const [member] = await members.getOrCreate({ org: { id: orgId }, email }); // member.org = { id: orgId }
  * ```
- * @throws InvalidFieldError unknown property, `undefined`/operator lookup value, empty lookup (before any SQL)
+ * @throws InvalidFieldError unknown property, `undefined`/operator lookup value, empty lookup, a relation
+ * object without its referenced columns, a to-many relation (before any SQL)
  * @throws ConflictError another unique constraint than the lookup's rejected the row
  * @throws RetryableError the winner's row is invisible to this REPEATABLE READ / SERIALIZABLE transaction
  */
-export function getOrCreate<Entity extends ObjectLiteral>(
+export async function getOrCreate<Entity extends ObjectLiteral>(
   this: Repository<Entity>,
   lookup: Lookup<Entity>,
   options: GetOrCreateOptions<Entity> = {},
 ): Promise<[Entity, boolean]> {
-  return coreGetOrCreate(typeormGateway(this), lookup as Record<string, unknown>, options as never);
+  // Relations and embeddeds become their columns (`{ org }` -> `{ 'org.id' }`), as findOneBy reads them.
+  const flat = flattenGroups(this.metadata, { lookup, defaults: options.defaults });
+  return coreGetOrCreate(typeormGateway(this), flat.lookup as Record<string, unknown>, { ...options, defaults: flat.defaults } as never);
 }

@@ -44,6 +44,6 @@ export { atomicUpdate, getOrCreate, updateOrCreate };
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
 export type { UpdateOrCreateOptions } from './update-or-create';
-export type { AtomicValues, Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
+export type { AtomicValues, Lookup, PropertyPaths, PropertyValue, RawSql, RetryPolicy, Values, ValuesOrFactory } from './types';
 export * from './errors';
 export * from './expressions';

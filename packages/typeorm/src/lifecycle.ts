@@ -1,5 +1,6 @@
 import { type PendingWrite, type RowLifecycle, isFExpression, sameValue } from '@racesafe/core';
 import type { EntityMetadata, EntitySubscriberInterface, ObjectLiteral, QueryRunner } from 'typeorm';
+import { setColumnValue } from './columns';
 
 /** Options of every writing call: TypeORM's own `save()` option. */
 export interface ListenerOptions {
@@ -63,7 +64,7 @@ export function typeormLifecycle<Entity extends ObjectLiteral>(
     async beforeCreate(row, session): Promise<PendingWrite<Entity>> {
       // A new entity, as repository.create() makes it (class field initialisers run).
       const entity = metadata.create(session.native as QueryRunner) as Entity;
-      for (const column of values.columns) if (row[column.propertyPath] !== undefined) column.setEntityValue(entity, row[column.propertyPath]);
+      for (const column of values.columns) if (row[column.propertyPath] !== undefined) setColumnValue(column, entity, row[column.propertyPath]);
       await broadcast(session.native, 'BeforeInsert', entity);
       return {
         values: values.insertValues(valuesOf(values.columns, entity)),
@@ -80,7 +81,7 @@ export function typeormLifecycle<Entity extends ObjectLiteral>(
       const expressions = Object.fromEntries(Object.entries(changes).filter(([, value]) => isFExpression(value)));
       for (const column of columns) {
         const value = changes[column.propertyPath];
-        if (value !== undefined && !isFExpression(value)) column.setEntityValue(entity, value);
+        if (value !== undefined && !isFExpression(value)) setColumnValue(column, entity, value);
       }
       const updatedColumns = columns.filter((column) => column.propertyPath in changes);
       await broadcast(session.native, 'BeforeUpdate', entity, databaseEntity, updatedColumns, []);
@@ -136,6 +137,6 @@ function valuesOf(columns: Iterable<ColumnMetadata>, entity: ObjectLiteral): Rec
 /** The row as it was before the update, for `databaseEntity`. */
 function copyOf<Entity extends ObjectLiteral>(metadata: EntityMetadata, columns: ColumnMetadata[], entity: Entity): Entity {
   const copy = metadata.create(undefined, { fromDeserializer: true }) as Entity;
-  for (const column of columns) column.setEntityValue(copy, column.getEntityValue(entity));
+  for (const column of columns) setColumnValue(column, copy, column.getEntityValue(entity));
   return copy;
 }

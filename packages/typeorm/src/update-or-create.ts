@@ -1,5 +1,6 @@
 import { updateOrCreate as coreUpdateOrCreate } from '@racesafe/core';
 import type { ObjectLiteral, Repository } from 'typeorm';
+import { flattenGroups } from './flatten';
 import { typeormGateway } from './gateway';
 import type { AtomicValues, Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
 import type { ListenerOptions } from './lifecycle';
@@ -29,6 +30,13 @@ export interface UpdateOrCreateOptions<Entity> extends ListenerOptions {
  * name a primary-key or lookup column), then `UPDATE t SET <changed columns only> WHERE "id" = $n RETURNING *`,
  * or the getOrCreate insert path with `createDefaults ?? defaults`.
  *
+ * Listeners and subscribers run as `save()` runs them: on the update path `@BeforeUpdate` /
+ * `beforeUpdate` (with `databaseEntity` and `updatedColumns`; columns they change are written
+ * too), the UPDATE, `@AfterUpdate` / `afterUpdate`; on the create path as in getOrCreate.
+ *
+ * Relations and embedded columns in the lookup, `defaults` and `createDefaults` as in getOrCreate:
+ * `defaults: { manager: { id } }` writes `"manager_id" = $1` when it differs from the locked row.
+ *
  * @example
  * ```ts
  * const [account, created] = await accounts.updateOrCreate(
@@ -37,10 +45,14 @@ export interface UpdateOrCreateOptions<Entity> extends ListenerOptions {
  * @throws LockNotAvailableError `nowait` or `lockTimeoutMs` and the row is locked (your transaction stays usable)
  * @throws RetryableError deadlock/serialization failure inside your transaction: retry the transaction
  */
-export function updateOrCreate<Entity extends ObjectLiteral>(
+export async function updateOrCreate<Entity extends ObjectLiteral>(
   this: Repository<Entity>,
   lookup: Lookup<Entity>,
   options: UpdateOrCreateOptions<Entity> = {},
 ): Promise<[Entity, boolean]> {
-  return coreUpdateOrCreate(typeormGateway(this), lookup as Record<string, unknown>, options as never);
+  // Relations and embeddeds become their columns (`{ org }` -> `{ 'org.id' }`), as findOneBy reads them.
+  const { defaults, createDefaults } = options;
+  const flat = flattenGroups(this.metadata, { lookup, defaults, createDefaults });
+  const flatOptions = { ...options, defaults: flat.defaults, createDefaults: flat.createDefaults };
+  return coreUpdateOrCreate(typeormGateway(this), flat.lookup as Record<string, unknown>, flatOptions as never);
 }

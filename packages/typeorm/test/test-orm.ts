@@ -55,6 +55,7 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
     query: (sql, tx) => ((tx as EntityManager | undefined) ?? dataSource.manager).query(sql),
     guard: { gte: MoreThanOrEqual, gt: MoreThan, lt: LessThan, or: (...clauses) => clauses },
     close: () => dataSource.destroy(),
+    sqlNow: () => () => 'now()',
   };
   return orm;
 };

@@ -2,17 +2,23 @@
 // Pure code for unit tests; anything that would reach a database throws.
 import { type ColumnInfo, type FCompileContext, type ModelGateway, Parameters, postgresDialect } from '@racesafe/core';
 
-/** Stands in for an ORM operator object (TypeORM's FindOperator, Sequelize's SequelizeMethod). */
+/** Stands in for an ORM operator object (TypeORM's FindOperator); symbol-keyed objects are operators too, as in Sequelize. */
 export class OrmOperator {
   constructor(readonly type: string, readonly value: unknown) {}
 }
 
-const column = (property: string, name: string, numeric: boolean, primary = false): ColumnInfo => ({
+/** Stands in for an ORM SQL value (Sequelize's fn / literal); the stub writes its `sql` as is. */
+export class OrmSql {
+  constructor(readonly sql: string) {}
+}
+
+const column = (property: string, name: string, numeric: boolean, primary = false, structured = false): ColumnInfo => ({
   property,
   column: name,
   quoted: postgresDialect.quoteIdentifier(name),
   numeric,
   primary,
+  structured,
 });
 
 /** Columns of the stub "Account" model; property and column names differ for viewCount and updatedAt. */
@@ -24,6 +30,7 @@ export const accountColumns: readonly ColumnInfo[] = [
   column('pending', 'pending', true),
   column('viewCount', 'view_count', true),
   column('updatedAt', 'updated_at', false),
+  column('tags', 'tags', false, false, true),
 ];
 
 export interface StubGateway extends ModelGateway<Record<string, unknown>> {
@@ -48,9 +55,10 @@ export function stubGateway(options: { updateAssignments?: { property: string; s
     column: (property) => byProperty.get(property),
     bindValue(property, value, addParameter) {
       bindings.push({ property, value });
-      return addParameter(value);
+      return value instanceof OrmSql ? value.sql : addParameter(value);
     },
-    isOperator: (value) => value instanceof OrmOperator,
+    isOperator: (value) => value instanceof OrmOperator || (typeof value === 'object' && value !== null && Object.getOwnPropertySymbols(value).length > 0),
+    isSqlValue: (value) => value instanceof OrmSql,
     insertValues: (values) => values,
     updateAssignments: () => options.updateAssignments ?? [],
     readValue: (row, property) => row[property],
