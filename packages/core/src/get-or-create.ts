@@ -1,8 +1,9 @@
 import type { UniqueKey } from './dialects';
-import { ConflictError, InvalidFieldError, RetryableError } from './errors';
+import { ConflictError, RetryableError } from './errors';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { findOne, inCallerTransaction, inSavepoint, insertRaw, insertRow, run, sameValue } from './statements';
+import { assertLookupKept, createWithHooks, insertUnlessTaken } from './create-row';
+import { findOne, inCallerTransaction, inSavepoint, insertRaw, insertRow, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -90,77 +91,6 @@ async function findOrCreateWithHooks<Row>(
   const created = await createWithHooks(gateway, lookup, values, key, lifecycle, (work) => gateway.transaction(work));
   if (created) return [created, true];
   return [await gateway.autocommit((session) => readWinner(gateway, session, lookup, key)), false];
-}
-
-/** A lost insert race inside createWithHooks: unwinds the hooks' writes with the savepoint or transaction. */
-class LostRace extends Error {}
-
-/**
- * The ORM's create lifecycle around one INSERT, all inside `atomically` (a savepoint, or
- * racesafe's own transaction): validation and before-create hooks, the INSERT of the values
- * as the hooks left them, after-create hooks. Undefined when a concurrent caller took the
- * lookup first: the hooks' writes are rolled back and no after-create hook runs for this caller.
- */
-export async function createWithHooks<Row>(
-  gateway: ModelGateway<Row>,
-  lookup: Record<string, unknown>,
-  values: Record<string, unknown>,
-  key: UniqueKey,
-  lifecycle: RowLifecycle<Row>,
-  atomically: (work: (session: Session) => Promise<Row>) => Promise<Row>,
-): Promise<Row | undefined> {
-  const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key : undefined;
-  try {
-    return await atomically(async (session) => {
-      const pending = await lifecycle.beforeCreate(values, session);
-      assertLookupKept(gateway, lookup, pending.values);
-      const raw = await insertRaw(gateway, session, pending.values, skipConflictOn);
-      if (!raw) throw new LostRace();
-      return pending.stored(raw);
-    });
-  } catch (error) {
-    if (error instanceof LostRace) return undefined;
-    if (error instanceof ConflictError && error.constraint === key.name) return undefined;
-    throw error;
-  }
-}
-
-/**
- * A hook that changed a lookup property (a beforeCreate that lowercases the email) would store
- * a row its own lookup never finds again, and loop on the lost-race path: refused, nothing written.
- */
-function assertLookupKept(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, values: Record<string, unknown>): void {
-  const changed = Object.keys(lookup).filter((property) => !sameValue(values[property], lookup[property]));
-  if (changed.length === 0) return;
-  throw new InvalidFieldError(
-    `${gateway.modelName}: a hook changed the lookup propert${changed.length === 1 ? 'y' : 'ies'} ` +
-      `${changed.map((p) => `${p} (${JSON.stringify(lookup[p])} became ${JSON.stringify(values[p])})`).join(', ')}, ` +
-      `so the row it would create could never be found by this lookup. Normalise the value before the call instead.`,
-    { fields: changed },
-  );
-}
-
-/**
- * INSERT that yields undefined, never an error, when the lookup's own key is already
- * taken. Inside a transaction it runs in a savepoint, so any other error (another
- * constraint, NOT NULL) leaves the caller's transaction usable.
- */
-export async function insertUnlessTaken<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  values: Record<string, unknown>,
-  key: UniqueKey,
-): Promise<Row | undefined> {
-  const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key : undefined;
-  // Outside a transaction ON CONFLICT DO NOTHING cannot abort anything: no savepoint needed.
-  if (!session.inTransaction && skipConflictOn) return insertRow(gateway, session, values, skipConflictOn);
-  try {
-    return await inSavepoint(gateway, session, () => insertRow(gateway, session, values, skipConflictOn));
-  } catch (error) {
-    // Without ON CONFLICT the loser sees a unique violation on the lookup's own key (23505 / 1062).
-    if (error instanceof ConflictError && error.constraint === key.name) return undefined;
-    throw error;
-  }
 }
 
 /** The row that won the insert race, read on the same connection (the primary). */

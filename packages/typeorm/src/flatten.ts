@@ -41,12 +41,17 @@ export function flattenGroups<Groups extends Record<string, unknown>>(
   groups: Groups,
   { where = [] }: { where?: string[] } = {},
 ): Groups {
+  const info = entityInfo(metadata);
+  // The common case, column properties only (`{ email }`): nothing to flatten, no copy made.
+  if (Object.values(groups).every((values) => values === undefined || (isPlainObject(values) && Object.keys(values).every((key) => info.byProperty.has(key))))) {
+    return groups;
+  }
   const problems: Problem[] = [];
   const flat = Object.fromEntries(
     Object.entries(groups).map(([group, values]) => {
       if (typeof values === 'function') return [group, (...args: unknown[]) => flattenGroups(metadata, { [group]: values(...args) })[group]];
       const mode = where.includes(group) ? 'where' : 'values';
-      return [group, isPlainObject(values) ? flattenObject({ metadata, info: entityInfo(metadata), mode, problems }, values) : values];
+      return [group, isPlainObject(values) ? flattenObject({ metadata, info, mode, problems }, values) : values];
     }),
   );
   if (problems.some((p) => !p.unknown)) {
