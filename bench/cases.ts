@@ -131,7 +131,13 @@ export function benchCases(s: Subjects): BenchCase[] {
       library: 'typeorm',
       run: (i) => accounts.getOrCreate({ email: newEmail('tonohook', i) }, { defaults: { password: 'pw' }, listeners: false }),
     },
-    { group: 'missWithHooks', name: 'typeorm save()', library: 'typeorm', run: (i) => accounts.save(accounts.create({ email: newEmail('tosave', i), password: 'pw' })) },
+    {
+      // What racesafe replaces in TypeORM code: look, then save() (listeners, subscribers, its own transaction).
+      group: 'missWithHooks',
+      name: 'typeorm findOneBy + save()',
+      library: 'typeorm',
+      run: async (i) => (await accounts.findOneBy({ email: newEmail('tosave', i) })) ?? accounts.save(accounts.create({ email: newEmail('tosave', i), password: 'pw' })),
+    },
     { group: 'missWithHooks', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => Account.getOrCreate({ where: { email: newEmail('sqhook', i) }, defaults: { password: 'pw' } }) },
     {
       group: 'missWithHooks',
