@@ -1,5 +1,5 @@
 import type { UniqueKey } from './dialects';
-import { ConflictError, RetryableError } from './errors';
+import { ConflictError, RetryableError, UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { assertLookupKept, createWithHooks, insertUnlessTaken } from './create-row';
@@ -122,7 +122,14 @@ async function getOrCreateUnderAdvisoryLock<Row>(
   defaults: Defaults<Record<string, unknown>> | undefined,
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<[Row, boolean]> {
-  await run(gateway, session, gateway.dialect.advisoryLockSql(), [advisoryKey(gateway, lookup)]);
+  const lockSql = gateway.dialect.advisoryLockSql();
+  if (!lockSql) {
+    throw new UniqueLookupRequiredError(
+      `${gateway.modelName}: ${gateway.dialect.name} has no transaction-scoped advisory lock, so advisoryLock cannot serialise this lookup: add a unique key on exactly its columns.`,
+      { fields: Object.keys(lookup) },
+    );
+  }
+  await run(gateway, session, lockSql, [advisoryKey(gateway, lookup)]);
   const existing = await findOne(gateway, session, lookup);
   if (existing) return [existing, false];
   const values = { ...resolveDefaults(gateway, defaults), ...lookup };

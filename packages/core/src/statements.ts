@@ -136,8 +136,9 @@ export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Se
     await run(gateway, session, `RELEASE SAVEPOINT ${name}`);
     return result;
   } catch (error) {
-    // Both in one round trip: no parameters, so the driver sends a simple multi-statement query.
-    await run(gateway, session, `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+    // A MySQL deadlock has rolled back the whole transaction, savepoints included (T10): a ROLLBACK TO would only add 1305.
+    if (error instanceof RetryableError && gateway.dialect.deadlockEndsTransaction && gateway.dialect.classifyError(error.cause).kind === 'deadlock') throw error;
+    for (const sql of gateway.dialect.rollbackToSavepoint(name)) await run(gateway, session, sql);
     throw error;
   }
 }

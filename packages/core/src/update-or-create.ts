@@ -125,7 +125,8 @@ export async function lockRowForUpdate<Row>(
     const { dialect } = gateway;
     const { rows } = await run(gateway, session, dialect.setLockTimeoutSql(), [String(options.lockTimeoutMs)]);
     const row = await findOne(gateway, session, lookup, lock);
-    await run(gateway, session, dialect.restoreLockTimeoutSql(), [rows[0].previous]);
+    // PostgreSQL returns the previous setting; MySQL keeps it in a session variable (null here).
+    await run(gateway, session, dialect.restoreLockTimeoutSql(), [rows[0]?.previous ?? null]);
     return row;
   });
 }

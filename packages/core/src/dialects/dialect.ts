@@ -41,6 +41,8 @@ export type LockStrength = 'update' | 'no-key-update' | 'share';
 export interface DialectAdapter {
   /** The name the ORMs use for this database (`postgres`). */
   readonly name: string;
+  /** Other names the ORMs use for the same adapter (`mariadb`). */
+  readonly aliases?: readonly string[];
   /** Placeholder for the n-th (1-based) bound parameter. */
   placeholder(index: number): string;
   /** Quotes an identifier (used only when the ORM offers no quoting of its own). */
@@ -64,8 +66,20 @@ export interface DialectAdapter {
   setLockTimeoutSql(): string;
   /** SQL (one placeholder, the value returned by setLockTimeoutSql) restoring the lock timeout. */
   restoreLockTimeoutSql(): string;
-  /** SQL (one placeholder, a text key) taking a transaction-scoped advisory lock. */
-  advisoryLockSql(): string;
+  /**
+   * SQL (one placeholder, a text key) taking a transaction-scoped advisory lock, or
+   * undefined where the database has none (MySQL's GET_LOCK is held by the session, not the
+   * transaction: a pooled connection would keep it).
+   */
+  advisoryLockSql(): string | undefined;
+  /**
+   * A deadlock rolls back the whole transaction and erases its savepoints (MySQL, TRAPS T10):
+   * racesafe then sends no ROLLBACK TO SAVEPOINT (it would fail with 1305) and reports the
+   * transaction as rolled back.
+   */
+  readonly deadlockEndsTransaction: boolean;
+  /** The statements that roll back to a savepoint and release it, as few round trips as the driver allows. */
+  rollbackToSavepoint(name: string): string[];
   /** SQL (one placeholder, the quoted table name) listing its unique keys as UniqueKey rows. */
   uniqueKeysSql(): string;
   /** Parses one row of uniqueKeysSql. */

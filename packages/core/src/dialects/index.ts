@@ -4,14 +4,17 @@ import { postgresDialect } from './postgres';
 
 export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
 export { postgresDialect } from './postgres';
+export { duplicateKeyName, mysqlDialect } from './mysql';
 
 // The one place a dialect name is looked up.
-const dialects: Record<string, DialectAdapter> = {
-  postgres: postgresDialect,
-};
+// mysqlDialect joins this list when the operations run on MariaDB end to end (issue 10);
+// until then a MySQL / MariaDB data source is refused by name rather than half-served.
+const dialects: Record<string, DialectAdapter> = Object.fromEntries(
+  [postgresDialect].flatMap((dialect) => [dialect.name, ...(dialect.aliases ?? [])].map((name) => [name, dialect])),
+);
 
 /**
- * The adapter for an ORM's dialect name (`postgres`). Throws a clear error for a database
+ * The adapter for an ORM's dialect name (`postgres`, `mysql`, `mariadb`). Throws a clear error for a database
  * racesafe does not support yet.
  */
 export function dialectFor(name: string): DialectAdapter {

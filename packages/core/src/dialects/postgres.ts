@@ -44,6 +44,10 @@ export const postgresDialect: DialectAdapter = {
   setLockTimeoutSql: () =>
     `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', $1 || 'ms', true) AS current`,
   restoreLockTimeoutSql: () => `SELECT set_config('lock_timeout', $1, true) AS current`,
+  // A failed statement aborts the transaction but keeps its savepoints: ROLLBACK TO rescues it (TRAPS T1).
+  deadlockEndsTransaction: false,
+  // One round trip: without parameters node-postgres sends a simple (multi-statement) query.
+  rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`],
   advisoryLockSql: () => `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
   uniqueKeysSql: () => `
     SELECT c.relname AS name,

@@ -1,0 +1,89 @@
+import type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
+
+// Server error numbers (errno), never message text: https://mariadb.com/kb/en/mariadb-error-codes/
+const kindsByErrno: Record<number, ErrorKind> = {
+  1062: 'unique-violation', // ER_DUP_ENTRY
+  1213: 'deadlock', // ER_LOCK_DEADLOCK: the whole transaction is rolled back (TRAPS T10)
+  1205: 'lock-not-available', // ER_LOCK_WAIT_TIMEOUT; MariaDB reports FOR UPDATE NOWAIT with it too (T21)
+  3572: 'lock-not-available', // ER_LOCK_NOWAIT (MySQL 8)
+};
+
+const lockClauses: Record<LockStrength, string> = {
+  update: 'FOR UPDATE',
+  // MySQL has no weaker exclusive row lock than FOR UPDATE.
+  'no-key-update': 'FOR UPDATE',
+  // MariaDB 10.11 refuses FOR SHARE (T29); MySQL 8 accepts both.
+  share: 'LOCK IN SHARE MODE',
+};
+
+/** The driver error itself (mysql2 or mariadb: a numeric errno), or the one an ORM wrapped. */
+function driverError(error: unknown): Record<string, unknown> | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const candidate = error as Record<string, unknown>;
+  // A server error has an errno and a SQLSTATE; a socket error (ECONNRESET) has neither errno nor sqlState.
+  if (typeof candidate.errno === 'number' && typeof candidate.sqlState === 'string') return candidate;
+  const inner = candidate.driverError ?? candidate.original ?? candidate.parent;
+  return inner === error ? undefined : driverError(inner);
+}
+
+/**
+ * The key a 1062 names. The one documented exception to "codes, never messages": neither
+ * driver carries the key name in a field, only the server's message does (TRAPS T22):
+ * MariaDB `Duplicate entry 'a' for key 'u_email'`, MySQL 8.0.19+ `... for key 'users.u_email'`.
+ */
+export function duplicateKeyName(message: string): string | undefined {
+  const key = /for key '(.+)'$/.exec(message.trim())?.[1];
+  if (key === undefined) return undefined;
+  const dot = key.indexOf('.');
+  return dot === -1 ? key : key.slice(dot + 1);
+}
+
+/** MySQL 8 and MariaDB 10.5+, through mysql2 (TypeORM `mysql` / `mariadb`, Sequelize `mysql`) or the mariadb connector (Sequelize `mariadb`). */
+export const mysqlDialect: DialectAdapter = {
+  name: 'mysql',
+  aliases: ['mariadb'],
+  placeholder: () => '?',
+  quoteIdentifier: (name) => `\`${name.replace(/`/g, '``')}\``,
+  // INSERT IGNORE and ON DUPLICATE KEY UPDATE would swallow other keys' conflicts and NOT NULL (T23): a 1062 it is.
+  supportsInsertIgnoringConflictOn: false,
+  skipConflictClause: () => {
+    throw new Error('mysql has no INSERT that skips one key only: racesafe catches its 1062 instead');
+  },
+  // No partial indexes: a key always covers soft-deleted rows too.
+  isNotDeletedPredicate: () => false,
+  supportsReturning: false,
+  // REPEATABLE READ: only a locking read sees the committed winner (T12); FOR UPDATE would deadlock 3+ losers (T11).
+  lockingReadAfterConflict: 'share',
+  lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait && strength !== 'share' ? ' NOWAIT' : ''),
+  // innodb_lock_wait_timeout is whole seconds, per session: remember it in a user variable, restore it after the read.
+  setLockTimeoutSql: () =>
+    'SET @racesafe_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = GREATEST(1, CEIL(? / 1000))',
+  restoreLockTimeoutSql: () => 'SET SESSION innodb_lock_wait_timeout = COALESCE(?, @racesafe_lock_wait_timeout)',
+  advisoryLockSql: () => undefined,
+  deadlockEndsTransaction: true,
+  // The drivers refuse multi-statement queries unless the connection allows them.
+  rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`],
+  uniqueKeysSql: () => `
+    SELECT INDEX_NAME AS name,
+           GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ',') AS columns,
+           MAX(SUB_PART IS NOT NULL OR COLUMN_NAME IS NULL) AS partial_columns
+      FROM information_schema.STATISTICS
+     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = SUBSTRING_INDEX(REPLACE(?, '\`', ''), '.', -1) AND NON_UNIQUE = 0
+     GROUP BY INDEX_NAME`,
+  parseUniqueKey: (row): UniqueKey => ({
+    name: String(row.name ?? row.NAME),
+    columns: String(row.columns ?? row.COLUMNS).split(','),
+    // A unique key admits any number of NULLs in MySQL and MariaDB.
+    nullsNotDistinct: false,
+    // A prefix (TEXT(191)) or functional key part does not make the whole value unique.
+    usableForLookup: Number(row.partial_columns ?? row.PARTIAL_COLUMNS) === 0,
+  }),
+  classifyError(error): ClassifiedError {
+    const driver = driverError(error);
+    if (!driver) return { kind: 'other' };
+    const errno = driver.errno as number;
+    const kind = kindsByErrno[errno] ?? 'other';
+    const message = String(driver.sqlMessage ?? driver.text ?? driver.message ?? '');
+    return { kind, code: String(errno), constraint: kind === 'unique-violation' ? duplicateKeyName(message) : undefined };
+  },
+};
