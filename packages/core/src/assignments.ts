@@ -1,7 +1,7 @@
 import { InvalidFieldError } from './errors';
 import { compileExpression, isFExpression } from './expressions';
 import type { ModelGateway } from './gateway';
-import { Parameters } from './statements';
+import { type Parameters, parametersFor } from './statements';
 import { assertKnownFields, assertWritableValues } from './validate';
 
 /** One `column = expression` of an UPDATE. */
@@ -52,7 +52,7 @@ export function setClause(assignments: Assignment[]): string {
 }
 
 /**
- * `UPDATE t SET <values> WHERE <condition> [RETURNING *]` with every value bound; the
+ * `UPDATE t SET <values> WHERE <condition> [RETURNING *]` (where the database has it) with every value bound; the
  * condition is built on the same parameters. Checks `values` before anything is sent.
  */
 export function updateStatement(
@@ -61,8 +61,8 @@ export function updateStatement(
   condition: (parameters: Parameters) => string,
   { returning = false, group = 'values' }: { returning?: boolean; group?: string } = {},
 ): { sql: string; parameters: unknown[] } {
-  const parameters = new Parameters(gateway.dialect.placeholder);
+  const parameters = parametersFor(gateway);
   const assignments = compileAssignments(gateway, values, parameters.add, group);
-  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${condition(parameters)}${returning ? ' RETURNING *' : ''}`;
+  const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${condition(parameters)}${returning && gateway.dialect.supportsReturning ? ' RETURNING *' : ''}`;
   return { sql, parameters: parameters.values };
 }

@@ -2,7 +2,7 @@ import { updateStatement } from './assignments';
 import { InvalidFieldError } from './errors';
 import type { ModelGateway, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { type Parameters, inCallerTransaction, run } from './statements';
+import { type Parameters, inCallerTransaction, lookupCondition, run, selectWhere } from './statements';
 import { assertKnownFields, assertWritableValues } from './validate';
 
 /** Options of atomicUpdate, shared by both packages. */
@@ -55,10 +55,41 @@ export async function atomicUpdate<Row>(
   condition: (parameters: Parameters) => string,
   options: AtomicUpdateCoreOptions = {},
 ): Promise<number | Row[]> {
+  if (options.returning && !gateway.dialect.supportsReturning) return updateAndReadBack(gateway, values, condition, options);
   const { sql, parameters } = updateStatement(gateway, values, condition, { returning: options.returning });
   const { around } = options;
   const execute = (session: Session) => (around ? around(session, () => run(gateway, session, sql, parameters)) : run(gateway, session, sql, parameters));
   const caller = gateway.callerTransaction();
   const result = caller ? await inCallerTransaction(caller, execute) : await withRetries(options.retry, () => gateway.autocommit(execute));
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
+}
+
+/**
+ * atomicUpdate `returning` where the database has no `UPDATE ... RETURNING` (MariaDB 10.11,
+ * MySQL 8), in one transaction (yours, or racesafe's own): lock the matching rows
+ * (`SELECT pk ... FOR UPDATE`), update exactly those, read them back. The rows returned are
+ * the ones written, as the database stored them; nothing is computed in JavaScript.
+ */
+async function updateAndReadBack<Row>(
+  gateway: ModelGateway<Row>,
+  values: Record<string, unknown>,
+  condition: (parameters: Parameters) => string,
+  options: AtomicUpdateCoreOptions,
+): Promise<Row[]> {
+  const primary = gateway.columns().filter((c) => c.primary);
+  if (primary.length === 0) {
+    throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: returning needs a primary key on ${gateway.dialect.name}, which has no UPDATE ... RETURNING`);
+  }
+  const work = async (session: Session): Promise<Row[]> => {
+    const locked = await selectWhere(gateway, session, condition, ` ${gateway.dialect.lockClause('update', {})}`);
+    if (locked.length === 0) return [];
+    const ids = locked.map((row) => Object.fromEntries(primary.map((c) => [c.property, row[c.column]])));
+    const byIds = (parameters: Parameters) => ids.map((id) => `(${lookupCondition(gateway, id, parameters)})`).join(' OR ');
+    const { sql, parameters } = updateStatement(gateway, values, (p) => `(${condition(p)}) AND (${byIds(p)})`);
+    const send = () => run(gateway, session, sql, parameters);
+    await (options.around ? options.around(session, send) : send());
+    return (await selectWhere(gateway, session, byIds)).map((row) => gateway.hydrate(row));
+  };
+  const caller = gateway.callerTransaction();
+  return caller ? inCallerTransaction(caller, work) : withRetries(options.retry, () => gateway.transaction(work));
 }

@@ -17,11 +17,10 @@ export async function insertUnlessTaken<Row>(
   values: Record<string, unknown>,
   key: UniqueKey,
 ): Promise<Row | undefined> {
-  const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key : undefined;
-  // Outside a transaction ON CONFLICT DO NOTHING cannot abort anything: no savepoint needed.
-  if (!session.inTransaction && skipConflictOn) return insertRow(gateway, session, values, skipConflictOn);
+  const insert = () => insertRow(gateway, session, values, { key, skip: gateway.dialect.supportsInsertIgnoringConflictOn });
   try {
-    return await inSavepoint(gateway, session, () => insertRow(gateway, session, values, skipConflictOn));
+    // Outside a transaction a failed INSERT aborts nothing, and ON CONFLICT DO NOTHING cannot fail on the key: no savepoint.
+    return await (session.inTransaction ? inSavepoint(gateway, session, insert) : insert());
   } catch (error) {
     // Without ON CONFLICT the loser sees a unique violation on the lookup's own key (23505 / 1062).
     if (error instanceof ConflictError && error.constraint === key.name) return undefined;
@@ -46,12 +45,12 @@ export async function createWithHooks<Row>(
   lifecycle: RowLifecycle<Row>,
   atomically: (work: (session: Session) => Promise<Row>) => Promise<Row>,
 ): Promise<Row | undefined> {
-  const skipConflictOn = gateway.dialect.supportsInsertIgnoringConflictOn ? key : undefined;
+  const by = { key, skip: gateway.dialect.supportsInsertIgnoringConflictOn };
   try {
     return await atomically(async (session) => {
       const pending = await lifecycle.beforeCreate(values, session);
       assertLookupKept(gateway, lookup, pending.values);
-      const raw = await insertRaw(gateway, session, pending.values, skipConflictOn);
+      const raw = await insertRaw(gateway, session, pending.values, by);
       if (!raw) throw new LostRace();
       return pending.stored(raw);
     });

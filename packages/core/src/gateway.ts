@@ -77,6 +77,11 @@ export interface RowLifecycle<Row> {
  */
 export interface ModelGateway<Row> {
   readonly dialect: DialectAdapter;
+  /**
+   * How the ORM's query method numbers bound parameters, when that is not the dialect's own
+   * way (Sequelize's `bind` takes `$1` on every database and rewrites it for the driver).
+   */
+  readonly placeholder?: (index: number) => string;
   /** Model name, for messages. */
   readonly modelName: string;
   /** Quoted, schema-qualified table name. */

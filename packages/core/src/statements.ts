@@ -21,6 +21,11 @@ export class Parameters {
   };
 }
 
+/** Fresh bound parameters for one statement of this gateway, numbered as its query method expects. */
+export function parametersFor(gateway: ModelGateway<unknown>): Parameters {
+  return new Parameters(gateway.placeholder ?? gateway.dialect.placeholder);
+}
+
 /** Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. */
 export function run(gateway: ModelGateway<unknown>, session: Session, sql: string, parameters: unknown[] = []): Promise<StatementResult> {
   return session.query(sql, parameters).catch((error: unknown) => Promise.reject(translateError(gateway, error)));
@@ -70,7 +75,7 @@ export async function findOne<Row>(
   lock?: { strength: LockStrength; nowait?: boolean } | null,
   withDeleted = false,
 ): Promise<Row | undefined> {
-  const parameters = new Parameters(gateway.dialect.placeholder);
+  const parameters = parametersFor(gateway);
   const lockSql = lock ? ` ${gateway.dialect.lockClause(lock.strength, lock)}` : '';
   const sql = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters, withDeleted)} LIMIT 2${lockSql}`;
   const { rows } = await run(gateway, session, sql, parameters.values);
@@ -80,26 +85,54 @@ export async function findOne<Row>(
   return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
 }
 
+/** How an INSERT meets the row's unique key: `skip` a taken key (ON CONFLICT ... DO NOTHING), or only read the row back by it. */
+export interface InsertKey {
+  key: UniqueKey;
+  skip: boolean;
+}
+
 /**
- * INSERT ... RETURNING * of exactly `values` (no ORM defaults added); the raw row stored.
- * With `skipConflictOn`, a row that already holds that key is skipped
- * (`ON CONFLICT (cols) [WHERE <partial key predicate>] DO NOTHING`) and the result is undefined.
+ * INSERT of exactly `values` (no ORM defaults added); the raw row stored, or undefined when
+ * `by.skip` skipped it because the key was taken (`ON CONFLICT (cols) [WHERE ...] DO NOTHING`).
+ * `RETURNING *` where the database has it; elsewhere (MySQL, MariaDB) the row is read back on
+ * the same connection by the unique key it was inserted under, which the INSERT just took.
  */
 export async function insertRaw(
   gateway: ModelGateway<unknown>,
   session: Session,
   values: Record<string, unknown>,
-  skipConflictOn?: UniqueKey,
+  by?: InsertKey,
 ): Promise<Record<string, unknown> | undefined> {
-  const parameters = new Parameters(gateway.dialect.placeholder);
+  const { dialect } = gateway;
+  const parameters = parametersFor(gateway);
   const entries = Object.entries(values);
   const columns = entries.map(([property]) => gateway.column(property)!.quoted).join(', ');
   const placeholders = entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', ');
-  const target = skipConflictOn ? ` ${gateway.dialect.skipConflictClause(skipConflictOn)}` : '';
-  const sql = entries.length
-    ? `INSERT INTO ${gateway.tableSql} (${columns}) VALUES (${placeholders})${target} RETURNING *`
-    : `INSERT INTO ${gateway.tableSql} DEFAULT VALUES${target} RETURNING *`;
+  const target = by?.skip ? ` ${dialect.skipConflictClause(by.key)}` : '';
+  const returning = dialect.supportsReturning ? ' RETURNING *' : '';
+  const sql = `INSERT INTO ${gateway.tableSql} (${columns}) VALUES (${placeholders})${target}${returning}`;
   const { rows } = await run(gateway, session, sql, parameters.values);
+  if (returning) return rows.length === 1 ? rows[0] : undefined;
+  if (!by) throw new RaceSafeError(`${gateway.modelName}: ${dialect.name} has no RETURNING, and this INSERT has no unique key to read its row back by`);
+  return readBack(gateway, session, values, by.key);
+}
+
+/** `SELECT * FROM t WHERE <condition> [<suffix>]`: the raw rows. */
+export async function selectWhere(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  condition: (parameters: Parameters) => string,
+  suffix = '',
+): Promise<Record<string, unknown>[]> {
+  const parameters = parametersFor(gateway);
+  const { rows } = await run(gateway, session, `SELECT * FROM ${gateway.tableSql} WHERE ${condition(parameters)}${suffix}`, parameters.values);
+  return rows;
+}
+
+/** The row just inserted under `key`, by the key's values (visible to the inserting connection). */
+async function readBack(gateway: ModelGateway<unknown>, session: Session, values: Record<string, unknown>, key: UniqueKey): Promise<Record<string, unknown> | undefined> {
+  const properties = key.columns.map((column) => gateway.columns().find((c) => c.column === column)!.property);
+  const rows = await selectWhere(gateway, session, (parameters) => lookupCondition(gateway, Object.fromEntries(properties.map((p) => [p, values[p]])), parameters), ' LIMIT 2');
   return rows.length === 1 ? rows[0] : undefined;
 }
 
@@ -108,9 +141,9 @@ export async function insertRow<Row>(
   gateway: ModelGateway<Row>,
   session: Session,
   values: Record<string, unknown>,
-  skipConflictOn?: UniqueKey,
+  by?: InsertKey,
 ): Promise<Row | undefined> {
-  const raw = await insertRaw(gateway, session, gateway.insertValues(values), skipConflictOn);
+  const raw = await insertRaw(gateway, session, gateway.insertValues(values), by);
   return raw && gateway.hydrate(raw);
 }
 

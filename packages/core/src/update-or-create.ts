@@ -6,7 +6,7 @@ import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { createWithHooks, insertUnlessTaken } from './create-row';
 import { type Defaults, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
-import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, run, sameValue } from './statements';
+import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, run, sameValue, selectWhere } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -158,7 +158,9 @@ async function writeChanges<Row>(
   const condition = (parameters: Parameters) => rowCondition(gateway, row, lookup, parameters);
   const { sql, parameters } = updateStatement(gateway, values, condition, { returning: true, group: 'defaults' });
   const { rows } = await run(gateway, session, sql, parameters);
-  return pending ? pending.stored(rows[0]) : gateway.hydrate(rows[0]);
+  // No UPDATE ... RETURNING (MySQL, MariaDB): the row is still locked by this transaction, so a re-read is what was written.
+  const raw = gateway.dialect.supportsReturning ? rows[0] : (await selectWhere(gateway, session, condition))[0];
+  return pending ? pending.stored(raw) : gateway.hydrate(raw);
 }
 
 /** The locked row by primary key; by the (unique) lookup when the model has no primary key. */

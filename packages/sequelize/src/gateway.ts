@@ -108,6 +108,8 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
 
   return {
     dialect: dialectFor(model.sequelize!.getDialect()),
+    // Sequelize's `bind` takes $1, $2... on every database and rewrites them for the driver.
+    placeholder: (index) => `$${index}`,
     modelName: model.name,
     tableSql: info.tableSql,
     catalogScope: model.sequelize!,
