@@ -66,7 +66,7 @@ describe('mysql dialect: SQL', () => {
   });
 
   it('has no transaction-scoped advisory lock and no INSERT that skips one key only', () => {
-    expect(mysqlDialect.advisoryLockSql()).toBeUndefined();
+    expect(mysqlDialect.advisoryLockSql('?')).toBeUndefined();
     expect(mysqlDialect.supportsInsertIgnoringConflictOn).toBe(false);
     expect(mysqlDialect.quoteIdentifier('we`ird')).toBe('`we``ird`');
   });

@@ -3,7 +3,7 @@ import { ConflictError, RetryableError, UniqueLookupRequiredError } from './erro
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { assertLookupKept, createWithHooks, insertUnlessTaken } from './create-row';
-import { findOne, inCallerTransaction, inSavepoint, insertRaw, insertRow, run } from './statements';
+import { findOne, inCallerTransaction, inSavepoint, insertRaw, insertRow, onlyPlaceholder, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -122,7 +122,7 @@ async function getOrCreateUnderAdvisoryLock<Row>(
   defaults: Defaults<Record<string, unknown>> | undefined,
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<[Row, boolean]> {
-  const lockSql = gateway.dialect.advisoryLockSql();
+  const lockSql = gateway.dialect.advisoryLockSql(onlyPlaceholder(gateway));
   if (!lockSql) {
     throw new UniqueLookupRequiredError(
       `${gateway.modelName}: ${gateway.dialect.name} has no transaction-scoped advisory lock, so advisoryLock cannot serialise this lookup: add a unique key on exactly its columns.`,

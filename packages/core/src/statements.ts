@@ -26,6 +26,11 @@ export function parametersFor(gateway: ModelGateway<unknown>): Parameters {
   return new Parameters(gateway.placeholder ?? gateway.dialect.placeholder);
 }
 
+/** The placeholder of a statement's only parameter, for the dialect's SQL builders. */
+export function onlyPlaceholder(gateway: ModelGateway<unknown>): string {
+  return (gateway.placeholder ?? gateway.dialect.placeholder)(1);
+}
+
 /** Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. */
 export function run(gateway: ModelGateway<unknown>, session: Session, sql: string, parameters: unknown[] = []): Promise<StatementResult> {
   return session.query(sql, parameters).catch((error: unknown) => Promise.reject(translateError(gateway, error)));

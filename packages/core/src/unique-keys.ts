@@ -1,6 +1,7 @@
 import type { UniqueKey } from './dialects';
 import { InvalidFieldError, UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, Session } from './gateway';
+import { onlyPlaceholder } from './statements';
 
 // Catalog answers per connection configuration and table. Constraints rarely change at
 // run time; a process restart picks up a migration that adds or drops one.
@@ -19,7 +20,7 @@ export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Pr
   let keys = tables.get(gateway.tableSql);
   if (!keys) {
     const { dialect } = gateway;
-    keys = session.query(dialect.uniqueKeysSql(), [gateway.tableSql]).then((result) => {
+    keys = session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [gateway.tableSql]).then((result) => {
       const parsed = result.rows.map(dialect.parseUniqueKey);
       tableMap(known, gateway.catalogScope).set(gateway.tableSql, parsed);
       return parsed;

@@ -6,7 +6,7 @@ import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { createWithHooks, insertUnlessTaken } from './create-row';
 import { type Defaults, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
-import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, run, sameValue, selectWhere } from './statements';
+import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, onlyPlaceholder, run, sameValue, selectWhere } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -123,10 +123,10 @@ export async function lockRowForUpdate<Row>(
   return inSavepoint(gateway, session, async () => {
     if (options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
     const { dialect } = gateway;
-    const { rows } = await run(gateway, session, dialect.setLockTimeoutSql(), [String(options.lockTimeoutMs)]);
+    const { rows } = await run(gateway, session, dialect.setLockTimeoutSql(onlyPlaceholder(gateway)), [String(options.lockTimeoutMs)]);
     const row = await findOne(gateway, session, lookup, lock);
     // PostgreSQL returns the previous setting; MySQL keeps it in a session variable (null here).
-    await run(gateway, session, dialect.restoreLockTimeoutSql(), [rows[0]?.previous ?? null]);
+    await run(gateway, session, dialect.restoreLockTimeoutSql(onlyPlaceholder(gateway)), [rows[0]?.previous ?? null]);
     return row;
   });
 }

@@ -70,8 +70,10 @@ function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, s
         type: QueryTypes.RAW,
         raw: true,
         useMaster: true,
-      })) as [Record<string, unknown>[], { rowCount?: number } | undefined];
-      return { rows: Array.isArray(rows) ? rows : [], rowCount: result?.rowCount ?? 0 };
+      })) as [Record<string, unknown>[] | { affectedRows?: number }, { rowCount?: number; affectedRows?: number } | undefined];
+      // pg reports rowCount; mysql2 and the mariadb connector an OK packet with affectedRows (as data, or as metadata).
+      const affected = result?.rowCount ?? result?.affectedRows ?? (Array.isArray(rows) ? undefined : rows.affectedRows);
+      return { rows: Array.isArray(rows) ? rows : [], rowCount: affected ?? 0 };
     },
   };
 }

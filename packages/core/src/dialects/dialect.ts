@@ -60,18 +60,19 @@ export interface DialectAdapter {
    * MySQL REPEATABLE READ needs FOR SHARE to see the winner's row; PostgreSQL does not.
    */
   readonly lockingReadAfterConflict: LockStrength | null;
+  // The SQL builders below take their one parameter's placeholder: it is the ORM's to number (`?`, `$1`).
   /** The locking clause appended to a SELECT. */
   lockClause(strength: LockStrength, options: { nowait?: boolean }): string;
   /** SQL (with one placeholder for milliseconds) returning the previous lock timeout and setting a new one for this transaction. */
-  setLockTimeoutSql(): string;
+  setLockTimeoutSql(placeholder: string): string;
   /** SQL (one placeholder, the value returned by setLockTimeoutSql) restoring the lock timeout. */
-  restoreLockTimeoutSql(): string;
+  restoreLockTimeoutSql(placeholder: string): string;
   /**
    * SQL (one placeholder, a text key) taking a transaction-scoped advisory lock, or
    * undefined where the database has none (MySQL's GET_LOCK is held by the session, not the
    * transaction: a pooled connection would keep it).
    */
-  advisoryLockSql(): string | undefined;
+  advisoryLockSql(placeholder: string): string | undefined;
   /**
    * A deadlock rolls back the whole transaction and erases its savepoints (MySQL, TRAPS T10):
    * racesafe then sends no ROLLBACK TO SAVEPOINT (it would fail with 1305) and reports the
@@ -81,7 +82,7 @@ export interface DialectAdapter {
   /** The statements that roll back to a savepoint and release it, as few round trips as the driver allows. */
   rollbackToSavepoint(name: string): string[];
   /** SQL (one placeholder, the quoted table name) listing its unique keys as UniqueKey rows. */
-  uniqueKeysSql(): string;
+  uniqueKeysSql(placeholder: string): string;
   /** Parses one row of uniqueKeysSql. */
   parseUniqueKey(row: Record<string, unknown>): UniqueKey;
   /** Classifies a driver error by code. */

@@ -56,19 +56,19 @@ export const mysqlDialect: DialectAdapter = {
   lockingReadAfterConflict: 'share',
   lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait && strength !== 'share' ? ' NOWAIT' : ''),
   // innodb_lock_wait_timeout is whole seconds, per session: remember it in a user variable, restore it after the read.
-  setLockTimeoutSql: () =>
-    'SET @racesafe_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = GREATEST(1, CEIL(? / 1000))',
-  restoreLockTimeoutSql: () => 'SET SESSION innodb_lock_wait_timeout = COALESCE(?, @racesafe_lock_wait_timeout)',
+  setLockTimeoutSql: (p) =>
+    `SET @racesafe_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = GREATEST(1, CEIL(${p} / 1000))`,
+  restoreLockTimeoutSql: (p) => `SET SESSION innodb_lock_wait_timeout = COALESCE(${p}, @racesafe_lock_wait_timeout)`,
   advisoryLockSql: () => undefined,
   deadlockEndsTransaction: true,
   // The drivers refuse multi-statement queries unless the connection allows them.
   rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`],
-  uniqueKeysSql: () => `
+  uniqueKeysSql: (p) => `
     SELECT INDEX_NAME AS name,
            GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ',') AS columns,
            MAX(SUB_PART IS NOT NULL OR COLUMN_NAME IS NULL) AS partial_columns
       FROM information_schema.STATISTICS
-     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = SUBSTRING_INDEX(REPLACE(?, '\`', ''), '.', -1) AND NON_UNIQUE = 0
+     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = SUBSTRING_INDEX(REPLACE(${p}, '\`', ''), '.', -1) AND NON_UNIQUE = 0
      GROUP BY INDEX_NAME`,
   parseUniqueKey: (row): UniqueKey => ({
     name: String(row.name ?? row.NAME),

@@ -41,15 +41,15 @@ export const postgresDialect: DialectAdapter = {
   lockingReadAfterConflict: null,
   lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait ? ' NOWAIT' : ''),
   // set_config(..., true) is SET LOCAL: it ends with the transaction, and is restored by us before that.
-  setLockTimeoutSql: () =>
-    `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', $1 || 'ms', true) AS current`,
-  restoreLockTimeoutSql: () => `SELECT set_config('lock_timeout', $1, true) AS current`,
+  setLockTimeoutSql: (p) =>
+    `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', ${p} || 'ms', true) AS current`,
+  restoreLockTimeoutSql: (p) => `SELECT set_config('lock_timeout', ${p}, true) AS current`,
   // A failed statement aborts the transaction but keeps its savepoints: ROLLBACK TO rescues it (TRAPS T1).
   deadlockEndsTransaction: false,
   // One round trip: without parameters node-postgres sends a simple (multi-statement) query.
   rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`],
-  advisoryLockSql: () => `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-  uniqueKeysSql: () => `
+  advisoryLockSql: (p) => `SELECT pg_advisory_xact_lock(hashtextextended(${p}, 0))`,
+  uniqueKeysSql: (p) => `
     SELECT c.relname AS name,
            ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
@@ -59,7 +59,7 @@ export const postgresDialect: DialectAdapter = {
            pg_get_expr(i.indpred, i.indrelid) AS predicate
       FROM pg_index i
       JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indisvalid`,
+     WHERE i.indrelid = to_regclass(${p}) AND i.indisunique AND i.indisvalid`,
   parseUniqueKey: (row): UniqueKey => ({
     name: String(row.name),
     columns: parseTextArray(row.columns),
