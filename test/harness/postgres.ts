@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './free-port';
 
 /** A running PostgreSQL server and how to get rid of it. */
 export interface PostgresServer {
@@ -117,18 +117,6 @@ async function stopEmbedded(pg: EmbeddedPostgresInstance, dir: string): Promise<
     clearTimeout(timer);
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Asks the kernel for a free port; the tiny reuse window is acceptable for tests. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

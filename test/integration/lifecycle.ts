@@ -1,14 +1,18 @@
 import { useTestDatabase } from '../harness/database';
+import { mysqlSchemaSql, mysqlTables } from '../schema/mysql-tables';
 import { schemaSql, truncateSql } from '../schema/tables';
 import { StatementLog } from '../support/statement-log';
 import type { OpenTestOrm, TestOrm } from './orm';
 
 /**
- * Per test file: a fresh database with the shared schema, one TestOrm on it whose
- * statements land in `log`, and tables emptied before each test.
+ * Per test file: a fresh database with the shared schema (PostgreSQL, or with
+ * `dialect: 'mysql'` the MariaDB one), one TestOrm on it whose statements land in `log`,
+ * and tables emptied before each test.
  */
-export function useTestOrm(open: OpenTestOrm, seed?: (orm: TestOrm) => Promise<void>) {
-  const db = useTestDatabase(schemaSql);
+export function useTestOrm(open: OpenTestOrm, seed?: (orm: TestOrm) => Promise<void>, { dialect = 'postgres' }: { dialect?: 'postgres' | 'mysql' } = {}) {
+  const db = useTestDatabase(dialect === 'mysql' ? mysqlSchemaSql : schemaSql, { dialect });
+  // MariaDB truncates one table per statement.
+  const truncate = dialect === 'mysql' ? mysqlTables.map((table) => `TRUNCATE TABLE ${table}`) : [truncateSql];
   const log = new StatementLog();
   let orm: TestOrm | undefined;
   beforeAll(async () => {
@@ -16,7 +20,7 @@ export function useTestOrm(open: OpenTestOrm, seed?: (orm: TestOrm) => Promise<v
   });
   afterAll(() => orm?.close());
   beforeEach(async () => {
-    await orm!.query(truncateSql);
+    for (const sql of truncate) await orm!.query(sql);
     await seed?.(orm!);
     log.clear();
   });

@@ -8,6 +8,7 @@ import {
   RetryableError,
   UniqueLookupRequiredError,
   dialectFor,
+  mysqlDialect,
   postgresDialect,
   translateError,
 } from '@racesafe/core';
@@ -112,8 +113,10 @@ describe('error classes', () => {
 
 describe('dialectFor', () => {
   it('refuses a database without an adapter with a RaceSafeError naming it', () => {
-    expect(() => dialectFor('mysql')).toThrow(RaceSafeError);
-    expect(() => dialectFor('mariadb')).toThrow(/"mariadb".*supported: postgres/);
+    expect(() => dialectFor('mssql')).toThrow(RaceSafeError);
+    expect(() => dialectFor('mssql')).toThrow(/"mssql".*supported: postgres, mysql, mariadb/);
     expect(dialectFor('postgres')).toBe(postgresDialect);
+    expect(dialectFor('mysql')).toBe(mysqlDialect);
+    expect(dialectFor('mariadb')).toBe(mysqlDialect);
   });
 });

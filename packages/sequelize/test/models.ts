@@ -131,8 +131,9 @@ export interface TestModels {
  * (so that several instances can coexist in one test file); each statement goes to `onQuery`.
  */
 export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize?: number; onQuery?: (sql: string) => void } = {}): TestModels {
+  // mysql:// runs on MariaDB through mysql2 (Sequelize `mysql`), mariadb:// through the mariadb connector.
   const sequelize = new Sequelize(url, {
-    dialect: 'postgres',
+    dialect: dialectOf(url),
     pool: { max: poolSize, min: 0, acquire: 60_000 },
     logging: onQuery ? (sql: string) => onQuery(sql.replace(/^Executing \([^)]*\): /, '')) : false,
   });
@@ -186,6 +187,11 @@ export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize
   );
   defineHookModels(models, common);
   return models;
+}
+
+function dialectOf(url: string): 'postgres' | 'mysql' | 'mariadb' {
+  if (url.startsWith('mysql:')) return 'mysql';
+  return url.startsWith('mariadb:') ? 'mariadb' : 'postgres';
 }
 
 /** Account with hooks and a validator, Audit, the paranoid Post and Note, Document. */
@@ -250,6 +256,8 @@ function defineHookModels(models: TestModels, common: { sequelize: Sequelize; ti
     { id, slug: { type: DataTypes.TEXT, allowNull: false }, body: { type: DataTypes.TEXT }, deletedAt },
     { ...paranoid, tableName: 'notes', modelName: 'Note' },
   );
+  // Document's ARRAY and JSONB columns exist on PostgreSQL only.
+  if (common.sequelize.getDialect() !== 'postgres') return;
   models.Document.init(
     {
       id,

@@ -1,4 +1,5 @@
 import {
+  InvalidFieldError,
   type RetryPolicy,
   type Session,
   atomicUpdate as coreAtomicUpdate,
@@ -80,6 +81,11 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   if (isPlainEquality(gateway, where)) {
     const around = listeners && (<T>(session: Session, send: () => Promise<T>) => listeners(session.native, send));
     return coreAtomicUpdate(gateway, flatValues, (parameters) => lookupCondition(gateway, where, parameters), { ...options, around });
+  }
+  if (options.returning && !gateway.dialect.supportsReturning) {
+    throw new InvalidFieldError(
+      `atomicUpdate on ${this.metadata.name}: returning with operators or OR-lists in where is not supported on ${gateway.dialect.name} yet (no UPDATE ... RETURNING); use plain equality in where, or returning: false`,
+    );
   }
   // Operators (MoreThanOrEqual...) and OR-lists: TypeORM's own where builder, racesafe's SET.
   const parameters: Record<string, unknown> = {};

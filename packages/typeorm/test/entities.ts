@@ -16,7 +16,8 @@ import {
 } from 'typeorm';
 import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
-// Column types are explicit so that the entities need no decorator metadata (design:type), whatever compiles them.
+// Column types are explicit so that the entities need no decorator metadata (design:type), whatever compiles them,
+// and portable where the table exists on MariaDB too (`timestamp`, not `timestamptz`: the tables are made by SQL, the type only converts values).
 
 @Entity({ name: 'users' })
 export class User {
@@ -27,7 +28,7 @@ export class User {
   @Column({ type: 'text', default: 'free' }) plan!: string;
   @Column({ type: 'int', default: 0 }) logins!: number;
   @Column({ type: 'int', default: 0 }) visits!: number;
-  @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' }) createdAt!: Date;
+  @Column({ type: 'timestamp', name: 'created_at', default: () => 'now()' }) createdAt!: Date;
 }
 
 @Entity({ name: 'naive_users' })
@@ -118,7 +119,7 @@ export class AccountAudit implements EntitySubscriberInterface<Account> {
   }
   private async audit(name: string, event: InsertEvent<Account> | UpdateEvent<Account>) {
     AccountAudit.events.push({ name, event });
-    await event.manager.query(`INSERT INTO audit (event, email) VALUES ($1, $2)`, [name, (event.entity as Account | undefined)?.email ?? null]);
+    await event.manager.getRepository(Audit).insert({ event: name, email: (event.entity as Account | undefined)?.email ?? null });
   }
   beforeInsert(event: InsertEvent<Account>) {
     return this.audit('beforeCreate', event);
@@ -141,7 +142,7 @@ export class Post {
   @Column({ type: 'text' }) slug!: string;
   @Column({ type: 'text', nullable: true }) title!: string | null;
   @Column({ type: 'int', default: 0 }) views!: number;
-  @DeleteDateColumn({ type: 'timestamptz', name: 'deleted_at' }) deletedAt!: Date | null;
+  @DeleteDateColumn({ type: 'timestamp', name: 'deleted_at' }) deletedAt!: Date | null;
 }
 
 /** Soft delete with a full unique key (notes_slug_key). */
@@ -150,7 +151,7 @@ export class Note {
   @PrimaryGeneratedColumn() id!: number;
   @Column({ type: 'text' }) slug!: string;
   @Column({ type: 'text', nullable: true }) body!: string | null;
-  @DeleteDateColumn({ type: 'timestamptz', name: 'deleted_at' }) deletedAt!: Date | null;
+  @DeleteDateColumn({ type: 'timestamp', name: 'deleted_at' }) deletedAt!: Date | null;
 }
 
 /** Values of every kind the ORM accepts for a column (issue 9, item 7). */
@@ -165,13 +166,21 @@ export class Document {
   @Column({ type: 'text', nullable: true }) title!: string | null;
 }
 
-/** A data source on the test database: `poolSize` pooled connections, every statement passed to `onQuery`. */
+/**
+ * A data source on the test database, PostgreSQL or (a `mysql://` or `mariadb://` URL)
+ * MariaDB: `poolSize` pooled connections, every statement passed to `onQuery`.
+ */
 export function testDataSource(url: string, { poolSize = 4, onQuery }: { poolSize?: number; onQuery?: (sql: string) => void } = {}): DataSource {
   const ignore = () => undefined;
+  // mysql:// is TypeORM's `mysql` driver, mariadb:// its `mariadb` one (both through mysql2).
+  const mysqlType = url.startsWith('mysql:') ? 'mysql' : url.startsWith('mariadb:') ? 'mariadb' : undefined;
+  const onMariadb = mysqlType !== undefined;
+  const common = [User, NaiveUser, Membership, Counter, Item, Account, NaiveAccount, Audit, Post, Note];
   return new DataSource({
-    type: 'postgres',
+    type: mysqlType ?? 'postgres',
     url,
-    entities: [User, NaiveUser, Membership, Counter, Item, Account, NaiveAccount, Audit, Post, Note, Document],
+    // Document's text[] and jsonb columns exist on PostgreSQL only.
+    entities: onMariadb ? common : [...common, Document],
     subscribers: [AccountAudit],
     synchronize: false,
     poolSize,

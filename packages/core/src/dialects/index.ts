@@ -1,5 +1,6 @@
 import { RaceSafeError } from '../errors';
 import type { DialectAdapter } from './dialect';
+import { mysqlDialect } from './mysql';
 import { postgresDialect } from './postgres';
 
 export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
@@ -7,10 +8,8 @@ export { postgresDialect } from './postgres';
 export { duplicateKeyName, mysqlDialect } from './mysql';
 
 // The one place a dialect name is looked up.
-// mysqlDialect joins this list when the operations run on MariaDB end to end (issue 10);
-// until then a MySQL / MariaDB data source is refused by name rather than half-served.
 const dialects: Record<string, DialectAdapter> = Object.fromEntries(
-  [postgresDialect].flatMap((dialect) => [dialect.name, ...(dialect.aliases ?? [])].map((name) => [name, dialect])),
+  [postgresDialect, mysqlDialect].flatMap((dialect) => [dialect.name, ...(dialect.aliases ?? [])].map((name) => [name, dialect])),
 );
 
 /**

@@ -1,0 +1,185 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { freePort } from './free-port';
+
+/** A running MariaDB (or MySQL) server and how to get rid of it. */
+export interface MariadbServer {
+  /** `mysql://racesafe:racesafe@127.0.0.1:port` (no database selected) */
+  url: string;
+  /** `SELECT VERSION()`, e.g. `10.11.19-MariaDB-0+deb12u1` */
+  version: string;
+  /** Kills the server and deletes its directory; never hangs (10 s guard). */
+  stop(): Promise<void>;
+}
+
+const USER = 'racesafe';
+const PASSWORD = 'racesafe';
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+const LOG_TAIL = 2000;
+
+// Runs at every start, before connections are accepted: the account the tests use, over TCP.
+const INIT_SQL = `CREATE USER IF NOT EXISTS '${USER}'@'%' IDENTIFIED BY '${PASSWORD}';
+GRANT ALL PRIVILEGES ON *.* TO '${USER}'@'%' WITH GRANT OPTION;
+`;
+
+// Given to mariadb-install-db too (it passes them to its bootstrap mariadbd), so the InnoDB
+// files are created at these sizes. Durability is irrelevant for a throwaway server, as with
+// fsync=off on PostgreSQL; isolation level and sql_mode stay as MariaDB ships them.
+const ENGINE_FLAGS = [
+  '--skip-name-resolve',
+  '--skip-log-bin',
+  '--performance-schema=OFF',
+  '--innodb-buffer-pool-size=64M',
+  '--innodb-log-file-size=32M',
+  '--innodb-flush-log-at-trx-commit=0',
+  '--innodb-doublewrite=0',
+];
+
+// Sees EOF on stdin when this process ends in any way (signal, crash, SIGKILL): then it kills
+// the server's process group and deletes the directory, so no server outlives the tests.
+// It runs in its own session, so a terminal's Ctrl-C does not kill it before it acts.
+const WATCHDOG = 'read _; kill -KILL -"$1" 2>/dev/null; rm -rf -- "$2"';
+
+/** How to get the MariaDB suites to run, for skip and failure messages. */
+export const MARIADB_HOW_TO_ENABLE =
+  "install Debian's mariadb-server (apt-get install mariadb-server) or set RACESAFE_MYSQL_URL=mysql://user:password@host:port";
+
+/** True when {@link startMariadb} can run: `RACESAFE_MYSQL_URL` is set or `mariadbd` is installed. */
+export function mariadbAvailable(): boolean {
+  return Boolean(process.env.RACESAFE_MYSQL_URL) || Boolean(binary('mariadbd') && binary('mariadb-install-db'));
+}
+
+/**
+ * Starts a throwaway MariaDB (Debian's `mariadb-server`: `mariadb-install-db`, then
+ * `mariadbd` as the `mysql` user when run as root) on a free 127.0.0.1 port with its data,
+ * socket and pid file in a fresh directory under the OS temp dir; or reuses the server named
+ * by `RACESAFE_MYSQL_URL` (then `stop` does nothing).
+ *
+ * @example
+ * const server = await startMariadb();
+ * try { console.log(server.version); } finally { await server.stop(); }
+ */
+export async function startMariadb(): Promise<MariadbServer> {
+  const external = process.env.RACESAFE_MYSQL_URL;
+  if (external) return { url: external, version: await serverVersion(external), stop: async () => {} };
+
+  const [server, installDb] = [binary('mariadbd'), binary('mariadb-install-db')];
+  if (!server || !installDb) throw new Error(`startMariadb: mariadbd not found; ${MARIADB_HOW_TO_ENABLE}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-mariadb-'));
+  const file = (name: string) => path.join(dir, name);
+  const children: ChildProcess[] = [];
+  // Synchronous, so that it also runs from process 'exit'. Only children not yet reaped are
+  // signalled: their pid (and process group id) cannot have been reused.
+  const killAll = () => {
+    for (const { pid, exitCode, signalCode } of children) {
+      if (pid && exitCode === null && signalCode === null) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // Exited since: nothing to kill.
+        }
+      }
+    }
+  };
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  const onExit = () => (killAll(), removeDir());
+  process.once('exit', onExit);
+  try {
+    fs.writeFileSync(file('init.sql'), INIT_SQL, { mode: 0o600 });
+    const user = process.getuid?.() === 0 ? unprivilegedUser(dir, file('init.sql')) : [];
+    const common = ['--no-defaults', ...user, `--datadir=${file('data')}`, ...ENGINE_FLAGS];
+    await promisify(execFile)(installDb, [...common, '--skip-test-db'], { timeout: START_TIMEOUT_MS }).catch(
+      (error: { stdout?: string; stderr?: string; message: string }) => {
+        throw new Error(`mariadb-install-db failed: ${error.message}\n${`${error.stdout}${error.stderr}`.slice(-LOG_TAIL)}`);
+      },
+    );
+    const port = await freePort();
+    const mariadbd = spawn(server, [...common, `--port=${port}`, '--bind-address=127.0.0.1', '--max-connections=300',
+      '--character-set-server=utf8mb4', `--socket=${file('mariadbd.sock')}`, `--pid-file=${file('mariadbd.pid')}`,
+      `--log-error=${file('mariadbd.log')}`, `--init-file=${file('init.sql')}`], { detached: true, stdio: 'ignore' });
+    children.push(mariadbd);
+    const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(mariadbd.pid), dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(watchdog);
+    // Nothing here keeps node alive: a forgotten stop() ends in onExit or the watchdog.
+    for (const child of children) child.unref();
+    (watchdog.stdin as unknown as { unref(): void }).unref();
+    const url = `mysql://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+    const version = await waitUntilReady(url, mariadbd, file('mariadbd.log'));
+    return { url, version, stop: () => stopServer(mariadbd, killAll, removeDir).finally(() => process.removeListener('exit', onExit)) };
+  } catch (error) {
+    onExit();
+    process.removeListener('exit', onExit);
+    throw error;
+  }
+}
+
+async function stopServer(mariadbd: ChildProcess, killAll: () => void, removeDir: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise((resolve) => {
+    if (mariadbd.exitCode !== null || mariadbd.signalCode !== null) resolve(undefined);
+    else mariadbd.once('exit', resolve);
+  });
+  // SIGKILL: nothing in a throwaway server is worth the second a clean shutdown takes. Then
+  // wait until the port and the files are released before deleting the directory.
+  killAll();
+  try {
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+  } finally {
+    clearTimeout(timer);
+    removeDir();
+  }
+}
+
+/** Polls with mysql2 until the server accepts the test account; fails fast if mariadbd exits. */
+async function waitUntilReady(url: string, mariadbd: ChildProcess, logFile: string): Promise<string> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let exit: string | undefined;
+  mariadbd.once('exit', (code, signal) => (exit = `code ${code}, signal ${signal}`));
+  mariadbd.once('error', (error) => (exit = String(error)));
+  for (;;) {
+    try {
+      return await serverVersion(url);
+    } catch (error) {
+      const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)');
+      if (exit) throw new Error(`mariadbd exited during start (${exit}):\n${log()}`);
+      if (Date.now() > deadline) throw new Error(`mariadbd not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const connection = await mysql.createConnection({ uri: url, connectTimeout: 2000 });
+  try {
+    const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
+    return String(rows[0].version);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** As root: `--user=mysql` (mariadbd drops to it) and that user owns the directory. */
+function unprivilegedUser(dir: string, initFile: string): string[] {
+  const entry = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('mysql:'));
+  if (!entry) throw new Error('startMariadb: running as root but there is no `mysql` user to run mariadbd as (mariadb-server creates it)');
+  const [, , uid, gid] = entry.split(':').map(Number);
+  for (const owned of [dir, initFile]) fs.chownSync(owned, uid, gid);
+  return ['--user=mysql'];
+}
+
+/** `name` on PATH or in Debian's sbin/bin (a non-root PATH often lacks /usr/sbin). */
+function binary(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), '/usr/sbin', '/usr/bin'];
+  return dirs.map((d) => path.join(d, name)).find((candidate) => {
+    try {
+      return fs.statSync(candidate).isFile() && (fs.accessSync(candidate, fs.constants.X_OK), true);
+    } catch {
+      return false;
+    }
+  });
+}
