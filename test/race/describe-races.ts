@@ -1,5 +1,6 @@
 import { formatReport } from '../harness/race';
-import { useTestDatabase } from '../harness/database';
+import { describeOnMysql, useTestDatabase } from '../harness/database';
+import { mysqlSchemaSql } from '../schema/mysql-tables';
 import { schemaSql } from '../schema/tables';
 import { type Outcome, type RaceScenario, type RaceTarget, scenarios } from './scenarios';
 
@@ -15,11 +16,20 @@ export function describeOutcome(outcome: Outcome): string {
  * anomaly; the naive approach, under the same load in the same run, must show some.
  */
 export function describeRaceScenarios(target: RaceTarget, selected: RaceScenario[] = Object.values(scenarios)): void {
-  const db = useTestDatabase(schemaSql);
-  describe(`races (${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''})`, () => {
+  describeRaces(target, selected, useTestDatabase(schemaSql), 'PostgreSQL');
+}
+
+/** The same scenarios on the run's MariaDB (skipped, saying why, when it has none): issue 10. */
+export function describeRaceScenariosOnMariadb(target: RaceTarget, selected: RaceScenario[] = Object.values(scenarios)): void {
+  describeOnMysql('MariaDB', () => describeRaces(target, selected, useTestDatabase(mysqlSchemaSql, { dialect: 'mysql' }), 'MariaDB'));
+}
+
+function describeRaces(target: RaceTarget, selected: RaceScenario[], db: { url(): string }, database: string): void {
+  const label = `${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''}, ${database}`;
+  describe(`races (${label})`, () => {
     it.each(selected.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
       const [racesafe, naive] = await scenario.run(target, db.url(), scenario.size);
-      process.stdout.write(`${scenario.name} [${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ""}]\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
+      process.stdout.write(`${scenario.name} [${label}]\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
       expect(racesafe.anomalies).toEqual([]);
       expect(racesafe.report.okCount).toBe(scenario.size.calls);
       expect(naive.anomalies.length).toBeGreaterThan(0);

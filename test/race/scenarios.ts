@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { Client } from 'pg';
 import { type RaceReport, runRace } from '../harness/race';
-import { truncateSql } from '../schema/tables';
 import { hashed } from '../integration/hooks';
 import type { CounterResult, DecrementResult, GetOrCreateResult, HashedAccountResult, RaceOp, RaceWorkerArgs, UpdateOrCreateResult, VisitResult } from './ops';
 import { hotCounter, hotSku, racePassword } from './ops';
+import { type SqlClient, openSqlClient } from './sql-client';
 
 /** One package under test: its name and its race worker module. */
 export interface RaceTarget {
@@ -42,9 +41,8 @@ export function raceTarget(name: RaceTarget['name']): RaceTarget {
   return { name, worker: path.join(repoRoot, 'packages', name, 'test', 'race-worker.ts') };
 }
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
+async function withClient<T>(url: string, work: (client: SqlClient) => Promise<T>): Promise<T> {
+  const client = await openSqlClient(url);
   try {
     return await work(client);
   } finally {
@@ -68,14 +66,14 @@ interface Approach {
 async function compareApproaches(
   run: { target: RaceTarget; url: string; size: RaceSize; onProgress?: (done: number, total: number) => void },
   approaches: Approach[],
-  seed: (client: Client) => Promise<unknown>,
+  seed: (client: SqlClient) => Promise<unknown>,
   check: (report: RaceReport, approach: Approach) => Promise<Pick<Outcome, 'figures' | 'anomalies'>>,
   extra: Partial<RaceWorkerArgs> = {},
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const approach of approaches) {
     await withClient(run.url, async (client) => {
-      await client.query(truncateSql);
+      await client.truncate();
       await seed(client);
     });
     const report = await race(run.target, run.url, run.size, approach.op, extra, run.onProgress);
@@ -94,7 +92,7 @@ function okValues<T>(report: RaceReport): T[] {
 
 /** getOrCreate: one row per key, one id per key for every caller, exactly one created=true per key, no errors. */
 async function checkGetOrCreate(url: string, table: string, report: RaceReport, keyCount: number): Promise<Pick<Outcome, 'figures' | 'anomalies'>> {
-  const rows = await withClient(url, async (c) => (await c.query<{ email: string; n: number; id: number }>(`SELECT email, count(*)::int AS n, min(id) AS id FROM ${table} GROUP BY email`)).rows);
+  const rows = await withClient(url, async (c) => (await c.query<{ email: string; n: number; id: number }>(`SELECT email, count(*) AS n, min(id) AS id FROM ${table} GROUP BY email`)).map((r) => ({ ...r, n: Number(r.n) })));
   const anomalies = errorAnomalies(report);
   const duplicates = rows.reduce((sum, r) => sum + r.n - 1, 0);
   if (duplicates > 0) anomalies.push(`${duplicates} duplicate rows`);
@@ -147,7 +145,7 @@ function getOrCreateScenario(name: string, size: RaceSize, ops: GetOrCreateOps):
 
 /** Issue 9: every row stored and every row a caller got holds the password as the hashing hook left it. */
 async function checkHashedPasswords(url: string, report: RaceReport, table: string): Promise<string[]> {
-  const stored = await withClient(url, async (c) => (await c.query<{ password: string }>(`SELECT password FROM ${table}`)).rows);
+  const stored = await withClient(url, async (c) => c.query<{ password: string }>(`SELECT password FROM ${table}`));
   const plain = [...stored, ...okValues<HashedAccountResult>(report)].filter((r) => r.password !== hashed(racePassword)).length;
   return plain > 0 ? [`${plain} rows stored or returned without the hashed password`] : [];
 }
@@ -159,7 +157,7 @@ async function checkHashedPasswords(url: string, report: RaceReport, table: stri
  * `visits` never overwritten (only changed columns are written).
  */
 async function checkUpdateOrCreate(url: string, table: string, report: RaceReport): Promise<Pick<Outcome, 'figures' | 'anomalies'>> {
-  const rows = await withClient(url, async (c) => (await c.query<{ id: number; name: string; logins: number; visits: number }>(`SELECT id, name, logins, visits FROM ${table} WHERE email = 'hot@race'`)).rows);
+  const rows = await withClient(url, async (c) => c.query<{ id: number; name: string; logins: number; visits: number }>(`SELECT id, name, logins, visits FROM ${table} WHERE email = 'hot@race'`));
   const anomalies = errorAnomalies(report);
   const writes = okValues<UpdateOrCreateResult | VisitResult>(report).filter((v): v is UpdateOrCreateResult => 'logins' in v);
   const visits = okValues<UpdateOrCreateResult | VisitResult>(report).reduce((s, v) => s + ('visited' in v ? v.visited : 0), 0);
@@ -211,9 +209,9 @@ function counterScenario(size: RaceSize): RaceScenario {
           { approach: 'racesafe', op: 'atomicUpdate:increment' },
           { approach: 'naive read-modify-write', op: 'naive:increment' },
         ],
-        (client) => client.query(`INSERT INTO counters (name, value) VALUES ($1, 0)`, [hotCounter]),
+        (client) => client.query(`INSERT INTO counters (name, value) VALUES (?, 0)`, [hotCounter]),
         async (report, { op }) => {
-          const stored = await withClient(url, async (c) => (await c.query<{ value: number }>(`SELECT value FROM counters WHERE name = $1`, [hotCounter])).rows[0].value);
+          const stored = await withClient(url, async (c) => (await c.query<{ value: number }>(`SELECT value FROM counters WHERE name = ?`, [hotCounter]))[0].value);
           const anomalies = errorAnomalies(report);
           const lostUpdates = report.okCount - stored;
           if (lostUpdates !== 0) anomalies.push(`${lostUpdates} lost updates (${stored} stored for ${report.okCount} calls)`);
@@ -240,9 +238,9 @@ function stockScenario(size: RaceSize, stock = 10): RaceScenario {
           { approach: 'racesafe', op: 'atomicUpdate:guardedDecrement' },
           { approach: 'naive read-check-write', op: 'naive:guardedDecrement' },
         ],
-        (client) => client.query(`INSERT INTO items (sku, stock) VALUES ($1, $2)`, [hotSku, stock]),
+        (client) => client.query(`INSERT INTO items (sku, stock) VALUES (?, ?)`, [hotSku, stock]),
         async (report) => {
-          const left = await withClient(url, async (c) => (await c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = $1`, [hotSku])).rows[0].stock);
+          const left = await withClient(url, async (c) => (await c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = ?`, [hotSku]))[0].stock);
           const sold = okValues<DecrementResult>(report).reduce((s, v) => s + v.sold, 0);
           const anomalies = errorAnomalies(report);
           if (sold !== stock) anomalies.push(`${sold} sales of ${stock} in stock`);

@@ -84,9 +84,11 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   return {
     async call(i) {
       if (args.incrementVisitsEvery && i % args.incrementVisitsEvery === args.incrementVisitsEvery - 1) {
-        // A concurrent writer of another column (one row, even among naive duplicates): updateOrCreate must never overwrite it.
-        const [, result] = (await sequelize.query(`UPDATE ${visitsTable} SET visits = visits + 1 WHERE id = (SELECT min(id) FROM ${visitsTable} WHERE email = $1)`, { bind: [raceKey(args, i)] })) as [unknown, { rowCount?: number }];
-        return { visited: Number(result?.rowCount ?? 0) };
+        // A concurrent writer of another column (every row of the key, so naive duplicates too): updateOrCreate must never overwrite it.
+        const sql = `UPDATE ${visitsTable} SET visits = visits + 1 WHERE email = $1`;
+        const [data, meta] = (await sequelize.query(sql, { bind: [raceKey(args, i)] })) as [{ affectedRows?: number }, { rowCount?: number; affectedRows?: number } | undefined];
+        // pg: rowCount in the metadata; mysql2 and the mariadb connector: an OK packet with affectedRows.
+        return { visited: Number(meta?.rowCount ?? meta?.affectedRows ?? data?.affectedRows ?? 0) };
       }
       return operation(i);
     },

@@ -2,6 +2,7 @@
 // per process, fewer pooled connections than callers.
 import { MoreThanOrEqual } from 'typeorm';
 import type { RaceWorker } from '../../../test/harness/race';
+import { isMysqlUrl } from '../../../test/race/sql-client';
 import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { F, raceSafe } from '../src';
 import { Account, Counter, Item, NaiveAccount, NaiveUser, User, testDataSource } from './entities';
@@ -17,6 +18,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const counters = raceSafe(dataSource.getRepository(Counter));
   const items = raceSafe(dataSource.getRepository(Item));
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
+  const placeholder = isMysqlUrl(args.url) ? '?' : '$1';
 
   const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {
     async getOrCreate(i) {
@@ -96,9 +98,14 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   return {
     async call(i) {
       if (args.incrementVisitsEvery && i % args.incrementVisitsEvery === args.incrementVisitsEvery - 1) {
-        // A concurrent writer of another column (one row, even among naive duplicates): updateOrCreate must never overwrite it.
-        const result = await dataSource.query(`UPDATE ${visitsTable} SET visits = visits + 1 WHERE id = (SELECT min(id) FROM ${visitsTable} WHERE email = $1)`, [raceKey(args, i)]);
-        return { visited: Number(result[1] ?? 0) };
+        // A concurrent writer of another column (every row of the key, so naive duplicates too): updateOrCreate must never overwrite it.
+        const runner = dataSource.createQueryRunner();
+        try {
+            const sql = `UPDATE ${visitsTable} SET visits = visits + 1 WHERE email = ${placeholder}`;
+          return { visited: Number((await runner.query(sql, [raceKey(args, i)], true)).affected ?? 0) };
+        } finally {
+          await runner.release();
+        }
       }
       return operation(i);
     },
