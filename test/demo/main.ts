@@ -1,5 +1,5 @@
 // `npm run demo`: every shared race scenario against both packages, racesafe beside the
-// naive approach, on a throwaway PostgreSQL; one table, exit 1 if racesafe shows an anomaly.
+// naive approach, on a throwaway PostgreSQL (or MariaDB with --db mariadb); one table, exit 1 if racesafe shows an anomaly.
 // Run like the harness children (node --require select-typeorm.cjs --require ts-register.cjs).
 import { performance } from 'node:perf_hooks';
 import { raceTarget } from '../race/scenarios';
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseOptions(argv);
     races = demoRaces(options);
-    if (!options.pgUrl && !process.env.RACESAFE_PG_URL) assertConnectionsFit(races);
+    if (options.db === 'postgres' && !options.pgUrl && !process.env.RACESAFE_PG_URL) assertConnectionsFit(races);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
     return EXIT_FAILED;
@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
   const database = new ThrowawayDatabase(() => progress.stop());
   let code = EXIT_FAILED;
   try {
-    const url = await database.open('racesafe_demo', options.pgUrl);
+    const url = options.db === 'mariadb' ? await database.openMariadb('racesafe_demo', options.mysqlUrl) : await database.open('racesafe_demo', options.pgUrl);
     const rows = await runRaces(races, url, progress);
     progress.stop();
     process.stdout.write(`${renderTable(rows, process.stdout.hasColors?.() ?? false)}\n\n`);

@@ -8,6 +8,9 @@ export interface DemoOptions {
   /** Calls of the hot-key scenarios; the other scenarios scale with it (see {@link sizeFor}). */
   calls?: number;
   pgUrl?: string;
+  /** The database the races run on. */
+  db: 'postgres' | 'mariadb';
+  mysqlUrl?: string;
   help: boolean;
 }
 
@@ -34,6 +37,9 @@ Options:
                   200 keys and counter 2N (over N/5 keys), guarded decrement N/20 (>= 20)
   --pg-url URL    use this PostgreSQL server instead of starting an embedded one; the demo
                   creates its own database there and drops it at the end
+  --db NAME       postgres (default) or mariadb: a throwaway mariadbd from Debian's
+                  mariadb-server, or --mysql-url / RACESAFE_MYSQL_URL
+  --mysql-url URL use this MariaDB / MySQL server (mysql://user:password@host:port)
   -h, --help      show this help
 `;
 
@@ -57,6 +63,8 @@ export function parseOptions(argv: string[]): DemoOptions {
       callers: { type: 'string' },
       calls: { type: 'string' },
       'pg-url': { type: 'string' },
+      db: { type: 'string', default: 'postgres' },
+      'mysql-url': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -67,8 +75,15 @@ export function parseOptions(argv: string[]): DemoOptions {
     callers: positiveInt('--callers', values.callers),
     calls: positiveInt('--calls', values.calls),
     pgUrl: values['pg-url'],
+    db: databaseName(values.db),
+    mysqlUrl: values['mysql-url'],
     help: values.help ?? false,
   };
+}
+
+function databaseName(text: string | undefined): DemoOptions['db'] {
+  if (text === 'postgres' || text === 'mariadb') return text;
+  throw new TypeError(`--db must be postgres or mariadb, got ${JSON.stringify(text)}`);
 }
 
 function positiveInt(name: string, text: string | undefined): number | undefined {

