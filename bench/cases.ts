@@ -4,8 +4,8 @@ import { QueryTypes } from 'sequelize';
 import { hashed } from '../test/integration/hooks';
 import type { Subjects } from './subjects';
 
-/** Which client a case runs through. */
-export type Library = 'pg' | 'typeorm' | 'sequelize';
+/** Which client a case runs through (mysql2: the raw baselines on MariaDB, cases-mariadb.ts). */
+export type Library = 'pg' | 'mysql2' | 'typeorm' | 'sequelize';
 
 /** Marks the part of an operation whose round trips count (default: all of it). */
 export type Region = <T>(work: () => Promise<T>) => Promise<T>;
@@ -15,7 +15,7 @@ export interface BenchCase {
   group: GroupId;
   name: string;
   library: Library;
-  /** The raw pg case every other case of the group is divided by. */
+  /** The raw pg (or mysql2) case every other case of the group is divided by. */
   baseline?: boolean;
   /** Not an implementation: racesafe's own statement sent through the ORM's query method (the ORM's per-statement cost). */
   floor?: boolean;
@@ -28,7 +28,7 @@ export interface BenchCase {
   run(i: number, region: Region): Promise<unknown>;
 }
 
-export type GroupId = 'hit' | 'miss' | 'missWithHooks' | 'missInTransaction' | 'updateOrCreate' | 'atomicUpdate';
+export type GroupId = 'hit' | 'miss' | 'missWithHooks' | 'missInTransaction' | 'updateOrCreate' | 'atomicUpdate' | 'atomicUpdateReturning';
 
 /** The groups, in report order, and what each measures. */
 export const groups: Record<GroupId, string> = {
@@ -38,15 +38,17 @@ export const groups: Record<GroupId, string> = {
   missInTransaction: "getOrCreate, new key, in the caller's transaction",
   updateOrCreate: 'updateOrCreate, existing row',
   atomicUpdate: 'atomicUpdate, one counter +1',
+  // MariaDB only (cases-mariadb.ts): without UPDATE ... RETURNING, `returning: true` takes a path of its own there.
+  atomicUpdateReturning: 'atomicUpdate returning, one counter +1',
 };
 
-/** Keys seeded before the run (see {@link seed}); updateOrCreate spreads over them so callers rarely share a row lock. */
-const SEEDED_KEYS = 1000;
-const COUNTER = 'bench';
-const hitKey = (i: number) => `hit${i % SEEDED_KEYS}@bench`;
-const updateKey = (i: number) => `upd${i % SEEDED_KEYS}@bench`;
+/** Keys seeded before the run (see {@link seed}); updateOrCreate spreads over them so callers rarely share a row lock. Shared with cases-mariadb.ts. */
+export const SEEDED_KEYS = 1000;
+export const COUNTER = 'bench';
+export const hitKey = (i: number) => `hit${i % SEEDED_KEYS}@bench`;
+export const updateKey = (i: number) => `upd${i % SEEDED_KEYS}@bench`;
 /** A key nobody used before: unique per case and call. */
-const newKey = (tag: string, i: number) => `${tag}${i}@bench`;
+export const newKey = (tag: string, i: number) => `${tag}${i}@bench`;
 /** A new key that the Account models' isEmail validator accepts. */
 const newEmail = (tag: string, i: number) => `${newKey(tag, i)}.example`;
 

@@ -1,17 +1,19 @@
 // `npm run bench`: racesafe beside raw pg and the ORMs' own helpers, in one process, on one
 // server, through one driver (pg). Writes bench/results/latest.json and chart.svg.
+// `--db mariadb`: the same beside raw mysql2 on MariaDB (databases.ts, cases-mariadb.ts),
+// writing latest-mariadb.json and chart-mariadb.svg.
 // Run like the harness children (node --require select-typeorm.cjs --require ts-register.cjs).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ThrowawayDatabase } from '../test/demo/throwaway-database';
-import { type BenchCase, benchCases, seed } from './cases';
+import type { BenchCase } from './cases';
 import { chartSpec, renderSvg } from './chart';
+import { type BenchDatabase, benchDatabases } from './databases';
 import { type RoundTrips, type Throughput, callIndexes, roundTrips, throughput } from './measure';
-import { checkTargets, formatResults, formatTargets, withRatios } from './report';
+import { formatResults, formatTargets, withRatios } from './report';
 import { installRoundTripCounter } from './round-trips';
-import { openSubjects } from './subjects';
 import { formatBreakdown, profileCase } from './profile';
 
 const usage = `Usage: npm run bench -- [options]
@@ -19,17 +21,23 @@ const usage = `Usage: npm run bench -- [options]
 Throughput (calls/s) and SQL round trips per call of racesafe's getOrCreate, updateOrCreate
 and atomicUpdate on TypeORM and Sequelize, beside raw SQL through pg and the ORMs' own
 helpers, in one process on one PostgreSQL. Prints the table and the targets of issue 5;
-writes <out>/latest.json and <out>/chart.svg.
+writes <out>/latest.json and <out>/chart.svg. With --db mariadb: beside raw mysql2 on one
+MariaDB, the targets of issue 10; writes <out>/latest-mariadb.json and chart-mariadb.svg.
 
 Options:
   --seconds S     measured time per case, concurrency and round (default 1)
   --rounds N      rounds over every case; each case keeps its best round (default 2)
   --callers LIST  concurrent callers, comma-separated (default 1,32)
-  --pool N        pooled connections of each client: pg.Pool, TypeORM, Sequelize (default 10)
+  --pool N        pooled connections of each client: pg.Pool or mysql2's, TypeORM, Sequelize
+                  (default 10)
   --pg-url URL    use this PostgreSQL server (the bench creates and drops its own database)
+  --db NAME       postgres (default) or mariadb: a throwaway mariadbd from Debian's
+                  mariadb-server, or --mysql-url / RACESAFE_MYSQL_URL
+  --mysql-url URL use this MariaDB / MySQL server (mysql://user:password@host:port); the
+                  bench creates and drops its own database there
   --out DIR       where to write the results (default bench/results)
   --only TEXT     measure only the cases whose "group name" contains TEXT (plus their groups'
-                  raw pg lines); prints the table, writes nothing
+                  raw pg / mysql2 lines); prints the table, writes nothing
   --profile TEXT  instead: CPU-profile the cases whose "group name" contains TEXT (e.g.
                   "hit typeorm") at each --callers value and print where the time goes
   -h, --help      show this help
@@ -47,6 +55,8 @@ function options(argv: string[]) {
       callers: { type: 'string', default: '1,32' },
       pool: { type: 'string', default: '10' },
       'pg-url': { type: 'string' },
+      db: { type: 'string', default: 'postgres' },
+      'mysql-url': { type: 'string' },
       out: { type: 'string', default: path.join(__dirname, 'results') },
       profile: { type: 'string' },
       only: { type: 'string' },
@@ -60,7 +70,9 @@ function options(argv: string[]) {
   if (!(seconds > 0) || [pool, rounds, ...concurrencies].some((n) => !Number.isInteger(n) || n < 1)) {
     throw new TypeError('--seconds must be > 0; --rounds, --pool and every --callers value positive integers');
   }
-  return { seconds, rounds, pool, concurrencies, pgUrl: values['pg-url'], out: path.resolve(values.out), profile: values.profile, only: values.only, help: values.help };
+  const db = values.db;
+  if (!Object.hasOwn(benchDatabases, db)) throw new TypeError(`--db must be postgres or mariadb, got ${JSON.stringify(db)}`);
+  return { seconds, rounds, pool, concurrencies, db: db as keyof typeof benchDatabases, pgUrl: values['pg-url'], mysqlUrl: values['mysql-url'], out: path.resolve(values.out), profile: values.profile, only: values.only, help: values.help };
 }
 
 /** The version of the package `require(name)` loads (typeorm may be the 0.3 alias; its exports hide package.json). */
@@ -72,13 +84,11 @@ function installedVersion(name: string): string {
   return 'unknown';
 }
 
-async function bench(opts: ReturnType<typeof options>, url: string, where: string): Promise<void> {
+async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: string, where: string): Promise<void> {
   // Before any client exists: every client's queries then go through the counting wrapper.
-  installRoundTripCounter();
-  const subjects = await openSubjects(url, opts.pool);
+  installRoundTripCounter(db.driver);
+  const { cases: all, close } = await db.open(url, opts.pool);
   try {
-    await seed(subjects);
-    const all = benchCases(subjects);
     if (opts.profile !== undefined) return await profile(opts, matching(all, opts.profile));
     const cases = opts.only === undefined ? all : withBaselines(all, matching(all, opts.only));
     const measured: { c: BenchCase; next: () => number; roundTrips: RoundTrips; runs: Throughput[] }[] = [];
@@ -102,28 +112,25 @@ async function bench(opts: ReturnType<typeof options>, url: string, where: strin
       }
     }
     const results = withRatios(measured);
-    const targets = checkTargets(results);
-    const versions = Object.fromEntries(['pg', 'typeorm', 'sequelize'].map((name) => [name, installedVersion(name)]));
-    const environment = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, postgres: where, ...versions };
+    const targets = db.checkTargets(results);
+    const versions = Object.fromEntries([db.driver, 'typeorm', 'sequelize'].map((name) => [name, installedVersion(name)]));
+    const environment = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, [opts.db]: where, ...versions };
     const settings = { secondsPerRound: opts.seconds, rounds: opts.rounds, bestRoundKept: true, poolSize: opts.pool, concurrencies: opts.concurrencies, roundTripCalls: ROUND_TRIP_CALLS };
 
     if (opts.only === undefined) {
       fs.mkdirSync(opts.out, { recursive: true });
-      fs.writeFileSync(path.join(opts.out, 'latest.json'), `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, settings, results, targets }, null, 2)}\n`);
-      const title = `racesafe vs raw pg, pool ${opts.pool}, ${environment.cpus} cores, ${where}, TypeORM ${versions.typeorm}, Sequelize ${versions.sequelize}`;
-      fs.writeFileSync(path.join(opts.out, 'chart.svg'), await renderSvg(chartSpec(results, title)));
+      fs.writeFileSync(path.join(opts.out, db.files.results), `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, settings, results, targets }, null, 2)}\n`);
+      const title = `racesafe vs raw ${db.driver}, pool ${opts.pool}, ${environment.cpus} cores, ${where}, TypeORM ${versions.typeorm}, Sequelize ${versions.sequelize}`;
+      fs.writeFileSync(path.join(opts.out, db.files.chart), await renderSvg(chartSpec(results, title)));
     }
 
     process.stdout.write(`\n${formatResults(results, opts.concurrencies)}\n`);
-    process.stdout.write(
-      'round trips: pg Client#query calls per call (getOrCreate alone inside the transaction); x raw: ops/s over the raw pg line of the group;\n' +
-        'cpu µs: this process\'s CPU (user + system) per call, the client side of the ORM and racesafe; floor: racesafe\'s statement sent through the ORM\'s own query method.\n\n',
-    );
+    process.stdout.write(db.legend);
     process.stdout.write(`${formatTargets(targets)}\n\n`);
     process.stdout.write(`${targets.filter((t) => t.holds).length} of ${targets.length} target checks hold. ${where}, pool ${opts.pool}, best of ${opts.rounds} x ${opts.seconds} s per case.\n`);
-    if (opts.only === undefined) process.stdout.write(`Wrote ${path.relative(process.cwd(), path.join(opts.out, 'latest.json'))} and chart.svg.\n`);
+    if (opts.only === undefined) process.stdout.write(`Wrote ${path.relative(process.cwd(), path.join(opts.out, db.files.results))} and ${db.files.chart}.\n`);
   } finally {
-    await subjects.close();
+    await close();
   }
 }
 
@@ -134,7 +141,7 @@ function matching(cases: BenchCase[], text: string): BenchCase[] {
   return selected;
 }
 
-/** `selected` plus the raw pg baseline of each of their groups, in the cases' order. */
+/** `selected` plus the raw pg (or mysql2) baseline of each of their groups, in the cases' order. */
 function withBaselines(cases: BenchCase[], selected: BenchCase[]): BenchCase[] {
   return cases.filter((c) => selected.includes(c) || (c.baseline && selected.some((s) => s.group === c.group)));
 }
@@ -165,8 +172,9 @@ async function main(argv: string[]): Promise<number> {
   const database = new ThrowawayDatabase();
   let code = 2;
   try {
-    const url = await database.open('racesafe_bench', opts.pgUrl);
-    await bench(opts, url, database.where);
+    const db = benchDatabases[opts.db];
+    const url = await db.create(database, opts);
+    await bench(opts, db, url, database.where);
     code = 0; // Targets are reported, never enforced: timings are not a pass/fail matter.
   } catch (error) {
     if (!database.interrupted) process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

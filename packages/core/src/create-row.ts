@@ -75,3 +75,21 @@ export function assertLookupKept(gateway: ModelGateway<unknown>, lookup: Record<
     { fields: changed },
   );
 }
+
+/**
+ * Creates a row outside any caller's transaction: in a transaction of racesafe's own when the
+ * ORM's hooks may write (their writes and the row stand or fall together), else autocommit.
+ * Undefined when a concurrent caller took the key first.
+ */
+export function createOnItsOwn<Row>(
+  gateway: ModelGateway<Row>,
+  lookup: Record<string, unknown>,
+  values: Record<string, unknown>,
+  key: UniqueKey,
+  lifecycle: RowLifecycle<Row> | undefined,
+): Promise<Row | undefined> {
+  if (lifecycle?.atomic) return createWithHooks(gateway, lookup, values, key, lifecycle, (work) => gateway.transaction(work));
+  return gateway.autocommit((session) =>
+    lifecycle ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => work(session)) : insertUnlessTaken(gateway, session, values, key),
+  );
+}

@@ -2,7 +2,7 @@ import type { UniqueKey } from './dialects';
 import { ConflictError, RetryableError, UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { assertLookupKept, createWithHooks, insertUnlessTaken } from './create-row';
+import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
 import { findOne, inCallerTransaction, inSavepoint, insertRaw, insertRow, onlyPlaceholder, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
@@ -88,7 +88,7 @@ async function findOrCreateWithHooks<Row>(
   });
   if (existing) return [existing, false];
   const values = { ...resolveDefaults(gateway, defaults), ...lookup };
-  const created = await createWithHooks(gateway, lookup, values, key, lifecycle, (work) => gateway.transaction(work));
+  const created = await createOnItsOwn(gateway, lookup, values, key, lifecycle);
   if (created) return [created, true];
   return [await gateway.autocommit((session) => readWinner(gateway, session, lookup, key)), false];
 }

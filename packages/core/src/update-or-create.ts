@@ -3,7 +3,7 @@ import type { LockStrength } from './dialects';
 import { InvalidFieldError, RetryableError } from './errors';
 import { isFExpression } from './expressions';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
-import { createWithHooks, insertUnlessTaken } from './create-row';
+import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
 import { type Defaults, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
 import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, onlyPlaceholder, run, sameValue, selectWhere } from './statements';
@@ -37,8 +37,31 @@ export async function updateOrCreate<Row>(
   checkUpdateOrCreate(gateway, lookup, options);
   const callerTransaction = gateway.callerTransaction();
   // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
-  if (callerTransaction) return inCallerTransaction(callerTransaction, (session) => lockAndUpdateOrCreate(gateway, session, lookup, options, true));
-  return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false)));
+  if (callerTransaction) return inCallerTransaction(callerTransaction, (session) => lockAndUpdateOrCreate(gateway, session, lookup, options, true, true) as Promise<[Row, boolean]>);
+  if (!gateway.dialect.missingRowLockBlocksInserts) {
+    return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false, true) as Promise<[Row, boolean]>));
+  }
+  return withRetries(options.retry, () => updateOrCreateApart(gateway, lookup, options));
+}
+
+/**
+ * updateOrCreate in racesafe's own transactions where a locking read of a missing row locks
+ * the gap (MySQL, TRAPS T9): lock and update in one transaction; if the row is missing, that
+ * transaction ends (its gap lock with it) and the row is created on its own, so no caller
+ * holds a gap lock while it inserts; a concurrent creator's row is then locked and updated.
+ */
+async function updateOrCreateApart<Row>(gateway: ModelGateway<Row>, lookup: Record<string, unknown>, options: UpdateOrCreateCoreOptions): Promise<[Row, boolean]> {
+  const lockAndUpdate = () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false, false));
+  const updated = await lockAndUpdate();
+  if (updated) return updated;
+  const key = await gateway.autocommit(async (session) => lookupKey(gateway, session, lookup));
+  const createDefaults = options.createDefaults ?? options.defaults;
+  const values = { ...resolveDefaults(gateway, createDefaults, options.createDefaults ? 'createDefaults' : 'defaults'), ...lookup };
+  const created = await createOnItsOwn(gateway, lookup, values, key, gateway.lifecycle(options));
+  if (created) return [created, true];
+  const winner = await lockAndUpdate();
+  if (winner) return winner;
+  throw new RetryableError(`${gateway.modelName}: the row a concurrent caller created was gone before it could be locked; retrying`, { fields: Object.keys(lookup) });
 }
 
 function checkUpdateOrCreate(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, options: UpdateOrCreateCoreOptions): void {
@@ -65,7 +88,8 @@ async function lockAndUpdateOrCreate<Row>(
   lookup: Record<string, unknown>,
   options: UpdateOrCreateCoreOptions,
   callerOwnsTransaction: boolean,
-): Promise<[Row, boolean]> {
+  mayCreate: boolean,
+): Promise<[Row, boolean] | undefined> {
   const key = await lookupKey(gateway, session, lookup);
   const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
   const lifecycle = gateway.lifecycle(options);
@@ -79,6 +103,7 @@ async function lockAndUpdateOrCreate<Row>(
   const strength = lockStrengthFor(gateway, defaults, key.columns);
   const existing = await lockRowForUpdate(gateway, session, lookup, strength, options);
   if (existing) return [await update(existing), false];
+  if (!mayCreate) return undefined;
 
   const createValues = resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults');
   const values = { ...createValues, ...lookup };

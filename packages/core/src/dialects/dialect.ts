@@ -60,6 +60,12 @@ export interface DialectAdapter {
    * MySQL REPEATABLE READ needs FOR SHARE to see the winner's row; PostgreSQL does not.
    */
   readonly lockingReadAfterConflict: LockStrength | null;
+  /**
+   * A locking read that finds no row locks the gap where it would be (MySQL REPEATABLE
+   * READ), so two transactions that both read a missing key and then insert it deadlock
+   * (TRAPS T9): racesafe's own updateOrCreate then creates the row outside its locking transaction.
+   */
+  readonly missingRowLockBlocksInserts: boolean;
   // The SQL builders below take their one parameter's placeholder: it is the ORM's to number (`?`, `$1`).
   /** The locking clause appended to a SELECT. */
   lockClause(strength: LockStrength, options: { nowait?: boolean }): string;

@@ -54,6 +54,7 @@ export const mysqlDialect: DialectAdapter = {
   supportsReturning: false,
   // REPEATABLE READ: only a locking read sees the committed winner (T12); FOR UPDATE would deadlock 3+ losers (T11).
   lockingReadAfterConflict: 'share',
+  missingRowLockBlocksInserts: true,
   lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait && strength !== 'share' ? ' NOWAIT' : ''),
   // innodb_lock_wait_timeout is whole seconds, per session: remember it in a user variable, restore it after the read.
   setLockTimeoutSql: (p) =>

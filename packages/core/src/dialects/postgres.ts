@@ -39,6 +39,7 @@ export const postgresDialect: DialectAdapter = {
   supportsReturning: true,
   // READ COMMITTED: a new statement sees the committed winner; REPEATABLE READ cannot see it at all (T3).
   lockingReadAfterConflict: null,
+  missingRowLockBlocksInserts: false,
   lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait ? ' NOWAIT' : ''),
   // set_config(..., true) is SET LOCAL: it ends with the transaction, and is restored by us before that.
   setLockTimeoutSql: (p) =>

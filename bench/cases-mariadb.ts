@@ -1,0 +1,155 @@
+import { F as SequelizeF } from '@racesafe/sequelize';
+import { F as TypeormF } from '@racesafe/typeorm';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { QueryTypes } from 'sequelize';
+import { type BenchCase, COUNTER, SEEDED_KEYS, hitKey, newKey, updateKey } from './cases';
+import type { Subjects } from './subjects';
+
+// `npm run bench -- --db mariadb`: the groups of cases.ts that exist on MariaDB, raw mysql2
+// beside racesafe and the ORMs' own helpers. The baselines use mysql2's `pool.query` (the
+// text protocol, what TypeORM's `mysql` driver sends too); a `pool.execute` line (a prepared
+// statement, what Sequelize sends when it binds) shows what the protocol alone is worth.
+
+/** The rows the hit path, updateOrCreate and atomicUpdate cases expect: the same keys as on PostgreSQL. */
+export async function seed({ pool }: Subjects<Pool>): Promise<void> {
+  const rows = ['hit', 'upd'].flatMap((prefix) => Array.from({ length: SEEDED_KEYS }, (_, n) => [`${prefix}${n}@bench`, 'seeded']));
+  // mysql2 expands a nested array after VALUES into (a, b), (c, d), ...
+  await pool.query('INSERT INTO users (email, name) VALUES ?', [rows]);
+  await pool.query('INSERT INTO counters (name, value) VALUES (?, 0)', [COUNTER]);
+}
+
+// The statements racesafe itself sends on MariaDB for the hit path and for atomicUpdate (as
+// the round-trip count prints them): the "ORM floor" cases send exactly these through each
+// ORM's own query method. Sequelize binds `$n` (racesafe's Sequelize gateway does the same).
+const RACESAFE_SELECT = 'SELECT * FROM `users` WHERE `email` = ? LIMIT 2';
+const RACESAFE_UPDATE = 'UPDATE `counters` SET `value` = (`value` + ?) WHERE `name` = ?';
+const dollars = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
+
+const SELECT_USER = 'SELECT * FROM users WHERE email = ?';
+const INSERT_USER = 'INSERT INTO users (email, name) VALUES (?, ?)';
+const UPSERT_USER = 'INSERT INTO users (email, name, logins) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE name = VALUES(name), logins = logins + 1';
+const INCREMENT = 'UPDATE counters SET value = value + 1 WHERE name = ?';
+const SELECT_COUNTER = 'SELECT * FROM counters WHERE name = ?';
+/** ER_DUP_ENTRY. */
+const DUPLICATE_KEY = 1062;
+
+/** Every MariaDB case, grouped; the first of each group is its raw mysql2 baseline. */
+export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
+  const { pool } = s;
+  const { dataSource, users, counters } = s.typeorm;
+  const { sequelize, User, Counter } = s.sequelize;
+  const name = (i: number, tag = 'bench') => `${tag} ${i}`;
+  // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
+  const sequelizeQuery = (sql: string, bind: unknown[]) => sequelize.query(dollars(sql), { bind, type: QueryTypes.RAW, raw: true, useMaster: true, transaction: null });
+
+  /**
+   * The shortest correct raw get-or-create without RETURNING, for a key that is usually new:
+   * INSERT, then read the row back by its key (the server fills id, plan, logins, visits and
+   * created_at, and only a read shows them; racesafe returns the whole row too). On a 1062 the
+   * same SELECT returns the winner's row: outside a transaction (autocommit) each statement
+   * reads the latest committed rows, so no locking read is needed. The bench's keys are always
+   * new, so this is always INSERT + SELECT, 2 round trips. It starts with the INSERT because
+   * that is cheapest on a miss; an application that also expects hits would SELECT first and pay
+   * a third round trip on a miss. No INSERT IGNORE or ON DUPLICATE KEY UPDATE: they would also
+   * swallow another key's conflict (issue 10, item 2), which racesafe may not do either.
+   */
+  async function rawGetOrCreate(email: string, i: number) {
+    try {
+      await pool.query<ResultSetHeader>(INSERT_USER, [email, name(i)]);
+    } catch (error) {
+      if ((error as { errno?: unknown }).errno !== DUPLICATE_KEY) throw error;
+    }
+    const [rows] = await pool.query<RowDataPacket[]>(SELECT_USER, [email]);
+    return rows[0];
+  }
+
+  /**
+   * UPDATE then read back, in one transaction: 4 round trips. The key is unique and unchanged
+   * by the UPDATE, whose row lock is held until COMMIT, so the SELECT (which sees this
+   * transaction's own write) returns exactly the value written. racesafe cannot read back by
+   * the WHERE in general (a guard such as `value < 10` may no longer match after the update),
+   * so it first locks the matching rows with SELECT ... FOR UPDATE to learn their primary keys.
+   */
+  async function rawUpdateReturning() {
+    const connection = await pool.getConnection();
+    try {
+      await connection.beginTransaction();
+      await connection.query<ResultSetHeader>(INCREMENT, [COUNTER]);
+      const [rows] = await connection.query<RowDataPacket[]>(SELECT_COUNTER, [COUNTER]);
+      await connection.commit();
+      return rows;
+    } catch (error) {
+      await connection.rollback();
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  return [
+    { group: 'hit', name: 'raw mysql2 SELECT', library: 'mysql2', baseline: true, run: (i) => pool.query(SELECT_USER, [hitKey(i)]) },
+    { group: 'hit', name: 'raw mysql2 SELECT, execute (prepared)', library: 'mysql2', run: (i) => pool.execute(SELECT_USER, [hitKey(i)]) },
+    { group: 'hit', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }) },
+    { group: 'hit', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }) },
+    { group: 'hit', name: 'floor: typeorm dataSource.query, same SELECT', library: 'typeorm', floor: true, run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]) },
+    { group: 'hit', name: 'floor: sequelize.query, same SELECT', library: 'sequelize', floor: true, run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]) },
+
+    { group: 'miss', name: 'raw mysql2 INSERT, SELECT by key', library: 'mysql2', baseline: true, run: (i) => rawGetOrCreate(newKey('rawmiss', i), i) },
+    { group: 'miss', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }) },
+    { group: 'miss', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }) },
+    {
+      group: 'miss',
+      name: 'sequelize findOrCreate',
+      library: 'sequelize',
+      run: (i) => User.findOrCreate({ where: { email: newKey('sqfoc', i) }, defaults: { email: newKey('sqfoc', i), name: name(i) } }),
+    },
+
+    {
+      // One round trip, but no row comes back (no RETURNING), and ON DUPLICATE KEY UPDATE fires on
+      // a conflict on any unique key (username too): a lower bound, not an equal of updateOrCreate.
+      group: 'updateOrCreate',
+      name: 'raw mysql2 INSERT ON DUPLICATE KEY UPDATE',
+      library: 'mysql2',
+      baseline: true,
+      run: (i) => pool.query(UPSERT_USER, [updateKey(i), name(i, 'raw')]),
+    },
+    {
+      group: 'updateOrCreate',
+      name: 'typeorm updateOrCreate',
+      library: 'typeorm',
+      run: (i) => users.updateOrCreate({ email: updateKey(i) }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
+    },
+    {
+      group: 'updateOrCreate',
+      name: 'sequelize updateOrCreate',
+      library: 'sequelize',
+      run: (i) => User.updateOrCreate({ where: { email: updateKey(i) }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
+    },
+
+    { group: 'atomicUpdate', name: 'raw mysql2 UPDATE SET n = n + 1', library: 'mysql2', baseline: true, run: () => pool.query(INCREMENT, [COUNTER]) },
+    { group: 'atomicUpdate', name: 'raw mysql2 UPDATE, execute (prepared)', library: 'mysql2', run: () => pool.execute(INCREMENT, [COUNTER]) },
+    { group: 'atomicUpdate', name: 'typeorm atomicUpdate', library: 'typeorm', run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }) },
+    { group: 'atomicUpdate', name: 'typeorm increment', library: 'typeorm', run: () => counters.increment({ name: COUNTER }, 'value', 1) },
+    { group: 'atomicUpdate', name: 'sequelize atomicUpdate', library: 'sequelize', run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }) },
+    { group: 'atomicUpdate', name: 'sequelize Model.increment', library: 'sequelize', run: () => Counter.increment('value', { where: { name: COUNTER } }) },
+    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floor: true, run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
+    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floor: true, run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
+
+    { group: 'atomicUpdateReturning', name: 'raw mysql2 START TRANSACTION, UPDATE, SELECT, COMMIT', library: 'mysql2', baseline: true, run: rawUpdateReturning },
+    {
+      group: 'atomicUpdateReturning',
+      name: 'typeorm atomicUpdate returning',
+      library: 'typeorm',
+      run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }, { returning: true }),
+    },
+    {
+      group: 'atomicUpdateReturning',
+      name: 'sequelize atomicUpdate returning',
+      library: 'sequelize',
+      run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER }, returning: true }),
+    },
+  ];
+}
