@@ -3,6 +3,7 @@ import { InvalidFieldError } from './errors';
 import type { ModelGateway, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { type Parameters, inCallerTransaction, lookupCondition, run, selectWhere } from './statements';
+import { assertStrictArithmetic } from './strict-mode';
 import { assertKnownFields, assertWritableValues } from './validate';
 
 /** Options of atomicUpdate, shared by both packages. */
@@ -58,7 +59,10 @@ export async function atomicUpdate<Row>(
   if (options.returning && !gateway.dialect.supportsReturning) return updateAndReadBack(gateway, values, condition, options);
   const { sql, parameters } = updateStatement(gateway, values, condition, { returning: options.returning });
   const { around } = options;
-  const execute = (session: Session) => (around ? around(session, () => run(gateway, session, sql, parameters)) : run(gateway, session, sql, parameters));
+  const execute = async (session: Session) => {
+    await assertStrictArithmetic(gateway, session, values);
+    return around ? around(session, () => run(gateway, session, sql, parameters)) : run(gateway, session, sql, parameters);
+  };
   const caller = gateway.callerTransaction();
   const result = caller ? await inCallerTransaction(caller, execute) : await withRetries(options.retry, () => gateway.autocommit(execute));
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
@@ -81,6 +85,7 @@ async function updateAndReadBack<Row>(
     throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: returning needs a primary key on ${gateway.dialect.name}, which has no UPDATE ... RETURNING`);
   }
   const work = async (session: Session): Promise<Row[]> => {
+    await assertStrictArithmetic(gateway, session, values);
     const locked = await selectWhere(gateway, session, condition, ` ${gateway.dialect.lockClause('update', {})}`);
     if (locked.length === 0) return [];
     const ids = locked.map((row) => Object.fromEntries(primary.map((c) => [c.property, row[c.column]])));

@@ -89,6 +89,12 @@ export function createOnItsOwn<Row>(
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<Row | undefined> {
   if (lifecycle?.atomic) return createWithHooks(gateway, lookup, values, key, lifecycle, (work) => gateway.transaction(work));
+  // Without RETURNING the row is read back after the INSERT: in the INSERT's transaction it is still the version written, not a later one.
+  if (!gateway.dialect.supportsReturning) {
+    return gateway.transaction((session) =>
+      lifecycle ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, () => work(session))) : insertUnlessTaken(gateway, session, values, key),
+    );
+  }
   return gateway.autocommit((session) =>
     lifecycle ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => work(session)) : insertUnlessTaken(gateway, session, values, key),
   );

@@ -7,6 +7,7 @@ import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row
 import { type Defaults, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
 import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, onlyPlaceholder, run, sameValue, selectWhere } from './statements';
+import { assertStrictArithmetic } from './strict-mode';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -96,6 +97,7 @@ async function lockAndUpdateOrCreate<Row>(
   const update = async (row: Row) => {
     const changes = changesOf(gateway, row, defaults);
     if (Object.keys(changes).length === 0 && !lifecycle) return row;
+    await assertStrictArithmetic(gateway, session, changes);
     const write = () => writeChanges(gateway, session, row, lookup, changes, lifecycle);
     // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) or hook must not abort the caller's transaction.
     return callerOwnsTransaction ? inSavepoint(gateway, session, write) : write();
@@ -149,9 +151,17 @@ export async function lockRowForUpdate<Row>(
     if (options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
     const { dialect } = gateway;
     const { rows } = await run(gateway, session, dialect.setLockTimeoutSql(onlyPlaceholder(gateway)), [String(options.lockTimeoutMs)]);
-    const row = await findOne(gateway, session, lookup, lock);
     // PostgreSQL returns the previous setting; MySQL keeps it in a session variable (null here).
-    await run(gateway, session, dialect.restoreLockTimeoutSql(onlyPlaceholder(gateway)), [rows[0]?.previous ?? null]);
+    const restore = () => run(gateway, session, dialect.restoreLockTimeoutSql(onlyPlaceholder(gateway)), [rows[0]?.previous ?? null]);
+    let row: Row | undefined;
+    try {
+      row = await findOne(gateway, session, lookup, lock);
+    } catch (error) {
+      // MySQL: 1205 ends only the statement (TRAPS T13) and the session variable stays set, on a pooled connection too.
+      if (dialect.lockTimeoutOutlivesRollback) await restore();
+      throw error;
+    }
+    await restore();
     return row;
   });
 }

@@ -74,6 +74,18 @@ export interface DialectAdapter {
   /** SQL (one placeholder, the value returned by setLockTimeoutSql) restoring the lock timeout. */
   restoreLockTimeoutSql(placeholder: string): string;
   /**
+   * The lock timeout set by setLockTimeoutSql outlives a failed statement and a ROLLBACK TO
+   * SAVEPOINT (MySQL's session variable), so racesafe restores it after a lock wait that
+   * failed too; false where the rollback undoes it (PostgreSQL's SET LOCAL).
+   */
+  readonly lockTimeoutOutlivesRollback: boolean;
+  /**
+   * SQL (no parameter) answering whether this session fails, rather than silently truncates,
+   * a division by zero or an out-of-range result: one row, `strict` 1 or 0, and `mode`.
+   * Undefined where the database always fails them (PostgreSQL).
+   */
+  readonly strictArithmeticSql?: string;
+  /**
    * SQL (one placeholder, a text key) taking a transaction-scoped advisory lock, or
    * undefined where the database has none (MySQL's GET_LOCK is held by the session, not the
    * transaction: a pooled connection would keep it).

@@ -58,8 +58,12 @@ export const mysqlDialect: DialectAdapter = {
   lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait && strength !== 'share' ? ' NOWAIT' : ''),
   // innodb_lock_wait_timeout is whole seconds, per session: remember it in a user variable, restore it after the read.
   setLockTimeoutSql: (p) =>
-    `SET @racesafe_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = GREATEST(1, CEIL(${p} / 1000))`,
-  restoreLockTimeoutSql: (p) => `SET SESSION innodb_lock_wait_timeout = COALESCE(${p}, @racesafe_lock_wait_timeout)`,
+    `SET @racesafe_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = CAST(GREATEST(1, CEIL(${p} / 1000)) AS UNSIGNED)`,
+  // CAST: a bound parameter makes the value a string or decimal, which the variable refuses (1232).
+  restoreLockTimeoutSql: (p) => `SET SESSION innodb_lock_wait_timeout = CAST(COALESCE(${p}, @racesafe_lock_wait_timeout) AS UNSIGNED)`,
+  lockTimeoutOutlivesRollback: true,
+  // Without STRICT_ mode `n / 0` and out-of-range values are stored as 0 or the limit with a warning (TRAPS T17).
+  strictArithmeticSql: `SELECT (FIND_IN_SET('STRICT_TRANS_TABLES', @@SESSION.sql_mode) > 0 OR FIND_IN_SET('STRICT_ALL_TABLES', @@SESSION.sql_mode) > 0) AS strict, @@SESSION.sql_mode AS mode`,
   advisoryLockSql: () => undefined,
   deadlockEndsTransaction: true,
   // The drivers refuse multi-statement queries unless the connection allows them.

@@ -45,6 +45,7 @@ export const postgresDialect: DialectAdapter = {
   setLockTimeoutSql: (p) =>
     `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', ${p} || 'ms', true) AS current`,
   restoreLockTimeoutSql: (p) => `SELECT set_config('lock_timeout', ${p}, true) AS current`,
+  lockTimeoutOutlivesRollback: false,
   // A failed statement aborts the transaction but keeps its savepoints: ROLLBACK TO rescues it (TRAPS T1).
   deadlockEndsTransaction: false,
   // One round trip: without parameters node-postgres sends a simple (multi-statement) query.

@@ -1,0 +1,31 @@
+import { RaceSafeError } from './errors';
+import { isFExpression } from './expressions';
+import type { ModelGateway, Session } from './gateway';
+
+// Answers per connection configuration, like the unique keys: read on the first F write.
+const checked = new WeakMap<object, Promise<void>>();
+const passed = new WeakSet<object>();
+
+/**
+ * Refuses an F write where the session would store a silently truncated value instead of
+ * failing (MySQL / MariaDB without a STRICT_ sql_mode: `n / 0` and out-of-range results become
+ * 0 or the column's limit with a warning, TRAPS T17). Read once per connection configuration
+ * ({@link DialectAdapter.strictArithmeticSql}); synchronous, and free, once it has passed.
+ */
+export function assertStrictArithmetic(gateway: ModelGateway<unknown>, session: Session, values: Record<string, unknown>): void | Promise<void> {
+  const sql = gateway.dialect.strictArithmeticSql;
+  if (!sql || passed.has(gateway.catalogScope) || !Object.values(values).some(isFExpression)) return;
+  let check = checked.get(gateway.catalogScope);
+  if (!check) {
+    check = session.query(sql, []).then(({ rows }) => {
+      if (Number(rows[0]?.strict) === 1) return void passed.add(gateway.catalogScope);
+      throw new RaceSafeError(
+        `${gateway.modelName}: the session's sql_mode (${String(rows[0]?.mode ?? '')}) has neither STRICT_TRANS_TABLES nor STRICT_ALL_TABLES, ` +
+          `so a division by zero or an out-of-range F result would be stored as a truncated value with only a warning. ` +
+          `racesafe refuses F writes there: run the connection with sql_mode including STRICT_TRANS_TABLES (the server default).`,
+      );
+    });
+    checked.set(gateway.catalogScope, check);
+  }
+  return check;
+}
