@@ -2,7 +2,7 @@ import { F as SequelizeF } from '@racesafe/sequelize';
 import { F as TypeormF } from '@racesafe/typeorm';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { QueryTypes } from 'sequelize';
-import { type BenchCase, COUNTER, SEEDED_KEYS, hitKey, newKey, updateKey } from './cases';
+import { type BenchCase, COUNTER, SEEDED_KEYS, hitKey, newKey, updateKey, updateOrCreateCases } from './cases';
 import type { Subjects } from './subjects';
 
 // `npm run bench -- --db mariadb`: the groups of cases.ts that exist on MariaDB, raw mysql2
@@ -116,18 +116,7 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
       baseline: true,
       run: (i) => pool.query(UPSERT_USER, [updateKey(i), name(i, 'raw')]),
     },
-    {
-      group: 'updateOrCreate',
-      name: 'typeorm updateOrCreate',
-      library: 'typeorm',
-      run: (i) => users.updateOrCreate({ email: updateKey(i) }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
-    },
-    {
-      group: 'updateOrCreate',
-      name: 'sequelize updateOrCreate',
-      library: 'sequelize',
-      run: (i) => User.updateOrCreate({ where: { email: updateKey(i) }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
-    },
+    ...updateOrCreateCases(s),
 
     { group: 'atomicUpdate', name: 'raw mysql2 UPDATE SET n = n + 1', library: 'mysql2', baseline: true, run: () => pool.query(INCREMENT, [COUNTER]) },
     { group: 'atomicUpdate', name: 'raw mysql2 UPDATE, execute (prepared)', library: 'mysql2', run: () => pool.execute(INCREMENT, [COUNTER]) },

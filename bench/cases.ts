@@ -72,13 +72,34 @@ const SELECT_USER = `SELECT * FROM users WHERE email = $1`;
 const INSERT_ACCOUNT = `INSERT INTO accounts (email, password) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING *`;
 const AUDIT = `INSERT INTO audit (event, email) VALUES ($1, $2)`;
 
+/** Each case's own values, so that an updateOrCreate always changes `name` as well as `logins`. */
+const name = (i: number, tag = 'bench') => `${tag} ${i}`;
+
+/** racesafe's updateOrCreate on both packages, the same on every database: the row `updateKey(i)`, a new name and logins + 1. */
+export function updateOrCreateCases(s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>): BenchCase[] {
+  const { users } = s.typeorm;
+  const { User } = s.sequelize;
+  return [
+    {
+      group: 'updateOrCreate',
+      name: 'typeorm updateOrCreate',
+      library: 'typeorm',
+      run: (i) => users.updateOrCreate({ email: updateKey(i) }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
+    },
+    {
+      group: 'updateOrCreate',
+      name: 'sequelize updateOrCreate',
+      library: 'sequelize',
+      run: (i) => User.updateOrCreate({ where: { email: updateKey(i) }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
+    },
+  ];
+}
+
 /** Every case, grouped; the first of each group is its raw pg baseline. */
 export function benchCases(s: Subjects): BenchCase[] {
   const { pool } = s;
   const { dataSource, users, counters, accounts } = s.typeorm;
   const { sequelize, User, Counter, Account } = s.sequelize;
-  // Each case writes its own names, so an updateOrCreate always changes `name` as well as `logins`.
-  const name = (i: number, tag = 'bench') => `${tag} ${i}`;
   // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
   const sequelizeQuery = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, type: QueryTypes.RAW, raw: true, useMaster: true, transaction: null });
 
@@ -201,18 +222,7 @@ export function benchCases(s: Subjects): BenchCase[] {
           [updateKey(i), name(i, 'raw')],
         ),
     },
-    {
-      group: 'updateOrCreate',
-      name: 'typeorm updateOrCreate',
-      library: 'typeorm',
-      run: (i) => users.updateOrCreate({ email: updateKey(i) }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
-    },
-    {
-      group: 'updateOrCreate',
-      name: 'sequelize updateOrCreate',
-      library: 'sequelize',
-      run: (i) => User.updateOrCreate({ where: { email: updateKey(i) }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
-    },
+    ...updateOrCreateCases(s),
 
     { group: 'atomicUpdate', name: 'raw pg UPDATE SET n = n + 1', library: 'pg', baseline: true, run: () => pool.query(`UPDATE counters SET value = value + 1 WHERE name = $1`, [COUNTER]) },
     { group: 'atomicUpdate', name: 'typeorm atomicUpdate', library: 'typeorm', run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }) },
