@@ -1,12 +1,12 @@
 import { InvalidFieldError } from '@racesafe/core';
-import { connect, waitUntilBlocked } from '../support/locks';
 import { StatementLog } from '../support/statement-log';
+import { type SuiteDatabase, postgres } from './databases';
 import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm, Row } from './orm';
 
-/** getOrCreate against one package (TRAPS T1-T3, T20; DESIGN "Semantics"). */
-export function describeGetOrCreate(open: OpenTestOrm): void {
-  const { db, log, orm } = useTestOrm(open);
+/** getOrCreate against one package on one database (TRAPS T1-T3, T10-T12, T20; DESIGN "Semantics"). */
+export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
+  const { db, log, orm } = useTestOrm(open, undefined, database);
   const count = async (sql: string) => Number((await orm().query(sql))[0].n);
 
   it('creates the row once, then finds it', async () => {
@@ -24,39 +24,42 @@ export function describeGetOrCreate(open: OpenTestOrm): void {
     expect(defaults).toHaveBeenCalledTimes(1);
   });
 
-  it('finds in one round trip and creates in two outside a transaction', async () => {
+  it('finds in one round trip and creates in as few as the database allows outside a transaction', async () => {
     await orm().getOrCreate('users', { email: 'warm@x' }); // reads the catalog once
     log.clear();
     await orm().getOrCreate('users', { email: 'warm@x' });
     expect(log.verbs()).toEqual(['SELECT']);
     log.clear();
     await orm().getOrCreate('users', { email: 'new@x' });
-    expect(log.verbs()).toEqual(['SELECT', 'INSERT']);
-    expect(log.statements[1]).toMatch(/ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/);
+    expect(log.verbs()).toEqual(database.statements.getOrCreateMiss);
+    // Never INSERT IGNORE or ON DUPLICATE KEY UPDATE: they would swallow another key's conflict (TRAPS T23).
+    expect(log.statements[1]).not.toMatch(/IGNORE|ON DUPLICATE KEY/i);
+    if (database.dialect === 'postgres') expect(log.statements[1]).toMatch(/ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/);
   });
 
   it('uses a savepoint inside the caller transaction', async () => {
     await orm().getOrCreate('users', { email: 'warm@x' });
     log.clear();
     await orm().transaction((tx) => orm().getOrCreate('users', { email: 'tx@x' }, {}, tx));
-    expect(log.verbs()).toEqual(['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT']);
+    expect(log.verbs()).toEqual(database.statements.getOrCreateMissInTransaction);
   });
 
   it("returns the winner row to a loser inside a transaction, and the caller's earlier writes commit", async () => {
-    const winner = await connect(db.url());
+    const winner = await database.connect(db.url());
     try {
       await winner.query('BEGIN');
-      const { rows } = await winner.query<{ id: number }>(`INSERT INTO users (email, name) VALUES ('race@x', 'winner') RETURNING id`);
+      await winner.query(`INSERT INTO users (email, name) VALUES ('race@x', 'winner')`);
+      const [{ id }] = await winner.query<{ id: number }>(`SELECT id FROM users WHERE email = 'race@x'`);
       const loser = orm().transaction(async (tx) => {
         await orm().insert('counters', { name: 'written-before' }, tx);
         return orm().getOrCreate('users', { email: 'race@x' }, { defaults: { name: 'loser' } }, tx);
       });
       // The loser's INSERT waits on the winner's uncommitted unique-index entry (TRAPS T2).
-      await waitUntilBlocked(db.url(), 'INSERT INTO "users"');
+      await database.waitUntilBlocked(db.url(), `INSERT INTO ${database.quote('users')}`);
       await winner.query('COMMIT');
       const [row, created] = await loser;
       expect(created).toBe(false);
-      expect(row).toMatchObject({ id: rows[0].id, name: 'winner' });
+      expect(row).toMatchObject({ id, name: 'winner' });
     } finally {
       await winner.end();
     }
@@ -72,7 +75,7 @@ export function describeGetOrCreate(open: OpenTestOrm): void {
       error = await orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }, tx).catch((e: unknown) => e);
       await orm().insert('counters', { name: 'after' }, tx);
     });
-    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', code: '23505' });
+    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', code: database.uniqueViolationCode });
     expect((error as Error).cause).toBeDefined();
     expect((await orm().query(`SELECT name FROM counters ORDER BY name`)).map((r: Row) => r.name)).toEqual(['after', 'kept']);
     expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
@@ -93,13 +96,22 @@ export function describeGetOrCreate(open: OpenTestOrm): void {
     expect(await count('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM naive_users) AS n')).toBe(0);
   });
 
-  it('serialises on an advisory lock when opted out of the unique constraint, and reports duplicates', async () => {
-    const [first, created] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
-    const [again, createdAgain] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
-    expect([created, createdAgain, again.id]).toEqual([true, false, first.id]);
-    await orm().query(`INSERT INTO naive_users (email) VALUES ('dup@x'), ('dup@x')`);
-    await expect(orm().getOrCreate('naive_users', { email: 'dup@x' }, { advisoryLock: true })).rejects.toMatchObject({ name: 'MultipleRowsError' });
-  });
+  if (database.advisoryLocks) {
+    it('serialises on an advisory lock when opted out of the unique constraint, and reports duplicates', async () => {
+      const [first, created] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
+      const [again, createdAgain] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
+      expect([created, createdAgain, again.id]).toEqual([true, false, first.id]);
+      await orm().query(`INSERT INTO naive_users (email) VALUES ('dup@x'), ('dup@x')`);
+      await expect(orm().getOrCreate('naive_users', { email: 'dup@x' }, { advisoryLock: true })).rejects.toMatchObject({ name: 'MultipleRowsError' });
+    });
+  } else {
+    it('refuses advisoryLock where the database has no transaction-scoped advisory lock, before writing', async () => {
+      const error = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'UniqueLookupRequiredError', fields: ['email'] });
+      expect((error as Error).message).toMatch(/no transaction-scoped advisory lock/);
+      expect(await count('SELECT count(*) AS n FROM naive_users')).toBe(0);
+    });
+  }
 
   it('rejects unknown properties, all at once, before sending any statement', async () => {
     // A fresh instance: not even the catalog query may go out.
@@ -127,22 +139,35 @@ export function describeGetOrCreate(open: OpenTestOrm): void {
   });
 
   it('looks up NULL only where the unique key treats NULLs as equal', async () => {
-    const [first] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
-    const [second, created] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
-    expect([second.id, created]).toEqual([first.id, false]);
+    if (database.nullsNotDistinct) {
+      const [first] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
+      const [second, created] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
+      expect([second.id, created]).toEqual([first.id, false]);
+    } else {
+      // Any number of (org, NULL) rows may exist: NULL cannot be a lookup on this key.
+      await expect(orm().getOrCreate('memberships', { org: 'acme', member: null })).rejects.toBeInstanceOf(InvalidFieldError);
+    }
     await expect(orm().getOrCreate('users', { username: null })).rejects.toBeInstanceOf(InvalidFieldError);
+    expect(await count('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM memberships) AS n')).toBe(database.nullsNotDistinct ? 1 : 0);
   });
 
-  it('raises RetryableError when the winner is invisible to a REPEATABLE READ snapshot', async () => {
+  it(`${database.repeatableReadLoser === 'winner' ? 'returns the winner' : 'raises RetryableError'} when it loses the race inside a REPEATABLE READ snapshot`, async () => {
     await orm().getOrCreate('users', { email: 'warm@x' });
-    const other = await connect(db.url());
+    const other = await database.connect(db.url());
     try {
       const attempt = orm().transaction(async (tx) => {
-        await orm().query('SELECT count(*) FROM users', tx); // takes the snapshot
+        await orm().query('SELECT count(*) AS n FROM users', tx); // takes the snapshot
         await other.query(`INSERT INTO users (email) VALUES ('rr@x')`);
-        return orm().getOrCreate('users', { email: 'rr@x' }, {}, tx);
+        const result = await orm().getOrCreate('users', { email: 'rr@x' }, {}, tx);
+        // The snapshot itself still cannot see the winner; only the locking read did (TRAPS T12).
+        return [result, Number((await orm().query(`SELECT count(*) AS n FROM users WHERE email = 'rr@x'`, tx))[0].n)] as const;
       }, 'REPEATABLE READ');
-      await expect(attempt).rejects.toMatchObject({ name: 'RetryableError' });
+      if (database.repeatableReadLoser === 'retryable') {
+        await expect(attempt).rejects.toMatchObject({ name: 'RetryableError' });
+      } else {
+        const [[row, created], seenBySnapshot] = await attempt;
+        expect([row.email, created, seenBySnapshot]).toEqual(['rr@x', false, 0]);
+      }
     } finally {
       await other.end();
     }

@@ -1,12 +1,13 @@
 import { createNamespace } from 'cls-hooked';
 import { Sequelize } from 'sequelize';
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeGetOrCreate } from '../../../test/integration/get-or-create.suite';
 import { useTestDatabase } from '../../../test/harness/database';
 import { schemaSql } from '../../../test/schema/tables';
 import { type TestModels, testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describe('getOrCreate (Sequelize)', () => describeGetOrCreate(openSequelizeTestOrm));
+describeOnEachDatabase('getOrCreate (Sequelize)', (database) => describeGetOrCreate(openSequelizeTestOrm, database));
 
 describe('getOrCreate in Sequelize idiom', () => {
   const db = useTestDatabase(schemaSql);

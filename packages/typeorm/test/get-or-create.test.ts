@@ -1,3 +1,4 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeGetOrCreate } from '../../../test/integration/get-or-create.suite';
 import { useTestDatabase } from '../../../test/harness/database';
 import { schemaSql } from '../../../test/schema/tables';
@@ -5,7 +6,7 @@ import { RaceSafeMethods, raceSafe } from '../src';
 import { User, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describe('getOrCreate (TypeORM)', () => describeGetOrCreate(openTypeormTestOrm));
+describeOnEachDatabase('getOrCreate (TypeORM)', (database) => describeGetOrCreate(openTypeormTestOrm, database));
 
 describe('getOrCreate in TypeORM idiom', () => {
   const db = useTestDatabase(schemaSql);
