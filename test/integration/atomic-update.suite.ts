@@ -1,14 +1,21 @@
 import { DatabaseError, F, InvalidFieldError } from '@racesafe/core';
+import { type SuiteDatabase, postgres } from './databases';
 import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm, Row } from './orm';
 
-/** atomicUpdate against one package: F results compared with what the database stored. */
-export function describeAtomicUpdate(open: OpenTestOrm): void {
-  const { log, orm } = useTestOrm(open, async (o) => {
-    await o.query(`INSERT INTO counters (name, value, view_count, big, ratio) VALUES ('c', 7, 3, 9007199254740990, 2)`);
-    await o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 2)`);
-  });
-  const stored = async () => (await orm().query(`SELECT value, view_count, big::text AS big, ratio, label FROM counters WHERE name = 'c'`))[0];
+/** atomicUpdate against one package on one database: F results compared with what the database stored. */
+export function describeAtomicUpdate(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
+  const { log, orm } = useTestOrm(
+    open,
+    async (o) => {
+      await o.query(`INSERT INTO counters (name, value, view_count, big, ratio) VALUES ('c', 7, 3, 9007199254740990, 2)`);
+      await o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 2)`);
+      // Warm: the catalog and the server's SQL mode are read once per pool, not per call.
+      await o.atomicUpdate('counters', { name: 'c' }, { value: F('value').plus(0) }, { returning: true });
+    },
+    database,
+  );
+  const stored = async () => (await orm().query(`SELECT value, view_count, CONCAT(big, '') AS big, ratio, label FROM counters WHERE name = 'c'`))[0];
 
   it('computes F expressions in the database, in one statement', async () => {
     const changed = await orm().atomicUpdate('counters', { name: 'c' }, { value: F('value').plus(2).times(F('value')), viewCount: F('viewCount').minus(F('value').mod(4)) });
@@ -24,10 +31,52 @@ export function describeAtomicUpdate(open: OpenTestOrm): void {
     expect(log.statements[0]).not.toMatch(/9007199254740993|1\.5/);
   });
 
+  it('gives every F expression the row as it was, in whatever order the database applies SET', async () => {
+    // MySQL applies SET left to right: racesafe sends view_count = value before value = value + 1.
+    await orm().atomicUpdate('counters', { name: 'c' }, { value: F('value').plus(1), viewCount: F('value').times(10) });
+    expect(await stored()).toMatchObject({ value: 8, view_count: 70 });
+  });
+
+  it(`${database.refusesCyclicAssignments ? 'refuses' : 'applies'} assignments that read each other's columns`, async () => {
+    const swap = orm().atomicUpdate('counters', { name: 'c' }, { value: F('viewCount'), viewCount: F('value') });
+    if (database.refusesCyclicAssignments) {
+      await expect(swap).rejects.toMatchObject({ name: 'InvalidFieldError', fields: ['value', 'viewCount'] });
+      expect(log.statements).toEqual([]);
+      expect(await stored()).toMatchObject({ value: 7, view_count: 3 });
+    } else {
+      expect(await swap).toBe(1);
+      expect(await stored()).toMatchObject({ value: 3, view_count: 7 });
+    }
+  });
+
   it('returns the changed rows as stored when asked', async () => {
     const rows = (await orm().atomicUpdate('counters', { name: 'c' }, { value: F('value').div(2), label: 'halved' }, { returning: true })) as Row[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ name: 'c', value: 3, viewCount: 3, label: 'halved' });
+    expect(log.verbs()).toEqual(database.statements.atomicUpdateReturning);
+    log.clear();
+    await orm().transaction((tx) => orm().atomicUpdate('counters', { name: 'c' }, { value: F('value').plus(1) }, { returning: true }, tx));
+    expect(log.verbs()).toEqual(database.statements.atomicUpdateReturningInTransaction);
+  });
+
+  it('returns the rows a where with operators matched, and none when its guard does not hold', async () => {
+    const { guard } = orm();
+    const sold = (await orm().atomicUpdate('items', { sku: 'sku', stock: guard.gte(1) }, { stock: F('stock').minus(1) }, { returning: true })) as Row[];
+    expect(sold.map((row) => [row.sku, row.stock])).toEqual([['sku', 1]]);
+    expect(await orm().atomicUpdate('items', { sku: 'sku', stock: guard.gte(5) }, { stock: F('stock').minus(5) }, { returning: true })).toEqual([]);
+    const both = (await orm().transaction((tx) =>
+      orm().atomicUpdate('counters', guard.or({ name: 'c' }, { name: 'none' }), { value: F('value').times(3) }, { returning: true }, tx),
+    )) as Row[];
+    expect(both.map((row) => row.value)).toEqual([21]);
+    expect((await orm().query(`SELECT stock FROM items`))[0].stock).toBe(1);
+  });
+
+  it('returns nothing for a key that matched no row, and the row when only a guard on the key column is plain equality', async () => {
+    expect(await orm().atomicUpdate('counters', { name: 'nope' }, { value: F('value').plus(1) }, { returning: true })).toEqual([]);
+    // `value: 7` is part of where and changed by values: the row is still the one returned.
+    const rows = (await orm().atomicUpdate('counters', { name: 'c', value: 7 }, { value: F('value').plus(1) }, { returning: true })) as Row[];
+    expect(rows.map((row) => row.value)).toEqual([8]);
+    expect(await orm().atomicUpdate('counters', { name: 'c', value: 7 }, { value: F('value').plus(1) }, { returning: true })).toEqual([]);
   });
 
   it('changes nothing when a guard in where does not hold', async () => {
@@ -69,8 +118,8 @@ export function describeAtomicUpdate(open: OpenTestOrm): void {
   });
 
   it.each([
-    ['division by zero', { value: F('value').div(0) }, '22012'],
-    ['integer overflow', { value: F('value').times(2147483647) }, '22003'],
+    ['division by zero', { value: F('value').div(0) }, database.errorCodes.divisionByZero],
+    ['integer overflow', { value: F('value').times(2147483647) }, database.errorCodes.outOfRange],
   ])('reports %s as DatabaseError with the row unchanged', async (_label, values, code) => {
     const error = await orm().atomicUpdate('counters', { name: 'c' }, values).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);

@@ -29,6 +29,8 @@ export interface SuiteDatabase {
     getOrCreateMissInTransaction: string[];
     updateOrCreateHit: string[];
     atomicUpdateReturning: string[];
+    /** In the caller's transaction: its START and COMMIT around racesafe's statements. */
+    atomicUpdateReturningInTransaction: string[];
   };
   /** A unique key may be declared NULLS NOT DISTINCT (PostgreSQL 15+); MariaDB keys admit any number of NULLs. */
   readonly nullsNotDistinct: boolean;
@@ -41,6 +43,31 @@ export interface SuiteDatabase {
   readonly repeatableReadLoser: 'retryable' | 'winner';
   /** Partial unique indexes exist (`UNIQUE ... WHERE deleted_at IS NULL`). */
   readonly partialIndexes: boolean;
+  /** The lock clause of updateOrCreate's SELECT (MySQL has nothing weaker than FOR UPDATE). */
+  readonly rowLockClause: string;
+  /** The error code of a lock not granted under `nowait` / `lockTimeoutMs` (`LockNotAvailableError.code`). */
+  readonly lockNotAvailableCode: string;
+  /** Reads the session's lock wait setting, and its default: `lockTimeoutMs` must leave it as it was. */
+  readonly lockTimeout: { sql: string; default: string };
+  /**
+   * A REPEATABLE READ transaction that locks a row changed after its snapshot fails with 40001
+   * (PostgreSQL); InnoDB's locking read takes the latest version instead (MariaDB before 11.6
+   * has no innodb_snapshot_isolation).
+   */
+  readonly serializationFailures: boolean;
+  /**
+   * updateOrCreate's locking read of a key another transaction inserted and has not committed
+   * waits for it (InnoDB: the inserter holds the new index record's lock). PostgreSQL's read
+   * does not see the row; its INSERT is what waits (TRAPS T2).
+   */
+  readonly lockingReadWaitsForUncommittedInsert: boolean;
+  /**
+   * SET applies left to right (MySQL), so racesafe orders the assignments; assignments that read
+   * each other's columns (a swap) have no such order and are refused before any statement.
+   */
+  readonly refusesCyclicAssignments: boolean;
+  /** Codes of the arithmetic errors atomicUpdate reports as DatabaseError (strict SQL mode on MariaDB: TRAPS T17). */
+  readonly errorCodes: { divisionByZero: string; outOfRange: string };
 }
 
 /** The run's PostgreSQL: every suite's home. */
@@ -57,11 +84,19 @@ export const postgres: SuiteDatabase = {
     getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
     updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'COMMIT'],
     atomicUpdateReturning: ['UPDATE'],
+    atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'COMMIT'],
   },
   nullsNotDistinct: true,
   advisoryLocks: true,
   repeatableReadLoser: 'retryable',
   partialIndexes: true,
+  rowLockClause: 'FOR NO KEY UPDATE',
+  lockNotAvailableCode: '55P03',
+  lockTimeout: { sql: `SELECT current_setting('lock_timeout') AS value`, default: '0' },
+  serializationFailures: true,
+  lockingReadWaitsForUncommittedInsert: false,
+  refusesCyclicAssignments: false,
+  errorCodes: { divisionByZero: '22012', outOfRange: '22003' },
 };
 
 /** The run's MariaDB (mysql2): the suites' second database; skipped, saying why, without one. */
@@ -72,6 +107,7 @@ export const mariadb: SuiteDatabase = {
   connect: openSqlClient,
   waitUntilBlocked: (url, fragment, options) => waitUntilMysqlBlocked(url, fragment, options),
   quote: (name) => `\`${name}\``,
+  // https://mariadb.com/kb/en/server-system-variables/#timestamp (2011-11-11 11:11:11 UTC)
   uniqueViolationCode: '1062',
   statements: {
     // No RETURNING: the creator reads its row back by the key it took.
@@ -79,12 +115,23 @@ export const mariadb: SuiteDatabase = {
     // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
     getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
     updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+    // No UPDATE ... RETURNING: the row is read back by its key while the UPDATE's lock holds it.
     atomicUpdateReturning: ['START', 'UPDATE', 'SELECT', 'COMMIT'],
+    atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'SELECT', 'COMMIT'],
   },
   nullsNotDistinct: false,
   advisoryLocks: false,
   repeatableReadLoser: 'winner',
   partialIndexes: false,
+  rowLockClause: 'FOR UPDATE',
+  // MariaDB answers NOWAIT with a lock wait timeout (TRAPS T21).
+  lockNotAvailableCode: '1205',
+  lockTimeout: { sql: 'SELECT @@SESSION.innodb_lock_wait_timeout AS value', default: '50' },
+  serializationFailures: false,
+  lockingReadWaitsForUncommittedInsert: true,
+  refusesCyclicAssignments: true,
+  // ER_DIVISION_BY_ZERO, ER_WARN_DATA_OUT_OF_RANGE.
+  errorCodes: { divisionByZero: '1365', outOfRange: '1264' },
 };
 
 /** Every database a suite runs on, PostgreSQL first. */

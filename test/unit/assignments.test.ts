@@ -1,4 +1,4 @@
-import { F, InvalidFieldError, Parameters, compileAssignments, postgresDialect, setClause } from '@racesafe/core';
+import { F, InvalidFieldError, Parameters, compileAssignments, mysqlDialect, postgresDialect, setClause } from '@racesafe/core';
 import { OrmOperator, OrmSql, stubGateway } from './support/stub-gateway';
 
 const updatedAtNow = { property: 'updatedAt', sql: 'CURRENT_TIMESTAMP' };
@@ -75,5 +75,45 @@ describe('compileAssignments', () => {
   it('rejects an invalid F expression, naming the property it assigns', () => {
     const { error } = rejection({ balance: F('balance').plus('1.5') }, 'defaults');
     expect(error.message).toContain('defaults.balance operand 1: "1.5" is not an integer literal');
+  });
+});
+
+describe('compileAssignments on MySQL (SET applies left to right)', () => {
+  const compile = (values: Record<string, unknown>) => {
+    const parameters = new Parameters(mysqlDialect.placeholder);
+    const sql = setClause(compileAssignments(stubGateway({ dialect: mysqlDialect }), values, parameters.add));
+    return { sql, bound: parameters.values };
+  };
+
+  it('sends an assignment after every assignment that reads its column, parameters in SQL order', () => {
+    const { sql, bound } = compile({ balance: F('balance').plus(1), pending: F('balance').times(2), name: 'x' });
+    expect(sql).toBe('"pending" = ("balance" * CAST(? AS SIGNED)), "balance" = ("balance" + CAST(? AS SIGNED)), "name" = ?');
+    expect(bound).toEqual([2, 1, 'x']);
+  });
+
+  it('keeps the caller order when nothing reads another assignment, and self-references anywhere', () => {
+    expect(compile({ name: 'x', balance: F('balance').minus(F('pending')) }).sql).toBe('"name" = ?, "balance" = ("balance" - "pending")');
+  });
+
+  it('refuses assignments that read each other, naming them, before binding anything', () => {
+    const parameters = new Parameters(mysqlDialect.placeholder);
+    const swap = () => compileAssignments(stubGateway({ dialect: mysqlDialect }), { balance: F('pending'), pending: F('balance'), name: 'x' }, parameters.add);
+    expect(swap).toThrow(InvalidFieldError);
+    expect(swap).toThrow(/^Account: values "balance", "pending" read each other's columns; mysql applies SET assignments one after another/);
+    expect(parameters.values).toEqual([]);
+  });
+
+  it('divides whole numbers with DIV, as PostgreSQL truncates integer division, and fractions with /', () => {
+    expect(compile({ balance: F('balance').div(2) }).sql).toBe('"balance" = ("balance" DIV CAST(? AS SIGNED))');
+    expect(compile({ balance: F('balance').div(2.5) }).sql).toBe('"balance" = ("balance" / ?)');
+    expect(compile({ balance: F('balance').plus('9007199254740993').div(F('pending')) }).sql).toBe(
+      '"balance" = (("balance" + CAST(? AS SIGNED)) DIV "pending")',
+    );
+  });
+
+  it('leaves PostgreSQL SQL as it was: the parameter takes the column type', () => {
+    const parameters = new Parameters(postgresDialect.placeholder);
+    const sql = setClause(compileAssignments(stubGateway(), { balance: F('balance').div(2), pending: F('balance') }, parameters.add));
+    expect(sql).toBe('"balance" = ("balance" / $1), "pending" = "balance"');
   });
 });

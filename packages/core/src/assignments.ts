@@ -1,5 +1,5 @@
 import { InvalidFieldError } from './errors';
-import { compileExpression, isFExpression } from './expressions';
+import { compileExpression, isFExpression, readProperties } from './expressions';
 import type { ModelGateway } from './gateway';
 import { type Parameters, parametersFor } from './statements';
 import { assertKnownFields, assertWritableValues } from './validate';
@@ -32,9 +32,13 @@ export function compileAssignments(
   const context = {
     column: (property: string) => gateway.column(property)?.quoted,
     isNumeric: (property: string) => gateway.column(property)?.numeric === true,
+    isInteger: (property: string) => gateway.column(property)?.integer === true,
+    integerOperand: gateway.dialect.integerOperand,
+    integerDivision: gateway.dialect.integerDivision,
     addParameter,
   };
-  const assignments = Object.entries(values).map(([property, value]) => ({
+  const ordered = gateway.dialect.sequentialAssignments ? readersFirst(gateway, values, group) : Object.entries(values);
+  const assignments = ordered.map(([property, value]) => ({
     property,
     column: gateway.column(property)!.quoted,
     sql: isFExpression(value)
@@ -44,6 +48,31 @@ export function compileAssignments(
   const written = new Set(assignments.map((a) => a.property));
   const managed = gateway.updateAssignments().filter((a) => !written.has(a.property));
   return [...assignments, ...managed.map((a) => ({ ...a, column: gateway.column(a.property)!.quoted }))];
+}
+
+/**
+ * `values` ordered so that no assignment runs before one that reads its column: on a database
+ * whose SET applies left to right, `{ a: F('a').plus(1), b: F('a') }` is sent as `b = a, a = a + 1`,
+ * so b gets the old a as standard SQL (and PostgreSQL) would give it. Otherwise the user's order.
+ * Throws when assignments read each other in a cycle (`{ a: F('b'), b: F('a') }`): no order keeps that meaning.
+ */
+function readersFirst(gateway: ModelGateway<unknown>, values: Record<string, unknown>, group: string): [string, unknown][] {
+  const pending = Object.entries(values);
+  const reads = new Map(pending.map(([property, value]) => [property, new Set(isFExpression(value) ? readProperties(value) : [])]));
+  const ordered: [string, unknown][] = [];
+  while (pending.length > 0) {
+    // The first (in the caller's order) whose column no other pending assignment still reads.
+    const next = pending.findIndex(([property]) => !pending.some(([other]) => other !== property && reads.get(other)!.has(property)));
+    if (next === -1) {
+      const cycle = pending.map(([property]) => property);
+      throw new InvalidFieldError(
+        `${gateway.modelName}: ${group} ${cycle.map((p) => `"${p}"`).join(', ')} read each other's columns; ${gateway.dialect.name} applies SET assignments one after another, so no order gives each F expression the row as it was: this exchange cannot be one UPDATE there.`,
+        { fields: cycle },
+      );
+    }
+    ordered.push(...pending.splice(next, 1));
+  }
+  return ordered;
 }
 
 /** The SET list of an UPDATE. */

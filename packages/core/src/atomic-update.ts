@@ -4,6 +4,7 @@ import type { ModelGateway, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { type Parameters, inCallerTransaction, lookupCondition, run, selectWhere } from './statements';
 import { assertStrictArithmetic } from './strict-mode';
+import { uniqueKeys } from './unique-keys';
 import { assertKnownFields, assertWritableValues } from './validate';
 
 /** Options of atomicUpdate, shared by both packages. */
@@ -12,6 +13,12 @@ export interface AtomicUpdateCoreOptions {
   retry?: RetryPolicy;
   /** The ORM's code around the UPDATE on its session (TypeORM subscribers' beforeUpdate / afterUpdate), if any. */
   around?: <T>(session: Session, send: () => Promise<T>) => Promise<T>;
+  /**
+   * The plain-equality where behind `condition` (`{ id }`), when there is one. Without
+   * `UPDATE ... RETURNING`, a where that names a whole unique key lets `returning` read the row
+   * back by that key after the UPDATE instead of locking it with a SELECT first.
+   */
+  plainWhere?: Record<string, unknown>;
 }
 
 /**
@@ -70,9 +77,12 @@ export async function atomicUpdate<Row>(
 
 /**
  * atomicUpdate `returning` where the database has no `UPDATE ... RETURNING` (MariaDB 10.11,
- * MySQL 8), in one transaction (yours, or racesafe's own): lock the matching rows
- * (`SELECT pk ... FOR UPDATE`), update exactly those, read them back. The rows returned are
- * the ones written, as the database stored them; nothing is computed in JavaScript.
+ * MySQL 8), in one transaction (yours, or racesafe's own) so that the rows read back are the
+ * ones written, as the database stored them; nothing is computed in JavaScript.
+ * - `plainWhere` names a whole unique key that `values` leave alone (`{ id }`): UPDATE, then SELECT
+ *   by that key while the UPDATE's row lock is held (2 statements; 4 with START / COMMIT).
+ * - otherwise: lock the matching rows (`SELECT * ... FOR UPDATE`), update exactly those, read
+ *   them back (3 statements).
  */
 async function updateAndReadBack<Row>(
   gateway: ModelGateway<Row>,
@@ -80,21 +90,84 @@ async function updateAndReadBack<Row>(
   condition: (parameters: Parameters) => string,
   options: AtomicUpdateCoreOptions,
 ): Promise<Row[]> {
+  const { plainWhere } = options;
+  return updateLockedAndReadBack(gateway, values, {
+    ...options,
+    byKey: plainWhere && ((session) => identifyingKey(gateway, session, plainWhere, values)),
+    lockMatching: async (session) => {
+      const rows = await selectWhere(gateway, session, condition, ` ${gateway.dialect.lockClause('update', {})}`);
+      const primary = gateway.columns().filter((c) => c.primary);
+      return rows.map((row) => Object.fromEntries(primary.map((c) => [c.property, row[c.column]])));
+    },
+    condition,
+  });
+}
+
+/** How {@link updateLockedAndReadBack} finds the rows it updates. */
+export interface ReadBackOptions extends AtomicUpdateCoreOptions {
+  /** Locks the rows to update on the session (`SELECT ... FOR UPDATE`) and returns their primary keys (property: value). */
+  lockMatching(session: Session): Promise<Record<string, unknown>[]>;
+  /** The unique key (property: value) that identifies the one row `condition` can match, if any. */
+  byKey?: (session: Session) => Promise<Record<string, unknown> | undefined>;
+  /** The UPDATE's own condition, needed with `byKey`. */
+  condition?: (parameters: Parameters) => string;
+}
+
+/**
+ * UPDATE with a consistent read-back on a database without `UPDATE ... RETURNING`, for ORMs
+ * that build their own where (TypeORM operators): see {@link updateAndReadBack}.
+ * SQL (MariaDB): `SELECT * FROM t WHERE <where> FOR UPDATE`, `UPDATE t SET ... WHERE id = ? OR ...`,
+ * `SELECT * FROM t WHERE id = ? OR ...`, inside `START TRANSACTION` / `COMMIT` unless yours.
+ */
+export async function updateLockedAndReadBack<Row>(gateway: ModelGateway<Row>, values: Record<string, unknown>, options: ReadBackOptions): Promise<Row[]> {
   const primary = gateway.columns().filter((c) => c.primary);
   if (primary.length === 0) {
     throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: returning needs a primary key on ${gateway.dialect.name}, which has no UPDATE ... RETURNING`);
   }
+  const send = (session: Session, sql: string, parameters: unknown[]) => {
+    const update = () => run(gateway, session, sql, parameters);
+    return options.around ? options.around(session, update) : update();
+  };
   const work = async (session: Session): Promise<Row[]> => {
     await assertStrictArithmetic(gateway, session, values);
-    const locked = await selectWhere(gateway, session, condition, ` ${gateway.dialect.lockClause('update', {})}`);
-    if (locked.length === 0) return [];
-    const ids = locked.map((row) => Object.fromEntries(primary.map((c) => [c.property, row[c.column]])));
+    const key = options.condition && (await options.byKey?.(session));
+    if (key) {
+      const { sql, parameters } = updateStatement(gateway, values, options.condition!);
+      // Affected rows are matched rows (the drivers' FOUND_ROWS default): 0 means the guard did not hold.
+      if ((await send(session, sql, parameters)).rowCount === 0) return [];
+      return (await selectWhere(gateway, session, (p) => lookupCondition(gateway, key, p))).map((row) => gateway.hydrate(row));
+    }
+    const ids = await options.lockMatching(session);
+    if (ids.length === 0) return [];
     const byIds = (parameters: Parameters) => ids.map((id) => `(${lookupCondition(gateway, id, parameters)})`).join(' OR ');
-    const { sql, parameters } = updateStatement(gateway, values, (p) => `(${condition(p)}) AND (${byIds(p)})`);
-    const send = () => run(gateway, session, sql, parameters);
-    await (options.around ? options.around(session, send) : send());
+    // The rows stay locked from the SELECT on, so they still match where: update exactly those.
+    const { sql, parameters } = updateStatement(gateway, values, byIds);
+    await send(session, sql, parameters);
     return (await selectWhere(gateway, session, byIds)).map((row) => gateway.hydrate(row));
   };
   const caller = gateway.callerTransaction();
   return caller ? inCallerTransaction(caller, work) : withRetries(options.retry, () => gateway.transaction(work));
+}
+
+/**
+ * The part of a plain-equality `where` that is a whole unique key (primary key first) whose
+ * columns `values` do not assign, with no NULL in it: it identifies at most one row, before
+ * and after the UPDATE. Undefined when there is none.
+ */
+async function identifyingKey(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  where: Record<string, unknown>,
+  values: Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+  const assigned = new Set(Object.keys(values).map((property) => gateway.column(property)?.column));
+  const propertyOf = new Map(
+    Object.keys(where)
+      .filter((property) => where[property] !== null && where[property] !== undefined)
+      .map((property) => [gateway.column(property)!.column, property]),
+  );
+  const primary = { columns: gateway.columns().filter((c) => c.primary).map((c) => c.column) };
+  const keys = [primary, ...(await uniqueKeys(gateway, session)).filter((k) => k.usableForLookup && k.predicate === undefined)];
+  const key = keys.find((k) => k.columns.length > 0 && k.columns.every((column) => propertyOf.has(column) && !assigned.has(column)));
+  return key && Object.fromEntries(key.columns.map((column) => [propertyOf.get(column)!, where[propertyOf.get(column)!]]));
 }

@@ -65,6 +65,11 @@ export function isFExpression(value: unknown): value is FExpression {
   return value instanceof FExpression || (typeof value === 'object' && value !== null && (value as object).constructor?.name === 'FExpression');
 }
 
+/** Every property an F expression reads: `F('a').plus(F('b'))` reads a and b. */
+export function readProperties(expression: FExpression): string[] {
+  return [expression.property, ...expression.steps.flatMap(({ operand }) => (isFExpression(operand) ? readProperties(operand) : []))];
+}
+
 /** What the compiler needs from the ORM: column SQL for a property, and a bound-parameter slot. */
 export interface FCompileContext {
   /** Quoted column SQL for a property, or undefined when the property is unknown. */
@@ -73,6 +78,12 @@ export interface FCompileContext {
   isNumeric(property: string): boolean;
   /** Binds a value and returns its placeholder (`$3`, `:p3`). */
   addParameter(value: unknown): string;
+  /** True when the property's column holds whole numbers (default: false). */
+  isInteger?(property: string): boolean;
+  /** SQL of a bound whole-number operand (default: the placeholder): DialectAdapter.integerOperand. */
+  integerOperand?(placeholder: string): string;
+  /** Division of two whole-number operands (default: `/`): DialectAdapter.integerDivision. */
+  integerDivision?(left: string, right: string): string;
 }
 
 const integerLiteral = /^-?\d+$/;
@@ -105,16 +116,27 @@ export function compileExpression(expression: FExpression, context: FCompileCont
   if (problems.length > 0) {
     throw new InvalidFieldError(`Invalid F expression: ${problems.join('; ')}`, { fields: [expression.property] });
   }
-  return compileChecked(expression, context);
+  return compileChecked(expression, context).sql;
 }
 
-function compileChecked(expression: FExpression, context: FCompileContext): string {
+/** SQL of a checked expression, and whether its value is a whole number (integer columns and operands only). */
+function compileChecked(expression: FExpression, context: FCompileContext): { sql: string; integer: boolean } {
   let sql = context.column(expression.property) as string;
+  let integer = context.isInteger?.(expression.property) ?? false;
   for (const { operator, operand } of expression.steps) {
-    const right = isFExpression(operand) ? compileChecked(operand, context) : context.addParameter(normaliseOperand(operand));
-    sql = `(${sql} ${operator} ${right})`;
+    const right = isFExpression(operand) ? compileChecked(operand, context) : compileOperand(operand, context);
+    const integers = integer && right.integer;
+    sql = operator === '/' && integers && context.integerDivision ? context.integerDivision(sql, right.sql) : `(${sql} ${operator} ${right.sql})`;
+    integer = integers;
   }
-  return sql;
+  return { sql, integer };
+}
+
+function compileOperand(operand: number | bigint | string, context: FCompileContext): { sql: string; integer: boolean } {
+  const placeholder = context.addParameter(normaliseOperand(operand));
+  // Integer strings and bigints are whole by the check above; a number is whole when it has no fraction.
+  const integer = typeof operand !== 'number' || Number.isInteger(operand);
+  return { sql: integer && context.integerOperand ? context.integerOperand(placeholder) : placeholder, integer };
 }
 
 /** Bigints travel as strings: drivers bind them exactly, JSON and pg both accept them. */

@@ -10,6 +10,8 @@ export interface ColumnInfo {
   quoted: string;
   /** The column holds numbers (F expressions allowed). */
   numeric: boolean;
+  /** The column holds whole numbers (int, bigint...): F division on it truncates, as integer division in PostgreSQL. */
+  integer: boolean;
   /** Part of the primary key. */
   primary: boolean;
   /**

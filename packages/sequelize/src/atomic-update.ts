@@ -54,13 +54,14 @@ export async function atomicUpdate<M extends Model>(
   if (options.hooks !== false) await runHooks(model, 'beforeBulkUpdate', bulk);
   const where = bulk.where as object;
   // Plain equality (`{ id }`) needs no where builder; operators go through Sequelize's own, bound on the same parameters.
+  const plainWhere = isPlainEquality(gateway, where) ? where : undefined;
   const condition = (parameters: Parameters) => {
-    const sql = isPlainEquality(gateway, where) ? lookupCondition(gateway, where, parameters) : sequelizeWhere(model, where, parameters);
+    const sql = plainWhere ? lookupCondition(gateway, plainWhere, parameters) : sequelizeWhere(model, where, parameters);
     // A paranoid model's soft-deleted rows are skipped, as Model.update skips them.
     const deleted = gateway.softDeleteColumn;
     return deleted ? `(${sql}) AND ${deleted.quoted} IS NULL` : sql;
   };
-  const result = await coreAtomicUpdate(gateway, bulk.attributes, condition, options);
+  const result = await coreAtomicUpdate(gateway, bulk.attributes, condition, { ...options, plainWhere });
   if (options.hooks !== false) await runHooks(model, 'afterBulkUpdate', bulk);
   return result;
 }

@@ -2,7 +2,8 @@ import { type ColumnInfo, type ModelGateway, type Session, dialectFor } from '@r
 import { type Model, type ModelStatic, QueryTypes, Sequelize, type Transaction, Utils } from 'sequelize';
 import { sequelizeLifecycle } from './lifecycle';
 
-const numericTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT', 'FLOAT', 'DOUBLE', 'DOUBLE PRECISION', 'DECIMAL', 'REAL', 'NUMBER']);
+const integerTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT']);
+const numericTypes = new Set([...integerTypes, 'FLOAT', 'DOUBLE', 'DOUBLE PRECISION', 'DECIMAL', 'REAL', 'NUMBER']);
 // Types whose value is a whole array or JSON document (a RANGE is given as [lower, upper]).
 const structuredTypes = new Set(['ARRAY', 'JSON', 'JSONB', 'RANGE']);
 
@@ -43,7 +44,15 @@ function modelInfo(model: ModelStatic<Model>): ModelInfo {
     const column = attribute.field ?? property;
     const typeKey = String((attribute.type as { key?: string }).key ?? '');
     const quoted = generator.quoteIdentifier(column);
-    return { property, column, quoted, numeric: numericTypes.has(typeKey), primary: attribute.primaryKey === true, structured: structuredTypes.has(typeKey) };
+    return {
+      property,
+      column,
+      quoted,
+      numeric: numericTypes.has(typeKey),
+      integer: integerTypes.has(typeKey),
+      primary: attribute.primaryKey === true,
+      structured: structuredTypes.has(typeKey),
+    };
   });
   info = { columns, byProperty: new Map(columns.map((c) => [c.property, c])), tableSql: generator.quoteTable(model.getTableName()) };
   modelInfos.set(model, info);

@@ -1,3 +1,4 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeAtomicUpdate } from '../../../test/integration/atomic-update.suite';
 import { useTestDatabase } from '../../../test/harness/database';
 import { schemaSql } from '../../../test/schema/tables';
@@ -5,7 +6,7 @@ import { F } from '../src';
 import { testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describe('atomicUpdate (Sequelize)', () => describeAtomicUpdate(openSequelizeTestOrm));
+describeOnEachDatabase('atomicUpdate (Sequelize)', (database) => describeAtomicUpdate(openSequelizeTestOrm, database));
 
 describe('atomicUpdate in Sequelize idiom', () => {
   const db = useTestDatabase(schemaSql);

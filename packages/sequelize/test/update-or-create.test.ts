@@ -1,4 +1,5 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeUpdateOrCreate } from '../../../test/integration/update-or-create.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describe('updateOrCreate (Sequelize)', () => describeUpdateOrCreate(openSequelizeTestOrm));
+describeOnEachDatabase('updateOrCreate (Sequelize)', (database) => describeUpdateOrCreate(openSequelizeTestOrm, database));

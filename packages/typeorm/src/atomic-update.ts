@@ -9,6 +9,7 @@ import {
   lookupCondition,
   takeTurn,
   translateError,
+  updateLockedAndReadBack,
   withRetries,
 } from '@racesafe/core';
 import type { FindOptionsWhere, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
@@ -77,15 +78,14 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   checkAtomicUpdate(gateway, flatValues, whereNames.map((name) => flat[name] as object));
   // Subscribers' beforeUpdate / afterUpdate, as repository.update() broadcasts them (listeners: false skips them).
   const listeners = bulkUpdateListeners(this.metadata, options, values);
+  const around = listeners && (<T>(session: Session, send: () => Promise<T>) => listeners(session.native as QueryRunner, send));
   // Plain equality (`{ id }`): racesafe writes the UPDATE itself, skipping TypeORM's query builder.
   if (isPlainEquality(gateway, where)) {
-    const around = listeners && (<T>(session: Session, send: () => Promise<T>) => listeners(session.native, send));
-    return coreAtomicUpdate(gateway, flatValues, (parameters) => lookupCondition(gateway, where, parameters), { ...options, around });
+    return coreAtomicUpdate(gateway, flatValues, (parameters) => lookupCondition(gateway, where, parameters), { ...options, around, plainWhere: where });
   }
   if (options.returning && !gateway.dialect.supportsReturning) {
-    throw new InvalidFieldError(
-      `atomicUpdate on ${this.metadata.name}: returning with operators or OR-lists in where is not supported on ${gateway.dialect.name} yet (no UPDATE ... RETURNING); use plain equality in where, or returning: false`,
-    );
+    // No UPDATE ... RETURNING: lock the rows TypeORM's where matches, update exactly those, read them back, in one transaction.
+    return updateLockedAndReadBack(gateway, flatValues, { ...options, around, lockMatching: (session) => lockMatching(this, session.native as QueryRunner, where) });
   }
   // Operators (MoreThanOrEqual...) and OR-lists: TypeORM's own where builder, racesafe's SET.
   const parameters: Record<string, unknown> = {};
@@ -116,4 +116,19 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   if (!options.returning) return result.affected ?? 0;
   const rows = (Array.isArray(result.raw) ? result.raw : []) as Record<string, unknown>[];
   return rows.map((row) => gateway.hydrate(row));
+}
+
+/**
+ * Locks the rows `where` matches (TypeORM's where builder, operators and OR-lists included,
+ * soft-deleted rows too, as the UPDATE would change them) and returns their primary keys.
+ * SQL (MariaDB): `SELECT ... FROM t WHERE <where> FOR UPDATE`.
+ */
+async function lockMatching<Entity extends ObjectLiteral>(
+  repository: Repository<Entity>,
+  runner: QueryRunner,
+  where: FindOptionsWhere<Entity> | FindOptionsWhere<Entity>[],
+): Promise<Record<string, unknown>[]> {
+  const { metadata } = repository;
+  const rows = await repository.manager.createQueryBuilder(metadata.target, 'racesafe', runner).withDeleted().where(where).setLock('pessimistic_write').getMany();
+  return rows.map((row) => Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyPath, column.getEntityValue(row)])));
 }

@@ -5,7 +5,8 @@ import type { EntityMetadata, ObjectLiteral } from 'typeorm';
 type ColumnMetadata = EntityMetadata['columns'][number];
 export type RelationMetadata = EntityMetadata['relations'][number];
 
-const numericTypes = /^(int|int2|int4|int8|integer|smallint|bigint|numeric|decimal|real|float|float4|float8|double precision|money)$/;
+const integerTypes = /^(int|int2|int4|int8|integer|smallint|bigint|tinyint|mediumint)$/;
+const numericTypes = /^(int|int2|int4|int8|integer|smallint|bigint|tinyint|mediumint|numeric|decimal|dec|real|float|float4|float8|double|double precision|money)$/;
 // Types that hold a whole array or object as one value (TypeORM's simple-* store it as text).
 const structuredTypes = /^(json|jsonb|simple-array|simple-json)$/;
 
@@ -38,6 +39,7 @@ export function entityInfo(metadata: EntityMetadata): EntityInfo {
       column: column.databaseName,
       quoted: driver.escape(column.databaseName),
       numeric: numericTypes.test(String(driver.normalizeType(column)).toLowerCase()),
+      integer: integerTypes.test(String(driver.normalizeType(column)).toLowerCase()),
       primary: column.isPrimary,
       structured: column.isArray || structuredTypes.test(String(column.type)),
     };

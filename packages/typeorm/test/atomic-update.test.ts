@@ -1,3 +1,4 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeAtomicUpdate } from '../../../test/integration/atomic-update.suite';
 import { useTestDatabase } from '../../../test/harness/database';
 import { schemaSql } from '../../../test/schema/tables';
@@ -5,7 +6,7 @@ import { F, raceSafe } from '../src';
 import { Counter, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describe('atomicUpdate (TypeORM)', () => describeAtomicUpdate(openTypeormTestOrm));
+describeOnEachDatabase('atomicUpdate (TypeORM)', (database) => describeAtomicUpdate(openTypeormTestOrm, database));
 
 describe('atomicUpdate in TypeORM idiom', () => {
   const db = useTestDatabase(schemaSql);

@@ -1,4 +1,5 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeUpdateOrCreate } from '../../../test/integration/update-or-create.suite';
 import { openTypeormTestOrm } from './test-orm';
 
-describe('updateOrCreate (TypeORM)', () => describeUpdateOrCreate(openTypeormTestOrm));
+describeOnEachDatabase('updateOrCreate (TypeORM)', (database) => describeUpdateOrCreate(openTypeormTestOrm, database));

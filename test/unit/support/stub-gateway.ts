@@ -1,6 +1,6 @@
 // An in-memory description of one model's columns: the metadata half of a ModelGateway.
 // Pure code for unit tests; anything that would reach a database throws.
-import { type ColumnInfo, type FCompileContext, type ModelGateway, Parameters, postgresDialect } from '@racesafe/core';
+import { type ColumnInfo, type DialectAdapter, type FCompileContext, type ModelGateway, Parameters, postgresDialect } from '@racesafe/core';
 
 /** Stands in for an ORM operator object (TypeORM's FindOperator); symbol-keyed objects are operators too, as in Sequelize. */
 export class OrmOperator {
@@ -17,6 +17,7 @@ const column = (property: string, name: string, numeric: boolean, primary = fals
   column: name,
   quoted: postgresDialect.quoteIdentifier(name),
   numeric,
+  integer: numeric,
   primary,
   structured,
 });
@@ -42,11 +43,11 @@ const notUsed = (what: string) => (): never => {
   throw new Error(`stub gateway: ${what} is not used by unit tests`);
 };
 
-export function stubGateway(options: { updateAssignments?: { property: string; sql: string }[] } = {}): StubGateway {
+export function stubGateway(options: { updateAssignments?: { property: string; sql: string }[]; dialect?: DialectAdapter } = {}): StubGateway {
   const byProperty = new Map(accountColumns.map((c) => [c.property, c]));
   const bindings: { property: string; value: unknown }[] = [];
   return {
-    dialect: postgresDialect,
+    dialect: options.dialect ?? postgresDialect,
     modelName: 'Account',
     tableSql: '"accounts"',
     catalogScope: {},

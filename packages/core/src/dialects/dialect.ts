@@ -56,6 +56,19 @@ export interface DialectAdapter {
   /** `UPDATE ... RETURNING *` exists. */
   readonly supportsReturning: boolean;
   /**
+   * An UPDATE's SET assignments apply left to right, each seeing the columns assigned before
+   * it (MySQL, MariaDB without SIMULTANEOUS_ASSIGNMENT). racesafe then orders them so that
+   * every F expression still reads the row as it was, as in standard SQL.
+   */
+  readonly sequentialAssignments: boolean;
+  /**
+   * A bound whole-number F operand as SQL. MySQL computes `big + ?` with a string or a
+   * double parameter in floating point (exact only to 2^53), so it casts: `CAST(? AS SIGNED)`.
+   */
+  integerOperand(placeholder: string): string;
+  /** `left / right` of two whole numbers, truncating as PostgreSQL's integer `/` (MySQL: `DIV`; its `/` is exact division). */
+  integerDivision(left: string, right: string): string;
+  /**
    * Lock strength of the re-read after a lost insert race, or null for a plain read.
    * MySQL REPEATABLE READ needs FOR SHARE to see the winner's row; PostgreSQL does not.
    */

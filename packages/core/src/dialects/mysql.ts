@@ -52,6 +52,10 @@ export const mysqlDialect: DialectAdapter = {
   // No partial indexes: a key always covers soft-deleted rows too.
   isNotDeletedPredicate: () => false,
   supportsReturning: false,
+  // `SET a = a + 1, b = a` gives b the new a: https://dev.mysql.com/doc/refman/8.0/en/update.html
+  sequentialAssignments: true,
+  integerOperand: (p) => `CAST(${p} AS SIGNED)`,
+  integerDivision: (left, right) => `(${left} DIV ${right})`,
   // REPEATABLE READ: only a locking read sees the committed winner (T12); FOR UPDATE would deadlock 3+ losers (T11).
   lockingReadAfterConflict: 'share',
   missingRowLockBlocksInserts: true,

@@ -37,6 +37,10 @@ export const postgresDialect: DialectAdapter = {
   // pg_get_expr prints `(deleted_at IS NULL)` or `("deletedAt" IS NULL)`.
   isNotDeletedPredicate: (predicate, column) => predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
   supportsReturning: true,
+  sequentialAssignments: false,
+  // The parameter takes the other operand's type.
+  integerOperand: (p) => p,
+  integerDivision: (left, right) => `(${left} / ${right})`,
   // READ COMMITTED: a new statement sees the committed winner; REPEATABLE READ cannot see it at all (T3).
   lockingReadAfterConflict: null,
   missingRowLockBlocksInserts: false,
