@@ -1,5 +1,5 @@
 import { ConflictError, F } from '@racesafe/core';
-import { waitUntilBlocked } from '../support/locks';
+import { type SuiteDatabase, postgres } from './databases';
 import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm, Row } from './orm';
 
@@ -7,10 +7,11 @@ import type { OpenTestOrm, Row } from './orm';
  * Concurrent racesafe calls that share one caller transaction (issue 8): `Promise.all` of
  * getOrCreate / updateOrCreate / atomicUpdate inside one transaction, the way a post's tags
  * are created. Savepoints are a stack per connection, so the calls must take turns; the
- * concurrent-query deprecation warning of node-postgres fails every test (test/harness/no-concurrent-queries.ts).
+ * concurrent-query deprecation warning of node-postgres fails every test (test/harness/no-concurrent-queries.ts),
+ * and on MariaDB a call releasing another's savepoint would fail with 1305 (SAVEPOINT does not exist).
  */
-export function describeConcurrentCalls(open: OpenTestOrm): void {
-  const { db, orm } = useTestOrm(open, (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined));
+export function describeConcurrentCalls(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
+  const { db, orm } = useTestOrm(open, (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined), database);
   const count = async (sql: string) => Number((await orm().query(sql))[0].n);
   const times = <T>(n: number, call: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => call(i)));
 
@@ -95,7 +96,7 @@ export function describeConcurrentCalls(open: OpenTestOrm): void {
     const { b, created } = await orm().transaction(async (tx) => {
       await orm().updateOrCreate('counters', { name: 'locked' }, increment, tx); // A holds the row lock
       const blocked = orm().transaction((other) => orm().updateOrCreate('counters', { name: 'locked' }, increment, other));
-      await waitUntilBlocked(db.url(), 'FOR NO KEY UPDATE'); // B waits for A in the database
+      await database.waitUntilBlocked(db.url(), database.rowLockClause); // B waits for A in the database
       // A's next call runs now: waiting behind B, which waits for A, would never end.
       const [, wasCreated] = await orm().getOrCreate('users', { email: 'a-goes-on@x' }, {}, tx);
       return { b: blocked, created: wasCreated };

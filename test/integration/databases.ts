@@ -21,6 +21,15 @@ export interface SuiteDatabase {
   waitUntilBlocked(url: string, fragment: string, options?: { count?: number }): Promise<unknown>;
   /** A table name as the ORMs quote it in the statements they send. */
   quote(name: string): string;
+  /** A column's stored value as the server prints it, to compare what two writers stored (`x::text`, `CAST(x AS CHAR)`). */
+  asText(column: string): string;
+  /**
+   * SQL that fixes the session's now() at one instant far from the client's clock, and SQL that
+   * gives the clock back; undefined where now() already is one instant per transaction
+   * (PostgreSQL: its start). MariaDB's NOW() is each statement's start, to the second, so a
+   * value stamped by one statement would equal NOW() in the next only within the same second.
+   */
+  readonly pinNow: { pin: string; release: string } | undefined;
   /** The error code of a unique violation (`ConflictError.code`). */
   readonly uniqueViolationCode: string;
   /** The verbs racesafe sends on each path, asserted as round trips. */
@@ -78,6 +87,8 @@ export const postgres: SuiteDatabase = {
   connect: openSqlClient,
   waitUntilBlocked: (url, fragment, options) => waitUntilBlocked(url, fragment, options),
   quote: (name) => `"${name}"`,
+  asText: (column) => `${column}::text`,
+  pinNow: undefined,
   uniqueViolationCode: '23505',
   statements: {
     getOrCreateMiss: ['SELECT', 'INSERT'],
@@ -107,7 +118,9 @@ export const mariadb: SuiteDatabase = {
   connect: openSqlClient,
   waitUntilBlocked: (url, fragment, options) => waitUntilMysqlBlocked(url, fragment, options),
   quote: (name) => `\`${name}\``,
+  asText: (column) => `CAST(${column} AS CHAR)`,
   // https://mariadb.com/kb/en/server-system-variables/#timestamp (2011-11-11 11:11:11 UTC)
+  pinNow: { pin: 'SET timestamp = 1321009871', release: 'SET timestamp = DEFAULT' },
   uniqueViolationCode: '1062',
   statements: {
     // No RETURNING: the creator reads its row back by the key it took.

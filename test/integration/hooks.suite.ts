@@ -1,4 +1,5 @@
 import { F, InvalidFieldError } from '@racesafe/core';
+import { type SuiteDatabase, postgres } from './databases';
 import { HookRefusal, hashed, hookCalls } from './hooks';
 import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm, Row } from './orm';
@@ -9,8 +10,8 @@ import type { OpenTestOrm, Row } from './orm';
  * password and derive a slug before insert, note an update, and audit every write in the
  * transaction they are given (Sequelize `options.transaction`, TypeORM `event.manager`).
  */
-export function describeHooks(open: OpenTestOrm): void {
-  const { orm } = useTestOrm(open);
+export function describeHooks(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
+  const { orm } = useTestOrm(open, undefined, database);
   beforeEach(() => {
     hookCalls.length = 0;
   });

@@ -1,4 +1,5 @@
 import { InvalidFieldError } from '@racesafe/core';
+import { type SuiteDatabase, postgres } from './databases';
 import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm, Row, TestOrm, Tx } from './orm';
 
@@ -12,20 +13,32 @@ const rejection = (call: () => Promise<unknown>) => call().then(() => Promise.re
 
 /**
  * Every value the ORM's own create / update accept is accepted by racesafe and stored the
- * same way: arrays for text[] and jsonb, JSON objects, and the ORM's SQL values (`now()`)
- * where a row is written; lookups stay plain equality.
+ * same way: arrays for text[] and jsonb (MariaDB: JSON columns, it has no array type), JSON
+ * objects, and the ORM's SQL values (`now()`) where a row is written; lookups stay plain equality.
  */
-export function describeValues(open: OpenTestOrm): void {
-  const { log, orm } = useTestOrm(open);
-  /** A documents row as PostgreSQL returns it (pg parses text[] and jsonb). */
+export function describeValues(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
+  const { log, orm } = useTestOrm(open, undefined, database);
+  /** A documents row as the driver returns it (pg parses text[] and jsonb, mysql2 MariaDB's JSON). */
   const stored = async (code: string): Promise<Row> => (await orm().query(`SELECT tags, meta, title, stamped_at FROM documents WHERE code = '${code}'`))[0];
-  /** A row's values as PostgreSQL prints them, to compare with a row the ORM's own insert wrote. */
-  const storedText = async (code: string): Promise<Row> =>
-    (await orm().query(`SELECT tags::text, meta::text, list, title, stamped_at::text FROM documents WHERE code = '${code}'`))[0];
+  /** A row's values as the server prints them, to compare with a row the ORM's own insert wrote. */
+  const storedText = async (code: string): Promise<Row> => {
+    const text = database.asText;
+    return (await orm().query(`SELECT ${text('tags')} AS tags, ${text('meta')} AS meta, list, title, ${text('stamped_at')} AS stamped_at FROM documents WHERE code = '${code}'`))[0];
+  };
   /** Whether the row's stamped_at is exactly the transaction's now(): the database's clock, not the client's. */
   const stampedByTransaction = async (code: string, tx: Tx) =>
-    (await orm().query(`SELECT stamped_at = now() AS same FROM documents WHERE code = '${code}'`, tx))[0].same;
-  const inTransaction = (work: (o: TestOrm, tx: Tx) => Promise<void>) => orm().transaction((tx) => work(orm(), tx));
+    Number((await orm().query(`SELECT stamped_at = now() AS same FROM documents WHERE code = '${code}'`, tx))[0].same) === 1;
+  /** A transaction of the ORM's own, its now() one instant throughout (database.pinNow). */
+  const inTransaction = (work: (o: TestOrm, tx: Tx) => Promise<void>) =>
+    orm().transaction(async (tx) => {
+      const { pinNow } = database;
+      if (pinNow) await orm().query(pinNow.pin, tx);
+      try {
+        await work(orm(), tx);
+      } finally {
+        if (pinNow) await orm().query(pinNow.release, tx); // the connection goes back to the pool
+      }
+    });
 
   it('stores arrays and JSON in getOrCreate defaults exactly as the ORM insert stores them', async () => {
     const values = { tags, meta: metaArray, title: 'ü "q"', stampedAt: new Date('2024-02-03T04:05:06.789Z') };
@@ -123,15 +136,26 @@ export function describeValues(open: OpenTestOrm): void {
     expect(log.statements).toEqual([]);
   });
 
-  it('looks up an array or JSON column by its whole value (plain equality)', async () => {
-    const lookup = { tags: ['x', 'y'], meta: [1, { k: 'v' }] };
-    await orm().insert('documents', { code: 'part', tags: ['x'], meta: [1, { k: 'v' }] });
-    // advisoryLock: no unique key covers tags and meta, and the lookup's equality is what is tested.
-    const [first, created] = await orm().getOrCreate('documents', lookup, { advisoryLock: true, defaults: { code: 'whole' } });
-    expect([first.code, created]).toEqual(['whole', true]);
-    const [again, createdAgain] = await orm().getOrCreate('documents', lookup, { advisoryLock: true, defaults: { code: 'other' } });
-    expect([again.id, createdAgain]).toEqual([first.id, false]);
-  });
+  if (database.advisoryLocks) {
+    it('looks up an array or JSON column by its whole value (plain equality)', async () => {
+      const lookup = { tags: ['x', 'y'], meta: [1, { k: 'v' }] };
+      await orm().insert('documents', { code: 'part', tags: ['x'], meta: [1, { k: 'v' }] });
+      // advisoryLock: no unique key covers tags and meta, and the lookup's equality is what is tested.
+      const [first, created] = await orm().getOrCreate('documents', lookup, { advisoryLock: true, defaults: { code: 'whole' } });
+      expect([first.code, created]).toEqual(['whole', true]);
+      const [again, createdAgain] = await orm().getOrCreate('documents', lookup, { advisoryLock: true, defaults: { code: 'other' } });
+      expect([again.id, createdAgain]).toEqual([first.id, false]);
+    });
+  } else {
+    // No unique key covers tags and meta, and without an advisory lock nothing else can serialise such a lookup.
+    it('refuses a lookup on array or JSON columns with no unique key, before writing', async () => {
+      const lookup = { tags: ['x', 'y'], meta: [1, { k: 'v' }] };
+      const error = await rejection(() => orm().getOrCreate('documents', lookup, { advisoryLock: true, defaults: { code: 'whole' } }));
+      expect(error).toMatchObject({ name: 'UniqueLookupRequiredError', fields: ['tags', 'meta'] });
+      expect(log.verbs()).not.toContain('INSERT');
+      expect(Number((await orm().query('SELECT count(*) AS n FROM documents'))[0].n)).toBe(0);
+    });
+  }
 
   it('still refuses operators as values to write, before any statement', async () => {
     const operator = orm().guard.gt('a');

@@ -4,7 +4,7 @@ import { InvalidFieldError, RetryableError } from './errors';
 import { isFExpression } from './expressions';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
-import { type Defaults, resolveDefaults } from './get-or-create';
+import { type Defaults, assertNoDeletedRowHolds, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
 import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, onlyPlaceholder, run, sameValue, selectWhere } from './statements';
 import { assertStrictArithmetic } from './strict-mode';
@@ -62,6 +62,7 @@ async function updateOrCreateApart<Row>(gateway: ModelGateway<Row>, lookup: Reco
   if (created) return [created, true];
   const winner = await lockAndUpdate();
   if (winner) return winner;
+  await gateway.autocommit((session) => assertNoDeletedRowHolds(gateway, session, lookup, key));
   throw new RetryableError(`${gateway.modelName}: the row a concurrent caller created was gone before it could be locked; retrying`, { fields: Object.keys(lookup) });
 }
 
@@ -117,6 +118,7 @@ async function lockAndUpdateOrCreate<Row>(
   // A concurrent creator committed this lookup first: lock its row and update it instead.
   const winner = await lockRowForUpdate(gateway, session, lookup, strength, options);
   if (!winner) {
+    await assertNoDeletedRowHolds(gateway, session, lookup, key);
     throw new RetryableError(
       `${gateway.modelName}: a concurrent transaction created this row, but this transaction's snapshot cannot see it (REPEATABLE READ / SERIALIZABLE). Retry the transaction.`,
       { fields: Object.keys(lookup) },

@@ -1,4 +1,5 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeConcurrentCalls } from '../../../test/integration/concurrent-calls.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describe('concurrent calls in one transaction (Sequelize)', () => describeConcurrentCalls(openSequelizeTestOrm));
+describeOnEachDatabase('concurrent calls in one transaction (Sequelize)', (database) => describeConcurrentCalls(openSequelizeTestOrm, database));

@@ -1,5 +1,6 @@
 import { QueryTypes, ValidationError } from 'sequelize';
 import { F } from '../src';
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { useTestDatabase } from '../../../test/harness/database';
 import { hashed, hookCalls } from '../../../test/integration/hooks';
 import { describeHooks } from '../../../test/integration/hooks.suite';
@@ -7,7 +8,7 @@ import { schemaSql, truncateSql } from '../../../test/schema/tables';
 import { type TestModels, testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describe('hooks (Sequelize)', () => describeHooks(openSequelizeTestOrm));
+describeOnEachDatabase('hooks (Sequelize)', (database) => describeHooks(openSequelizeTestOrm, database));
 
 describe('hooks in Sequelize idiom', () => {
   const db = useTestDatabase(schemaSql);

@@ -189,8 +189,10 @@ export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize
   return models;
 }
 
-function dialectOf(url: string): 'postgres' | 'mysql' | 'mariadb' {
+function dialectOf(url: string): 'postgres' | 'mysql' | 'mariadb' | 'sqlite' {
   if (url.startsWith('mysql:')) return 'mysql';
+  // sqlite:/path/file.db: Sequelize takes the path as `storage`.
+  if (url.startsWith('sqlite:')) return 'sqlite';
   return url.startsWith('mariadb:') ? 'mariadb' : 'postgres';
 }
 
@@ -256,16 +258,17 @@ function defineHookModels(models: TestModels, common: { sequelize: Sequelize; ti
     { id, slug: { type: DataTypes.TEXT, allowNull: false }, body: { type: DataTypes.TEXT }, deletedAt },
     { ...paranoid, tableName: 'notes', modelName: 'Note' },
   );
-  // Document's ARRAY and JSONB columns exist on PostgreSQL only.
-  if (common.sequelize.getDialect() !== 'postgres') return;
+  // ARRAY and JSONB exist on PostgreSQL only: MariaDB's documents table has JSON columns instead.
+  const postgres = common.sequelize.getDialect() === 'postgres';
   models.Document.init(
     {
       id,
       code: { type: DataTypes.TEXT, allowNull: false },
-      tags: { type: DataTypes.ARRAY(DataTypes.TEXT) },
-      meta: { type: DataTypes.JSONB },
+      tags: { type: postgres ? DataTypes.ARRAY(DataTypes.TEXT) : DataTypes.JSON },
+      meta: { type: postgres ? DataTypes.JSONB : DataTypes.JSON },
       list: { type: DataTypes.TEXT },
-      stampedAt: { type: DataTypes.DATE, field: 'stamped_at' },
+      // DATETIME(6) on MariaDB: without the precision Sequelize would send whole seconds.
+      stampedAt: { type: postgres ? DataTypes.DATE : DataTypes.DATE(6), field: 'stamped_at' },
       title: { type: DataTypes.TEXT },
     },
     { ...common, tableName: 'documents', modelName: 'Document' },

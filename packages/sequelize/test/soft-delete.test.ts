@@ -1,4 +1,5 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeSoftDelete } from '../../../test/integration/soft-delete.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describe('soft delete (Sequelize)', () => describeSoftDelete(openSequelizeTestOrm));
+describeOnEachDatabase('soft delete (Sequelize)', (database) => describeSoftDelete(openSequelizeTestOrm, database));

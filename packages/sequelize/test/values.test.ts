@@ -1,10 +1,11 @@
 import { InvalidFieldError } from '@racesafe/core';
 import { Op, cast, col, fn, literal } from 'sequelize';
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { useTestOrm } from '../../../test/integration/lifecycle';
 import { describeValues } from '../../../test/integration/values.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describe('values of every kind (Sequelize)', () => describeValues(openSequelizeTestOrm));
+describeOnEachDatabase('values of every kind (Sequelize)', (database) => describeValues(openSequelizeTestOrm, database));
 
 describe('values Sequelize compiles to SQL', () => {
   const { log, orm } = useTestOrm(openSequelizeTestOrm);

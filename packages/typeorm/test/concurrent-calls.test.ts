@@ -1,4 +1,5 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeConcurrentCalls } from '../../../test/integration/concurrent-calls.suite';
 import { openTypeormTestOrm } from './test-orm';
 
-describe('concurrent calls in one transaction (TypeORM)', () => describeConcurrentCalls(openTypeormTestOrm));
+describeOnEachDatabase('concurrent calls in one transaction (TypeORM)', (database) => describeConcurrentCalls(openTypeormTestOrm, database));

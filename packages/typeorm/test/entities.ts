@@ -17,7 +17,8 @@ import {
 import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
 // Column types are explicit so that the entities need no decorator metadata (design:type), whatever compiles them,
-// and portable where the table exists on MariaDB too (`timestamp`, not `timestamptz`: the tables are made by SQL, the type only converts values).
+// and portable where the table exists on MariaDB and SQLite too (dates are `type: Date`, which each driver maps to its own
+// timestamp / datetime type; SQLite's TypeORM drivers refuse `timestamp`): the tables are made by SQL, the type only converts values.
 
 @Entity({ name: 'users' })
 export class User {
@@ -28,7 +29,7 @@ export class User {
   @Column({ type: 'text', default: 'free' }) plan!: string;
   @Column({ type: 'int', default: 0 }) logins!: number;
   @Column({ type: 'int', default: 0 }) visits!: number;
-  @Column({ type: 'timestamp', name: 'created_at', default: () => 'now()' }) createdAt!: Date;
+  @Column({ type: Date, name: 'created_at', default: () => 'now()' }) createdAt!: Date;
 }
 
 @Entity({ name: 'naive_users' })
@@ -142,7 +143,7 @@ export class Post {
   @Column({ type: 'text' }) slug!: string;
   @Column({ type: 'text', nullable: true }) title!: string | null;
   @Column({ type: 'int', default: 0 }) views!: number;
-  @DeleteDateColumn({ type: 'timestamp', name: 'deleted_at' }) deletedAt!: Date | null;
+  @DeleteDateColumn({ type: Date, name: 'deleted_at' }) deletedAt!: Date | null;
 }
 
 /** Soft delete with a full unique key (notes_slug_key). */
@@ -151,7 +152,7 @@ export class Note {
   @PrimaryGeneratedColumn() id!: number;
   @Column({ type: 'text' }) slug!: string;
   @Column({ type: 'text', nullable: true }) body!: string | null;
-  @DeleteDateColumn({ type: 'timestamp', name: 'deleted_at' }) deletedAt!: Date | null;
+  @DeleteDateColumn({ type: Date, name: 'deleted_at' }) deletedAt!: Date | null;
 }
 
 /** Values of every kind the ORM accepts for a column (issue 9, item 7). */
@@ -166,9 +167,22 @@ export class Document {
   @Column({ type: 'text', nullable: true }) title!: string | null;
 }
 
+/** Document on MariaDB (test/schema/mysql-tables.ts): there is no array type, so tags is JSON, as meta is. */
+@Entity({ name: 'documents' })
+export class JsonDocument {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'text' }) code!: string;
+  @Column({ type: 'json', nullable: true }) tags!: string[] | null;
+  @Column({ type: 'json', nullable: true }) meta!: unknown;
+  @Column({ type: 'simple-array', nullable: true }) list!: string[] | null;
+  @Column({ type: 'datetime', precision: 6, name: 'stamped_at', nullable: true }) stampedAt!: Date | null;
+  @Column({ type: 'text', nullable: true }) title!: string | null;
+}
+
 /**
  * A data source on the test database, PostgreSQL or (a `mysql://` or `mariadb://` URL)
- * MariaDB: `poolSize` pooled connections, every statement passed to `onQuery`.
+ * MariaDB: `poolSize` pooled connections, every statement passed to `onQuery`; or (a
+ * `sqlite:/path/file.db` or `sqlite3:/path/file.db` URL) a SQLite file.
  */
 export function testDataSource(url: string, { poolSize = 4, onQuery }: { poolSize?: number; onQuery?: (sql: string) => void } = {}): DataSource {
   const ignore = () => undefined;
@@ -176,16 +190,24 @@ export function testDataSource(url: string, { poolSize = 4, onQuery }: { poolSiz
   const mysqlType = url.startsWith('mysql:') ? 'mysql' : url.startsWith('mariadb:') ? 'mariadb' : undefined;
   const onMariadb = mysqlType !== undefined;
   const common = [User, NaiveUser, Membership, Counter, Item, Account, NaiveAccount, Audit, Post, Note];
+  const logger = onQuery
+    ? { logQuery: onQuery, logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore }
+    : undefined;
+  // sqlite:<file> is TypeORM's `better-sqlite3` driver, sqlite3:<file> its `sqlite` one (node-sqlite3; TypeORM 0.3 only).
+  const sqliteType = url.startsWith('sqlite:') ? 'better-sqlite3' : url.startsWith('sqlite3:') ? 'sqlite' : undefined;
+  if (sqliteType) {
+    // One connection, no pool: TypeORM's SQLite drivers share one query runner. The documents table has JSON columns, as on MariaDB.
+    const database = url.slice(url.indexOf(':') + 1);
+    return new DataSource({ type: sqliteType as 'better-sqlite3', database, entities: [...common, JsonDocument], subscribers: [AccountAudit], synchronize: false, logger });
+  }
   return new DataSource({
     type: mysqlType ?? 'postgres',
     url,
-    // Document's text[] and jsonb columns exist on PostgreSQL only.
-    entities: onMariadb ? common : [...common, Document],
+    // Document's text[] and jsonb columns exist on PostgreSQL only; MariaDB's table has JSON columns instead.
+    entities: [...common, onMariadb ? JsonDocument : Document],
     subscribers: [AccountAudit],
     synchronize: false,
     poolSize,
-    logger: onQuery
-      ? { logQuery: onQuery, logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore }
-      : undefined,
+    logger,
   });
 }

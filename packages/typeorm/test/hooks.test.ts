@@ -1,5 +1,6 @@
 import { type DataSource, type InsertEvent, MoreThanOrEqual, type UpdateEvent } from 'typeorm';
 import { F, raceSafe } from '../src';
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { useTestDatabase } from '../../../test/harness/database';
 import { hookCalls } from '../../../test/integration/hooks';
 import { describeHooks } from '../../../test/integration/hooks.suite';
@@ -7,7 +8,7 @@ import { schemaSql, truncateSql } from '../../../test/schema/tables';
 import { Account, AccountAudit, Counter, Post, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describe('hooks (TypeORM)', () => describeHooks(openTypeormTestOrm));
+describeOnEachDatabase('hooks (TypeORM)', (database) => describeHooks(openTypeormTestOrm, database));
 
 describe('listeners and subscribers in TypeORM idiom', () => {
   const db = useTestDatabase(schemaSql);

@@ -1,4 +1,5 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeSoftDelete } from '../../../test/integration/soft-delete.suite';
 import { openTypeormTestOrm } from './test-orm';
 
-describe('soft delete (TypeORM)', () => describeSoftDelete(openTypeormTestOrm));
+describeOnEachDatabase('soft delete (TypeORM)', (database) => describeSoftDelete(openTypeormTestOrm, database));

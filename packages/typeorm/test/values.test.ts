@@ -1,8 +1,9 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { useTestOrm } from '../../../test/integration/lifecycle';
 import { describeValues } from '../../../test/integration/values.suite';
 import { openTypeormTestOrm } from './test-orm';
 
-describe('values of every kind (TypeORM)', () => describeValues(openTypeormTestOrm));
+describeOnEachDatabase('values of every kind (TypeORM)', (database) => describeValues(openTypeormTestOrm, database));
 
 describe('values TypeORM converts or writes as SQL', () => {
   const { orm } = useTestOrm(openTypeormTestOrm);
