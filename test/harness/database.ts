@@ -2,11 +2,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MARIADB_HOW_TO_ENABLE } from './mariadb';
 import { applyMysqlSchema, createMysqlDatabase } from './mysql-database';
+import { applySqliteSchema, createSqliteDatabase } from './sqlite-database';
 import { applySchema, createDatabase, type TestDatabase } from './postgres';
 
-/** Which server a test database lives on: the run's PostgreSQL (default) or its MariaDB. */
+/** Which server a test database lives on: the run's PostgreSQL (default) or its MariaDB; or a SQLite file. */
 export interface TestDatabaseOptions {
-  dialect?: 'postgres' | 'mysql';
+  dialect?: 'postgres' | 'mysql' | 'sqlite';
 }
 
 /**
@@ -25,6 +26,12 @@ export function useTestDatabase(schemaSql?: string, options: TestDatabaseOptions
   const onMysql = options.dialect === 'mysql';
   let database: TestDatabase | undefined;
   beforeAll(async () => {
+    // SQLite: a file in a temporary directory of its own (sqlite:/tmp/racesafe-<file>-XXXXXX/test.db), no server.
+    if (options.dialect === 'sqlite') {
+      database = await createSqliteDatabase(path.basename(expect.getState().testPath ?? 'test').replace(/\.test\.ts$/, ''));
+      if (schemaSql) await applySqliteSchema(database.url, schemaSql);
+      return;
+    }
     const serverUrl = onMysql ? mysqlServerUrl() : (process.env.RACESAFE_TEST_SERVER_URL ?? process.env.RACESAFE_PG_URL);
     if (!serverUrl) {
       throw new Error(

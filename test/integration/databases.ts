@@ -34,8 +34,11 @@ export interface SuiteDatabase {
   readonly uniqueViolationCode: string;
   /** The verbs racesafe sends on each path, asserted as round trips. */
   readonly statements: {
+    getOrCreateHit: string[];
     getOrCreateMiss: string[];
+    /** After a miss in a transaction (after a hit, racesafe SELECTs first: getOrCreateHitInTransaction). */
     getOrCreateMissInTransaction: string[];
+    getOrCreateHitInTransaction: string[];
     updateOrCreateHit: string[];
     atomicUpdateReturning: string[];
     /** In the caller's transaction: its START and COMMIT around racesafe's statements. */
@@ -91,8 +94,11 @@ export const postgres: SuiteDatabase = {
   pinNow: undefined,
   uniqueViolationCode: '23505',
   statements: {
-    getOrCreateMiss: ['SELECT', 'INSERT'],
-    getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
+    // One statement finds or inserts: WITH found AS (SELECT ...), made AS (INSERT ... ON CONFLICT DO NOTHING RETURNING *) ...
+    getOrCreateHit: ['WITH'],
+    getOrCreateMiss: ['WITH'],
+    getOrCreateMissInTransaction: ['START', 'SAVEPOINT', 'WITH', 'RELEASE', 'COMMIT'],
+    getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'COMMIT'],
     atomicUpdateReturning: ['UPDATE'],
     atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'COMMIT'],
@@ -124,9 +130,11 @@ export const mariadb: SuiteDatabase = {
   uniqueViolationCode: '1062',
   statements: {
     // No RETURNING: the creator reads its row back by the key it took.
+    getOrCreateHit: ['SELECT'],
     getOrCreateMiss: ['SELECT', 'INSERT', 'SELECT'],
     // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
     getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
+    getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
     // No UPDATE ... RETURNING: the row is read back by its key while the UPDATE's lock holds it.
     atomicUpdateReturning: ['START', 'UPDATE', 'SELECT', 'COMMIT'],

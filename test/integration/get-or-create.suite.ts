@@ -28,20 +28,38 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
     await orm().getOrCreate('users', { email: 'warm@x' }); // reads the catalog once
     log.clear();
     await orm().getOrCreate('users', { email: 'warm@x' });
-    expect(log.verbs()).toEqual(['SELECT']);
+    expect(log.verbs()).toEqual(database.statements.getOrCreateHit);
     log.clear();
     await orm().getOrCreate('users', { email: 'new@x' });
     expect(log.verbs()).toEqual(database.statements.getOrCreateMiss);
     // Never INSERT IGNORE or ON DUPLICATE KEY UPDATE: they would swallow another key's conflict (TRAPS T23).
-    expect(log.statements[1]).not.toMatch(/IGNORE|ON DUPLICATE KEY/i);
-    if (database.dialect === 'postgres') expect(log.statements[1]).toMatch(/ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/);
+    expect(log.statements.join('\n')).not.toMatch(/IGNORE|ON DUPLICATE KEY/i);
+    if (database.dialect === 'postgres') expect(log.statements[0]).toMatch(/ON CONFLICT \("email"\) DO NOTHING RETURNING \*\)/);
   });
 
-  it('uses a savepoint inside the caller transaction', async () => {
+  if (database.dialect === 'postgres') {
+    it('draws no sequence value on a hit, and one per row created', async () => {
+      const lastId = async () => Number((await orm().query(`SELECT last_value AS n FROM users_id_seq`))[0].n);
+      await orm().getOrCreate('users', { email: 'seq@x' });
+      const before = await lastId();
+      for (let i = 0; i < 5; i++) await orm().getOrCreate('users', { email: 'seq@x' });
+      expect(await lastId()).toBe(before);
+      await orm().getOrCreate('users', { email: 'seq2@x' });
+      expect(await lastId()).toBe(before + 1);
+    });
+  }
+
+  it('uses a savepoint inside the caller transaction, and after a hit a plain SELECT first', async () => {
     await orm().getOrCreate('users', { email: 'warm@x' });
+    await orm().transaction((tx) => orm().getOrCreate('users', { email: 'tx-first@x' }, {}, tx)); // a miss
     log.clear();
     await orm().transaction((tx) => orm().getOrCreate('users', { email: 'tx@x' }, {}, tx));
     expect(log.verbs()).toEqual(database.statements.getOrCreateMissInTransaction);
+    await orm().transaction((tx) => orm().getOrCreate('users', { email: 'tx@x' }, {}, tx)); // a hit
+    log.clear();
+    const [row, created] = await orm().transaction((tx) => orm().getOrCreate('users', { email: 'tx@x' }, {}, tx));
+    expect([row.email, created]).toEqual(['tx@x', false]);
+    expect(log.verbs()).toEqual(database.statements.getOrCreateHitInTransaction);
   });
 
   it("returns the winner row to a loser inside a transaction, and the caller's earlier writes commit", async () => {

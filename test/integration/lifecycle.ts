@@ -1,5 +1,6 @@
 import { useTestDatabase } from '../harness/database';
 import { mysqlSchemaSql, mysqlTables } from '../schema/mysql-tables';
+import { sqliteSchemaSql, sqliteTruncateStatements } from '../schema/sqlite-tables';
 import { schemaSql, truncateSql } from '../schema/tables';
 import { StatementLog } from '../support/statement-log';
 import type { OpenTestOrm, TestOrm } from './orm';
@@ -9,10 +10,10 @@ import type { OpenTestOrm, TestOrm } from './orm';
  * `dialect: 'mysql'` the MariaDB one), one TestOrm on it whose statements land in `log`,
  * and tables emptied before each test.
  */
-export function useTestOrm(open: OpenTestOrm, seed?: (orm: TestOrm) => Promise<void>, { dialect = 'postgres' }: { dialect?: 'postgres' | 'mysql' } = {}) {
-  const db = useTestDatabase(dialect === 'mysql' ? mysqlSchemaSql : schemaSql, { dialect });
-  // MariaDB truncates one table per statement.
-  const truncate = dialect === 'mysql' ? mysqlTables.map((table) => `TRUNCATE TABLE ${table}`) : [truncateSql];
+export function useTestOrm(open: OpenTestOrm, seed?: (orm: TestOrm) => Promise<void>, { dialect = 'postgres' }: { dialect?: 'postgres' | 'mysql' | 'sqlite' } = {}) {
+  const db = useTestDatabase(dialect === 'mysql' ? mysqlSchemaSql : dialect === 'sqlite' ? sqliteSchemaSql : schemaSql, { dialect });
+  // MariaDB truncates one table per statement; SQLite has no TRUNCATE (DELETE FROM each table).
+  const truncate = dialect === 'mysql' ? mysqlTables.map((table) => `TRUNCATE TABLE ${table}`) : dialect === 'sqlite' ? sqliteTruncateStatements : [truncateSql];
   const log = new StatementLog();
   let orm: TestOrm | undefined;
   beforeAll(async () => {

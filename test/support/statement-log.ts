@@ -7,8 +7,8 @@ export class StatementLog {
   clear(): void {
     this.statements.length = 0;
   }
-  /** Statement verbs in order, e.g. ['SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE']. */
+  /** Statement verbs in order, e.g. ['SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE'] (a leading comment skipped: SQLite's RETURNING statements carry one). */
   verbs(): string[] {
-    return this.statements.map((sql) => sql.trim().split(/[\s;]+/)[0].toUpperCase());
+    return this.statements.map((sql) => sql.trim().replace(/^\/\*[\s\S]*?\*\/\s*/, '').split(/[\s;]+/)[0].toUpperCase());
   }
 }

@@ -64,6 +64,13 @@ export interface RowLifecycle<Row> {
    * row stand or fall together (TypeORM's save() and Model.findOrCreate open one too).
    */
   readonly atomic: boolean;
+  /**
+   * beforeCreate may run code of the user's (hooks, custom validators, setters): it then runs
+   * only once racesafe knows the row is missing. When false (built-in checks only, as
+   * Sequelize's allowNull and type validation) racesafe may run it before its one
+   * find-or-insert statement and drop the result on a hit.
+   */
+  readonly runsUserCode: boolean;
   /** Before an INSERT (only on the miss path): validation and before-create hooks on the new row's values. */
   beforeCreate(values: Record<string, unknown>, session: Session): Promise<PendingWrite<Row>>;
   /**

@@ -3,7 +3,7 @@ import { ConflictError, RetryableError, UniqueLookupRequiredError } from './erro
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
-import { findOne, inCallerTransaction, inSavepoint, insertRaw, insertRow, onlyPlaceholder, run } from './statements';
+import { findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertRaw, insertRow, onlyPlaceholder, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -42,13 +42,17 @@ export async function getOrCreate<Row>(
     const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults, lifecycle);
     return callerTransaction ? inCallerTransaction(callerTransaction, work) : withRetries(options.retry, () => gateway.transaction(work));
   }
+  // Nothing of the caller's to run between finding and inserting (a defaults function, hooks): one statement where the database can.
+  const oneStatement = gateway.dialect.findOrInsertInOneStatement && !lifecycle?.runsUserCode && typeof options.defaults !== 'function';
   const work = async (session: Session) => {
-    const key = lookupKey(gateway, session, lookup);
-    return findOrInsert(gateway, session, lookup, options.defaults, key instanceof Promise ? await key : key, lifecycle);
+    const pending = lookupKey(gateway, session, lookup);
+    const key = pending instanceof Promise ? await pending : pending;
+    if (oneStatement) return findOrInsertInOneStatement(gateway, session, lookup, options.defaults as Record<string, unknown> | undefined, key, lifecycle);
+    return findOrInsert(gateway, session, lookup, options.defaults, key, lifecycle);
   };
   if (callerTransaction) return inCallerTransaction(callerTransaction, work);
   // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, or a deadlock, is retried.
-  if (!lifecycle?.atomic) return withRetries(options.retry, () => gateway.autocommit(work));
+  if (!lifecycle?.atomic || oneStatement) return withRetries(options.retry, () => gateway.autocommit(work));
   return withRetries(options.retry, () => findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle));
 }
 
@@ -69,6 +73,53 @@ export async function findOrInsert<Row>(
     : await insertUnlessTaken(gateway, session, values, key);
   if (created) return [created, true];
   return [await readWinner(gateway, session, lookup, key), false];
+}
+
+// Per table: did the last getOrCreate inside a caller's transaction find its row?
+const lastFoundInTransaction = new WeakMap<object, Map<string, boolean>>();
+
+/**
+ * findOrInsertRaw: one statement outside a transaction. Inside yours it needs a savepoint
+ * (another key's conflict must not abort your transaction), so a hit would cost 3 statements
+ * where a plain SELECT costs 1: after a hit on this table the next call SELECTs first, after a
+ * miss it goes straight to SAVEPOINT, the statement, RELEASE (3 instead of 4).
+ */
+async function findOrInsertInOneStatement<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  defaults: Record<string, unknown> | undefined,
+  key: UniqueKey,
+  lifecycle: RowLifecycle<Row> | undefined,
+): Promise<[Row, boolean]> {
+  if (!session.inTransaction) return findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle);
+  let tables = lastFoundInTransaction.get(gateway.catalogScope);
+  if (!tables) lastFoundInTransaction.set(gateway.catalogScope, (tables = new Map()));
+  const result = tables.get(gateway.tableSql)
+    ? await findOrInsert(gateway, session, lookup, defaults, key, lifecycle)
+    : await inSavepoint(gateway, session, () => findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle));
+  tables.set(gateway.tableSql, !result[1]);
+  return result;
+}
+
+/** The new row's values prepared as for an INSERT, the one statement, and the winner's row if a concurrent caller took the key meanwhile. */
+async function findOrInsertOnce<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  defaults: Record<string, unknown> | undefined,
+  key: UniqueKey,
+  lifecycle: RowLifecycle<Row> | undefined,
+): Promise<[Row, boolean]> {
+  const values = { ...defaults, ...lookup };
+  // Built-in validation only (no user code): run before knowing; values it refuses take the SELECT-first path, so a hit still returns its row.
+  const pending = lifecycle ? await lifecycle.beforeCreate(values, session).catch(() => undefined) : { values: gateway.insertValues(values), stored: undefined };
+  if (!pending) return findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
+  assertLookupKept(gateway, lookup, pending.values);
+  const result = await findOrInsertRaw(gateway, session, lookup, pending.values, key);
+  if (!result) return [await readWinner(gateway, session, lookup, key), false];
+  if (result.created && pending.stored) return [await pending.stored(result.raw), true];
+  return [gateway.hydrate(result.raw), result.created];
 }
 
 /**

@@ -6,7 +6,7 @@
 export * from './errors';
 export { F, FExpression, isFExpression, compileExpression, checkExpression } from './expressions';
 export type { FOperand, FOperator, FStep, FCompileContext } from './expressions';
-export { dialectFor, duplicateKeyName, mysqlDialect, postgresDialect } from './dialects';
+export { dialectFor, duplicateKeyName, mysqlDialect, postgresDialect, sqliteDialect, sqliteUniqueViolation } from './dialects';
 export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialects';
 export type { ColumnInfo, ModelGateway, PendingWrite, RowLifecycle, Session, StatementResult } from './gateway';
 export { getOrCreate } from './get-or-create';

@@ -8,7 +8,9 @@ import {
   RetryableError,
 } from './errors';
 import type { ModelGateway, Session, StatementResult } from './gateway';
+import { assertSupportedVersion } from './server-version';
 import { takeTurn } from './turns';
+import { keyOnColumns, uniqueKeys } from './unique-keys';
 
 /** Bound parameters of one statement, numbered the dialect's way. */
 export class Parameters {
@@ -31,16 +33,30 @@ export function onlyPlaceholder(gateway: ModelGateway<unknown>): string {
   return (gateway.placeholder ?? gateway.dialect.placeholder)(1);
 }
 
-/** Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. */
+/**
+ * Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. The
+ * first statement per connection configuration checks the database version first, where the
+ * adapter has a minimum (see assertSupportedVersion).
+ */
 export function run(gateway: ModelGateway<unknown>, session: Session, sql: string, parameters: unknown[] = []): Promise<StatementResult> {
-  return session.query(sql, parameters).catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+  const versionChecked = assertSupportedVersion(gateway, session);
+  if (versionChecked) return versionChecked.then(() => run(gateway, session, sql, parameters));
+  const prefix = gateway.dialect.returningStatementPrefix;
+  return session.query(prefix && sql.endsWith(' RETURNING *') ? prefix + sql : sql, parameters).catch(async (error: unknown) => {
+    // SQLite names a violated key by its columns: the table's keys (read once) tell which key that is.
+    if (gateway.dialect.classifyError(error).columns) await uniqueKeys(gateway, session).catch(() => undefined);
+    throw translateError(gateway, error);
+  });
 }
 
 /** The racesafe error for a driver error, classified by code (TRAPS.md rule 4). */
 export function translateError(gateway: ModelGateway<unknown>, error: unknown): unknown {
   if (error instanceof RaceSafeError) return error;
-  const { kind, code, constraint } = gateway.dialect.classifyError(error);
-  const details = { cause: error, code, constraint };
+  const { kind, code, columns, ...named } = gateway.dialect.classifyError(error);
+  // A key reported by its columns is named after the index the catalog has on exactly them.
+  const constraint = named.constraint ?? (columns && keyOnColumns(gateway, columns)?.name);
+  const fields = columns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
+  const details = { cause: error, code, constraint, fields };
   const reason = error instanceof Error ? error.message : String(error);
   switch (kind) {
     case 'unique-violation':
@@ -121,6 +137,49 @@ export async function insertRaw(
   if (!by) throw new RaceSafeError(`${gateway.modelName}: ${dialect.name} has no RETURNING, and this INSERT has no unique key to read its row back by`);
   return readBack(gateway, session, values, by.key);
 }
+
+/**
+ * getOrCreate in one statement, where the database allows an INSERT inside WITH (PostgreSQL).
+ * `values` are inserted as given (the ORM's insert defaults already applied):
+ *
+ *     WITH found AS (SELECT * FROM t WHERE <lookup> LIMIT 2),
+ *          made AS (INSERT INTO t (<columns>) SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM found)
+ *                   ON CONFLICT (<key>) DO NOTHING RETURNING *)
+ *     SELECT true AS "racesafe_created", * FROM made UNION ALL SELECT false, * FROM found
+ *
+ * The raw row and whether this statement created it, or undefined when it neither found nor made a row: a concurrent caller
+ * committed the key after this statement's snapshot (the caller then reads the winner). On
+ * a hit the INSERT's SELECT yields no row, so no column default runs and no sequence value is drawn.
+ */
+export async function findOrInsertRaw(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  values: Record<string, unknown>,
+  key: UniqueKey,
+): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  const { dialect } = gateway;
+  const parameters = parametersFor(gateway);
+  const found = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)} LIMIT 2`;
+  const entries = Object.entries(values);
+  const columns = entries.map(([property]) => gateway.column(property)!.quoted).join(', ');
+  const placeholders = entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', ');
+  const marker = dialect.quoteIdentifier(createdMarker);
+  const sql =
+    `WITH found AS (${found}), made AS (INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM found) ${dialect.skipConflictClause(key)} RETURNING *) ` +
+    `SELECT true AS ${marker}, * FROM made UNION ALL SELECT false, * FROM found`;
+  const { rows } = await run(gateway, session, sql, parameters.values);
+  if (rows.length > 1) {
+    throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`, { fields: Object.keys(lookup) });
+  }
+  if (rows.length === 0) return undefined;
+  const { [createdMarker]: created, ...raw } = rows[0];
+  return { raw, created: created === true };
+}
+
+// Not a column: tells a row the statement created from one it found.
+const createdMarker = 'racesafe_created';
 
 /** `SELECT * FROM t WHERE <condition> [<suffix>]`: the raw rows. */
 export async function selectWhere(

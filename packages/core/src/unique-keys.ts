@@ -42,6 +42,16 @@ export function lookupKey(gateway: ModelGateway<unknown>, session: Session, look
   return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
 }
 
+/**
+ * The cached unique key on exactly `columns` (a usable, full one first), or undefined when none
+ * is known (yet): names a key the database reported by its columns (SQLite).
+ */
+export function keyOnColumns(gateway: ModelGateway<unknown>, columns: string[]): UniqueKey | undefined {
+  const keys = known.get(gateway.catalogScope)?.get(gateway.tableSql) ?? [];
+  const candidates = keys.filter((key) => sameSet(key.columns, columns));
+  return candidates.find((key) => key.usableForLookup && key.predicate === undefined) ?? candidates[0];
+}
+
 function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey {
   const properties = Object.keys(lookup);
   const columns = properties.map((p) => gateway.column(p)!.column);

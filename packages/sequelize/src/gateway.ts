@@ -1,5 +1,5 @@
-import { type ColumnInfo, type ModelGateway, type Session, dialectFor } from '@racesafe/core';
-import { type Model, type ModelStatic, QueryTypes, Sequelize, type Transaction, Utils } from 'sequelize';
+import { type ColumnInfo, type ModelGateway, type Session, dialectFor, translateError } from '@racesafe/core';
+import { type Model, type ModelStatic, type QueryOptions, QueryTypes, Sequelize, type Transaction, Utils } from 'sequelize';
 import { sequelizeLifecycle } from './lifecycle';
 
 const integerTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT']);
@@ -72,19 +72,32 @@ function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, s
     shared,
     native: transaction,
     async query(sql, parameters) {
+      // Sequelize's sqlite Query runs a RAW statement through node-sqlite3's all(), which gives rows but no change count
+      // (RETURNING statements arrive as `/* ... */ UPDATE`): an UPDATE whose count racesafe reads goes as BULKUPDATE, run() and its changes.
+      const counted = runsThroughRunOrAll(model) && /^UPDATE /.test(sql);
       // transaction: null keeps Sequelize from picking a CLS transaction; useMaster reads from the primary.
-      const [rows, result] = (await model.sequelize!.query(sql, {
+      // tableNames: [] spares sqlite's Query a `PRAGMA table_info` per SELECT, read to type values a RAW query never types.
+      const answer = await model.sequelize!.query(sql, {
         bind: parameters,
         transaction,
-        type: QueryTypes.RAW,
+        type: counted ? QueryTypes.BULKUPDATE : QueryTypes.RAW,
         raw: true,
         useMaster: true,
-      })) as [Record<string, unknown>[] | { affectedRows?: number }, { rowCount?: number; affectedRows?: number } | undefined];
+        tableNames: [],
+      } as QueryOptions);
+      if (counted) return { rows: [], rowCount: Number(answer) };
+      const [rows, result] = answer as unknown as [Record<string, unknown>[] | { affectedRows?: number }, { rowCount?: number; affectedRows?: number } | undefined];
       // pg reports rowCount; mysql2 and the mariadb connector an OK packet with affectedRows (as data, or as metadata).
       const affected = result?.rowCount ?? result?.affectedRows ?? (Array.isArray(rows) ? undefined : rows.affectedRows);
       return { rows: Array.isArray(rows) ? rows : [], rowCount: affected ?? 0 };
     },
   };
+}
+
+/** Sequelize's Query for this dialect picks the driver's run() or all() per statement (sqlite: `getDatabaseMethod`). */
+function runsThroughRunOrAll(model: ModelStatic<Model>): boolean {
+  const { dialect } = model.sequelize as unknown as { dialect: { Query?: { prototype: { getDatabaseMethod?: unknown } } } };
+  return typeof dialect.Query?.prototype.getDatabaseMethod === 'function';
 }
 
 /**
@@ -157,7 +170,17 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
     hydrate,
     callerTransaction: () => undefined,
     autocommit: (work) => work(sessionOf(base, null)),
-    transaction: (work) => model.sequelize!.transaction((own) => work(sessionOf(base, own))),
+    transaction(work) {
+      // SQLite: BEGIN IMMEDIATE (Transaction.TYPES.IMMEDIATE), see DialectAdapter.ownTransactionType.
+      const type = this.dialect.ownTransactionType as Transaction.TYPES | undefined;
+      let begun = false;
+      const own = model.sequelize!.transaction(type ? { type } : {}, (transaction) => {
+        begun = true;
+        return work(sessionOf(base, transaction));
+      });
+      // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; errors of the work pass as they are.
+      return own.catch((error: unknown) => Promise.reject(begun ? error : translateError(this, error)));
+    },
   };
 }
 

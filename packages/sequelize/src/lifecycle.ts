@@ -11,7 +11,8 @@ export interface LifecycleOptions {
 
 /** Sequelize internals the lifecycle relies on (stable across Sequelize 6 releases). */
 interface ModelInternals {
-  rawAttributes: Record<string, { autoIncrement?: boolean }>;
+  rawAttributes: Record<string, { autoIncrement?: boolean; set?: unknown; validate?: Record<string, unknown>; defaultValue?: unknown }>;
+  options: { validate?: Record<string, unknown> };
   _virtualAttributes: Set<string>;
   _timestampAttributes: { createdAt?: string; updatedAt?: string };
   _versionAttribute?: string;
@@ -56,6 +57,7 @@ export function sequelizeLifecycle<M extends Model>(
 
   return {
     atomic: hooks,
+    runsUserCode: hooks || (validate && hasCustomValidators(internals)) || hasUserCodeOnBuild(internals),
     async beforeCreate(values, session): Promise<PendingWrite<M>> {
       // build() runs setters and defaultValues, as Model.create does.
       const instance = model.build(values as never, { isNewRecord: true });
@@ -128,4 +130,15 @@ function markStored(instance: Model, storedRow: Model): void {
     target._previousDataValues[key] = target.dataValues[key];
     target.changed(key, false);
   }
+}
+
+/** Attribute or model validators written as functions (isEmail: true is Sequelize's own; a function is the user's). */
+function hasCustomValidators(model: ModelInternals): boolean {
+  const validators = [model.options.validate ?? {}, ...Object.values(model.rawAttributes).map((attribute) => attribute.validate ?? {})];
+  return validators.some((set) => Object.values(set).some((validator) => typeof validator === 'function'));
+}
+
+/** build() calls attribute setters and function defaults: the user's code. */
+function hasUserCodeOnBuild(model: ModelInternals): boolean {
+  return Object.values(model.rawAttributes).some((attribute) => typeof attribute.set === 'function' || typeof attribute.defaultValue === 'function');
 }

@@ -1,4 +1,4 @@
-import { type ModelGateway, type Session, dialectFor, takeTurn } from '@racesafe/core';
+import { type ModelGateway, type Session, dialectFor, takeTurn, translateError } from '@racesafe/core';
 import type { ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { entityInfo, setColumnValues } from './columns';
 import { typeormLifecycle } from './lifecycle';
@@ -116,11 +116,14 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     autocommit(work) {
       const runner = bound();
       // The caller's query runner (no transaction open on it): racesafe calls on it take turns.
-      return runner ? takeTurn(runner, () => work(sessionOf(runner, false))) : withOwnRunner((own) => work(sessionOf(own, false)));
+      // A runner of racesafe's own takes turns too: TypeORM's SQLite drivers hand every caller the same one (one connection),
+      // and no call's statements may land inside another call's transaction.
+      return runner ? takeTurn(runner, () => work(sessionOf(runner, false))) : withOwnRunner((own) => takeTurn(own, () => work(sessionOf(own, false))));
     },
     async transaction(work) {
       const run = async (runner: QueryRunner) => {
-        await runner.startTransaction();
+        // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry.
+        await startOwnTransaction(runner, this.dialect.ownTransactionType).catch((error: unknown) => Promise.reject(translateError(this, error)));
         try {
           const result = await work(sessionOf(runner, true));
           await runner.commitTransaction();
@@ -131,7 +134,30 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
         }
       };
       const runner = bound();
-      return runner ? takeTurn(runner, () => run(runner)) : withOwnRunner(run);
+      return runner ? takeTurn(runner, () => run(runner)) : withOwnRunner((own) => takeTurn(own, () => run(own)));
     },
   };
+}
+
+/**
+ * Starts racesafe's own transaction: TypeORM's startTransaction, or where the dialect asks for a
+ * BEGIN mode, `BEGIN <type>` (SQLite `BEGIN IMMEDIATE`). TypeORM's SQLite query runners always
+ * send a deferred `BEGIN TRANSACTION`, so racesafe sends its own and records it on the runner as
+ * startTransaction does (isTransactionActive, transactionDepth 1, the transaction-start events):
+ * commitTransaction, rollbackTransaction and the listeners given the runner see a transaction.
+ */
+async function startOwnTransaction(runner: QueryRunner, type: string | undefined): Promise<void> {
+  // Already in one (the caller's, on SQLite's single shared runner): TypeORM nests a savepoint.
+  if (!type || runner.isTransactionActive) return runner.startTransaction();
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  state.isTransactionActive = true;
+  try {
+    await runner.broadcaster.broadcast('BeforeTransactionStart');
+    await runner.query(`BEGIN ${type}`);
+  } catch (error) {
+    state.isTransactionActive = false;
+    throw error;
+  }
+  state.transactionDepth = 1;
+  await runner.broadcaster.broadcast('AfterTransactionStart');
 }

@@ -60,6 +60,8 @@ export function typeormLifecycle<Entity extends ObjectLiteral>(
   const broadcast = (runner: unknown, event: string, ...args: unknown[]) => broadcasterOf(runner).broadcast(event, metadata, ...args);
 
   return {
+    // Listeners and subscribers are the user's code: never run on a hit.
+    runsUserCode: true,
     atomic: found.atomic,
     async beforeCreate(row, session): Promise<PendingWrite<Entity>> {
       // A new entity, as repository.create() makes it (class field initialisers run).

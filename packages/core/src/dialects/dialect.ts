@@ -15,6 +15,8 @@ export interface ClassifiedError {
   code?: string;
   /** The constraint or index the database named, if any. */
   constraint?: string;
+  /** The columns of a violated unique key, where the database names columns instead (SQLite): statements.ts maps them to the key. */
+  columns?: string[];
 }
 
 /** A unique constraint or unique index as the catalog describes it. */
@@ -55,6 +57,11 @@ export interface DialectAdapter {
   isNotDeletedPredicate(predicate: string, column: string): boolean;
   /** `UPDATE ... RETURNING *` exists. */
   readonly supportsReturning: boolean;
+  /**
+   * A WITH query may hold an `INSERT ... ON CONFLICT DO NOTHING RETURNING *` (PostgreSQL's
+   * data-modifying CTEs): getOrCreate then finds or creates in one statement (findOrInsertRow).
+   */
+  readonly findOrInsertInOneStatement: boolean;
   /**
    * An UPDATE's SET assignments apply left to right, each seeing the columns assigned before
    * it (MySQL, MariaDB without SIMULTANEOUS_ASSIGNMENT). racesafe then orders them so that
@@ -118,6 +125,22 @@ export interface DialectAdapter {
   parseUniqueKey(row: Record<string, unknown>): UniqueKey;
   /** Classifies a driver error by code. */
   classifyError(error: unknown): ClassifiedError;
+  /**
+   * The BEGIN mode of racesafe's own transactions (SQLite `BEGIN IMMEDIATE`, Sequelize
+   * `Transaction.TYPES.IMMEDIATE`), or undefined for the ORM's plain BEGIN. With no row locks
+   * the database write lock is the lock: taken at BEGIN, a read is never followed by an upgrade
+   * that fails at once, whatever the busy timeout (SQLITE_BUSY_SNAPSHOT, TRAPS T18).
+   */
+  readonly ownTransactionType?: 'IMMEDIATE';
+  /**
+   * Put before a statement whose rows racesafe reads (`... RETURNING *`), where drivers pick
+   * how to run a statement from its first word (node-sqlite3's run() returns no rows).
+   */
+  readonly returningStatementPrefix?: string;
+  /** SQL (no parameter) returning the database's version as one row, `version`, checked once per connection configuration. */
+  readonly serverVersionSql?: string;
+  /** The oldest version racesafe runs on (`3.35.0`); older ones are refused by name before any other statement. */
+  readonly minimumServerVersion?: string;
 }
 
 /** Builds the racesafe error for a classified driver error (see errors.ts). */

@@ -52,6 +52,7 @@ export const mysqlDialect: DialectAdapter = {
   // No partial indexes: a key always covers soft-deleted rows too.
   isNotDeletedPredicate: () => false,
   supportsReturning: false,
+  findOrInsertInOneStatement: false,
   // `SET a = a + 1, b = a` gives b the new a: https://dev.mysql.com/doc/refman/8.0/en/update.html
   sequentialAssignments: true,
   integerOperand: (p) => `CAST(${p} AS SIGNED)`,

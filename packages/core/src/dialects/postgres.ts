@@ -37,6 +37,7 @@ export const postgresDialect: DialectAdapter = {
   // pg_get_expr prints `(deleted_at IS NULL)` or `("deletedAt" IS NULL)`.
   isNotDeletedPredicate: (predicate, column) => predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
   supportsReturning: true,
+  findOrInsertInOneStatement: true,
   sequentialAssignments: false,
   // The parameter takes the other operand's type.
   integerOperand: (p) => p,

@@ -1,0 +1,153 @@
+import { InvalidFieldError } from '../errors';
+import type { ClassifiedError, DialectAdapter, ErrorKind, UniqueKey } from './dialect';
+
+// Extended result codes, never message text: https://sqlite.org/rescode.html
+const kindsByCode: Record<string, ErrorKind> = {
+  SQLITE_CONSTRAINT_UNIQUE: 'unique-violation',
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'unique-violation',
+  // The write lock was not granted within busy_timeout, or at all: a deferred transaction that read
+  // first cannot upgrade once another writer committed (SQLITE_BUSY_SNAPSHOT ignores busy_timeout, TRAPS T18).
+  SQLITE_BUSY: 'serialization-failure',
+  SQLITE_BUSY_SNAPSHOT: 'serialization-failure',
+  SQLITE_BUSY_RECOVERY: 'serialization-failure',
+  SQLITE_BUSY_TIMEOUT: 'serialization-failure',
+};
+
+/** The driver error itself (better-sqlite3 SqliteError, node-sqlite3 Error: a `SQLITE_...` code), or the one an ORM wrapped. */
+function driverError(error: unknown): Record<string, unknown> | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const candidate = error as Record<string, unknown>;
+  if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_')) return candidate;
+  const inner = candidate.driverError ?? candidate.original ?? candidate.parent;
+  return inner === error ? undefined : driverError(inner);
+}
+
+/**
+ * What a unique violation names. The documented exception to "codes, never messages": SQLite
+ * names the violated key only in its message, and by columns (`UNIQUE constraint failed:
+ * users.email, users.name`, TRAPS T27), or by index name for an expression index
+ * (`UNIQUE constraint failed: index 'users_lower_email'`). Columns are mapped to the index
+ * through the catalog (statements.ts). Column names holding ", " are not told apart.
+ */
+export function sqliteUniqueViolation(message: string): { index?: string; columns?: string[] } {
+  const failed = /UNIQUE constraint failed: (.+)$/.exec(message.trim())?.[1];
+  if (failed === undefined) return {};
+  const index = /^index '(.+)'$/.exec(failed)?.[1];
+  if (index !== undefined) return { index };
+  // `table.column`: the table never holds a dot here (racesafe's own tables are plain names).
+  return { columns: failed.split(', ').map((qualified) => qualified.slice(qualified.indexOf('.') + 1)) };
+}
+
+/** The kind of a driver error from its extended code; node-sqlite3 reports only the primary code. */
+function kindOf(code: string, message: string): ErrorKind {
+  const kind = kindsByCode[code];
+  if (kind) return kind;
+  if (code.startsWith('SQLITE_BUSY')) return 'serialization-failure';
+  // node-sqlite3 never enables extended result codes: a unique violation, NOT NULL, CHECK and FOREIGN KEY all
+  // come as SQLITE_CONSTRAINT (19), and only SQLite's fixed message prefix tells the unique one apart.
+  if (code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed: /.test(message)) return 'unique-violation';
+  return 'other';
+}
+
+/** A partial index's predicate: the text after the column list's `) WHERE` in its CREATE INDEX statement. */
+function partialPredicate(definition: unknown): string | undefined {
+  if (typeof definition !== 'string') return undefined;
+  return /\)\s*WHERE\s+([\s\S]+?)\s*;?\s*$/i.exec(definition)?.[1];
+}
+
+/** An identifier as SQLite accepts it in a predicate: bare, "double", `back` or [bracket] quoted. */
+function unquoted(name: string): string {
+  return name.replace(/^"(.*)"$|^`(.*)`$|^\[(.*)\]$/s, (_, a?: string, b?: string, c?: string) => a ?? b ?? c ?? '');
+}
+
+function notSupportedYet(option: string): never {
+  throw new InvalidFieldError(
+    `${option} is not supported on SQLite yet: SQLite has no row locks, and the database write lock these options would bound is taken by BEGIN (issue 11)`,
+    { fields: [option] },
+  );
+}
+
+/**
+ * SQLite 3.35 and later (RETURNING, ON CONFLICT DO NOTHING), through better-sqlite3 (TypeORM
+ * `better-sqlite3`, TypeORM 0.3 also `sqlite`) or node-sqlite3 (Sequelize `sqlite`, TypeORM 0.3
+ * `sqlite`). No row locks: one writer holds the database's write lock at a time, and racesafe's
+ * own transactions take it at BEGIN (`BEGIN IMMEDIATE`), so a read inside them is never followed
+ * by a failed upgrade (TRAPS T18). Division by zero yields NULL (TRAPS T17): into a NOT NULL
+ * column that fails (`DatabaseError`, SQLITE_CONSTRAINT_NOTNULL); a nullable column stores NULL.
+ */
+export const sqliteDialect: DialectAdapter = {
+  name: 'sqlite',
+  // TypeORM's driver types and Sequelize's dialect name.
+  aliases: ['better-sqlite3'],
+  placeholder: () => '?',
+  quoteIdentifier: sqliteQuote,
+  supportsInsertIgnoringConflictOn: true,
+  // A partial index is an upsert target only when the conflict target repeats its WHERE.
+  skipConflictClause: (key) => `ON CONFLICT (${key.columns.map(sqliteQuote).join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''} DO NOTHING`,
+  isNotDeletedPredicate: (predicate, column) => {
+    const match = /^\(*\s*(.+?)\s+IS\s+NULL\s*\)*$/is.exec(predicate.trim());
+    return match !== null && unquoted(match[1]) === column;
+  },
+  supportsReturning: true,
+  // A WITH clause may not hold an INSERT in SQLite.
+  findOrInsertInOneStatement: false,
+  // `SET a = a + 1, b = a` gives b the old a, as standard SQL.
+  sequentialAssignments: false,
+  // better-sqlite3 binds every JavaScript number as REAL: `n / ?` would divide exactly (7 / 2.0 = 3.5).
+  integerOperand: (p) => `CAST(${p} AS INTEGER)`,
+  // Two INTEGER operands: `/` truncates toward zero, as PostgreSQL's.
+  integerDivision: (left, right) => `(${left} / ${right})`,
+  // A write transaction holds the database's write lock, so its snapshot is the latest: a plain read sees the winner.
+  lockingReadAfterConflict: null,
+  missingRowLockBlocksInserts: false,
+  // No FOR UPDATE (a syntax error, TRAPS T18): the write lock taken by BEGIN IMMEDIATE does the locking.
+  lockClause: (_strength, { nowait }) => (nowait ? notSupportedYet('nowait') : ''),
+  setLockTimeoutSql: () => notSupportedYet('lockTimeoutMs'),
+  restoreLockTimeoutSql: () => notSupportedYet('lockTimeoutMs'),
+  lockTimeoutOutlivesRollback: false,
+  advisoryLockSql: () => undefined,
+  // SQLITE_BUSY fails the statement only; the transaction and its savepoints stay.
+  deadlockEndsTransaction: false,
+  // better-sqlite3 prepares one statement at a time.
+  rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`],
+  ownTransactionType: 'IMMEDIATE',
+  // node-sqlite3 hands back rows only from all(); TypeORM 0.3's `sqlite` driver and Sequelize send a statement
+  // starting with INSERT / UPDATE through run(), which returns none: a leading comment makes them choose all().
+  returningStatementPrefix: '/* racesafe: returns rows */ ',
+  serverVersionSql: 'SELECT sqlite_version() AS version',
+  // RETURNING and INSERT ... ON CONFLICT DO NOTHING: https://sqlite.org/releaselog/3_35_0.html
+  minimumServerVersion: '3.35.0',
+  // pragma_index_list takes the bare table name: the ORMs hand it quoted ("users", `users`).
+  // An expression column has no name in index_info; the predicate of a partial index lives only in its CREATE INDEX.
+  uniqueKeysSql: (p) => `
+    SELECT il.name AS name,
+           (SELECT group_concat(ii.name, char(31)) FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno) AS ii) AS columns,
+           (SELECT count(*) FROM pragma_index_info(il.name) WHERE name IS NULL) AS expressions,
+           il.partial AS partial,
+           (SELECT sql FROM sqlite_master WHERE type = 'index' AND name = il.name) AS definition
+      FROM pragma_index_list(trim(${p}, '"\`[]')) AS il
+     WHERE il."unique" = 1`,
+  parseUniqueKey: (row): UniqueKey => ({
+    // A UNIQUE constraint's index is `sqlite_autoindex_<table>_<n>`: SQLite keeps no constraint name.
+    name: String(row.name),
+    columns: String(row.columns ?? '').split('\u001f').filter(Boolean),
+    // A unique index admits any number of NULLs in SQLite.
+    nullsNotDistinct: false,
+    usableForLookup: Number(row.expressions) === 0,
+    predicate: Number(row.partial) === 1 ? partialPredicate(row.definition) : undefined,
+  }),
+  classifyError(error): ClassifiedError {
+    const driver = driverError(error);
+    if (!driver) return { kind: 'other' };
+    const code = driver.code as string;
+    const message = String(driver.message ?? '');
+    const kind = kindOf(code, message);
+    if (kind !== 'unique-violation') return { kind, code };
+    const { index, columns } = sqliteUniqueViolation(message);
+    return { kind, code, constraint: index, columns };
+  },
+};
+
+function sqliteQuote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,123 @@
+import { ConflictError, DatabaseError, RetryableError, sqliteDialect, sqliteUniqueViolation, translateError } from '@racesafe/core';
+import { compareVersions } from '../../packages/core/src/server-version';
+import sqlite3 from 'sqlite3';
+import { stubGateway } from './support/stub-gateway';
+
+// better-sqlite3 ships no types; this is the part of its API used here.
+interface BetterSqlite3 {
+  exec(sql: string): void;
+  prepare(sql: string): { all(...values: unknown[]): Record<string, unknown>[]; run(...values: unknown[]): unknown };
+  close(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const BetterSqlite3 = require('better-sqlite3') as new (file: string) => BetterSqlite3;
+
+const tableSql = `
+  CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE, b TEXT NOT NULL, c TEXT, d TEXT, deleted_at TEXT, CHECK (b <> 'bad'));
+  CREATE UNIQUE INDEX t_c_live ON t (c) WHERE deleted_at IS NULL;
+  CREATE UNIQUE INDEX t_lower_d ON t (lower(d));
+  CREATE UNIQUE INDEX t_b_c ON t (b, c);
+  CREATE INDEX t_b ON t (b);
+`;
+
+/** The error a statement raises on a real in-memory database through node-sqlite3 (no extended result codes). */
+function sqlite3Error(sql: string): Promise<Error> {
+  const database = new sqlite3.Database(':memory:');
+  return new Promise((resolve, reject) =>
+    database.exec(`${tableSql} INSERT INTO t (a, b, c, d) VALUES ('x', 'y', 'z', 'w');`, (setup) => {
+      if (setup) return reject(setup);
+      database.run(sql, (error: Error | null) => database.close(() => (error ? resolve(error) : reject(new Error(`no error from ${sql}`)))));
+    }),
+  );
+}
+
+function betterSqlite3Error(sql: string): Error {
+  const database = new BetterSqlite3(':memory:');
+  try {
+    database.exec(`${tableSql} INSERT INTO t (a, b, c, d) VALUES ('x', 'y', 'z', 'w');`);
+    database.prepare(sql).run();
+  } catch (error) {
+    return error as Error;
+  } finally {
+    database.close();
+  }
+  throw new Error(`no error from ${sql}`);
+}
+
+describe('sqlite dialect: unique keys from the catalog', () => {
+  it('reads every unique index with its columns, a UNIQUE constraint as its autoindex, partial predicates, expression indexes as unusable', () => {
+    const database = new BetterSqlite3(':memory:');
+    try {
+      database.exec(tableSql);
+      // The ORMs hand the table name quoted: TypeORM "t", Sequelize `t`.
+      for (const quoted of ['"t"', '`t`']) {
+        const keys = database.prepare(sqliteDialect.uniqueKeysSql('?')).all(quoted).map(sqliteDialect.parseUniqueKey);
+        expect(keys.sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+          { name: 'sqlite_autoindex_t_1', columns: ['a'], nullsNotDistinct: false, usableForLookup: true, predicate: undefined },
+          { name: 't_b_c', columns: ['b', 'c'], nullsNotDistinct: false, usableForLookup: true, predicate: undefined },
+          { name: 't_c_live', columns: ['c'], nullsNotDistinct: false, usableForLookup: true, predicate: 'deleted_at IS NULL' },
+          { name: 't_lower_d', columns: [], nullsNotDistinct: false, usableForLookup: false, predicate: undefined },
+        ]);
+      }
+    } finally {
+      database.close();
+    }
+  });
+
+  it('counts a partial key as a soft-deleting model\'s key only when its predicate is exactly "column IS NULL"', () => {
+    for (const predicate of ['deleted_at IS NULL', '"deleted_at" IS NULL', '(`deleted_at` is null)', '[deleted_at] IS NULL']) {
+      expect(sqliteDialect.isNotDeletedPredicate(predicate, 'deleted_at')).toBe(true);
+    }
+    for (const predicate of ['deleted_at IS NOT NULL', 'other IS NULL', 'deleted_at IS NULL AND b = 1']) {
+      expect(sqliteDialect.isNotDeletedPredicate(predicate, 'deleted_at')).toBe(false);
+    }
+  });
+});
+
+describe('sqlite dialect: errors by result code', () => {
+  const gateway = { ...stubGateway(), dialect: sqliteDialect };
+
+  it.each([
+    ['better-sqlite3', 'SQLITE_CONSTRAINT_UNIQUE', () => Promise.resolve(betterSqlite3Error(`INSERT INTO t (a, b) VALUES ('x', 'q')`))],
+    ['node-sqlite3', 'SQLITE_CONSTRAINT', () => sqlite3Error(`INSERT INTO t (a, b) VALUES ('x', 'q')`)],
+  ])('reads a unique violation from %s as ConflictError with the columns SQLite names', async (_driver, code, raise) => {
+    const error = await raise();
+    expect(sqliteDialect.classifyError(error)).toEqual({ kind: 'unique-violation', code, constraint: undefined, columns: ['a'] });
+    const translated = translateError(gateway, error);
+    expect(translated).toBeInstanceOf(ConflictError);
+    expect(translated).toMatchObject({ code, fields: ['a'] });
+  });
+
+  it('names a composite key by its columns and an expression index by its name', async () => {
+    expect(sqliteDialect.classifyError(betterSqlite3Error(`INSERT INTO t (b, c) VALUES ('q', 'z')`)).columns).toEqual(['c']);
+    expect(sqliteDialect.classifyError(await sqlite3Error(`INSERT INTO t (b, c) VALUES ('y', 'q'), ('y', 'q')`)).columns).toEqual(['b', 'c']);
+    expect(sqliteDialect.classifyError(betterSqlite3Error(`INSERT INTO t (b, d) VALUES ('q', 'W')`))).toMatchObject({ kind: 'unique-violation', constraint: 't_lower_d' });
+    expect(sqliteUniqueViolation('SQLITE_CONSTRAINT: UNIQUE constraint failed: users.org, users.member')).toEqual({ columns: ['org', 'member'] });
+  });
+
+  it.each([
+    ['better-sqlite3 NOT NULL', () => Promise.resolve(betterSqlite3Error(`INSERT INTO t (a, b) VALUES ('n', NULL)`)), 'SQLITE_CONSTRAINT_NOTNULL'],
+    ['node-sqlite3 NOT NULL', () => sqlite3Error(`INSERT INTO t (a, b) VALUES ('n', NULL)`), 'SQLITE_CONSTRAINT'],
+    ['node-sqlite3 CHECK', () => sqlite3Error(`INSERT INTO t (a, b) VALUES ('n', 'bad')`), 'SQLITE_CONSTRAINT'],
+  ])('reads %s as DatabaseError, never as a unique violation', async (_case, raise, code) => {
+    const translated = translateError(gateway, await raise());
+    expect(translated).toBeInstanceOf(DatabaseError);
+    expect(translated).toMatchObject({ code });
+  });
+
+  it('makes every SQLITE_BUSY a RetryableError, and leaves errors without a SQLite code alone', () => {
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_TIMEOUT']) {
+      expect(translateError(gateway, Object.assign(new Error('database is locked'), { code }))).toBeInstanceOf(RetryableError);
+    }
+    const socket = Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
+    expect(sqliteDialect.classifyError(socket)).toEqual({ kind: 'other' });
+  });
+});
+
+describe('sqlite dialect: version', () => {
+  it('compares SQLite versions part by part', () => {
+    expect(compareVersions('3.53.2', '3.35.0')).toBe(1);
+    expect(compareVersions('3.35', '3.35.0')).toBe(0);
+    expect(compareVersions('3.34.1', '3.35.0')).toBe(-1);
+  });
+});
