@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type RaceScenario, type RaceSize, type RaceTarget, scenarios } from '../race/scenarios';
+import { type RaceScenario, type RaceSize, type RaceTarget, scenarios, sqliteSize } from '../race/scenarios';
 
 /** What the command line asked for. */
 export interface DemoOptions {
@@ -9,7 +9,7 @@ export interface DemoOptions {
   calls?: number;
   pgUrl?: string;
   /** The database the races run on. */
-  db: 'postgres' | 'mariadb';
+  db: 'postgres' | 'mariadb' | 'sqlite';
   mysqlUrl?: string;
   help: boolean;
 }
@@ -26,19 +26,23 @@ export interface DemoRace {
 export const usage = `Usage: npm run demo -- [options]
 
 Runs the shared race scenarios (test/race/scenarios.ts) against @racesafe/typeorm and
-@racesafe/sequelize, each beside the naive approach, on a throwaway PostgreSQL, and
+@racesafe/sequelize, each beside the naive approach, on a throwaway PostgreSQL (or
+MariaDB, or a temporary SQLite file: --db), and
 prints one table. Exits 1 if racesafe shows any anomaly (the naive rows are expected
 to show some), 2 if a race could not run.
 
 Options:
-  --processes N   OS processes per race (default: each scenario's own, 4 to 8)
-  --callers N     concurrent callers per process (default: each scenario's own, 4 to 16)
+  --processes N   OS processes per race (default: each scenario's own, 4 to 8; 4 on SQLite)
+  --callers N     concurrent callers per process (default: each scenario's own, 4 to 16;
+                  4 on SQLite)
   --calls N       calls of the hot-key scenarios (default 1000); the others scale with it:
                   200 keys and counter 2N (over N/5 keys), guarded decrement N/20 (>= 20)
   --pg-url URL    use this PostgreSQL server instead of starting an embedded one; the demo
                   creates its own database there and drops it at the end
-  --db NAME       postgres (default) or mariadb: a throwaway mariadbd from Debian's
-                  mariadb-server, or --mysql-url / RACESAFE_MYSQL_URL
+  --db NAME       postgres (default); mariadb: a throwaway mariadbd from Debian's
+                  mariadb-server, or --mysql-url / RACESAFE_MYSQL_URL; sqlite: one temporary
+                  file database in WAL mode, no server (TypeORM better-sqlite3, Sequelize
+                  sqlite), every connection's busy timeout 20 ms
   --mysql-url URL use this MariaDB / MySQL server (mysql://user:password@host:port)
   -h, --help      show this help
 `;
@@ -82,8 +86,8 @@ export function parseOptions(argv: string[]): DemoOptions {
 }
 
 function databaseName(text: string | undefined): DemoOptions['db'] {
-  if (text === 'postgres' || text === 'mariadb') return text;
-  throw new TypeError(`--db must be postgres or mariadb, got ${JSON.stringify(text)}`);
+  if (text === 'postgres' || text === 'mariadb' || text === 'sqlite') return text;
+  throw new TypeError(`--db must be postgres, mariadb or sqlite, got ${JSON.stringify(text)}`);
 }
 
 function positiveInt(name: string, text: string | undefined): number | undefined {
@@ -96,12 +100,13 @@ function positiveInt(name: string, text: string | undefined): number | undefined
 const REFERENCE_CALLS = scenarios.getOrCreateHotKey.size.calls;
 
 /**
- * A scenario's size under the options. `--calls N` scales every scenario by
+ * A scenario's size under the options (on SQLite from 4 x 4, see sqliteSize). `--calls N` scales every scenario by
  * N / 1000 (its default for the hot key), keeping ten calls per key in the 200-keys
  * scenario and more buyers than stock (at least 20 for 10 items) in the guarded decrement.
  */
 export function sizeFor(scenario: RaceScenario, options: DemoOptions): RaceSize {
-  const base = scenario.size;
+  // SQLite: 4 processes x 4 callers on one file (issue 11), the scenario's calls and keys.
+  const base = options.db === 'sqlite' ? sqliteSize(scenario.size) : scenario.size;
   const size: RaceSize = {
     ...base,
     processes: options.processes ?? base.processes,

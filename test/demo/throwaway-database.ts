@@ -4,7 +4,9 @@ import mysql from 'mysql2/promise';
 import { startMariadb } from '../harness/mariadb';
 import { applyMysqlSchema, createMysqlDatabase } from '../harness/mysql-database';
 import { applySchema, createDatabase, startPostgres, type TestDatabase } from '../harness/postgres';
+import { applySqliteSchema, createSqliteDatabase, openSqliteConnection, sqliteFile } from '../harness/sqlite-database';
 import { mysqlSchemaSql } from '../schema/mysql-tables';
+import { sqliteSchemaSql } from '../schema/sqlite-tables';
 import { schemaSql } from '../schema/tables';
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -50,6 +52,24 @@ export class ThrowawayDatabase {
     this.database = await createMysqlDatabase(serverUrl, `${prefix}_${randomBytes(4).toString('hex')}`);
     await applyMysqlSchema(this.database.url, mysqlSchemaSql);
     this.where = `MariaDB ${await mysqlVersion(this.database.url)} (${source})`;
+    this.url = this.database.url;
+    return this.url;
+  }
+
+  /**
+   * SQLite instead (`--db sqlite`): no server, one file in a temporary directory of its own,
+   * switched to WAL by the shared schema's SQLite version; removed with its -wal and -shm files.
+   */
+  async openSqlite(prefix: string): Promise<string> {
+    this.database = await createSqliteDatabase(prefix);
+    await applySqliteSchema(this.database.url, sqliteSchemaSql);
+    const connection = await openSqliteConnection(this.database.url);
+    try {
+      const [{ version, mode }] = await connection.query('SELECT sqlite_version() AS version, (SELECT journal_mode FROM pragma_journal_mode) AS mode');
+      this.where = `SQLite ${String(version)} (node-sqlite3; better-sqlite3 bundles its own), one temporary ${String(mode).toUpperCase()} file, no server: ${sqliteFile(this.database.url)}`;
+    } finally {
+      await connection.close();
+    }
     this.url = this.database.url;
     return this.url;
   }

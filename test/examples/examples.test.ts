@@ -3,6 +3,8 @@
 import { Client } from 'pg';
 import { main as inventory } from '../../examples/inventory-reservation';
 import { main as pageViews } from '../../examples/sequelize-page-views';
+import { sequelizeInMemory, typeormInMemory } from '../../examples/sqlite-unit-test';
+import { main as tagImport } from '../../examples/tag-import';
 import { main as signup } from '../../examples/typeorm-signup';
 import { useTestDatabase } from '../harness/database';
 
@@ -114,5 +116,42 @@ describe('examples/inventory-reservation.ts', () => {
     expect(new Set(widgetRows.map((r) => r.order_id)).size).toBe(widgetRows.length);
     expect(lines[1]).toContain(`${widgetRows.length} reserved ${reserved('widget')} units`);
     expect(lines[1]).toContain(`stock left ${stock.widget} `);
+  });
+});
+
+describe('examples/sqlite-unit-test.ts', () => {
+  // What the example's calls return on a fresh in-memory database, the same for both ORMs.
+  const expected = [
+    'getOrCreate ann: created=true id=1; again: created=false id=1',
+    '10 concurrent getOrCreate of bob: 1 created, 1 row',
+    'updateOrCreate ann: games=1; cat: created=true games=1',
+    'atomicUpdate ann score+10: 10; spend 25 if score >= 25: 0 rows changed',
+  ];
+
+  it('runs all three operations on an in-memory TypeORM better-sqlite3 data source with no other set-up', async () => {
+    expect(await typeormInMemory()).toEqual(expected);
+  });
+
+  it('runs them on an in-memory Sequelize, racesafe-owned transactions one after another', async () => {
+    expect(await sequelizeInMemory()).toEqual(expected);
+  });
+});
+
+describe('examples/tag-import.ts', () => {
+  const db = useTestDatabase();
+
+  it('gives four overlapping importers one row per tag, each created once, where the find-then-insert loop duplicates', async () => {
+    const lines = await runQuietly(tagImport, db.url());
+    expect(lines[0]).toMatch(/^one batch with a duplicate: news\(grey\)#(\d+), urgent-news\(red\)#\d+, news\(grey\)#\1; created 2$/);
+    const [tags] = await query<{ rows: number; names: number; red: number }>(
+      db.url(),
+      `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names, count(*) FILTER (WHERE color = 'red')::int AS red FROM tags`,
+    );
+    expect(tags.rows).toBe(tags.names);
+    expect(tags.red).toBe(tags.rows - (await query<{ n: number }>(db.url(), `SELECT count(*)::int AS n FROM tags WHERE name NOT LIKE 'urgent%'`))[0].n);
+    expect(lines[1]).toBe(`4 importers, overlapping batches: ${tags.rows} rows for ${tags.names} names, ${tags.rows} created in all`);
+    const [naive] = await query<{ rows: number; names: number }>(db.url(), `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`);
+    expect(naive.names).toBe(tags.names - 2);
+    expect(lines[2]).toBe(`find-then-insert loop, same batches: ${naive.rows} rows for ${naive.names} names`);
   });
 });

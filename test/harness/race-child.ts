@@ -81,7 +81,7 @@ async function onMessage(message: ParentMessage): Promise<void> {
   } else if (message.type === 'go') {
     phase = 'calls';
     await run(message.goEpochMs, init!);
-    await send({ type: 'done' });
+    await send({ type: 'done', counters: worker?.counters?.() });
   } else {
     phase = 'close';
     await worker?.close();

@@ -12,6 +12,8 @@ export interface RaceWorker {
   /** One racing call; the result must be a small JSON-serialisable value. */
   call(callIndex: number): Promise<unknown>;
   close(): Promise<void>;
+  /** Counts the worker kept over its calls (e.g. SQLITE_BUSY errors its driver saw); summed over processes into `RaceReport.counters`. */
+  counters?(): Record<string, number>;
 }
 
 /** The contract of the module named by `RaceOptions.worker`. */
@@ -48,6 +50,6 @@ export type ParentMessage =
 export type ChildMessage =
   | { type: 'ready' }
   | { type: 'records'; records: CallRecord[] }
-  | { type: 'done' }
+  | { type: 'done'; counters?: Record<string, number> }
   | { type: 'closed' }
   | { type: 'failed'; phase: string; error: string };

@@ -20,10 +20,12 @@ export interface RaceReport {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** The workers' own counts (RaceWorker.counters), summed over processes; empty when they keep none. */
+  counters: Record<string, number>;
 }
 
 /** Builds the report from every child's records (internal to runRace). */
-export function summarize(options: RaceOptions, records: CallRecord[], setupMs: number, wallMs: number): RaceReport {
+export function summarize(options: RaceOptions, records: CallRecord[], setupMs: number, wallMs: number, counters: Record<string, number> = {}): RaceReport {
   const calls = records.sort((a, b) => a.call - b.call);
   const errorsByKind: Record<string, number> = {};
   for (const { error } of calls) {
@@ -48,6 +50,7 @@ export function summarize(options: RaceOptions, records: CallRecord[], setupMs: 
     opsPerSec: wallMs > 0 ? calls.length / (wallMs / 1000) : 0,
     p50Ms: percentile(0.5),
     p99Ms: percentile(0.99),
+    counters,
   };
 }
 

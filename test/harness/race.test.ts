@@ -40,6 +40,8 @@ describe('runRace', () => {
     // Each UPDATE ... RETURNING saw a distinct value: a permutation of 1..400.
     const seen = report.calls.map((c) => (c.value as { n: number }).n).sort((a, b) => a - b);
     expect(seen).toEqual([...Array(shape.calls).keys()].map((i) => i + 1));
+    // Each process's own count (RaceWorker.counters), summed by the parent.
+    expect(report.counters).toEqual({ calls: shape.calls });
   });
 
   it('exposes lost updates of a read-modify-write', async () => {

@@ -63,12 +63,18 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
   failure.catch(() => undefined); // observed through Promise.race below
   const timer = setTimeout(() => fail(new RaceError(`race timed out after ${timeoutMs} ms`)), timeoutMs);
   const records: CallRecord[] = [];
+  const counters: Record<string, number> = {};
   const startedAt = performance.now();
   const children = Array.from({ length: processes }, (_, i) =>
-    startChild(i, fail, (batch) => {
-      records.push(...batch);
-      options.onProgress?.(records.length, calls);
-    }),
+    startChild(
+      i,
+      fail,
+      (batch) => {
+        records.push(...batch);
+        options.onProgress?.(records.length, calls);
+      },
+      (counted) => Object.entries(counted).forEach(([name, n]) => (counters[name] = (counters[name] ?? 0) + n)),
+    ),
   );
   try {
     const init = { worker, args: options.args, processes, callersPerProcess, calls };
@@ -83,7 +89,7 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
     children.forEach((child) => child.send({ type: 'close' }));
     await Promise.race([Promise.all(children.map((c) => c.exited)), failure]);
     if (records.length !== calls) throw new RaceError(`expected ${calls} call records, got ${records.length}`);
-    return summarize(options, records, setupMs, wallMs);
+    return summarize(options, records, setupMs, wallMs, counters);
   } finally {
     clearTimeout(timer);
     for (const child of children) child.kill();
@@ -99,7 +105,7 @@ interface Child {
   kill(): void;
 }
 
-function startChild(index: number, fail: (error: Error) => void, onRecords: (r: CallRecord[]) => void): Child {
+function startChild(index: number, fail: (error: Error) => void, onRecords: (r: CallRecord[]) => void, onCounters: (c: Record<string, number>) => void): Child {
   const proc: ChildProcess = fork(CHILD, [], {
     cwd: ROOT,
     execArgv: EXEC_ARGV,
@@ -118,7 +124,10 @@ function startChild(index: number, fail: (error: Error) => void, onRecords: (r: 
   proc.on('message', (message: ChildMessage) => {
     if (message.type === 'ready') markReady();
     else if (message.type === 'records') onRecords(message.records);
-    else if (message.type === 'done') markDone();
+    else if (message.type === 'done') {
+      if (message.counters) onCounters(message.counters);
+      markDone();
+    }
     else if (message.type === 'closed') closed = true;
     else reported = `failed in ${message.phase}: ${message.error}`;
   });

@@ -2,6 +2,8 @@ import { describeOnMysql } from '../harness/database';
 import { type SqlClient, openSqlClient } from '../race/sql-client';
 import { waitUntilBlocked } from '../support/locks';
 import { waitUntilMysqlBlocked } from '../support/mysql-locks';
+import { openSqliteSqlClient, waitUntilSqliteBlocked } from '../support/sqlite-locks';
+import type { StatementLog } from '../support/statement-log';
 
 /**
  * One database the shared integration suites run on, and what they must expect there.
@@ -10,15 +12,19 @@ import { waitUntilMysqlBlocked } from '../support/mysql-locks';
  * REPEATABLE READ loser sees) the difference is stated here, by name, never guessed in a test.
  */
 export interface SuiteDatabase {
-  readonly name: 'PostgreSQL' | 'MariaDB';
+  readonly name: 'PostgreSQL' | 'MariaDB' | 'SQLite';
   /** The `useTestDatabase` dialect. */
-  readonly dialect: 'postgres' | 'mysql';
+  readonly dialect: 'postgres' | 'mysql' | 'sqlite';
   /** `describe`, or a skip with the reason when the run has no such server. */
   describe(name: string, fn: () => void): void;
   /** A second session, outside the ORM, with `?` placeholders. */
   connect(url: string): Promise<SqlClient>;
-  /** Resolves once a session running a statement containing `fragment` waits on a lock. */
-  waitUntilBlocked(url: string, fragment: string, options?: { count?: number }): Promise<unknown>;
+  /**
+   * Resolves once a session running a statement containing `fragment` waits on a lock. `sent`:
+   * the statement log of the ORM under test, for databases that cannot list waiting sessions
+   * (SQLite: a statement it sent that needs the write lock another connection holds).
+   */
+  waitUntilBlocked(url: string, fragment: string, options?: { count?: number; sent?: StatementLog }): Promise<unknown>;
   /** A table name as the ORMs quote it in the statements they send. */
   quote(name: string): string;
   /** A column's stored value as the server prints it, to compare what two writers stored (`x::text`, `CAST(x AS CHAR)`). */
@@ -30,8 +36,22 @@ export interface SuiteDatabase {
    * value stamped by one statement would equal NOW() in the next only within the same second.
    */
   readonly pinNow: { pin: string; release: string } | undefined;
-  /** The error code of a unique violation (`ConflictError.code`). */
+  /** A raw query returns JSON columns as their text, unparsed (SQLite: no JSON type, the schema's columns are TEXT holding JSON). */
+  readonly jsonAsText: boolean;
+  /** The database's now() in SQL, as `TestOrm.sqlNow()` writes it (SQLite has no now(): `datetime('now')`, UTC to the second). */
+  readonly nowSql: string;
+  /**
+   * now() is each statement's (MariaDB, SQLite), not the transaction's (PostgreSQL): a later
+   * statement sees the same value only when pinned (pinNow), else within the same second.
+   */
+  readonly nowPerStatement: boolean;
+  /**
+   * The error code of a unique violation (`ConflictError.code`); a matcher where the database's
+   * drivers report it differently (SQLite: better-sqlite3 the extended code, node-sqlite3 the primary one).
+   */
   readonly uniqueViolationCode: string;
+  /** The verb of the ORM's own BEGIN: `START TRANSACTION` on the servers, `BEGIN [DEFERRED] TRANSACTION` on SQLite. */
+  readonly beginVerb: 'START' | 'BEGIN';
   /** The verbs racesafe sends on each path, asserted as round trips. */
   readonly statements: {
     getOrCreateHit: string[];
@@ -39,7 +59,12 @@ export interface SuiteDatabase {
     /** After a miss in a transaction (after a hit, racesafe SELECTs first: getOrCreateHitInTransaction). */
     getOrCreateMissInTransaction: string[];
     getOrCreateHitInTransaction: string[];
+    /** getOrCreateMany of one chunk, outside a transaction: all rows found / some missing. */
+    getOrCreateManyHit: string[];
+    getOrCreateManyMiss: string[];
+    /** Outside a transaction, an existing row / a missing one. */
     updateOrCreateHit: string[];
+    updateOrCreateMiss: string[];
     atomicUpdateReturning: string[];
     /** In the caller's transaction: its START and COMMIT around racesafe's statements. */
     atomicUpdateReturningInTransaction: string[];
@@ -55,11 +80,28 @@ export interface SuiteDatabase {
   readonly repeatableReadLoser: 'retryable' | 'winner';
   /** Partial unique indexes exist (`UNIQUE ... WHERE deleted_at IS NULL`). */
   readonly partialIndexes: boolean;
-  /** The lock clause of updateOrCreate's SELECT (MySQL has nothing weaker than FOR UPDATE). */
-  readonly rowLockClause: string;
+  /**
+   * The lock clause of updateOrCreate's SELECT (MySQL has nothing weaker than FOR UPDATE);
+   * undefined without row locks (SQLite: racesafe's own transaction takes the database's write lock at BEGIN IMMEDIATE).
+   */
+  readonly rowLockClause: string | undefined;
+  /**
+   * One writer at a time for the whole database (SQLite): a transaction's first write waits for
+   * any other transaction that has written, whatever the rows, and then sees every committed row.
+   */
+  readonly databaseWriteLock: boolean;
+  /**
+   * The isolation level to ask for a transaction that reads from a snapshot taken at its first
+   * read; undefined where every transaction does (SQLite is SERIALIZABLE: a deferred transaction
+   * reads one WAL snapshot until it writes, and TypeORM refuses other level names there).
+   */
+  readonly snapshotIsolation: 'REPEATABLE READ' | undefined;
   /** The error code of a lock not granted under `nowait` / `lockTimeoutMs` (`LockNotAvailableError.code`). */
   readonly lockNotAvailableCode: string;
-  /** Reads the session's lock wait setting, and its default: `lockTimeoutMs` must leave it as it was. */
+  /**
+   * Reads the session's lock wait setting, and its default: `lockTimeoutMs` must leave it as it
+   * was. SQLite's busy timeout defaults to the driver's (better-sqlite3 5000 ms, node-sqlite3 1000 ms): a matcher.
+   */
   readonly lockTimeout: { sql: string; default: string };
   /**
    * A REPEATABLE READ transaction that locks a row changed after its snapshot fails with 40001
@@ -67,19 +109,29 @@ export interface SuiteDatabase {
    * has no innodb_snapshot_isolation).
    */
   readonly serializationFailures: boolean;
+  /** The code of that failure (`RetryableError.code`): 40001, or SQLite's SQLITE_BUSY_SNAPSHOT (node-sqlite3: SQLITE_BUSY). */
+  readonly serializationFailureCode: string;
   /**
    * updateOrCreate's locking read of a key another transaction inserted and has not committed
    * waits for it (InnoDB: the inserter holds the new index record's lock). PostgreSQL's read
    * does not see the row; its INSERT is what waits (TRAPS T2).
    */
   readonly lockingReadWaitsForUncommittedInsert: boolean;
+  /** updateOrCreate outside a transaction updates or creates in one statement (`WITH updated AS (UPDATE ... RETURNING *), made AS (INSERT ...)`). */
+  readonly updateOrCreateInOneStatement: boolean;
+  /** The statement an updateOrCreate outside a transaction waits in while another transaction holds the row. */
+  readonly updateOrCreateWaitsIn: string;
   /**
    * SET applies left to right (MySQL), so racesafe orders the assignments; assignments that read
    * each other's columns (a swap) have no such order and are refused before any statement.
    */
   readonly refusesCyclicAssignments: boolean;
-  /** Codes of the arithmetic errors atomicUpdate reports as DatabaseError (strict SQL mode on MariaDB: TRAPS T17). */
-  readonly errorCodes: { divisionByZero: string; outOfRange: string };
+  /**
+   * Codes of the arithmetic errors atomicUpdate reports as DatabaseError (strict SQL mode on
+   * MariaDB: TRAPS T17). SQLite: division by zero is NULL, refused by the NOT NULL column; its
+   * INTEGER is 64-bit, so the suite's int4 overflow is none there (undefined: stored exactly).
+   */
+  readonly errorCodes: { divisionByZero: string; outOfRange: string | undefined };
 }
 
 /** The run's PostgreSQL: every suite's home. */
@@ -92,14 +144,21 @@ export const postgres: SuiteDatabase = {
   quote: (name) => `"${name}"`,
   asText: (column) => `${column}::text`,
   pinNow: undefined,
+  jsonAsText: false,
+  nowSql: 'now()',
+  nowPerStatement: false,
   uniqueViolationCode: '23505',
+  beginVerb: 'START',
   statements: {
     // One statement finds or inserts: WITH found AS (SELECT ...), made AS (INSERT ... ON CONFLICT DO NOTHING RETURNING *) ...
     getOrCreateHit: ['WITH'],
     getOrCreateMiss: ['WITH'],
     getOrCreateMissInTransaction: ['START', 'SAVEPOINT', 'WITH', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
-    updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'COMMIT'],
+    getOrCreateManyHit: ['SELECT'],
+    getOrCreateManyMiss: ['SELECT', 'INSERT'],
+    updateOrCreateHit: ['WITH'],
+    updateOrCreateMiss: ['WITH'],
     atomicUpdateReturning: ['UPDATE'],
     atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'COMMIT'],
   },
@@ -108,10 +167,15 @@ export const postgres: SuiteDatabase = {
   repeatableReadLoser: 'retryable',
   partialIndexes: true,
   rowLockClause: 'FOR NO KEY UPDATE',
+  databaseWriteLock: false,
+  snapshotIsolation: 'REPEATABLE READ',
   lockNotAvailableCode: '55P03',
   lockTimeout: { sql: `SELECT current_setting('lock_timeout') AS value`, default: '0' },
   serializationFailures: true,
+  serializationFailureCode: '40001',
   lockingReadWaitsForUncommittedInsert: false,
+  updateOrCreateInOneStatement: true,
+  updateOrCreateWaitsIn: 'WITH updated AS (UPDATE',
   refusesCyclicAssignments: false,
   errorCodes: { divisionByZero: '22012', outOfRange: '22003' },
 };
@@ -127,7 +191,12 @@ export const mariadb: SuiteDatabase = {
   asText: (column) => `CAST(${column} AS CHAR)`,
   // https://mariadb.com/kb/en/server-system-variables/#timestamp (2011-11-11 11:11:11 UTC)
   pinNow: { pin: 'SET timestamp = 1321009871', release: 'SET timestamp = DEFAULT' },
+  // mysql2 parses JSON columns.
+  jsonAsText: false,
+  nowSql: 'now()',
+  nowPerStatement: true,
   uniqueViolationCode: '1062',
+  beginVerb: 'START',
   statements: {
     // No RETURNING: the creator reads its row back by the key it took.
     getOrCreateHit: ['SELECT'],
@@ -135,7 +204,12 @@ export const mariadb: SuiteDatabase = {
     // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
     getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
+    // No RETURNING: the rows are read back by key inside the INSERT's transaction.
+    getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
+    getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
     updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+    // The locking transaction ends without a write (its gap lock with it: TRAPS T9), then the INSERT and its read-back in a transaction.
+    updateOrCreateMiss: ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
     // No UPDATE ... RETURNING: the row is read back by its key while the UPDATE's lock holds it.
     atomicUpdateReturning: ['START', 'UPDATE', 'SELECT', 'COMMIT'],
     atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'SELECT', 'COMMIT'],
@@ -145,18 +219,92 @@ export const mariadb: SuiteDatabase = {
   repeatableReadLoser: 'winner',
   partialIndexes: false,
   rowLockClause: 'FOR UPDATE',
+  databaseWriteLock: false,
+  snapshotIsolation: 'REPEATABLE READ',
   // MariaDB answers NOWAIT with a lock wait timeout (TRAPS T21).
   lockNotAvailableCode: '1205',
   lockTimeout: { sql: 'SELECT @@SESSION.innodb_lock_wait_timeout AS value', default: '50' },
   serializationFailures: false,
+  // None on MariaDB: unused.
+  serializationFailureCode: '40001',
   lockingReadWaitsForUncommittedInsert: true,
+  updateOrCreateInOneStatement: false,
+  updateOrCreateWaitsIn: 'FOR UPDATE',
   refusesCyclicAssignments: true,
   // ER_DIVISION_BY_ZERO, ER_WARN_DATA_OUT_OF_RANGE.
   errorCodes: { divisionByZero: '1365', outOfRange: '1264' },
 };
 
+/**
+ * SQLite, a file database in WAL mode (test/schema/sqlite-tables.ts), through better-sqlite3
+ * (TypeORM) and node-sqlite3 (Sequelize). No server: always run. One writer at a time holds the
+ * database's write lock, and there are no row locks (TRAPS T18).
+ */
+export const sqlite: SuiteDatabase = {
+  name: 'SQLite',
+  dialect: 'sqlite',
+  // No server to start: always run.
+  describe: (name, fn) => describe(name, fn),
+  // node-sqlite3, asynchronous: its waits for the write lock do not stop the test process.
+  connect: openSqliteSqlClient,
+  // No view of waiting sessions: the write lock seen held, and the waiter's write statement sent and unanswered.
+  waitUntilBlocked: (url, fragment, options) => waitUntilSqliteBlocked(url, fragment, options),
+  // TypeORM's quoting; Sequelize's backticks are told apart where the suites match statements.
+  quote: (name) => `"${name}"`,
+  asText: (column) => `CAST(${column} AS TEXT)`,
+  // datetime('now') is each statement's, to the second, and no setting pins it: the suites compare with a window.
+  pinNow: undefined,
+  jsonAsText: true,
+  nowSql: "datetime('now')",
+  nowPerStatement: true,
+  // better-sqlite3 reports extended result codes, node-sqlite3 only the primary one.
+  uniqueViolationCode: expect.stringMatching(/^SQLITE_CONSTRAINT(_UNIQUE)?$/),
+  beginVerb: 'BEGIN',
+  statements: {
+    // No WITH ... INSERT in SQLite: SELECT, then INSERT ... ON CONFLICT DO NOTHING RETURNING *.
+    getOrCreateHit: ['SELECT'],
+    getOrCreateMiss: ['SELECT', 'INSERT'],
+    // The ORM's own BEGIN (TypeORM `BEGIN TRANSACTION`, Sequelize `BEGIN DEFERRED TRANSACTION`).
+    getOrCreateMissInTransaction: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
+    getOrCreateHitInTransaction: ['BEGIN', 'SELECT', 'COMMIT'],
+    getOrCreateManyHit: ['SELECT'],
+    getOrCreateManyMiss: ['SELECT', 'INSERT'],
+    // racesafe's own transaction: BEGIN IMMEDIATE takes the write lock before the read.
+    updateOrCreateHit: ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'],
+    // The INSERT ... ON CONFLICT DO NOTHING takes a savepoint in every transaction, racesafe's own too.
+    updateOrCreateMiss: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
+    atomicUpdateReturning: ['UPDATE'],
+    atomicUpdateReturningInTransaction: ['BEGIN', 'UPDATE', 'COMMIT'],
+  },
+  // A unique index admits any number of NULLs; there is no NULLS NOT DISTINCT.
+  nullsNotDistinct: false,
+  // No advisory locks at all.
+  advisoryLocks: false,
+  // A deferred transaction that read first cannot write after another writer committed (SQLITE_BUSY_SNAPSHOT, TRAPS T18).
+  repeatableReadLoser: 'retryable',
+  partialIndexes: true,
+  // No row locks (FOR UPDATE is a syntax error): the database write lock does the locking.
+  rowLockClause: undefined,
+  databaseWriteLock: true,
+  snapshotIsolation: undefined,
+  // nowait / lockTimeoutMs bound the wait for the write lock (the busy timeout): SQLITE_BUSY when not granted.
+  lockNotAvailableCode: 'SQLITE_BUSY',
+  lockTimeout: { sql: 'SELECT timeout AS value FROM pragma_busy_timeout', default: expect.stringMatching(/^(5000|1000)$/) },
+  // The failed upgrade of a transaction whose snapshot is stale (TRAPS T18).
+  serializationFailures: true,
+  serializationFailureCode: expect.stringMatching(/^SQLITE_BUSY(_SNAPSHOT)?$/),
+  lockingReadWaitsForUncommittedInsert: false,
+  updateOrCreateInOneStatement: false,
+  // The second writer waits for the database write lock at its BEGIN IMMEDIATE.
+  updateOrCreateWaitsIn: 'BEGIN IMMEDIATE',
+  // SET reads the old row, as standard SQL.
+  refusesCyclicAssignments: false,
+  // NULL from x / 0 meets the NOT NULL column (TRAPS T17); 64-bit INTEGER: no int4 overflow.
+  errorCodes: { divisionByZero: expect.stringMatching(/^SQLITE_CONSTRAINT(_NOTNULL)?$/), outOfRange: undefined },
+};
+
 /** Every database a suite runs on, PostgreSQL first. */
-export const suiteDatabases: readonly SuiteDatabase[] = [postgres, mariadb];
+export const suiteDatabases: readonly SuiteDatabase[] = [postgres, mariadb, sqlite];
 
 /**
  * Runs a shared suite once per database, each in its own describe block named after it.

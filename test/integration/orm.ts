@@ -31,6 +31,8 @@ export interface OperationOptions {
 export interface TestOrm {
   readonly name: 'typeorm' | 'sequelize';
   getOrCreate(table: Table, lookup: Row, options?: OperationOptions, tx?: Tx): Promise<[Row, boolean]>;
+  /** TypeORM `repo.getOrCreateMany(lookups, options)`, Sequelize `Model.getOrCreateMany({ where: lookups, ...options })`. */
+  getOrCreateMany(table: Table, lookups: Row[], options?: OperationOptions, tx?: Tx): Promise<[Row, boolean][]>;
   updateOrCreate(table: Table, lookup: Row, options?: OperationOptions, tx?: Tx): Promise<[Row, boolean]>;
   /** `where` in the ORM's own syntax, built with `guard`. */
   atomicUpdate(table: Table, where: unknown, values: Row, options?: OperationOptions, tx?: Tx): Promise<number | Row[]>;
@@ -48,9 +50,33 @@ export interface TestOrm {
     or(...clauses: Row[]): unknown;
   };
   close(): Promise<void>;
-  /** The ORM's own SQL value for the database's `now()`: Sequelize `fn('now')`, TypeORM `() => 'now()'`. */
+  /** The ORM's own SQL value for the database's `now()`: Sequelize `fn('now')`, TypeORM `() => 'now()'` (SQLite: `datetime('now')`). */
   sqlNow(): unknown;
 }
 
+/** How an ORM's connections behave on a database, known before it is opened: the suites choose their tests by it. */
+export interface OrmConnections {
+  /**
+   * Every transaction of one instance runs on one connection (TypeORM's SQLite drivers: one
+   * query runner per DataSource). Two of its transactions never wait for each other in the
+   * database: one opened while another is open nests in it as a savepoint (TypeORM's own doing).
+   */
+  oneConnection: boolean;
+  /**
+   * A statement that waits for another connection's lock stops this process until it gets it
+   * (better-sqlite3 is synchronous: its busy wait holds the event loop), so no connection in this
+   * process can release that lock meanwhile: such waits are tested across processes (test/race).
+   */
+  waitBlocksProcess: boolean;
+}
+
 /** Opens a TestOrm on a database: its own pool of `poolSize`, every statement sent to `onQuery`. */
-export type OpenTestOrm = (url: string, options?: { poolSize?: number; onQuery?: (sql: string) => void }) => Promise<TestOrm>;
+export type OpenTestOrm = ((url: string, options?: { poolSize?: number; onQuery?: (sql: string) => void }) => Promise<TestOrm>) & {
+  /** Its connections on `dialect`; absent: a pool of connections that wait without blocking. */
+  connectionsOn?(dialect: 'postgres' | 'mysql' | 'sqlite'): OrmConnections;
+};
+
+/** {@link OrmConnections} of `open` on `dialect`. */
+export function connectionsOf(open: OpenTestOrm, dialect: 'postgres' | 'mysql' | 'sqlite'): OrmConnections {
+  return open.connectionsOn?.(dialect) ?? { oneConnection: false, waitBlocksProcess: false };
+}

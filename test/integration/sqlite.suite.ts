@@ -1,15 +1,15 @@
-import { ConflictError, DatabaseError, F, InvalidFieldError, RetryableError, UniqueLookupRequiredError } from '@racesafe/core';
+import { F, InvalidFieldError, RetryableError } from '@racesafe/core';
 import { openSqliteConnection } from '../harness/sqlite-database';
-import { hashed } from './hooks';
+import { openSqliteSqlClient, sqliteWriteLockHeld } from '../support/sqlite-locks';
 import { useTestOrm } from './lifecycle';
-import type { OpenTestOrm, Row } from './orm';
+import type { OpenTestOrm } from './orm';
 
 /**
- * The three operations on SQLite (issue 11), the same calls as on PostgreSQL, on a file
- * database in WAL mode: no row locks (racesafe's own transactions begin IMMEDIATE), keys named
- * by columns in errors and mapped to their index from the catalog, division by zero as NULL
- * (TRAPS T17, T18, T27). The ORM's connection is one; a second one (node-sqlite3) plays
- * another process's writer.
+ * What only SQLite has (issue 11), on a file database in WAL mode; the shared suites run on
+ * SQLite too (test/integration/databases.ts, profile `sqlite`). No row locks: racesafe's own
+ * transactions begin IMMEDIATE, and what waits is a writer for the database's write lock
+ * (SQLITE_BUSY when not granted within the busy timeout, at once for a stale snapshot: TRAPS
+ * T18). A second connection (node-sqlite3) plays another process's writer.
  */
 export function describeOnSqlite(open: OpenTestOrm): void {
   describe('on SQLite', () => {
@@ -26,42 +26,6 @@ export function describeOnSqlite(open: OpenTestOrm): void {
       expect(log.verbs()).toEqual(['SELECT']);
     });
 
-    it('names the other unique index in ConflictError (SQLite reports columns), and leaves the caller transaction usable', async () => {
-      await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
-      let error: unknown;
-      await orm().transaction(async (tx) => {
-        await orm().insert('counters', { name: 'kept' }, tx);
-        error = await orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }, tx).catch((e: unknown) => e);
-        await orm().insert('counters', { name: 'after' }, tx);
-      });
-      expect(error).toBeInstanceOf(ConflictError);
-      expect(error).toMatchObject({ constraint: 'users_username_key', fields: ['username'] });
-      // better-sqlite3 gives the extended code, node-sqlite3 only the primary one.
-      expect((error as ConflictError).code).toMatch(/^SQLITE_CONSTRAINT(_UNIQUE)?$/);
-      expect(await count(`SELECT count(*) AS n FROM counters`)).toBe(2);
-      expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
-    });
-
-    it('requires a unique index on exactly the lookup columns, from pragma_index_list', async () => {
-      await expect(orm().getOrCreate('users', { name: 'no key' })).rejects.toBeInstanceOf(UniqueLookupRequiredError);
-      await expect(orm().getOrCreate('memberships', { org: 'o' })).rejects.toBeInstanceOf(UniqueLookupRequiredError);
-      await expect(orm().getOrCreate('users', { email: undefined })).rejects.toBeInstanceOf(InvalidFieldError);
-      expect(await count(`SELECT count(*) AS n FROM users`)).toBe(0);
-    });
-
-    it('returns one row to 20 concurrent callers, exactly one of them created it', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, () => orm().getOrCreate('users', { email: 'race@x' })));
-      expect(new Set(results.map(([row]) => row.id)).size).toBe(1);
-      expect(results.filter(([, created]) => created)).toHaveLength(1);
-      expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
-    });
-
-    it('runs concurrent calls in one transaction one after another (issue 8)', async () => {
-      const results = await orm().transaction((tx) => Promise.all(Array.from({ length: 5 }, () => orm().getOrCreate('users', { email: 'tag@x' }, {}, tx))));
-      expect(results.filter(([, created]) => created)).toHaveLength(1);
-      expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
-    });
-
     it('creates with createDefaults, then updates with F in SQL, in transactions that begin IMMEDIATE and lock no rows', async () => {
       const options = { defaults: { value: F('value').plus(1), label: 'again' }, createDefaults: { value: 1, label: 'first' } };
       const [created, wasCreated] = await orm().updateOrCreate('counters', { name: 'c' }, options);
@@ -72,11 +36,62 @@ export function describeOnSqlite(open: OpenTestOrm): void {
       expect(log.statements.filter((sql) => /FOR (NO KEY )?UPDATE|FOR SHARE/i.test(sql))).toEqual([]);
     });
 
-    it('refuses nowait by name before writing anything: SQLite has no row lock to wait for', async () => {
-      const error = await orm().updateOrCreate('counters', { name: 'n' }, { defaults: { label: 'x' }, nowait: true }).catch((e: unknown) => e);
+    it.each([
+      ['nowait', { nowait: true }],
+      ['lockTimeoutMs', { lockTimeoutMs: 50 }],
+    ])('refuses %s by name before writing anything: SQLite has no row lock to wait for', async (option, lockOption) => {
+      const error = await orm().updateOrCreate('counters', { name: 'n' }, { defaults: { label: 'x' }, ...lockOption }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidFieldError);
-      expect(error).toMatchObject({ fields: ['nowait'] });
+      expect(error).toMatchObject({ fields: [option] });
       expect(await count(`SELECT count(*) AS n FROM counters`)).toBe(0);
+    });
+
+    describe('while another connection holds the write lock (BEGIN IMMEDIATE)', () => {
+      const increment = { defaults: { value: F('value').plus(1) }, createDefaults: { value: 1 } };
+      // A short busy timeout on the ORM's connection (TypeORM's one; Sequelize's own per transaction keep node-sqlite3's 1000 ms).
+      let busyTimeoutBefore: unknown;
+      beforeEach(async () => {
+        busyTimeoutBefore = (await orm().query('SELECT timeout AS value FROM pragma_busy_timeout'))[0].value;
+        await orm().query('PRAGMA busy_timeout = 100');
+      });
+      afterEach(() => orm().query(`PRAGMA busy_timeout = ${Number(busyTimeoutBefore)}`));
+
+      it('surfaces SQLITE_BUSY as RetryableError once its attempts are spent, never a raw "database is locked"', async () => {
+        const holder = await openSqliteSqlClient(db.url());
+        try {
+          await holder.query('BEGIN IMMEDIATE');
+          const error = await orm().updateOrCreate('counters', { name: 'busy' }, { ...increment, retry: { attempts: 2, baseDelayMs: 1 } }).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(RetryableError);
+          expect(error).toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
+          expect((error as Error).cause).toBeDefined();
+          // Each attempt was a transaction of racesafe's own that could not begin.
+          expect(log.statements.filter((sql) => /^BEGIN IMMEDIATE/i.test(sql.trim())).length).toBeGreaterThanOrEqual(2);
+        } finally {
+          await holder.query('ROLLBACK');
+          await holder.end();
+        }
+        expect(await count(`SELECT count(*) AS n FROM counters`)).toBe(0);
+      });
+
+      it('retries its own transaction after a real SQLITE_BUSY and succeeds once the other writer commits', async () => {
+        const holder = await openSqliteSqlClient(db.url());
+        try {
+          await holder.query('BEGIN IMMEDIATE');
+          await holder.query(`INSERT INTO counters (name, value) VALUES ('busy', 10)`);
+          const call = orm().updateOrCreate('counters', { name: 'busy' }, { ...increment, retry: { attempts: 50, baseDelayMs: 20 } });
+          // A BEGIN IMMEDIATE sent again: the first one met SQLITE_BUSY (the holder has not let go).
+          const deadline = Date.now() + 30_000;
+          while (log.statements.filter((sql) => /^BEGIN IMMEDIATE/i.test(sql.trim())).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+          expect(await sqliteWriteLockHeld(db.url())).toBe(true);
+          await holder.query('COMMIT');
+          const [row, created] = await call;
+          // It applied on top of the holder's committed row: nothing lost, nothing created twice.
+          expect([created, row.value]).toEqual([false, 11]);
+        } finally {
+          await holder.end();
+        }
+        expect(await count(`SELECT count(*) AS n FROM counters WHERE name = 'busy'`)).toBe(1);
+      });
     });
 
     it('turns the failed upgrade of your deferred transaction, after another connection committed, into RetryableError (TRAPS T18)', async () => {
@@ -96,35 +111,6 @@ export function describeOnSqlite(open: OpenTestOrm): void {
       }
       expect(await count(`SELECT count(*) AS n FROM counters WHERE name = 'late'`)).toBe(0);
       expect(await count(`SELECT count(*) AS n FROM audit`)).toBe(1);
-    });
-
-    it('applies F and guards in one UPDATE, and returns the rows as stored through RETURNING', async () => {
-      const { guard } = orm();
-      expect(await orm().atomicUpdate('items', { sku: 'sku', stock: guard.gte(9) }, { stock: F('stock').minus(1) })).toBe(0);
-      expect(await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').minus(2) })).toBe(1);
-      log.clear();
-      const rows = (await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').times(2) }, { returning: true })) as Row[];
-      expect(rows.map((r) => r.stock)).toEqual([6]);
-      expect(log.verbs()).toEqual(['UPDATE']);
-      expect(await count(`SELECT stock AS n FROM items WHERE sku = 'sku'`)).toBe(6);
-    });
-
-    it('divides whole numbers as PostgreSQL does, though better-sqlite3 binds every number as REAL', async () => {
-      expect(await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').div(2) })).toBe(1);
-      expect(await count(`SELECT stock AS n FROM items WHERE sku = 'sku'`)).toBe(2);
-    });
-
-    it('fails, writing nothing, when F division by zero would store NULL in a NOT NULL column (TRAPS T17)', async () => {
-      const error = await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').div(0) }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(DatabaseError);
-      expect((error as DatabaseError).code).toMatch(/^SQLITE_CONSTRAINT(_NOTNULL)?$/);
-      expect(await count(`SELECT stock AS n FROM items WHERE sku = 'sku'`)).toBe(5);
-    });
-
-    it("runs the models' hooks on the miss path, as on PostgreSQL", async () => {
-      const [row] = await orm().getOrCreate('accounts', { email: 'hook@x.io' }, { defaults: { password: 'secret', name: 'Hook' } });
-      expect(row.password).toBe(hashed('secret'));
-      expect((await orm().query(`SELECT event FROM audit ORDER BY id`)).map((r: Row) => r.event)).toEqual(['beforeCreate', 'afterCreate']);
     });
   });
 }

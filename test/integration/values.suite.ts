@@ -18,21 +18,36 @@ const rejection = (call: () => Promise<unknown>) => call().then(() => Promise.re
  */
 export function describeValues(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
   const { log, orm } = useTestOrm(open, undefined, database);
-  /** A documents row as the driver returns it (pg parses text[] and jsonb, mysql2 MariaDB's JSON). */
-  const stored = async (code: string): Promise<Row> => (await orm().query(`SELECT tags, meta, title, stamped_at FROM documents WHERE code = '${code}'`))[0];
+  /** A documents row as the driver returns it (pg parses text[] and jsonb, mysql2 MariaDB's JSON; SQLite's JSON text parsed here). */
+  const stored = async (code: string): Promise<Row> => {
+    const row = (await orm().query(`SELECT tags, meta, title, stamped_at FROM documents WHERE code = '${code}'`))[0];
+    if (!database.jsonAsText) return row;
+    const parsed = (text: unknown) => (typeof text === 'string' ? JSON.parse(text) : text);
+    return { ...row, tags: parsed(row.tags), meta: parsed(row.meta) };
+  };
   /** A row's values as the server prints them, to compare with a row the ORM's own insert wrote. */
   const storedText = async (code: string): Promise<Row> => {
     const text = database.asText;
     return (await orm().query(`SELECT ${text('tags')} AS tags, ${text('meta')} AS meta, list, title, ${text('stamped_at')} AS stamped_at FROM documents WHERE code = '${code}'`))[0];
   };
-  /** Whether the row's stamped_at is exactly the transaction's now(): the database's clock, not the client's. */
-  const stampedByTransaction = async (code: string, tx: Tx) =>
-    Number((await orm().query(`SELECT stamped_at = now() AS same FROM documents WHERE code = '${code}'`, tx))[0].same) === 1;
+  // The database's now() when the transaction began, where it cannot be pinned (SQLite): quoted SQL text.
+  let startedAt: string | undefined;
+  /**
+   * Whether the row's stamped_at is the database's clock, not the client's: exactly the
+   * transaction's now() (pinned on MariaDB), or where now() is each statement's and cannot be
+   * pinned (SQLite), between the transaction's first now() and this one.
+   */
+  const stampedByTransaction = async (code: string, tx: Tx) => {
+    const { nowSql } = database;
+    const test = startedAt === undefined ? `stamped_at = ${nowSql}` : `stamped_at BETWEEN ${startedAt} AND ${nowSql}`;
+    return Number((await orm().query(`SELECT ${test} AS same FROM documents WHERE code = '${code}'`, tx))[0].same) === 1;
+  };
   /** A transaction of the ORM's own, its now() one instant throughout (database.pinNow). */
   const inTransaction = (work: (o: TestOrm, tx: Tx) => Promise<void>) =>
     orm().transaction(async (tx) => {
       const { pinNow } = database;
       if (pinNow) await orm().query(pinNow.pin, tx);
+      if (database.nowPerStatement && !pinNow) startedAt = `'${String((await orm().query(`SELECT ${database.nowSql} AS now`, tx))[0].now)}'`;
       try {
         await work(orm(), tx);
       } finally {
@@ -87,7 +102,7 @@ export function describeValues(open: OpenTestOrm, database: SuiteDatabase = post
       expect(await stampedByTransaction('now', tx)).toBe(true);
     });
     const insert = log.statements.find((sql) => /INSERT INTO/i.test(sql))!;
-    expect(insert).toContain('now()');
+    expect(insert).toContain(database.nowSql);
     expect(insert).not.toContain('bound-title');
   });
 

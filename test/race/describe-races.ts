@@ -1,8 +1,9 @@
 import { formatReport } from '../harness/race';
 import { describeOnMysql, useTestDatabase } from '../harness/database';
 import { mysqlSchemaSql } from '../schema/mysql-tables';
+import { sqliteSchemaSql } from '../schema/sqlite-tables';
 import { schemaSql } from '../schema/tables';
-import { type Outcome, type RaceScenario, type RaceTarget, scenarios } from './scenarios';
+import { type Outcome, type RaceScenario, type RaceSize, type RaceTarget, scenarios, sqliteSize } from './scenarios';
 
 /** One line per approach: the harness report, database figures, anomalies. */
 export function describeOutcome(outcome: Outcome): string {
@@ -24,11 +25,19 @@ export function describeRaceScenariosOnMariadb(target: RaceTarget, selected: Rac
   describeOnMysql('MariaDB', () => describeRaces(target, selected, useTestDatabase(mysqlSchemaSql, { dialect: 'mysql' }), 'MariaDB'));
 }
 
-function describeRaces(target: RaceTarget, selected: RaceScenario[], db: { url(): string }, database: string): void {
+/**
+ * The same scenarios on one SQLite file in WAL mode (a temp directory, no server), 4 OS
+ * processes x 4 callers each (issue 11): nothing to skip, SQLite needs no system package.
+ */
+export function describeRaceScenariosOnSqlite(target: RaceTarget, selected: RaceScenario[] = Object.values(scenarios)): void {
+  describeRaces(target, selected, useTestDatabase(sqliteSchemaSql, { dialect: 'sqlite' }), 'SQLite', sqliteSize);
+}
+
+function describeRaces(target: RaceTarget, selected: RaceScenario[], db: { url(): string }, database: string, sized = (size: RaceSize) => size): void {
   const label = `${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''}, ${database}`;
   describe(`races (${label})`, () => {
     it.each(selected.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
-      const [racesafe, naive] = await scenario.run(target, db.url(), scenario.size);
+      const [racesafe, naive] = await scenario.run(target, db.url(), sized(scenario.size));
       process.stdout.write(`${scenario.name} [${label}]\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
       expect(racesafe.anomalies).toEqual([]);
       expect(racesafe.report.okCount).toBe(scenario.size.calls);

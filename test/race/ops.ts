@@ -27,6 +27,8 @@ export interface RaceWorkerArgs {
   keys?: number;
   /** Every n-th call instead increments users.visits with a raw `visits = visits + 1`. */
   incrementVisitsEvery?: number;
+  /** SQLite: the busy timeout of every connection in ms (test/race/sqlite-busy.ts); the driver's default when absent. */
+  busyTimeoutMs?: number;
 }
 
 /**

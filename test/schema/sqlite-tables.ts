@@ -6,7 +6,8 @@
  * Differences from PostgreSQL, all forced by SQLite:
  * - `serial PRIMARY KEY` is `INTEGER PRIMARY KEY` (the rowid: after `DELETE FROM`, ids start
  *   at 1 again, as `TRUNCATE ... RESTART IDENTITY` does). Types are affinities: `timestamptz` is
- *   TEXT (`CURRENT_TIMESTAMP`, UTC, whole seconds), `numeric(10, 2)` NUMERIC, `double precision`
+ *   DATETIME (text `CURRENT_TIMESTAMP`, UTC, whole seconds; the declared name is what tells
+ *   Sequelize's sqlite dialect to parse the column into a Date, as its own findOne does), `numeric(10, 2)` NUMERIC, `double precision`
  *   REAL, `bigint` INTEGER.
  * - Every unique key is a named `CREATE UNIQUE INDEX` with PostgreSQL's constraint name: SQLite
  *   keeps no name for a UNIQUE constraint (its index is `sqlite_autoindex_<table>_<n>`), and
@@ -26,7 +27,7 @@ CREATE TABLE users (
   plan TEXT NOT NULL DEFAULT 'free',
   logins INTEGER NOT NULL DEFAULT 0,
   visits INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+  created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 CREATE UNIQUE INDEX users_email_key ON users (email);
 CREATE UNIQUE INDEX users_username_key ON users (username);
@@ -39,7 +40,7 @@ CREATE TABLE naive_users (
   plan TEXT NOT NULL DEFAULT 'free',
   logins INTEGER NOT NULL DEFAULT 0,
   visits INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+  created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 CREATE TABLE memberships (
   id INTEGER PRIMARY KEY,
@@ -101,7 +102,7 @@ CREATE TABLE posts (
   slug TEXT NOT NULL,
   title TEXT,
   views INTEGER NOT NULL DEFAULT 0,
-  deleted_at TEXT
+  deleted_at DATETIME
 );
 CREATE UNIQUE INDEX posts_slug_live ON posts (slug) WHERE deleted_at IS NULL;
 -- Soft delete with a full unique key: a deleted row's slug can never be used again.
@@ -109,7 +110,7 @@ CREATE TABLE notes (
   id INTEGER PRIMARY KEY,
   slug TEXT NOT NULL,
   body TEXT,
-  deleted_at TEXT
+  deleted_at DATETIME
 );
 CREATE UNIQUE INDEX notes_slug_key ON notes (slug);
 -- tags and meta hold JSON text: there is no array or JSON type.
@@ -119,7 +120,7 @@ CREATE TABLE documents (
   tags TEXT,
   meta TEXT,
   list TEXT,
-  stamped_at TEXT,
+  stamped_at DATETIME,
   title TEXT
 );
 CREATE UNIQUE INDEX documents_code_key ON documents (code);

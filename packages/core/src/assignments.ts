@@ -88,9 +88,8 @@ export function updateStatement(
   gateway: ModelGateway<unknown>,
   values: Record<string, unknown>,
   condition: (parameters: Parameters) => string,
-  { returning = false, group = 'values' }: { returning?: boolean; group?: string } = {},
+  { returning = false, group = 'values', parameters = parametersFor(gateway) }: { returning?: boolean; group?: string; parameters?: Parameters } = {},
 ): { sql: string; parameters: unknown[] } {
-  const parameters = parametersFor(gateway);
   const assignments = compileAssignments(gateway, values, parameters.add, group);
   const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${condition(parameters)}${returning && gateway.dialect.supportsReturning ? ' RETURNING *' : ''}`;
   return { sql, parameters: parameters.values };

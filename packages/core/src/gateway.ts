@@ -71,6 +71,12 @@ export interface RowLifecycle<Row> {
    * find-or-insert statement and drop the result on a hit.
    */
   readonly runsUserCode: boolean;
+  /**
+   * Checks the changes an UPDATE will write without the row at hand (plain values; F
+   * expressions are the database's), where `runsUserCode` is false: lets updateOrCreate update
+   * or create in one statement. Throws what the ORM's validation throws.
+   */
+  validateChanges?(changes: Record<string, unknown>, session: Session): Promise<void>;
   /** Before an INSERT (only on the miss path): validation and before-create hooks on the new row's values. */
   beforeCreate(values: Record<string, unknown>, session: Session): Promise<PendingWrite<Row>>;
   /**

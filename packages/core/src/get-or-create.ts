@@ -43,7 +43,7 @@ export async function getOrCreate<Row>(
     return callerTransaction ? inCallerTransaction(callerTransaction, work) : withRetries(options.retry, () => gateway.transaction(work));
   }
   // Nothing of the caller's to run between finding and inserting (a defaults function, hooks): one statement where the database can.
-  const oneStatement = gateway.dialect.findOrInsertInOneStatement && !lifecycle?.runsUserCode && typeof options.defaults !== 'function';
+  const oneStatement = gateway.dialect.writesInWith && !lifecycle?.runsUserCode && typeof options.defaults !== 'function';
   const work = async (session: Session) => {
     const pending = lookupKey(gateway, session, lookup);
     const key = pending instanceof Promise ? await pending : pending;

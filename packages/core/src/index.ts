@@ -13,6 +13,8 @@ export { getOrCreate } from './get-or-create';
 export type { Defaults, GetOrCreateCoreOptions } from './get-or-create';
 export { updateOrCreate } from './update-or-create';
 export type { UpdateOrCreateCoreOptions } from './update-or-create';
+export { getOrCreateMany } from './get-or-create-many';
+export type { GetOrCreateManyCoreOptions, ManyDefaults } from './get-or-create-many';
 export { atomicUpdate, checkAtomicUpdate, isPlainEquality, updateLockedAndReadBack } from './atomic-update';
 export type { AtomicUpdateCoreOptions, ReadBackOptions } from './atomic-update';
 export { compileAssignments, setClause } from './assignments';

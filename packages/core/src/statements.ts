@@ -82,7 +82,7 @@ export function lookupCondition(gateway: ModelGateway<unknown>, lookup: Record<s
 }
 
 /** The lookup's condition, and on a soft-deleting model `AND "deletedAt" IS NULL` unless `withDeleted` (as findOne does). */
-function liveLookupCondition(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, parameters: Parameters, withDeleted = false): string {
+export function liveLookupCondition(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, parameters: Parameters, withDeleted = false): string {
   const condition = lookupCondition(gateway, lookup, parameters);
   const deleted = gateway.softDeleteColumn;
   return deleted && !withDeleted ? `${condition} AND ${deleted.quoted} IS NULL` : condition;
@@ -145,7 +145,7 @@ export async function insertRaw(
  *     WITH found AS (SELECT * FROM t WHERE <lookup> LIMIT 2),
  *          made AS (INSERT INTO t (<columns>) SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM found)
  *                   ON CONFLICT (<key>) DO NOTHING RETURNING *)
- *     SELECT true AS "racesafe_created", * FROM made UNION ALL SELECT false, * FROM found
+ *     SELECT false AS "racesafe_created", * FROM found UNION ALL SELECT true, * FROM made
  *
  * The raw row and whether this statement created it, or undefined when it neither found nor made a row: a concurrent caller
  * committed the key after this statement's snapshot (the caller then reads the winner). On
@@ -158,17 +158,34 @@ export async function findOrInsertRaw(
   values: Record<string, unknown>,
   key: UniqueKey,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
-  const { dialect } = gateway;
   const parameters = parametersFor(gateway);
   const found = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)} LIMIT 2`;
+  return insertUnlessFirst(gateway, session, lookup, { name: 'found', sql: found }, parameters, values, key);
+}
+
+/**
+ * `WITH <first> AS (<sql>), made AS (INSERT ... SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM <first>)
+ * ON CONFLICT (<key>) DO NOTHING RETURNING *) SELECT false AS "racesafe_created", * FROM <first> UNION ALL SELECT true, * FROM made`:
+ * the row `first` returned (a SELECT, or an UPDATE ... RETURNING built on the same `parameters`), else the row made.
+ */
+export async function insertUnlessFirst(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  first: { name: string; sql: string },
+  parameters: Parameters,
+  values: Record<string, unknown>,
+  key: UniqueKey,
+): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  const { dialect } = gateway;
   const entries = Object.entries(values);
   const columns = entries.map(([property]) => gateway.column(property)!.quoted).join(', ');
   const placeholders = entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', ');
   const marker = dialect.quoteIdentifier(createdMarker);
   const sql =
-    `WITH found AS (${found}), made AS (INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM found) ${dialect.skipConflictClause(key)} RETURNING *) ` +
-    `SELECT true AS ${marker}, * FROM made UNION ALL SELECT false, * FROM found`;
+    `WITH ${first.name} AS (${first.sql}), made AS (INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM ${first.name}) ${dialect.skipConflictClause(key)} RETURNING *) ` +
+    `SELECT false AS ${marker}, * FROM ${first.name} UNION ALL SELECT true, * FROM made`;
   const { rows } = await run(gateway, session, sql, parameters.values);
   if (rows.length > 1) {
     throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`, { fields: Object.keys(lookup) });
@@ -178,7 +195,7 @@ export async function findOrInsertRaw(
   return { raw, created: created === true };
 }
 
-// Not a column: tells a row the statement created from one it found.
+// Not a column: tells a row the statement created from one it found or updated.
 const createdMarker = 'racesafe_created';
 
 /** `SELECT * FROM t WHERE <condition> [<suffix>]`: the raw rows. */

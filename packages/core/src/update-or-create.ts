@@ -1,12 +1,12 @@
 import { updateStatement } from './assignments';
-import type { LockStrength } from './dialects';
+import type { LockStrength, UniqueKey } from './dialects';
 import { InvalidFieldError, RetryableError } from './errors';
 import { isFExpression } from './expressions';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
 import { type Defaults, assertNoDeletedRowHolds, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
-import { type Parameters, findOne, inCallerTransaction, inSavepoint, lookupCondition, onlyPlaceholder, run, sameValue, selectWhere } from './statements';
+import { type Parameters, findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertUnlessFirst, liveLookupCondition, lookupCondition, onlyPlaceholder, parametersFor, run, sameValue, selectWhere } from './statements';
 import { assertStrictArithmetic } from './strict-mode';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
@@ -39,10 +39,82 @@ export async function updateOrCreate<Row>(
   const callerTransaction = gateway.callerTransaction();
   // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
   if (callerTransaction) return inCallerTransaction(callerTransaction, (session) => lockAndUpdateOrCreate(gateway, session, lookup, options, true, true) as Promise<[Row, boolean]>);
+  if (inOneStatement(gateway, options)) {
+    const done = await withRetries(options.retry, () => gateway.autocommit((session) => updateOrInsert(gateway, session, lookup, options)));
+    if (done) return done;
+    // It neither updated nor created: a row committed or deleted between its snapshot and its INSERT, or a soft-deleted row holds the key. The locking path sorts it out.
+  }
   if (!gateway.dialect.missingRowLockBlocksInserts) {
     return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false, true) as Promise<[Row, boolean]>));
   }
   return withRetries(options.retry, () => updateOrCreateApart(gateway, lookup, options));
+}
+
+/**
+ * Outside your transaction, with no code of yours between reading and writing (hooks, a
+ * createDefaults function) and no lock options: one statement where the database can.
+ */
+function inOneStatement(gateway: ModelGateway<unknown>, options: UpdateOrCreateCoreOptions): boolean {
+  const { nowait, lockTimeoutMs, createDefaults } = options;
+  const lifecycle = gateway.lifecycle(options);
+  const blind = !lifecycle || (!lifecycle.runsUserCode && lifecycle.validateChanges !== undefined);
+  return gateway.dialect.writesInWith && blind && !nowait && lockTimeoutMs === undefined && typeof createDefaults !== 'function';
+}
+
+/**
+ * updateOrCreate in one statement (PostgreSQL), autocommit:
+ *
+ *     WITH updated AS (UPDATE t SET <defaults> WHERE <lookup> RETURNING *),
+ *          made AS (INSERT INTO t (<columns>) SELECT <create values> WHERE NOT EXISTS (SELECT 1 FROM updated)
+ *                   ON CONFLICT (<key>) DO NOTHING RETURNING *)
+ *     SELECT false AS "racesafe_created", * FROM updated UNION ALL SELECT true, * FROM made
+ *
+ * The UPDATE locks the row for its statement as `SELECT ... FOR NO KEY UPDATE` would, so F
+ * expressions apply to the latest committed version; it writes every default, changed or not,
+ * as Django's update_or_create saves them. No defaults: getOrCreate's one statement. Undefined
+ * when the statement neither updated nor created (see updateOrCreate).
+ */
+async function updateOrInsert<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  options: UpdateOrCreateCoreOptions,
+): Promise<[Row, boolean] | undefined> {
+  const key = await lookupKey(gateway, session, lookup);
+  const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
+  const createValues = { ...resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults'), ...lookup };
+  // An ORM SQL value (Sequelize col('code')) may name a column, which `INSERT ... SELECT` without FROM cannot see: the locking path writes it.
+  if (Object.values(createValues).some((value) => gateway.isSqlValue(value))) return undefined;
+  // Built-in validation only (no user code): both writes checked before the statement; values it refuses take the locking path, which validates what it writes.
+  const lifecycle = gateway.lifecycle(options);
+  const pending = lifecycle
+    ? await lifecycle
+        .validateChanges!(defaults, session)
+        .then(() => lifecycle.beforeCreate(createValues, session))
+        .catch(() => undefined)
+    : { values: gateway.insertValues(createValues), stored: undefined };
+  if (!pending) return undefined;
+  const result =
+    Object.keys(defaults).length === 0
+      ? await findOrInsertRaw(gateway, session, lookup, pending.values, key)
+      : await updateOrInsertRaw(gateway, session, lookup, defaults, pending.values, key);
+  if (!result) return undefined;
+  if (result.created && pending.stored) return [await pending.stored(result.raw), true];
+  return [gateway.hydrate(result.raw), result.created];
+}
+
+async function updateOrInsertRaw(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+  values: Record<string, unknown>,
+  key: UniqueKey,
+): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  await assertStrictArithmetic(gateway, session, defaults);
+  const parameters = parametersFor(gateway);
+  const update = updateStatement(gateway, defaults, (p) => liveLookupCondition(gateway, lookup, p), { returning: true, group: 'defaults', parameters });
+  return insertUnlessFirst(gateway, session, lookup, { name: 'updated', sql: update.sql }, parameters, values, key);
 }
 
 /**
@@ -97,7 +169,8 @@ async function lockAndUpdateOrCreate<Row>(
   const lifecycle = gateway.lifecycle(options);
   const update = async (row: Row) => {
     const changes = changesOf(gateway, row, defaults);
-    if (Object.keys(changes).length === 0 && !lifecycle) return row;
+    // Nothing to write and no hook of yours to run: no UPDATE, as save() sends none.
+    if (Object.keys(changes).length === 0 && !lifecycle?.runsUserCode) return row;
     await assertStrictArithmetic(gateway, session, changes);
     const write = () => writeChanges(gateway, session, row, lookup, changes, lifecycle);
     // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) or hook must not abort the caller's transaction.

@@ -94,6 +94,23 @@ function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, s
   };
 }
 
+/**
+ * The attributes' value parsers, where Sequelize's Query for this dialect types the driver's rows itself
+ * (sqlite: `applyParsers`, by declared column type, on a find() only): a RAW query's rows come as stored,
+ * DATETIME and JSON as text, BOOLEAN as 0 / 1. Undefined where the driver types them (pg, mysql2).
+ */
+function parsersOf(model: ModelStatic<Model>): Map<string, (value: unknown) => unknown> | undefined {
+  const { dialect, options } = model.sequelize as unknown as { dialect: { Query?: { prototype: { applyParsers?: unknown } } }; options: { timezone?: string } };
+  if (typeof dialect.Query?.prototype.applyParsers !== 'function') return undefined;
+  const parsers = new Map<string, (value: unknown) => unknown>();
+  for (const [property, attribute] of Object.entries(model.getAttributes())) {
+    // The attribute's type is the dialect's own class (Sequelize's normalizeDataType), its static parse the one a find() applies.
+    const parse = (attribute.type as { constructor?: { parse?: (value: unknown, options: object) => unknown } }).constructor?.parse;
+    if (typeof parse === 'function') parsers.set(property, (value) => parse(value, { timezone: options.timezone }));
+  }
+  return parsers;
+}
+
 /** Sequelize's Query for this dialect picks the driver's run() or all() per statement (sqlite: `getDatabaseMethod`). */
 function runsThroughRunOrAll(model: ModelStatic<Model>): boolean {
   const { dialect } = model.sequelize as unknown as { dialect: { Query?: { prototype: { getDatabaseMethod?: unknown } } } };
@@ -124,9 +141,14 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
   const info = modelInfo(base);
   const generator = queryGeneratorOf(base);
   const attributes = model.getAttributes() as Record<string, unknown>;
+  const parsers = parsersOf(base);
   const hydrate = (raw: Record<string, unknown>): M => {
     const values: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(raw)) values[internals.fieldRawAttributesMap[field]?.fieldName ?? field] = value;
+    for (const [field, value] of Object.entries(raw)) {
+      const property = internals.fieldRawAttributesMap[field]?.fieldName ?? field;
+      const parse = value === null || value === undefined ? undefined : parsers?.get(property);
+      values[property] = parse ? parse(value) : value;
+    }
     return model.build(values as never, { isNewRecord: false, raw: true });
   };
 

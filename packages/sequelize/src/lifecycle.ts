@@ -67,6 +67,13 @@ export function sequelizeLifecycle<M extends Model>(
       if (hooks) await internals.runHooks('beforeCreate', instance, options);
       return { values: insertable(internals, instance), stored: stored(instance, 'afterCreate', options) };
     },
+    async validateChanges(changes, session): Promise<void> {
+      // As Model.update validates: a built instance of the plain values, every other attribute skipped.
+      const plain = Object.fromEntries(Object.entries(changes).filter(([, value]) => !isFExpression(value)));
+      if (!validate || Object.keys(plain).length === 0) return;
+      const fields = Object.keys(plain);
+      await model.build(plain as never).validate({ ...saveOptions(session, fields), skip: skipped(internals, fields) });
+    },
     async beforeUpdate(row, changes, session): Promise<PendingWrite<M>> {
       const expressions = Object.fromEntries(Object.entries(changes).filter(([, value]) => isFExpression(value)));
       // Plain changes go through the instance's setters; F expressions are the database's to compute.

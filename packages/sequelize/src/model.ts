@@ -1,6 +1,7 @@
 import { type Attributes, Model, type ModelStatic } from 'sequelize';
 import { type AtomicUpdateOptions, atomicUpdate } from './atomic-update';
 import { type GetOrCreateOptions, getOrCreate } from './get-or-create';
+import { type GetOrCreateManyOptions, getOrCreateMany } from './get-or-create-many';
 import { type UpdateOrCreateOptions, updateOrCreate } from './update-or-create';
 import type { AtomicValues } from './types';
 
@@ -8,6 +9,8 @@ import type { AtomicValues } from './types';
 export interface RaceSafeStatics {
   /** See {@link getOrCreate}. */
   getOrCreate<M extends Model>(this: ModelStatic<M>, options: GetOrCreateOptions<Attributes<M>>): Promise<[M, boolean]>;
+  /** See {@link getOrCreateMany}. */
+  getOrCreateMany<M extends Model>(this: ModelStatic<M>, options: GetOrCreateManyOptions<Attributes<M>>): Promise<[M, boolean][]>;
   /** See {@link updateOrCreate}. */
   updateOrCreate<M extends Model>(this: ModelStatic<M>, options: UpdateOrCreateOptions<Attributes<M>>): Promise<[M, boolean]>;
   /** See {@link atomicUpdate}. */
@@ -18,6 +21,9 @@ export interface RaceSafeStatics {
 const statics: RaceSafeStatics = {
   getOrCreate(options) {
     return getOrCreate(this, options);
+  },
+  getOrCreateMany(options) {
+    return getOrCreateMany(this, options);
   },
   updateOrCreate(options) {
     return updateOrCreate(this, options);
@@ -41,6 +47,8 @@ const statics: RaceSafeStatics = {
 export class RaceSafeModel<TAttributes extends {} = any, TCreationAttributes extends {} = TAttributes> extends Model<TAttributes, TCreationAttributes> {
   /** See {@link getOrCreate}. */
   static getOrCreate = statics.getOrCreate;
+  /** See {@link getOrCreateMany}. */
+  static getOrCreateMany = statics.getOrCreateMany;
   /** See {@link updateOrCreate}. */
   static updateOrCreate = statics.updateOrCreate;
   /** See {@link atomicUpdate}. */

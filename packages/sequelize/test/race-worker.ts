@@ -1,13 +1,21 @@
 // The Sequelize side of the shared race scenarios (test/race/scenarios.ts): one Sequelize
 // instance per process, fewer pooled connections than callers.
-import { Op } from 'sequelize';
+import { Op, QueryTypes } from 'sequelize';
 import type { RaceWorker } from '../../../test/harness/race';
 import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
+import { retryingCallerTransaction } from '../../../test/race/caller-transaction';
+import { isSqliteUrl } from '../../../test/race/sql-client';
+import { isVisitsWriter, untilNotBusy, watchSequelizeSqlite } from '../../../test/race/sqlite-busy';
 import { F } from '../src';
 import { testSequelize } from './models';
 
 export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const { sequelize, User, NaiveUser, Counter, Item, Account, NaiveAccount } = testSequelize(args.url, { poolSize: args.poolSize });
+  let busy = 0;
+  let writerBusy = 0;
+  let callerRetries = 0;
+  // SQLite: a connection per transaction, each given the race's busy timeout (node-sqlite3 defaults to 1000 ms).
+  if (isSqliteUrl(args.url)) watchSequelizeSqlite(sequelize, args.busyTimeoutMs ?? 1000, (sql) => void (isVisitsWriter(sql) ? writerBusy++ : busy++));
   // Open every pooled connection before the barrier, so the first wave of calls really races.
   await Promise.all(Array.from({ length: args.poolSize }, () => sequelize.query('SELECT 1')));
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
@@ -18,9 +26,10 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       return { key: user.email, id: user.id, created };
     },
     async 'getOrCreate:transaction'(i) {
-      const [user, created] = await sequelize.transaction((transaction) =>
-        User.getOrCreate({ where: { email: raceKey(args, i) }, defaults: { name: `caller ${i}` }, transaction }),
-      );
+      // Sequelize's default transaction type, DEFERRED on SQLite: a new connection per transaction.
+      const inTransaction = () =>
+        sequelize.transaction((transaction) => User.getOrCreate({ where: { email: raceKey(args, i) }, defaults: { name: `caller ${i}` }, transaction }));
+      const [user, created] = await retryingCallerTransaction(inTransaction, () => callerRetries++);
       return { key: user.email, id: user.id, created };
     },
     async 'naive:getOrCreate'(i) {
@@ -86,6 +95,9 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       if (args.incrementVisitsEvery && i % args.incrementVisitsEvery === args.incrementVisitsEvery - 1) {
         // A concurrent writer of another column (every row of the key, so naive duplicates too): updateOrCreate must never overwrite it.
         const sql = `UPDATE ${visitsTable} SET visits = visits + 1 WHERE email = $1`;
+        // sqlite runs a RAW statement through node-sqlite3's all(), which has no change count: typed UPDATE, it answers [null, changes].
+        // The test's writer waits its turn for the write lock however long the race makes it.
+        if (isSqliteUrl(args.url)) return { visited: Number((await untilNotBusy(() => sequelize.query(sql, { bind: [raceKey(args, i)], type: QueryTypes.UPDATE })))[1]) };
         const [data, meta] = (await sequelize.query(sql, { bind: [raceKey(args, i)] })) as [{ affectedRows?: number }, { rowCount?: number; affectedRows?: number } | undefined];
         // pg: rowCount in the metadata; mysql2 and the mariadb connector: an OK packet with affectedRows.
         return { visited: Number(meta?.rowCount ?? meta?.affectedRows ?? data?.affectedRows ?? 0) };
@@ -93,5 +105,9 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       return operation(i);
     },
     close: () => sequelize.close(),
+    // SQLITE_BUSY* statement failures (SQLite only): retried by Sequelize or racesafe, or surfaced as an error.
+    // callerRetries: whole caller's transactions run again after racesafe's RetryableError.
+    // writerBusy: the same for the test's own visits writer, apart.
+    counters: (): Record<string, number> => (isSqliteUrl(args.url) ? { busy, writerBusy, callerRetries } : { callerRetries }),
   };
 }

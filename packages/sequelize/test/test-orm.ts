@@ -29,6 +29,10 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
       const [row, created] = await model(table).getOrCreate({ ...(options as object), where, transaction: transaction(tx) } as never);
       return [plain(row), created];
     },
+    async getOrCreateMany(table, where, options, tx) {
+      const results = await model(table).getOrCreateMany({ ...(options as object), where, transaction: transaction(tx) } as never);
+      return (results as [never, boolean][]).map(([row, created]) => [plain(row), created]);
+    },
     async updateOrCreate(table, where, options, tx) {
       const [row, created] = await model(table).updateOrCreate({ ...(options as object), where, transaction: transaction(tx) } as never);
       return [plain(row), created];
@@ -54,7 +58,11 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
       or: (...clauses) => ({ [Op.or]: clauses }),
     },
     close: () => sequelize.close(),
-    sqlNow: () => fn('now'),
+    // SQLite has no now(): datetime('now') is its clock, UTC to the second.
+    sqlNow: () => (sequelize.getDialect() === 'sqlite' ? fn('datetime', 'now') : fn('now')),
   };
   return orm;
 };
+
+// On a SQLite file each transaction gets a node-sqlite3 connection of its own (asynchronous); `:memory:` would have one.
+openSequelizeTestOrm.connectionsOn = () => ({ oneConnection: false, waitBlocksProcess: false });

@@ -7,6 +7,7 @@ import {
   compileAssignments,
   isPlainEquality,
   lookupCondition,
+  run,
   takeTurn,
   translateError,
   updateLockedAndReadBack,
@@ -15,7 +16,7 @@ import {
 import type { FindOptionsWhere, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { updateSet } from './columns';
 import { flattenGroups } from './flatten';
-import { boundQueryRunner, typeormGateway, withQueryRunner } from './gateway';
+import { boundQueryRunner, sessionOf, typeormGateway, withQueryRunner } from './gateway';
 import { type ListenerOptions, bulkUpdateListeners } from './lifecycle';
 import type { AtomicValues } from './types';
 
@@ -95,7 +96,10 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
     return `:${name}`;
   };
   const assignments = compileAssignments(gateway, flatValues, addParameter);
-  const updateOn = (runner: QueryRunner | undefined) => {
+  // TypeORM's SQLite drivers refuse .returning() on UPDATE (ReturningStatementNotSupportedError), though SQLite 3.35+ has it:
+  // racesafe then sends the builder's own statement with RETURNING * itself.
+  const builderReturns = this.manager.connection.driver.isReturningSqlSupported('update');
+  const updateOn = (runner: QueryRunner) => {
     const query = this.manager
       .createQueryBuilder(runner)
       .update(this.metadata.target)
@@ -104,13 +108,19 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
       .setParameters(parameters)
       .callListeners(false)
       .updateEntity(false);
-    if (options.returning) query.returning('*');
-    const send = () => query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
-    return listeners && runner ? listeners(runner, send) : send();
+    if (options.returning && builderReturns) query.returning('*');
+    const send = async (): Promise<{ affected?: number; raw: unknown }> => {
+      if (!options.returning || builderReturns) return query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+      const [sql, values] = query.getQueryAndParameters();
+      const { rows } = await run(gateway, sessionOf(runner, runner.isTransactionActive), `${sql} RETURNING *`, values);
+      return { affected: rows.length, raw: rows };
+    };
+    return listeners ? listeners(runner, send) : send();
   };
   const bound = boundQueryRunner(this);
-  // On your query runner it takes turns with the other racesafe calls on it (savepoints are a stack per connection).
-  const execute = bound ? () => takeTurn(bound, () => updateOn(bound)) : () => (listeners ? withQueryRunner(this, updateOn) : updateOn(undefined));
+  // On your query runner, or on one of racesafe's own, it takes turns with the other racesafe calls on it: savepoints are a
+  // stack per connection, and TypeORM's SQLite drivers hand every caller the same runner (one connection).
+  const execute = bound ? () => takeTurn(bound, () => updateOn(bound)) : () => withQueryRunner(this, (own) => takeTurn(own, () => updateOn(own)));
   // Outside a transaction the UPDATE is racesafe's own: a deadlock (40P01) is retried, inside yours it surfaces.
   const result = bound?.isTransactionActive ? await execute() : await withRetries(options.retry, execute);
   if (!options.returning) return result.affected ?? 0;

@@ -13,7 +13,8 @@ function isRawSql(value: unknown): value is () => string {
   return typeof value === 'function';
 }
 
-function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shared?: QueryRunner): Session {
+/** racesafe's statements on a query runner (core `run()` sends them through its `query`). */
+export function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shared?: QueryRunner): Session {
   return {
     inTransaction,
     shared,

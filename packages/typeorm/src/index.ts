@@ -15,6 +15,7 @@
 import type { ObjectLiteral, Repository } from 'typeorm';
 import { atomicUpdate } from './atomic-update';
 import { getOrCreate } from './get-or-create';
+import { getOrCreateMany } from './get-or-create-many';
 import { updateOrCreate } from './update-or-create';
 
 /**
@@ -22,13 +23,13 @@ import { updateOrCreate } from './update-or-create';
  * or spread into your own custom repository's methods. Methods take `this` from the
  * repository, so `manager.withRepository(repo)` runs them in that transaction.
  */
-export const RaceSafeMethods = { getOrCreate, updateOrCreate, atomicUpdate };
+export const RaceSafeMethods = { getOrCreate, getOrCreateMany, updateOrCreate, atomicUpdate };
 
 /** A repository with the racesafe methods. */
 export type RaceSafeRepository<Entity extends ObjectLiteral> = Repository<Entity> & typeof RaceSafeMethods;
 
 /**
- * Adds getOrCreate, updateOrCreate and atomicUpdate to a repository (`repo.extend(RaceSafeMethods)`);
+ * Adds getOrCreate, getOrCreateMany, updateOrCreate and atomicUpdate to a repository (`repo.extend(RaceSafeMethods)`);
  * the ORM itself is not patched.
  *
  * @example
@@ -40,9 +41,10 @@ export function raceSafe<Entity extends ObjectLiteral>(repository: Repository<En
   return repository.extend(RaceSafeMethods);
 }
 
-export { atomicUpdate, getOrCreate, updateOrCreate };
+export { atomicUpdate, getOrCreate, getOrCreateMany, updateOrCreate };
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
+export type { GetOrCreateManyOptions } from './get-or-create-many';
 export type { UpdateOrCreateOptions } from './update-or-create';
 export type { AtomicValues, Lookup, PropertyPaths, PropertyValue, RawSql, RetryPolicy, Values, ValuesOrFactory } from './types';
 export * from './errors';

@@ -184,15 +184,19 @@ export class JsonDocument {
  * MariaDB: `poolSize` pooled connections, every statement passed to `onQuery`; or (a
  * `sqlite:/path/file.db` or `sqlite3:/path/file.db` URL) a SQLite file.
  */
-export function testDataSource(url: string, { poolSize = 4, onQuery }: { poolSize?: number; onQuery?: (sql: string) => void } = {}): DataSource {
+export function testDataSource(
+  url: string,
+  { poolSize = 4, onQuery, onQueryError }: { poolSize?: number; onQuery?: (sql: string) => void; onQueryError?: (error: unknown, sql: string) => void } = {},
+): DataSource {
   const ignore = () => undefined;
   // mysql:// is TypeORM's `mysql` driver, mariadb:// its `mariadb` one (both through mysql2).
   const mysqlType = url.startsWith('mysql:') ? 'mysql' : url.startsWith('mariadb:') ? 'mariadb' : undefined;
   const onMariadb = mysqlType !== undefined;
   const common = [User, NaiveUser, Membership, Counter, Item, Account, NaiveAccount, Audit, Post, Note];
-  const logger = onQuery
-    ? { logQuery: onQuery, logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore }
-    : undefined;
+  const logger =
+    onQuery || onQueryError
+      ? { logQuery: onQuery ?? ignore, logQueryError: onQueryError ? (error: unknown, sql: string) => onQueryError(error, sql) : ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore }
+      : undefined;
   // sqlite:<file> is TypeORM's `better-sqlite3` driver, sqlite3:<file> its `sqlite` one (node-sqlite3; TypeORM 0.3 only).
   const sqliteType = url.startsWith('sqlite:') ? 'better-sqlite3' : url.startsWith('sqlite3:') ? 'sqlite' : undefined;
   if (sqliteType) {

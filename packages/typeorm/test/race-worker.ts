@@ -2,13 +2,23 @@
 // per process, fewer pooled connections than callers.
 import { MoreThanOrEqual } from 'typeorm';
 import type { RaceWorker } from '../../../test/harness/race';
-import { isMysqlUrl } from '../../../test/race/sql-client';
+import { oneAtATime, retryingCallerTransaction } from '../../../test/race/caller-transaction';
+import { isSqliteBusy, isVisitsWriter, untilNotBusy } from '../../../test/race/sqlite-busy';
+import { isMysqlUrl, isSqliteUrl } from '../../../test/race/sql-client';
 import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { F, raceSafe } from '../src';
 import { Account, Counter, Item, NaiveAccount, NaiveUser, User, testDataSource } from './entities';
 
 export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
-  const dataSource = await testDataSource(args.url, { poolSize: args.poolSize }).initialize();
+  let busy = 0;
+  let writerBusy = 0;
+  let callerRetries = 0;
+  const onQueryError = (error: unknown, query: string) => {
+    if (isSqliteBusy(error)) void (isVisitsWriter(query) ? writerBusy++ : busy++);
+  };
+  const dataSource = await testDataSource(args.url, { poolSize: args.poolSize, onQueryError }).initialize();
+  // SQLite: one connection per data source; its busy timeout is the race's (better-sqlite3 defaults to 5000 ms).
+  if (isSqliteUrl(args.url) && args.busyTimeoutMs !== undefined) await dataSource.query(`PRAGMA busy_timeout = ${Number(args.busyTimeoutMs)}`);
   // Open every pooled connection before the barrier, so the first wave of calls really races.
   await Promise.all(Array.from({ length: args.poolSize }, () => dataSource.query('SELECT 1')));
   const users = raceSafe(dataSource.getRepository(User));
@@ -18,7 +28,9 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const counters = raceSafe(dataSource.getRepository(Counter));
   const items = raceSafe(dataSource.getRepository(Item));
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
-  const placeholder = isMysqlUrl(args.url) ? '?' : '$1';
+  const placeholder = isMysqlUrl(args.url) || isSqliteUrl(args.url) ? '?' : '$1';
+  // TypeORM's SQLite drivers: one connection per data source, so one caller's transaction at a time per process.
+  const callerTransactions = isSqliteUrl(args.url) ? oneAtATime() : <T>(work: () => Promise<T>) => work();
 
   const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {
     async getOrCreate(i) {
@@ -26,9 +38,9 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       return { key: user.email, id: user.id, created };
     },
     async 'getOrCreate:transaction'(i) {
-      const [user, created] = await dataSource.transaction((manager) =>
-        manager.withRepository(users).getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } }),
-      );
+      const transaction = () =>
+        dataSource.transaction((manager) => manager.withRepository(users).getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } }));
+      const [user, created] = await callerTransactions(() => retryingCallerTransaction(transaction, () => callerRetries++));
       return { key: user.email, id: user.id, created };
     },
     async 'naive:getOrCreate'(i) {
@@ -102,7 +114,8 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
         const runner = dataSource.createQueryRunner();
         try {
             const sql = `UPDATE ${visitsTable} SET visits = visits + 1 WHERE email = ${placeholder}`;
-          return { visited: Number((await runner.query(sql, [raceKey(args, i)], true)).affected ?? 0) };
+          // SQLite: the test's writer waits its turn for the write lock however long the race makes it.
+          return { visited: Number((await untilNotBusy(() => runner.query(sql, [raceKey(args, i)], true))).affected ?? 0) };
         } finally {
           await runner.release();
         }
@@ -110,5 +123,9 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       return operation(i);
     },
     close: () => dataSource.destroy(),
+    // SQLITE_BUSY* statement failures (SQLite only): racesafe retried each one, or it surfaced as an error.
+    // callerRetries: whole caller's transactions run again after racesafe's RetryableError.
+    // writerBusy: the same for the test's own visits writer, apart.
+    counters: (): Record<string, number> => (isSqliteUrl(args.url) ? { busy, writerBusy, callerRetries } : { callerRetries }),
   };
 }

@@ -1,5 +1,6 @@
 import { type EntityManager, type EntityTarget, LessThan, MoreThan, MoreThanOrEqual, type ObjectLiteral } from 'typeorm';
 import type { OpenTestOrm, OperationOptions, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
+import { useSqliteLibrary } from '../../../test/support/sqlite-locks';
 import { raceSafe } from '../src';
 import { Account, Audit, Counter, Document, Item, JsonDocument, Membership, NaiveUser, Note, Post, User, testDataSource } from './entities';
 
@@ -27,6 +28,8 @@ const typeormOptions = (options: OperationOptions = {}) => {
 
 /** The TypeORM package through the shared suites' TestOrm shape, in TypeORM's idiom. */
 export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
+  // sqlite: is better-sqlite3 here: the suites' second sessions on the file must use that copy of SQLite too (sqlite-locks.ts).
+  if (url.startsWith('sqlite:')) useSqliteLibrary(url, 'better-sqlite3');
   const dataSource = await testDataSource(url, options).initialize();
   // Inside a transaction: `manager.withRepository(repo)`, TypeORM's own idiom.
   // The documents table has its own entity on MariaDB (JSON for text[]).
@@ -35,11 +38,18 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
     const repo = raceSafe(dataSource.getRepository(entity(table)));
     return tx ? (tx as EntityManager).withRepository(repo) : repo;
   };
+  const { type } = dataSource.options;
+  // `sqlite` is TypeORM 0.3's node-sqlite3 driver (1.x has no such type).
+  const onSqlite = type === 'better-sqlite3' || (type as string) === 'sqlite';
   const orm: TestOrm = {
     name: 'typeorm',
     async getOrCreate(table, lookup, options, tx) {
       const [row, created] = await repository(table, tx).getOrCreate(lookup, typeormOptions(options));
       return [plain(row), created];
+    },
+    async getOrCreateMany(table, lookups, options, tx) {
+      const results = await repository(table, tx).getOrCreateMany(lookups, typeormOptions(options));
+      return results.map(([row, created]) => [plain(row), created]);
     },
     async updateOrCreate(table, lookup, options, tx) {
       const [row, created] = await repository(table, tx).updateOrCreate(lookup, typeormOptions(options));
@@ -57,7 +67,11 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
     query: (sql, tx) => ((tx as EntityManager | undefined) ?? dataSource.manager).query(sql),
     guard: { gte: MoreThanOrEqual, gt: MoreThan, lt: LessThan, or: (...clauses) => clauses },
     close: () => dataSource.destroy(),
-    sqlNow: () => () => 'now()',
+    // SQLite has no now(): datetime('now') is its clock, UTC to the second.
+    sqlNow: () => (onSqlite ? () => "datetime('now')" : () => 'now()'),
   };
   return orm;
 };
+
+// sqlite: URLs open TypeORM's better-sqlite3 driver: one shared query runner, synchronous.
+openTypeormTestOrm.connectionsOn = (dialect) => ({ oneConnection: dialect === 'sqlite', waitBlocksProcess: dialect === 'sqlite' });

@@ -58,10 +58,17 @@ export interface DialectAdapter {
   /** `UPDATE ... RETURNING *` exists. */
   readonly supportsReturning: boolean;
   /**
-   * A WITH query may hold an `INSERT ... ON CONFLICT DO NOTHING RETURNING *` (PostgreSQL's
-   * data-modifying CTEs): getOrCreate then finds or creates in one statement (findOrInsertRow).
+   * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
+   * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */
-  readonly findOrInsertInOneStatement: boolean;
+  readonly writesInWith: boolean;
+  /** Most bound parameters one statement may carry (getOrCreateMany chunks its lookups under it). */
+  readonly maxBoundParameters: number;
+  /**
+   * Most lookups one `(...) OR (...)` condition may join, where the parser nests each OR one level
+   * deeper and limits the depth (SQLite: SQLITE_MAX_EXPR_DEPTH, 1000); undefined: no such limit.
+   */
+  readonly maxOrTerms?: number;
   /**
    * An UPDATE's SET assignments apply left to right, each seeing the columns assigned before
    * it (MySQL, MariaDB without SIMULTANEOUS_ASSIGNMENT). racesafe then orders them so that

@@ -37,7 +37,9 @@ export const postgresDialect: DialectAdapter = {
   // pg_get_expr prints `(deleted_at IS NULL)` or `("deletedAt" IS NULL)`.
   isNotDeletedPredicate: (predicate, column) => predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
   supportsReturning: true,
-  findOrInsertInOneStatement: true,
+  writesInWith: true,
+  // The wire protocol counts parameters in 16 bits.
+  maxBoundParameters: 65535,
   sequentialAssignments: false,
   // The parameter takes the other operand's type.
   integerOperand: (p) => p,

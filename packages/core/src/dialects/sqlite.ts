@@ -90,7 +90,12 @@ export const sqliteDialect: DialectAdapter = {
   },
   supportsReturning: true,
   // A WITH clause may not hold an INSERT in SQLite.
-  findOrInsertInOneStatement: false,
+  writesInWith: false,
+  // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32.
+  maxBoundParameters: 32766,
+  // `a OR b OR c ...` is a tree one level deeper per term: over 1000 levels is "Expression tree is too large".
+  // https://sqlite.org/limits.html#max_expr_depth (each term adds a level or two of its own).
+  maxOrTerms: 400,
   // `SET a = a + 1, b = a` gives b the old a, as standard SQL.
   sequentialAssignments: false,
   // better-sqlite3 binds every JavaScript number as REAL: `n / ?` would divide exactly (7 / 2.0 = 3.5).
