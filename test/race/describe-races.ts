@@ -37,11 +37,18 @@ function describeRaces(target: RaceTarget, selected: RaceScenario[], db: { url()
   const label = `${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''}, ${database}`;
   describe(`races (${label})`, () => {
     it.each(selected.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
-      const [racesafe, naive] = await scenario.run(target, db.url(), sized(scenario.size));
-      process.stdout.write(`${scenario.name} [${label}]\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
-      expect(racesafe.anomalies).toEqual([]);
-      expect(racesafe.report.okCount).toBe(scenario.size.calls);
-      expect(naive.anomalies.length).toBeGreaterThan(0);
+      // A naive approach breaks by chance: with little overlap (Sequelize findOrCreate over 200 keys on MariaDB) a run
+      // may show nothing. Up to 3 runs, each checking racesafe again, until the naive approach shows its anomaly.
+      for (let run = 1; ; run++) {
+        const [racesafe, naive] = await scenario.run(target, db.url(), sized(scenario.size));
+        process.stdout.write(`${scenario.name} [${label}]${run > 1 ? ` run ${run}` : ''}\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
+        expect(racesafe.anomalies).toEqual([]);
+        expect(racesafe.report.okCount).toBe(scenario.size.calls);
+        if (naive.anomalies.length > 0 || run === 3) {
+          expect(naive.anomalies.length).toBeGreaterThan(0);
+          return;
+        }
+      }
     });
   });
 }
