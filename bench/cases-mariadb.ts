@@ -3,6 +3,7 @@ import { F as TypeormF } from '@racesafe/typeorm';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { QueryTypes } from 'sequelize';
 import { type BenchCase, COUNTER, SEEDED_KEYS, hitKey, newKey, updateKey, updateOrCreateCases } from './cases';
+import type { RawBatch } from './cases-many';
 import type { Subjects } from './subjects';
 
 // `npm run bench -- --db mariadb`: the groups of cases.ts that exist on MariaDB, raw mysql2
@@ -35,6 +36,24 @@ const INCREMENT = 'UPDATE counters SET value = value + 1 WHERE name = ?';
 const SELECT_COUNTER = 'SELECT * FROM counters WHERE name = ?';
 /** ER_DUP_ENTRY. */
 const DUPLICATE_KEY = 1062;
+
+/**
+ * getOrCreateMany's raw baselines through mysql2 (cases-many.ts): the rows in one multi-row
+ * INSERT, then read back by key (no RETURNING; a taken key would fail the whole INSERT, and
+ * the bench's keys are new: a lower bound, as for the miss path); the keys in one SELECT.
+ */
+export function mysqlBatch({ pool }: Pick<Subjects<Pool>, 'pool'>): RawBatch {
+  return {
+    driver: 'mysql2',
+    insert: 'multi-row INSERT, SELECT by keys',
+    async newRows(emails, rowName) {
+      await pool.query('INSERT INTO users (email, name) VALUES ?', [emails.map((email) => [email, rowName])]);
+      return (await pool.query('SELECT * FROM users WHERE email IN (?)', [emails]))[0];
+    },
+    select: 'SELECT WHERE email IN (...)',
+    existingRows: async (emails) => (await pool.query('SELECT * FROM users WHERE email IN (?)', [emails]))[0],
+  };
+}
 
 /** Every MariaDB case, grouped; the first of each group is its raw mysql2 baseline. */
 export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
@@ -94,8 +113,8 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
     { group: 'hit', name: 'raw mysql2 SELECT, execute (prepared)', library: 'mysql2', run: (i) => pool.execute(SELECT_USER, [hitKey(i)]) },
     { group: 'hit', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }) },
     { group: 'hit', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }) },
-    { group: 'hit', name: 'floor: typeorm dataSource.query, same SELECT', library: 'typeorm', floor: true, run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]) },
-    { group: 'hit', name: 'floor: sequelize.query, same SELECT', library: 'sequelize', floor: true, run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]) },
+    { group: 'hit', name: 'floor: typeorm dataSource.query, same SELECT', library: 'typeorm', floorOf: 'typeorm getOrCreate', run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]) },
+    { group: 'hit', name: 'floor: sequelize.query, same SELECT', library: 'sequelize', floorOf: 'sequelize getOrCreate', run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]) },
 
     { group: 'miss', name: 'raw mysql2 INSERT, SELECT by key', library: 'mysql2', baseline: true, run: (i) => rawGetOrCreate(newKey('rawmiss', i), i) },
     { group: 'miss', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }) },
@@ -117,6 +136,8 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
       run: (i) => pool.query(UPSERT_USER, [updateKey(i), name(i, 'raw')]),
     },
     ...updateOrCreateCases(s),
+    { group: 'updateOrCreateNew', name: 'raw mysql2 INSERT ON DUPLICATE KEY UPDATE', library: 'mysql2', baseline: true, run: (i) => pool.query(UPSERT_USER, [newKey('rawups', i), name(i, 'raw')]) },
+    ...updateOrCreateCases(s, 'updateOrCreateNew'),
 
     { group: 'atomicUpdate', name: 'raw mysql2 UPDATE SET n = n + 1', library: 'mysql2', baseline: true, run: () => pool.query(INCREMENT, [COUNTER]) },
     { group: 'atomicUpdate', name: 'raw mysql2 UPDATE, execute (prepared)', library: 'mysql2', run: () => pool.execute(INCREMENT, [COUNTER]) },
@@ -124,8 +145,8 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
     { group: 'atomicUpdate', name: 'typeorm increment', library: 'typeorm', run: () => counters.increment({ name: COUNTER }, 'value', 1) },
     { group: 'atomicUpdate', name: 'sequelize atomicUpdate', library: 'sequelize', run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }) },
     { group: 'atomicUpdate', name: 'sequelize Model.increment', library: 'sequelize', run: () => Counter.increment('value', { where: { name: COUNTER } }) },
-    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floor: true, run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
-    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floor: true, run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
+    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floorOf: 'typeorm atomicUpdate', run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
+    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floorOf: 'sequelize atomicUpdate', run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
 
     { group: 'atomicUpdateReturning', name: 'raw mysql2 START TRANSACTION, UPDATE, SELECT, COMMIT', library: 'mysql2', baseline: true, run: rawUpdateReturning },
     {

@@ -2,6 +2,7 @@ import { F as SequelizeF } from '@racesafe/sequelize';
 import { F as TypeormF } from '@racesafe/typeorm';
 import { QueryTypes } from 'sequelize';
 import { hashed } from '../test/integration/hooks';
+import type { RawBatch } from './cases-many';
 import type { Subjects } from './subjects';
 
 /** Which client a case runs through (mysql2: the raw baselines on MariaDB, cases-mariadb.ts). */
@@ -17,8 +18,12 @@ export interface BenchCase {
   library: Library;
   /** The raw pg (or mysql2) case every other case of the group is divided by. */
   baseline?: boolean;
-  /** Not an implementation: racesafe's own statement sent through the ORM's query method (the ORM's per-statement cost). */
-  floor?: boolean;
+  /**
+   * Not an implementation: racesafe's own statement sent through the ORM's query method (the
+   * ORM's per-statement cost). Names the case whose statement it sends: the bench warns when
+   * that case's counted statement is no longer this one's.
+   */
+  floorOf?: string;
   /** `run` passes the part to count through `region` (else the whole call counts). */
   marksRegion?: boolean;
   /**
@@ -28,18 +33,38 @@ export interface BenchCase {
   run(i: number, region: Region): Promise<unknown>;
 }
 
-export type GroupId = 'hit' | 'miss' | 'missWithHooks' | 'missInTransaction' | 'updateOrCreate' | 'atomicUpdate' | 'atomicUpdateReturning';
+export type GroupId =
+  | 'hit'
+  | 'miss'
+  | 'missWithHooks'
+  | 'missInTransaction'
+  | 'updateOrCreate'
+  | 'updateOrCreateNew'
+  | 'atomicUpdate'
+  | 'atomicUpdateReturning'
+  | 'manyNew'
+  | 'manyExisting';
 
-/** The groups, in report order, and what each measures. */
-export const groups: Record<GroupId, string> = {
-  hit: 'getOrCreate, existing key (hit path)',
-  miss: 'getOrCreate, new key, no transaction (miss path)',
-  missWithHooks: 'getOrCreate, new key, a model with hooks that hash and audit (miss path)',
-  missInTransaction: "getOrCreate, new key, in the caller's transaction",
-  updateOrCreate: 'updateOrCreate, existing row',
-  atomicUpdate: 'atomicUpdate, one counter +1',
+/** A group of cases: what it measures and how. */
+export interface Group {
+  title: string;
+  /** Batches: one caller per process (a loop of 1,000 getOrCreate calls would take seconds at 32 callers). */
+  oneCaller?: boolean;
+}
+
+/** The groups, in report order. */
+export const groups: Record<GroupId, Group> = {
+  hit: { title: 'getOrCreate, existing key (hit path)' },
+  miss: { title: 'getOrCreate, new key, no transaction (miss path)' },
+  missWithHooks: { title: 'getOrCreate, new key, a model with hooks that hash and audit (miss path)' },
+  missInTransaction: { title: "getOrCreate, new key, in the caller's transaction" },
+  updateOrCreate: { title: 'updateOrCreate, existing row, no transaction' },
+  updateOrCreateNew: { title: 'updateOrCreate, new key, no transaction' },
+  atomicUpdate: { title: 'atomicUpdate, one counter +1' },
   // MariaDB only (cases-mariadb.ts): without UPDATE ... RETURNING, `returning: true` takes a path of its own there.
-  atomicUpdateReturning: 'atomicUpdate returning, one counter +1',
+  atomicUpdateReturning: { title: 'atomicUpdate returning, one counter +1' },
+  manyNew: { title: 'getOrCreateMany, 1,000 new keys per call', oneCaller: true },
+  manyExisting: { title: 'getOrCreateMany, 1,000 existing keys per call', oneCaller: true },
 };
 
 /** Keys seeded before the run (see {@link seed}); updateOrCreate spreads over them so callers rarely share a row lock. Shared with cases-mariadb.ts. */
@@ -61,12 +86,26 @@ export async function seed({ pool }: Subjects): Promise<void> {
   await pool.query(`INSERT INTO counters (name, value) VALUES ($1, 0)`, [COUNTER]);
 }
 
-// The statements racesafe itself sends on the hit path and for atomicUpdate: the "ORM floor"
-// cases send exactly these through each ORM's own query method, so the table shows how much
-// of the gap to raw pg is the ORM's per-statement cost rather than racesafe's.
-const RACESAFE_SELECT = `SELECT * FROM "users" WHERE "email" = $1 LIMIT 2`;
+// The statements racesafe itself sends (as the round-trip count prints them): the "ORM floor"
+// cases send exactly these through each ORM's own query method, so the table shows how much of
+// the gap to raw pg is the ORM's per-statement cost rather than racesafe's. getOrCreate is one
+// statement on PostgreSQL, found or created; Sequelize's INSERT lists the model's defaults too.
+const oneStatement = (first: string, firstName: string, columns: string[], from: number) =>
+  `WITH ${firstName} AS (${first}), made AS (INSERT INTO "users" (${columns.map((c) => `"${c}"`).join(', ')}) ` +
+  `SELECT ${columns.map((_, k) => `$${from + k}`).join(', ')} WHERE NOT EXISTS (SELECT 1 FROM ${firstName}) ON CONFLICT ("email") DO NOTHING RETURNING *) ` +
+  `SELECT false AS "racesafe_created", * FROM ${firstName} UNION ALL SELECT true, * FROM made`;
+const FOUND = 'SELECT * FROM "users" WHERE "email" = $1 LIMIT 2';
+const UPDATED = 'UPDATE "users" SET "name" = $1, "logins" = ("logins" + $2) WHERE "email" = $3 RETURNING *';
+const TYPEORM_GET_OR_CREATE = oneStatement(FOUND, 'found', ['name', 'email'], 2);
+const SEQUELIZE_GET_OR_CREATE = oneStatement(FOUND, 'found', ['plan', 'logins', 'visits', 'name', 'email'], 2);
+const TYPEORM_UPDATE_OR_CREATE = oneStatement(UPDATED, 'updated', ['name', 'logins', 'email'], 4);
+const SEQUELIZE_UPDATE_OR_CREATE = oneStatement(UPDATED, 'updated', ['plan', 'visits', 'name', 'logins', 'email'], 4);
 const RACESAFE_UPDATE = `UPDATE "counters" SET "value" = ("value" + $1) WHERE "name" = $2`;
 
+const UPSERT_USER = `INSERT INTO users (email, name, logins) VALUES ($1, $2, 1) ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, logins = users.logins + 1 RETURNING *`;
+/** `INSERT INTO users (email, name) VALUES ($1, $2), ... ON CONFLICT (email) DO NOTHING RETURNING *` for `rows` rows. */
+const insertManySql = (rows: number) =>
+  `INSERT INTO users (email, name) VALUES ${Array.from({ length: rows }, (_, k) => `($${2 * k + 1}, $${2 * k + 2})`).join(', ')} ON CONFLICT (email) DO NOTHING RETURNING *`;
 const INSERT_IGNORE = `INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING *`;
 const SELECT_USER = `SELECT * FROM users WHERE email = $1`;
 const INSERT_ACCOUNT = `INSERT INTO accounts (email, password) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING *`;
@@ -75,24 +114,40 @@ const AUDIT = `INSERT INTO audit (event, email) VALUES ($1, $2)`;
 /** Each case's own values, so that an updateOrCreate always changes `name` as well as `logins`. */
 const name = (i: number, tag = 'bench') => `${tag} ${i}`;
 
-/** racesafe's updateOrCreate on both packages, the same on every database: the row `updateKey(i)`, a new name and logins + 1. */
-export function updateOrCreateCases(s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>): BenchCase[] {
+/**
+ * racesafe's updateOrCreate on both packages, the same on every database: a new name and
+ * logins + 1 on the row `updateKey(i)`, or on a new key (`updateOrCreateNew`).
+ */
+export function updateOrCreateCases(s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>, group: 'updateOrCreate' | 'updateOrCreateNew' = 'updateOrCreate'): BenchCase[] {
   const { users } = s.typeorm;
   const { User } = s.sequelize;
+  const email = (i: number, tag: string) => (group === 'updateOrCreate' ? updateKey(i) : newKey(tag, i));
   return [
     {
-      group: 'updateOrCreate',
+      group,
       name: 'typeorm updateOrCreate',
       library: 'typeorm',
-      run: (i) => users.updateOrCreate({ email: updateKey(i) }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
+      run: (i) => users.updateOrCreate({ email: email(i, 'toups') }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
     },
     {
-      group: 'updateOrCreate',
+      group,
       name: 'sequelize updateOrCreate',
       library: 'sequelize',
-      run: (i) => User.updateOrCreate({ where: { email: updateKey(i) }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
+      run: (i) =>
+        User.updateOrCreate({ where: { email: email(i, 'squps') }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
     },
   ];
+}
+
+/** getOrCreateMany's raw baselines through pg (cases-many.ts): the same rows in one multi-row INSERT, the same keys in one SELECT. */
+export function pgBatch({ pool }: Pick<Subjects, 'pool'>): RawBatch {
+  return {
+    driver: 'pg',
+    insert: 'multi-row INSERT ON CONFLICT DO NOTHING RETURNING',
+    newRows: (emails, rowName) => pool.query(insertManySql(emails.length), emails.flatMap((email) => [email, rowName])),
+    select: 'SELECT WHERE email = ANY($1)',
+    existingRows: (emails) => pool.query(`SELECT * FROM users WHERE email = ANY($1)`, [emails]),
+  };
 }
 
 /** Every case, grouped; the first of each group is its raw pg baseline. */
@@ -102,6 +157,35 @@ export function benchCases(s: Subjects): BenchCase[] {
   const { sequelize, User, Counter, Account } = s.sequelize;
   // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
   const sequelizeQuery = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, type: QueryTypes.RAW, raw: true, useMaster: true, transaction: null });
+
+  /** racesafe's one statement of `operation` sent through each ORM's query method, with the values its case binds. */
+  type Sql = [string, unknown[]];
+  const floors = (group: GroupId, operation: 'getOrCreate' | 'updateOrCreate', values: (i: number, library: 'typeorm' | 'sequelize') => [string, string]): BenchCase[] => {
+    // Sequelize's INSERT lists the model's defaults (plan 'free', logins 0, visits 0) where TypeORM leaves them to the table.
+    const statement =
+      operation === 'getOrCreate'
+        ? { typeorm: (email: string, n: string): Sql => [TYPEORM_GET_OR_CREATE, [email, n, email]], sequelize: (email: string, n: string): Sql => [SEQUELIZE_GET_OR_CREATE, [email, 'free', 0, 0, n, email]] }
+        : {
+            typeorm: (email: string, n: string): Sql => [TYPEORM_UPDATE_OR_CREATE, [n, 1, email, n, 1, email]],
+            sequelize: (email: string, n: string): Sql => [SEQUELIZE_UPDATE_OR_CREATE, [n, 1, email, 'free', 0, n, 1, email]],
+          };
+    return [
+      {
+        group,
+        name: `floor: typeorm dataSource.query, same statement`,
+        library: 'typeorm',
+        floorOf: `typeorm ${operation}`,
+        run: (i) => dataSource.query(...statement.typeorm(...values(i, 'typeorm'))),
+      },
+      {
+        group,
+        name: `floor: sequelize.query, same statement`,
+        library: 'sequelize',
+        floorOf: `sequelize ${operation}`,
+        run: (i) => sequelizeQuery(...statement.sequelize(...values(i, 'sequelize'))),
+      },
+    ];
+  };
 
   /** Django-free raw getOrCreate: one INSERT that cannot fail on the key, a SELECT only when it returned nothing. */
   async function rawGetOrCreate(query: (sql: string, values: unknown[]) => Promise<{ rows: unknown[] }>, email: string, i: number) {
@@ -129,12 +213,14 @@ export function benchCases(s: Subjects): BenchCase[] {
 
   return [
     { group: 'hit', name: 'raw pg SELECT', library: 'pg', baseline: true, run: (i) => pool.query(SELECT_USER, [hitKey(i)]) },
+    // What the one statement costs the server against a plain SELECT, without any ORM.
+    { group: 'hit', name: "raw pg, racesafe's one statement", library: 'pg', run: (i) => pool.query(TYPEORM_GET_OR_CREATE, [hitKey(i), name(i), hitKey(i)]) },
     { group: 'hit', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }) },
     { group: 'hit', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }) },
-    { group: 'hit', name: 'floor: typeorm dataSource.query, same SELECT', library: 'typeorm', floor: true, run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]) },
-    { group: 'hit', name: 'floor: sequelize.query, same SELECT', library: 'sequelize', floor: true, run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]) },
+    ...floors('hit', 'getOrCreate', (i) => [hitKey(i), name(i)]),
 
-    { group: 'miss', name: 'raw pg INSERT ON CONFLICT DO NOTHING', library: 'pg', baseline: true, run: (i) => rawGetOrCreate((q, v) => pool.query(q, v), newKey('rawmiss', i), i) },
+    { group: 'miss', name: 'raw pg INSERT ON CONFLICT DO NOTHING RETURNING', library: 'pg', baseline: true, run: (i) => rawGetOrCreate((q, v) => pool.query(q, v), newKey('rawmiss', i), i) },
+    { group: 'miss', name: "raw pg, racesafe's one statement", library: 'pg', run: (i) => pool.query(TYPEORM_GET_OR_CREATE, [newKey('rawcte', i), name(i), newKey('rawcte', i)]) },
     { group: 'miss', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }) },
     { group: 'miss', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }) },
     {
@@ -143,6 +229,7 @@ export function benchCases(s: Subjects): BenchCase[] {
       library: 'sequelize',
       run: (i) => User.findOrCreate({ where: { email: newKey('sqfoc', i) }, defaults: { email: newKey('sqfoc', i), name: name(i) } }),
     },
+    ...floors('miss', 'getOrCreate', (i, library) => [newKey(`${library}floor`, i), name(i)]),
 
     // The Account models hash the password before insert and audit before and after it, in the
     // statement's transaction (test/integration/hooks.ts): the raw baseline does the same by hand.
@@ -211,25 +298,18 @@ export function benchCases(s: Subjects): BenchCase[] {
       run: (i, region) => sequelize.transaction((transaction) => region(() => User.getOrCreate({ where: { email: newKey('sqtx', i) }, defaults: { name: name(i) }, transaction }))),
     },
 
-    {
-      group: 'updateOrCreate',
-      name: 'raw pg INSERT ON CONFLICT DO UPDATE',
-      library: 'pg',
-      baseline: true,
-      run: (i) =>
-        pool.query(
-          `INSERT INTO users (email, name, logins) VALUES ($1, $2, 1) ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, logins = users.logins + 1 RETURNING *`,
-          [updateKey(i), name(i, 'raw')],
-        ),
-    },
+    { group: 'updateOrCreate', name: 'raw pg INSERT ON CONFLICT DO UPDATE', library: 'pg', baseline: true, run: (i) => pool.query(UPSERT_USER, [updateKey(i), name(i, 'raw')]) },
     ...updateOrCreateCases(s),
+    ...floors('updateOrCreate', 'updateOrCreate', (i, library) => [updateKey(i), name(i, library)]),
+    { group: 'updateOrCreateNew', name: 'raw pg INSERT ON CONFLICT DO UPDATE', library: 'pg', baseline: true, run: (i) => pool.query(UPSERT_USER, [newKey('rawups', i), name(i, 'raw')]) },
+    ...updateOrCreateCases(s, 'updateOrCreateNew'),
 
     { group: 'atomicUpdate', name: 'raw pg UPDATE SET n = n + 1', library: 'pg', baseline: true, run: () => pool.query(`UPDATE counters SET value = value + 1 WHERE name = $1`, [COUNTER]) },
     { group: 'atomicUpdate', name: 'typeorm atomicUpdate', library: 'typeorm', run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }) },
     { group: 'atomicUpdate', name: 'typeorm increment', library: 'typeorm', run: () => counters.increment({ name: COUNTER }, 'value', 1) },
     { group: 'atomicUpdate', name: 'sequelize atomicUpdate', library: 'sequelize', run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }) },
     { group: 'atomicUpdate', name: 'sequelize Model.increment', library: 'sequelize', run: () => Counter.increment('value', { where: { name: COUNTER } }) },
-    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floor: true, run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
-    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floor: true, run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
+    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floorOf: 'typeorm atomicUpdate', run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
+    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floorOf: 'sequelize atomicUpdate', run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
   ];
 }

@@ -2,26 +2,29 @@ import type * as Vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite/build/index';
 import { groups } from './cases';
 import type { CaseResult } from './report';
+import type { Mode } from './schedule';
 
 // vega and vega-lite are ESM-only; TypeScript (module: commonjs) would turn a literal
 // `import()` into `require()`, so the import is hidden from the compiler.
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 
-/** The bench results as a Vega-Lite spec: ops/s per implementation, one panel per operation, one bar per concurrency. */
-export function chartSpec(results: CaseResult[], title: string): TopLevelSpec {
+/** The bench results as a Vega-Lite spec: median ops/s per implementation, one panel per operation, one bar per mode. */
+export function chartSpec(results: CaseResult[], modes: Mode[], title: string): TopLevelSpec {
+  const callers = (mode: Mode) =>
+    mode.processes === 1 ? `${mode.callers} caller${mode.callers === 1 ? '' : 's'}` : `${mode.processes} processes x ${mode.callers} callers`;
   const values = results.flatMap((r) =>
-    r.runs.map((run) => ({
+    r.modes.map((run) => ({
       operation: r.operation,
       implementation: `${r.name} (${r.roundTrips.min === r.roundTrips.max ? r.roundTrips.max : r.roundTrips.perCall.toFixed(1)} RT)`,
-      callers: `${run.concurrency} caller${run.concurrency === 1 ? '' : 's'}`,
+      callers: callers(modes.find((mode) => mode.id === run.mode)!),
       opsPerSec: Math.round(run.opsPerSec),
       floor: r.floor,
-      label: r.baseline ? `${Math.round(run.opsPerSec)}/s` : `${Math.round(run.opsPerSec)}/s  ${run.ratioToRaw.toFixed(2)}x raw`,
+      label: r.baseline ? `${Math.round(run.opsPerSec)}/s` : `${Math.round(run.opsPerSec)}/s  ${run.ratioToRaw.median.toFixed(2)}x raw`,
     })),
   );
   const encoding = {
     y: { field: 'implementation', type: 'nominal', sort: null, title: null, axis: { labelLimit: 480 } },
-    yOffset: { field: 'callers', type: 'nominal' },
+    yOffset: { field: 'callers', type: 'nominal', sort: modes.map(callers) },
     x: { field: 'opsPerSec', type: 'quantitative', title: 'calls per second (higher is better)' },
   } as const;
   return {
@@ -33,7 +36,7 @@ export function chartSpec(results: CaseResult[], title: string): TopLevelSpec {
       row: {
         field: 'operation',
         type: 'nominal',
-        sort: Object.values(groups),
+        sort: Object.values(groups).map((g) => g.title),
         title: null,
         header: { labelAngle: 0, labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelFontSize: 12 },
       },
@@ -46,7 +49,7 @@ export function chartSpec(results: CaseResult[], title: string): TopLevelSpec {
           mark: 'bar',
           encoding: {
             ...encoding,
-            color: { field: 'callers', type: 'nominal', title: 'concurrency' },
+            color: { field: 'callers', type: 'nominal', title: 'mode', sort: modes.map(callers) },
             // The ORM floors (racesafe's statement through the ORM's query method) are references, drawn pale.
             opacity: { condition: { test: 'datum.floor', value: 0.35 }, value: 1 },
           },

@@ -1,7 +1,9 @@
 import type { ThrowawayDatabase } from '../test/demo/throwaway-database';
-import { type BenchCase, benchCases, seed } from './cases';
-import { mariadbBenchCases, seed as seedMariadb } from './cases-mariadb';
-import { type CaseResult, type TargetCheck, checkMariadbTargets, checkTargets } from './report';
+import { type BenchCase, benchCases, pgBatch, seed } from './cases';
+import { getOrCreateManyCases } from './cases-many';
+import { mariadbBenchCases, mysqlBatch, seed as seedMariadb } from './cases-mariadb';
+import type { CaseResult } from './report';
+import { type TargetCheck, checkMariadbTargets, checkTargets } from './targets';
 import { openMariadbSubjects, openSubjects } from './subjects';
 
 /** Everything that differs between `--db postgres` and `--db mariadb`; main.ts looks the name up here only. */
@@ -10,8 +12,12 @@ export interface BenchDatabase {
   driver: 'pg' | 'mysql2';
   /** Starts (or reaches) the server and creates the bench's database; returns its URL. */
   create(database: ThrowawayDatabase, urls: { pgUrl?: string; mysqlUrl?: string }): Promise<string>;
-  /** Opens the clients on `url` (each pooling `poolSize` connections), seeds, returns the cases. */
-  open(url: string, poolSize: number): Promise<{ cases: BenchCase[]; close(): Promise<void> }>;
+  /**
+   * Opens the clients on `url` (each pooling `poolSize` connections), seeds unless told not to
+   * (the multi-process mode's children share the parent's rows), returns the cases: the same
+   * list, in the same order, in every process.
+   */
+  open(url: string, poolSize: number, seedRows?: boolean): Promise<{ cases: BenchCase[]; close(): Promise<void> }>;
   checkTargets(results: CaseResult[]): TargetCheck[];
   /** File names under --out. */
   files: { results: string; chart: string };
@@ -20,40 +26,39 @@ export interface BenchDatabase {
 }
 
 const cpuLegend =
-  "cpu µs: this process's CPU (user + system) per call, the client side of the ORM and racesafe; floor: racesafe's statement sent through the ORM's own query method.\n\n";
+  "cpu µs: the bench process's (or processes') CPU, user + system, per call: the client side of the ORM and racesafe; floor: racesafe's statement sent through the ORM's own query method.\n";
 
 export const benchDatabases: Record<'postgres' | 'mariadb', BenchDatabase> = {
   postgres: {
     driver: 'pg',
     create: (database, { pgUrl }) => database.open('racesafe_bench', pgUrl),
-    async open(url, poolSize) {
+    async open(url, poolSize, seedRows = true) {
       const subjects = await openSubjects(url, poolSize);
-      return seeded(subjects, () => seed(subjects), () => benchCases(subjects));
+      return seeded(subjects, seedRows && (() => seed(subjects)), () => [...benchCases(subjects), ...getOrCreateManyCases(subjects, pgBatch(subjects))]);
     },
     checkTargets,
     files: { results: 'latest.json', chart: 'chart.svg' },
     legend:
-      'round trips: pg Client#query calls per call (getOrCreate alone inside the transaction); x raw: ops/s over the raw pg line of the group;\n' + cpuLegend,
+      'round trips: pg Client#query calls per call (getOrCreate alone inside the transaction; getOrCreateMany: per call of 1,000 keys); raw: the raw pg line of the group.\n' + cpuLegend,
   },
   mariadb: {
     driver: 'mysql2',
     create: (database, { mysqlUrl }) => database.openMariadb('racesafe_bench', mysqlUrl),
-    async open(url, poolSize) {
+    async open(url, poolSize, seedRows = true) {
       const subjects = await openMariadbSubjects(url, poolSize);
-      return seeded(subjects, () => seedMariadb(subjects), () => mariadbBenchCases(subjects));
+      return seeded(subjects, seedRows && (() => seedMariadb(subjects)), () => [...mariadbBenchCases(subjects), ...getOrCreateManyCases(subjects, mysqlBatch(subjects))]);
     },
     checkTargets: checkMariadbTargets,
     files: { results: 'latest-mariadb.json', chart: 'chart-mariadb.svg' },
     legend:
-      'round trips: mysql2 Connection#query and #execute calls per call (START TRANSACTION and COMMIT included); x raw: ops/s over the raw mysql2 line of the group;\n' +
-      cpuLegend,
+      'round trips: mysql2 Connection#query and #execute calls per call (START TRANSACTION and COMMIT included); raw: the raw mysql2 line of the group.\n' + cpuLegend,
   },
 };
 
 /** Seeds and builds the cases; closes the clients if that fails. */
-async function seeded(subjects: { close(): Promise<void> }, seedRows: () => Promise<void>, cases: () => BenchCase[]) {
+async function seeded(subjects: { close(): Promise<void> }, seedRows: false | (() => Promise<void>), cases: () => BenchCase[]) {
   try {
-    await seedRows();
+    if (seedRows) await seedRows();
     return { cases: cases(), close: () => subjects.close() };
   } catch (error) {
     await subjects.close();

@@ -1,58 +1,71 @@
-// `npm run bench`: racesafe beside raw pg and the ORMs' own helpers, in one process, on one
-// server, through one driver (pg). Writes bench/results/latest.json and chart.svg.
-// `--db mariadb`: the same beside raw mysql2 on MariaDB (databases.ts, cases-mariadb.ts),
-// writing latest-mariadb.json and chart-mariadb.svg.
+// `npm run bench`: racesafe beside raw pg and the ORMs' own helpers, on one server, through one
+// driver (pg), in one process at each --callers value and across --processes OS processes.
+// Writes bench/results/latest.json and chart.svg. `--db mariadb`: the same beside raw mysql2 on
+// MariaDB (databases.ts, cases-mariadb.ts), writing latest-mariadb.json and chart-mariadb.svg.
 // Run like the harness children (node --require select-typeorm.cjs --require ts-register.cjs).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ThrowawayDatabase } from '../test/demo/throwaway-database';
-import type { BenchCase } from './cases';
+import { type BenchCase, groups } from './cases';
 import { chartSpec, renderSvg } from './chart';
 import { type BenchDatabase, benchDatabases } from './databases';
-import { type RoundTrips, type Throughput, callIndexes, roundTrips, throughput } from './measure';
-import { formatResults, formatTargets, withRatios } from './report';
+import { callIndexes, roundTrips, throughput } from './measure';
+import { type Processes, startProcesses } from './processes';
+import { formatResults, modeHeading, summarize } from './report';
 import { installRoundTripCounter } from './round-trips';
+import { type Measured, type Runner, acrossProcesses, inProcess, schedule } from './schedule';
+import { formatTargets } from './targets';
 import { formatBreakdown, profileCase } from './profile';
 
 const usage = `Usage: npm run bench -- [options]
 
-Throughput (calls/s) and SQL round trips per call of racesafe's getOrCreate, updateOrCreate
-and atomicUpdate on TypeORM and Sequelize, beside raw SQL through pg and the ORMs' own
-helpers, in one process on one PostgreSQL. Prints the table and the targets of issue 5;
-writes <out>/latest.json and <out>/chart.svg. With --db mariadb: beside raw mysql2 on one
-MariaDB, the targets of issue 10; writes <out>/latest-mariadb.json and chart-mariadb.svg.
+Throughput (calls/s) and SQL round trips per call of racesafe's getOrCreate, getOrCreateMany,
+updateOrCreate and atomicUpdate on TypeORM and Sequelize, beside raw SQL through pg and the
+ORMs' own helpers, on one PostgreSQL: in this process at each --callers value, and across
+--processes OS processes. Each case runs --rounds times in each mode, interleaved with its
+group's raw baseline; the table shows median ops/s and the median ratio to raw with the lowest
+and highest round. Prints the targets of issues 12, 9 and 5; writes <out>/latest.json and
+<out>/chart.svg. With --db mariadb: beside raw mysql2 on one MariaDB, the targets of issue 10;
+writes <out>/latest-mariadb.json and chart-mariadb.svg. The defaults take about 8 minutes.
 
 Options:
-  --seconds S     measured time per case, concurrency and round (default 1)
-  --rounds N      rounds over every case; each case keeps its best round (default 2)
-  --callers LIST  concurrent callers, comma-separated (default 1,32)
-  --pool N        pooled connections of each client: pg.Pool or mysql2's, TypeORM, Sequelize
-                  (default 10)
-  --pg-url URL    use this PostgreSQL server (the bench creates and drops its own database)
-  --db NAME       postgres (default) or mariadb: a throwaway mariadbd from Debian's
-                  mariadb-server, or --mysql-url / RACESAFE_MYSQL_URL
-  --mysql-url URL use this MariaDB / MySQL server (mysql://user:password@host:port); the
-                  bench creates and drops its own database there
-  --out DIR       where to write the results (default bench/results)
-  --only TEXT     measure only the cases whose "group name" contains TEXT (plus their groups'
-                  raw pg / mysql2 lines); prints the table, writes nothing
-  --profile TEXT  instead: CPU-profile the cases whose "group name" contains TEXT (e.g.
-                  "hit typeorm") at each --callers value and print where the time goes
-  -h, --help      show this help
+  --seconds S          measured time per case, mode and round (default 0.5)
+  --rounds N           rounds over every case and mode; ratios are medians over them (default 5)
+  --callers LIST       concurrent callers in this process, comma-separated (default 1,32)
+  --processes P        also run every case across P OS processes; 0 = one process only (default 4)
+  --process-callers N  concurrent callers in each of those processes (default 8)
+  --pool N             pooled connections of each client, in each process: pg.Pool or mysql2's,
+                       TypeORM, Sequelize (default 10)
+  --pg-url URL         use this PostgreSQL server (the bench creates and drops its own database)
+  --db NAME            postgres (default) or mariadb: a throwaway mariadbd from Debian's
+                       mariadb-server, or --mysql-url / RACESAFE_MYSQL_URL
+  --mysql-url URL      use this MariaDB / MySQL server (mysql://user:password@host:port); the
+                       bench creates and drops its own database there
+  --out DIR            where to write the results (default bench/results)
+  --only TEXT          measure only the cases whose "group name" contains TEXT (plus their groups'
+                       raw pg / mysql2 lines); prints the table, writes nothing
+  --profile TEXT       instead: CPU-profile the cases whose "group name" contains TEXT (e.g.
+                       "hit typeorm") at each --callers value and print where the time goes
+  -h, --help           show this help
 `;
 
-const ROUND_TRIP_CALLS = 20;
+/** Counted calls per case (batch groups: a loop of getOrCreate sends 1,000 statements per call). */
+const ROUND_TRIP_CALLS = { single: { calls: 20, warmup: 3 }, batch: { calls: 2, warmup: 1 } };
+/** An unmeasured run of each case in each mode before its first measured one. */
 const WARMUP_SECONDS = 0.25;
 
 function options(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      seconds: { type: 'string', default: '1' },
-      rounds: { type: 'string', default: '2' },
+      seconds: { type: 'string', default: '0.5' },
+      rounds: { type: 'string', default: '5' },
       callers: { type: 'string', default: '1,32' },
+      processes: { type: 'string', default: '4' },
+      'process-callers': { type: 'string', default: '8' },
       pool: { type: 'string', default: '10' },
       'pg-url': { type: 'string' },
       db: { type: 'string', default: 'postgres' },
@@ -66,13 +79,29 @@ function options(argv: string[]) {
   const seconds = Number(values.seconds);
   const pool = Number(values.pool);
   const rounds = Number(values.rounds);
+  const processes = Number(values.processes);
+  const processCallers = Number(values['process-callers']);
   const concurrencies = values.callers.split(',').map(Number);
-  if (!(seconds > 0) || [pool, rounds, ...concurrencies].some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new TypeError('--seconds must be > 0; --rounds, --pool and every --callers value positive integers');
+  if (!(seconds > 0) || [pool, rounds, processCallers, ...concurrencies].some((n) => !Number.isInteger(n) || n < 1) || !(Number.isInteger(processes) && processes >= 0)) {
+    throw new TypeError('--seconds must be > 0; --rounds, --pool, --process-callers and every --callers value positive integers; --processes an integer >= 0');
   }
   const db = values.db;
   if (!Object.hasOwn(benchDatabases, db)) throw new TypeError(`--db must be postgres or mariadb, got ${JSON.stringify(db)}`);
-  return { seconds, rounds, pool, concurrencies, db: db as keyof typeof benchDatabases, pgUrl: values['pg-url'], mysqlUrl: values['mysql-url'], out: path.resolve(values.out), profile: values.profile, only: values.only, help: values.help };
+  return {
+    seconds,
+    rounds,
+    pool,
+    concurrencies,
+    processes,
+    processCallers,
+    db: db as keyof typeof benchDatabases,
+    pgUrl: values['pg-url'],
+    mysqlUrl: values['mysql-url'],
+    out: path.resolve(values.out),
+    profile: values.profile,
+    only: values.only,
+    help: values.help,
+  };
 }
 
 /** The version of the package `require(name)` loads (typeorm may be the 0.3 alias; its exports hide package.json). */
@@ -85,53 +114,92 @@ function installedVersion(name: string): string {
 }
 
 async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: string, where: string): Promise<void> {
+  const began = performance.now();
   // Before any client exists: every client's queries then go through the counting wrapper.
   installRoundTripCounter(db.driver);
   const { cases: all, close } = await db.open(url, opts.pool);
+  let processes: Processes | undefined;
   try {
     if (opts.profile !== undefined) return await profile(opts, matching(all, opts.profile));
     const cases = opts.only === undefined ? all : withBaselines(all, matching(all, opts.only));
-    const measured: { c: BenchCase; next: () => number; roundTrips: RoundTrips; runs: Throughput[] }[] = [];
     // Round trips first, sequentially: nothing else runs while a call is counted.
+    const measured: Measured[] = [];
     for (const c of cases) {
       const next = callIndexes();
-      measured.push({ c, next, roundTrips: await roundTrips(c, next, ROUND_TRIP_CALLS), runs: [] });
+      const { calls, warmup } = groups[c.group].oneCaller ? ROUND_TRIP_CALLS.batch : ROUND_TRIP_CALLS.single;
+      measured.push({ c, index: all.indexOf(c), next, roundTrips: await roundTrips(c, next, calls, warmup), runs: {} });
     }
-    // Rounds interleave the cases, so a burst of load from elsewhere on the machine hits one
-    // round of a case rather than all of it; each case keeps its best round.
-    for (let round = 1; round <= opts.rounds; round++) {
-      for (const concurrency of opts.concurrencies) {
-        for (const m of measured) {
-          if (round === 1) await throughput(m.c, m.next, concurrency, WARMUP_SECONDS);
-          const run = await throughput(m.c, m.next, concurrency, opts.seconds);
-          const best = m.runs.findIndex((r) => r.concurrency === concurrency);
-          if (best < 0) m.runs.push(run);
-          else if (run.opsPerSec > m.runs[best].opsPerSec) m.runs[best] = run;
-          process.stderr.write(`round ${round}/${opts.rounds} ${m.c.group.padEnd(18)} ${m.c.name.padEnd(46)} @${String(concurrency).padEnd(3)} ${Math.round(run.opsPerSec)} calls/s\n`);
-        }
-      }
+    const warnings = staleFloors(measured);
+    warnings.forEach((warning) => process.stderr.write(`${warning}\n`));
+
+    const runners: Runner[] = opts.concurrencies.map(inProcess);
+    if (opts.processes > 0) {
+      process.stderr.write(`starting ${opts.processes} bench processes...\n`);
+      processes = await startProcesses(opts.processes, opts.db, url, opts.pool, all.map((c) => `${c.group} ${c.name}`));
+      runners.push(acrossProcesses(processes, opts.processCallers));
     }
-    const results = withRatios(measured);
+    const modes = runners.map((r) => r.mode);
+    const runs = schedule(measured, runners, opts.rounds);
+    const warmups = new Set(runs.map(({ runner, m }) => `${runner.mode.id} ${m.index}`)).size;
+    process.stderr.write(`${runs.length} runs of ${opts.seconds} s and ${warmups} warm-ups of ${WARMUP_SECONDS} s: about ${Math.ceil((runs.length * opts.seconds + warmups * WARMUP_SECONDS) / 60)} min\n`);
+    const warm = new Set<string>();
+    for (const { round, runner, m, callers } of runs) {
+      const key = `${runner.mode.id} ${m.index}`;
+      if (!warm.has(key)) await runner.run(m, callers, WARMUP_SECONDS);
+      warm.add(key);
+      const run = await runner.run(m, callers, opts.seconds);
+      (m.runs[runner.mode.id] ??= []).push(run);
+      const label = modeHeading(runner.mode);
+      process.stderr.write(`round ${round + 1}/${opts.rounds} ${label.padEnd(4)} ${m.c.group.padEnd(18)} ${m.c.name.padEnd(50)} ${Math.round(run.opsPerSec)} calls/s\n`);
+    }
+    const results = summarize(measured, modes);
     const targets = db.checkTargets(results);
     const versions = Object.fromEntries([db.driver, 'typeorm', 'sequelize'].map((name) => [name, installedVersion(name)]));
     const environment = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, [opts.db]: where, ...versions };
-    const settings = { secondsPerRound: opts.seconds, rounds: opts.rounds, bestRoundKept: true, poolSize: opts.pool, concurrencies: opts.concurrencies, roundTripCalls: ROUND_TRIP_CALLS };
+    const minutes = (performance.now() - began) / 60_000;
+    const settings = {
+      secondsPerRun: opts.seconds,
+      rounds: opts.rounds,
+      ratio: 'per round: ops/s over the mean of the raw baseline runs before and after the group; reported: median over rounds (min-max)',
+      modes,
+      poolSizePerProcess: opts.pool,
+      roundTripCalls: ROUND_TRIP_CALLS,
+      benchMinutes: Number(minutes.toFixed(1)),
+    };
 
     if (opts.only === undefined) {
       fs.mkdirSync(opts.out, { recursive: true });
-      fs.writeFileSync(path.join(opts.out, db.files.results), `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, settings, results, targets }, null, 2)}\n`);
-      const title = `racesafe vs raw ${db.driver}, pool ${opts.pool}, ${environment.cpus} cores, ${where}, TypeORM ${versions.typeorm}, Sequelize ${versions.sequelize}`;
-      fs.writeFileSync(path.join(opts.out, db.files.chart), await renderSvg(chartSpec(results, title)));
+      fs.writeFileSync(path.join(opts.out, db.files.results), `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, settings, results, targets, warnings }, null, 2)}\n`);
+      const title = `racesafe vs raw ${db.driver}, median of ${opts.rounds} rounds, ${environment.cpus} cores, ${where}, TypeORM ${versions.typeorm}, Sequelize ${versions.sequelize}`;
+      fs.writeFileSync(path.join(opts.out, db.files.chart), await renderSvg(chartSpec(results, modes, title)));
     }
 
-    process.stdout.write(`\n${formatResults(results, opts.concurrencies)}\n`);
+    process.stdout.write(`\n${formatResults(results, modes)}\n\n`);
     process.stdout.write(db.legend);
+    process.stdout.write(
+      `modes: @N = N callers in this process; ${opts.processes}x${opts.processCallers} = ${opts.processes} OS processes x ${opts.processCallers} callers each (batches: 1 each), pool ${opts.pool} per client and process.\n` +
+        `x raw: each round, ops/s over the mean of the group's raw runs just before and after it; median over ${opts.rounds} rounds, (lowest-highest round).\n\n`,
+    );
     process.stdout.write(`${formatTargets(targets)}\n\n`);
-    process.stdout.write(`${targets.filter((t) => t.holds).length} of ${targets.length} target checks hold. ${where}, pool ${opts.pool}, best of ${opts.rounds} x ${opts.seconds} s per case.\n`);
+    warnings.forEach((warning) => process.stdout.write(`${warning}\n`));
+    process.stdout.write(
+      `${targets.filter((t) => t.holds).length} of ${targets.length} target checks held. ${where}, ${opts.rounds} rounds x ${opts.seconds} s per case and mode; the bench took ${minutes.toFixed(1)} min.\n`,
+    );
     if (opts.only === undefined) process.stdout.write(`Wrote ${path.relative(process.cwd(), path.join(opts.out, db.files.results))} and ${db.files.chart}.\n`);
   } finally {
+    await processes?.close();
     await close();
   }
+}
+
+/** A floor must send the statement its case sends: one line per floor whose case's last statement is another. */
+function staleFloors(measured: Measured[]): string[] {
+  return measured.flatMap(({ c, roundTrips: floor }) => {
+    const subject = measured.find((m) => m.c.group === c.group && m.c.name === c.floorOf);
+    const sent = subject?.roundTrips.statements.at(-1);
+    if (!subject || sent === floor.statements.at(-1)) return [];
+    return [`warning: "${c.group} ${c.name}" no longer sends what ${c.floorOf} sends now:\n  ${sent}`];
+  });
 }
 
 /** The cases whose "group name" contains `text` (case-insensitive); throws, listing them all, when none does. */

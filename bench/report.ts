@@ -1,7 +1,31 @@
-import { type BenchCase, type GroupId, type Library, groups } from './cases';
+import { type GroupId, type Library, groups } from './cases';
 import type { RoundTrips, Throughput } from './measure';
+import { type Measured, type Mode, callersIn } from './schedule';
 
-/** One case, every concurrency, ratios filled in. */
+/** A median over the rounds, with the lowest and highest round. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One case in one mode: medians over its runs, its ratio to the group's raw baseline round by round. */
+export interface ModeResult {
+  mode: string;
+  processes: number;
+  callersPerProcess: number;
+  opsPerSec: number;
+  /** Each round's ops/s over the mean of the two baseline runs around it (the baseline itself: each round over its median). */
+  ratioToRaw: Spread;
+  clientCpuUsPerCall: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Ops/s of each round (a baseline: the mean of its two runs of that round). */
+  roundOpsPerSec: number[];
+  runs: Throughput[];
+}
+
+/** One case, every mode. */
 export interface CaseResult {
   group: GroupId;
   operation: string;
@@ -10,126 +34,96 @@ export interface CaseResult {
   baseline: boolean;
   floor: boolean;
   roundTrips: RoundTrips;
-  runs: (Throughput & { ratioToRaw: number })[];
+  modes: ModeResult[];
 }
 
-/** A performance target (issues 5 and 9), checked against one measurement. */
-export interface TargetCheck {
-  target: string;
-  subject: string;
-  concurrency?: number;
-  measured: string;
-  holds: boolean;
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2 === 1 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Fills in each run's ratio to the raw pg (or mysql2) baseline of its group at the same concurrency. */
-export function withRatios(cases: { c: BenchCase; roundTrips: RoundTrips; runs: Throughput[] }[]): CaseResult[] {
-  return cases.map(({ c, roundTrips, runs }) => {
-    const baseline = cases.find((other) => other.c.group === c.group && other.c.baseline);
+/** Round by round `a / b` (both lists of per-round ops/s), as a median and its range. */
+export function pairedRatio(a: number[], b: number[]): Spread {
+  const ratios = a.map((x, r) => x / b[r]).filter(Number.isFinite);
+  return ratios.length === 0 ? { median: NaN, min: NaN, max: NaN } : { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+/** Every case's result in every mode it ran in. */
+export function summarize(measured: Measured[], modes: Mode[]): CaseResult[] {
+  const rounds = (m: Measured, mode: Mode) => {
+    const runs = (m.runs[mode.id] ?? []).map((run) => run.opsPerSec);
+    // A baseline ran before and after its group in each round.
+    return m.c.baseline ? runs.filter((_, k) => k % 2 === 0).map((before, r) => (before + runs[2 * r + 1]) / 2) : runs;
+  };
+  return measured.map((m) => {
+    const baseline = measured.find((other) => other.c.group === m.c.group && other.c.baseline);
+    const results = modes.flatMap((mode): ModeResult[] => {
+      const runs = m.runs[mode.id] ?? [];
+      if (runs.length === 0) return [];
+      const own = rounds(m, mode);
+      const raw = m.c.baseline ? own.map(() => median(own)) : baseline ? rounds(baseline, mode) : [];
+      const middle = (pick: (run: Throughput) => number) => median(runs.map(pick));
+      return [
+        {
+          mode: mode.id,
+          processes: mode.processes,
+          callersPerProcess: callersIn(mode, m.c.group) ?? mode.callers,
+          opsPerSec: middle((run) => run.opsPerSec),
+          ratioToRaw: pairedRatio(own, raw),
+          clientCpuUsPerCall: middle((run) => run.clientCpuUsPerCall),
+          p50Ms: middle((run) => run.p50Ms),
+          p99Ms: middle((run) => run.p99Ms),
+          roundOpsPerSec: own,
+          runs,
+        },
+      ];
+    });
     return {
-      group: c.group,
-      operation: groups[c.group],
-      name: c.name,
-      library: c.library,
-      baseline: c.baseline === true,
-      floor: c.floor === true,
-      roundTrips,
-      runs: runs.map((run) => {
-        const raw = baseline?.runs.find((r) => r.concurrency === run.concurrency);
-        return { ...run, ratioToRaw: raw ? run.opsPerSec / raw.opsPerSec : NaN };
-      }),
+      group: m.c.group,
+      operation: groups[m.c.group].title,
+      name: m.c.name,
+      library: m.c.library,
+      baseline: m.c.baseline === true,
+      floor: m.c.floorOf !== undefined,
+      roundTrips: m.roundTrips,
+      modes: results,
     };
   });
 }
 
-const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+export const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+/** "0.87x (0.84-0.90)". */
+export const formatSpread = (s: Spread) => `${fixed(s.median)}x (${fixed(s.min)}-${fixed(s.max)})`;
 
-/** The targets of issue 5 ("Performance targets") and issue 9 (hooks), each per package and concurrency. */
-export function checkTargets(results: CaseResult[]): TargetCheck[] {
-  const checks: TargetCheck[] = [];
-  const find = (group: GroupId, name: string) => results.find((r) => r.group === group && r.name === name);
-  const roundTripTarget = (target: string, r: CaseResult | undefined, holds: (rt: RoundTrips) => boolean) => {
-    if (r) checks.push({ target, subject: r.name, measured: `${fixed(r.roundTrips.perCall, 1)} (max ${r.roundTrips.max})`, holds: holds(r.roundTrips) });
-  };
-  const ratioTarget = (target: string, r: CaseResult | undefined, minimum: number, versus?: CaseResult) => {
-    for (const run of r?.runs ?? []) {
-      const other = versus?.runs.find((o) => o.concurrency === run.concurrency);
-      const ratio = versus ? (other ? run.opsPerSec / other.opsPerSec : NaN) : run.ratioToRaw;
-      checks.push({ target, subject: r!.name, concurrency: run.concurrency, measured: `${fixed(ratio)}x`, holds: ratio >= minimum });
-    }
-  };
-  for (const library of ['typeorm', 'sequelize'] as const) {
-    const hit = find('hit', `${library} getOrCreate`);
-    roundTripTarget('hit path: exactly 1 round trip', hit, (rt) => rt.max === 1 && rt.min === 1);
-    ratioTarget('hit path: >= 0.9x raw SELECT', hit, 0.9);
-    const miss = find('miss', `${library} getOrCreate`);
-    roundTripTarget('miss path, no transaction: <= 2 round trips', miss, (rt) => rt.max <= 2);
-    ratioTarget('miss path, no transaction: >= 0.45x raw ON CONFLICT', miss, 0.45);
-    ratioTarget('miss path, no transaction: >= 2x Sequelize findOrCreate', miss, 2, find('miss', 'sequelize findOrCreate'));
-    roundTripTarget("miss path in the caller's transaction: <= 4 round trips", find('missInTransaction', `${library} getOrCreate`), (rt) => rt.max <= 4);
-    // Issue 9: hooks cost what the ORM's own create path costs, and nothing when switched off.
-    const hooked = find('missWithHooks', `${library} getOrCreate`);
-    roundTripTarget('with hooks, miss path: SELECT, BEGIN, 2 audit writes, INSERT, COMMIT (6)', hooked, (rt) => rt.max <= 6);
-    ratioTarget("with hooks, miss path: >= 1x the ORM's own create path", hooked, 1, find('missWithHooks', library === 'typeorm' ? 'typeorm findOneBy + save()' : 'sequelize findOrCreate'));
-    const unhooked = results.find((r) => r.group === 'missWithHooks' && r.library === library && r.name.includes(': false'));
-    roundTripTarget('hooks switched off, miss path: <= 2 round trips', unhooked, (rt) => rt.max <= 2);
-    const atomic = find('atomicUpdate', `${library} atomicUpdate`);
-    roundTripTarget('atomicUpdate: exactly 1 round trip', atomic, (rt) => rt.max === 1 && rt.min === 1);
-    ratioTarget('atomicUpdate: >= 0.9x raw UPDATE', atomic, 0.9);
-    const increment = results.find((r) => r.group === 'atomicUpdate' && r.library === library && r.name.includes('increment'));
-    ratioTarget(`atomicUpdate: ahead of ${increment?.name ?? 'the ORM increment'}`, atomic, 1, increment);
-  }
-  return checks;
-}
-
-/**
- * The MariaDB targets of issue 10 ("Done when": hit 1 round trip, atomicUpdate 1, 2 with
- * `returning`), per package, and that every case has its ratio to raw mysql2 at every
- * concurrency. Reported as measured: the `returning` line shows what racesafe sends today.
- */
-export function checkMariadbTargets(results: CaseResult[]): TargetCheck[] {
-  const checks: TargetCheck[] = [];
-  const roundTripTarget = (target: string, r: CaseResult | undefined, holds: (rt: RoundTrips) => boolean) => {
-    if (r) checks.push({ target, subject: r.name, measured: `${fixed(r.roundTrips.perCall, 1)} (max ${r.roundTrips.max})`, holds: holds(r.roundTrips) });
-  };
-  const find = (group: GroupId, name: string) => results.find((r) => r.group === group && r.name === name);
-  for (const library of ['typeorm', 'sequelize'] as const) {
-    roundTripTarget('hit path: exactly 1 round trip', find('hit', `${library} getOrCreate`), (rt) => rt.max === 1 && rt.min === 1);
-    roundTripTarget('atomicUpdate: exactly 1 round trip', find('atomicUpdate', `${library} atomicUpdate`), (rt) => rt.max === 1 && rt.min === 1);
-    roundTripTarget('atomicUpdate returning: 2 round trips (issue 10)', find('atomicUpdateReturning', `${library} atomicUpdate returning`), (rt) => rt.max <= 2);
-  }
-  const runs = results.flatMap((r) => r.runs);
-  const printed = runs.filter((run) => Number.isFinite(run.ratioToRaw)).length;
-  checks.push({ target: 'ratio to raw mysql2 printed for every case', subject: `${results.length} cases`, measured: `${printed} of ${runs.length} runs`, holds: printed === runs.length });
-  return checks;
-}
-
-/** Left-aligned text, right-aligned numbers, two spaces between columns. */
-function formatTable(header: string[], rows: string[][], rightAligned: (column: number) => boolean): string {
-  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((cell, c) => (rightAligned(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+/** Left-aligned text, right-aligned numbers, two spaces between columns; a row of one cell is a heading across the table. */
+export function formatTable(header: string[], rows: string[][], rightAligned: (column: number) => boolean): string {
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].filter((row) => row.length > 1).map((row) => row[c].length)));
+  const line = (row: string[]) => (row.length === 1 ? row[0] : row.map((cell, c) => (rightAligned(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** The results table: one line per case, ops/s and ratio to raw pg at each concurrency, round trips per call. */
-export function formatResults(results: CaseResult[], concurrencies: number[]): string {
-  const header = ['operation', 'implementation', 'round trips', ...concurrencies.flatMap((c) => [`ops/s @${c}`, `x raw @${c}`, `cpu µs @${c}`])];
+/** The mode's column heading: "@1", "@32" (one process), "4x8" (processes x callers each). */
+export const modeHeading = (mode: Mode) => (mode.processes === 1 ? `@${mode.callers}` : `${mode.processes}x${mode.callers}`);
+
+/** The results table: a heading per operation, then per case its round trips and, per mode, median ops/s, ratio to raw (min-max) and client CPU per call. */
+export function formatResults(results: CaseResult[], modes: Mode[]): string {
+  const header = ['implementation', 'round trips', ...modes.flatMap((mode) => [`ops/s ${modeHeading(mode)}`, `x raw ${modeHeading(mode)} (min-max)`, `cpu µs ${modeHeading(mode)}`])];
   const rows: string[][] = [];
   let previous: GroupId | undefined;
   for (const r of results) {
-    const cells = concurrencies.flatMap((c) => {
-      const run = r.runs.find((x) => x.concurrency === c);
-      return run ? [String(Math.round(run.opsPerSec)), `${fixed(run.ratioToRaw)}x`, fixed(run.clientCpuUsPerCall, 0)] : ['-', '-', '-'];
+    if (r.group !== previous) {
+      const oneCaller = groups[r.group].oneCaller ? ' [1 caller per process]' : '';
+      rows.push([`${r.operation}${oneCaller}`]);
+    }
+    previous = r.group;
+    const cells = modes.flatMap((mode) => {
+      const run = r.modes.find((x) => x.mode === mode.id);
+      return run ? [String(Math.round(run.opsPerSec)), formatSpread(run.ratioToRaw), fixed(run.clientCpuUsPerCall, 0)] : ['-', '-', '-'];
     });
     const rt = r.roundTrips.min === r.roundTrips.max ? String(r.roundTrips.max) : `${fixed(r.roundTrips.perCall, 1)} (${r.roundTrips.min}-${r.roundTrips.max})`;
-    rows.push([r.group === previous ? '' : r.operation, r.name, rt, ...cells]);
-    previous = r.group;
+    rows.push([`  ${r.name}`, rt, ...cells]);
   }
-  return formatTable(header, rows, (c) => c >= 2);
-}
-
-/** The targets, one line each: holds or MISSED. */
-export function formatTargets(checks: TargetCheck[]): string {
-  const rows = checks.map((t) => [t.holds ? 'holds' : 'MISSED', t.target, t.subject, t.concurrency === undefined ? '' : `@${t.concurrency}`, t.measured]);
-  return formatTable(['', 'target', 'implementation', 'callers', 'measured'], rows, (c) => c === 4);
+  return formatTable(header, rows, (c) => c >= 1);
 }

@@ -9,7 +9,7 @@
  * const [page, created] = await Page.getOrCreate({ where: { slug }, defaults: { title } });
  * await Page.atomicUpdate({ views: F('views').plus(1) }, { where: { id: page.id } });
  * ```
- * @packageDocumentation
+ * @module @racesafe/sequelize
  */
 export { RaceSafeModel, raceSafe } from './model';
 export type { RaceSafeStatics } from './model';

@@ -13,8 +13,9 @@ export interface RaceSafeStatics {
   getOrCreateMany<M extends Model>(this: ModelStatic<M>, options: GetOrCreateManyOptions<Attributes<M>>): Promise<[M, boolean][]>;
   /** See {@link updateOrCreate}. */
   updateOrCreate<M extends Model>(this: ModelStatic<M>, options: UpdateOrCreateOptions<Attributes<M>>): Promise<[M, boolean]>;
-  /** See {@link atomicUpdate}. */
+  /** See {@link atomicUpdate}: with `returning: true`, the updated rows. */
   atomicUpdate<M extends Model>(this: ModelStatic<M>, values: AtomicValues<Attributes<M>>, options: AtomicUpdateOptions<Attributes<M>> & { returning: true }): Promise<M[]>;
+  /** See {@link atomicUpdate}: without `returning`, the number of rows updated. */
   atomicUpdate<M extends Model>(this: ModelStatic<M>, values: AtomicValues<Attributes<M>>, options: AtomicUpdateOptions<Attributes<M>> & { returning?: false }): Promise<number>;
 }
 

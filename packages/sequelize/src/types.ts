@@ -21,6 +21,7 @@ export type ValuesOrFactory<V> = V | (() => V);
 
 /** The `transaction` option, as in every Sequelize call; omitted, the CLS transaction applies. */
 export interface TransactionOptions {
+  /** The transaction to run in; `null` runs outside any transaction, even under CLS. */
   transaction?: Transaction | null;
 }
 

@@ -10,7 +10,7 @@
  * await users.atomicUpdate({ id: user.id }, { logins: F('logins').plus(1) });
  * await dataSource.transaction((m) => m.withRepository(users).getOrCreate({ email }));
  * ```
- * @packageDocumentation
+ * @module @racesafe/typeorm
  */
 import type { ObjectLiteral, Repository } from 'typeorm';
 import { atomicUpdate } from './atomic-update';
@@ -23,7 +23,16 @@ import { updateOrCreate } from './update-or-create';
  * or spread into your own custom repository's methods. Methods take `this` from the
  * repository, so `manager.withRepository(repo)` runs them in that transaction.
  */
-export const RaceSafeMethods = { getOrCreate, getOrCreateMany, updateOrCreate, atomicUpdate };
+export const RaceSafeMethods = {
+  /** See {@link getOrCreate}. */
+  getOrCreate,
+  /** See {@link getOrCreateMany}. */
+  getOrCreateMany,
+  /** See {@link updateOrCreate}. */
+  updateOrCreate,
+  /** See {@link atomicUpdate}. */
+  atomicUpdate,
+};
 
 /** A repository with the racesafe methods. */
 export type RaceSafeRepository<Entity extends ObjectLiteral> = Repository<Entity> & typeof RaceSafeMethods;

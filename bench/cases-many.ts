@@ -1,0 +1,61 @@
+import type { BenchCase, Library } from './cases';
+import { SEEDED_KEYS, hitKey, newKey } from './cases';
+import type { Subjects } from './subjects';
+
+/** Keys per getOrCreateMany call: one chunk on PostgreSQL (65,535 bound parameters) and on MariaDB. */
+export const MANY_KEYS = 1000;
+
+/** `MANY_KEYS` keys nobody used before, unique per case and call. */
+const newKeys = (tag: string, i: number) => Array.from({ length: MANY_KEYS }, (_, k) => newKey(`${tag}${i}_`, k));
+/** Every seeded hit key (`MANY_KEYS` = `SEEDED_KEYS`). */
+const existingKeys = Array.from({ length: Math.min(MANY_KEYS, SEEDED_KEYS) }, (_, k) => hitKey(k));
+const batchName = (i: number) => `batch ${i}`;
+
+/** The raw driver's way to insert and to read a batch of users, named for the table. */
+export interface RawBatch {
+  driver: Extract<Library, 'pg' | 'mysql2'>;
+  /** What `newRows` sends, e.g. "multi-row INSERT ON CONFLICT DO NOTHING RETURNING". */
+  insert: string;
+  /** Inserts one row per email, all with the name `name`, and returns them. */
+  newRows(emails: string[], name: string): Promise<unknown>;
+  /** What `existingRows` sends. */
+  select: string;
+  /** Reads the rows of these emails. */
+  existingRows(emails: string[]): Promise<unknown>;
+}
+
+/**
+ * getOrCreateMany of `MANY_KEYS` new keys and of as many existing ones on both packages,
+ * beside the raw driver's batch statement and a loop of getOrCreate over the same keys (the
+ * same on every database; `raw` says how the driver does it).
+ */
+export function getOrCreateManyCases(s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>, raw: RawBatch): BenchCase[] {
+  const { users } = s.typeorm;
+  const { User } = s.sequelize;
+  const lookups = (emails: string[]) => emails.map((email) => ({ email }));
+  return [
+    { group: 'manyNew', name: `raw ${raw.driver} ${raw.insert}`, library: raw.driver, baseline: true, run: (i) => raw.newRows(newKeys('rawmany', i), batchName(i)) },
+    { group: 'manyNew', name: 'typeorm getOrCreateMany', library: 'typeorm', run: (i) => users.getOrCreateMany(lookups(newKeys('tomany', i)), { defaults: { name: batchName(i) } }) },
+    { group: 'manyNew', name: 'sequelize getOrCreateMany', library: 'sequelize', run: (i) => User.getOrCreateMany({ where: lookups(newKeys('sqmany', i)), defaults: { name: batchName(i) } }) },
+    {
+      group: 'manyNew',
+      name: `typeorm loop of ${MANY_KEYS} getOrCreate`,
+      library: 'typeorm',
+      async run(i) {
+        for (const email of newKeys('toloop', i)) await users.getOrCreate({ email }, { defaults: { name: batchName(i) } });
+      },
+    },
+    {
+      group: 'manyNew',
+      name: `sequelize loop of ${MANY_KEYS} getOrCreate`,
+      library: 'sequelize',
+      async run(i) {
+        for (const email of newKeys('sqloop', i)) await User.getOrCreate({ where: { email }, defaults: { name: batchName(i) } });
+      },
+    },
+
+    { group: 'manyExisting', name: `raw ${raw.driver} ${raw.select}`, library: raw.driver, baseline: true, run: () => raw.existingRows(existingKeys) },
+    { group: 'manyExisting', name: 'typeorm getOrCreateMany', library: 'typeorm', run: (i) => users.getOrCreateMany(lookups(existingKeys), { defaults: { name: batchName(i) } }) },
+    { group: 'manyExisting', name: 'sequelize getOrCreateMany', library: 'sequelize', run: (i) => User.getOrCreateMany({ where: lookups(existingKeys), defaults: { name: batchName(i) } }) },
+  ];
+}

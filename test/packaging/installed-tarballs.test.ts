@@ -1,0 +1,172 @@
+// What a user gets from a published version: the three packages as `npm pack` makes them,
+// installed from the tarballs into projects outside the monorepo next to the ORMs at the
+// lockfile's versions, then used from a CommonJS program, an ES module program and a strict
+// TypeScript project (moduleResolution node16 and bundler) against the run's PostgreSQL.
+// Needs `npm run build` first (npm test does it). The ORMs come from npm's cache (filled by
+// npm ci), else from the configured registry. About 25 s, most of it the two installs.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { useTestDatabase } from '../harness/database';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+const PACKAGES = ['core', 'typeorm', 'sequelize'] as const;
+
+// The unique constraint on owner makes the ConflictError; the scripts use rows of their own tag.
+const db = useTestDatabase(`
+  CREATE TABLE pages (
+    id serial PRIMARY KEY,
+    slug text NOT NULL CONSTRAINT pages_slug_key UNIQUE,
+    owner text CONSTRAINT pages_owner_key UNIQUE,
+    views int NOT NULL DEFAULT 0
+  );`);
+
+/** `npm pack --json` output for one package. */
+interface Packed {
+  name: string;
+  version: string;
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string; size: number }[];
+}
+
+/** A throwaway project: which ORMs it installs beside the tarballs. */
+const PROJECTS = {
+  typeorm1: { typeorm: 'typeorm', sequelize: true },
+  typeorm03: { typeorm: 'typeorm03', sequelize: false },
+} as const;
+type ProjectName = keyof typeof PROJECTS;
+
+/** The version package-lock.json installs at node_modules/<name>. */
+function lockedVersion(name: string): string {
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  const version = lock.packages[`node_modules/${name}`]?.version;
+  if (!version) throw new Error(`package-lock.json has no node_modules/${name}`);
+  return version;
+}
+
+/** The environment of a child npm: none of the npm_* variables `npm test` set for the monorepo, but its registry and cache. */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key)));
+  return { ...env, NO_UPDATE_NOTIFIER: '1' };
+}
+
+let work: string;
+let packed: Packed[];
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-consumer-'));
+  const workspaces = PACKAGES.flatMap((name) => ['-w', `packages/${name}`]);
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work, ...workspaces], { cwd: root, env: npmEnv() });
+  packed = JSON.parse(stdout);
+  const tarballs = Object.fromEntries(packed.map((p) => [p.name, `file:${path.join(work, p.filename)}`]));
+  await Promise.all(
+    (Object.keys(PROJECTS) as ProjectName[]).map(async (name) => {
+      const { typeorm, sequelize } = PROJECTS[name];
+      const dir = path.join(work, name);
+      fs.mkdirSync(dir);
+      const dependencies: Record<string, string> = {
+        '@racesafe/core': tarballs['@racesafe/core'],
+        '@racesafe/typeorm': tarballs['@racesafe/typeorm'],
+        typeorm: lockedVersion(typeorm),
+        pg: lockedVersion('pg'),
+        'reflect-metadata': lockedVersion('reflect-metadata'),
+      };
+      if (sequelize) Object.assign(dependencies, { '@racesafe/sequelize': tarballs['@racesafe/sequelize'], sequelize: lockedVersion('sequelize') });
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, dependencies }, null, 2));
+      for (const file of ['scenario.cjs', 'consumer.cjs', 'consumer.mjs', 'consumer.mts']) fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(dir, file));
+      fs.copyFileSync(path.join(__dirname, 'consumer.ts'), path.join(dir, 'consumer.ts'));
+      for (const resolution of ['node16', 'bundler'] as const) {
+        const compilerOptions = {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          lib: ['ES2022'],
+          module: resolution === 'node16' ? 'node16' : 'esnext',
+          moduleResolution: resolution,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          types: [],
+          // The ORMs' own declarations need @types/node; ours are checked through every use.
+          skipLibCheck: true,
+        };
+        // consumer.ts uses both packages; the TypeORM 0.3 project has only @racesafe/typeorm.
+        const files = sequelize ? ['consumer.ts', 'consumer.mts'] : ['consumer.mts'];
+        fs.writeFileSync(path.join(dir, `tsconfig.${resolution}.json`), JSON.stringify({ compilerOptions, files }, null, 2));
+      }
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--loglevel=error'], { cwd: dir, env: npmEnv() });
+    }),
+  );
+}, 300_000);
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it.each(PACKAGES)('@racesafe/%s holds package.json, README, LICENSE, CHANGELOG and the built JavaScript and declarations, nothing else', (name) => {
+    const pack = packed.find((p) => p.name === `@racesafe/${name}`)!;
+    const files = pack.files.map((f) => f.path).sort();
+    expect(files.filter((file) => !/^dist\/.*\.(js|d\.ts)$/.test(file))).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json']);
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.d.ts');
+    // Every source module is shipped as JavaScript and declarations (the build is complete).
+    const sources = fs.readdirSync(path.join(root, 'packages', name, 'src'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+    expect(files.filter((file) => file.endsWith('.js')).length).toBe(sources.length);
+    expect(pack.unpackedSize).toBeLessThan(400_000);
+  });
+});
+
+/** Runs `node <script> <orm> <url> <tag>` in `project` and parses the line it prints. */
+async function consume(project: ProjectName, script: string, orm: 'typeorm' | 'sequelize'): Promise<Record<string, unknown>> {
+  const tag = `${project}-${orm}-${path.extname(script).slice(1)}`;
+  const { stdout } = await run(process.execPath, [script, orm, db.url(), tag], { cwd: path.join(work, project), timeout: 60_000 });
+  return JSON.parse(stdout);
+}
+
+const expected = {
+  created: true,
+  createdAgain: false,
+  sameRow: true,
+  createdByUpdate: false,
+  updatedViews: 10,
+  count: 1,
+  finalViews: 15,
+  conflict: { conflictError: true, raceSafeError: true, constraint: 'pages_owner_key' },
+};
+
+describe.each([
+  ['TypeORM 1.x', 'typeorm1', 'typeorm'],
+  ['TypeORM 0.3', 'typeorm03', 'typeorm'],
+  ['Sequelize 6', 'typeorm1', 'sequelize'],
+] as const)('%s from the installed tarballs', (_label, project, orm) => {
+  it('is the ORM version the lockfile has', () => {
+    const installed = JSON.parse(fs.readFileSync(path.join(work, project, 'node_modules', orm, 'package.json'), 'utf8')).version;
+    expect(installed).toBe(lockedVersion(orm === 'typeorm' ? PROJECTS[project].typeorm : 'sequelize'));
+  });
+
+  it('works from CommonJS (require)', async () => {
+    const result = await consume(project, 'consumer.cjs', orm);
+    expect(result).toEqual({ ...expected, resolved: path.join(fs.realpathSync(work), project, `node_modules/@racesafe/${orm}/dist/index.js`) });
+  });
+
+  it('works from an ES module (named imports), with the same error classes as require()', async () => {
+    const result = await consume(project, 'consumer.mjs', orm);
+    expect(result).toEqual({ ...expected, sameClassAsRequire: true, resolved: expect.stringMatching(new RegExp(`node_modules/@racesafe/${orm}/dist/index\\.js$`)) });
+  });
+});
+
+describe.each(['node16', 'bundler'])('a strict TypeScript project, moduleResolution %s', (resolution) => {
+  it.each(Object.keys(PROJECTS))('type-checks against the installed declarations (%s)', async (project) => {
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    const output = await run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: path.join(work, project) }).then(
+      ({ stdout }) => stdout,
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(output).toBe('');
+  });
+});
