@@ -24,8 +24,17 @@ function fakeCheckout(mode: number, copied: string[] = []): { closed: string; ch
   }
   for (const name of ['pg', 'async-exit-hook']) {
     const installed = fs.realpathSync(path.join(root, 'node_modules', name));
-    if (copied.includes(name)) fs.cpSync(installed, path.join(modules, name), { recursive: true, verbatimSymlinks: true });
-    else fs.symlinkSync(installed, path.join(modules, name), 'dir');
+    if (!copied.includes(name)) {
+      fs.symlinkSync(installed, path.join(modules, name), 'dir');
+      continue;
+    }
+    // A copy of its own, its dependencies linked beside it, as npm would have hoisted them.
+    fs.cpSync(installed, path.join(modules, name), { recursive: true, verbatimSymlinks: true });
+    const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const dependency of Object.keys(dependencies)) {
+      const target = path.join(root, 'node_modules', dependency);
+      if (fs.existsSync(target)) fs.symlinkSync(fs.realpathSync(target), path.join(modules, dependency), 'dir');
+    }
   }
   return { closed, checkout };
 }
@@ -68,7 +77,9 @@ function child(mode: 'start' | 'import', checkout: string, env: Record<string, s
     // The copy links `pg` into the checkout it was made from; a stale copy from a deleted
     // clone once made every later start fail with "Cannot find package 'pg'".
     const other = fakeCheckout(0o700, ['pg']);
-    const fromOther = child('import', other.checkout).binDir!;
+    const imported = child('import', other.checkout);
+    expect(imported.error).toBeUndefined();
+    const fromOther = imported.binDir!;
     fs.rmSync(other.closed, { recursive: true, force: true });
     const report = child('start', fixture.checkout);
     expect(report.binDir).not.toBe(fromOther);
