@@ -121,11 +121,19 @@ export function describeAtomicUpdate(open: OpenTestOrm, database: SuiteDatabase 
   const arithmeticErrors: [string, Row, string][] = [['division by zero', { value: F('value').div(0) }, divisionByZero]];
   if (outOfRange !== undefined) arithmeticErrors.push(['integer overflow', { value: F('value').times(2147483647) }, outOfRange]);
   it.each(arithmeticErrors)('reports %s as DatabaseError with the row unchanged', async (_label, values, code) => {
-    const error = await orm().atomicUpdate('counters', { name: 'c' }, values).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DatabaseError);
-    expect(error).toMatchObject({ code });
-    expect((error as Error).cause).toBeDefined();
-    expect((await stored()).value).toBe(7);
+    for (const returning of [false, true]) {
+      const error = await orm().atomicUpdate('counters', { name: 'c' }, values, { returning }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatabaseError);
+      expect(error).toMatchObject({ code });
+      expect((error as Error).cause).toBeDefined();
+      expect((await stored()).value).toBe(7);
+    }
+  });
+
+  it('returns a row the where matched even when values leave it as it was', async () => {
+    // MySQL's affected rows count changed rows unless the client sets CLIENT_FOUND_ROWS (Sequelize clears it): matched is what counts.
+    const rows = (await orm().atomicUpdate('counters', { name: 'c' }, { value: F('value').plus(0) }, { returning: true })) as Row[];
+    expect(rows.map((row) => row.value)).toEqual([7]);
   });
 
   if (outOfRange === undefined) {

@@ -210,9 +210,9 @@ export const mariadb: SuiteDatabase = {
     updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
     // The locking transaction ends without a write (its gap lock with it: TRAPS T9), then the INSERT and its read-back in a transaction.
     updateOrCreateMiss: ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
-    // No UPDATE ... RETURNING: the row is read back by its key while the UPDATE's lock holds it.
-    atomicUpdateReturning: ['START', 'UPDATE', 'SELECT', 'COMMIT'],
-    atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'SELECT', 'COMMIT'],
+    // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
+    atomicUpdateReturning: ['BEGIN'],
+    atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
   },
   nullsNotDistinct: false,
   advisoryLocks: false,

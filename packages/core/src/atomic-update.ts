@@ -1,8 +1,9 @@
 import { updateStatement } from './assignments';
 import { InvalidFieldError } from './errors';
-import type { ModelGateway, Session } from './gateway';
+import type { ModelGateway, Session, StatementResult } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
-import { type Parameters, inCallerTransaction, lookupCondition, run, selectWhere } from './statements';
+import { serverFact } from './server-facts';
+import { type Parameters, inCallerTransaction, lookupCondition, parametersFor, run, selectWhere } from './statements';
 import { assertStrictArithmetic } from './strict-mode';
 import { uniqueKeys } from './unique-keys';
 import { assertKnownFields, assertWritableValues } from './validate';
@@ -79,10 +80,11 @@ export async function atomicUpdate<Row>(
  * atomicUpdate `returning` where the database has no `UPDATE ... RETURNING` (MariaDB 10.11,
  * MySQL 8), in one transaction (yours, or racesafe's own) so that the rows read back are the
  * ones written, as the database stored them; nothing is computed in JavaScript.
- * - `plainWhere` names a whole unique key that `values` leave alone (`{ id }`): UPDATE, then SELECT
- *   by that key while the UPDATE's row lock is held (2 statements; 4 with START / COMMIT).
- * - otherwise: lock the matching rows (`SELECT * ... FOR UPDATE`), update exactly those, read
- *   them back (3 statements).
+ * - `plainWhere` names a whole unique key that `values` leave alone (`{ id }`) and the server
+ *   runs compound statements (MariaDB): lock and count, UPDATE, SELECT by that key, all in one
+ *   statement (1 round trip, its START / COMMIT inside it).
+ * - otherwise (MySQL 8, or no such key): lock the matching rows (`SELECT * ... FOR UPDATE`),
+ *   update exactly those, read them back (3 statements; 5 with START / COMMIT).
  */
 async function updateAndReadBack<Row>(
   gateway: ModelGateway<Row>,
@@ -109,15 +111,20 @@ export interface ReadBackOptions extends AtomicUpdateCoreOptions {
   lockMatching(session: Session): Promise<Record<string, unknown>[]>;
   /** The unique key (property: value) that identifies the one row `condition` can match, if any. */
   byKey?: (session: Session) => Promise<Record<string, unknown> | undefined>;
-  /** The UPDATE's own condition, needed with `byKey`. */
+  /** The UPDATE's own condition, needed with `byKey`: built once more for the lock taken before the UPDATE. */
   condition?: (parameters: Parameters) => string;
 }
 
 /**
  * UPDATE with a consistent read-back on a database without `UPDATE ... RETURNING`, for ORMs
  * that build their own where (TypeORM operators): see {@link updateAndReadBack}.
- * SQL (MariaDB): `SELECT * FROM t WHERE <where> FOR UPDATE`, `UPDATE t SET ... WHERE id = ? OR ...`,
- * `SELECT * FROM t WHERE id = ? OR ...`, inside `START TRANSACTION` / `COMMIT` unless yours.
+ * SQL (MySQL 8, and MariaDB without `byKey`): `SELECT * FROM t WHERE <where> FOR UPDATE`,
+ * `UPDATE t SET ... WHERE id = ? OR ...`, `SELECT * FROM t WHERE id = ? OR ...`, inside
+ * `START TRANSACTION` / `COMMIT` unless yours. With `byKey` on MariaDB, one statement:
+ * `BEGIN NOT ATOMIC DECLARE racesafe_matched INT DEFAULT 0; [DECLARE EXIT HANDLER FOR SQLEXCEPTION
+ * BEGIN ROLLBACK; RESIGNAL; END; START TRANSACTION;] SELECT COUNT(*) INTO racesafe_matched FROM t
+ * WHERE <where> FOR UPDATE; UPDATE t SET ... WHERE <where>; SELECT * FROM t WHERE <key> AND
+ * racesafe_matched > 0; [COMMIT;] END`.
  */
 export async function updateLockedAndReadBack<Row>(gateway: ModelGateway<Row>, values: Record<string, unknown>, options: ReadBackOptions): Promise<Row[]> {
   const primary = gateway.columns().filter((c) => c.primary);
@@ -130,13 +137,6 @@ export async function updateLockedAndReadBack<Row>(gateway: ModelGateway<Row>, v
   };
   const work = async (session: Session): Promise<Row[]> => {
     await assertStrictArithmetic(gateway, session, values);
-    const key = options.condition && (await options.byKey?.(session));
-    if (key) {
-      const { sql, parameters } = updateStatement(gateway, values, options.condition!);
-      // Affected rows are matched rows (the drivers' FOUND_ROWS default): 0 means the guard did not hold.
-      if ((await send(session, sql, parameters)).rowCount === 0) return [];
-      return (await selectWhere(gateway, session, (p) => lookupCondition(gateway, key, p))).map((row) => gateway.hydrate(row));
-    }
     const ids = await options.lockMatching(session);
     if (ids.length === 0) return [];
     const byIds = (parameters: Parameters) => ids.map((id) => `(${lookupCondition(gateway, id, parameters)})`).join(' OR ');
@@ -146,7 +146,45 @@ export async function updateLockedAndReadBack<Row>(gateway: ModelGateway<Row>, v
     return (await selectWhere(gateway, session, byIds)).map((row) => gateway.hydrate(row));
   };
   const caller = gateway.callerTransaction();
+  if (options.byKey) {
+    const oneStatement = (ownTransaction: boolean) => (session: Session) => updateThenSelect(gateway, session, values, options, send, ownTransaction);
+    const rows = caller ? await inCallerTransaction(caller, oneStatement(false)) : await withRetries(options.retry, () => gateway.autocommit(oneStatement(true)));
+    if (rows) return rows;
+  }
   return caller ? inCallerTransaction(caller, work) : withRetries(options.retry, () => gateway.transaction(work));
+}
+
+/**
+ * The `byKey` case in one round trip where the dialect can ({@link DialectAdapter.updateThenSelect},
+ * MariaDB): `BEGIN NOT ATOMIC ... START TRANSACTION; SELECT COUNT(*) ... FOR UPDATE; UPDATE ...;
+ * SELECT * FROM t WHERE <key> AND <the count was not 0>; COMMIT; END` (no START / COMMIT inside
+ * your transaction).
+ * Undefined when the server cannot, or no unique key identifies the row: the caller falls back.
+ */
+async function updateThenSelect<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  values: Record<string, unknown>,
+  options: ReadBackOptions,
+  send: (session: Session, sql: string, parameters: unknown[]) => Promise<StatementResult>,
+  ownTransaction: boolean,
+): Promise<Row[] | undefined> {
+  const compound = gateway.dialect.updateThenSelect;
+  if (!compound || !options.condition || Number((await serverFact(gateway, session, compound.availableSql))?.available) !== 1) return undefined;
+  await assertStrictArithmetic(gateway, session, values);
+  const key = await options.byKey!(session);
+  if (!key) return undefined;
+  const parameters = parametersFor(gateway);
+  const locking = `${gateway.tableSql} WHERE ${options.condition(parameters)} ${gateway.dialect.lockClause('update', {})}`;
+  const update = updateStatement(gateway, values, options.condition, { parameters }).sql;
+  const select = (matched: string) => `SELECT * FROM ${gateway.tableSql} WHERE ${lookupCondition(gateway, key, parameters)} AND ${matched}`;
+  const { rows } = await send(session, compound.statement({ locking, update, select }, ownTransaction), parameters.values);
+  return firstResultSet(rows).map((row) => gateway.hydrate(row));
+}
+
+/** A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`); its rows are the first set. */
+function firstResultSet(rows: unknown[]): Record<string, unknown>[] {
+  return (rows.find(Array.isArray) ?? []) as Record<string, unknown>[];
 }
 
 /**

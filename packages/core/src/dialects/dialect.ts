@@ -58,6 +58,23 @@ export interface DialectAdapter {
   /** `UPDATE ... RETURNING *` exists. */
   readonly supportsReturning: boolean;
   /**
+   * Without `UPDATE ... RETURNING`: an UPDATE and the SELECT reading back what it wrote, sent as
+   * one compound statement (MariaDB's `BEGIN NOT ATOMIC ... END`), so atomicUpdate `returning`
+   * costs one round trip. `availableSql` (no parameter) answers in column `available` whether
+   * this server runs them (MySQL 8 has no compound statement outside stored programs).
+   */
+  readonly updateThenSelect?: {
+    readonly availableSql: string;
+    /**
+     * The compound statement: count and lock the rows `locking` names (`t WHERE <where> FOR
+     * UPDATE`, the rest of a `SELECT COUNT(*) FROM`), run `update`, then `select` only when that
+     * count was not 0 (its WHERE gets `AND <matched>`); in a transaction of its own that a
+     * failure rolls back before the error is raised again (`ownTransaction`), else in the caller's.
+     * Placeholders appear in that order: locking's, update's, select's.
+     */
+    statement(steps: { locking: string; update: string; select: (matched: string) => string }, ownTransaction: boolean): string;
+  };
+  /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
    * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */

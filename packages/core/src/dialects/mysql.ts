@@ -52,6 +52,23 @@ export const mysqlDialect: DialectAdapter = {
   // No partial indexes: a key always covers soft-deleted rows too.
   isNotDeletedPredicate: () => false,
   supportsReturning: false,
+  updateThenSelect: {
+    // MariaDB 10.1+: https://mariadb.com/kb/en/using-compound-statements-outside-of-stored-programs/
+    availableSql: `SELECT VERSION() LIKE '%MariaDB%' AS available`,
+    statement: ({ locking, update, select }, ownTransaction) =>
+      [
+        'BEGIN NOT ATOMIC',
+        'DECLARE racesafe_matched INT DEFAULT 0;',
+        // RESIGNAL raises the same errno (1213, 1062...) after the rollback, so errors classify as ever.
+        ...(ownTransaction ? ['DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;', 'START TRANSACTION;'] : []),
+        // Counted under a lock, not by ROW_COUNT(): that counts changed rows unless the client set CLIENT_FOUND_ROWS (Sequelize clears it).
+        `SELECT COUNT(*) INTO racesafe_matched FROM ${locking};`,
+        `${update};`,
+        `${select('racesafe_matched > 0')};`,
+        ...(ownTransaction ? ['COMMIT;'] : []),
+        'END',
+      ].join('\n'),
+  },
   writesInWith: false,
   // A prepared statement's placeholder count is 16 bits (ER_PS_MANY_PARAM beyond).
   maxBoundParameters: 65535,
