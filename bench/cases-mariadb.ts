@@ -23,7 +23,19 @@ export async function seed({ pool }: Subjects<Pool>): Promise<void> {
 // the round-trip count prints them): the "ORM floor" cases send exactly these through each
 // ORM's own query method. Sequelize binds `$n` (racesafe's Sequelize gateway does the same).
 const RACESAFE_SELECT = 'SELECT * FROM `users` WHERE `email` = ? LIMIT 2';
-const RACESAFE_UPDATE = 'UPDATE `counters` SET `value` = (`value` + ?) WHERE `name` = ?';
+const RACESAFE_UPDATE = 'UPDATE `counters` SET `value` = (`value` + CAST(? AS SIGNED)) WHERE `name` = ?';
+/** What racesafe's atomicUpdate `returning` by `{ name }` sends on MariaDB (atomic-update.ts, the mysql adapter's updateThenSelect). */
+const RACESAFE_UPDATE_RETURNING = [
+  'BEGIN NOT ATOMIC',
+  'DECLARE racesafe_matched INT DEFAULT 0;',
+  'DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;',
+  'START TRANSACTION;',
+  'SELECT COUNT(*) INTO racesafe_matched FROM `counters` WHERE `name` = ? FOR UPDATE;',
+  'UPDATE `counters` SET `value` = (`value` + CAST(? AS SIGNED)) WHERE `name` = ?;',
+  'SELECT * FROM `counters` WHERE `name` = ? AND racesafe_matched > 0;',
+  'COMMIT;',
+  'END',
+].join('\n');
 const dollars = (sql: string) => {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
@@ -86,11 +98,11 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
   }
 
   /**
-   * UPDATE then read back, in one transaction: 4 round trips. The key is unique and unchanged
-   * by the UPDATE, whose row lock is held until COMMIT, so the SELECT (which sees this
-   * transaction's own write) returns exactly the value written. racesafe cannot read back by
-   * the WHERE in general (a guard such as `value < 10` may no longer match after the update),
-   * so it first locks the matching rows with SELECT ... FOR UPDATE to learn their primary keys.
+   * UPDATE then read back, in one transaction: 4 round trips, what an application writes by
+   * hand. The key is unique and unchanged by the UPDATE, whose row lock is held until COMMIT, so
+   * the SELECT (which sees this transaction's own write) returns exactly the value written.
+   * racesafe sends all of it as one compound statement (BEGIN NOT ATOMIC ... END, MariaDB only):
+   * the "racesafe's one statement" line sends that statement through mysql2 directly.
    */
   async function rawUpdateReturning() {
     const connection = await pool.getConnection();
@@ -149,6 +161,7 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
     { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floorOf: 'sequelize atomicUpdate', run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
 
     { group: 'atomicUpdateReturning', name: 'raw mysql2 START TRANSACTION, UPDATE, SELECT, COMMIT', library: 'mysql2', baseline: true, run: rawUpdateReturning },
+    { group: 'atomicUpdateReturning', name: "raw mysql2, racesafe's one statement", library: 'mysql2', run: () => pool.query(RACESAFE_UPDATE_RETURNING, [COUNTER, 1, COUNTER, COUNTER]) },
     {
       group: 'atomicUpdateReturning',
       name: 'typeorm atomicUpdate returning',

@@ -54,8 +54,12 @@ export interface SuiteDatabase {
   readonly beginVerb: 'START' | 'BEGIN';
   /** The verbs racesafe sends on each path, asserted as round trips. */
   readonly statements: {
+    /** After a hit on the table (PostgreSQL then SELECTs first), and after a miss (then one statement where the database has it). */
     getOrCreateHit: string[];
     getOrCreateMiss: string[];
+    /** The other two: a hit after a miss, a miss after a hit. */
+    getOrCreateHitAfterMiss: string[];
+    getOrCreateMissAfterHit: string[];
     /** After a miss in a transaction (after a hit, racesafe SELECTs first: getOrCreateHitInTransaction). */
     getOrCreateMissInTransaction: string[];
     getOrCreateHitInTransaction: string[];
@@ -150,9 +154,12 @@ export const postgres: SuiteDatabase = {
   uniqueViolationCode: '23505',
   beginVerb: 'START',
   statements: {
-    // One statement finds or inserts: WITH found AS (SELECT ...), made AS (INSERT ... ON CONFLICT DO NOTHING RETURNING *) ...
-    getOrCreateHit: ['WITH'],
+    // After a miss one statement finds or inserts: WITH found AS (SELECT ...), made AS (INSERT ... ON CONFLICT DO NOTHING RETURNING *) ...
+    // After a hit a plain SELECT first: the one statement is planned for its INSERT on every call, a third slower on a hit.
+    getOrCreateHit: ['SELECT'],
     getOrCreateMiss: ['WITH'],
+    getOrCreateHitAfterMiss: ['WITH'],
+    getOrCreateMissAfterHit: ['SELECT', 'INSERT'],
     getOrCreateMissInTransaction: ['START', 'SAVEPOINT', 'WITH', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyHit: ['SELECT'],
@@ -201,6 +208,8 @@ export const mariadb: SuiteDatabase = {
     // No RETURNING: the creator reads its row back by the key it took.
     getOrCreateHit: ['SELECT'],
     getOrCreateMiss: ['SELECT', 'INSERT', 'SELECT'],
+    getOrCreateHitAfterMiss: ['SELECT'],
+    getOrCreateMissAfterHit: ['SELECT', 'INSERT', 'SELECT'],
     // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
     getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
@@ -264,6 +273,8 @@ export const sqlite: SuiteDatabase = {
     // No WITH ... INSERT in SQLite: SELECT, then INSERT ... ON CONFLICT DO NOTHING RETURNING *.
     getOrCreateHit: ['SELECT'],
     getOrCreateMiss: ['SELECT', 'INSERT'],
+    getOrCreateHitAfterMiss: ['SELECT'],
+    getOrCreateMissAfterHit: ['SELECT', 'INSERT'],
     // The ORM's own BEGIN (TypeORM `BEGIN TRANSACTION`, Sequelize `BEGIN DEFERRED TRANSACTION`).
     getOrCreateMissInTransaction: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['BEGIN', 'SELECT', 'COMMIT'],

@@ -75,14 +75,17 @@ export async function findOrInsert<Row>(
   return [await readWinner(gateway, session, lookup, key), false];
 }
 
-// Per table: did the last getOrCreate inside a caller's transaction find its row?
-const lastFoundInTransaction = new WeakMap<object, Map<string, boolean>>();
+// Per table, apart inside and outside callers' transactions: did the last getOrCreate find its row?
+const lastFound = new WeakMap<object, Map<string, boolean>>();
 
 /**
- * findOrInsertRaw: one statement outside a transaction. Inside yours it needs a savepoint
- * (another key's conflict must not abort your transaction), so a hit would cost 3 statements
- * where a plain SELECT costs 1: after a hit on this table the next call SELECTs first, after a
- * miss it goes straight to SAVEPOINT, the statement, RELEASE (3 instead of 4).
+ * findOrInsertRaw where it pays, else SELECT first, chosen per table by the last call's outcome.
+ * The one statement answers a hit and a miss in one round trip, but PostgreSQL plans its INSERT
+ * on every call (no ORM prepares statements): a hit through it runs at about 0.65x a plain
+ * SELECT (`npm run bench`, "racesafe's one statement"). So after a hit on this table the next
+ * call SELECTs first (1 statement if found, 2 if not); after a miss it sends the one statement
+ * (1 either way). Inside your transaction the statement needs a savepoint (another key's
+ * conflict must not abort your transaction): SAVEPOINT, the statement, RELEASE, 3 instead of 4.
  */
 async function findOrInsertInOneStatement<Row>(
   gateway: ModelGateway<Row>,
@@ -92,13 +95,14 @@ async function findOrInsertInOneStatement<Row>(
   key: UniqueKey,
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<[Row, boolean]> {
-  if (!session.inTransaction) return findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle);
-  let tables = lastFoundInTransaction.get(gateway.catalogScope);
-  if (!tables) lastFoundInTransaction.set(gateway.catalogScope, (tables = new Map()));
-  const result = tables.get(gateway.tableSql)
-    ? await findOrInsert(gateway, session, lookup, defaults, key, lifecycle)
-    : await inSavepoint(gateway, session, () => findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle));
-  tables.set(gateway.tableSql, !result[1]);
+  let tables = lastFound.get(gateway.catalogScope);
+  if (!tables) lastFound.set(gateway.catalogScope, (tables = new Map()));
+  const table = `${session.inTransaction ? 'in' : 'outside'} a transaction: ${gateway.tableSql}`;
+  const once = () => findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle);
+  let result: [Row, boolean];
+  if (tables.get(table)) result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
+  else result = session.inTransaction ? await inSavepoint(gateway, session, once) : await once();
+  tables.set(table, !result[1]);
   return result;
 }
 
