@@ -67,8 +67,11 @@ export interface SuiteDatabase {
     getOrCreateManyHit: string[];
     getOrCreateManyMiss: string[];
     /** Outside a transaction, an existing row / a missing one. */
+    /** After a creation on the table (PostgreSQL: the one statement), and the same after an update (PostgreSQL: the plain UPDATE first). */
     updateOrCreateHit: string[];
     updateOrCreateMiss: string[];
+    updateOrCreateHitAfterHit: string[];
+    updateOrCreateMissAfterHit: string[];
     atomicUpdateReturning: string[];
     /** In the caller's transaction: its START and COMMIT around racesafe's statements. */
     atomicUpdateReturningInTransaction: string[];
@@ -166,6 +169,8 @@ export const postgres: SuiteDatabase = {
     getOrCreateManyMiss: ['SELECT', 'INSERT'],
     updateOrCreateHit: ['WITH'],
     updateOrCreateMiss: ['WITH'],
+    updateOrCreateHitAfterHit: ['UPDATE'],
+    updateOrCreateMissAfterHit: ['UPDATE', 'WITH'],
     atomicUpdateReturning: ['UPDATE'],
     atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'COMMIT'],
   },
@@ -217,8 +222,10 @@ export const mariadb: SuiteDatabase = {
     getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
     updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+    updateOrCreateHitAfterHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
     // The locking transaction ends without a write (its gap lock with it: TRAPS T9), then the INSERT and its read-back in a transaction.
     updateOrCreateMiss: ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
+    updateOrCreateMissAfterHit: ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
     // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
     atomicUpdateReturning: ['BEGIN'],
     atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
@@ -282,8 +289,10 @@ export const sqlite: SuiteDatabase = {
     getOrCreateManyMiss: ['SELECT', 'INSERT'],
     // racesafe's own transaction: BEGIN IMMEDIATE takes the write lock before the read.
     updateOrCreateHit: ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'],
+    updateOrCreateHitAfterHit: ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'],
     // The INSERT ... ON CONFLICT DO NOTHING takes a savepoint in every transaction, racesafe's own too.
     updateOrCreateMiss: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
+    updateOrCreateMissAfterHit: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
     atomicUpdateReturning: ['UPDATE'],
     atomicUpdateReturningInTransaction: ['BEGIN', 'UPDATE', 'COMMIT'],
   },

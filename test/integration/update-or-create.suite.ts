@@ -45,7 +45,7 @@ export function describeUpdateOrCreate(open: OpenTestOrm, database: SuiteDatabas
   });
 
   it(`updates an existing row in ${database.updateOrCreateInOneStatement ? 'one statement' : 'a locking transaction of its own'}`, async () => {
-    await orm().getOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'free' } });
+    await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'free' } }); // the table's last call created a row
     log.clear();
     const [row, created] = await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'pro' } });
     expect([row.plan, created]).toEqual(['pro', false]);
@@ -57,13 +57,26 @@ export function describeUpdateOrCreate(open: OpenTestOrm, database: SuiteDatabas
       expectLockingRead(log.statements[1]);
       expect(log.statements[2]).toMatch(new RegExp(`^(/\\*.*?\\*/ )?UPDATE ${q('users')} SET ${q('plan')} = (\\$1|\\?) WHERE ${q('id')} = (\\$2|\\?)`));
     }
+    // The table's last call updated a row: PostgreSQL sends the plain UPDATE ... RETURNING first.
+    log.clear();
+    const [again] = await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { plan: 'team' } });
+    expect(again).toMatchObject({ id: row.id, plan: 'team' });
+    expect(log.verbs()).toEqual(database.statements.updateOrCreateHitAfterHit);
   });
 
   it('creates a missing row in as few statements as the database allows', async () => {
+    const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } };
+    await orm().updateOrCreate('users', { email: 'zero@x' }, options); // the table's last call created a row
     log.clear();
-    const [row, created] = await orm().updateOrCreate('users', { email: 'one@x' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } });
+    const [row, created] = await orm().updateOrCreate('users', { email: 'one@x' }, options);
     expect([row.logins, created]).toEqual([1, true]);
     expect(log.verbs()).toEqual(database.statements.updateOrCreateMiss);
+    await orm().updateOrCreate('users', { email: 'one@x' }, options); // now it updated one
+    log.clear();
+    const [other, createdToo] = await orm().updateOrCreate('users', { email: 'two@x' }, options);
+    expect([other.logins, createdToo]).toEqual([1, true]);
+    expect(log.verbs()).toEqual(database.statements.updateOrCreateMissAfterHit);
+    expect((await orm().query(`SELECT logins FROM users WHERE email = 'one@x'`))[0].logins).toBe(2);
   });
 
   it('in your transaction locks the row and writes only the changed columns', async () => {
@@ -212,6 +225,8 @@ export function describeUpdateOrCreate(open: OpenTestOrm, database: SuiteDatabas
     const holder = await database.connect(db.url());
     try {
       for (const attempts of [3, 1]) {
+        // The table's last call created a row: on PostgreSQL the call below is then the one statement (after an update, the plain UPDATE).
+        await repeatable.updateOrCreate('users', { email: `warm-${attempts}@x` }, { defaults: { logins: 1 } });
         retryLog.clear();
         await holder.query('BEGIN');
         await holder.query(`UPDATE users SET logins = logins + 100 WHERE email = 'retry@x'`);

@@ -4,6 +4,7 @@ import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
 import { findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertRaw, insertRow, onlyPlaceholder, run } from './statements';
+import { lastOutcome } from './last-outcome';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -75,9 +76,6 @@ export async function findOrInsert<Row>(
   return [await readWinner(gateway, session, lookup, key), false];
 }
 
-// Per table, apart inside and outside callers' transactions: did the last getOrCreate find its row?
-const lastFound = new WeakMap<object, Map<string, boolean>>();
-
 /**
  * findOrInsertRaw where it pays, else SELECT first, chosen per table by the last call's outcome.
  * The one statement answers a hit and a miss in one round trip, but PostgreSQL plans its INSERT
@@ -95,14 +93,12 @@ async function findOrInsertInOneStatement<Row>(
   key: UniqueKey,
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<[Row, boolean]> {
-  let tables = lastFound.get(gateway.catalogScope);
-  if (!tables) lastFound.set(gateway.catalogScope, (tables = new Map()));
-  const table = `${session.inTransaction ? 'in' : 'outside'} a transaction: ${gateway.tableSql}`;
+  const last = lastOutcome(gateway, `getOrCreate ${session.inTransaction ? 'in' : 'outside'} a transaction`);
   const once = () => findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle);
   let result: [Row, boolean];
-  if (tables.get(table)) result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
+  if (last.foundExisting) result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
   else result = session.inTransaction ? await inSavepoint(gateway, session, once) : await once();
-  tables.set(table, !result[1]);
+  last.remember(!result[1]);
   return result;
 }
 
