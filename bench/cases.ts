@@ -163,11 +163,14 @@ export function benchCases(s: Subjects): BenchCase[] {
   type Sql = [string, unknown[]];
   const floors = (group: GroupId, operation: 'getOrCreate' | 'updateOrCreate', values: (i: number, library: 'typeorm' | 'sequelize') => [string, string]): BenchCase[] => {
     // Sequelize's INSERT lists the model's defaults (plan 'free', logins 0, visits 0) where TypeORM leaves them to the table.
-    // On hits getOrCreate SELECTs first (after a hit on the table; get-or-create.ts says why).
+    // On hits getOrCreate SELECTs first, on existing rows updateOrCreate UPDATEs first (after the same outcome on the table; get-or-create.ts says why).
     const found = (email: string): Sql => [FOUND, [email]];
+    const updated = (email: string, n: string): Sql => [UPDATED, [n, 1, email]];
     const statement =
       group === 'hit'
         ? { typeorm: found, sequelize: found }
+        : group === 'updateOrCreate'
+        ? { typeorm: updated, sequelize: updated }
         : operation === 'getOrCreate'
         ? { typeorm: (email: string, n: string): Sql => [TYPEORM_GET_OR_CREATE, [email, n, email]], sequelize: (email: string, n: string): Sql => [SEQUELIZE_GET_OR_CREATE, [email, 'free', 0, 0, n, email]] }
         : {
