@@ -9,14 +9,12 @@
 //   `indexes: [{ name, unique: true, fields }]`). SQLite keeps no name for an inline UNIQUE
 //   constraint (`@Column({ unique: true })`), so a ConflictError would name its index
 //   `sqlite_autoindex_players_1`.
-// - Sequelize gives every transaction on `:memory:` the same one connection. Calls that open a
-//   transaction of racesafe's own (updateOrCreate; getOrCreate on a model with hooks; atomicUpdate
-//   returning rows of a non-key where) must run one after another there, as below: two at once
-//   would send their BEGINs on that one connection and fail ("cannot start a transaction within a
-//   transaction"). getOrCreate and atomicUpdate without hooks are single statements and may run
-//   concurrently. TypeORM's SQLite drivers also have one connection, but racesafe's calls take
-//   turns on it, so concurrent calls are fine. For concurrency between processes, use a file
-//   database in WAL mode (see docs/guide.md, SQLite).
+// - Both ORMs have one connection on `:memory:` (Sequelize gives every transaction the same one;
+//   TypeORM's SQLite drivers have one query runner). racesafe's calls take turns on it, so
+//   concurrent calls are fine, as below. What racesafe cannot order is your own transaction on
+//   that connection: await it before starting racesafe calls that open transactions of their own
+//   (updateOrCreate; getOrCreate on a model with hooks), or pass it to them. For concurrency
+//   between processes, use a file database in WAL mode (see docs/guide.md, SQLite).
 import 'reflect-metadata';
 import { Column, DataSource, Entity, Index, MoreThanOrEqual, PrimaryGeneratedColumn } from 'typeorm';
 import { DataTypes, Op, Sequelize } from 'sequelize';
@@ -64,7 +62,7 @@ export class SequelizePlayer extends RaceSafeModel<InferAttributes<SequelizePlay
   declare games: CreationOptional<number>;
 }
 
-/** The same calls on an in-memory Sequelize: the calls with a transaction of racesafe's own one after another. */
+/** The same calls on an in-memory Sequelize. */
 export async function sequelizeInMemory(): Promise<string[]> {
   const sequelize = new Sequelize({ dialect: 'sqlite', storage: ':memory:', logging: false });
   try {
@@ -82,9 +80,11 @@ export async function sequelizeInMemory(): Promise<string[]> {
     const [again, createdAgain] = await SequelizePlayer.getOrCreate({ where: { handle: 'ann' } });
     // One statement each, no transaction: these may run at once even on `:memory:`.
     const bobs = await Promise.all(Array.from({ length: 10 }, () => SequelizePlayer.getOrCreate({ where: { handle: 'bob' } })));
-    // updateOrCreate runs in a transaction of racesafe's own: on `:memory:`, await each before the next.
-    const [played] = await SequelizePlayer.updateOrCreate({ where: { handle: 'ann' }, defaults: { games: F('games').plus(1) }, createDefaults: { games: 1 } });
-    const [cat, catCreated] = await SequelizePlayer.updateOrCreate({ where: { handle: 'cat' }, defaults: { games: F('games').plus(1) }, createDefaults: { games: 1 } });
+    // Each updateOrCreate runs in a transaction of racesafe's own: on the one connection they take turns.
+    const [[played], [cat, catCreated]] = await Promise.all([
+      SequelizePlayer.updateOrCreate({ where: { handle: 'ann' }, defaults: { games: F('games').plus(1) }, createDefaults: { games: 1 } }),
+      SequelizePlayer.updateOrCreate({ where: { handle: 'cat' }, defaults: { games: F('games').plus(1) }, createDefaults: { games: 1 } }),
+    ]);
     const [scored] = await SequelizePlayer.atomicUpdate({ score: F('score').plus(10) }, { where: { handle: 'ann' }, returning: true });
     const spent = await SequelizePlayer.atomicUpdate({ score: F('score').minus(25) }, { where: { handle: 'ann', score: { [Op.gte]: 25 } } });
     return [

@@ -132,7 +132,7 @@ describe('examples/sqlite-unit-test.ts', () => {
     expect(await typeormInMemory()).toEqual(expected);
   });
 
-  it('runs them on an in-memory Sequelize, racesafe-owned transactions one after another', async () => {
+  it('runs them on an in-memory Sequelize, its concurrent racesafe-owned transactions taking turns on the one connection', async () => {
     expect(await sequelizeInMemory()).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MARIADB_HOW_TO_ENABLE } from './mariadb';
+import { PGBOUNCER_HOW_TO_ENABLE } from './pgbouncer';
 import { applyMysqlSchema, createMysqlDatabase } from './mysql-database';
 import { applySqliteSchema, createSqliteDatabase } from './sqlite-database';
 import { applySchema, createDatabase, type TestDatabase } from './postgres';
@@ -8,6 +9,11 @@ import { applySchema, createDatabase, type TestDatabase } from './postgres';
 /** Which server a test database lives on: the run's PostgreSQL (default) or its MariaDB; or a SQLite file. */
 export interface TestDatabaseOptions {
   dialect?: 'postgres' | 'mysql' | 'sqlite';
+  /**
+   * PostgreSQL: `url()` reaches the database through the run's PgBouncer (transaction pooling)
+   * instead of directly; wrap those tests in {@link describeThroughPgbouncer}.
+   */
+  through?: 'pgbouncer';
 }
 
 /**
@@ -45,6 +51,7 @@ export function useTestDatabase(schemaSql?: string, options: TestDatabaseOptions
     const name = `rs_${file.slice(0, 40)}_${randomBytes(4).toString('hex')}`;
     database = await (onMysql ? createMysqlDatabase : createDatabase)(serverUrl, name);
     if (schemaSql) await (onMysql ? applyMysqlSchema : applySchema)(database.url, schemaSql);
+    if (options.through === 'pgbouncer') database = { ...database, url: throughPgbouncer(database.url) };
   });
   afterAll(async () => {
     await database?.drop();
@@ -80,4 +87,33 @@ export function mysqlServerUrl(): string | undefined {
 export function describeOnMysql(name: string, fn: () => void): void {
   if (mysqlServerUrl()) describe(name, fn);
   else describe.skip(`${name} (skipped: no MariaDB; ${MARIADB_HOW_TO_ENABLE})`, fn);
+}
+
+/** The run's PgBouncer (`RACESAFE_TEST_PGBOUNCER_URL` from the global setup, else `RACESAFE_PGBOUNCER_URL`), or undefined. */
+export function pgbouncerUrl(): string | undefined {
+  return process.env.RACESAFE_TEST_PGBOUNCER_URL || process.env.RACESAFE_PGBOUNCER_URL || undefined;
+}
+
+/** `databaseUrl` (a database created on the run's PostgreSQL) reached through the run's PgBouncer: its host, port and credentials, the same database name. */
+function throughPgbouncer(databaseUrl: string): string {
+  const bouncer = pgbouncerUrl();
+  if (!bouncer) throw new Error(`useTestDatabase: no PgBouncer. Wrap PgBouncer tests in describeThroughPgbouncer(); ${PGBOUNCER_HOW_TO_ENABLE}.`);
+  const url = new URL(bouncer);
+  url.pathname = new URL(databaseUrl).pathname;
+  return url.toString();
+}
+
+/**
+ * `describe` when the run has a PgBouncer in front of its PostgreSQL, else `describe.skip` with
+ * the reason in the block's name (with `CI` set the global setup fails the run instead).
+ *
+ * @example
+ * describeThroughPgbouncer('getOrCreate through PgBouncer', () => {
+ *   const db = useTestDatabase(schemaSql, { through: 'pgbouncer' });
+ *   it('creates once', async () => { ... });
+ * });
+ */
+export function describeThroughPgbouncer(name: string, fn: () => void): void {
+  if (pgbouncerUrl()) describe(name, fn);
+  else describe.skip(`${name} (skipped: no PgBouncer; ${PGBOUNCER_HOW_TO_ENABLE})`, fn);
 }

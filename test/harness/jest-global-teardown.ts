@@ -1,18 +1,18 @@
-import { MYSQL_HANDLE, MYSQL_NOTICE, SERVER_HANDLE, type WithServers } from './jest-global-setup';
+import { MYSQL_HANDLE, MYSQL_NOTICE, PGBOUNCER_HANDLE, PGBOUNCER_NOTICE, SERVER_HANDLE, type WithServers } from './jest-global-setup';
 
 /**
  * Jest globalTeardown: stops the servers from the global setup (runs even when tests fail)
- * and prints the "MariaDB suites skipped" notice, after jest's summary where it is seen.
+ * and prints the "MariaDB / PgBouncer suites skipped" notices, after jest's summary where they are seen.
  */
 export default async function globalTeardown(): Promise<void> {
   const holder = globalThis as WithServers;
+  const notices = [holder[MYSQL_NOTICE], holder[PGBOUNCER_NOTICE]].filter(Boolean);
+  // The pooler first: its server connections go before the server does.
+  const pooler = await Promise.allSettled([holder[PGBOUNCER_HANDLE]?.stop()]);
   const servers = [holder[SERVER_HANDLE], holder[MYSQL_HANDLE]];
-  const notice = holder[MYSQL_NOTICE];
-  delete holder[SERVER_HANDLE];
-  delete holder[MYSQL_HANDLE];
-  delete holder[MYSQL_NOTICE];
-  const results = await Promise.allSettled(servers.map((server) => server?.stop()));
-  if (notice) console.warn(`\n${notice}\n`);
+  for (const handle of [SERVER_HANDLE, MYSQL_HANDLE, MYSQL_NOTICE, PGBOUNCER_HANDLE, PGBOUNCER_NOTICE] as const) delete holder[handle];
+  const results = [...pooler, ...(await Promise.allSettled(servers.map((server) => server?.stop())))];
+  for (const notice of notices) console.warn(`\n${notice}\n`);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

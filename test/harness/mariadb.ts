@@ -43,7 +43,7 @@ const ENGINE_FLAGS = [
 // Sees EOF on stdin when this process ends in any way (signal, crash, SIGKILL): then it kills
 // the server's process group and deletes the directory, so no server outlives the tests.
 // It runs in its own session, so a terminal's Ctrl-C does not kill it before it acts.
-const WATCHDOG = 'read _; kill -KILL -"$1" 2>/dev/null; rm -rf -- "$2"';
+export const WATCHDOG = 'read _; kill -KILL -"$1" 2>/dev/null; rm -rf -- "$2"';
 
 /** How to get the MariaDB suites to run, for skip and failure messages. */
 export const MARIADB_HOW_TO_ENABLE =
@@ -173,7 +173,7 @@ function unprivilegedUser(dir: string, initFile: string): string[] {
 }
 
 /** `name` on PATH or in Debian's sbin/bin (a non-root PATH often lacks /usr/sbin). */
-function binary(name: string): string | undefined {
+export function binary(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), '/usr/sbin', '/usr/bin'];
   return dirs.map((d) => path.join(d, name)).find((candidate) => {
     try {

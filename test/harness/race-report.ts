@@ -21,7 +21,8 @@ export interface RaceReport {
   p50Ms: number;
   p99Ms: number;
   /** The workers' own counts (RaceWorker.counters), summed over processes; empty when they keep none. */
-  counters: Record<string, number>;
+  counters: Record<string, number>;  /** Calls of a process killed on purpose (RaceOptions.onGo) that never answered; absent when none was killed. */
+  unanswered?: number[];
 }
 
 /** Builds the report from every child's records (internal to runRace). */

@@ -21,6 +21,12 @@ export interface RaceOptions {
   calls: number;
   label?: string;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called when the callers are released ('go' sent): a fault controller starts here (issue 13).
+   * `killProcess(p)` SIGKILLs child p as a crash would; its unanswered calls are then listed in
+   * `RaceReport.unanswered` instead of failing the race.
+   */
+  onGo?: (control: { killProcess(processIndex: number): void }) => void;
   /** Kills every child and rejects after this long. Default 120 000 ms. */
   timeoutMs?: number;
 }
@@ -65,6 +71,7 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
   const records: CallRecord[] = [];
   const counters: Record<string, number> = {};
   const startedAt = performance.now();
+  const killed = new Set<number>();
   const children = Array.from({ length: processes }, (_, i) =>
     startChild(
       i,
@@ -73,6 +80,7 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
         records.push(...batch);
         options.onProgress?.(records.length, calls);
       },
+      () => killed.has(i),
       (counted) => Object.entries(counted).forEach(([name, n]) => (counters[name] = (counters[name] ?? 0) + n)),
     ),
   );
@@ -84,12 +92,16 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
     const goAt = performance.now();
     const goEpochMs = performance.timeOrigin + goAt;
     children.forEach((child) => child.send({ type: 'go', goEpochMs }));
+    options.onGo?.({ killProcess: (p) => void (killed.add(p), children[p].kill()) });
     await Promise.race([Promise.all(children.map((c) => c.done)), failure]);
     const wallMs = performance.now() - goAt;
     children.forEach((child) => child.send({ type: 'close' }));
     await Promise.race([Promise.all(children.map((c) => c.exited)), failure]);
-    if (records.length !== calls) throw new RaceError(`expected ${calls} call records, got ${records.length}`);
-    return summarize(options, records, setupMs, wallMs, counters);
+    // A killed process's calls that never answered (Jepsen's crashed operations: their outcome is unknown).
+    const answered = new Set(records.map((r) => r.call));
+    const unanswered = Array.from({ length: calls }, (_, call) => call).filter((call) => !answered.has(call));
+    if (unanswered.some((call) => !killed.has(call % processes))) throw new RaceError(`expected ${calls} call records, got ${records.length}`);
+    return { ...summarize(options, records, setupMs, wallMs, counters), unanswered };
   } finally {
     clearTimeout(timer);
     for (const child of children) child.kill();
@@ -105,7 +117,13 @@ interface Child {
   kill(): void;
 }
 
-function startChild(index: number, fail: (error: Error) => void, onRecords: (r: CallRecord[]) => void, onCounters: (c: Record<string, number>) => void): Child {
+function startChild(
+  index: number,
+  fail: (error: Error) => void,
+  onRecords: (r: CallRecord[]) => void,
+  wasKilled: () => boolean,
+  onCounters: (c: Record<string, number>) => void,
+): Child {
   const proc: ChildProcess = fork(CHILD, [], {
     cwd: ROOT,
     execArgv: EXEC_ARGV,
@@ -135,6 +153,8 @@ function startChild(index: number, fail: (error: Error) => void, onRecords: (r: 
   // 'close' (not 'exit') so the stderr tail is complete when we report it.
   proc.on('close', (code, sig) => {
     if (closed && code === 0) return markExited();
+    // Killed on purpose (onGo's killProcess): done, with the calls it answered before.
+    if (wasKilled()) return void (markReady(), markDone(), markExited());
     const how = reported || `exited early (code ${code}, signal ${sig})`;
     fail(new RaceError(`race child ${index} ${how}${stderr ? `\n--- stderr tail ---\n${stderr}` : ''}`));
   });

@@ -1,4 +1,4 @@
-import { describeOnMysql } from '../harness/database';
+import { describeOnMysql, describeThroughPgbouncer } from '../harness/database';
 import { type SqlClient, openSqlClient } from '../race/sql-client';
 import { waitUntilBlocked } from '../support/locks';
 import { waitUntilMysqlBlocked } from '../support/mysql-locks';
@@ -12,9 +12,11 @@ import type { StatementLog } from '../support/statement-log';
  * REPEATABLE READ loser sees) the difference is stated here, by name, never guessed in a test.
  */
 export interface SuiteDatabase {
-  readonly name: 'PostgreSQL' | 'MariaDB' | 'SQLite';
+  readonly name: 'PostgreSQL' | 'PostgreSQL through PgBouncer' | 'MariaDB' | 'SQLite';
   /** The `useTestDatabase` dialect. */
   readonly dialect: 'postgres' | 'mysql' | 'sqlite';
+  /** Reached through the run's PgBouncer in transaction pooling mode (the `useTestDatabase` option). */
+  readonly through?: 'pgbouncer';
   /** `describe`, or a skip with the reason when the run has no such server. */
   describe(name: string, fn: () => void): void;
   /** A second session, outside the ORM, with `?` placeholders. */
@@ -192,6 +194,20 @@ export const postgres: SuiteDatabase = {
   errorCodes: { divisionByZero: '22012', outOfRange: '22003' },
 };
 
+/**
+ * The run's PostgreSQL through the run's PgBouncer in transaction pooling mode, fewer server
+ * connections than the clients of a race (test/harness/pgbouncer.ts): each transaction may run
+ * on another server connection, so any session state racesafe left behind (a session SET, a
+ * session advisory lock, a named prepared statement) would leak or break here (TRAPS T28).
+ * Everything else is PostgreSQL's. Skipped, saying why, without a PgBouncer.
+ */
+export const pgbouncer: SuiteDatabase = {
+  ...postgres,
+  name: 'PostgreSQL through PgBouncer',
+  through: 'pgbouncer',
+  describe: describeThroughPgbouncer,
+};
+
 /** The run's MariaDB (mysql2): the suites' second database; skipped, saying why, without one. */
 export const mariadb: SuiteDatabase = {
   name: 'MariaDB',
@@ -324,7 +340,7 @@ export const sqlite: SuiteDatabase = {
 };
 
 /** Every database a suite runs on, PostgreSQL first. */
-export const suiteDatabases: readonly SuiteDatabase[] = [postgres, mariadb, sqlite];
+export const suiteDatabases: readonly SuiteDatabase[] = [postgres, pgbouncer, mariadb, sqlite];
 
 /**
  * Runs a shared suite once per database, each in its own describe block named after it.

@@ -7,11 +7,15 @@ import type { OpenTestOrm, TestOrm } from './orm';
 
 /**
  * Per test file: a fresh database with the shared schema (PostgreSQL, or with
- * `dialect: 'mysql'` the MariaDB one), one TestOrm on it whose statements land in `log`,
+ * `dialect: 'mysql'` the MariaDB one; `through: 'pgbouncer'` reaches PostgreSQL through PgBouncer), one TestOrm on it whose statements land in `log`,
  * and tables emptied before each test.
  */
-export function useTestOrm(open: OpenTestOrm, seed?: (orm: TestOrm) => Promise<void>, { dialect = 'postgres' }: { dialect?: 'postgres' | 'mysql' | 'sqlite' } = {}) {
-  const db = useTestDatabase(dialect === 'mysql' ? mysqlSchemaSql : dialect === 'sqlite' ? sqliteSchemaSql : schemaSql, { dialect });
+export function useTestOrm(
+  open: OpenTestOrm,
+  seed?: (orm: TestOrm) => Promise<void>,
+  { dialect = 'postgres', through }: { dialect?: 'postgres' | 'mysql' | 'sqlite'; through?: 'pgbouncer' } = {},
+) {
+  const db = useTestDatabase(dialect === 'mysql' ? mysqlSchemaSql : dialect === 'sqlite' ? sqliteSchemaSql : schemaSql, { dialect, through });
   // MariaDB truncates one table per statement; SQLite has no TRUNCATE (DELETE FROM each table).
   const truncate = dialect === 'mysql' ? mysqlTables.map((table) => `TRUNCATE TABLE ${table}`) : dialect === 'sqlite' ? sqliteTruncateStatements : [truncateSql];
   const log = new StatementLog();

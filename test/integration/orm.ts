@@ -42,6 +42,8 @@ export interface TestOrm {
   insert(table: Table, values: Row, tx?: Tx): Promise<void>;
   /** Raw SQL through the ORM (in `tx` when given). */
   query(sql: string, tx?: Tx): Promise<Row[]>;
+  /** The ORM's own read (TypeORM `findOneBy`, Sequelize `findOne`): on a read replica when one is configured. */
+  findOne(table: Table, where: Row): Promise<Row | null>;
   /** Where clauses in the ORM's own syntax. */
   readonly guard: {
     gte(value: number): unknown;
@@ -70,8 +72,16 @@ export interface OrmConnections {
   waitBlocksProcess: boolean;
 }
 
-/** Opens a TestOrm on a database: its own pool of `poolSize`, every statement sent to `onQuery`. */
-export type OpenTestOrm = ((url: string, options?: { poolSize?: number; onQuery?: (sql: string) => void }) => Promise<TestOrm>) & {
+/** How to open a TestOrm: its own pool of `poolSize`, every statement sent to `onQuery`. */
+export interface OpenTestOrmOptions {
+  poolSize?: number;
+  onQuery?: (sql: string) => void;
+  /** PostgreSQL URLs of read replicas of `url`, given to the ORM's own replication configuration (its reads go there). */
+  readReplicas?: string[];
+}
+
+/** Opens a TestOrm on a database (see {@link OpenTestOrmOptions}). */
+export type OpenTestOrm = ((url: string, options?: OpenTestOrmOptions) => Promise<TestOrm>) & {
   /** Its connections on `dialect`; absent: a pool of connections that wait without blocking. */
   connectionsOn?(dialect: 'postgres' | 'mysql' | 'sqlite'): OrmConnections;
 };

@@ -1,4 +1,4 @@
-import { F, InvalidFieldError, LockNotAvailableError } from '@racesafe/core';
+import { F, InvalidFieldError, LockNotAvailableError, RetryableError } from '@racesafe/core';
 import { withDefaultIsolation } from '../support/locks';
 import { StatementLog } from '../support/statement-log';
 import { type SuiteDatabase, postgres } from './databases';
@@ -161,6 +161,101 @@ export function describeUpdateOrCreate(open: OpenTestOrm, database: SuiteDatabas
     expect(error).toBeInstanceOf(LockNotAvailableError);
     expect(setting).toBe(database.lockTimeout.default);
     expect((await userNamed('warm@x')).name).toBe('free row');
+  });
+
+  // No row locks (SQLite): what nowait / lockTimeoutMs bound is the wait for the database's write lock at the BEGIN IMMEDIATE
+  // of racesafe's own transaction, through the busy timeout, set for that BEGIN only.
+  const lockOptions: [string, { nowait?: boolean; lockTimeoutMs?: number }, number][] = [
+    ['nowait', { nowait: true }, 0],
+    ['lockTimeoutMs', { lockTimeoutMs: 50 }, 50],
+  ];
+  const beginsAndBusyTimeouts = () => log.statements.map((sql) => sql.trim()).filter((sql) => /^BEGIN|busy_timeout/i.test(sql));
+  (database.databaseWriteLock ? it.each(lockOptions) : it.skip.each(lockOptions))(
+    'under %s fails with LockNotAvailableError, not retried, while another connection holds the write lock, and restores the busy timeout',
+    async (_name, lockOption, waitMs) => {
+      await orm().getOrCreate('users', { email: 'busy@x' });
+      const holder = await database.connect(db.url());
+      let error: unknown;
+      try {
+        await holder.query('BEGIN IMMEDIATE');
+        log.clear();
+        error = await orm().updateOrCreate('users', { email: 'busy@x' }, { defaults: { name: 'B' }, ...lockOption }).catch((e: unknown) => e);
+      } finally {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      }
+      expect(error).toBeInstanceOf(LockNotAvailableError);
+      expect(error).toMatchObject({ code: database.lockNotAvailableCode });
+      // One BEGIN IMMEDIATE, bounded by the busy timeout and the previous one restored after it: no retry.
+      expect(beginsAndBusyTimeouts()).toEqual([
+        'SELECT timeout AS previous FROM pragma_busy_timeout',
+        `PRAGMA busy_timeout = ${waitMs}`,
+        expect.stringMatching(/^BEGIN IMMEDIATE/),
+        expect.stringMatching(/^PRAGMA busy_timeout = \d+$/),
+      ]);
+      expect(String((await orm().query(database.lockTimeout.sql))[0].value)).toEqual(database.lockTimeout.default);
+      expect((await userNamed('busy@x')).name).toBeNull();
+      // Once the write lock is free, the same call goes through.
+      const [row, created] = await orm().updateOrCreate('users', { email: 'busy@x' }, { defaults: { name: 'B' }, ...lockOption });
+      expect([created, row.name]).toEqual([false, 'B']);
+    },
+  );
+
+  // The wait stops this process where the driver is synchronous (better-sqlite3): the holder could never commit.
+  (database.databaseWriteLock && !connections.waitBlocksProcess ? it : it.skip)('waits up to lockTimeoutMs for the write lock and applies on top of the holder\'s commit', async () => {
+    await orm().getOrCreate('users', { email: 'wait@x' });
+    const holder = await database.connect(db.url());
+    try {
+      await holder.query('BEGIN IMMEDIATE');
+      await holder.query(`UPDATE users SET logins = 5 WHERE email = 'wait@x'`);
+      const call = orm().updateOrCreate('users', { email: 'wait@x' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: {}, lockTimeoutMs: 60_000 });
+      await database.waitUntilBlocked(db.url(), 'BEGIN IMMEDIATE', { sent: log });
+      await holder.query('COMMIT');
+      const [row, created] = await call;
+      expect([created, row.logins]).toEqual([false, 6]);
+    } finally {
+      await holder.end();
+    }
+    expect(log.statements).toContain('PRAGMA busy_timeout = 60000');
+  });
+
+  // In your deferred transaction racesafe reads before it writes, and SQLite refuses at once a write lock that a transaction
+  // which has read cannot have (it skips the busy handler, which could deadlock): nothing waits, so nothing is bounded.
+  (database.databaseWriteLock ? it.each(lockOptions) : it.skip.each(lockOptions))(
+    'under %s in your transaction raises RetryableError at once while another connection holds the write lock, and your transaction goes on',
+    async (_name, lockOption) => {
+      await orm().getOrCreate('users', { email: 'yours@x' });
+      const holder = await database.connect(db.url());
+      let error: unknown;
+      let after: unknown;
+      try {
+        await holder.query('BEGIN IMMEDIATE');
+        log.clear();
+        await orm().transaction(async (tx) => {
+          error = await orm().updateOrCreate('users', { email: 'yours@x' }, { defaults: { name: 'mine' }, ...lockOption }, tx).catch((e: unknown) => e);
+          after = (await orm().query(`SELECT count(*) AS n FROM users`, tx))[0].n;
+        });
+      } finally {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      }
+      expect(error).toBeInstanceOf(RetryableError);
+      expect(error).toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
+      expect(Number(after)).toBe(2);
+      // No busy timeout set, no BEGIN of racesafe's own: the caller's transaction is the one.
+      expect(beginsAndBusyTimeouts()).toEqual([expect.stringMatching(/^BEGIN (DEFERRED )?TRANSACTION/)]);
+    },
+  );
+
+  (database.databaseWriteLock ? it : it.skip)('under nowait in your transaction that already holds the write lock writes, with no busy timeout set', async () => {
+    await orm().getOrCreate('users', { email: 'holder@x' });
+    log.clear();
+    const [row, created] = await orm().transaction(async (tx) => {
+      await orm().insert('counters', { name: 'mine' }, tx); // your first write took the database's write lock
+      return orm().updateOrCreate('users', { email: 'holder@x' }, { defaults: { name: 'mine' }, nowait: true }, tx);
+    });
+    expect([created, row.name]).toEqual([false, 'mine']);
+    expect(beginsAndBusyTimeouts()).toEqual([expect.stringMatching(/^BEGIN (DEFERRED )?TRANSACTION/)]);
   });
 
   it('raises ConflictError from the update path and leaves the caller transaction usable', async () => {

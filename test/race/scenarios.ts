@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { type Verdict, checkCounterHistory, checkGetOrCreateHistory, checkGuardedDecrementHistory, historyOf } from '../harness/history';
 import { type RaceReport, runRace } from '../harness/race';
 import { hashed } from '../integration/hooks';
-import type { CounterResult, DecrementResult, GetOrCreateResult, HashedAccountResult, RaceOp, RaceWorkerArgs, UpdateOrCreateResult, VisitResult } from './ops';
-import { hotCounter, hotSku, racePassword } from './ops';
+import type { CounterResult, DecrementResult, GetOrCreateManyResult, GetOrCreateResult, HashedAccountResult, RaceOp, RaceWorkerArgs, UpdateOrCreateResult, VisitResult } from './ops';
+import { hotCounter, hotSku, raceBatchKeys, racePassword } from './ops';
 import { type SqlClient, isSqliteUrl, openSqlClient } from './sql-client';
 import { raceBusyTimeoutMs } from './sqlite-busy';
 
@@ -26,12 +27,14 @@ export interface Outcome {
   report: RaceReport;
   figures: Record<string, number>;
   anomalies: string[];
+  /** The history checker's verdict (test/harness/history.ts, issue 13), where the scenario has a model for it. */
+  verdict?: Verdict;
 }
 
 /** A race scenario: racesafe and the naive approach through the same harness, same load. */
 export interface RaceScenario {
   name: string;
-  operation: 'getOrCreate' | 'updateOrCreate' | 'atomicUpdate';
+  operation: 'getOrCreate' | 'getOrCreateMany' | 'updateOrCreate' | 'atomicUpdate';
   size: RaceSize;
   run(target: RaceTarget, url: string, size: RaceSize, onProgress?: (done: number, total: number) => void): Promise<Outcome[]>;
 }
@@ -82,7 +85,7 @@ async function compareApproaches(
   run: { target: RaceTarget; url: string; size: RaceSize; onProgress?: (done: number, total: number) => void },
   approaches: Approach[],
   seed: (client: SqlClient) => Promise<unknown>,
-  check: (report: RaceReport, approach: Approach) => Promise<Pick<Outcome, 'figures' | 'anomalies'>>,
+  check: (report: RaceReport, approach: Approach) => Promise<Pick<Outcome, 'figures' | 'anomalies' | 'verdict'>>,
   extra: Partial<RaceWorkerArgs> = {},
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
@@ -92,9 +95,9 @@ async function compareApproaches(
       await seed(client);
     });
     const report = await race(run.target, run.url, run.size, approach.op, { ...sqliteArgs(run.url), ...extra }, run.onProgress);
-    const { figures, anomalies } = await check(report, approach);
+    const { figures, anomalies, verdict } = await check(report, approach);
     // The workers' own counts (SQLite: SQLITE_BUSY statement failures) beside the database's figures.
-    outcomes.push({ approach: approach.approach, report, figures: { ...figures, ...report.counters }, anomalies });
+    outcomes.push({ approach: approach.approach, report, figures: { ...figures, ...report.counters }, anomalies, verdict });
   }
   return outcomes;
 }
@@ -108,14 +111,15 @@ function okValues<T>(report: RaceReport): T[] {
 }
 
 /** getOrCreate: one row per key, one id per key for every caller, exactly one created=true per key, no errors. */
-async function checkGetOrCreate(url: string, table: string, report: RaceReport, keyCount: number): Promise<Pick<Outcome, 'figures' | 'anomalies'>> {
+async function checkGetOrCreate(url: string, table: string, report: RaceReport, keyCount: number): Promise<Pick<Outcome, 'figures' | 'anomalies' | 'verdict'>> {
   const rows = await withClient(url, async (c) => (await c.query<{ email: string; n: number; id: number }>(`SELECT email, count(*) AS n, min(id) AS id FROM ${table} GROUP BY email`)).map((r) => ({ ...r, n: Number(r.n) })));
   const anomalies = errorAnomalies(report);
   const duplicates = rows.reduce((sum, r) => sum + r.n - 1, 0);
   if (duplicates > 0) anomalies.push(`${duplicates} duplicate rows`);
   if (rows.length !== keyCount) anomalies.push(`${rows.length} keys present of ${keyCount}`);
   const byKey = new Map<string, GetOrCreateResult[]>();
-  for (const value of okValues<GetOrCreateResult>(report)) byKey.set(value.key, [...(byKey.get(value.key) ?? []), value]);
+  // A getOrCreateMany call returns one result per lookup.
+  for (const value of okValues<GetOrCreateResult | GetOrCreateManyResult>(report).flat()) byKey.set(value.key, [...(byKey.get(value.key) ?? []), value]);
   let splitKeys = 0;
   let wrongCreated = 0;
   for (const [key, results] of byKey) {
@@ -125,7 +129,18 @@ async function checkGetOrCreate(url: string, table: string, report: RaceReport, 
   }
   if (splitKeys > 0) anomalies.push(`${splitKeys} keys where callers got different ids`);
   if (wrongCreated > 0) anomalies.push(`${wrongCreated} keys without exactly one created=true`);
-  return { figures: { rows: rows.reduce((s, r) => s + r.n, 0), duplicates, errors: report.errorCount }, anomalies };
+  return { figures: { rows: rows.reduce((s, r) => s + r.n, 0), duplicates, errors: report.errorCount }, anomalies, verdict: getOrCreateVerdict(report, rows) };
+}
+
+/**
+ * getOrCreate's history verdict (issue 13): a call's key is the one its result names; a failed
+ * call stays a key of its own (no result to tell). None for getOrCreateMany (a result per lookup).
+ */
+function getOrCreateVerdict(report: RaceReport, rows: { email: string; n: number; id: number }[]): Verdict | undefined {
+  const values = new Map(report.calls.filter((c) => c.ok).map((c) => [c.call, c.value]));
+  if ([...values.values()].some(Array.isArray)) return undefined;
+  const keyOf = (call: number) => (values.get(call) as GetOrCreateResult | undefined)?.key ?? `call ${call}`;
+  return checkGetOrCreateHistory(historyOf(report.calls), rows.map((r) => ({ key: r.email, id: r.id, n: r.n })), keyOf);
 }
 
 /** The racesafe and naive operations of a getOrCreate scenario and the tables they write (users / naive_users unless given). */
@@ -160,6 +175,44 @@ function getOrCreateScenario(name: string, size: RaceSize, ops: GetOrCreateOps):
   };
 }
 
+/** Error codes of a deadlock: PostgreSQL 40P01, MySQL / MariaDB 1213 (racesafe's errors), mysql2's own name for it. */
+const deadlockCodes = new Set(['40P01', '1213', 'ER_LOCK_DEADLOCK']);
+
+/**
+ * Issue 12: getOrCreateMany batches of 200 keys in shuffled orders over overlapping windows of
+ * keys (ops.ts raceBatchKeys), while single getOrCreate calls take keys of the same windows:
+ * one row per key, one id per key for every caller, exactly one created=true per key over
+ * batches and single calls together, no error (no deadlock either). The naive batch is the
+ * ORM's own: find the existing rows, then insert the missing ones in one multi-row INSERT.
+ */
+function getOrCreateManyScenario(size: RaceSize): RaceScenario {
+  return {
+    name: 'getOrCreateMany: overlapping shuffled batches of 200 keys beside getOrCreate',
+    operation: 'getOrCreateMany',
+    size,
+    run(target, url, size, onProgress) {
+      const keys = new Set(Array.from({ length: size.calls }, (_, i) => raceBatchKeys(size, i)).flat()).size;
+      return compareApproaches(
+        { target, url, size: { ...size, keys: undefined }, onProgress },
+        [
+          { approach: 'racesafe', op: 'getOrCreateMany:mixed', table: 'users' },
+          { approach: target.name === 'typeorm' ? 'naive findBy+insert' : 'naive findAll+bulkCreate', op: 'naive:getOrCreateMany:mixed', table: 'naive_users' },
+        ],
+        async () => undefined,
+        async (report, { table }) => {
+          const { figures, anomalies } = await checkGetOrCreate(url, table!, report, keys);
+          const values = okValues<GetOrCreateManyResult>(report);
+          const created = (results: GetOrCreateResult[]) => results.filter((r) => r.created).length;
+          // Keys won by single getOrCreate calls rather than by batches: both kinds raced for the same keys.
+          const singleCreated = created(values.filter((v) => v.length === 1).flat());
+          const deadlocks = report.calls.filter((c) => c.error?.code !== undefined && deadlockCodes.has(c.error.code)).length;
+          return { figures: { ...figures, keys, lookups: values.flat().length, created: created(values.flat()), singleCreated, deadlocks }, anomalies };
+        },
+      );
+    },
+  };
+}
+
 /** Issue 9: every row stored and every row a caller got holds the password as the hashing hook left it. */
 async function checkHashedPasswords(url: string, report: RaceReport, table: string): Promise<string[]> {
   const stored = await withClient(url, async (c) => c.query<{ password: string }>(`SELECT password FROM ${table}`));
@@ -173,7 +226,7 @@ async function checkHashedPasswords(url: string, report: RaceReport, table: stri
  * calls (returned 1..N: the lock serialised them), the last committer's name stored, and
  * `visits` never overwritten (only changed columns are written).
  */
-async function checkUpdateOrCreate(url: string, table: string, report: RaceReport): Promise<Pick<Outcome, 'figures' | 'anomalies'>> {
+async function checkUpdateOrCreate(url: string, table: string, report: RaceReport): Promise<Pick<Outcome, 'figures' | 'anomalies' | 'verdict'>> {
   const rows = await withClient(url, async (c) => c.query<{ id: number; name: string; logins: number; visits: number }>(`SELECT id, name, logins, visits FROM ${table} WHERE email = 'hot@race'`));
   const anomalies = errorAnomalies(report);
   const writes = okValues<UpdateOrCreateResult | VisitResult>(report).filter((v): v is UpdateOrCreateResult => 'logins' in v);
@@ -191,7 +244,12 @@ async function checkUpdateOrCreate(url: string, table: string, report: RaceRepor
   if (stored && last && (stored.name !== last.name || stored.logins !== last.logins)) anomalies.push(`stored row (${stored.name}, ${stored.logins}) is not the last committer's (${last.name}, ${last.logins})`);
   const distinct = new Set(writes.map((w) => w.logins)).size;
   if (distinct !== writes.length) anomalies.push(`${writes.length - distinct} callers returned a logins value another caller also returned`);
-  return { figures: { rows: rows.length, duplicates: Math.max(0, rows.length - 1), lostUpdates: lostUpdates + lostVisits, errors: report.errorCount }, anomalies };
+  // The history: logins as a counter on the created-or-updated row, one row and one creator as getOrCreate (the visits writers left out).
+  const history = historyOf(report.calls).filter((e) => !(e.value && typeof e.value === 'object' && 'visited' in e.value));
+  const counter = checkCounterHistory(history, logins);
+  const identity = checkGetOrCreateHistory(history, rows.length ? [{ key: 'hot@race', id: rows[0].id, n: rows.length }] : [], () => 'hot@race');
+  const verdict = { ...counter, valid: counter.valid && identity.valid, anomalies: [...counter.anomalies, ...identity.anomalies] };
+  return { figures: { rows: rows.length, duplicates: Math.max(0, rows.length - 1), lostUpdates: lostUpdates + lostVisits, errors: report.errorCount }, anomalies, verdict };
 }
 
 function updateOrCreateScenario(size: RaceSize): RaceScenario {
@@ -236,7 +294,7 @@ function counterScenario(size: RaceSize): RaceScenario {
             const returned = okValues<CounterResult>(report).map((v) => v.value).sort((a, b) => a - b);
             if (returned.some((value, i) => value !== i + 1)) anomalies.push('returned values are not exactly 1..N');
           }
-          return { figures: { rows: 1, lostUpdates, errors: report.errorCount }, anomalies };
+          return { figures: { rows: 1, lostUpdates, errors: report.errorCount }, anomalies, verdict: checkCounterHistory(historyOf(report.calls), stored) };
         },
       ),
   };
@@ -262,7 +320,8 @@ function stockScenario(size: RaceSize, stock = 10): RaceScenario {
           const anomalies = errorAnomalies(report);
           if (sold !== stock) anomalies.push(`${sold} sales of ${stock} in stock`);
           if (left !== stock - Math.min(sold, stock) || left < 0) anomalies.push(`stock left ${left} after ${sold} sales`);
-          return { figures: { rows: 1, sold, stockLeft: left, oversold: Math.max(0, sold - stock), errors: report.errorCount }, anomalies };
+          const verdict = checkGuardedDecrementHistory(historyOf(report.calls), stock, left, (e) => (e.value as DecrementResult).sold);
+          return { figures: { rows: 1, sold, stockLeft: left, oversold: Math.max(0, sold - stock), errors: report.errorCount }, anomalies, verdict };
         },
       ),
   };
@@ -280,6 +339,8 @@ export const scenarios = {
     tables: ['accounts', 'naive_accounts'],
     check: checkHashedPasswords,
   }),
+  // Issue 12: 1 call in 4 a batch of 200 lookups, over 200 + 99 x 50 = 5,150 keys.
+  getOrCreateManyBatches: getOrCreateManyScenario({ processes: 4, callersPerProcess: 4, calls: 400 }),
   updateOrCreateHotKey: updateOrCreateScenario({ processes: 4, callersPerProcess: 16, calls: 1000 }),
   counter: counterScenario({ processes: 8, callersPerProcess: 4, calls: 2000 }),
   guardedDecrement: stockScenario({ processes: 5, callersPerProcess: 10, calls: 50 }),

@@ -1,28 +1,66 @@
-import { randomBytes } from 'node:crypto';
-import { applySchema, createDatabase, type TestDatabase } from '../harness/postgres';
-import { schemaSql } from '../schema/tables';
+import { Client } from 'pg';
+import { createDatabase } from '../harness/postgres';
+import { type ReplicatedPair, spawnReplicatedPair } from '../harness/replica';
+import { truncateSql } from '../schema/tables';
 
-/**
- * A stand-in read replica for replication tests: a second database with the same schema
- * that never receives the primary's writes, seeded with a stale row. A read that goes to
- * the replica instead of the primary returns that stale row, which tests can see.
- */
-export async function createStaleReplica(seedSql: string): Promise<TestDatabase> {
-  const serverUrl = process.env.RACESAFE_TEST_SERVER_URL ?? process.env.RACESAFE_PG_URL;
-  if (!serverUrl) throw new Error('createStaleReplica: no server (run through jest or set RACESAFE_PG_URL)');
-  const replica = await createDatabase(serverUrl, `rs_replica_${randomBytes(4).toString('hex')}`);
-  await applySchema(replica.url, schemaSql + seedSql);
-  return replica;
+/** What {@link useLaggingReplica} gives a test file. */
+export interface LaggingReplica {
+  /** The test database on the primary. */
+  primaryUrl(): string;
+  /** The same database on the hot standby. */
+  replicaUrl(): string;
+  /** Pauses replay on the standby: from now on it lags, until the test ends. */
+  pause(): Promise<void>;
+  /** Runs SQL on the primary, outside any ORM (what another app server wrote). */
+  onPrimary(sql: string, parameters?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
-/** Connection fields of a postgres URL, for ORMs whose replication options take no URL. */
-export function connectionFields(url: string) {
-  const parsed = new URL(url);
+/**
+ * Per test file: a primary and a streaming hot standby of its own (test/harness/replica.ts,
+ * so the run's shared server is not disturbed) with a database holding `schemaSql`. Before
+ * each test the tables are emptied and the standby has caught up; after each, replay is resumed.
+ *
+ * @example
+ * const replica = useLaggingReplica(schemaSql);
+ * it('reads the primary', async () => { await replica.pause(); await replica.onPrimary('INSERT ...'); ... });
+ */
+export function useLaggingReplica(schemaSql: string): LaggingReplica {
+  let pair: ReplicatedPair | undefined;
+  let primaryUrl: string | undefined;
+  let primary: Client | undefined;
+  const url = (of: string) => {
+    const parsed = new URL(of);
+    parsed.pathname = new URL(primaryUrl!).pathname;
+    return parsed.toString();
+  };
+  beforeAll(async () => {
+    pair = await spawnReplicatedPair();
+    primaryUrl = (await createDatabase(pair.primaryUrl, 'rs_replication')).url;
+    primary = new Client({ connectionString: primaryUrl });
+    await primary.connect();
+    await primary.query(schemaSql);
+    await pair.catchUp();
+  });
+  afterAll(async () => {
+    await primary?.end();
+    await pair?.stop();
+  });
+  beforeEach(async () => {
+    await primary!.query(truncateSql);
+    await pair!.catchUp();
+  });
+  afterEach(() => pair?.resumeReplay());
+  const ready = () => {
+    if (!pair) throw new Error('useLaggingReplica: only available inside tests and hooks.');
+    return pair;
+  };
   return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 5432),
-    username: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-    database: parsed.pathname.slice(1),
+    primaryUrl: () => url(ready().primaryUrl),
+    replicaUrl: () => url(ready().standbyUrl),
+    pause: () => ready().pauseReplay(),
+    onPrimary: async (sql, parameters = []) => {
+      ready();
+      return (await primary!.query(sql, parameters)).rows;
+    },
   };
 }

@@ -54,9 +54,10 @@ describe('postgresDialect.classifyError', () => {
 
   // Bug: any 5-character upper-case code passes for a SQLSTATE, so Node's EPIPE/EPERM become
   // "database errors" (packages/core/src/dialects/postgres.ts, driverError). No SQLSTATE class starts with E.
+  // Issue 13: EPIPE is a lost connection (test/unit/connection-loss.test.ts), still never a SQLSTATE.
   it('does not take a Node system error code (EPIPE) for a SQLSTATE', () => {
     const socketError = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
-    expect(postgresDialect.classifyError(socketError)).toEqual({ kind: 'other' });
+    expect(postgresDialect.classifyError(socketError)).toEqual({ kind: 'connection-lost', code: 'EPIPE' });
   });
 });
 

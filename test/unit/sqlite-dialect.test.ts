@@ -20,9 +20,16 @@ const tableSql = `
   CREATE INDEX t_b ON t (b);
 `;
 
-/** The error a statement raises on a real in-memory database through node-sqlite3 (no extended result codes). */
-function sqlite3Error(sql: string): Promise<Error> {
-  const database = new sqlite3.Database(':memory:');
+// SQLITE_OPEN_EXRESCODE (SQLite 3.37+): the connection's errors carry extended result codes. node-sqlite3 6 has no constant for it.
+const openExtendedResultCodes = 0x02000000;
+
+/**
+ * The error a statement raises on a real in-memory database through node-sqlite3: by default no
+ * extended result codes; with `extended`, opened with SQLITE_OPEN_EXRESCODE (errno 2067, code `UNKNOWN`).
+ */
+function sqlite3Error(sql: string, extended = false): Promise<Error> {
+  const mode = sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE | sqlite3.OPEN_FULLMUTEX | (extended ? openExtendedResultCodes : 0);
+  const database = new sqlite3.Database(':memory:', mode);
   return new Promise((resolve, reject) =>
     database.exec(`${tableSql} INSERT INTO t (a, b, c, d) VALUES ('x', 'y', 'z', 'w');`, (setup) => {
       if (setup) return reject(setup);
@@ -103,6 +110,19 @@ describe('sqlite dialect: errors by result code', () => {
     const translated = translateError(gateway, await raise());
     expect(translated).toBeInstanceOf(DatabaseError);
     expect(translated).toMatchObject({ code });
+  });
+
+  it('names the extended code from errno where node-sqlite3 has extended result codes on (SQLITE_OPEN_EXRESCODE), which it reports as UNKNOWN', async () => {
+    const unique = await sqlite3Error(`INSERT INTO t (a, b) VALUES ('x', 'q')`, true);
+    expect(unique).toMatchObject({ code: 'UNKNOWN', errno: 2067 });
+    expect(sqliteDialect.classifyError(unique)).toEqual({ kind: 'unique-violation', code: 'SQLITE_CONSTRAINT_UNIQUE', constraint: undefined, columns: ['a'] });
+    const notNull = translateError(gateway, await sqlite3Error(`INSERT INTO t (a, b) VALUES ('n', NULL)`, true));
+    expect(notNull).toBeInstanceOf(DatabaseError);
+    expect(notNull).toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
+    const snapshot = Object.assign(new Error('UNKNOWN: database is locked'), { code: 'UNKNOWN', errno: 517 });
+    expect(translateError(gateway, snapshot)).toMatchObject({ name: 'RetryableError', code: 'SQLITE_BUSY_SNAPSHOT' });
+    // An extended code racesafe has no name for is named by its primary code (errno & 0xff): 2579 is SQLITE_CONSTRAINT_ROWID.
+    expect(sqliteDialect.classifyError(Object.assign(new Error('UNKNOWN: x'), { code: 'UNKNOWN', errno: 2579 }))).toEqual({ kind: 'other', code: 'SQLITE_CONSTRAINT' });
   });
 
   it('makes every SQLITE_BUSY a RetryableError, and leaves errors without a SQLite code alone', () => {

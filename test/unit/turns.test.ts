@@ -1,4 +1,4 @@
-import { takeTurn } from '@racesafe/core';
+import { takeTurn, takeTurnOnceKnown } from '@racesafe/core';
 
 /** A call that records when it starts and ends, and ends when told to. */
 function step(log: string[], name: string) {
@@ -66,5 +66,37 @@ describe('takeTurn', () => {
     expect(await outer).toEqual(['x', 'y']);
     await after;
     expect(log).toEqual(['x:start', 'x:end', 'y:start', 'y:end', 'after']);
+  });
+});
+
+describe('takeTurnOnceKnown', () => {
+  it('holds the turn of the connection it claims from the claim until its work settles, and lets calls inside join it', async () => {
+    const log: string[] = [];
+    const connection = {};
+    const [a, b] = ['a', 'b'].map((name) => step(log, name));
+    // Work that learns its connection after starting (as Sequelize acquires a transaction's), then claims it.
+    const known = (work: () => Promise<string>) =>
+      takeTurnOnceKnown(async (claim) => {
+        await tick();
+        await claim(connection);
+        const inner = await takeTurn(connection, async () => 'joined');
+        return `${await work()}+${inner}`;
+      });
+    const results = [known(a.work), known(b.work)];
+    await tick();
+    await tick();
+    // Queued after both claimed: it waits for both.
+    results.push(takeTurn(connection, async () => (log.push('plain'), 'plain')));
+    expect(log).toEqual(['a:start']);
+    b.finish();
+    a.finish();
+    expect(await Promise.all(results)).toEqual(['a+joined', 'b+joined', 'plain']);
+    expect(log).toEqual(['a:start', 'a:end', 'b:start', 'b:end', 'plain']);
+  });
+
+  it('passes the turn on when its work fails after claiming', async () => {
+    const connection = {};
+    await expect(takeTurnOnceKnown(async (claim) => { await claim(connection); throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(takeTurn(connection, async () => 'next')).resolves.toBe('next');
   });
 });

@@ -1,5 +1,5 @@
 import { InvalidFieldError } from './errors';
-import { compileExpression, isFExpression, readProperties } from './expressions';
+import { type FCompileContext, compileExpression, isFExpression, isWholeExpression, readProperties } from './expressions';
 import type { ModelGateway } from './gateway';
 import { type Parameters, parametersFor } from './statements';
 import { assertKnownFields, assertWritableValues } from './validate';
@@ -45,9 +45,30 @@ export function compileAssignments(
       ? compileExpression(value, context, `${group}.${property}`)
       : gateway.bindValue(property, value, addParameter),
   }));
+  // After compiling, which reports unknown and non-numeric columns first.
+  if (gateway.dialect.integerColumnsKeepFractions) assertWholeOnIntegerColumns(gateway, values, group, context);
   const written = new Set(assignments.map((a) => a.property));
   const managed = gateway.updateAssignments().filter((a) => !written.has(a.property));
   return [...assignments, ...managed.map((a) => ({ ...a, column: gateway.column(a.property)!.quoted }))];
+}
+
+/**
+ * Where an integer column would keep a fractional value (SQLite's type affinity: `9 / 2.5` stored
+ * as 3.6), an F expression written to it must be whole (see isWholeExpression). PostgreSQL refuses a
+ * fractional operand on an integer (22P02) and MariaDB rounds on assignment; storing a REAL in an
+ * INTEGER column would match neither, so racesafe refuses it before any statement.
+ */
+function assertWholeOnIntegerColumns(gateway: ModelGateway<unknown>, values: Record<string, unknown>, group: string, context: Pick<FCompileContext, 'isInteger'>): void {
+  const fractional = Object.entries(values)
+    .filter(([property, value]) => isFExpression(value) && gateway.column(property)?.integer === true && !isWholeExpression(value, context))
+    .map(([property]) => property);
+  if (fractional.length === 0) return;
+  throw new InvalidFieldError(
+    `${group}: ${fractional.join(', ')} ${fractional.length > 1 ? 'are integer columns' : 'is an integer column'}, and the F expression for it is not a whole number ` +
+      `(a fractional operand or a non-integer column): ${gateway.dialect.name} would store the fraction in the integer column. ` +
+      'Use whole operands (F division of integers truncates), or compute the value in your code',
+    { fields: fractional },
+  );
 }
 
 /**

@@ -69,7 +69,8 @@ export class MultipleRowsError extends RaceSafeError {}
 export class ConflictError extends RaceSafeError {}
 
 /**
- * The row lock could not be taken at once (`nowait`) or within `lockTimeoutMs`.
+ * The row lock could not be taken at once (`nowait`) or within `lockTimeoutMs`; on SQLite,
+ * which has no row locks, the database's write lock at the BEGIN of racesafe's own transaction.
  * The caller's transaction is left usable.
  */
 export class LockNotAvailableError extends RaceSafeError {}
@@ -86,3 +87,37 @@ export class RetryableError extends RaceSafeError {}
  * numeric overflow, NOT NULL violation...). The statement changed nothing.
  */
 export class DatabaseError extends RaceSafeError {}
+
+/**
+ * The connection to the database was lost (terminated by an administrator or a failover:
+ * PostgreSQL 57P01 / 57P02 / 57P03, class 08, a reset socket, a server that refused the
+ * connection) at a point where the database had committed nothing of this call: it rolled
+ * back what was sent. Safe to retry, so it is a {@link RetryableError}.
+ *
+ * Outside a transaction racesafe retries it itself on a fresh connection (within `retry`);
+ * you see it when the retries ran out. Inside your transaction racesafe never retries: the
+ * database rolled back your whole transaction, so retry the whole transaction
+ * (what Django reports as `OperationalError`, Sequelize as `ConnectionError`).
+ */
+export class ConnectionLostError extends RetryableError {}
+
+/**
+ * The connection was lost after a statement that commits was sent (an autocommit UPDATE or
+ * INSERT, racesafe's own COMMIT) and before its answer came back: it may or may not have been
+ * applied, and nothing on this side can tell. racesafe never retries a call that is not
+ * idempotent after this (atomicUpdate, updateOrCreate): a retry could apply it twice.
+ * Read the data back to learn what happened, or treat the work as possibly done.
+ *
+ * getOrCreate, which is idempotent, retries it on a fresh connection: a row created by the
+ * retry is returned with `created = true`; a row found may be the lost attempt's own, so
+ * getOrCreate throws this error with that row in {@link IndeterminateError.row}.
+ */
+export class IndeterminateError extends RaceSafeError {
+  /** getOrCreate only: the row, which exists now; whether this call created it is unknown. */
+  readonly row?: unknown;
+
+  constructor(message: string, details: RaceSafeErrorDetails & { row?: unknown } = {}) {
+    super(message, details);
+    this.row = details.row;
+  }
+}

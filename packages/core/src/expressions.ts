@@ -107,6 +107,19 @@ export function checkExpression(expression: FExpression, context: Pick<FCompileC
 }
 
 /**
+ * Whether an F expression's value is a whole number: every column it reads holds whole numbers
+ * (`isInteger`) and every number operand has no fraction. `F('n').div(2)` on an integer n is whole
+ * (integer division); `F('n').div(2.5)` and `F('n').plus(F('ratio'))` on a REAL ratio are not.
+ *
+ * @example
+ * isWholeExpression(F('n').times(1.5), { isInteger: () => true }); // false
+ */
+export function isWholeExpression(expression: FExpression, context: Pick<FCompileContext, 'isInteger'>): boolean {
+  if (!(context.isInteger?.(expression.property) ?? false)) return false;
+  return expression.steps.every(({ operand }) => (isFExpression(operand) ? isWholeExpression(operand, context) : typeof operand !== 'number' || Number.isInteger(operand)));
+}
+
+/**
  * Compiles an F expression to SQL, every operand bound as a parameter:
  * `F('a').plus(2).times(F('b'))` -> `(("a" + $1) * "b")`.
  * Throws {@link InvalidFieldError} listing every problem before anything is bound.

@@ -144,6 +144,18 @@ export interface ModelGateway<Row> {
   callerTransaction(): Session | undefined;
   /** Runs autocommit statements (no transaction of racesafe's own). */
   autocommit<T>(work: (session: Session) => Promise<T>): Promise<T>;
-  /** Runs work in a transaction of racesafe's own, committed when it resolves. */
-  transaction<T>(work: (session: Session) => Promise<T>): Promise<T>;
+  /**
+   * Runs work in a transaction of racesafe's own, committed when it resolves. Its BEGIN goes
+   * through beginOwnTransaction (own-transaction.ts), which bounds the wait for a lock taken there (`options`).
+   */
+  transaction<T>(work: (session: Session) => Promise<T>, options?: OwnTransactionOptions): Promise<T>;
+}
+
+/** How a transaction of racesafe's own begins. */
+export interface OwnTransactionOptions {
+  /**
+   * Where the dialect's lock is taken at BEGIN (DialectAdapter.beginLockWait: SQLite's write lock),
+   * wait at most this many milliseconds for it (0: `nowait`), then LockNotAvailableError.
+   */
+  lockWaitMs?: number;
 }

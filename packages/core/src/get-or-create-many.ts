@@ -1,10 +1,10 @@
-import type { UniqueKey } from './dialects';
+import type { LockStrength, UniqueKey } from './dialects';
 import { ConflictError, InvalidFieldError, MultipleRowsError } from './errors';
 import type { ModelGateway, PendingWrite, RowLifecycle, Session } from './gateway';
 import { readWinner } from './get-or-create';
 import { createWithHooks } from './create-row';
 import { type RetryPolicy, withRetries } from './retry';
-import { type Parameters, findOne, inCallerTransaction, inSavepoint, liveLookupCondition, parametersFor, run, sameValue } from './statements';
+import { type Parameters, findOne, inCallerTransaction, inSavepoint, liveLookupCondition, parametersFor, run } from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
@@ -32,8 +32,8 @@ interface Wanted<Row> {
  * Per chunk of lookups (sized under the dialect's bound-parameter limit):
  * `SELECT * FROM t WHERE (<lookup>) OR (<lookup>) ...`, then for the rows missing one multi-row
  * `INSERT ... ON CONFLICT (<key>) DO NOTHING RETURNING *` in key order (two batches that insert
- * overlapping keys in the same order wait for each other instead of deadlocking), then a
- * re-read of keys a concurrent caller took meanwhile. Without ON CONFLICT (MySQL) the INSERT
+ * overlapping keys in the same order wait for each other instead of deadlocking), then one
+ * re-read of the keys a concurrent caller took meanwhile. Without ON CONFLICT (MySQL) the INSERT
  * runs in a savepoint and a 1062 falls back to one row at a time.
  * All of it commits together: in your transaction inside one savepoint, else in one statement
  * per chunk when one chunk is all there is (each statement is atomic), else in a transaction of racesafe's own.
@@ -145,9 +145,10 @@ async function resolveChunk<Row>(
   const open = chunk.filter((w) => !w.result);
   if (open.length === 0) return;
   const rows = await selectLookups(gateway, session, open);
-  const matched = matchRows(gateway, open, rows, false);
+  const found = matchRows(gateway, open, rows);
+  for (const [w, { row }] of found) w.result = [row, false];
   // Rows the SELECT returned that no lookup matched exactly (a case-insensitive collation: 'Bob' found 'bob '): the rest one by one.
-  if (matched < rows.length) {
+  if (found.size < rows.length) {
     for (const w of open.filter((w) => !w.result)) {
       const found = await findOne(gateway, session, w.lookup);
       if (found) w.result = [found, false];
@@ -156,8 +157,13 @@ async function resolveChunk<Row>(
   const missing = open.filter((w) => !w.result);
   if (missing.length === 0) return;
   await createMissing(gateway, session, missing, key, defaults, lifecycle);
-  // A concurrent caller took these keys between the SELECT and the INSERT: their rows are the winners'.
-  for (const w of missing.filter((w) => !w.result)) w.result = [await readWinner(gateway, session, w.lookup, key), false];
+  // A concurrent caller took these keys between the SELECT and the INSERT: their rows are the winners', read in one statement.
+  const taken = missing.filter((w) => !w.result);
+  if (taken.length === 0) return;
+  const winners = await selectLookups(gateway, session, taken, gateway.dialect.lockingReadAfterConflict);
+  for (const [w, { row }] of matchRows(gateway, taken, winners)) w.result = [row, false];
+  // Not visible in this snapshot, deleted since, or matched only by collation: readWinner reads each again and says which.
+  for (const w of taken.filter((w) => !w.result)) w.result = [await readWinner(gateway, session, w.lookup, key), false];
 }
 
 async function createMissing<Row>(
@@ -185,9 +191,9 @@ async function createMissing<Row>(
     rows.push(write ? write.values : gateway.insertValues(valuesOf(w)));
   }
   const inserted = await insertMany(gateway, session, missing, rows, key);
-  for (const [w, raw] of inserted) {
+  for (const [w, { raw, row }] of inserted) {
     const write = pending.get(w);
-    w.result = [write ? await write.stored(raw) : gateway.hydrate(raw), true];
+    w.result = [write ? await write.stored(raw) : row, true];
   }
 }
 
@@ -199,7 +205,7 @@ function checkedDefaults(gateway: ModelGateway<unknown>, values: Record<string, 
 
 /**
  * One multi-row INSERT per set of columns (rows without a property get the column default),
- * rows in key order; the raw rows stored, by the lookup they were inserted for.
+ * rows in key order; the rows stored, by the lookup they were inserted for.
  */
 async function insertMany<Row>(
   gateway: ModelGateway<Row>,
@@ -207,19 +213,21 @@ async function insertMany<Row>(
   missing: Wanted<Row>[],
   rows: Record<string, unknown>[],
   key: UniqueKey,
-): Promise<Map<Wanted<Row>, Record<string, unknown>>> {
-  const inserted = new Map<Wanted<Row>, Record<string, unknown>>();
+): Promise<Map<Wanted<Row>, Stored<Row>>> {
+  const inserted = new Map<Wanted<Row>, Stored<Row>>();
   const groups = new Map<string, number[]>();
   rows.forEach((row, i) => {
     const columns = Object.keys(row).join(',');
-    groups.set(columns, [...(groups.get(columns) ?? []), i]);
+    const group = groups.get(columns);
+    if (group) group.push(i);
+    else groups.set(columns, [i]);
   });
   for (const indexes of groups.values()) {
     const group = indexes.map((i) => missing[i]);
     const stored = gateway.dialect.supportsInsertIgnoringConflictOn
       ? await insertSkippingTaken(gateway, session, indexes.map((i) => rows[i]), key)
       : await insertOrFallBack(gateway, session, group, indexes.map((i) => rows[i]), key);
-    matchRows(gateway, group, stored, true, inserted);
+    for (const [w, match] of matchRows(gateway, group, stored)) inserted.set(w, match);
   }
   return inserted;
 }
@@ -277,9 +285,10 @@ function multiRowInsert(gateway: ModelGateway<unknown>, rows: Record<string, unk
 /**
  * The rows of these lookups (live rows only on a soft-deleting model): `SELECT * FROM t WHERE
  * "name" IN ($1, $2, ...)` for a one-column key, else `((<lookup 1>) OR (<lookup 2>)) OR (...)`
- * nested in halves, as SQLite refuses an expression more than 1,000 levels deep.
+ * nested in halves, as SQLite refuses an expression more than 1,000 levels deep; with `lock`,
+ * a locking read (`... LOCK IN SHARE MODE` on MySQL, where only that sees a winner's row under REPEATABLE READ).
  */
-async function selectLookups(gateway: ModelGateway<unknown>, session: Session, wanted: Wanted<unknown>[]): Promise<Record<string, unknown>[]> {
+async function selectLookups(gateway: ModelGateway<unknown>, session: Session, wanted: Wanted<unknown>[], lock: LockStrength | null = null): Promise<Record<string, unknown>[]> {
   const parameters = parametersFor(gateway);
   const [property, ...others] = Object.keys(wanted[0].lookup);
   let condition: string;
@@ -290,7 +299,8 @@ async function selectLookups(gateway: ModelGateway<unknown>, session: Session, w
   } else {
     condition = balancedOr(wanted.map((w) => `(${liveLookupCondition(gateway, w.lookup, parameters)})`));
   }
-  const { rows } = await run(gateway, session, `SELECT * FROM ${gateway.tableSql} WHERE ${condition}`, parameters.values);
+  const lockSql = lock ? ` ${gateway.dialect.lockClause(lock, {})}` : '';
+  const { rows } = await run(gateway, session, `SELECT * FROM ${gateway.tableSql} WHERE ${condition}${lockSql}`, parameters.values);
   return rows;
 }
 
@@ -300,23 +310,47 @@ function balancedOr(terms: string[]): string {
   return `(${balancedOr(terms.slice(0, half))} OR ${balancedOr(terms.slice(half))})`;
 }
 
-/** Gives each lookup the stored row whose values equal it (as the ORM reads them back); how many got one. */
-function matchRows<Row>(
-  gateway: ModelGateway<Row>,
-  wanted: Wanted<Row>[],
-  rows: Record<string, unknown>[],
-  created: boolean,
-  into?: Map<Wanted<Row>, Record<string, unknown>>,
-): number {
-  let matched = 0;
-  const hydrated = rows.map((raw) => ({ raw, row: gateway.hydrate(raw) }));
+/** A stored row as the database returned it and as the ORM hydrates it. */
+interface Stored<Row> {
+  raw: Record<string, unknown>;
+  row: Row;
+}
+
+/**
+ * The stored row whose values equal each lookup's (as the ORM reads them back), by lookup; lookups
+ * no row matches are left out. Rows are indexed by their values once, so n lookups cost O(n), not O(n²).
+ */
+function matchRows<Row>(gateway: ModelGateway<Row>, wanted: Wanted<Row>[], rows: Record<string, unknown>[]): Map<Wanted<Row>, Stored<Row>> {
+  const properties = Object.keys(wanted[0].lookup).sort();
+  const byValues = new Map<string, Stored<Row>[]>();
+  for (const raw of rows) {
+    const row = gateway.hydrate(raw);
+    const id = matchId(properties.map((property) => gateway.readValue(row, property)));
+    const same = byValues.get(id);
+    if (same) same.push({ raw, row });
+    else byValues.set(id, [{ raw, row }]);
+  }
+  const matched = new Map<Wanted<Row>, Stored<Row>>();
   for (const w of wanted) {
-    const matches = hydrated.filter(({ row }) => Object.entries(w.lookup).every(([property, value]) => sameValue(gateway.readValue(row, property), value)));
+    const matches = byValues.get(matchId(properties.map((property) => w.lookup[property])));
+    if (!matches) continue;
     if (matches.length > 1) throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(w.lookup).join(', ')}`, { fields: Object.keys(w.lookup) });
-    if (matches.length === 0) continue;
-    matched++;
-    if (into) into.set(w, matches[0].raw);
-    else w.result = [matches[0].row, created];
+    matched.set(w, matches[0]);
   }
   return matched;
+}
+
+/**
+ * Values as one string, equal for two lists exactly when `sameValue` holds for each pair: null
+ * and undefined only equal themselves, anything else compares as JSON (a Date as its ISO string).
+ */
+function matchId(values: unknown[]): string {
+  return JSON.stringify(
+    values.map((value) => {
+      if (value === null) return 'null';
+      if (value === undefined) return 'undefined';
+      if (typeof value === 'bigint') return `bigint:${value}`;
+      return `json:${JSON.stringify(value)}`;
+    }),
+  );
 }

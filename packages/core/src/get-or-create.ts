@@ -1,7 +1,7 @@
 import type { UniqueKey } from './dialects';
 import { ConflictError, RetryableError, UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
-import { type RetryPolicy, withRetries } from './retry';
+import { type RetryPolicy, withIdempotentRetries } from './retry';
 import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
 import { findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertRaw, insertRow, onlyPlaceholder, run } from './statements';
 import { lastOutcome } from './last-outcome';
@@ -41,7 +41,7 @@ export async function getOrCreate<Row>(
   const callerTransaction = gateway.callerTransaction();
   if (options.advisoryLock) {
     const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults, lifecycle);
-    return callerTransaction ? inCallerTransaction(callerTransaction, work) : withRetries(options.retry, () => gateway.transaction(work));
+    return callerTransaction ? inCallerTransaction(callerTransaction, work) : withIdempotentRetries(options.retry, () => gateway.transaction(work));
   }
   // Nothing of the caller's to run between finding and inserting (a defaults function, hooks): one statement where the database can.
   const oneStatement = gateway.dialect.writesInWith && !lifecycle?.runsUserCode && typeof options.defaults !== 'function';
@@ -52,9 +52,9 @@ export async function getOrCreate<Row>(
     return findOrInsert(gateway, session, lookup, options.defaults, key, lifecycle);
   };
   if (callerTransaction) return inCallerTransaction(callerTransaction, work);
-  // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, or a deadlock, is retried.
-  if (!lifecycle?.atomic || oneStatement) return withRetries(options.retry, () => gateway.autocommit(work));
-  return withRetries(options.retry, () => findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle));
+  // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, a deadlock, or a lost connection is retried.
+  if (!lifecycle?.atomic || oneStatement) return withIdempotentRetries(options.retry, () => gateway.autocommit(work));
+  return withIdempotentRetries(options.retry, () => findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle));
 }
 
 /** SELECT, then INSERT unless a racing caller took the lookup, then read the winner. */

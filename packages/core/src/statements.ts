@@ -1,7 +1,9 @@
 import type { LockStrength, UniqueKey } from './dialects';
 import {
   ConflictError,
+  ConnectionLostError,
   DatabaseError,
+  IndeterminateError,
   LockNotAvailableError,
   MultipleRowsError,
   RaceSafeError,
@@ -45,14 +47,21 @@ export function run(gateway: ModelGateway<unknown>, session: Session, sql: strin
   return session.query(prefix && sql.endsWith(' RETURNING *') ? prefix + sql : sql, parameters).catch(async (error: unknown) => {
     // SQLite names a violated key by its columns: the table's keys (read once) tell which key that is.
     if (gateway.dialect.classifyError(error).columns) await uniqueKeys(gateway, session).catch(() => undefined);
-    throw translateError(gateway, error);
+    throw translateError(gateway, error, session.inTransaction || /^\s*SELECT\b/i.test(sql) ? 'rolled-back' : 'unknown');
   });
 }
 
+/**
+ * What a lost connection did to the work sent: `rolled-back` when nothing could have committed
+ * (a statement inside a transaction, which dies with the session; a SELECT; a BEGIN), `unknown`
+ * when a statement that commits (an autocommit write, a COMMIT) was sent and its answer lost.
+ */
+export type LostOutcome = 'rolled-back' | 'unknown';
+
 /** The racesafe error for a driver error, classified by code (TRAPS.md rule 4). */
-export function translateError(gateway: ModelGateway<unknown>, error: unknown): unknown {
+export function translateError(gateway: ModelGateway<unknown>, error: unknown, lost: LostOutcome = 'rolled-back'): unknown {
   if (error instanceof RaceSafeError) return error;
-  const { kind, code, columns, ...named } = gateway.dialect.classifyError(error);
+  const { kind, code, columns, beforeSending, ...named } = gateway.dialect.classifyError(error);
   // A key reported by its columns is named after the index the catalog has on exactly them.
   const constraint = named.constraint ?? (columns && keyOnColumns(gateway, columns)?.name);
   const fields = columns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
@@ -66,6 +75,11 @@ export function translateError(gateway: ModelGateway<unknown>, error: unknown): 
       return new RetryableError(`${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`, details);
     case 'lock-not-available':
       return new LockNotAvailableError(`${gateway.modelName}: the row is locked by another transaction (${code}): ${reason}`, details);
+    case 'connection-lost':
+      if (lost === 'unknown' && !beforeSending) {
+        return new IndeterminateError(`${gateway.modelName}: the connection was lost before the database answered; the statement may or may not have been applied: ${reason}`, details);
+      }
+      return new ConnectionLostError(`${gateway.modelName}: the connection was lost and nothing of this call was committed; retry (the whole transaction, when yours): ${reason}`, details);
     default:
       return code ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
   }

@@ -1,7 +1,7 @@
 import type { UniqueKey } from './dialects';
 import { InvalidFieldError, UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, Session } from './gateway';
-import { onlyPlaceholder } from './statements';
+import { onlyPlaceholder, translateError } from './statements';
 
 // Catalog answers per connection configuration and table. Constraints rarely change at
 // run time; a process restart picks up a migration that adds or drops one.
@@ -17,17 +17,21 @@ function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<
 /** The table's unique keys, read from the catalog once per connection configuration. */
 export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
   const tables = tableMap(pending, gateway.catalogScope);
-  let keys = tables.get(gateway.tableSql);
-  if (!keys) {
-    const { dialect } = gateway;
-    keys = session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [gateway.tableSql]).then((result) => {
+  const shared = tables.get(gateway.tableSql);
+  // Another call's read failed (its connection lost, its statement cancelled): this call reads on its own session.
+  if (shared) return shared.catch(() => uniqueKeys(gateway, session));
+  const { dialect } = gateway;
+  const keys = session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [gateway.tableSql]).then(
+    (result) => {
       const parsed = result.rows.map(dialect.parseUniqueKey);
       tableMap(known, gateway.catalogScope).set(gateway.tableSql, parsed);
       return parsed;
-    });
-    keys.catch(() => tables.delete(gateway.tableSql));
-    tables.set(gateway.tableSql, keys);
-  }
+    },
+    // A SELECT: a lost connection committed nothing (ConnectionLostError); 57014 and the like are racesafe errors too.
+    (error: unknown) => Promise.reject(translateError(gateway, error, 'rolled-back')),
+  );
+  keys.catch(() => tables.delete(gateway.tableSql));
+  tables.set(gateway.tableSql, keys);
   return keys;
 }
 

@@ -18,9 +18,12 @@ export interface UpdateOrCreateCoreOptions {
   defaults?: Defaults<Record<string, unknown>>;
   /** Values for a new row instead of `defaults` (plain values only). */
   createDefaults?: Defaults<Record<string, unknown>>;
-  /** Fail at once with LockNotAvailableError instead of waiting for the row lock. */
+  /**
+   * Fail at once with LockNotAvailableError instead of waiting for the row lock. SQLite (no row
+   * locks): for the database's write lock, at the BEGIN IMMEDIATE of racesafe's own transaction.
+   */
   nowait?: boolean;
-  /** Wait at most this long for the row lock, then LockNotAvailableError. */
+  /** Wait at most this long for the row lock (SQLite: the database's write lock, as for nowait), then LockNotAvailableError. */
   lockTimeoutMs?: number;
   /** Retries of racesafe's own transaction after a deadlock or serialization failure. */
   retry?: RetryPolicy;
@@ -46,7 +49,8 @@ export async function updateOrCreate<Row>(
     // It neither updated nor created: a row committed or deleted between its snapshot and its INSERT, or a soft-deleted row holds the key. The locking path sorts it out.
   }
   if (!gateway.dialect.missingRowLockBlocksInserts) {
-    return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false, true) as Promise<[Row, boolean]>));
+    const own = { lockWaitMs: options.nowait ? 0 : options.lockTimeoutMs };
+    return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false, true) as Promise<[Row, boolean]>, own));
   }
   return withRetries(options.retry, () => updateOrCreateApart(gateway, lookup, options));
 }
@@ -223,7 +227,9 @@ function lockStrengthFor(gateway: ModelGateway<unknown>, defaults: Record<string
 
 /**
  * SELECT ... FOR [NO KEY] UPDATE [NOWAIT], bounded by lockTimeoutMs. A lock failure (55P03)
- * would abort the transaction, so those variants run in a savepoint.
+ * would abort the transaction, so those variants run in a savepoint. Without row locks
+ * (dialect.beginLockWait, SQLite) a plain SELECT: the write lock is the lock, and its wait was
+ * bounded at the BEGIN of racesafe's own transaction.
  */
 export async function lockRowForUpdate<Row>(
   gateway: ModelGateway<Row>,
@@ -233,7 +239,7 @@ export async function lockRowForUpdate<Row>(
   options: { nowait?: boolean; lockTimeoutMs?: number },
 ): Promise<Row | undefined> {
   const lock = { strength, nowait: options.nowait };
-  if (!options.nowait && options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
+  if (gateway.dialect.beginLockWait || (!options.nowait && options.lockTimeoutMs === undefined)) return findOne(gateway, session, lookup, lock);
   return inSavepoint(gateway, session, async () => {
     if (options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
     const { dialect } = gateway;

@@ -1,5 +1,5 @@
-import { type ColumnInfo, type ModelGateway, type Session, dialectFor, translateError } from '@racesafe/core';
-import { type Model, type ModelStatic, type QueryOptions, QueryTypes, Sequelize, type Transaction, Utils } from 'sequelize';
+import { type ColumnInfo, type ModelGateway, type Session, beginOwnTransaction, dialectFor, takeTurnOnceKnown, translateError } from '@racesafe/core';
+import { type Model, type ModelStatic, type QueryOptions, QueryTypes, Sequelize, Transaction, type TransactionOptions, Utils } from 'sequelize';
 import { sequelizeLifecycle } from './lifecycle';
 
 const integerTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT']);
@@ -192,18 +192,73 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
     hydrate,
     callerTransaction: () => undefined,
     autocommit: (work) => work(sessionOf(base, null)),
-    transaction(work) {
+    transaction(work, options = {}) {
       // SQLite: BEGIN IMMEDIATE (Transaction.TYPES.IMMEDIATE), see DialectAdapter.ownTransactionType.
       const type = this.dialect.ownTransactionType as Transaction.TYPES | undefined;
-      let begun = false;
-      const own = model.sequelize!.transaction(type ? { type } : {}, (transaction) => {
-        begun = true;
-        return work(sessionOf(base, transaction));
+      // A bounded wait for the lock taken at BEGIN is the caller's bound: Sequelize's own retry of a busy BEGIN (5 attempts on SQLite) would stretch it.
+      const bounded = this.dialect.beginLockWait !== undefined && options.lockWaitMs !== undefined;
+      const transactionOptions = { ...(type ? { type } : {}), ...(bounded ? { retry: { max: 1 } } : {}) } as TransactionOptions;
+      let phase: 'begin' | 'work' | 'commit' = 'begin';
+      const begin = (transaction: Transaction, send: () => Promise<unknown>) => beginOwnTransaction(this, sessionOf(base, transaction), send, options);
+      const own = ownTransaction(model.sequelize!, transactionOptions, begin, async (transaction) => {
+        phase = 'work';
+        const result = await work(sessionOf(base, transaction));
+        phase = 'commit';
+        return result;
       });
-      // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; errors of the work pass as they are.
-      return own.catch((error: unknown) => Promise.reject(begun ? error : translateError(this, error)));
+      // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; errors of the work pass as they are;
+      // a connection lost during COMMIT leaves the outcome unknown (IndeterminateError).
+      return own.catch((error: unknown) => Promise.reject(phase === 'work' ? error : translateError(this, error, phase === 'commit' ? 'unknown' : 'rolled-back')));
     },
   };
+}
+
+/** Sequelize's Transaction steps that ownTransaction runs itself (Sequelize 6, lib/transaction.js). */
+interface TransactionSteps {
+  connection?: object;
+  begin(): Promise<unknown>;
+  prepareEnvironment(useCLS: boolean): Promise<unknown>;
+}
+
+/**
+ * `sequelize.transaction(options, work)` as Sequelize 6 runs it (a CLS context where CLS is on,
+ * prepareEnvironment, work, then commit, or rollback on error), with two additions:
+ * - the BEGIN goes through `begin` on the transaction's connection, once that is acquired
+ *   (beginOwnTransaction: SQLite's busy timeout around BEGIN IMMEDIATE for nowait / lockTimeoutMs);
+ * - racesafe's transactions take turns on that connection (takeTurnOnceKnown): on SQLite
+ *   `:memory:` Sequelize hands every transaction the same one, where two at once would send
+ *   BEGIN inside BEGIN. Elsewhere each transaction has a connection of its own and never waits.
+ */
+function ownTransaction<T>(
+  sequelize: Sequelize,
+  options: TransactionOptions,
+  begin: (transaction: Transaction, send: () => Promise<unknown>) => Promise<void>,
+  work: (transaction: Transaction) => Promise<T>,
+): Promise<T> {
+  // Sequelize's own CLS context for a managed transaction (runs fn as it is where CLS is off).
+  const withCls = sequelize.constructor as unknown as { _clsRun<R>(fn: () => R): R };
+  return takeTurnOnceKnown((claim) =>
+    withCls._clsRun(async () => {
+      const transaction = new Transaction(sequelize, options);
+      const steps = transaction as unknown as TransactionSteps;
+      const send = steps.begin.bind(transaction);
+      // prepareEnvironment acquires the connection, then calls begin().
+      steps.begin = async () => {
+        await claim(steps.connection!);
+        await begin(transaction, send);
+      };
+      await steps.prepareEnvironment(true);
+      let result: T;
+      try {
+        result = await work(transaction);
+      } catch (error) {
+        await transaction.rollback().catch(() => undefined);
+        throw error;
+      }
+      await transaction.commit();
+      return result;
+    }),
+  );
 }
 
 /**

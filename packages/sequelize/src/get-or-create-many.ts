@@ -24,7 +24,7 @@ export interface GetOrCreateManyOptions<A> extends TransactionOptions, Lifecycle
  * SQL sent on PostgreSQL, per chunk of lookups (as many as fit under 65,535 parameters):
  * `SELECT * FROM t WHERE ("tag" = $1) OR ("tag" = $2) ...` (1 round trip when all exist), then for
  * the missing ones `INSERT INTO t (...) VALUES (...), (...) ON CONFLICT ("tag") DO NOTHING RETURNING *`
- * (2), and a re-read of any key a concurrent caller took meanwhile. One chunk outside a transaction
+ * (2), and one re-read of the keys a concurrent caller took meanwhile. One chunk outside a transaction
  * runs as these autocommit statements; more chunks run in a transaction of racesafe's own;
  * inside yours, in one savepoint: a failure (another unique key: `ConflictError`) writes nothing.
  * MariaDB / MySQL: the INSERT without ON CONFLICT in a savepoint, the rows read back by key; a

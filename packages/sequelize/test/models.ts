@@ -1,5 +1,6 @@
 import { DataTypes, type InferAttributes, type InferCreationAttributes, type CreationOptional, Model, Sequelize } from 'sequelize';
 import { RaceSafeModel } from '../src';
+import { pgWithErrorListener } from '../../../test/harness/pg-error-listener';
 import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
 // The same tables as packages/typeorm/test/entities.ts (schema: test/schema/tables.ts).
@@ -129,11 +130,18 @@ export interface TestModels {
 /**
  * A Sequelize instance on the test database with every model defined on fresh subclasses
  * (so that several instances can coexist in one test file); each statement goes to `onQuery`.
+ * With `readReplicas` (PostgreSQL), Sequelize's `replication: { read, write }`: its reads go to a replica.
  */
-export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize?: number; onQuery?: (sql: string) => void } = {}): TestModels {
+export function testSequelize(
+  url: string,
+  { poolSize = 4, onQuery, readReplicas }: { poolSize?: number; onQuery?: (sql: string) => void; readReplicas?: string[] } = {},
+): TestModels {
   // mysql:// runs on MariaDB through mysql2 (Sequelize `mysql`), mariadb:// through the mariadb connector.
   const sequelize = new Sequelize(url, {
+    ...(readReplicas ? { replication: { write: connectionFields(url), read: readReplicas.map(connectionFields) } } : {}),
     dialect: dialectOf(url),
+    // The 'error' listener the guide asks for (issue 13, item 4): a terminated backend never crashes the process.
+    ...(dialectOf(url) === 'postgres' ? { dialectModule: pgWithErrorListener() } : {}),
     pool: { max: poolSize, min: 0, acquire: 60_000 },
     logging: onQuery ? (sql: string) => onQuery(sql.replace(/^Executing \([^)]*\): /, '')) : false,
   });
@@ -187,6 +195,13 @@ export function testSequelize(url: string, { poolSize = 4, onQuery }: { poolSize
   );
   defineHookModels(models, common);
   return models;
+}
+
+/** A PostgreSQL URL as the connection fields Sequelize's `replication` entries take (they take no URL). */
+function connectionFields(url: string) {
+  const parsed = new URL(url);
+  const { hostname: host, port, username, password, pathname } = parsed;
+  return { host, port: Number(port || 5432), username: decodeURIComponent(username), password: decodeURIComponent(password), database: pathname.slice(1) };
 }
 
 function dialectOf(url: string): 'postgres' | 'mysql' | 'mariadb' | 'sqlite' {

@@ -2,7 +2,7 @@
 // instance per process, fewer pooled connections than callers.
 import { Op, QueryTypes } from 'sequelize';
 import type { RaceWorker } from '../../../test/harness/race';
-import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
+import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, isRaceBatch, raceBatchKeys, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { retryingCallerTransaction } from '../../../test/race/caller-transaction';
 import { isSqliteUrl } from '../../../test/race/sql-client';
 import { isVisitsWriter, untilNotBusy, watchSequelizeSqlite } from '../../../test/race/sqlite-busy';
@@ -20,11 +20,18 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   await Promise.all(Array.from({ length: args.poolSize }, () => sequelize.query('SELECT 1')));
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
 
+  const getOrCreate = async (email: string, i: number) => {
+    const [user, created] = await User.getOrCreate({ where: { email }, defaults: { name: `caller ${i}` } });
+    return { key: user.email, id: user.id, created };
+  };
+  // Sequelize's own findOrCreate, on a table without a unique constraint.
+  const naiveGetOrCreate = async (email: string, i: number) => {
+    const [user, created] = await NaiveUser.findOrCreate({ where: { email }, defaults: { email, name: `caller ${i}` } });
+    return { key: user.email, id: user.id, created };
+  };
+
   const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {
-    async getOrCreate(i) {
-      const [user, created] = await User.getOrCreate({ where: { email: raceKey(args, i) }, defaults: { name: `caller ${i}` } });
-      return { key: user.email, id: user.id, created };
-    },
+    getOrCreate: (i) => getOrCreate(raceKey(args, i), i),
     async 'getOrCreate:transaction'(i) {
       // Sequelize's default transaction type, DEFERRED on SQLite: a new connection per transaction.
       const inTransaction = () =>
@@ -32,11 +39,21 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       const [user, created] = await retryingCallerTransaction(inTransaction, () => callerRetries++);
       return { key: user.email, id: user.id, created };
     },
-    async 'naive:getOrCreate'(i) {
-      // Sequelize's own findOrCreate, on a table without a unique constraint.
-      const email = raceKey(args, i);
-      const [user, created] = await NaiveUser.findOrCreate({ where: { email }, defaults: { email, name: `caller ${i}` } });
-      return { key: user.email, id: user.id, created };
+    'naive:getOrCreate': (i) => naiveGetOrCreate(raceKey(args, i), i),
+    async 'getOrCreateMany:mixed'(i) {
+      const keys = raceBatchKeys(args, i);
+      if (!isRaceBatch(args, i)) return [await getOrCreate(keys[0], i)];
+      const results = await User.getOrCreateMany({ where: keys.map((email) => ({ email })), defaults: { name: `caller ${i}` } });
+      return results.map(([user, created]) => ({ key: user.email, id: user.id, created }));
+    },
+    async 'naive:getOrCreateMany:mixed'(i) {
+      const keys = raceBatchKeys(args, i);
+      if (!isRaceBatch(args, i)) return [await naiveGetOrCreate(keys[0], i)];
+      // Sequelize's own batch: find the existing rows, bulkCreate the missing ones in one multi-row INSERT.
+      const found = new Map((await NaiveUser.findAll({ where: { email: keys } })).map((user) => [user.email, user]));
+      const missing = keys.filter((email) => !found.has(email));
+      const created = new Map((missing.length > 0 ? await NaiveUser.bulkCreate(missing.map((email) => ({ email, name: `caller ${i}` }))) : []).map((user) => [user.email, user]));
+      return keys.map((email) => ({ key: email, id: (found.get(email) ?? created.get(email))!.id, created: !found.has(email) }));
     },
     async 'getOrCreate:hashingHook'(i) {
       const [account, created] = await Account.getOrCreate({ where: { email: raceEmail(args, i) }, defaults: { password: racePassword, name: `caller ${i}` } });
@@ -55,6 +72,18 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
         defaults: { name, logins: F('logins').plus(1) },
         createDefaults: { name, logins: 1 },
       });
+      return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
+    },
+    async 'updateOrCreate:transaction'(i) {
+      const name = `writer ${i}`;
+      const transaction = () =>
+        sequelize.transaction(async (t) => {
+          const result = await User.updateOrCreate({ where: { email: raceKey(args, i) }, defaults: { name, logins: F('logins').plus(1) }, createDefaults: { name, logins: 1 }, transaction: t });
+          // The row lock is held over one more round trip of the caller's: a process killed now dies holding it.
+          await sequelize.query('SELECT pg_sleep(0.005)', { transaction: t });
+          return result;
+        });
+      const [user, created] = await retryingCallerTransaction(transaction, () => callerRetries++);
       return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
     },
     async 'naive:updateOrCreate'(i) {

@@ -57,6 +57,10 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
       lt: (value) => ({ [Op.lt]: value }),
       or: (...clauses) => ({ [Op.or]: clauses }),
     },
+    async findOne(table, where) {
+      const row = await model(table).findOne({ where: where as never });
+      return row ? plain(row) : null;
+    },
     close: () => sequelize.close(),
     // SQLite has no now(): datetime('now') is its clock, UTC to the second.
     sqlNow: () => (sequelize.getDialect() === 'sqlite' ? fn('datetime', 'now') : fn('now')),

@@ -110,7 +110,7 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
       .updateEntity(false);
     if (options.returning && builderReturns) query.returning('*');
     const send = async (): Promise<{ affected?: number; raw: unknown }> => {
-      if (!options.returning || builderReturns) return query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error)));
+      if (!options.returning || builderReturns) return query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error, runner.isTransactionActive ? 'rolled-back' : 'unknown')));
       const [sql, values] = query.getQueryAndParameters();
       const { rows } = await run(gateway, sessionOf(runner, runner.isTransactionActive), `${sql} RETURNING *`, values);
       return { affected: rows.length, raw: rows };

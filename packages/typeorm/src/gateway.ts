@@ -1,4 +1,4 @@
-import { type ModelGateway, type Session, dialectFor, takeTurn, translateError } from '@racesafe/core';
+import { ConnectionLostError, IndeterminateError, type ModelGateway, type Session, beginOwnTransaction, dialectFor, takeTurn, translateError } from '@racesafe/core';
 import type { ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { entityInfo, setColumnValues } from './columns';
 import { typeormLifecycle } from './lifecycle';
@@ -41,6 +41,12 @@ export async function withQueryRunner<T>(repository: Repository<ObjectLiteral>, 
   const runner = repository.manager.connection.createQueryRunner('master');
   try {
     return await work(runner);
+  } catch (error) {
+    // The server ended this session, but its socket may not have closed yet: released normally, the pool would hand the
+    // dead connection to the next caller. TypeORM's PostgreSQL runner can release it as broken, which makes the pool discard it.
+    const discard = (runner as { releasePostgresConnection?: (error: unknown) => Promise<void> }).releasePostgresConnection;
+    if ((error instanceof ConnectionLostError || error instanceof IndeterminateError) && discard) await discard.call(runner, error);
+    throw error;
   } finally {
     await runner.release();
   }
@@ -111,7 +117,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       return entity;
     },
     callerTransaction() {
-      const runner = bound();
+      const runner = bound() ?? sharedRunnerInCallerTransaction(dataSource);
       return runner?.isTransactionActive ? sessionOf(runner, true, runner) : undefined;
     },
     autocommit(work) {
@@ -121,23 +127,59 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       // and no call's statements may land inside another call's transaction.
       return runner ? takeTurn(runner, () => work(sessionOf(runner, false))) : withOwnRunner((own) => takeTurn(own, () => work(sessionOf(own, false))));
     },
-    async transaction(work) {
+    async transaction(work, options) {
       const run = async (runner: QueryRunner) => {
-        // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry.
-        await startOwnTransaction(runner, this.dialect.ownTransactionType).catch((error: unknown) => Promise.reject(translateError(this, error)));
+        // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; under nowait / lockTimeoutMs, LockNotAvailableError.
+        await beginOwnTransaction(this, sessionOf(runner, false), () => startOwnTransaction(runner, this.dialect.ownTransactionType), options);
+        let result: Awaited<ReturnType<typeof work>>;
         try {
-          const result = await work(sessionOf(runner, true));
-          await runner.commitTransaction();
-          return result;
+          result = await work(sessionOf(runner, true));
         } catch (error) {
-          await runner.rollbackTransaction();
+          // On a lost connection the ROLLBACK fails too; the database has rolled back, and the work's error is the one to report.
+          await runner.rollbackTransaction().catch(() => undefined);
           throw error;
         }
+        try {
+          await runner.commitTransaction();
+        } catch (error) {
+          await runner.rollbackTransaction().catch(() => undefined);
+          // A connection lost during COMMIT leaves the outcome unknown (IndeterminateError); 40001 at COMMIT is retryable.
+          throw translateError(this, error, 'unknown');
+        }
+        return result;
       };
       const runner = bound();
-      return runner ? takeTurn(runner, () => run(runner)) : withOwnRunner((own) => takeTurn(own, () => run(own)));
+      const runOwn = (on: QueryRunner) => markedOwn(on, () => run(on));
+      return runner ? takeTurn(runner, () => runOwn(runner)) : withOwnRunner((own) => takeTurn(own, () => runOwn(own)));
     },
   };
+}
+
+// Query runners in a transaction racesafe began (TypeORM's SQLite drivers: the data source's one runner).
+const ownTransactions = new WeakSet<QueryRunner>();
+
+/**
+ * The data source's one query runner when its driver shares one among all callers (TypeORM's
+ * SQLite drivers: `driver.queryRunner`) and a transaction of the caller's is open on it: a call
+ * through a repository not bound to that transaction (`dataSource.getRepository(...)` inside
+ * `dataSource.transaction(...)`) still runs its statements inside it, the one connection's only
+ * transaction, so racesafe treats it as the caller's (savepoints, no retries, RetryableError),
+ * not as a transaction of its own that TypeORM would turn into a savepoint.
+ */
+function sharedRunnerInCallerTransaction(dataSource: { driver: object }): QueryRunner | undefined {
+  const runner = (dataSource.driver as { queryRunner?: QueryRunner }).queryRunner;
+  return runner?.isTransactionActive && !ownTransactions.has(runner) ? runner : undefined;
+}
+
+/** Runs work (one transaction of racesafe's own) with the runner recorded in ownTransactions, unless a transaction is already open on it. */
+async function markedOwn<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+  const mark = !runner.isTransactionActive;
+  if (mark) ownTransactions.add(runner);
+  try {
+    return await work();
+  } finally {
+    if (mark) ownTransactions.delete(runner);
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   PrimaryGeneratedColumn,
   type UpdateEvent,
 } from 'typeorm';
+import { pgWithErrorListener } from '../../../test/harness/pg-error-listener';
 import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
 // Column types are explicit so that the entities need no decorator metadata (design:type), whatever compiles them,
@@ -182,11 +183,17 @@ export class JsonDocument {
 /**
  * A data source on the test database, PostgreSQL or (a `mysql://` or `mariadb://` URL)
  * MariaDB: `poolSize` pooled connections, every statement passed to `onQuery`; or (a
- * `sqlite:/path/file.db` or `sqlite3:/path/file.db` URL) a SQLite file.
+ * `sqlite:/path/file.db` or `sqlite3:/path/file.db` URL) a SQLite file. With `readReplicas`
+ * (PostgreSQL), TypeORM's `replication: { master, slaves }`: its reads go to a replica.
  */
 export function testDataSource(
   url: string,
-  { poolSize = 4, onQuery, onQueryError }: { poolSize?: number; onQuery?: (sql: string) => void; onQueryError?: (error: unknown, sql: string) => void } = {},
+  {
+    poolSize = 4,
+    onQuery,
+    onQueryError,
+    readReplicas,
+  }: { poolSize?: number; onQuery?: (sql: string) => void; onQueryError?: (error: unknown, sql: string) => void; readReplicas?: string[] } = {},
 ): DataSource {
   const ignore = () => undefined;
   // mysql:// is TypeORM's `mysql` driver, mariadb:// its `mariadb` one (both through mysql2).
@@ -206,12 +213,14 @@ export function testDataSource(
   }
   return new DataSource({
     type: mysqlType ?? 'postgres',
-    url,
+    ...(readReplicas ? { replication: { master: { url }, slaves: readReplicas.map((replica) => ({ url: replica })) } } : { url }),
     // Document's text[] and jsonb columns exist on PostgreSQL only; MariaDB's table has JSON columns instead.
     entities: [...common, onMariadb ? JsonDocument : Document],
     subscribers: [AccountAudit],
     synchronize: false,
     poolSize,
     logger,
+    // The 'error' listener the guide asks for (issue 13, item 4): a terminated backend never crashes the process.
+    ...(onMariadb ? {} : { driver: pgWithErrorListener() }),
   });
 }

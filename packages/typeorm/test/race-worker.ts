@@ -1,11 +1,11 @@
 // The TypeORM side of the shared race scenarios (test/race/scenarios.ts): one data source
 // per process, fewer pooled connections than callers.
-import { MoreThanOrEqual } from 'typeorm';
+import { In, MoreThanOrEqual } from 'typeorm';
 import type { RaceWorker } from '../../../test/harness/race';
 import { oneAtATime, retryingCallerTransaction } from '../../../test/race/caller-transaction';
 import { isSqliteBusy, isVisitsWriter, untilNotBusy } from '../../../test/race/sqlite-busy';
 import { isMysqlUrl, isSqliteUrl } from '../../../test/race/sql-client';
-import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
+import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, isRaceBatch, raceBatchKeys, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { F, raceSafe } from '../src';
 import { Account, Counter, Item, NaiveAccount, NaiveUser, User, testDataSource } from './entities';
 
@@ -32,23 +32,42 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   // TypeORM's SQLite drivers: one connection per data source, so one caller's transaction at a time per process.
   const callerTransactions = isSqliteUrl(args.url) ? oneAtATime() : <T>(work: () => Promise<T>) => work();
 
+  const getOrCreate = async (email: string, i: number) => {
+    const [user, created] = await users.getOrCreate({ email }, { defaults: { name: `caller ${i}` } });
+    return { key: user.email, id: user.id, created };
+  };
+  const naiveGetOrCreate = async (email: string, i: number) => {
+    const found = await naiveUsers.findOneBy({ email });
+    if (found) return { key: email, id: found.id, created: false };
+    const saved = await naiveUsers.save(naiveUsers.create({ email, name: `caller ${i}` }));
+    return { key: email, id: saved.id, created: true };
+  };
+
   const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {
-    async getOrCreate(i) {
-      const [user, created] = await users.getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } });
-      return { key: user.email, id: user.id, created };
-    },
+    getOrCreate: (i) => getOrCreate(raceKey(args, i), i),
     async 'getOrCreate:transaction'(i) {
       const transaction = () =>
         dataSource.transaction((manager) => manager.withRepository(users).getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } }));
       const [user, created] = await callerTransactions(() => retryingCallerTransaction(transaction, () => callerRetries++));
       return { key: user.email, id: user.id, created };
     },
-    async 'naive:getOrCreate'(i) {
-      const email = raceKey(args, i);
-      const found = await naiveUsers.findOneBy({ email });
-      if (found) return { key: email, id: found.id, created: false };
-      const saved = await naiveUsers.save(naiveUsers.create({ email, name: `caller ${i}` }));
-      return { key: email, id: saved.id, created: true };
+    'naive:getOrCreate': (i) => naiveGetOrCreate(raceKey(args, i), i),
+    async 'getOrCreateMany:mixed'(i) {
+      const keys = raceBatchKeys(args, i);
+      if (!isRaceBatch(args, i)) return [await getOrCreate(keys[0], i)];
+      const results = await users.getOrCreateMany(keys.map((email) => ({ email })), { defaults: { name: `caller ${i}` } });
+      return results.map(([user, created]) => ({ key: user.email, id: user.id, created }));
+    },
+    async 'naive:getOrCreateMany:mixed'(i) {
+      const keys = raceBatchKeys(args, i);
+      if (!isRaceBatch(args, i)) return [await naiveGetOrCreate(keys[0], i)];
+      // TypeORM's own batch: find the existing rows, insert the missing ones in one multi-row INSERT.
+      const found = new Map((await naiveUsers.findBy({ email: In(keys) })).map((user) => [user.email, user]));
+      const missing = keys.filter((email) => !found.has(email)).map((email) => naiveUsers.create({ email, name: `caller ${i}` }));
+      // insert() sets each entity's generated id.
+      if (missing.length > 0) await naiveUsers.insert(missing);
+      const created = new Map(missing.map((user) => [user.email, user]));
+      return keys.map((email) => ({ key: email, id: (found.get(email) ?? created.get(email))!.id, created: !found.has(email) }));
     },
     async 'getOrCreate:hashingHook'(i) {
       const [account, created] = await accounts.getOrCreate({ email: raceEmail(args, i) }, { defaults: { password: racePassword, name: `caller ${i}` } });
@@ -68,6 +87,19 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
         { email: raceKey(args, i) },
         { defaults: { name, logins: F('logins').plus(1) }, createDefaults: { name, logins: 1 } },
       );
+      return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
+    },
+    async 'updateOrCreate:transaction'(i) {
+      const name = `writer ${i}`;
+      const options = { defaults: { name, logins: F('logins').plus(1) }, createDefaults: { name, logins: 1 } };
+      const transaction = () =>
+        dataSource.transaction(async (manager) => {
+          const result = await manager.withRepository(users).updateOrCreate({ email: raceKey(args, i) }, options);
+          // The row lock is held over one more round trip of the caller's: a process killed now dies holding it.
+          await manager.query('SELECT pg_sleep(0.005)');
+          return result;
+        });
+      const [user, created] = await retryingCallerTransaction(transaction, () => callerRetries++);
       return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
     },
     async 'naive:updateOrCreate'(i) {

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import type { OpenTestOrm } from '../../../test/integration/orm';
 import { describeOnSqlite } from '../../../test/integration/sqlite.suite';
 import { openTypeormTestOrm } from './test-orm';
 
@@ -14,6 +15,9 @@ function hasSqliteDriver(): boolean {
   }
 }
 
-// The same file through TypeORM's `sqlite` type: a sqlite3: URL.
+// The same file through TypeORM's `sqlite` type: a sqlite3: URL. One shared query runner too, but node-sqlite3 waits without blocking the process.
+const throughNodeSqlite3: OpenTestOrm = Object.assign((url: string, options?: Parameters<OpenTestOrm>[1]) => openTypeormTestOrm(url.replace(/^sqlite:/, 'sqlite3:'), options), {
+  connectionsOn: () => ({ oneConnection: true, waitBlocksProcess: false }),
+});
 (hasSqliteDriver() ? describe : describe.skip)(`SQLite (TypeORM, type sqlite: node-sqlite3)${hasSqliteDriver() ? '' : ' (skipped: this TypeORM has no sqlite driver)'}`, () =>
-  describeOnSqlite((url, options) => openTypeormTestOrm(url.replace(/^sqlite:/, 'sqlite3:'), options)));
+  describeOnSqlite(throughNodeSqlite3));

@@ -65,6 +65,10 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
       await ((tx as EntityManager | undefined) ?? dataSource.manager).getRepository(entity(table)).insert(values);
     },
     query: (sql, tx) => ((tx as EntityManager | undefined) ?? dataSource.manager).query(sql),
+    async findOne(table, where) {
+      const row = await dataSource.getRepository(entity(table)).findOneBy(where);
+      return row ? plain(row) : null;
+    },
     guard: { gte: MoreThanOrEqual, gt: MoreThan, lt: LessThan, or: (...clauses) => clauses },
     close: () => dataSource.destroy(),
     // SQLite has no now(): datetime('now') is its clock, UTC to the second.

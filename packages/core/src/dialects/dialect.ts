@@ -6,6 +6,8 @@ export type ErrorKind =
   | 'deadlock'
   | 'serialization-failure'
   | 'lock-not-available'
+  /** The session is gone (terminated backend, shutdown, reset socket): what it had not committed is rolled back. */
+  | 'connection-lost'
   | 'other';
 
 /** A driver error, classified. */
@@ -17,6 +19,8 @@ export interface ClassifiedError {
   constraint?: string;
   /** The columns of a violated unique key, where the database names columns instead (SQLite): statements.ts maps them to the key. */
   columns?: string[];
+  /** connection-lost only: the connection could not be opened, so no statement reached the server. */
+  beforeSending?: boolean;
 }
 
 /** A unique constraint or unique index as the catalog describes it. */
@@ -161,6 +165,24 @@ export interface DialectAdapter {
    * how to run a statement from its first word (node-sqlite3's run() returns no rows).
    */
   readonly returningStatementPrefix?: string;
+  /**
+   * No row locks: the lock updateOrCreate waits for is the database's write lock, taken by the BEGIN
+   * of racesafe's own transaction (SQLite `BEGIN IMMEDIATE`, see ownTransactionType). `nowait` and
+   * `lockTimeoutMs` then bound that BEGIN's wait through these statements (SQLite's busy timeout),
+   * and the read sends no lock clause and no setLockTimeoutSql. Undefined where rows are locked.
+   */
+  readonly beginLockWait?: {
+    /** SQL (no parameter) returning the connection's current wait in milliseconds as one row, `previous`. */
+    readonly readSql: string;
+    /** SQL setting the wait to `ms`, a whole number racesafe has checked: written as digits (a PRAGMA takes no bound parameter). */
+    setSql(ms: number): string;
+  };
+  /**
+   * An integer column keeps a fractional value as given (SQLite's type affinity stores 3.6 in an
+   * INTEGER column): racesafe refuses, before any statement, an F expression whose value is not a
+   * whole number for an integer column (a fractional operand, a REAL column in the chain).
+   */
+  readonly integerColumnsKeepFractions?: boolean;
   /** SQL (no parameter) returning the database's version as one row, `version`, checked once per connection configuration. */
   readonly serverVersionSql?: string;
   /** The oldest version racesafe runs on (`3.35.0`); older ones are refused by name before any other statement. */

@@ -1,4 +1,4 @@
-import { InvalidFieldError } from '../errors';
+import { RaceSafeError } from '../errors';
 import type { ClassifiedError, DialectAdapter, ErrorKind, UniqueKey } from './dialect';
 
 // Extended result codes, never message text: https://sqlite.org/rescode.html
@@ -13,11 +13,35 @@ const kindsByCode: Record<string, ErrorKind> = {
   SQLITE_BUSY_TIMEOUT: 'serialization-failure',
 };
 
-/** The driver error itself (better-sqlite3 SqliteError, node-sqlite3 Error: a `SQLITE_...` code), or the one an ORM wrapped. */
-function driverError(error: unknown): Record<string, unknown> | undefined {
+// Extended result codes by number (https://sqlite.org/rescode.html#extrc): node-sqlite3 names only the primary ones.
+const extendedNames: Record<number, string> = {
+  261: 'SQLITE_BUSY_RECOVERY',
+  517: 'SQLITE_BUSY_SNAPSHOT',
+  773: 'SQLITE_BUSY_TIMEOUT',
+  275: 'SQLITE_CONSTRAINT_CHECK',
+  787: 'SQLITE_CONSTRAINT_FOREIGNKEY',
+  1299: 'SQLITE_CONSTRAINT_NOTNULL',
+  1555: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  2067: 'SQLITE_CONSTRAINT_UNIQUE',
+};
+const primaryNames: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 19: 'SQLITE_CONSTRAINT' };
+
+/**
+ * The driver error itself, or the one an ORM wrapped, with its code: better-sqlite3's SqliteError
+ * and node-sqlite3's Error carry a `SQLITE_...` code. node-sqlite3 on a connection opened with
+ * SQLITE_OPEN_EXRESCODE (0x02000000) reports the extended code only as `errno` (2067) and its
+ * code as `UNKNOWN`: the code is then named from errno.
+ */
+function driverError(error: unknown): { code: string; message: string } | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const candidate = error as Record<string, unknown>;
-  if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_')) return candidate;
+  const message = String(candidate.message ?? '');
+  if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_')) return { code: candidate.code, message };
+  if (candidate.code === 'UNKNOWN' && typeof candidate.errno === 'number') {
+    const errno = candidate.errno;
+    const code = extendedNames[errno] ?? primaryNames[errno & 0xff];
+    if (code) return { code, message };
+  }
   const inner = candidate.driverError ?? candidate.original ?? candidate.parent;
   return inner === error ? undefined : driverError(inner);
 }
@@ -43,8 +67,8 @@ function kindOf(code: string, message: string): ErrorKind {
   const kind = kindsByCode[code];
   if (kind) return kind;
   if (code.startsWith('SQLITE_BUSY')) return 'serialization-failure';
-  // node-sqlite3 never enables extended result codes: a unique violation, NOT NULL, CHECK and FOREIGN KEY all
-  // come as SQLITE_CONSTRAINT (19), and only SQLite's fixed message prefix tells the unique one apart.
+  // node-sqlite3 enables no extended result codes unless the connection is opened with SQLITE_OPEN_EXRESCODE: a unique
+  // violation, NOT NULL, CHECK and FOREIGN KEY all come as SQLITE_CONSTRAINT (19), and only SQLite's fixed message prefix tells the unique one apart.
   if (code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed: /.test(message)) return 'unique-violation';
   return 'other';
 }
@@ -60,11 +84,14 @@ function unquoted(name: string): string {
   return name.replace(/^"(.*)"$|^`(.*)`$|^\[(.*)\]$/s, (_, a?: string, b?: string, c?: string) => a ?? b ?? c ?? '');
 }
 
-function notSupportedYet(option: string): never {
-  throw new InvalidFieldError(
-    `${option} is not supported on SQLite yet: SQLite has no row locks, and the database write lock these options would bound is taken by BEGIN (issue 11)`,
-    { fields: [option] },
-  );
+function noRowLockTimeout(): never {
+  throw new RaceSafeError('SQLite has no row lock to time out: nowait / lockTimeoutMs bound the BEGIN IMMEDIATE of racesafe\'s own transaction (beginLockWait)');
+}
+
+/** A busy timeout as PRAGMA digits: a whole number of milliseconds, checked again here because a PRAGMA takes no bound parameter. */
+function busyTimeoutDigits(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RaceSafeError(`busy timeout must be a whole number of milliseconds, got ${String(ms)}`);
+  return String(ms);
 }
 
 /**
@@ -72,8 +99,10 @@ function notSupportedYet(option: string): never {
  * `better-sqlite3`, TypeORM 0.3 also `sqlite`) or node-sqlite3 (Sequelize `sqlite`, TypeORM 0.3
  * `sqlite`). No row locks: one writer holds the database's write lock at a time, and racesafe's
  * own transactions take it at BEGIN (`BEGIN IMMEDIATE`), so a read inside them is never followed
- * by a failed upgrade (TRAPS T18). Division by zero yields NULL (TRAPS T17): into a NOT NULL
+ * by a failed upgrade (TRAPS T18); `nowait` / `lockTimeoutMs` bound that BEGIN's wait through
+ * the busy timeout (beginLockWait). Division by zero yields NULL (TRAPS T17): into a NOT NULL
  * column that fails (`DatabaseError`, SQLITE_CONSTRAINT_NOTNULL); a nullable column stores NULL.
+ * An F expression for an INTEGER column must be whole (integerColumnsKeepFractions).
  */
 export const sqliteDialect: DialectAdapter = {
   name: 'sqlite',
@@ -106,10 +135,19 @@ export const sqliteDialect: DialectAdapter = {
   lockingReadAfterConflict: null,
   missingRowLockBlocksInserts: false,
   // No FOR UPDATE (a syntax error, TRAPS T18): the write lock taken by BEGIN IMMEDIATE does the locking.
-  lockClause: (_strength, { nowait }) => (nowait ? notSupportedYet('nowait') : ''),
-  setLockTimeoutSql: () => notSupportedYet('lockTimeoutMs'),
-  restoreLockTimeoutSql: () => notSupportedYet('lockTimeoutMs'),
+  lockClause: () => '',
+  setLockTimeoutSql: noRowLockTimeout,
+  restoreLockTimeoutSql: noRowLockTimeout,
   lockTimeoutOutlivesRollback: false,
+  // The busy timeout is the connection's wait for the write lock; PRAGMA busy_timeout = 0 makes BEGIN IMMEDIATE fail at once.
+  // Inside a caller's deferred transaction nothing racesafe sends waits: once it has read, SQLite refuses a write it
+  // cannot have at once (SQLITE_BUSY, busy handler skipped) rather than risk a deadlock, so there is nothing to bound.
+  beginLockWait: {
+    readSql: 'SELECT timeout AS previous FROM pragma_busy_timeout',
+    setSql: (ms) => `PRAGMA busy_timeout = ${busyTimeoutDigits(ms)}`,
+  },
+  // Type affinity: 9 / 2.5 is stored as 3.6 in an INTEGER column; PostgreSQL refuses the operand (22P02).
+  integerColumnsKeepFractions: true,
   advisoryLockSql: () => undefined,
   // SQLITE_BUSY fails the statement only; the transaction and its savepoints stay.
   deadlockEndsTransaction: false,
@@ -144,8 +182,7 @@ export const sqliteDialect: DialectAdapter = {
   classifyError(error): ClassifiedError {
     const driver = driverError(error);
     if (!driver) return { kind: 'other' };
-    const code = driver.code as string;
-    const message = String(driver.message ?? '');
+    const { code, message } = driver;
     const kind = kindOf(code, message);
     if (kind !== 'unique-violation') return { kind, code };
     const { index, columns } = sqliteUniqueViolation(message);

@@ -1,0 +1,4 @@
+import { describeRaceScenariosThroughPgbouncer } from '../../../test/race/describe-races';
+import { raceTarget } from '../../../test/race/scenarios';
+
+describeRaceScenariosThroughPgbouncer(raceTarget('sequelize'));

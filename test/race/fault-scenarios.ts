@@ -1,0 +1,258 @@
+// Issue 13, item 2: the race scenarios under faults, judged by their history (test/harness/history.ts).
+// PostgreSQL: a controller terminates a random backend every 20 ms while the race runs.
+import { leftoverConnections, startBackendKiller } from '../harness/faults';
+import {
+  type HistoryEvent,
+  type Verdict,
+  checkCounterHistory,
+  checkGetOrCreateHistory,
+  checkGuardedDecrementHistory,
+  combine,
+  historyOf,
+  untypedErrors,
+} from '../harness/history';
+import { type RaceReport, runRace } from '../harness/race';
+import { type DecrementResult, type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceKey } from './ops';
+import type { RaceSize, RaceTarget } from './scenarios';
+import { openSqlClient } from './sql-client';
+
+/** What one approach did under the fault: the harness report, the history's verdict, and the fault's own figures. */
+export interface FaultOutcome {
+  approach: string;
+  report: RaceReport;
+  verdict: Verdict;
+  /** Faults during the race: backends the controller terminated, or calls a server timeout cut. */
+  faults: number;
+  /** Client sessions still open on the database once the race's processes exited (expected 0). */
+  leftOver: number;
+}
+
+/** A race scenario under a fault: racesafe, then the naive approach, same load, same fault. */
+export interface FaultScenario {
+  name: string;
+  operation: 'getOrCreate' | 'updateOrCreate' | 'atomicUpdate';
+  size: RaceSize;
+  fault: Fault;
+  run(target: RaceTarget, url: string): Promise<FaultOutcome[]>;
+}
+
+/** One approach of a fault scenario: its worker op, the table it writes, and how its history is judged. */
+interface FaultApproach {
+  approach: string;
+  op: RaceOp;
+  table: string;
+  /** racesafe: every failed call must carry one of racesafe's typed errors. */
+  typed: boolean;
+}
+
+/** Killing a random backend every 20 ms (the issue's figure) while the callers run. */
+const killEveryMs = 20;
+
+/**
+ * The fault a scenario runs under: a controller terminating a random backend every 20 ms, or
+ * server timeouts (`ALTER DATABASE ... SET lock_timeout / statement_timeout`, in force for every
+ * session the workers open) shorter than some calls wait.
+ */
+export type Fault =
+  | { kind: 'kill' }
+  | { kind: 'timeouts'; settings: Record<'lock_timeout' | 'statement_timeout', string> }
+  /** SIGKILL worker process p once `at` (a fraction) of the calls answered, for each [p, at]. */
+  | { kind: 'sigkill'; processes: [processIndex: number, at: number][] };
+const killEvery20Ms: Fault = { kind: 'kill' };
+// 57014 statement_timeout, 55P03 lock_timeout: calls they cut are the fault's count.
+const timeoutCodes = new Set(['57014', '55P03']);
+
+async function withSql<T>(url: string, work: (client: Awaited<ReturnType<typeof openSqlClient>>) => Promise<T>): Promise<T> {
+  const client = await openSqlClient(url);
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs one approach with the backend killer on from 'go' until the last call answered. runRace
+ * itself fails if a worker process dies (an unhandled 'error' event) or a call never answers.
+ */
+async function raceUnderFault(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach, seed: string[], fault: Fault) {
+  await withSql(url, async (client) => {
+    await client.truncate();
+    for (const sql of seed) await client.query(sql);
+  });
+  if (fault.kind === 'timeouts') {
+    await setDatabaseTimeouts(url, fault.settings);
+    try {
+      const report = await runRace({ worker: target.worker, args: workerArgs(url, size, approach), ...size, label: `${target.name} ${approach.op} under timeouts` });
+      const faults = report.calls.filter((c) => c.error?.code !== undefined && timeoutCodes.has(c.error.code)).length;
+      return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls) };
+    } finally {
+      await setDatabaseTimeouts(url, { lock_timeout: '0', statement_timeout: '0' });
+    }
+  }
+  if (fault.kind === 'sigkill') return raceUnderSigkills(target, url, size, approach, fault.processes);
+  return raceUnderKills(target, url, size, approach);
+}
+
+/**
+ * SIGKILLs worker processes mid-race as a crash would: their sockets close, the server ends their
+ * sessions and releases their row locks, the other processes must go on. The killed processes'
+ * unanswered calls are indeterminate in the history.
+ */
+async function raceUnderSigkills(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach, plan: [number, number][]) {
+  const pending = [...plan];
+  let control: { killProcess(processIndex: number): void } | undefined;
+  const onProgress = (done: number, total: number) => {
+    while (control && pending.length > 0 && done >= pending[0][1] * total) control.killProcess(pending.shift()![0]);
+  };
+  const report = await runRace({ worker: target.worker, args: workerArgs(url, size, approach), ...size, label: `${target.name} ${approach.op} under SIGKILL`, onGo: (c) => void (control = c), onProgress });
+  return { report, faults: plan.length - pending.length, leftOver: await leftoverConnections(url), history: historyOf(report.calls, report.unanswered) };
+}
+
+function workerArgs(url: string, size: RaceSize, approach: FaultApproach): RaceWorkerArgs {
+  return { url, op: approach.op, processes: size.processes, poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)), keys: size.keys };
+}
+
+/** `ALTER DATABASE <this one> SET ...`: every session opened from now on starts with these timeouts (the workers connect after). */
+async function setDatabaseTimeouts(url: string, settings: Record<string, string>): Promise<void> {
+  await withSql(url, async (client) => {
+    const [{ name }] = await client.query<{ name: string }>('SELECT current_database() AS name');
+    // Names are this suite's own (rs_<file>_<hex>); values are fixed literals above, not input.
+    for (const [setting, value] of Object.entries(settings)) await client.query(`ALTER DATABASE "${name}" SET ${setting} = '${value}'`);
+  });
+}
+
+async function raceUnderKills(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach) {
+  const args = workerArgs(url, size, approach);
+  let killer: ReturnType<typeof startBackendKiller> | undefined;
+  const stopKiller = async () => (killer ? (await killer).stop() : 0);
+  const onGo = () => void (killer = startBackendKiller(url, killEveryMs));
+  let report: RaceReport;
+  try {
+    report = await runRace({ worker: target.worker, args, ...size, label: `${target.name} ${approach.op} under kills`, onGo });
+  } catch (error) {
+    await stopKiller();
+    throw error;
+  }
+  const faults = await stopKiller();
+  return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls) };
+}
+
+function faultScenario(
+  name: string,
+  operation: FaultScenario['operation'],
+  size: RaceSize,
+  approaches: FaultApproach[],
+  seed: string[],
+  check: (url: string, history: HistoryEvent[], approach: FaultApproach) => Promise<Verdict>,
+  fault: Fault = killEvery20Ms,
+): FaultScenario {
+  return {
+    name,
+    operation,
+    size,
+    fault,
+    async run(target, url) {
+      const outcomes: FaultOutcome[] = [];
+      for (const approach of approaches) {
+        const { report, faults, leftOver, history } = await raceUnderFault(target, url, size, approach, seed, fault);
+        const judged = await check(url, history, approach);
+        const verdict = combine(history, judged, approach.typed ? untypedErrors(history) : []);
+        outcomes.push({ approach: approach.approach, report, verdict, faults, leftOver });
+      }
+      return outcomes;
+    },
+  };
+}
+
+const getOrCreateApproaches: FaultApproach[] = [
+  { approach: 'racesafe', op: 'getOrCreate', table: 'users', typed: true },
+  { approach: 'naive', op: 'naive:getOrCreate', table: 'naive_users', typed: false },
+];
+
+function getOrCreateUnderKills(name: string, size: RaceSize): FaultScenario {
+  return faultScenario(name, 'getOrCreate', size, getOrCreateApproaches, [], async (url, history, { table }) => {
+    const rows = await withSql(url, (c) => c.query<{ key: string; n: number; id: number }>(`SELECT email AS key, count(*)::int AS n, min(id) AS id FROM ${table} GROUP BY email`));
+    return checkGetOrCreateHistory(history, rows, (call) => raceKey({ keys: size.keys, processes: size.processes }, call));
+  });
+}
+
+/** Every scenario of the fault suite, each bounded (a few seconds per approach on 2 cores). */
+export const faultScenarios = {
+  getOrCreateHotKey: getOrCreateUnderKills('getOrCreate under kills: one hot key', { processes: 4, callersPerProcess: 8, calls: 400 }),
+  getOrCreateNewKeys: getOrCreateUnderKills('getOrCreate under kills: 100 new keys', { processes: 4, callersPerProcess: 8, calls: 800, keys: 100 }),
+  counter: counterUnder('atomicUpdate +1 under kills: one counter'),
+  guardedDecrement: faultScenario(
+    'atomicUpdate guarded decrement under kills: stock 50',
+    'atomicUpdate',
+    { processes: 4, callersPerProcess: 8, calls: 200 },
+    [
+      { approach: 'racesafe', op: 'atomicUpdate:guardedDecrement', table: 'items', typed: true },
+      { approach: 'naive', op: 'naive:guardedDecrement', table: 'items', typed: false },
+    ],
+    [`INSERT INTO items (sku, stock) VALUES ('${hotSku}', 50)`],
+    async (url, history) => {
+      const [{ stock }] = await withSql(url, (c) => c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = ?`, [hotSku]));
+      return checkGuardedDecrementHistory(history, 50, stock, (e) => (e.value as DecrementResult).sold);
+    },
+  ),
+  updateOrCreate: updateOrCreateUnder('updateOrCreate with logins + 1 under kills: one missing key'),
+  updateOrCreateSigkill: faultScenario(
+    "updateOrCreate in the caller's transaction, holding the row lock, with 2 of 4 worker processes SIGKILLed",
+    'updateOrCreate',
+    { processes: 4, callersPerProcess: 8, calls: 400 },
+    [
+      { approach: 'racesafe', op: 'updateOrCreate:transaction', table: 'users', typed: true },
+      { approach: 'naive', op: 'naive:updateOrCreate', table: 'naive_users', typed: false },
+    ],
+    [],
+    checkUpdateOrCreateUnderFault,
+    { kind: 'sigkill', processes: [[1, 0.25], [2, 0.5]] },
+  ),
+  counterLockTimeout: counterUnder('atomicUpdate +1 under lock_timeout 1 ms: one counter', { kind: 'timeouts', settings: { lock_timeout: '1ms', statement_timeout: '0' } }),
+  updateOrCreateStatementTimeout: updateOrCreateUnder('updateOrCreate with logins + 1 under statement_timeout 10 ms: one missing key', {
+    kind: 'timeouts',
+    settings: { lock_timeout: '0', statement_timeout: '10ms' },
+  }),
+} satisfies Record<string, FaultScenario>;
+
+function counterUnder(name: string, fault?: Fault): FaultScenario {
+  return faultScenario(
+    name,
+    'atomicUpdate',
+    { processes: 4, callersPerProcess: 8, calls: 600 },
+    [
+      { approach: 'racesafe', op: 'atomicUpdate:increment', table: 'counters', typed: true },
+      { approach: 'naive', op: 'naive:increment', table: 'counters', typed: false },
+    ],
+    [`INSERT INTO counters (name, value) VALUES ('${hotCounter}', 0)`],
+    async (url, history) => {
+      const [{ value }] = await withSql(url, (c) => c.query<{ value: number }>(`SELECT value FROM counters WHERE name = ?`, [hotCounter]));
+      return checkCounterHistory(history, value);
+    },
+    fault,
+  );
+}
+
+function updateOrCreateUnder(name: string, fault?: Fault): FaultScenario {
+  return faultScenario(
+    name,
+    'updateOrCreate',
+    { processes: 4, callersPerProcess: 8, calls: 400 },
+    [
+      { approach: 'racesafe', op: 'updateOrCreate', table: 'users', typed: true },
+      { approach: 'naive', op: 'naive:updateOrCreate', table: 'naive_users', typed: false },
+    ],
+    [],
+    checkUpdateOrCreateUnderFault,
+    fault,
+  );
+}
+
+/** As the counter on the created-or-updated row (creating writes logins = 1), and one row, one creator, as getOrCreate. */
+async function checkUpdateOrCreateUnderFault(url: string, history: HistoryEvent[], { table }: FaultApproach): Promise<Verdict> {
+  const rows = await withSql(url, (c) => c.query<{ logins: number; id: number }>(`SELECT logins, id FROM ${table} WHERE email = 'hot@race'`));
+  const counter = checkCounterHistory(history, rows.reduce((s, r) => s + r.logins, 0));
+  const identity = checkGetOrCreateHistory(history, rows.length ? [{ key: 'hot@race', id: rows[0].id, n: rows.length }] : [], () => 'hot@race');
+  return combine(history, counter, identity);
+}
