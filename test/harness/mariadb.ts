@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from './free-port';
+import { throwawayServer } from './throwaway-server';
 
 /** A running MariaDB (or MySQL) server and how to get rid of it. */
 export interface MariadbServer {
@@ -19,7 +20,6 @@ export interface MariadbServer {
 const USER = 'racesafe';
 const PASSWORD = 'racesafe';
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 const LOG_TAIL = 2000;
 
 // Runs at every start, before connections are accepted: the account the tests use, over TCP.
@@ -40,10 +40,6 @@ const ENGINE_FLAGS = [
   '--innodb-doublewrite=0',
 ];
 
-// Sees EOF on stdin when this process ends in any way (signal, crash, SIGKILL): then it kills
-// the server's process group and deletes the directory, so no server outlives the tests.
-// It runs in its own session, so a terminal's Ctrl-C does not kill it before it acts.
-export const WATCHDOG = 'read _; kill -KILL -"$1" 2>/dev/null; rm -rf -- "$2"';
 
 /** How to get the MariaDB suites to run, for skip and failure messages. */
 export const MARIADB_HOW_TO_ENABLE =
@@ -72,23 +68,7 @@ export async function startMariadb(): Promise<MariadbServer> {
   if (!server || !installDb) throw new Error(`startMariadb: mariadbd not found; ${MARIADB_HOW_TO_ENABLE}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-mariadb-'));
   const file = (name: string) => path.join(dir, name);
-  const children: ChildProcess[] = [];
-  // Synchronous, so that it also runs from process 'exit'. Only children not yet reaped are
-  // signalled: their pid (and process group id) cannot have been reused.
-  const killAll = () => {
-    for (const { pid, exitCode, signalCode } of children) {
-      if (pid && exitCode === null && signalCode === null) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // Exited since: nothing to kill.
-        }
-      }
-    }
-  };
-  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
-  const onExit = () => (killAll(), removeDir());
-  process.once('exit', onExit);
+  const throwaway = throwawayServer(dir);
   try {
     fs.writeFileSync(file('init.sql'), INIT_SQL, { mode: 0o600 });
     const user = process.getuid?.() === 0 ? unprivilegedUser(dir, file('init.sql')) : [];
@@ -102,36 +82,13 @@ export async function startMariadb(): Promise<MariadbServer> {
     const mariadbd = spawn(server, [...common, `--port=${port}`, '--bind-address=127.0.0.1', '--max-connections=300',
       '--character-set-server=utf8mb4', `--socket=${file('mariadbd.sock')}`, `--pid-file=${file('mariadbd.pid')}`,
       `--log-error=${file('mariadbd.log')}`, `--init-file=${file('init.sql')}`], { detached: true, stdio: 'ignore' });
-    children.push(mariadbd);
-    const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(mariadbd.pid), dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    children.push(watchdog);
-    // Nothing here keeps node alive: a forgotten stop() ends in onExit or the watchdog.
-    for (const child of children) child.unref();
-    (watchdog.stdin as unknown as { unref(): void }).unref();
+    throwaway.adopt(mariadbd);
     const url = `mysql://${USER}:${PASSWORD}@127.0.0.1:${port}`;
     const version = await waitUntilReady(url, mariadbd, file('mariadbd.log'));
-    return { url, version, stop: () => stopServer(mariadbd, killAll, removeDir).finally(() => process.removeListener('exit', onExit)) };
+    return { url, version, stop: throwaway.stop };
   } catch (error) {
-    onExit();
-    process.removeListener('exit', onExit);
+    throwaway.abandon();
     throw error;
-  }
-}
-
-async function stopServer(mariadbd: ChildProcess, killAll: () => void, removeDir: () => void): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const exited = new Promise((resolve) => {
-    if (mariadbd.exitCode !== null || mariadbd.signalCode !== null) resolve(undefined);
-    else mariadbd.once('exit', resolve);
-  });
-  // SIGKILL: nothing in a throwaway server is worth the second a clean shutdown takes. Then
-  // wait until the port and the files are released before deleting the directory.
-  killAll();
-  try {
-    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
-  } finally {
-    clearTimeout(timer);
-    removeDir();
   }
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
-import { WATCHDOG } from './mariadb';
+import { throwawayServer } from './throwaway-server';
 import { SERVER_FLAGS, type PostgresServer } from './postgres';
 
 /** A hot standby started by {@link startStandby}. */
@@ -21,7 +21,6 @@ interface Owner {
 }
 
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 const LOG_TAIL = 2000;
 
 // What pg_basebackup leaves out of a copy: runtime state the standby recreates, and the
@@ -45,22 +44,7 @@ export async function startStandby(primary: PostgresServer): Promise<Standby> {
   const data = path.join(dir, 'data');
   const logFile = path.join(dir, 'standby.log');
   const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)');
-  const children: ChildProcess[] = [];
-  // Synchronous, so that it also runs from process 'exit'; only children not yet reaped are signalled.
-  const killAll = () => {
-    for (const { pid, exitCode, signalCode } of children) {
-      if (pid && exitCode === null && signalCode === null) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // Exited since: nothing to kill.
-        }
-      }
-    }
-  };
-  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
-  const onExit = () => (killAll(), removeDir());
-  process.once('exit', onExit);
+  const throwaway = throwawayServer(dir);
   try {
     const owner = serverUser();
     await baseBackup(primary.url, data, owner);
@@ -71,19 +55,14 @@ export async function startStandby(primary: PostgresServer): Promise<Standby> {
     // Its own process group (detached), so that the kill below and the watchdog's reach its backends too.
     const postgres = spawn(path.join(primary.binDir!, 'postgres'), ['-D', data, '-p', String(port), ...flags], { ...owner, detached: true, stdio: ['ignore', out, out] });
     fs.closeSync(out);
-    children.push(postgres);
     // Kills the standby's process group and deletes its directory when this process ends, even by SIGKILL.
-    const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(postgres.pid), dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    children.push(watchdog);
-    for (const child of children) child.unref();
-    (watchdog.stdin as unknown as { unref(): void }).unref();
+    throwaway.adopt(postgres);
     const url = new URL(primary.url);
     url.port = String(port);
     await waitUntilStreaming(url.toString(), postgres, log);
-    return { url: url.toString(), stop: () => stopStandby(postgres, killAll, removeDir).finally(() => process.removeListener('exit', onExit)) };
+    return { url: url.toString(), stop: throwaway.stop };
   } catch (error) {
-    onExit();
-    process.removeListener('exit', onExit);
+    throwaway.abandon();
     throw error;
   }
 }
@@ -164,22 +143,6 @@ async function waitUntilStreaming(url: string, postgres: ChildProcess, log: () =
     if (exit) throw new Error(`the standby's postgres exited during start (${exit}):\n${log()}`);
     return log();
   });
-}
-
-async function stopStandby(postgres: ChildProcess, killAll: () => void, removeDir: () => void): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const exited = new Promise((resolve) => {
-    if (postgres.exitCode !== null || postgres.signalCode !== null) resolve(undefined);
-    else postgres.once('exit', resolve);
-  });
-  // SIGKILL of the process group: nothing in a throwaway standby is worth a clean shutdown.
-  killAll();
-  try {
-    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
-  } finally {
-    clearTimeout(timer);
-    removeDir();
-  }
 }
 
 /**

@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+/** How long a stop waits for the killed server to exit before deleting its directory anyway. */
+const STOP_TIMEOUT_MS = 10_000;
+
+// Sees EOF on stdin when this process ends in any way (signal, crash, SIGKILL): then it kills
+// the server's process group and deletes the directory, so no server outlives the tests.
+// It runs in its own session, so a terminal's Ctrl-C does not kill it before it acts.
+const WATCHDOG = 'read _; kill -KILL -"$1" 2>/dev/null; rm -rf -- "$2"';
+
+/**
+ * A throwaway server process (mariadbd, pgbouncer, a standby postgres) and its temp directory,
+ * cleaned up on every exit path: `stop()`, process 'exit', or a watchdog when this process is
+ * killed. Call `adopt(server)` once it is spawned (detached, so it leads its process group),
+ * `abandon()` if starting it fails.
+ */
+export function throwawayServer(dir: string) {
+  const children: ChildProcess[] = [];
+  // Synchronous, so that it also runs from process 'exit'. Only children not yet reaped are
+  // signalled: their pid (and process group id) cannot have been reused.
+  const killAll = () => {
+    for (const { pid, exitCode, signalCode } of children) {
+      if (pid && exitCode === null && signalCode === null) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // Exited since: nothing to kill.
+        }
+      }
+    }
+  };
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  const onExit = () => (killAll(), removeDir());
+  process.once('exit', onExit);
+  let server: ChildProcess | undefined;
+  return {
+    /** Watches `child`, the server: killed with its process group and its directory removed on any exit. */
+    adopt(child: ChildProcess): void {
+      server = child;
+      children.push(child);
+      const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(child.pid), dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      children.push(watchdog);
+      // Nothing here keeps node alive: a forgotten stop() ends in onExit or the watchdog.
+      for (const each of children) each.unref();
+      (watchdog.stdin as unknown as { unref(): void }).unref();
+    },
+    /** Starting failed: kill what runs and remove the directory now. */
+    abandon(): void {
+      onExit();
+      process.removeListener('exit', onExit);
+    },
+    /** SIGKILL (nothing in a throwaway server is worth a clean shutdown), wait for the exit, remove the directory. */
+    async stop(): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      const exited = new Promise((resolve) => {
+        if (!server || server.exitCode !== null || server.signalCode !== null) resolve(undefined);
+        else server.once('exit', resolve);
+      });
+      killAll();
+      try {
+        // Wait until the port and the files are released before deleting the directory.
+        await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+      } finally {
+        clearTimeout(timer);
+        removeDir();
+        process.removeListener('exit', onExit);
+      }
+    },
+  };
+}
