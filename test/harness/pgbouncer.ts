@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { binary } from './mariadb';
+import { throwawayServer } from './throwaway-server';
 
 /** A running PgBouncer in front of a PostgreSQL server, and how to get rid of it. */
 export interface PgbouncerServer {
@@ -26,12 +27,7 @@ export interface StartPgbouncerOptions {
 }
 
 const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 10_000;
 const LOG_TAIL = 2000;
-
-// Sees EOF on stdin when this process ends in any way (signal, crash, SIGKILL): then it kills
-// PgBouncer and deletes the directory, so no pooler outlives the tests (as for MariaDB).
-const WATCHDOG = 'read _; kill -KILL "$1" 2>/dev/null; rm -rf -- "$2"';
 
 /** How to get the PgBouncer suites to run, for skip and failure messages. */
 export const PGBOUNCER_HOW_TO_ENABLE =
@@ -66,43 +62,20 @@ export async function startPgbouncer(serverUrl: string, options: StartPgbouncerO
   if (!executable) throw new Error(`startPgbouncer: pgbouncer not found; ${PGBOUNCER_HOW_TO_ENABLE}`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pgbouncer-'));
-  const file = (name: string) => path.join(dir, name);
-  const children: ChildProcess[] = [];
-  // Synchronous, so that it also runs from process 'exit'; only children not yet reaped are signalled.
-  const killAll = () => {
-    for (const { pid, exitCode, signalCode } of children) {
-      if (pid && exitCode === null && signalCode === null) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Exited since: nothing to kill.
-        }
-      }
-    }
-  };
-  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
-  const onExit = () => (killAll(), removeDir());
-  process.once('exit', onExit);
+  const throwaway = throwawayServer(dir);
   try {
     const port = await freePort();
-    const server = new URL(serverUrl);
-    writeConfig(dir, server, port, options.poolSize ?? 4);
+    writeConfig(dir, new URL(serverUrl), port, options.poolSize ?? 4);
     const user = process.getuid?.() === 0 ? unprivilegedUser(dir) : [];
-    const pgbouncer = spawn(executable, [...user, file('pgbouncer.ini')], { detached: true, stdio: 'ignore' });
-    children.push(pgbouncer);
-    const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(pgbouncer.pid), dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    children.push(watchdog);
-    // Nothing here keeps node alive: a forgotten stop() ends in onExit or the watchdog.
-    for (const child of children) child.unref();
-    (watchdog.stdin as unknown as { unref(): void }).unref();
+    const pgbouncer = spawn(executable, [...user, path.join(dir, 'pgbouncer.ini')], { detached: true, stdio: 'ignore' });
+    throwaway.adopt(pgbouncer);
     const url = new URL(serverUrl);
     url.hostname = '127.0.0.1';
     url.port = String(port);
-    await waitUntilReady(url.toString(), pgbouncer, file('pgbouncer.log'));
-    return { url: url.toString(), stop: () => stopPgbouncer(pgbouncer, killAll, removeDir).finally(() => process.removeListener('exit', onExit)) };
+    await waitUntilReady(url.toString(), pgbouncer, path.join(dir, 'pgbouncer.log'));
+    return { url: url.toString(), stop: throwaway.stop };
   } catch (error) {
-    onExit();
-    process.removeListener('exit', onExit);
+    throwaway.abandon();
     throw error;
   }
 }
@@ -139,22 +112,6 @@ function writeConfig(dir: string, server: URL, port: number, poolSize: number): 
     `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
   ];
   fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), `${ini.join('\n')}\n`, { mode: 0o600 });
-}
-
-async function stopPgbouncer(pgbouncer: ChildProcess, killAll: () => void, removeDir: () => void): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const exited = new Promise((resolve) => {
-    if (pgbouncer.exitCode !== null || pgbouncer.signalCode !== null) resolve(undefined);
-    else pgbouncer.once('exit', resolve);
-  });
-  // SIGKILL: a pooler has nothing to flush; clients still connected see their connection end.
-  killAll();
-  try {
-    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
-  } finally {
-    clearTimeout(timer);
-    removeDir();
-  }
 }
 
 /** Polls `SELECT 1` through PgBouncer (its auth and the server login both) until it answers; fails fast if pgbouncer exits. */

@@ -126,6 +126,11 @@ export interface SuiteDatabase {
    * does not see the row; its INSERT is what waits (TRAPS T2).
    */
   readonly lockingReadWaitsForUncommittedInsert: boolean;
+  /**
+   * A connection URL can give the session settings at startup (libpq `options`, e.g. a default
+   * isolation level): PgBouncer 1.18 refuses that startup parameter.
+   */
+  readonly startupOptions: boolean;
   /** updateOrCreate outside a transaction updates or creates in one statement (`WITH updated AS (UPDATE ... RETURNING *), made AS (INSERT ...)`). */
   readonly updateOrCreateInOneStatement: boolean;
   /** The statement an updateOrCreate outside a transaction waits in while another transaction holds the row. */
@@ -188,6 +193,7 @@ export const postgres: SuiteDatabase = {
   serializationFailures: true,
   serializationFailureCode: '40001',
   lockingReadWaitsForUncommittedInsert: false,
+  startupOptions: true,
   updateOrCreateInOneStatement: true,
   updateOrCreateWaitsIn: 'WITH updated AS (UPDATE',
   refusesCyclicAssignments: false,
@@ -206,6 +212,8 @@ export const pgbouncer: SuiteDatabase = {
   name: 'PostgreSQL through PgBouncer',
   through: 'pgbouncer',
   describe: describeThroughPgbouncer,
+  // "unsupported startup parameter: options" (PgBouncer 1.18).
+  startupOptions: false,
 };
 
 /** The run's MariaDB (mysql2): the suites' second database; skipped, saying why, without one. */
@@ -260,6 +268,7 @@ export const mariadb: SuiteDatabase = {
   // None on MariaDB: unused.
   serializationFailureCode: '40001',
   lockingReadWaitsForUncommittedInsert: true,
+  startupOptions: true,
   updateOrCreateInOneStatement: false,
   updateOrCreateWaitsIn: 'FOR UPDATE',
   refusesCyclicAssignments: true,
@@ -330,6 +339,7 @@ export const sqlite: SuiteDatabase = {
   serializationFailures: true,
   serializationFailureCode: expect.stringMatching(/^SQLITE_BUSY(_SNAPSHOT)?$/),
   lockingReadWaitsForUncommittedInsert: false,
+  startupOptions: true,
   updateOrCreateInOneStatement: false,
   // The second writer waits for the database write lock at its BEGIN IMMEDIATE.
   updateOrCreateWaitsIn: 'BEGIN IMMEDIATE',

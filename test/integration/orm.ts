@@ -52,6 +52,8 @@ export interface TestOrm {
     or(...clauses: Row[]): unknown;
   };
   close(): Promise<void>;
+  /** The ORM's pool as it counts itself: connections open, and of those idle (PostgreSQL). */
+  poolCounts?(): { total: number; idle: number };
   /** The ORM's own SQL value for the database's `now()`: Sequelize `fn('now')`, TypeORM `() => 'now()'` (SQLite: `datetime('now')`). */
   sqlNow(): unknown;
 }
@@ -78,6 +80,8 @@ export interface OpenTestOrmOptions {
   onQuery?: (sql: string) => void;
   /** PostgreSQL URLs of read replicas of `url`, given to the ORM's own replication configuration (its reads go there). */
   readReplicas?: string[];
+  /** How long a call waits for a pooled connection before the ORM's own acquire timeout (TypeORM pg `extra.connectionTimeoutMillis`, Sequelize `pool.acquire`); unset: TypeORM waits as long as it takes, Sequelize 60 s. */
+  acquireTimeoutMs?: number;
 }
 
 /** Opens a TestOrm on a database (see {@link OpenTestOrmOptions}). */

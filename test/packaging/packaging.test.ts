@@ -10,6 +10,6 @@ it.each(['@racesafe/typeorm', '@racesafe/sequelize'])('%s loads with require() f
   const { main, exports } = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }));
   expect(main).toMatch(/dist[\\/]index\.js$/);
   expect(exports).toEqual(
-    expect.arrayContaining(['getOrCreate', 'updateOrCreate', 'atomicUpdate', 'raceSafe', 'F', 'RaceSafeError', 'InvalidFieldError', 'UniqueLookupRequiredError', 'MultipleRowsError', 'ConflictError', 'LockNotAvailableError', 'RetryableError']),
+    expect.arrayContaining(['getOrCreate', 'updateOrCreate', 'atomicUpdate', 'raceSafe', 'F', 'RaceSafeError', 'InvalidFieldError', 'UniqueLookupRequiredError', 'MultipleRowsError', 'ConflictError', 'LockNotAvailableError', 'RetryableError', 'ConnectionLostError', 'IndeterminateError']),
   );
 });

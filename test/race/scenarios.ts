@@ -110,8 +110,8 @@ function okValues<T>(report: RaceReport): T[] {
   return report.calls.filter((c) => c.ok).map((c) => c.value as T);
 }
 
-/** getOrCreate: one row per key, one id per key for every caller, exactly one created=true per key, no errors. */
-async function checkGetOrCreate(url: string, table: string, report: RaceReport, keyCount: number): Promise<Pick<Outcome, 'figures' | 'anomalies' | 'verdict'>> {
+/** getOrCreate: one row per key, one id per key for every caller, exactly one created=true per key, no errors (also the mixed-ORM race, test/race/mixed-orm.ts). */
+export async function checkGetOrCreate(url: string, table: string, report: RaceReport, keyCount: number): Promise<Pick<Outcome, 'figures' | 'anomalies' | 'verdict'>> {
   const rows = await withClient(url, async (c) => (await c.query<{ email: string; n: number; id: number }>(`SELECT email, count(*) AS n, min(id) AS id FROM ${table} GROUP BY email`)).map((r) => ({ ...r, n: Number(r.n) })));
   const anomalies = errorAnomalies(report);
   const duplicates = rows.reduce((sum, r) => sum + r.n - 1, 0);

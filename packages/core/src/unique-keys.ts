@@ -18,10 +18,21 @@ function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<
 export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
   const tables = tableMap(pending, gateway.catalogScope);
   const shared = tables.get(gateway.tableSql);
+  // In a transaction this call holds a connection: another call's read may be waiting for that very
+  // connection's pool (a pool of one deadlocks), so it reads on its own session instead (issue 13, item 5).
+  if (shared && session.inTransaction) return readUniqueKeys(gateway, session);
   // Another call's read failed (its connection lost, its statement cancelled): this call reads on its own session.
   if (shared) return shared.catch(() => uniqueKeys(gateway, session));
+  const keys = readUniqueKeys(gateway, session);
+  keys.catch(() => tables.delete(gateway.tableSql));
+  tables.set(gateway.tableSql, keys);
+  return keys;
+}
+
+/** The catalog read itself, on `session`; its answer is cached for {@link lookupKey}'s synchronous path. */
+function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
   const { dialect } = gateway;
-  const keys = session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [gateway.tableSql]).then(
+  return session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [gateway.tableSql]).then(
     (result) => {
       const parsed = result.rows.map(dialect.parseUniqueKey);
       tableMap(known, gateway.catalogScope).set(gateway.tableSql, parsed);
@@ -30,9 +41,6 @@ export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Pr
     // A SELECT: a lost connection committed nothing (ConnectionLostError); 57014 and the like are racesafe errors too.
     (error: unknown) => Promise.reject(translateError(gateway, error, 'rolled-back')),
   );
-  keys.catch(() => tables.delete(gateway.tableSql));
-  tables.set(gateway.tableSql, keys);
-  return keys;
 }
 
 /**

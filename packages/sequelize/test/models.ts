@@ -134,7 +134,7 @@ export interface TestModels {
  */
 export function testSequelize(
   url: string,
-  { poolSize = 4, onQuery, readReplicas }: { poolSize?: number; onQuery?: (sql: string) => void; readReplicas?: string[] } = {},
+  { poolSize = 4, onQuery, readReplicas, acquireTimeoutMs = 60_000 }: { poolSize?: number; onQuery?: (sql: string) => void; readReplicas?: string[]; acquireTimeoutMs?: number } = {},
 ): TestModels {
   // mysql:// runs on MariaDB through mysql2 (Sequelize `mysql`), mariadb:// through the mariadb connector.
   const sequelize = new Sequelize(url, {
@@ -142,7 +142,7 @@ export function testSequelize(
     dialect: dialectOf(url),
     // The 'error' listener the guide asks for (issue 13, item 4): a terminated backend never crashes the process.
     ...(dialectOf(url) === 'postgres' ? { dialectModule: pgWithErrorListener() } : {}),
-    pool: { max: poolSize, min: 0, acquire: 60_000 },
+    pool: { max: poolSize, min: 0, acquire: acquireTimeoutMs },
     logging: onQuery ? (sql: string) => onQuery(sql.replace(/^Executing \([^)]*\): /, '')) : false,
   });
   const common = { sequelize, timestamps: false, underscored: false };

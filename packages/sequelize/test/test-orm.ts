@@ -62,6 +62,11 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
       return row ? plain(row) : null;
     },
     close: () => sequelize.close(),
+    poolCounts() {
+      // sequelize-pool without replication: `size` counts open connections, `available` the idle ones.
+      const pool = (sequelize.connectionManager as unknown as { pool: { size: number; available: number } }).pool;
+      return { total: pool.size, idle: pool.available };
+    },
     // SQLite has no now(): datetime('now') is its clock, UTC to the second.
     sqlNow: () => (sequelize.getDialect() === 'sqlite' ? fn('datetime', 'now') : fn('now')),
   };

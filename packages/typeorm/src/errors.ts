@@ -10,6 +10,8 @@ export {
   ConflictError,
   LockNotAvailableError,
   RetryableError,
+  ConnectionLostError,
+  IndeterminateError,
   DatabaseError,
 } from '@racesafe/core';
 export type { RaceSafeErrorDetails } from '@racesafe/core';

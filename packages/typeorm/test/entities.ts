@@ -193,7 +193,8 @@ export function testDataSource(
     onQuery,
     onQueryError,
     readReplicas,
-  }: { poolSize?: number; onQuery?: (sql: string) => void; onQueryError?: (error: unknown, sql: string) => void; readReplicas?: string[] } = {},
+    acquireTimeoutMs,
+  }: { poolSize?: number; onQuery?: (sql: string) => void; onQueryError?: (error: unknown, sql: string) => void; readReplicas?: string[]; acquireTimeoutMs?: number } = {},
 ): DataSource {
   const ignore = () => undefined;
   // mysql:// is TypeORM's `mysql` driver, mariadb:// its `mariadb` one (both through mysql2).
@@ -220,6 +221,8 @@ export function testDataSource(
     synchronize: false,
     poolSize,
     logger,
+    // pg-pool's wait for a free connection (issue 13, item 5); unset: it waits as long as it takes.
+    ...(acquireTimeoutMs === undefined ? {} : { extra: { connectionTimeoutMillis: acquireTimeoutMs } }),
     // The 'error' listener the guide asks for (issue 13, item 4): a terminated backend never crashes the process.
     ...(onMariadb ? {} : { driver: pgWithErrorListener() }),
   });

@@ -71,6 +71,11 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
     },
     guard: { gte: MoreThanOrEqual, gt: MoreThan, lt: LessThan, or: (...clauses) => clauses },
     close: () => dataSource.destroy(),
+    poolCounts() {
+      // TypeORM's postgres driver keeps its pg-pool as `master` (mysql2's pool has no such counts).
+      const pool = (dataSource.driver as unknown as { master: { totalCount: number; idleCount: number } }).master;
+      return { total: pool.totalCount, idle: pool.idleCount };
+    },
     // SQLite has no now(): datetime('now') is its clock, UTC to the second.
     sqlNow: () => (onSqlite ? () => "datetime('now')" : () => 'now()'),
   };

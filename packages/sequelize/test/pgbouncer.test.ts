@@ -1,0 +1,4 @@
+import { describePgbouncerSessionState } from '../../../test/integration/pgbouncer.suite';
+import { openSequelizeTestOrm } from './test-orm';
+
+describePgbouncerSessionState(openSequelizeTestOrm);

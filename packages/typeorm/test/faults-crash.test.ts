@@ -1,0 +1,4 @@
+import { describeServerCrash } from '../../../test/race/server-crash';
+import { raceTarget } from '../../../test/race/scenarios';
+
+describeServerCrash(raceTarget('typeorm'));

@@ -1,0 +1,5 @@
+import { describeOnEachDatabase } from '../../../test/integration/databases';
+import { describeNoDdl } from '../../../test/integration/no-ddl.suite';
+import { openTypeormTestOrm } from './test-orm';
+
+describeOnEachDatabase('no DDL (TypeORM)', (database) => describeNoDdl(openTypeormTestOrm, database));
