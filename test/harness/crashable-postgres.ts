@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { importEmbeddedPostgres, type EmbeddedPostgresInstance } from './embedded-binaries';
 import { freePort } from './free-port';
 import { SERVER_FLAGS } from './postgres';
+import { stopByClosingStdin } from './throwaway-server';
 
 /** A server started by {@link spawnCrashablePostgres}. */
 export interface CrashablePostgres {
@@ -58,13 +59,7 @@ export function spawnCrashablePostgres(): Promise<CrashablePostgres> {
     child.stdin.write(`${name}\n`);
     await answered;
   };
-  const stop = async () => {
-    child.stdin.end();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
-    if ((await Promise.race([exited, late])) === 'late') child.kill('SIGKILL');
-    clearTimeout(timer);
-  };
+  const stop = () => stopByClosingStdin(child, exited, STOP_TIMEOUT_MS);
   const ready = expectLine('READY ', SPAWN_TIMEOUT_MS).catch(async (error) => {
     await stop();
     throw error;

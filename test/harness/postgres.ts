@@ -140,7 +140,8 @@ export async function applySchema(url: string, sqlText: string): Promise<void> {
   await withClient(url, (client) => client.query(sqlText));
 }
 
-async function withClient(url: string, run: (client: Client) => Promise<unknown>): Promise<void> {
+/** One connection for `run`, closed afterwards. */
+export async function withClient(url: string, run: (client: Client) => Promise<unknown>): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startPostgres } from './postgres';
-import { pollUntil, startStandby, withClient } from './standby';
+import { withClient } from './postgres';
+import { pollUntil, startStandby } from './standby';
+import { stopByClosingStdin } from './throwaway-server';
 
 /** A throwaway primary with one streaming hot standby, whose replay the tests can pause. */
 export interface ReplicatedPair {
@@ -53,13 +55,7 @@ export function spawnReplicatedPair(): Promise<ReplicatedPair> {
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    child.stdin.end();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
-    if ((await Promise.race([exited, late])) === 'late') child.kill('SIGKILL');
-    clearTimeout(timer);
-  };
+  const stop = () => stopByClosingStdin(child, exited, STOP_TIMEOUT_MS);
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { throwawayServer } from './throwaway-server';
-import { SERVER_FLAGS, type PostgresServer } from './postgres';
+import { SERVER_FLAGS, type PostgresServer, withClient } from './postgres';
 
 /** A hot standby started by {@link startStandby}. */
 export interface Standby {
@@ -169,13 +169,3 @@ export async function pollUntil(url: string, sql: string, parameters: unknown[],
   }
 }
 
-/** One connection for `run`, closed afterwards. */
-export async function withClient(url: string, run: (client: Client) => Promise<unknown>): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await run(client);
-  } finally {
-    await client.end();
-  }
-}

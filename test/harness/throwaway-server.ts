@@ -69,3 +69,15 @@ export function throwawayServer(dir: string) {
     },
   };
 }
+
+/**
+ * Stops a child node process that serves until its stdin closes (replica.ts, crashable-postgres.ts):
+ * closes stdin, waits up to `timeoutMs` for `exited`, then SIGKILLs it.
+ */
+export async function stopByClosingStdin(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<void> {
+  child.stdin?.end();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  if ((await Promise.race([exited, late])) === 'late') child.kill('SIGKILL');
+  clearTimeout(timer);
+}

@@ -16,9 +16,11 @@ function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<
 
 /** The table's unique keys, read from the catalog once per connection configuration. */
 export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
+  const cached = known.get(gateway.catalogScope)?.get(gateway.tableSql);
+  if (cached) return Promise.resolve(cached);
   const tables = tableMap(pending, gateway.catalogScope);
   const shared = tables.get(gateway.tableSql);
-  // In a transaction this call holds a connection: another call's read may be waiting for that very
+  // Still pending, and this call holds a connection in a transaction: that read may be waiting for this very
   // connection's pool (a pool of one deadlocks), so it reads on its own session instead (issue 13, item 5).
   if (shared && session.inTransaction) return readUniqueKeys(gateway, session);
   // Another call's read failed (its connection lost, its statement cancelled): this call reads on its own session.
