@@ -6,7 +6,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { importEmbeddedPostgres, type EmbeddedPostgresInstance } from './embedded-binaries';
 import { freePort } from './free-port';
-import { SERVER_FLAGS } from './postgres';
+import { PASSWORD, SERVER_FLAGS, embeddedOptions } from './postgres';
 import { stopByClosingStdin } from './throwaway-server';
 
 /** A server started by {@link spawnCrashablePostgres}. */
@@ -21,7 +21,6 @@ export interface CrashablePostgres {
   stop(): Promise<void>;
 }
 
-const PASSWORD = 'racesafe';
 const SPAWN_TIMEOUT_MS = 90_000;
 const COMMAND_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -75,17 +74,7 @@ async function serve(): Promise<void> {
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
   fs.chmodSync(dir, 0o777);
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: PASSWORD,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: FLAGS,
-    onLog: (message: string) => process.stderr.write(message),
-    onError: (error: unknown) => process.stderr.write(String(error)),
-  });
+  const pg = new EmbeddedPostgres(embeddedOptions(dir, port, FLAGS, (message) => process.stderr.write(message)));
   await pg.initialise();
   await pg.start();
   const commands: Record<string, () => Promise<string>> = {

