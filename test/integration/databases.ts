@@ -56,24 +56,29 @@ export interface SuiteDatabase {
   readonly beginVerb: 'START' | 'BEGIN';
   /** The verbs racesafe sends on each path, asserted as round trips. */
   readonly statements: {
-    /** After a hit on the table (PostgreSQL then SELECTs first), and after a miss (then one statement where the database has it). */
+    /**
+     * By the table's last two outcomes (last-outcome.ts): a hit / a miss after two hits, after two
+     * misses, and after one of each (PostgreSQL: SELECT first, the guarded INSERT first, the WITH).
+     */
     getOrCreateHit: string[];
-    getOrCreateMiss: string[];
-    /** The other two: a hit after a miss, a miss after a hit. */
-    getOrCreateHitAfterMiss: string[];
     getOrCreateMissAfterHit: string[];
-    /** After a miss in a transaction (after a hit, racesafe SELECTs first: getOrCreateHitInTransaction). */
+    getOrCreateMiss: string[];
+    getOrCreateHitAfterMiss: string[];
+    getOrCreateHitAfterMixed: string[];
+    getOrCreateMissAfterMixed: string[];
+    /** A miss after two misses in a transaction; a hit after two hits there. */
     getOrCreateMissInTransaction: string[];
     getOrCreateHitInTransaction: string[];
     /** getOrCreateMany of one chunk, outside a transaction: all rows found / some missing. */
     getOrCreateManyHit: string[];
     getOrCreateManyMiss: string[];
-    /** Outside a transaction, an existing row / a missing one. */
-    /** After a creation on the table (PostgreSQL: the one statement), and the same after an update (PostgreSQL: the plain UPDATE first). */
+    /** Outside a transaction, an existing row / a missing one, by the table's last two outcomes as for getOrCreate. */
     updateOrCreateHit: string[];
-    updateOrCreateMiss: string[];
-    updateOrCreateHitAfterHit: string[];
     updateOrCreateMissAfterHit: string[];
+    updateOrCreateMiss: string[];
+    updateOrCreateHitAfterMiss: string[];
+    updateOrCreateHitAfterMixed: string[];
+    updateOrCreateMissAfterMixed: string[];
     atomicUpdateReturning: string[];
     /** In the caller's transaction: its START and COMMIT around racesafe's statements. */
     atomicUpdateReturningInTransaction: string[];
@@ -149,6 +154,14 @@ export interface SuiteDatabase {
 }
 
 /** The run's PostgreSQL: every suite's home. */
+type Outcomes<Operation extends string> = Record<`${Operation}${'Hit' | 'MissAfterHit' | 'Miss' | 'HitAfterMiss' | 'HitAfterMixed' | 'MissAfterMixed'}`, string[]>;
+
+/** Where an operation's statements do not depend on the table's last outcomes: the same verbs for a hit, and for a miss, in every state. */
+function sameEveryTime<Operation extends 'getOrCreate' | 'updateOrCreate'>(operation: Operation, hit: string[], miss: string[]): Outcomes<Operation> {
+  const states = { Hit: hit, MissAfterHit: miss, Miss: miss, HitAfterMiss: hit, HitAfterMixed: hit, MissAfterMixed: miss };
+  return Object.fromEntries(Object.entries(states).map(([state, verbs]) => [`${operation}${state}`, verbs])) as Outcomes<Operation>;
+}
+
 export const postgres: SuiteDatabase = {
   name: 'PostgreSQL',
   dialect: 'postgres',
@@ -164,20 +177,25 @@ export const postgres: SuiteDatabase = {
   uniqueViolationCode: '23505',
   beginVerb: 'START',
   statements: {
-    // After a miss one statement finds or inserts: WITH found AS (SELECT ...), made AS (INSERT ... ON CONFLICT DO NOTHING RETURNING *) ...
-    // After a hit a plain SELECT first: the one statement is planned for its INSERT on every call, a third slower on a hit.
+    // After two hits a plain SELECT first; after two misses the guarded INSERT (INSERT ... SELECT ... WHERE NOT EXISTS
+    // ... ON CONFLICT DO NOTHING RETURNING *) first; after one of each the WITH found AS (SELECT ...), made AS (INSERT ...).
     getOrCreateHit: ['SELECT'],
-    getOrCreateMiss: ['WITH'],
-    getOrCreateHitAfterMiss: ['WITH'],
     getOrCreateMissAfterHit: ['SELECT', 'INSERT'],
-    getOrCreateMissInTransaction: ['START', 'SAVEPOINT', 'WITH', 'RELEASE', 'COMMIT'],
+    getOrCreateMiss: ['INSERT'],
+    getOrCreateHitAfterMiss: ['INSERT', 'SELECT'],
+    getOrCreateHitAfterMixed: ['WITH'],
+    getOrCreateMissAfterMixed: ['WITH'],
+    getOrCreateMissInTransaction: ['START', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyHit: ['SELECT'],
     getOrCreateManyMiss: ['SELECT', 'INSERT'],
-    updateOrCreateHit: ['WITH'],
-    updateOrCreateMiss: ['WITH'],
-    updateOrCreateHitAfterHit: ['UPDATE'],
+    // The same choice: the plain UPDATE ... RETURNING first, the guarded INSERT first, or WITH updated AS (UPDATE ...), made AS (INSERT ...).
+    updateOrCreateHit: ['UPDATE'],
     updateOrCreateMissAfterHit: ['UPDATE', 'WITH'],
+    updateOrCreateMiss: ['INSERT'],
+    updateOrCreateHitAfterMiss: ['INSERT', 'UPDATE'],
+    updateOrCreateHitAfterMixed: ['WITH'],
+    updateOrCreateMissAfterMixed: ['WITH'],
     atomicUpdateReturning: ['UPDATE'],
     atomicUpdateReturningInTransaction: ['START', 'UPDATE', 'COMMIT'],
   },
@@ -195,7 +213,8 @@ export const postgres: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: false,
   startupOptions: true,
   updateOrCreateInOneStatement: true,
-  updateOrCreateWaitsIn: 'WITH updated AS (UPDATE',
+  // The plain UPDATE and the WITH's both: which one runs first follows the table's last outcomes.
+  updateOrCreateWaitsIn: 'UPDATE "users" SET',
   refusesCyclicAssignments: false,
   errorCodes: { divisionByZero: '22012', outOfRange: '22003' },
 };
@@ -235,21 +254,16 @@ export const mariadb: SuiteDatabase = {
   beginVerb: 'START',
   statements: {
     // No RETURNING: the creator reads its row back by the key it took.
-    getOrCreateHit: ['SELECT'],
-    getOrCreateMiss: ['SELECT', 'INSERT', 'SELECT'],
-    getOrCreateHitAfterMiss: ['SELECT'],
-    getOrCreateMissAfterHit: ['SELECT', 'INSERT', 'SELECT'],
+    ...sameEveryTime('getOrCreate', ['SELECT'], ['SELECT', 'INSERT', 'SELECT']),
     // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
     getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     // No RETURNING: the rows are read back by key inside the INSERT's transaction.
     getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
-    updateOrCreateHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
-    updateOrCreateHitAfterHit: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
-    // The locking transaction ends without a write (its gap lock with it: TRAPS T9), then the INSERT and its read-back in a transaction.
-    updateOrCreateMiss: ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
-    updateOrCreateMissAfterHit: ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
+    // The locking transaction, whatever the last outcomes; for a missing row it ends without a write (its gap lock with it:
+    // TRAPS T9), then the INSERT and its read-back in a transaction.
+    ...sameEveryTime('updateOrCreate', ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'], ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT']),
     // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
     atomicUpdateReturning: ['BEGIN'],
     atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
@@ -303,21 +317,15 @@ export const sqlite: SuiteDatabase = {
   beginVerb: 'BEGIN',
   statements: {
     // No WITH ... INSERT in SQLite: SELECT, then INSERT ... ON CONFLICT DO NOTHING RETURNING *.
-    getOrCreateHit: ['SELECT'],
-    getOrCreateMiss: ['SELECT', 'INSERT'],
-    getOrCreateHitAfterMiss: ['SELECT'],
-    getOrCreateMissAfterHit: ['SELECT', 'INSERT'],
+    ...sameEveryTime('getOrCreate', ['SELECT'], ['SELECT', 'INSERT']),
     // The ORM's own BEGIN (TypeORM `BEGIN TRANSACTION`, Sequelize `BEGIN DEFERRED TRANSACTION`).
     getOrCreateMissInTransaction: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
     getOrCreateHitInTransaction: ['BEGIN', 'SELECT', 'COMMIT'],
     getOrCreateManyHit: ['SELECT'],
     getOrCreateManyMiss: ['SELECT', 'INSERT'],
     // racesafe's own transaction: BEGIN IMMEDIATE takes the write lock before the read.
-    updateOrCreateHit: ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'],
-    updateOrCreateHitAfterHit: ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'],
     // The INSERT ... ON CONFLICT DO NOTHING takes a savepoint in every transaction, racesafe's own too.
-    updateOrCreateMiss: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
-    updateOrCreateMissAfterHit: ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
+    ...sameEveryTime('updateOrCreate', ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'], ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT']),
     atomicUpdateReturning: ['UPDATE'],
     atomicUpdateReturningInTransaction: ['BEGIN', 'UPDATE', 'COMMIT'],
   },

@@ -45,38 +45,52 @@ export function describeUpdateOrCreate(open: OpenTestOrm, database: SuiteDatabas
   });
 
   it(`updates an existing row in ${database.updateOrCreateInOneStatement ? 'one statement' : 'a locking transaction of its own'}`, async () => {
-    await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'free' } }); // the table's last call created a row
+    await orm().updateOrCreate('users', { email: 'b@x' }, { defaults: { name: 'other' } });
+    await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'free' } }); // the table's last two calls created rows
     log.clear();
     const [row, created] = await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { name: 'same', plan: 'pro' } });
     expect([row.plan, created]).toEqual(['pro', false]);
-    expect(log.verbs()).toEqual(database.statements.updateOrCreateHit);
+    expect(log.verbs()).toEqual(database.statements.updateOrCreateHitAfterMiss);
     if (database.updateOrCreateInOneStatement) {
-      // Every default is written, changed or not, as Django's update_or_create saves them; no sequence value drawn.
-      expect(log.statements[0]).toMatch(/^WITH updated AS \(UPDATE "users" SET "name" = \$1, "plan" = \$2 WHERE "email" = \$3 RETURNING \*\), made AS \(INSERT /);
+      // The guarded INSERT found the row; every default is written, changed or not, as Django's update_or_create saves them; no sequence value drawn.
+      expect(log.statements[1]).toMatch(/^UPDATE "users" SET "name" = \$1, "plan" = \$2 WHERE "email" = \$3 RETURNING \*$/);
     } else {
       expectLockingRead(log.statements[1]);
       expect(log.statements[2]).toMatch(new RegExp(`^(/\\*.*?\\*/ )?UPDATE ${q('users')} SET ${q('plan')} = (\\$1|\\?) WHERE ${q('id')} = (\\$2|\\?)`));
     }
-    // The table's last call updated a row: PostgreSQL sends the plain UPDATE ... RETURNING first.
+    // One creation, one update: the statement that answers both.
     log.clear();
-    const [again] = await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { plan: 'team' } });
-    expect(again).toMatchObject({ id: row.id, plan: 'team' });
-    expect(log.verbs()).toEqual(database.statements.updateOrCreateHitAfterHit);
+    await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { plan: 'team' } });
+    expect(log.verbs()).toEqual(database.statements.updateOrCreateHitAfterMixed);
+    if (database.updateOrCreateInOneStatement) {
+      expect(log.statements[0]).toMatch(/^WITH updated AS \(UPDATE "users" SET "plan" = \$1 WHERE "email" = \$2 RETURNING \*\), made AS \(INSERT /);
+    }
+    // Two updates: PostgreSQL sends the plain UPDATE ... RETURNING first.
+    log.clear();
+    const [again] = await orm().updateOrCreate('users', { email: 'c@x' }, { defaults: { plan: 'free' } });
+    expect(again).toMatchObject({ id: row.id, plan: 'free' });
+    expect(log.verbs()).toEqual(database.statements.updateOrCreateHit);
   });
 
   it('creates a missing row in as few statements as the database allows', async () => {
     const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } };
-    await orm().updateOrCreate('users', { email: 'zero@x' }, options); // the table's last call created a row
+    await orm().updateOrCreate('users', { email: 'zero@x' }, options);
+    await orm().updateOrCreate('users', { email: 'one@x' }, options); // the table's last two calls created rows
     log.clear();
-    const [row, created] = await orm().updateOrCreate('users', { email: 'one@x' }, options);
+    const [row, created] = await orm().updateOrCreate('users', { email: 'two@x' }, options);
     expect([row.logins, created]).toEqual([1, true]);
     expect(log.verbs()).toEqual(database.statements.updateOrCreateMiss);
-    await orm().updateOrCreate('users', { email: 'one@x' }, options); // now it updated one
+    await orm().updateOrCreate('users', { email: 'one@x' }, options);
+    await orm().updateOrCreate('users', { email: 'one@x' }, options); // now two updates
     log.clear();
-    const [other, createdToo] = await orm().updateOrCreate('users', { email: 'two@x' }, options);
+    const [other, createdToo] = await orm().updateOrCreate('users', { email: 'three@x' }, options);
     expect([other.logins, createdToo]).toEqual([1, true]);
     expect(log.verbs()).toEqual(database.statements.updateOrCreateMissAfterHit);
-    expect((await orm().query(`SELECT logins FROM users WHERE email = 'one@x'`))[0].logins).toBe(2);
+    log.clear();
+    await orm().updateOrCreate('users', { email: 'four@x' }, options); // one update, one creation
+    expect(log.verbs()).toEqual(database.statements.updateOrCreateMissAfterMixed);
+    expect((await orm().query(`SELECT logins FROM users WHERE email = 'one@x'`))[0].logins).toBe(3);
+    expect(Number((await orm().query('SELECT count(*) AS n FROM users'))[0].n)).toBe(6); // warm@x too
   });
 
   it('in your transaction locks the row and writes only the changed columns', async () => {

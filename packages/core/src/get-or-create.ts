@@ -3,7 +3,7 @@ import { ConflictError, RetryableError, UniqueLookupRequiredError } from './erro
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withIdempotentRetries } from './retry';
 import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
-import { findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertRaw, insertRow, onlyPlaceholder, run } from './statements';
+import { findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertRaw, insertRow, insertUnlessFound, onlyPlaceholder, run } from './statements';
 import { lastOutcome } from './last-outcome';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
@@ -77,13 +77,15 @@ export async function findOrInsert<Row>(
 }
 
 /**
- * findOrInsertRaw where it pays, else SELECT first, chosen per table by the last call's outcome.
- * The one statement answers a hit and a miss in one round trip, but PostgreSQL plans its INSERT
- * on every call (no ORM prepares statements): a hit through it runs at about 0.65x a plain
- * SELECT (`npm run bench`, "racesafe's one statement"). So after a hit on this table the next
- * call SELECTs first (1 statement if found, 2 if not); after a miss it sends the one statement
- * (1 either way). Inside your transaction the statement needs a savepoint (another key's
- * conflict must not abort your transaction): SAVEPOINT, the statement, RELEASE, 3 instead of 4.
+ * One statement per call where the database allows it, which one chosen per table by the last
+ * two calls' outcomes there (last-outcome.ts):
+ * - both found their row: SELECT first (1 statement when found, 2 when not);
+ * - both created theirs: the guarded INSERT first (insertUnlessFound; 1 statement when created,
+ *   2 when a row was there);
+ * - otherwise: findOrInsertRaw's WITH, 1 statement either way but dearer to plan (about 0.65x a
+ *   plain SELECT or INSERT, `npm run bench`, "racesafe's one statement"), as no ORM prepares statements.
+ * Inside your transaction the statement runs in a savepoint (another key's conflict must not
+ * abort your transaction): SAVEPOINT, the statement, RELEASE, 3 round trips instead of 4.
  */
 async function findOrInsertInOneStatement<Row>(
   gateway: ModelGateway<Row>,
@@ -94,15 +96,16 @@ async function findOrInsertInOneStatement<Row>(
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<[Row, boolean]> {
   const last = lastOutcome(gateway, `getOrCreate ${session.inTransaction ? 'in' : 'outside'} a transaction`);
-  const once = () => findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle);
+  const statement = last.next === 'create-first' ? insertUnlessFound : findOrInsertRaw;
+  const once = () => findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle, statement);
   let result: [Row, boolean];
-  if (last.foundExisting) result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
+  if (last.next === 'find-first') result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
   else result = session.inTransaction ? await inSavepoint(gateway, session, once) : await once();
   last.remember(!result[1]);
   return result;
 }
 
-/** The new row's values prepared as for an INSERT, the one statement, and the winner's row if a concurrent caller took the key meanwhile. */
+/** The new row's values prepared as for an INSERT, one statement, and the row found or the winner's if that statement made none. */
 async function findOrInsertOnce<Row>(
   gateway: ModelGateway<Row>,
   session: Session,
@@ -110,13 +113,15 @@ async function findOrInsertOnce<Row>(
   defaults: Record<string, unknown> | undefined,
   key: UniqueKey,
   lifecycle: RowLifecycle<Row> | undefined,
+  statement: typeof findOrInsertRaw,
 ): Promise<[Row, boolean]> {
   const values = { ...defaults, ...lookup };
   // Built-in validation only (no user code): run before knowing; values it refuses take the SELECT-first path, so a hit still returns its row.
   const pending = lifecycle ? await lifecycle.beforeCreate(values, session).catch(() => undefined) : { values: gateway.insertValues(values), stored: undefined };
   if (!pending) return findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
   assertLookupKept(gateway, lookup, pending.values);
-  const result = await findOrInsertRaw(gateway, session, lookup, pending.values, key);
+  const result = await statement(gateway, session, lookup, pending.values, key);
+  // Nothing made: the row was there (the guarded INSERT), or a concurrent caller committed it after the statement's snapshot.
   if (!result) return [await readWinner(gateway, session, lookup, key), false];
   if (result.created && pending.stored) return [await pending.stored(result.raw), true];
   return [gateway.hydrate(result.raw), result.created];

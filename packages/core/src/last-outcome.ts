@@ -1,17 +1,32 @@
 import type { ModelGateway } from './gateway';
 
-// Per connection configuration, then per table and call site: did the last call find an existing row?
-const outcomes = new WeakMap<object, Map<string, boolean>>();
+/**
+ * Which statement a call on a table sends first, from its last two outcomes there:
+ * - `find-first`: the last two found their row: SELECT (or UPDATE) first, 1 statement for a found row;
+ * - `create-first`: the last two created theirs: the guarded INSERT first, 1 statement for a new row;
+ * - `either`: mixed or not yet known: the one statement that answers both in 1 round trip, at a
+ *   higher planning cost (PostgreSQL plans a data-modifying WITH on every call; no ORM prepares).
+ * A guess only: every choice is correct, the settled ones are cheaper when the guess holds.
+ */
+export type FirstStatement = 'find-first' | 'create-first' | 'either';
+
+// Per connection configuration, then per table and call site: the last two outcomes (true = found an existing row), newest last.
+const outcomes = new WeakMap<object, Map<string, [boolean | undefined, boolean | undefined]>>();
 
 /**
- * What racesafe remembers to pick the cheaper statement for the next call on a table: whether
- * the last call at `site` (e.g. "getOrCreate outside a transaction") found an existing row.
- * Undefined before the first call. A guess only: either choice is correct, one is cheaper.
+ * What racesafe remembers to pick the cheaper statement for the next call on a table at `site`
+ * (e.g. "getOrCreate outside a transaction"): `foundExisting` is the last call's outcome
+ * (undefined before the first), `next` the statement to send first (see {@link FirstStatement}).
  */
-export function lastOutcome(gateway: ModelGateway<unknown>, site: string): { foundExisting: boolean | undefined; remember(foundExisting: boolean): void } {
+export function lastOutcome(
+  gateway: ModelGateway<unknown>,
+  site: string,
+): { foundExisting: boolean | undefined; next: FirstStatement; remember(foundExisting: boolean): void } {
   let tables = outcomes.get(gateway.catalogScope);
   if (!tables) outcomes.set(gateway.catalogScope, (tables = new Map()));
   const memory = tables;
   const key = `${site}: ${gateway.tableSql}`;
-  return { foundExisting: memory.get(key), remember: (foundExisting) => void memory.set(key, foundExisting) };
+  const [previous, last] = memory.get(key) ?? [undefined, undefined];
+  const next: FirstStatement = previous === undefined || previous !== last ? 'either' : last ? 'find-first' : 'create-first';
+  return { foundExisting: last, next, remember: (foundExisting) => void memory.set(key, [last, foundExisting]) };
 }

@@ -126,6 +126,15 @@ export interface InsertKey {
   skip: boolean;
 }
 
+/** An INSERT's column list and its values' placeholders, bound on `parameters`. */
+function insertList(gateway: ModelGateway<unknown>, values: Record<string, unknown>, parameters: Parameters): { columns: string; placeholders: string } {
+  const entries = Object.entries(values);
+  return {
+    columns: entries.map(([property]) => gateway.column(property)!.quoted).join(', '),
+    placeholders: entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', '),
+  };
+}
+
 /**
  * INSERT of exactly `values` (no ORM defaults added); the raw row stored, or undefined when
  * `by.skip` skipped it because the key was taken (`ON CONFLICT (cols) [WHERE ...] DO NOTHING`).
@@ -140,9 +149,7 @@ export async function insertRaw(
 ): Promise<Record<string, unknown> | undefined> {
   const { dialect } = gateway;
   const parameters = parametersFor(gateway);
-  const entries = Object.entries(values);
-  const columns = entries.map(([property]) => gateway.column(property)!.quoted).join(', ');
-  const placeholders = entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', ');
+  const { columns, placeholders } = insertList(gateway, values, parameters);
   const target = by?.skip ? ` ${dialect.skipConflictClause(by.key)}` : '';
   const returning = dialect.supportsReturning ? ' RETURNING *' : '';
   const sql = `INSERT INTO ${gateway.tableSql} (${columns}) VALUES (${placeholders})${target}${returning}`;
@@ -178,6 +185,34 @@ export async function findOrInsertRaw(
 }
 
 /**
+ * The guarded INSERT: creates the row only when no live row has the lookup, and returns it.
+ *
+ *     INSERT INTO t (<columns>) SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM t WHERE <lookup>)
+ *     ON CONFLICT (<key>) DO NOTHING RETURNING *
+ *
+ * Cheaper to plan than findOrInsertRaw's WITH (about 0.85x a plain INSERT against 0.65x,
+ * PostgreSQL 15, one caller), so racesafe sends it first while a table's calls keep creating
+ * rows. The raw row it created, or undefined when a row exists (or a concurrent caller committed
+ * one after its snapshot): the caller then reads that row. On a found row the SELECT yields no
+ * row, so no column default runs and no sequence value is drawn.
+ */
+export async function insertUnlessFound(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  values: Record<string, unknown>,
+  key: UniqueKey,
+): Promise<{ raw: Record<string, unknown>; created: true } | undefined> {
+  const parameters = parametersFor(gateway);
+  const { columns, placeholders } = insertList(gateway, values, parameters);
+  const sql =
+    `INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} WHERE NOT EXISTS (SELECT 1 FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)}) ` +
+    `${gateway.dialect.skipConflictClause(key)} RETURNING *`;
+  const { rows } = await run(gateway, session, sql, parameters.values);
+  return rows.length === 1 ? { raw: rows[0], created: true } : undefined;
+}
+
+/**
  * `WITH <first> AS (<sql>), made AS (INSERT ... SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM <first>)
  * ON CONFLICT (<key>) DO NOTHING RETURNING *) SELECT false AS "racesafe_created", * FROM <first> UNION ALL SELECT true, * FROM made`:
  * the row `first` returned (a SELECT, or an UPDATE ... RETURNING built on the same `parameters`), else the row made.
@@ -192,9 +227,7 @@ export async function insertUnlessFirst(
   key: UniqueKey,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
   const { dialect } = gateway;
-  const entries = Object.entries(values);
-  const columns = entries.map(([property]) => gateway.column(property)!.quoted).join(', ');
-  const placeholders = entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', ');
+  const { columns, placeholders } = insertList(gateway, values, parameters);
   const marker = dialect.quoteIdentifier(createdMarker);
   const sql =
     `WITH ${first.name} AS (${first.sql}), made AS (INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} ` +

@@ -6,7 +6,7 @@ import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
 import { type Defaults, assertNoDeletedRowHolds, resolveDefaults } from './get-or-create';
 import { withRetries, type RetryPolicy } from './retry';
-import { type Parameters, findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertUnlessFirst, liveLookupCondition, lookupCondition, onlyPlaceholder, parametersFor, run, sameValue, selectWhere } from './statements';
+import { type Parameters, findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertUnlessFirst, insertUnlessFound, liveLookupCondition, lookupCondition, onlyPlaceholder, parametersFor, run, sameValue, selectWhere } from './statements';
 import { assertStrictArithmetic } from './strict-mode';
 import { lastOutcome } from './last-outcome';
 import { lookupKey } from './unique-keys';
@@ -108,6 +108,13 @@ async function updateOrInsert<Row>(
   return [gateway.hydrate(result.raw), result.created];
 }
 
+/**
+ * The statement sent first is chosen per table by the last two calls' outcomes (last-outcome.ts):
+ * after updates the plain `UPDATE ... RETURNING` (then the WITH if it found no row); after
+ * creations the guarded INSERT (statements.ts insertUnlessFound, then the UPDATE if a row was
+ * there); otherwise the WITH above, 1 statement either way but dearer to plan. Undefined when
+ * nothing was updated or created (a row committed or deleted meanwhile): the locking path follows.
+ */
 async function updateOrInsertRaw(
   gateway: ModelGateway<unknown>,
   session: Session,
@@ -119,16 +126,23 @@ async function updateOrInsertRaw(
   await assertStrictArithmetic(gateway, session, defaults);
   const last = lastOutcome(gateway, 'updateOrCreate in one statement');
   const byLookup = (parameters: Parameters) => liveLookupCondition(gateway, lookup, parameters);
-  // After an update on this table, the plain UPDATE first: the one statement's INSERT is planned on every call, a cost a mere update need not pay.
-  if (last.foundExisting) {
+  const updateOnly = async () => {
     const { sql, parameters } = updateStatement(gateway, defaults, byLookup, { returning: true, group: 'defaults' });
     // The lookup covers a unique key of live rows (lookupKey): at most one row.
     const [updated] = (await run(gateway, session, sql, parameters)).rows;
-    if (updated) return { raw: updated, created: false };
-  }
-  const parameters = parametersFor(gateway);
-  const update = updateStatement(gateway, defaults, byLookup, { returning: true, group: 'defaults', parameters });
-  const result = await insertUnlessFirst(gateway, session, lookup, { name: 'updated', sql: update.sql }, parameters, values, key);
+    return updated && { raw: updated, created: false };
+  };
+  const bothInOne = () => {
+    const parameters = parametersFor(gateway);
+    const update = updateStatement(gateway, defaults, byLookup, { returning: true, group: 'defaults', parameters });
+    return insertUnlessFirst(gateway, session, lookup, { name: 'updated', sql: update.sql }, parameters, values, key);
+  };
+  const result =
+    last.next === 'find-first'
+      ? (await updateOnly()) || (await bothInOne())
+      : last.next === 'create-first'
+      ? (await insertUnlessFound(gateway, session, lookup, values, key)) || (await updateOnly())
+      : await bothInOne();
   if (result) last.remember(!result.created);
   return result;
 }
