@@ -76,6 +76,9 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
   const columnMetadata = (property: string) => info.byProperty.get(property)?.metadata;
 
   const withOwnRunner = <T>(work: (runner: QueryRunner) => Promise<T>) => withQueryRunner(repository, work);
+  // Only a runner the driver hands every caller (SQLite's one) needs turns: a runner of racesafe's own connection has no other user,
+  // and skipping the turn keeps Node 20's AsyncLocalStorage (promise hooks, a cost on every promise of the process) off.
+  const ownTurn = <T>(own: QueryRunner, work: () => Promise<T>) => ((driver as { queryRunner?: QueryRunner }).queryRunner === own ? takeTurn(own, work) : work());
 
   function insertValues(values: Record<string, unknown>): Record<string, unknown> {
     const version = metadata.versionColumn;
@@ -125,7 +128,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       // The caller's query runner (no transaction open on it): racesafe calls on it take turns.
       // A runner of racesafe's own takes turns too: TypeORM's SQLite drivers hand every caller the same one (one connection),
       // and no call's statements may land inside another call's transaction.
-      return runner ? takeTurn(runner, () => work(sessionOf(runner, false))) : withOwnRunner((own) => takeTurn(own, () => work(sessionOf(own, false))));
+      return runner ? takeTurn(runner, () => work(sessionOf(runner, false))) : withOwnRunner((own) => ownTurn(own, () => work(sessionOf(own, false))));
     },
     async transaction(work, options) {
       const run = async (runner: QueryRunner) => {
@@ -150,7 +153,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       };
       const runner = bound();
       const runOwn = (on: QueryRunner) => markedOwn(on, () => run(on));
-      return runner ? takeTurn(runner, () => runOwn(runner)) : withOwnRunner((own) => takeTurn(own, () => runOwn(own)));
+      return runner ? takeTurn(runner, () => runOwn(runner)) : withOwnRunner((own) => ownTurn(own, () => runOwn(own)));
     },
   };
 }
