@@ -33,7 +33,7 @@ module.exports = {
       // The races on MariaDB, SQLite and through PgBouncer, and the fault races, exercise the databases
       // through the same gateway code as TypeORM 1.x runs them; on 0.3 they run on PostgreSQL only
       // (race.test.ts), with every integration suite on every database. Keeps npm test under 20 minutes.
-      testPathIgnorePatterns: ['/node_modules/', '/race-(mariadb|sqlite|pgbouncer)\\.test\\.ts$', '/faults-race\\.test\\.ts$'],
+      testPathIgnorePatterns: ['/node_modules/', '/race-(mariadb|sqlite|pgbouncer)\\.test\\.ts$', '/faults-(race|mariadb|sqlite)\\.test\\.ts$'],
       moduleNameMapper: { ...racesafeSources, '^typeorm$': 'typeorm03', '^typeorm/(.*)$': 'typeorm03/$1' },
       setupFiles: ['reflect-metadata', '<rootDir>/test/harness/typeorm-0.3-env.ts'],
     },

@@ -1,4 +1,5 @@
 import { RetryableError } from '@racesafe/core';
+import { isMysqlUrl, isSqliteUrl } from './sql-client';
 
 /**
  * Runs `transaction` (one whole transaction of the caller's) again when racesafe throws
@@ -32,4 +33,39 @@ export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
     tail = run.catch(() => undefined);
     return run;
   };
+}
+
+/** The name a race worker gives an error of the caller's own BEGIN / COMMIT (the ORM's statements, not a racesafe call). */
+export const callerStatementErrorName = 'CallerStatementError';
+
+/**
+ * Runs one caller's transaction whose body passes racesafe's call through `inside`. An error that
+ * did not come through `inside` (the ORM's own BEGIN or COMMIT failed: under a fault its
+ * connection was cut) is rethrown named {@link callerStatementErrorName}, code and cause kept, so a
+ * fault run tells the caller's own statements from racesafe's calls (issue 13).
+ */
+export async function taggingCallerStatements<T>(transaction: (inside: <U>(call: Promise<U>) => Promise<U>) => Promise<T>): Promise<T> {
+  const fromInside = new WeakSet<object>();
+  const inside = <U>(call: Promise<U>) =>
+    call.catch((error: unknown) => {
+      if (typeof error === 'object' && error !== null) fromInside.add(error);
+      throw error;
+    });
+  try {
+    return await transaction(inside);
+  } catch (error) {
+    if (typeof error !== 'object' || error === null || fromInside.has(error)) throw error;
+    const { message, code } = error as { message?: string; code?: unknown };
+    throw Object.assign(new Error(`the caller's own transaction statement failed: ${message}`, { cause: error }), { name: callerStatementErrorName, code });
+  }
+}
+
+/**
+ * One more round trip of the caller's inside its transaction (about 5 ms on a server), so a row
+ * lock is held while a process may be killed: `pg_sleep` on PostgreSQL, `SLEEP` on MariaDB, a
+ * plain SELECT on SQLite (which has no sleep function; the write lock is held all the same).
+ */
+export function holdSql(url: string): string {
+  if (isSqliteUrl(url)) return 'SELECT 1';
+  return isMysqlUrl(url) ? 'SELECT SLEEP(0.005)' : 'SELECT pg_sleep(0.005)';
 }

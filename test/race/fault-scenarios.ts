@@ -1,5 +1,6 @@
 // Issue 13, item 2: the race scenarios under faults, judged by their history (test/harness/history.ts).
-// PostgreSQL: a controller terminates a random backend every 20 ms while the race runs.
+// PostgreSQL and MariaDB: a controller ends a random session every 20 ms while the race runs.
+import { callerStatementErrorName } from './caller-transaction';
 import { leftoverConnections, startBackendKiller } from '../harness/faults';
 import {
   type HistoryEvent,
@@ -12,9 +13,10 @@ import {
   untypedErrors,
 } from '../harness/history';
 import { type RaceReport, runRace } from '../harness/race';
-import { type DecrementResult, type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceKey } from './ops';
+import { type DecrementResult, type GetOrCreateResult, type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceBatchKeys, raceEmail, raceKey } from './ops';
 import type { RaceSize, RaceTarget } from './scenarios';
-import { openSqlClient } from './sql-client';
+import { isSqliteUrl, openSqlClient } from './sql-client';
+import { raceBusyTimeoutMs } from './sqlite-busy';
 
 /** What one approach did under the fault: the harness report, the history's verdict, and the fault's own figures. */
 export interface FaultOutcome {
@@ -43,6 +45,8 @@ interface FaultApproach {
   table: string;
   /** racesafe: every failed call must carry one of racesafe's typed errors. */
   typed: boolean;
+  /** When given, the only errors a failed call may carry (besides the caller's own BEGIN / COMMIT failing). */
+  allowedErrors?: string[];
 }
 
 /** Killing a random backend every 20 ms (the issue's figure) while the callers run. */
@@ -56,11 +60,13 @@ const killEveryMs = 20;
 export type Fault =
   | { kind: 'kill' }
   | { kind: 'timeouts'; settings: Record<'lock_timeout' | 'statement_timeout', string> }
+  /** MariaDB: the workers connect as a user of their own created `WITH MAX_STATEMENT_TIME <seconds>` (1969 on a statement that runs longer). */
+  | { kind: 'max_statement_time'; seconds: number }
   /** SIGKILL worker process p once `at` (a fraction) of the calls answered, for each [p, at]. */
   | { kind: 'sigkill'; processes: [processIndex: number, at: number][] };
 const killEvery20Ms: Fault = { kind: 'kill' };
-// 57014 statement_timeout, 55P03 lock_timeout: calls they cut are the fault's count.
-const timeoutCodes = new Set(['57014', '55P03']);
+// 57014 statement_timeout, 55P03 lock_timeout, MariaDB 1969 max_statement_time: calls they cut are the fault's count.
+const timeoutCodes = new Set(['57014', '55P03', '1969']);
 
 async function withSql<T>(url: string, work: (client: Awaited<ReturnType<typeof openSqlClient>>) => Promise<T>): Promise<T> {
   const client = await openSqlClient(url);
@@ -90,6 +96,13 @@ async function raceUnderFault(target: RaceTarget, url: string, size: RaceSize, a
       await setDatabaseTimeouts(url, { lock_timeout: '0', statement_timeout: '0' });
     }
   }
+  if (fault.kind === 'max_statement_time') {
+    return withStatementTimeUser(url, fault.seconds, async (workerUrl) => {
+      const report = await runRace({ worker: target.worker, args: workerArgs(workerUrl, size, approach), ...size, label: `${target.name} ${approach.op} under max_statement_time` });
+      const faults = report.calls.filter((c) => c.error?.code !== undefined && timeoutCodes.has(c.error.code)).length;
+      return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls) };
+    });
+  }
   if (fault.kind === 'sigkill') return raceUnderSigkills(target, url, size, approach, fault.processes);
   return raceUnderKills(target, url, size, approach);
 }
@@ -110,7 +123,30 @@ async function raceUnderSigkills(target: RaceTarget, url: string, size: RaceSize
 }
 
 function workerArgs(url: string, size: RaceSize, approach: FaultApproach): RaceWorkerArgs {
-  return { url, op: approach.op, processes: size.processes, poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)), keys: size.keys };
+  // SQLite: every connection waits the race's busy timeout for the write lock, as in the race suite.
+  const sqlite = isSqliteUrl(url) ? { busyTimeoutMs: raceBusyTimeoutMs } : {};
+  return { url, op: approach.op, processes: size.processes, poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)), keys: size.keys, ...sqlite };
+}
+
+/**
+ * MariaDB has no per-database timeout, and a `SET GLOBAL` would reach other suites' sessions: the
+ * workers connect as a user of their own, `CREATE USER ... WITH MAX_STATEMENT_TIME <seconds>`
+ * (MariaDB's per-user resource limit), granted this database only, dropped afterwards.
+ */
+async function withStatementTimeUser<T>(url: string, seconds: number, work: (workerUrl: string) => Promise<T>): Promise<T> {
+  const user = `rs_timeout_${Math.random().toString(16).slice(2, 10)}`;
+  const password = 'racesafe';
+  const database = new URL(url).pathname.slice(1);
+  // Names and numbers are this helper's own (no input); CREATE USER takes no placeholders.
+  await withSql(url, (c) => c.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}' WITH MAX_STATEMENT_TIME ${Number(seconds)}`));
+  try {
+    await withSql(url, (c) => c.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO '${user}'@'%'`));
+    const workerUrl = new URL(url);
+    [workerUrl.username, workerUrl.password] = [user, password];
+    return await work(workerUrl.toString());
+  } finally {
+    await withSql(url, (c) => c.query(`DROP USER '${user}'@'%'`));
+  }
 }
 
 /** `ALTER DATABASE <this one> SET ...`: every session opened from now on starts with these timeouts (the workers connect after). */
@@ -157,7 +193,7 @@ function faultScenario(
       for (const approach of approaches) {
         const { report, faults, leftOver, history } = await raceUnderFault(target, url, size, approach, seed, fault);
         const judged = await check(url, history, approach);
-        const verdict = combine(history, judged, approach.typed ? untypedErrors(history) : []);
+        const verdict = combine(history, judged, approach.typed ? typedErrorAnomalies(history, approach) : []);
         outcomes.push({ approach: approach.approach, report, verdict, faults, leftOver });
       }
       return outcomes;
@@ -165,15 +201,54 @@ function faultScenario(
   };
 }
 
+/**
+ * racesafe's failed calls: racesafe's typed errors only, and only `allowedErrors` where given. A
+ * failure of the caller's own BEGIN / COMMIT (the ORM's statement, tagged by the worker) is no racesafe call.
+ */
+function typedErrorAnomalies(history: HistoryEvent[], { allowedErrors }: FaultApproach): string[] {
+  const calls = history.filter((e) => e.error?.name !== callerStatementErrorName);
+  const others = allowedErrors ? calls.filter((e) => e.error && !allowedErrors.includes(e.error.name)) : [];
+  const unexpected = others.length ? [`${others.length} failed calls with ${[...new Set(others.map((e) => e.error!.name))].join(', ')}, expected only ${allowedErrors!.join(', ')}`] : [];
+  return [...untypedErrors(calls), ...unexpected];
+}
+
 const getOrCreateApproaches: FaultApproach[] = [
   { approach: 'racesafe', op: 'getOrCreate', table: 'users', typed: true },
   { approach: 'naive', op: 'naive:getOrCreate', table: 'naive_users', typed: false },
 ];
 
-function getOrCreateUnderKills(name: string, size: RaceSize): FaultScenario {
-  return faultScenario(name, 'getOrCreate', size, getOrCreateApproaches, [], async (url, history, { table }) => {
-    const rows = await withSql(url, (c) => c.query<{ key: string; n: number; id: number }>(`SELECT email AS key, count(*)::int AS n, min(id) AS id FROM ${table} GROUP BY email`));
-    return checkGetOrCreateHistory(history, rows, (call) => raceKey({ keys: size.keys, processes: size.processes }, call));
+/** The rows of a getOrCreate race's table, per key (`email`); `k`, not `key`, a reserved word on MariaDB; counts are strings there. */
+async function rowsPerKey(url: string, table: string): Promise<{ key: string; n: number; id: number }[]> {
+  const rows = await withSql(url, (c) => c.query<{ k: string; n: unknown; id: unknown }>(`SELECT email AS k, count(*) AS n, min(id) AS id FROM ${table} GROUP BY email`));
+  return rows.map((r) => ({ key: r.k, n: Number(r.n), id: Number(r.id) }));
+}
+
+function getOrCreateUnderKills(name: string, size: RaceSize, approaches = getOrCreateApproaches, keyOf: typeof raceKey = raceKey): FaultScenario {
+  return faultScenario(name, 'getOrCreate', size, approaches, [], async (url, history, { table }) =>
+    checkGetOrCreateHistory(history, await rowsPerKey(url, table), (call) => keyOf({ keys: size.keys, processes: size.processes }, call)),
+  );
+}
+
+/**
+ * getOrCreateMany beside getOrCreate (ops.ts raceBatchKeys): each lookup of a batch counts as a
+ * getOrCreate call of its key, completing as its batch did (an indeterminate batch may have
+ * created any of its keys), and the per-key history is checked as getOrCreate's.
+ */
+function getOrCreateManyUnderKills(name: string, size: RaceSize): FaultScenario {
+  const approaches: FaultApproach[] = [
+    { approach: 'racesafe', op: 'getOrCreateMany:mixed', table: 'users', typed: true },
+    { approach: 'naive', op: 'naive:getOrCreateMany:mixed', table: 'naive_users', typed: false },
+  ];
+  return faultScenario(name, 'getOrCreate', size, approaches, [], async (url, history, { table }) => {
+    const keys: string[] = [];
+    const lookups = history.flatMap((event) =>
+      raceBatchKeys(size, event.call).map((key, k) => {
+        keys.push(key);
+        const value = event.completion === 'ok' ? (event.value as GetOrCreateResult[])[k] : undefined;
+        return { ...event, call: keys.length - 1, value };
+      }),
+    );
+    return checkGetOrCreateHistory(lookups, await rowsPerKey(url, table), (lookup) => keys[lookup]);
   });
 }
 
@@ -197,10 +272,58 @@ export const faultScenarios = {
     },
   ),
   updateOrCreate: updateOrCreateUnder('updateOrCreate with logins + 1 under kills: one missing key'),
-  updateOrCreateSigkill: faultScenario(
+  // Issue 13: the three race scenarios that had no fault run. Inside the caller's transaction racesafe never retries: a lost connection is ConnectionLostError.
+  getOrCreateInTransaction: getOrCreateUnderKills("getOrCreate in the caller's transaction under kills: one hot key", { processes: 4, callersPerProcess: 8, calls: 400 }, [
+    { approach: 'racesafe', op: 'getOrCreate:transaction', table: 'users', typed: true, allowedErrors: ['ConnectionLostError'] },
+    { approach: 'naive', op: 'naive:getOrCreate', table: 'naive_users', typed: false },
+  ]),
+  getOrCreateHashingHook: getOrCreateUnderKills(
+    'getOrCreate with a hashing before-create hook under kills: one hot key',
+    { processes: 4, callersPerProcess: 8, calls: 300 },
+    [
+      { approach: 'racesafe', op: 'getOrCreate:hashingHook', table: 'accounts', typed: true },
+      { approach: 'naive', op: 'naive:getOrCreate:hashingHook', table: 'naive_accounts', typed: false },
+    ],
+    raceEmail,
+  ),
+  getOrCreateMany: getOrCreateManyUnderKills('getOrCreateMany under kills: overlapping shuffled batches of 200 keys beside getOrCreate', { processes: 4, callersPerProcess: 4, calls: 160 }),
+  updateOrCreateSigkill: updateOrCreateUnderSigkills({ processes: 4, callersPerProcess: 8, calls: 400 }),
+  counterLockTimeout: counterUnder('atomicUpdate +1 under lock_timeout 1 ms: one counter', { kind: 'timeouts', settings: { lock_timeout: '1ms', statement_timeout: '0' } }),
+  updateOrCreateStatementTimeout: updateOrCreateUnder('updateOrCreate with logins + 1 under statement_timeout 10 ms: one missing key', {
+    kind: 'timeouts',
+    settings: { lock_timeout: '0', statement_timeout: '10ms' },
+  }),
+} satisfies Record<string, FaultScenario>;
+
+/**
+ * The fault scenarios on MariaDB (issue 13, item 3): a session KILLed every 20 ms during the
+ * getOrCreate, counter and updateOrCreate races, and worker processes SIGKILLed
+ * holding row locks in their transactions, and max_statement_time (1969) shorter than some calls.
+ * innodb_lock_wait_timeout (1205) is whole seconds (1 at least): longer than any wait in these races, so no scenario.
+ */
+export const mariadbFaultScenarios: FaultScenario[] = [
+  faultScenarios.getOrCreateHotKey,
+  faultScenarios.getOrCreateNewKeys,
+  faultScenarios.counter,
+  // The guarded decrement is left to PostgreSQL: on MariaDB it is the counter's one autocommit UPDATE, and the suite must stay near 30 s per package.
+  faultScenarios.updateOrCreate,
+  faultScenarios.updateOrCreateSigkill,
+  updateOrCreateUnder('updateOrCreate with logins + 1 under max_statement_time 10 ms: one missing key', { kind: 'max_statement_time', seconds: 0.01 }),
+];
+
+/**
+ * SQLite (issue 13, item 4): no server session to kill, so the fault is a worker process SIGKILLed
+ * while its transaction holds the write lock; the OS releases its file locks and the next writer
+ * ignores the dead transaction's WAL frames. 4 processes x 4 callers, as the SQLite race suite.
+ */
+export const sqliteFaultScenarios: FaultScenario[] = [updateOrCreateUnderSigkills({ processes: 4, callersPerProcess: 4, calls: 200 })];
+
+/** updateOrCreate in the caller's transaction, which holds the row (SQLite: write) lock over one more round trip, while processes 1 and 2 are SIGKILLed. */
+function updateOrCreateUnderSigkills(size: RaceSize): FaultScenario {
+  return faultScenario(
     "updateOrCreate in the caller's transaction, holding the row lock, with 2 of 4 worker processes SIGKILLed",
     'updateOrCreate',
-    { processes: 4, callersPerProcess: 8, calls: 400 },
+    size,
     [
       { approach: 'racesafe', op: 'updateOrCreate:transaction', table: 'users', typed: true },
       { approach: 'naive', op: 'naive:updateOrCreate', table: 'naive_users', typed: false },
@@ -208,13 +331,8 @@ export const faultScenarios = {
     [],
     checkUpdateOrCreateUnderFault,
     { kind: 'sigkill', processes: [[1, 0.25], [2, 0.5]] },
-  ),
-  counterLockTimeout: counterUnder('atomicUpdate +1 under lock_timeout 1 ms: one counter', { kind: 'timeouts', settings: { lock_timeout: '1ms', statement_timeout: '0' } }),
-  updateOrCreateStatementTimeout: updateOrCreateUnder('updateOrCreate with logins + 1 under statement_timeout 10 ms: one missing key', {
-    kind: 'timeouts',
-    settings: { lock_timeout: '0', statement_timeout: '10ms' },
-  }),
-} satisfies Record<string, FaultScenario>;
+  );
+}
 
 function counterUnder(name: string, fault?: Fault): FaultScenario {
   return faultScenario(

@@ -11,7 +11,7 @@ export type RaceOp =
   | 'getOrCreateMany:mixed'
   | 'naive:getOrCreateMany:mixed'
   | 'updateOrCreate'
-  // Issue 13: updateOrCreate in the caller's transaction, which then holds the row lock over one more round trip (PostgreSQL).
+  // Issue 13: updateOrCreate in the caller's transaction, which then holds the row lock over one more round trip (PostgreSQL, MariaDB).
   | 'updateOrCreate:transaction'
   | 'naive:updateOrCreate'
   | 'atomicUpdate:increment'

@@ -5,6 +5,7 @@ import {
   ConnectionLostError,
   IndeterminateError,
   RaceSafeError,
+  mysqlDialect,
   RetryableError,
   postgresDialect,
   translateError,
@@ -68,6 +69,49 @@ describe('postgresDialect.classifyError: lost connections', () => {
     const timeout = Object.assign(pgError('57014', 'ERROR'), { message: 'Connection terminated unexpectedly' });
     expect(postgresDialect.classifyError(timeout).kind).toBe('other');
     expect(postgresDialect.classifyError(new Error('connection terminated by the firewall')).kind).toBe('other');
+  });
+});
+
+/** As mysql2 rejects a query whose socket the server closed (KILL CONNECTION), seen on MariaDB 10.11. */
+const mysql2Lost = () => Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true });
+/** As mysql2 refuses a query on a connection already closed: no code, only `fatal`. */
+const mysql2Closed = () => Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true });
+/** As the mariadb connector (Sequelize `mariadb`) reports its own errors: errno 45xxx, SQLSTATE 08S01. */
+const mariadbError = (errno: number, code: string) => Object.assign(new Error(`(conn=33, no: ${errno}, SQLState: 08S01) ${code}`), { errno, code, sqlState: '08S01', fatal: true });
+/** A server error as mysql2 raises it. */
+const mysqlServerError = (errno: number, code: string) => Object.assign(new Error(code), { errno, code, sqlState: 'HY000', sqlMessage: code });
+
+describe('mysqlDialect.classifyError: lost connections (issue 13)', () => {
+  describe.each(wrappers)('%s', (_, wrap) => {
+    it('mysql2 PROTOCOL_CONNECTION_LOST: the session ended mid-statement', () => {
+      expect(mysqlDialect.classifyError(wrap(mysql2Lost()))).toEqual({ kind: 'connection-lost', code: 'PROTOCOL_CONNECTION_LOST' });
+    });
+
+    it("mysql2's code-less closed-state refusal, by its fixed text: nothing sent", () => {
+      expect(mysqlDialect.classifyError(wrap(mysql2Closed()))).toEqual({ kind: 'connection-lost', beforeSending: true });
+    });
+
+    it.each([[1927, 'ER_CONNECTION_KILLED'], [1053, 'ER_SERVER_SHUTDOWN'], [2013, 'CR_SERVER_LOST']])('errno %s (%s): the session ended', (errno, code) => {
+      expect(mysqlDialect.classifyError(wrap(mysqlServerError(errno, code)))).toEqual({ kind: 'connection-lost', code: String(errno) });
+    });
+
+    it('mariadb connector 45009 ER_SOCKET_UNEXPECTED_CLOSE: the session ended', () => {
+      expect(mysqlDialect.classifyError(wrap(mariadbError(45009, 'ER_SOCKET_UNEXPECTED_CLOSE')))).toEqual({ kind: 'connection-lost', code: '45009' });
+    });
+
+    it('mariadb connector 45013 ER_CMD_CONNECTION_CLOSED: nothing sent', () => {
+      expect(mysqlDialect.classifyError(wrap(mariadbError(45013, 'ER_CMD_CONNECTION_CLOSED')))).toEqual({ kind: 'connection-lost', code: '45013', beforeSending: true });
+    });
+
+    it.each(['ECONNRESET', 'EPIPE'])('socket %s: lost mid-conversation', (code) => {
+      expect(mysqlDialect.classifyError(wrap(socketError(code)))).toEqual({ kind: 'connection-lost', code });
+    });
+  });
+
+  it('a statement error on a live session stays what it was: 1205 lock wait timeout, 1969 max_statement_time', () => {
+    expect(mysqlDialect.classifyError(mysqlServerError(1205, 'ER_LOCK_WAIT_TIMEOUT'))).toMatchObject({ kind: 'lock-not-available', code: '1205' });
+    expect(mysqlDialect.classifyError(mysqlServerError(1969, 'ER_STATEMENT_TIMEOUT'))).toMatchObject({ kind: 'other', code: '1969' });
+    expect(mysqlDialect.classifyError(new Error("Can't add new command when connection is in closed state")).kind).toBe('other');
   });
 });
 

@@ -27,12 +27,12 @@ describe('mysql dialect: errors by errno', () => {
     expect(translated).toMatchObject({ code: '1062', constraint: 'users_email_key' });
   });
 
-  it('classifies deadlocks, lock waits and NOWAIT by errno, and socket errors as none of them', () => {
+  it('classifies deadlocks, lock waits and NOWAIT by errno, and a socket error as a lost connection (issue 13)', () => {
     expect(translateError(gateway, mysql2Error(1213, 'Deadlock found when trying to get lock', '40001'))).toBeInstanceOf(RetryableError);
     expect(translateError(gateway, mysql2Error(1205, 'Lock wait timeout exceeded'))).toBeInstanceOf(LockNotAvailableError);
     expect(translateError(gateway, mysql2Error(3572, 'Statement aborted because lock(s) could not be acquired immediately and NOWAIT is set'))).toBeInstanceOf(LockNotAvailableError);
     const socket = Object.assign(new Error('read ECONNRESET'), { errno: -104, code: 'ECONNRESET' });
-    expect(mysqlDialect.classifyError(socket)).toEqual({ kind: 'other' });
+    expect(mysqlDialect.classifyError(socket)).toEqual({ kind: 'connection-lost', code: 'ECONNRESET' });
   });
 
   it('takes the key name from the message, MySQL 8 table prefix removed (TRAPS T16, T22)', () => {

@@ -9,7 +9,7 @@ export type { FOperand, FOperator, FStep, FCompileContext } from './expressions'
 export { dialectFor, duplicateKeyName, mysqlDialect, postgresDialect, sqliteDialect, sqliteUniqueViolation } from './dialects';
 export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialects';
 export type { ColumnInfo, ModelGateway, OwnTransactionOptions, PendingWrite, RowLifecycle, Session, StatementResult } from './gateway';
-export { beginOwnTransaction } from './own-transaction';
+export { beginOwnTransaction, ownWorkError } from './own-transaction';
 export { getOrCreate } from './get-or-create';
 export type { Defaults, GetOrCreateCoreOptions } from './get-or-create';
 export { updateOrCreate } from './update-or-create';

@@ -44,6 +44,20 @@ async function sendBegin(gateway: ModelGateway<unknown>, begin: () => Promise<un
   }
 }
 
+/**
+ * An error of the work inside a transaction of racesafe's own, as the caller gets it: a lost
+ * connection, also one met by a hook's own statement (a subscriber writing an audit row), is
+ * {@link ConnectionLostError}: the transaction died with its session, so nothing of it committed
+ * and racesafe may retry it (issue 13). Any other error of the user's code passes as it is.
+ *
+ * @example
+ * try { result = await work(session); } catch (error) { await rollback(); throw ownWorkError(gateway, error); }
+ */
+export function ownWorkError(gateway: ModelGateway<unknown>, error: unknown): unknown {
+  if (error instanceof RaceSafeError) return error;
+  return gateway.dialect.classifyError(error).kind === 'connection-lost' ? translateError(gateway, error, 'rolled-back') : error;
+}
+
 /** The lock was not granted within the bound the caller set (SQLITE_BUSY at BEGIN IMMEDIATE): LockNotAvailableError, not a retry. */
 function lockNotGranted(gateway: ModelGateway<unknown>, error: unknown, lockWaitMs: number): unknown {
   if (!(error instanceof RaceSafeError) || gateway.dialect.classifyError(error.cause).kind !== 'serialization-failure') return error;

@@ -1,4 +1,5 @@
 import type { ModelGateway, Session } from './gateway';
+import { translateError } from './statements';
 
 // Per connection configuration (the gateway's catalogScope), like the unique keys.
 const answers = new WeakMap<object, Map<string, Promise<Record<string, unknown> | undefined>>>();
@@ -14,7 +15,8 @@ export function serverFact(gateway: ModelGateway<unknown>, session: Session, sql
   let answer = byQuestion.get(sql);
   if (!answer) {
     const asked = byQuestion;
-    answer = session.query(sql, []).then(({ rows }) => rows[0]);
+    // A read: a lost connection sent nothing that commits (ConnectionLostError), as in run().
+    answer = session.query(sql, []).then(({ rows }) => rows[0], (error: unknown) => Promise.reject(translateError(gateway, error, 'rolled-back')));
     answer.catch(() => asked.delete(sql));
     asked.set(sql, answer);
   }

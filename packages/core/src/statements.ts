@@ -44,11 +44,28 @@ export function run(gateway: ModelGateway<unknown>, session: Session, sql: strin
   const versionChecked = assertSupportedVersion(gateway, session);
   if (versionChecked) return versionChecked.then(() => run(gateway, session, sql, parameters));
   const prefix = gateway.dialect.returningStatementPrefix;
-  return session.query(prefix && sql.endsWith(' RETURNING *') ? prefix + sql : sql, parameters).catch(async (error: unknown) => {
-    // SQLite names a violated key by its columns: the table's keys (read once) tell which key that is.
-    if (gateway.dialect.classifyError(error).columns) await uniqueKeys(gateway, session).catch(() => undefined);
-    throw translateError(gateway, error, session.inTransaction || /^\s*SELECT\b/i.test(sql) ? 'rolled-back' : 'unknown');
-  });
+  const reads = /^\s*(SELECT|SET|PRAGMA)\b/i.test(sql);
+  return session.query(prefix && sql.endsWith(' RETURNING *') ? prefix + sql : sql, parameters).then(
+    (result) => {
+      // Outside a transaction an acknowledged write has committed: a later lost statement of this call (MariaDB's read-back) cannot undo it.
+      if (!session.inTransaction && !reads) committedWrites.add(session);
+      return result;
+    },
+    async (error: unknown) => {
+      // SQLite names a violated key by its columns: the table's keys (read once) tell which key that is.
+      if (gateway.dialect.classifyError(error).columns) await uniqueKeys(gateway, session).catch(() => undefined);
+      throw translateError(gateway, error, lostOutcome(session, reads));
+    },
+  );
+}
+
+// Autocommit sessions (one per racesafe call attempt) on which a write has committed.
+const committedWrites = new WeakSet<Session>();
+
+/** What a lost connection did to `session`'s work: nothing committed inside a transaction or before this call's first write. */
+function lostOutcome(session: Session, reads: boolean): LostOutcome {
+  if (session.inTransaction) return 'rolled-back';
+  return reads && !committedWrites.has(session) ? 'rolled-back' : 'unknown';
 }
 
 /**

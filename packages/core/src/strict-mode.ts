@@ -1,6 +1,7 @@
 import { RaceSafeError } from './errors';
 import { isFExpression } from './expressions';
 import type { ModelGateway, Session } from './gateway';
+import { translateError } from './statements';
 
 // Answers per connection configuration, like the unique keys: read on the first F write.
 const checked = new WeakMap<object, Promise<void>>();
@@ -24,8 +25,11 @@ export function assertStrictArithmetic(gateway: ModelGateway<unknown>, session: 
           `so a division by zero or an out-of-range F result would be stored as a truncated value with only a warning. ` +
           `racesafe refuses F writes there: run the connection with sql_mode including STRICT_TRANS_TABLES (the server default).`,
       );
-    });
-    checked.set(gateway.catalogScope, check);
+    }, (error: unknown) => Promise.reject(translateError(gateway, error, 'rolled-back')));
+    // A failed read is asked again on the next call, not remembered: a connection lost during it must not fail every later F write (issue 13).
+    const scope = gateway.catalogScope;
+    check.catch(() => checked.delete(scope));
+    checked.set(scope, check);
   }
   return check;
 }

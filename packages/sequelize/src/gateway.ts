@@ -1,4 +1,4 @@
-import { type ColumnInfo, type ModelGateway, type Session, beginOwnTransaction, dialectFor, takeTurnOnceKnown, translateError } from '@racesafe/core';
+import { type ColumnInfo, type ModelGateway, type Session, beginOwnTransaction, dialectFor, ownWorkError, takeTurnOnceKnown, translateError } from '@racesafe/core';
 import { type Model, type ModelStatic, type QueryOptions, QueryTypes, Sequelize, Transaction, type TransactionOptions, Utils } from 'sequelize';
 import { sequelizeLifecycle } from './lifecycle';
 
@@ -206,9 +206,9 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
         phase = 'commit';
         return result;
       });
-      // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; errors of the work pass as they are;
-      // a connection lost during COMMIT leaves the outcome unknown (IndeterminateError).
-      return own.catch((error: unknown) => Promise.reject(phase === 'work' ? error : translateError(this, error, phase === 'commit' ? 'unknown' : 'rolled-back')));
+      // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; errors of the work pass as they are, but a lost
+      // connection (a hook's own statement too) is ConnectionLostError; a connection lost during COMMIT leaves the outcome unknown (IndeterminateError).
+      return own.catch((error: unknown) => Promise.reject(phase === 'work' ? ownWorkError(this, error) : translateError(this, error, phase === 'commit' ? 'unknown' : 'rolled-back')));
     },
   };
 }

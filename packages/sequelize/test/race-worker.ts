@@ -3,7 +3,7 @@
 import { Op, QueryTypes } from 'sequelize';
 import type { RaceWorker } from '../../../test/harness/race';
 import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, isRaceBatch, raceBatchKeys, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
-import { retryingCallerTransaction } from '../../../test/race/caller-transaction';
+import { holdSql, retryingCallerTransaction, taggingCallerStatements } from '../../../test/race/caller-transaction';
 import { isSqliteUrl } from '../../../test/race/sql-client';
 import { isVisitsWriter, untilNotBusy, watchSequelizeSqlite } from '../../../test/race/sqlite-busy';
 import { F } from '../src';
@@ -34,8 +34,11 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
     getOrCreate: (i) => getOrCreate(raceKey(args, i), i),
     async 'getOrCreate:transaction'(i) {
       // Sequelize's default transaction type, DEFERRED on SQLite: a new connection per transaction.
+      // Under faults, an error of the caller's own BEGIN / COMMIT is told apart from racesafe's (issue 13).
       const inTransaction = () =>
-        sequelize.transaction((transaction) => User.getOrCreate({ where: { email: raceKey(args, i) }, defaults: { name: `caller ${i}` }, transaction }));
+        taggingCallerStatements((inside) =>
+          sequelize.transaction((transaction) => inside(User.getOrCreate({ where: { email: raceKey(args, i) }, defaults: { name: `caller ${i}` }, transaction }))),
+        );
       const [user, created] = await retryingCallerTransaction(inTransaction, () => callerRetries++);
       return { key: user.email, id: user.id, created };
     },
@@ -80,7 +83,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
         sequelize.transaction(async (t) => {
           const result = await User.updateOrCreate({ where: { email: raceKey(args, i) }, defaults: { name, logins: F('logins').plus(1) }, createDefaults: { name, logins: 1 }, transaction: t });
           // The row lock is held over one more round trip of the caller's: a process killed now dies holding it.
-          await sequelize.query('SELECT pg_sleep(0.005)', { transaction: t });
+          await sequelize.query(holdSql(args.url), { transaction: t });
           return result;
         });
       const [user, created] = await retryingCallerTransaction(transaction, () => callerRetries++);

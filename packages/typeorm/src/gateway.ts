@@ -1,4 +1,4 @@
-import { ConnectionLostError, IndeterminateError, type ModelGateway, type Session, beginOwnTransaction, dialectFor, takeTurn, translateError } from '@racesafe/core';
+import { ConnectionLostError, IndeterminateError, type ModelGateway, type Session, beginOwnTransaction, dialectFor, ownWorkError, takeTurn, translateError } from '@racesafe/core';
 import type { ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { entityInfo, setColumnValues } from './columns';
 import { typeormLifecycle } from './lifecycle';
@@ -140,7 +140,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
         } catch (error) {
           // On a lost connection the ROLLBACK fails too; the database has rolled back, and the work's error is the one to report.
           await runner.rollbackTransaction().catch(() => undefined);
-          throw error;
+          throw ownWorkError(this, error);
         }
         try {
           await runner.commitTransaction();

@@ -2,7 +2,7 @@
 // per process, fewer pooled connections than callers.
 import { In, MoreThanOrEqual } from 'typeorm';
 import type { RaceWorker } from '../../../test/harness/race';
-import { oneAtATime, retryingCallerTransaction } from '../../../test/race/caller-transaction';
+import { holdSql, oneAtATime, retryingCallerTransaction, taggingCallerStatements } from '../../../test/race/caller-transaction';
 import { isSqliteBusy, isVisitsWriter, untilNotBusy } from '../../../test/race/sqlite-busy';
 import { isMysqlUrl, isSqliteUrl } from '../../../test/race/sql-client';
 import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, isRaceBatch, raceBatchKeys, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
@@ -46,8 +46,11 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const ops: Record<RaceOp, (i: number) => Promise<unknown>> = {
     getOrCreate: (i) => getOrCreate(raceKey(args, i), i),
     async 'getOrCreate:transaction'(i) {
+      // Under faults, an error of the caller's own BEGIN / COMMIT is told apart from racesafe's (issue 13).
       const transaction = () =>
-        dataSource.transaction((manager) => manager.withRepository(users).getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } }));
+        taggingCallerStatements((inside) =>
+          dataSource.transaction((manager) => inside(manager.withRepository(users).getOrCreate({ email: raceKey(args, i) }, { defaults: { name: `caller ${i}` } }))),
+        );
       const [user, created] = await callerTransactions(() => retryingCallerTransaction(transaction, () => callerRetries++));
       return { key: user.email, id: user.id, created };
     },
@@ -96,10 +99,11 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
         dataSource.transaction(async (manager) => {
           const result = await manager.withRepository(users).updateOrCreate({ email: raceKey(args, i) }, options);
           // The row lock is held over one more round trip of the caller's: a process killed now dies holding it.
-          await manager.query('SELECT pg_sleep(0.005)');
+          await manager.query(holdSql(args.url));
           return result;
         });
-      const [user, created] = await retryingCallerTransaction(transaction, () => callerRetries++);
+      // SQLite: one connection per data source, so the caller's transactions run one at a time per process.
+      const [user, created] = await callerTransactions(() => retryingCallerTransaction(transaction, () => callerRetries++));
       return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
     },
     async 'naive:updateOrCreate'(i) {

@@ -1,3 +1,4 @@
+import { errorChain, socketLoss } from './connection-loss';
 import type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
 
 // Server error numbers (errno), never message text: https://mariadb.com/kb/en/mariadb-error-codes/
@@ -7,6 +8,33 @@ const kindsByErrno: Record<number, ErrorKind> = {
   1205: 'lock-not-available', // ER_LOCK_WAIT_TIMEOUT; MariaDB reports FOR UPDATE NOWAIT with it too (T21)
   3572: 'lock-not-available', // ER_LOCK_NOWAIT (MySQL 8)
 };
+
+// The session is gone (issue 13), by errno: the server's 1927 ER_CONNECTION_KILLED and 1053
+// ER_SERVER_SHUTDOWN; the client's 2006 CR_SERVER_GONE_ERROR / 2013 CR_SERVER_LOST where a driver
+// reports them; the mariadb connector's 45009 ER_SOCKET_UNEXPECTED_CLOSE, 45026 ER_SOCKET_TIMEOUT, 45019 ER_SOCKET.
+const sessionEndedErrnos = new Set([1927, 1053, 2006, 2013, 45009, 45019, 45026]);
+// The mariadb connector refused to send on a closed connection: 45001 ER_CONNECTION_ALREADY_CLOSED,
+// 45004 ER_CMD_NOT_EXECUTED_DESTROYED, 45013 ER_CMD_CONNECTION_CLOSED, 45012 ER_CONNECTION_TIMEOUT (connecting).
+const notSentErrnos = new Set([45001, 45004, 45012, 45013]);
+// mysql2's code when the socket closed with a command in flight (lib/base/connection.js).
+const mysql2LostCodes = new Set(['PROTOCOL_CONNECTION_LOST']);
+// mysql2 refuses a command on a closed connection with no code at all (only `fatal: true`): its fixed text is the only evidence.
+const mysql2NotSentMessages = new Set(["Can't add new command when connection is in closed state"]);
+
+/** A lost or refused connection, told by errno, driver or socket code, or (only where mysql2 gives no code) mysql2's own text. */
+function connectionLoss(error: unknown): ClassifiedError | undefined {
+  for (const e of errorChain(error)) {
+    const errno = typeof e.errno === 'number' ? e.errno : undefined;
+    if (errno !== undefined && sessionEndedErrnos.has(errno)) return { kind: 'connection-lost', code: String(errno) };
+    if (errno !== undefined && notSentErrnos.has(errno)) return { kind: 'connection-lost', code: String(errno), beforeSending: true };
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    if (code && mysql2LostCodes.has(code)) return { kind: 'connection-lost', code };
+    const socket = socketLoss(e);
+    if (socket) return socket;
+    if (code === undefined && e.fatal === true && typeof e.message === 'string' && mysql2NotSentMessages.has(e.message)) return { kind: 'connection-lost', beforeSending: true };
+  }
+  return undefined;
+}
 
 const lockClauses: Record<LockStrength, string> = {
   update: 'FOR UPDATE',
@@ -108,6 +136,8 @@ export const mysqlDialect: DialectAdapter = {
     usableForLookup: Number(row.partial_columns ?? row.PARTIAL_COLUMNS) === 0,
   }),
   classifyError(error): ClassifiedError {
+    const lost = connectionLoss(error);
+    if (lost) return lost;
     const driver = driverError(error);
     if (!driver) return { kind: 'other' };
     const errno = driver.errno as number;

@@ -1,3 +1,4 @@
+import { errorChain, socketLoss } from './connection-loss';
 import type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
 
 // SQLSTATEs: https://www.postgresql.org/docs/current/errcodes-appendix.html
@@ -30,9 +31,6 @@ function driverError(error: unknown): Record<string, unknown> | undefined {
 // 25P03 idle-in-transaction timeout. 57P03 (starting up / shutting down) and 08001 / 08004 refuse a new connection.
 const sessionEndedSqlState = /^(08[0-9A-Z]{3}|57P0[1235]|25P03)$/;
 const refusedSqlStates = new Set(['57P03', '08001', '08004']);
-// Node socket errors (`code` without a SQLSTATE): lost mid-conversation, or never connected.
-const socketLostCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN']);
-const socketRefusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 // node-postgres raises these with no code at all, so their fixed text is the only evidence (pg/lib/client.js).
 const pgLostMessages = new Set(['Connection terminated unexpectedly', 'Connection terminated']);
 const pgNotSentMessages = new Set([
@@ -40,29 +38,16 @@ const pgNotSentMessages = new Set([
   'Client was closed and is not queryable',
   'Connection terminated due to connection timeout',
 ]);
-// TypeORM releases a query runner whose connection emitted 'error'; its next query fails before sending.
-const ormNotSentNames = new Set(['QueryRunnerAlreadyReleasedError']);
-
-/** The error and the ones it wraps (TypeORM driverError, Sequelize original / parent, cause). */
-function errorChain(error: unknown): Record<string, unknown>[] {
-  const chain: Record<string, unknown>[] = [];
-  for (let e = error; typeof e === 'object' && e !== null && !chain.includes(e as Record<string, unknown>) && chain.length < 5; ) {
-    const candidate = e as Record<string, unknown>;
-    chain.push(candidate);
-    e = candidate.driverError ?? candidate.original ?? candidate.parent ?? candidate.cause;
-  }
-  return chain;
-}
 
 /** A lost or refused connection, told by SQLSTATE, socket code, or (only where pg gives no code) pg's own text. */
 function connectionLoss(error: unknown): ClassifiedError | undefined {
   for (const e of errorChain(error)) {
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code && typeof e.severity === 'string' && sessionEndedSqlState.test(code)) return { kind: 'connection-lost', code, beforeSending: refusedSqlStates.has(code) || undefined };
-    if (code && (socketLostCodes.has(code) || socketRefusedCodes.has(code))) return { kind: 'connection-lost', code, beforeSending: socketRefusedCodes.has(code) || undefined };
+    const socket = socketLoss(e);
+    if (socket) return socket;
     if (code === undefined && typeof e.message === 'string' && pgLostMessages.has(e.message)) return { kind: 'connection-lost' };
     if (code === undefined && typeof e.message === 'string' && pgNotSentMessages.has(e.message)) return { kind: 'connection-lost', beforeSending: true };
-    if (e instanceof Error && ormNotSentNames.has(e.name)) return { kind: 'connection-lost', beforeSending: true };
   }
   return undefined;
 }
