@@ -59,7 +59,7 @@ export async function profileCase(c: BenchCase, next: () => number, concurrency:
     });
     const perCall = (entries: Map<string, number>) =>
       [...entries].map(([k, us]) => [k, us / run.ops] as [string, number]).sort((a, b) => b[1] - a[1]);
-    return { calls: run.ops, opsPerSec: run.opsPerSec, buckets: perCall(buckets), functions: perCall(functions).slice(0, 25) };
+    return { calls: run.ops, opsPerSec: run.opsPerSec, buckets: perCall(buckets), functions: perCall(functions).slice(0, Number(process.env.RACESAFE_PROFILE_TOP ?? 25)) };
   } finally {
     await session.post('Profiler.disable').catch(() => undefined);
     session.disconnect();
