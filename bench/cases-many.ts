@@ -33,10 +33,29 @@ export function getOrCreateManyCases(s: Pick<Subjects<unknown>, 'typeorm' | 'seq
   const { users } = s.typeorm;
   const { User } = s.sequelize;
   const lookups = (emails: string[]) => emails.map((email) => ({ email }));
+  // racesafe picks a table's first statement from its last two getOrCreateMany outcomes (last-outcome.ts), and reads the
+  // column types on its first guarded INSERT: the first call of a case (the bench's unmeasured warm-up) settles both first,
+  // so that counted and timed calls show the steady state of a table whose batches keep creating rows.
+  const settled = new Set<string>();
+  const settle = async (name: string, call: (keys: string[]) => Promise<unknown>) => {
+    if (settled.has(name)) return;
+    settled.add(name);
+    for (let round = 0; round < 3; round++) await call(newKeys(`${name}settle${process.pid}_${round}_`, 0));
+  };
+  const typeormMany = async (tag: string, i: number) => {
+    const call = (keys: string[]) => users.getOrCreateMany(lookups(keys), { defaults: { name: batchName(i) } });
+    await settle(tag, call);
+    return call(newKeys(tag, i));
+  };
+  const sequelizeMany = async (tag: string, i: number) => {
+    const call = (keys: string[]) => User.getOrCreateMany({ where: lookups(keys), defaults: { name: batchName(i) } });
+    await settle(tag, call);
+    return call(newKeys(tag, i));
+  };
   return [
     { group: 'manyNew', name: `raw ${raw.driver} ${raw.insert}`, library: raw.driver, baseline: true, run: (i) => raw.newRows(newKeys('rawmany', i), batchName(i)) },
-    { group: 'manyNew', name: 'typeorm getOrCreateMany', library: 'typeorm', run: (i) => users.getOrCreateMany(lookups(newKeys('tomany', i)), { defaults: { name: batchName(i) } }) },
-    { group: 'manyNew', name: 'sequelize getOrCreateMany', library: 'sequelize', run: (i) => User.getOrCreateMany({ where: lookups(newKeys('sqmany', i)), defaults: { name: batchName(i) } }) },
+    { group: 'manyNew', name: 'typeorm getOrCreateMany', library: 'typeorm', run: (i) => typeormMany('tomany', i) },
+    { group: 'manyNew', name: 'sequelize getOrCreateMany', library: 'sequelize', run: (i) => sequelizeMany('sqmany', i) },
     {
       group: 'manyNew',
       name: `typeorm loop of ${MANY_KEYS} getOrCreate`,

@@ -1,4 +1,4 @@
-import { InvalidFieldError } from '@racesafe/core';
+import { InvalidFieldError, dialectFor } from '@racesafe/core';
 import { type SuiteDatabase, postgres } from './databases';
 import { hashed } from './hooks';
 import { useTestOrm } from './lifecycle';
@@ -19,18 +19,121 @@ export function describeGetOrCreateMany(open: OpenTestOrm, database: SuiteDataba
     expect(await count(`SELECT count(*) AS n FROM counters WHERE name IN ('a', 'b', 'c')`)).toBe(3);
   });
 
-  it(`finds existing rows in one statement per chunk and creates missing ones in ${database.statements.getOrCreateManyMiss.length}`, async () => {
-    await orm().getOrCreateMany('counters', [{ name: 'x' }, { name: 'y' }]);
+  // Which statement a call sends first depends on the table's last two getOrCreateMany outcomes (last-outcome.ts): settle them first.
+  const lookupsOf = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${prefix}-${i}` }));
+  const keyOf = { counters: 'name', documents: 'code', posts: 'slug', notes: 'slug' } as const;
+  type Settled = keyof typeof keyOf;
+  /** Two calls that found every key: the next call SELECTs first. */
+  const settleFinding = async (table: Settled = 'counters') => {
+    const property = keyOf[table];
+    await orm().getOrCreate(table, { [property]: 'settle-found' });
+    for (let i = 0; i < 2; i++) await orm().getOrCreateMany(table, [{ [property]: 'settle-found' }]);
     log.clear();
+  };
+  /** Three calls that created every key: the next call sends the guarded INSERT first where the dialect binds arrays (the third read the column types). */
+  let settled = 0;
+  const settleCreating = async (table: Settled = 'counters') => {
+    const property = keyOf[table];
+    for (let i = 0; i < 3; i++) await orm().getOrCreateMany(table, [{ [property]: `settle-new-${++settled}` }]);
+    log.clear();
+  };
+  // PostgreSQL binds a column's values as one array (DialectAdapter.arrayRows): one guarded INSERT per chunk.
+  const guarded = dialectFor(database.dialect).arrayRows !== undefined;
+  const { getOrCreateManyHit: hit, getOrCreateManyMiss: miss } = database.statements;
+
+  it(`after calls that found their keys: finds existing rows in one statement per chunk and creates missing ones in ${miss.length}`, async () => {
+    await orm().getOrCreateMany('counters', [{ name: 'x' }, { name: 'y' }]);
+    await settleFinding();
     await orm().getOrCreateMany('counters', [{ name: 'y' }, { name: 'x' }]);
-    expect(log.verbs()).toEqual(database.statements.getOrCreateManyHit);
+    expect(log.verbs()).toEqual(hit);
     log.clear();
     await orm().getOrCreateMany('counters', [{ name: 'z' }, { name: 'x' }, { name: 'w' }]);
-    expect(log.verbs()).toEqual(database.statements.getOrCreateManyMiss);
+    expect(log.verbs()).toEqual(miss);
     // One multi-row INSERT, rows in key order (w before z): two batches take the unique index in the same order.
     const insert = log.statements.find((sql) => /INSERT INTO/.test(sql))!;
     expect(insert.match(/\),\s*\(/g)).toHaveLength(1);
     expect(log.statements.join('\n')).not.toMatch(/IGNORE|ON DUPLICATE KEY/i);
+  });
+
+  it(`after calls that created their keys: new keys in ${guarded ? 1 : miss.length} statement${guarded ? '' : 's'}, existing keys in ${guarded ? 2 : hit.length}, a mix in ${guarded ? 2 : miss.length}`, async () => {
+    await settleCreating();
+    const created = await orm().getOrCreateMany('counters', lookupsOf('new', 50), { defaults: { value: 3 } });
+    expect(log.verbs()).toEqual(guarded ? ['INSERT'] : miss);
+    expect(created.every(([row, wasCreated]) => wasCreated && row.value === 3)).toBe(true);
+    if (guarded) expect(log.statements[0]).toMatch(/^INSERT INTO .* SELECT .* WHERE NOT EXISTS .* ORDER BY .* ON CONFLICT .* DO NOTHING RETURNING \*$/s);
+
+    await settleCreating();
+    const found = await orm().getOrCreateMany('counters', lookupsOf('new', 50));
+    expect(log.verbs()).toEqual(guarded ? ['INSERT', 'SELECT'] : hit);
+    expect(found.map(([row, wasCreated]) => [row.id, wasCreated])).toEqual(created.map(([row]) => [row.id, false]));
+
+    await settleCreating();
+    const mixed = await orm().getOrCreateMany('counters', [...lookupsOf('new', 3), ...lookupsOf('more', 3)]);
+    expect(log.verbs()).toEqual(guarded ? ['INSERT', 'SELECT'] : miss);
+    expect(names(mixed)).toEqual([...lookupsOf('new', 3).map(({ name }) => [name, false]), ...lookupsOf('more', 3).map(({ name }) => [name, true])]);
+  });
+
+  it('draws no sequence value for a key that has a row, whichever statement goes first', async () => {
+    const existing = await orm().getOrCreateMany('counters', lookupsOf('seq', 100));
+    const maxId = Math.max(...existing.map(([row]) => Number(row.id)));
+    await settleCreating();
+    await orm().getOrCreateMany('counters', lookupsOf('seq', 100));
+    await settleFinding();
+    await orm().getOrCreateMany('counters', lookupsOf('seq', 100));
+    // The settling calls created 4 rows (3, then 'settle-found'); the next new row takes the next id: none was burned on the 100 existing keys.
+    const [next] = await orm().getOrCreate('counters', { name: 'seq-next' });
+    expect(Number(next.id)).toBe(maxId + 5);
+  });
+
+  it('stores every column type as the SELECT-first multi-row INSERT stores it', async () => {
+    const counterDefaults = { value: -7, big: '9007199254740993', ratio: 0.1 + 0.2, label: `it's "quoted", {braced}, back\\slash, NULL, ünïcödé` };
+    const documentDefaults = { stampedAt: new Date('2024-02-29T23:59:59.123Z'), title: null };
+    const stored = async (path: 'guarded' | 'select-first') => {
+      await (path === 'guarded' ? settleCreating() : settleFinding());
+      const counters = await orm().getOrCreateMany('counters', [{ name: `${path}-c` }], { defaults: counterDefaults });
+      const verbs = log.verbs();
+      await (path === 'guarded' ? settleCreating('documents') : settleFinding('documents'));
+      const documents = await orm().getOrCreateMany('documents', [{ code: `${path}-d` }], { defaults: documentDefaults });
+      verbs.push(...log.verbs());
+      const counterRow = await orm().query(`SELECT value, ${database.asText('big')} AS big, ${database.asText('ratio')} AS ratio, label FROM counters WHERE name = '${path}-c'`);
+      const documentRow = await orm().query(`SELECT ${database.asText('stamped_at')} AS stamped, title FROM documents WHERE code = '${path}-d'`);
+      const returned = (row: Row, keys: string[]) => keys.map((k) => (row[k] instanceof Date ? (row[k] as Date).toISOString() : row[k]));
+      return {
+        verbs,
+        database: [counterRow, documentRow],
+        returned: [returned(counters[0][0], ['value', 'big', 'ratio', 'label']), returned(documents[0][0], ['stampedAt', 'title'])],
+      };
+    };
+    const viaGuarded = await stored('guarded');
+    const viaSelect = await stored('select-first');
+    expect(viaGuarded.verbs).toEqual(guarded ? ['INSERT', 'INSERT'] : [...miss, ...miss]);
+    expect(viaSelect.verbs).toEqual([...miss, ...miss]);
+    expect(viaGuarded.database).toEqual(viaSelect.database);
+    expect(viaGuarded.returned).toEqual(viaSelect.returned);
+    expect([viaSelect.returned[0][0], viaSelect.returned[0][3]]).toEqual([-7, counterDefaults.label]);
+  });
+
+  (guarded ? it : it.skip)('keeps the SELECT-first path for a batch with an array or JSON value, and stores it as ever', async () => {
+    await settleCreating('documents');
+    const results = await orm().getOrCreateMany('documents', [{ code: 'tagged' }], { defaults: { tags: ['a', 'b,c'], meta: { n: 1 } } });
+    expect(log.verbs()).toEqual(miss);
+    expect(results[0][0]).toMatchObject({ code: 'tagged', tags: ['a', 'b,c'], meta: { n: 1 } });
+  });
+
+  (guarded ? it : it.skip)('guarded INSERT on a soft-deleting model: a deleted key gets a new live row, a full key held by a deleted row is a ConflictError', async () => {
+    await orm().query(`INSERT INTO posts (slug, title, deleted_at) VALUES ('gone', 'deleted', ${database.nowSql})`);
+    await orm().query(`INSERT INTO notes (slug, body, deleted_at) VALUES ('gone', 'deleted', ${database.nowSql})`);
+    await settleCreating('posts');
+    const posts = await orm().getOrCreateMany('posts', [{ slug: 'gone' }, { slug: 'fresh' }], { defaults: { title: 'new' } });
+    // A soft-deleting model's batch runs in a transaction of racesafe's own (see below).
+    expect(log.verbs()).toEqual([database.beginVerb, 'INSERT', 'COMMIT']);
+    expect(posts.map(([row, created]) => [row.slug, row.title, created])).toEqual([['gone', 'new', true], ['fresh', 'new', true]]);
+    expect((await orm().query(`SELECT title FROM posts WHERE slug = 'gone' ORDER BY id`)).map((r: Row) => r.title)).toEqual(['deleted', 'new']);
+    await settleCreating('notes');
+    const error = await orm().getOrCreateMany('notes', [{ slug: 'gone' }, { slug: 'fresh' }]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'notes_slug_key' });
+    // Nothing half-written: the INSERT that took 'fresh' is rolled back with the call.
+    expect(await orm().query(`SELECT slug FROM notes WHERE slug = 'fresh'`)).toEqual([]);
   });
 
   it('calls a defaults function with each lookup, only for rows it creates', async () => {

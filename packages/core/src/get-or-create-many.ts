@@ -1,8 +1,12 @@
 import type { LockStrength, UniqueKey } from './dialects';
-import { ConflictError, InvalidFieldError, MultipleRowsError } from './errors';
+import { ConflictError, InvalidFieldError } from './errors';
 import type { ModelGateway, PendingWrite, RowLifecycle, Session } from './gateway';
 import { readWinner } from './get-or-create';
 import { createWithHooks } from './create-row';
+import { columnTypes } from './column-types';
+import { guardedInsert } from './insert-new-rows';
+import { lastOutcome } from './last-outcome';
+import { keyId, lookupMatchId, matchRows } from './match-rows';
 import { type RetryPolicy, withRetries } from './retry';
 import { type Parameters, findOne, inCallerTransaction, inSavepoint, liveLookupCondition, parametersFor, run } from './statements';
 import { lookupKey } from './unique-keys';
@@ -23,43 +27,75 @@ interface Wanted<Row> {
   lookup: Record<string, unknown>;
   /** Its key values, canonical: equal lookups share one, and batches sort by it. */
   id: string;
+  /** Its values as rows are matched to it (match-rows.ts). */
+  match: string;
+  /** It has a NULL value: checked against the key's NULL rule before anything is sent. */
+  hasNull: boolean;
   result?: [Row, boolean];
+}
+
+/** What every chunk of one call shares. */
+interface Batch<Row> {
+  gateway: ModelGateway<Row>;
+  /** The lookups' properties, sorted: the order rows and lookups are matched in. */
+  properties: string[];
+  defaults: ManyDefaults | undefined;
+  lifecycle: RowLifecycle<Row> | undefined;
+  /** Send the guarded INSERT first (the table's last calls created most of their keys). */
+  insertFirst: boolean;
 }
 
 /**
  * getOrCreate for many lookups of one unique key: `[row, created][]` in input order; a lookup
  * given twice gets the same row (created at most once, reported created on its first place).
- * Per chunk of lookups (sized under the dialect's bound-parameter limit):
- * `SELECT * FROM t WHERE (<lookup>) OR (<lookup>) ...`, then for the rows missing one multi-row
- * `INSERT ... ON CONFLICT (<key>) DO NOTHING RETURNING *` in key order (two batches that insert
- * overlapping keys in the same order wait for each other instead of deadlocking), then one
- * re-read of the keys a concurrent caller took meanwhile. Without ON CONFLICT (MySQL) the INSERT
- * runs in a savepoint and a 1062 falls back to one row at a time.
+ * Per chunk of lookups (sized under the dialect's bound-parameter limit), which statement first
+ * chosen per table by the last two calls' outcomes there (last-outcome.ts):
+ * - SELECT first (the usual case, and always with a `defaults` function or hooks that run user code):
+ *   `SELECT * FROM t WHERE "k" IN ($1, $2, ...)` (1 round trip when every key has a row), then for
+ *   the rows missing one multi-row `INSERT ... VALUES (...), (...) ON CONFLICT (<key>) DO NOTHING
+ *   RETURNING *` in key order (2), then one re-read of the keys a concurrent caller took meanwhile.
+ *   Without ON CONFLICT (MySQL) the INSERT runs in a savepoint and a 1062 falls back to one row at a time.
+ * - the guarded INSERT first, where the dialect binds a column's values as one array
+ *   (`DialectAdapter.arrayRows`, PostgreSQL) and the last two calls created most of their keys:
+ *   `INSERT INTO t (...) SELECT ... FROM unnest($1::text[], ...) WITH ORDINALITY AS v WHERE NOT EXISTS
+ *   (SELECT 1 FROM t WHERE t.<key> = v.<key> OFFSET 0) ORDER BY <position> ON CONFLICT (<key>) DO NOTHING RETURNING *`
+ *   (1 round trip when every key is new; no sequence value drawn for a key that has a row, though a key
+ *   taken concurrently between the guard and the insert can still draw one, as in getOrCreate), then one
+ *   SELECT of the keys it did not insert (2).
+ * Rows are inserted in key order either way: two batches that insert overlapping keys wait for each other instead of deadlocking.
  * All of it commits together: in your transaction inside one savepoint, else in one statement
- * per chunk when one chunk is all there is (each statement is atomic), else in a transaction of racesafe's own.
+ * per chunk when one chunk is all there is (each statement is atomic), else (several chunks, a
+ * soft-deleting model, hooks that write) in a transaction of racesafe's own.
  */
 export async function getOrCreateMany<Row>(
   gateway: ModelGateway<Row>,
   lookups: Record<string, unknown>[],
   options: GetOrCreateManyCoreOptions = {},
 ): Promise<[Row, boolean][]> {
-  const wanted = checkLookups(gateway, lookups, options.defaults);
+  const { wanted, ids, properties } = checkLookups(gateway, lookups, options.defaults);
   if (wanted.length === 0) return [];
   const lifecycle = gateway.lifecycle(options);
+  const last = lastOutcome(gateway, 'getOrCreateMany');
+  // A defaults function or the user's hooks must run only for rows about to be created: SELECT first.
+  const insertFirst = last.next === 'create-first' && gateway.dialect.arrayRows !== undefined && typeof options.defaults !== 'function' && !lifecycle?.runsUserCode;
+  const batch: Batch<Row> = { gateway, properties, defaults: options.defaults, lifecycle, insertFirst };
   const chunks = chunksOf(gateway, wanted, lookups[0], options.defaults);
-  const work = (session: Session) => resolveAll(gateway, session, chunks, options.defaults, lifecycle);
+  const work = (session: Session) => resolveAll(batch, session, chunks);
   const caller = gateway.callerTransaction();
   if (caller) await inCallerTransaction(caller, (session) => inSavepoint(gateway, session, () => work(session)));
-  else if (chunks.length === 1 && !lifecycle?.atomic && gateway.dialect.supportsReturning) await withRetries(options.retry, () => gateway.autocommit(work));
+  // A soft-deleted row holding a key is found only after the INSERT took the chunk's other keys: a transaction keeps that ConflictError from leaving them written.
+  else if (chunks.length === 1 && !lifecycle?.atomic && gateway.dialect.supportsReturning && !gateway.softDeleteColumn) await withRetries(options.retry, () => gateway.autocommit(work));
   else await withRetries(options.retry, () => gateway.transaction((session) => work(session).catch(forget(wanted))));
+  const found = wanted.reduce((n, w) => n + (w.result![1] ? 0 : 1), 0);
+  last.remember(found * 2 >= wanted.length);
   const byId = new Map(wanted.map((w) => [w.id, w]));
   const seen = new Set<string>();
-  return lookups.map((lookup) => {
-    const id = keyId(gateway, lookup);
+  return ids.map((id) => {
     const [row, created] = byId.get(id)!.result!;
+    if (!created) return [row, false];
     const first = !seen.has(id);
     seen.add(id);
-    return [row, created && first];
+    return [row, first];
   });
 }
 
@@ -71,41 +107,56 @@ const forget =
     throw error;
   };
 
-function checkLookups<Row>(gateway: ModelGateway<Row>, lookups: Record<string, unknown>[], defaults: ManyDefaults | undefined): Wanted<Row>[] {
+/**
+ * Checks every lookup before any statement (InvalidFieldError); the distinct ones in key order,
+ * each input lookup's key id, and the lookups' properties sorted.
+ */
+function checkLookups<Row>(
+  gateway: ModelGateway<Row>,
+  lookups: Record<string, unknown>[],
+  defaults: ManyDefaults | undefined,
+): { wanted: Wanted<Row>[]; ids: string[]; properties: string[] } {
   if (!Array.isArray(lookups)) throw new InvalidFieldError(`getOrCreateMany on ${gateway.modelName}: lookups must be an array of lookup objects`);
-  const properties = lookups.length > 0 ? Object.keys(lookups[0]).sort().join(',') : '';
-  lookups.forEach((lookup, i) => {
-    assertKnownFields(gateway, { [`lookups[${i}]`]: lookup });
-    assertPlainLookup(gateway, lookup);
-    if (Object.keys(lookup).sort().join(',') !== properties) {
-      throw new InvalidFieldError(
-        `getOrCreateMany on ${gateway.modelName}: lookups[${i}] names ${Object.keys(lookup).join(', ')}, lookups[0] names ${Object.keys(lookups[0]).join(', ')}: every lookup must name the same unique key`,
-        { fields: Object.keys(lookup) },
-      );
-    }
-  });
+  const properties = lookups.length > 0 ? Object.keys(lookups[0]).sort() : [];
+  lookups.forEach((lookup, i) => checkLookup(gateway, lookup, i, lookups[0], properties));
   if (defaults && typeof defaults !== 'function') checkedDefaults(gateway, defaults);
+  const ids = lookups.map((lookup) => keyId(lookup, properties));
   const distinct = new Map<string, Wanted<Row>>();
-  for (const lookup of lookups) {
-    const id = keyId(gateway, lookup);
-    if (!distinct.has(id)) distinct.set(id, { lookup, id });
-  }
-  return [...distinct.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  lookups.forEach((lookup, i) => {
+    const id = ids[i];
+    if (distinct.has(id)) return;
+    const hasNull = properties.some((property) => lookup[property] === null);
+    // A one-value id of a string or a number ('s...', 'n...') is its match id too.
+    distinct.set(id, { lookup, id, match: id.startsWith('[') ? lookupMatchId(lookup, properties) : id, hasNull });
+  });
+  return { wanted: [...distinct.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), ids, properties };
 }
 
-/** A lookup's values in property order, as one string: bigints, dates and buffers each kept distinct. */
-function keyId(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>): string {
-  return JSON.stringify(
-    Object.keys(lookup)
-      .sort()
-      .map((property) => {
-        const value = lookup[property];
-        if (value instanceof Date) return `d:${value.toISOString()}`;
-        if (typeof value === 'bigint') return `n:${value}`;
-        if (Buffer.isBuffer(value)) return `b:${value.toString('hex')}`;
-        return value;
-      }),
-  );
+/**
+ * One lookup's checks. The usual lookup (a plain object naming lookups[0]'s properties, each a
+ * string or number) takes a short path; any other gets the full checks, in the same order as ever.
+ */
+function checkLookup(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, i: number, first: Record<string, unknown>, properties: string[]): void {
+  if (i > 0 && isPlainRecord(lookup) && hasExactly(lookup, properties) && properties.every((p) => typeof lookup[p] === 'string' || typeof lookup[p] === 'number')) return;
+  assertKnownFields(gateway, { [`lookups[${i}]`]: lookup });
+  assertPlainLookup(gateway, lookup);
+  if (!hasExactly(lookup, properties)) {
+    throw new InvalidFieldError(
+      `getOrCreateMany on ${gateway.modelName}: lookups[${i}] names ${Object.keys(lookup).join(', ')}, lookups[0] names ${Object.keys(first).join(', ')}: every lookup must name the same unique key`,
+      { fields: Object.keys(lookup) },
+    );
+  }
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  const prototype = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** The lookup's own keys are exactly `properties` (in any order). */
+function hasExactly(lookup: Record<string, unknown>, properties: string[]): boolean {
+  const keys = Object.keys(lookup);
+  return keys.length === properties.length && (keys.length === 1 ? keys[0] === properties[0] : keys.sort().every((key, i) => key === properties[i]));
 }
 
 /** Lookups in chunks whose statements stay under the dialect's bound-parameter limit. */
@@ -118,83 +169,115 @@ function chunksOf<Row>(gateway: ModelGateway<Row>, wanted: Wanted<Row>[], first:
   return chunks;
 }
 
-async function resolveAll<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  chunks: Wanted<Row>[][],
-  defaults: ManyDefaults | undefined,
-  lifecycle: RowLifecycle<Row> | undefined,
-): Promise<void> {
-  const key = await lookupKey(gateway, session, chunks[0][0].lookup);
-  for (const chunk of chunks) {
-    // Checks NULLs against the key of every lookup before anything is sent (cached after the first).
-    for (const w of chunk) await lookupKey(gateway, session, w.lookup);
-    await resolveChunk(gateway, session, chunk, key, defaults, lifecycle);
-  }
+async function resolveAll<Row>(batch: Batch<Row>, session: Session, chunks: Wanted<Row>[][]): Promise<void> {
+  const { gateway } = batch;
+  const pending = lookupKey(gateway, session, chunks[0][0].lookup);
+  const key = pending instanceof Promise ? await pending : pending;
+  // Every lookup names the same properties: only one with a NULL can be refused by the key (NULLS DISTINCT), checked before anything is sent.
+  for (const chunk of chunks) for (const w of chunk) if (w.hasNull) await lookupKey(gateway, session, w.lookup);
+  for (const chunk of chunks) await resolveChunk(batch, session, chunk, key);
 }
 
-/** SELECT the chunk's rows; create the missing ones; read what concurrent callers created meanwhile. */
-async function resolveChunk<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  chunk: Wanted<Row>[],
-  key: UniqueKey,
-  defaults: ManyDefaults | undefined,
-  lifecycle: RowLifecycle<Row> | undefined,
-): Promise<void> {
+/** Finds the chunk's rows and creates the missing ones (SELECT first, or the guarded INSERT first); then reads what concurrent callers created meanwhile. */
+async function resolveChunk<Row>(batch: Batch<Row>, session: Session, chunk: Wanted<Row>[], key: UniqueKey): Promise<void> {
   const open = chunk.filter((w) => !w.result);
   if (open.length === 0) return;
+  if (!(batch.insertFirst && (await insertNew(batch, session, open, key)))) {
+    await findExisting(batch, session, open);
+    const missing = open.filter((w) => !w.result);
+    if (missing.length === 0) return;
+    await createMissing(batch, session, missing, key);
+  }
+  // The keys no INSERT of this call made: rows that were there, or that a concurrent caller took meanwhile, read in one statement.
+  const taken = open.filter((w) => !w.result);
+  if (taken.length === 0) return;
+  const { gateway } = batch;
+  const winners = await selectLookups(gateway, session, taken, gateway.dialect.lockingReadAfterConflict);
+  for (const [w, { row }] of matchRows(gateway, taken, winners, batch.properties)) w.result = [row, false];
+  // Not visible in this snapshot, deleted since, or matched only by collation: readWinner reads each again and says which.
+  for (const w of taken) if (!w.result) w.result = [await readWinner(gateway, session, w.lookup, key), false];
+}
+
+/** SELECT the rows of these lookups. */
+async function findExisting<Row>(batch: Batch<Row>, session: Session, open: Wanted<Row>[]): Promise<void> {
+  const { gateway } = batch;
   const rows = await selectLookups(gateway, session, open);
-  const found = matchRows(gateway, open, rows);
+  const found = matchRows(gateway, open, rows, batch.properties);
   for (const [w, { row }] of found) w.result = [row, false];
   // Rows the SELECT returned that no lookup matched exactly (a case-insensitive collation: 'Bob' found 'bob '): the rest one by one.
   if (found.size < rows.length) {
     for (const w of open.filter((w) => !w.result)) {
-      const found = await findOne(gateway, session, w.lookup);
-      if (found) w.result = [found, false];
+      const one = await findOne(gateway, session, w.lookup);
+      if (one) w.result = [one, false];
     }
   }
-  const missing = open.filter((w) => !w.result);
-  if (missing.length === 0) return;
-  await createMissing(gateway, session, missing, key, defaults, lifecycle);
-  // A concurrent caller took these keys between the SELECT and the INSERT: their rows are the winners', read in one statement.
-  const taken = missing.filter((w) => !w.result);
-  if (taken.length === 0) return;
-  const winners = await selectLookups(gateway, session, taken, gateway.dialect.lockingReadAfterConflict);
-  for (const [w, { row }] of matchRows(gateway, taken, winners)) w.result = [row, false];
-  // Not visible in this snapshot, deleted since, or matched only by collation: readWinner reads each again and says which.
-  for (const w of taken.filter((w) => !w.result)) w.result = [await readWinner(gateway, session, w.lookup, key), false];
 }
 
-async function createMissing<Row>(
-  gateway: ModelGateway<Row>,
+/**
+ * The guarded INSERT of every open key (insert-new-rows.ts): the rows it made are created, the
+ * others are left for the caller to read. False, with nothing sent, when the chunk cannot go so
+ * (a value the ORM writes as SQL, a column type an array would not carry, validation refusing a row
+ * that may exist): the caller then takes the SELECT-first path.
+ */
+async function insertNew<Row>(batch: Batch<Row>, session: Session, open: Wanted<Row>[], key: UniqueKey): Promise<boolean> {
+  const { gateway } = batch;
+  const types = await columnTypes(gateway, session);
+  if (!types) return false;
+  // Built-in validation only (runsUserCode is false): run before knowing; a row it refuses may exist, so SELECT first.
+  const prepared = await prepareRows(batch, session, open).catch(() => undefined);
+  const statement = prepared && guardedInsert(gateway, prepared.rows, key, types);
+  if (!statement) return false;
+  const { rows } = await run(gateway, session, statement.sql, statement.values);
+  await storeCreated(batch, open, prepared.pending, rows);
+  return true;
+}
+
+/** Each row's values to INSERT (defaults, the lookup, what the ORM adds or its lifecycle leaves), and its pending write where the lifecycle runs. */
+async function prepareRows<Row>(
+  batch: Batch<Row>,
   session: Session,
-  missing: Wanted<Row>[],
-  key: UniqueKey,
-  defaults: ManyDefaults | undefined,
-  lifecycle: RowLifecycle<Row> | undefined,
-): Promise<void> {
-  const valuesOf = (w: Wanted<Row>) => ({ ...(typeof defaults === 'function' ? checkedDefaults(gateway, defaults(w.lookup)) : defaults), ...w.lookup });
+  wanted: Wanted<Row>[],
+): Promise<{ rows: Record<string, unknown>[]; pending: (PendingWrite<Row> | undefined)[] }> {
+  const { gateway, lifecycle } = batch;
+  const rows = new Array<Record<string, unknown>>(wanted.length);
+  const pending = new Array<PendingWrite<Row> | undefined>(wanted.length);
+  for (let i = 0; i < wanted.length; i++) {
+    const values = valuesOf(batch, wanted[i]);
+    const write = lifecycle ? await lifecycle.beforeCreate(values, session) : undefined;
+    pending[i] = write;
+    rows[i] = write ? write.values : gateway.insertValues(values);
+  }
+  return { rows, pending };
+}
+
+function valuesOf<Row>(batch: Batch<Row>, w: Wanted<Row>): Record<string, unknown> {
+  const { defaults } = batch;
+  if (defaults === undefined) return { ...w.lookup };
+  return { ...(typeof defaults === 'function' ? checkedDefaults(batch.gateway, defaults(w.lookup)) : defaults), ...w.lookup };
+}
+
+/** The rows an INSERT returned, matched to their lookups: created (after the ORM's after-create lifecycle, where it runs). */
+async function storeCreated<Row>(batch: Batch<Row>, wanted: Wanted<Row>[], pending: (PendingWrite<Row> | undefined)[], rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const positions = new Map(wanted.map((w, i) => [w, i]));
+  for (const [w, { raw, row }] of matchRows(batch.gateway, wanted, rows, batch.properties)) {
+    const write = pending[positions.get(w)!];
+    w.result = [write ? await write.stored(raw) : row, true];
+  }
+}
+
+async function createMissing<Row>(batch: Batch<Row>, session: Session, missing: Wanted<Row>[], key: UniqueKey): Promise<void> {
+  const { gateway, lifecycle } = batch;
   if (lifecycle?.runsUserCode) {
     // Hooks run per row, as for getOrCreate: each INSERT in a savepoint, so a lost race unwinds that row's hook writes only.
     for (const w of missing) {
-      const created = await createWithHooks(gateway, w.lookup, valuesOf(w), key, lifecycle, (work) => inSavepoint(gateway, session, () => work(session)));
+      const created = await createWithHooks(gateway, w.lookup, valuesOf(batch, w), key, lifecycle, (work) => inSavepoint(gateway, session, () => work(session)));
       if (created) w.result = [created, true];
     }
     return;
   }
-  const pending = new Map<Wanted<Row>, PendingWrite<Row> | undefined>();
-  const rows: Record<string, unknown>[] = [];
-  for (const w of missing) {
-    const write = lifecycle ? await lifecycle.beforeCreate(valuesOf(w), session) : undefined;
-    pending.set(w, write);
-    rows.push(write ? write.values : gateway.insertValues(valuesOf(w)));
-  }
-  const inserted = await insertMany(gateway, session, missing, rows, key);
-  for (const [w, { raw, row }] of inserted) {
-    const write = pending.get(w);
-    w.result = [write ? await write.stored(raw) : row, true];
-  }
+  const { rows, pending } = await prepareRows(batch, session, missing);
+  await insertMany(batch, session, missing, rows, pending, key);
 }
 
 function checkedDefaults(gateway: ModelGateway<unknown>, values: Record<string, unknown>): Record<string, unknown> {
@@ -205,16 +288,17 @@ function checkedDefaults(gateway: ModelGateway<unknown>, values: Record<string, 
 
 /**
  * One multi-row INSERT per set of columns (rows without a property get the column default),
- * rows in key order; the rows stored, by the lookup they were inserted for.
+ * rows in key order; the rows stored are matched to their lookups as created.
  */
 async function insertMany<Row>(
-  gateway: ModelGateway<Row>,
+  batch: Batch<Row>,
   session: Session,
   missing: Wanted<Row>[],
   rows: Record<string, unknown>[],
+  pending: (PendingWrite<Row> | undefined)[],
   key: UniqueKey,
-): Promise<Map<Wanted<Row>, Stored<Row>>> {
-  const inserted = new Map<Wanted<Row>, Stored<Row>>();
+): Promise<void> {
+  const { gateway } = batch;
   const groups = new Map<string, number[]>();
   rows.forEach((row, i) => {
     const columns = Object.keys(row).join(',');
@@ -224,12 +308,12 @@ async function insertMany<Row>(
   });
   for (const indexes of groups.values()) {
     const group = indexes.map((i) => missing[i]);
+    const groupRows = indexes.map((i) => rows[i]);
     const stored = gateway.dialect.supportsInsertIgnoringConflictOn
-      ? await insertSkippingTaken(gateway, session, indexes.map((i) => rows[i]), key)
-      : await insertOrFallBack(gateway, session, group, indexes.map((i) => rows[i]), key);
-    for (const [w, match] of matchRows(gateway, group, stored)) inserted.set(w, match);
+      ? await insertSkippingTaken(gateway, session, groupRows, key)
+      : await insertOrFallBack(batch, session, group, groupRows, key);
+    await storeCreated(batch, group, indexes.map((i) => pending[i]), stored);
   }
-  return inserted;
 }
 
 /** `INSERT INTO t (...) VALUES (...), (...) ON CONFLICT (<key>) DO NOTHING RETURNING *`: the rows it inserted. */
@@ -246,12 +330,13 @@ async function insertSkippingTaken(gateway: ModelGateway<unknown>, session: Sess
  * undoes the whole statement: the rows are then inserted one at a time, each skipping a taken key.
  */
 async function insertOrFallBack<Row>(
-  gateway: ModelGateway<Row>,
+  batch: Batch<Row>,
   session: Session,
   group: Wanted<Row>[],
   rows: Record<string, unknown>[],
   key: UniqueKey,
 ): Promise<Record<string, unknown>[]> {
+  const { gateway } = batch;
   const insert = (some: Record<string, unknown>[]) =>
     inSavepoint(gateway, session, async () => {
       const parameters = parametersFor(gateway);
@@ -292,7 +377,7 @@ async function selectLookups(gateway: ModelGateway<unknown>, session: Session, w
   const parameters = parametersFor(gateway);
   const [property, ...others] = Object.keys(wanted[0].lookup);
   let condition: string;
-  if (others.length === 0 && wanted.every((w) => w.lookup[property] !== null)) {
+  if (others.length === 0 && wanted.every((w) => !w.hasNull)) {
     const list = wanted.map((w) => gateway.bindValue(property, w.lookup[property], parameters.add)).join(', ');
     const deleted = gateway.softDeleteColumn;
     condition = `${gateway.column(property)!.quoted} IN (${list})${deleted ? ` AND ${deleted.quoted} IS NULL` : ''}`;
@@ -308,49 +393,4 @@ function balancedOr(terms: string[]): string {
   if (terms.length === 1) return terms[0];
   const half = Math.ceil(terms.length / 2);
   return `(${balancedOr(terms.slice(0, half))} OR ${balancedOr(terms.slice(half))})`;
-}
-
-/** A stored row as the database returned it and as the ORM hydrates it. */
-interface Stored<Row> {
-  raw: Record<string, unknown>;
-  row: Row;
-}
-
-/**
- * The stored row whose values equal each lookup's (as the ORM reads them back), by lookup; lookups
- * no row matches are left out. Rows are indexed by their values once, so n lookups cost O(n), not O(n²).
- */
-function matchRows<Row>(gateway: ModelGateway<Row>, wanted: Wanted<Row>[], rows: Record<string, unknown>[]): Map<Wanted<Row>, Stored<Row>> {
-  const properties = Object.keys(wanted[0].lookup).sort();
-  const byValues = new Map<string, Stored<Row>[]>();
-  for (const raw of rows) {
-    const row = gateway.hydrate(raw);
-    const id = matchId(properties.map((property) => gateway.readValue(row, property)));
-    const same = byValues.get(id);
-    if (same) same.push({ raw, row });
-    else byValues.set(id, [{ raw, row }]);
-  }
-  const matched = new Map<Wanted<Row>, Stored<Row>>();
-  for (const w of wanted) {
-    const matches = byValues.get(matchId(properties.map((property) => w.lookup[property])));
-    if (!matches) continue;
-    if (matches.length > 1) throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(w.lookup).join(', ')}`, { fields: Object.keys(w.lookup) });
-    matched.set(w, matches[0]);
-  }
-  return matched;
-}
-
-/**
- * Values as one string, equal for two lists exactly when `sameValue` holds for each pair: null
- * and undefined only equal themselves, anything else compares as JSON (a Date as its ISO string).
- */
-function matchId(values: unknown[]): string {
-  return JSON.stringify(
-    values.map((value) => {
-      if (value === null) return 'null';
-      if (value === undefined) return 'undefined';
-      if (typeof value === 'bigint') return `bigint:${value}`;
-      return `json:${JSON.stringify(value)}`;
-    }),
-  );
 }

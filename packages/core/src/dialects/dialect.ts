@@ -83,6 +83,22 @@ export interface DialectAdapter {
    * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */
   readonly writesInWith: boolean;
+  /**
+   * A batch bound as one array per column and read back as typed rows (PostgreSQL
+   * `unnest($1::text[], $2::integer[]) WITH ORDINALITY`): getOrCreateMany then inserts only the
+   * keys no row has in one statement per chunk. Undefined where the database has no array parameters.
+   */
+  readonly arrayRows?: {
+    /**
+     * SQL (one placeholder, the quoted table name) listing the table's columns as rows `name`,
+     * `type` (the SQL type whose array a column's values are cast to, without length or precision,
+     * so that the INSERT checks those as it checks a scalar value) and `arrayable` (true when a
+     * value survives the array text form exactly as a scalar parameter: no array, JSON or composite type).
+     */
+    columnTypesSql(placeholder: string): string;
+    /** The FROM item of the rows: each array cast to its type's array, unnested side by side, named `alias(columns..., ordinal)`. */
+    source(arrays: { placeholder: string; type: string }[], alias: string, columns: string[], ordinal: string): string;
+  };
   /** Most bound parameters one statement may carry (getOrCreateMany chunks its lookups under it). */
   readonly maxBoundParameters: number;
   /**

@@ -65,6 +65,18 @@ export const postgresDialect: DialectAdapter = {
   isNotDeletedPredicate: (predicate, column) => predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
   supportsReturning: true,
   writesInWith: true,
+  // node-postgres writes a JS array as an array literal, each element converted as a scalar parameter (Dates, Buffers, bigints).
+  arrayRows: {
+    // format_type(oid, NULL): no typmod, so varchar(n) / bit(n) are checked on assignment (an explicit cast would truncate).
+    columnTypesSql: (p) => `
+      SELECT a.attname AS name, format_type(a.atttypid, NULL) AS type,
+             (t.typtype = 'e' OR (t.typtype = 'b' AND t.typcategory IN ('B', 'D', 'I', 'N', 'S', 'T', 'V')) OR t.typname IN ('uuid', 'bytea')) AS arrayable
+        FROM pg_attribute a
+        JOIN pg_type t ON t.oid = a.atttypid
+       WHERE a.attrelid = to_regclass(${p}) AND a.attnum > 0 AND NOT a.attisdropped`,
+    source: (arrays, alias, columns, ordinal) =>
+      `unnest(${arrays.map((a) => `${a.placeholder}::${a.type}[]`).join(', ')}) WITH ORDINALITY AS ${alias}(${[...columns, ordinal].join(', ')})`,
+  },
   // The wire protocol counts parameters in 16 bits.
   maxBoundParameters: 65535,
   sequentialAssignments: false,
