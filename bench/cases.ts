@@ -244,6 +244,13 @@ export function benchCases(s: Subjects): BenchCase[] {
     { group: 'miss', name: "raw pg, racesafe's guarded INSERT", library: 'pg', run: (i) => pool.query(TYPEORM_GUARDED_GET_OR_CREATE, [name(i), newKey('rawguard', i), newKey('rawguard', i)]) },
     { group: 'miss', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }) },
     { group: 'miss', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }) },
+    // Without Sequelize's built-in validation (a model instance built and validated per new row, as Model.create does): what that costs against the floor.
+    {
+      group: 'miss',
+      name: 'sequelize getOrCreate, hooks: false, validate: false',
+      library: 'sequelize',
+      run: (i) => User.getOrCreate({ where: { email: newKey('sqnovalid', i) }, defaults: { name: name(i) }, hooks: false, validate: false }),
+    },
     {
       group: 'miss',
       name: 'sequelize findOrCreate',
