@@ -15,18 +15,18 @@ const outcomes = new WeakMap<object, Map<string, [boolean | undefined, boolean |
 
 /**
  * What racesafe remembers to pick the cheaper statement for the next call on a table at `site`
- * (e.g. "getOrCreate outside a transaction"): `foundExisting` is the last call's outcome
- * (undefined before the first), `next` the statement to send first (see {@link FirstStatement}).
+ * (e.g. "getOrCreate outside a transaction"): `next`, the statement to send first (see
+ * {@link FirstStatement}), and `remember`, called with whether this call found an existing row.
  */
 export function lastOutcome(
   gateway: ModelGateway<unknown>,
   site: string,
-): { foundExisting: boolean | undefined; next: FirstStatement; remember(foundExisting: boolean): void } {
+): { next: FirstStatement; remember(foundExisting: boolean): void } {
   let tables = outcomes.get(gateway.catalogScope);
   if (!tables) outcomes.set(gateway.catalogScope, (tables = new Map()));
   const memory = tables;
   const key = `${site}: ${gateway.tableSql}`;
   const [previous, last] = memory.get(key) ?? [undefined, undefined];
   const next: FirstStatement = previous === undefined || previous !== last ? 'either' : last ? 'find-first' : 'create-first';
-  return { foundExisting: last, next, remember: (foundExisting) => void memory.set(key, [last, foundExisting]) };
+  return { next, remember: (foundExisting) => void memory.set(key, [last, foundExisting]) };
 }

@@ -221,10 +221,7 @@ export async function insertUnlessFound(
   key: UniqueKey,
 ): Promise<{ raw: Record<string, unknown>; created: true } | undefined> {
   const parameters = parametersFor(gateway);
-  const { columns, placeholders } = insertList(gateway, values, parameters);
-  const sql =
-    `INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} WHERE NOT EXISTS (SELECT 1 FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)}) ` +
-    `${gateway.dialect.skipConflictClause(key)} RETURNING *`;
+  const sql = insertUnlessSql(gateway, values, parameters, key, () => `SELECT 1 FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)}`);
   const { rows } = await run(gateway, session, sql, parameters.values);
   return rows.length === 1 ? { raw: rows[0], created: true } : undefined;
 }
@@ -243,13 +240,9 @@ export async function insertUnlessFirst(
   values: Record<string, unknown>,
   key: UniqueKey,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
-  const { dialect } = gateway;
-  const { columns, placeholders } = insertList(gateway, values, parameters);
-  const marker = dialect.quoteIdentifier(createdMarker);
-  const sql =
-    `WITH ${first.name} AS (${first.sql}), made AS (INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM ${first.name}) ${dialect.skipConflictClause(key)} RETURNING *) ` +
-    `SELECT false AS ${marker}, * FROM ${first.name} UNION ALL SELECT true, * FROM made`;
+  const made = insertUnlessSql(gateway, values, parameters, key, () => `SELECT 1 FROM ${first.name}`);
+  const marker = gateway.dialect.quoteIdentifier(createdMarker);
+  const sql = `WITH ${first.name} AS (${first.sql}), made AS (${made}) SELECT false AS ${marker}, * FROM ${first.name} UNION ALL SELECT true, * FROM made`;
   const { rows } = await run(gateway, session, sql, parameters.values);
   if (rows.length > 1) {
     throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`, { fields: Object.keys(lookup) });
@@ -257,6 +250,15 @@ export async function insertUnlessFirst(
   if (rows.length === 0) return undefined;
   const { [createdMarker]: created, ...raw } = rows[0];
   return { raw, created: created === true };
+}
+
+/**
+ * `INSERT INTO t (<columns>) SELECT <values> WHERE NOT EXISTS (<guard>) ON CONFLICT (<key>) DO NOTHING RETURNING *`,
+ * the values bound before the guard's own parameters: the INSERT of insertUnlessFound and of insertUnlessFirst's WITH.
+ */
+function insertUnlessSql(gateway: ModelGateway<unknown>, values: Record<string, unknown>, parameters: Parameters, key: UniqueKey, guard: () => string): string {
+  const { columns, placeholders } = insertList(gateway, values, parameters);
+  return `INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} WHERE NOT EXISTS (${guard()}) ${gateway.dialect.skipConflictClause(key)} RETURNING *`;
 }
 
 // Not a column: tells a row the statement created from one it found or updated.
