@@ -5,17 +5,20 @@
 //
 // Loading the compiler costs ~200 ms of CPU per child, so results (the parsed tsconfig and
 // each compiled file) are cached on disk and `typescript` is only required on a miss.
+// The cache belongs to this checkout: it lives in the checkout's own node_modules/.cache and
+// every key holds the checkout's path, because the parsed config holds absolute alias targets
+// and a second clone (or a moved one) must never load `@racesafe/*` from another tree.
 const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
-const os = require('os');
 const path = require('path');
 
 const root = path.resolve(__dirname, '../..');
-const cacheDir = path.join(os.tmpdir(), 'racesafe-ts-cache');
+const cacheDir = path.join(root, 'node_modules', '.cache', 'racesafe-ts');
 const sha1 = (...parts) => crypto.createHash('sha1').update(parts.join('\0')).digest('hex');
-// Anything that changes the output: compiler version, tsconfig files, this loader.
+// Anything that changes the output: the checkout, compiler version, tsconfig files, this loader.
 const configKey = sha1(
+  root,
   require('typescript/package.json').version,
   ...['tsconfig.json', 'tsconfig.base.json'].map((f) => fs.readFileSync(path.join(root, f), 'utf8')),
   fs.readFileSync(__filename, 'utf8'),
