@@ -1,0 +1,195 @@
+import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
+import { alwaysExits, enclosingFunction, enclosingTries, polarity, runsWhen, walk } from '../decisions';
+import { addImports, RACESAFE_MODULE } from '../imports';
+import { creatingWrite, decidingRead, initializerOf, objectProperty, resultName, takesLock, type OrmCall } from '../orm-calls';
+import { docsUrl } from '../docs-url';
+
+type MessageIds = 'findThenCreate' | 'useGetOrCreate' | 'useGetOrCreateRefusing';
+
+interface Read {
+  read: OrmCall;
+  name: string | undefined;
+}
+
+/** A unique violation named in a catch clause: the create's race is handled there. */
+const UNIQUE_VIOLATION = /23505|ER_DUP_ENTRY|\b1062\b|UniqueConstraintError|SQLITE_CONSTRAINT|QueryFailedError|ConflictError|duplicate/i;
+
+/** The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`; undefined when not one plain object. */
+function lookupOf(read: OrmCall, source: Readonly<TSESLint.SourceCode>): string | undefined {
+  const [first] = read.args;
+  if (!first) return undefined;
+  if (read.method === 'findByPk') return `{ id: ${source.getText(first)} }`;
+  const where = read.method.endsWith('By') ? first : objectProperty(first, 'where');
+  return where?.type === 'ObjectExpression' && where.properties.length > 0 ? source.getText(where) : undefined;
+}
+
+/** Keys of an object literal lookup, to leave out of the defaults. */
+function lookupKeys(read: OrmCall): Set<string> {
+  const [first] = read.args;
+  const where = read.method.endsWith('By') ? first : objectProperty(first, 'where');
+  const keys = new Set<string>();
+  if (where?.type === 'ObjectExpression') for (const p of where.properties) if (p.type === 'Property' && p.key.type === 'Identifier') keys.add(p.key.name);
+  return keys;
+}
+
+/** The values a create writes, as source text, without the lookup's keys: `{ name }`, `dto`. */
+function defaultsOf(context: Readonly<TSESLint.RuleContext<MessageIds, []>>, write: OrmCall, read: OrmCall, decided: TSESTree.Node): string | undefined {
+  const source = context.sourceCode;
+  let value: TSESTree.Node | undefined = write.method === 'save' && write.args.length === 0 ? builtArgument(write.call) : write.args[0];
+  // Built in the not-found branch and saved after it: the values it was built from.
+  if (decided !== write.call) value = decided;
+  // const user = repo.create(values); ... repo.save(user): the values it was built from.
+  if (value?.type === 'Identifier') value = initializerOf(context, value) ?? value;
+  // repo.save(repo.create(values)) / manager.save(manager.create(User, values)): the values.
+  if (value?.type === 'CallExpression' && value.callee.type === 'MemberExpression' && value.callee.property.type === 'Identifier' && ['create', 'build'].includes(value.callee.property.name)) {
+    value = value.arguments[value.arguments.length - 1];
+  }
+  if (!value) return undefined;
+  if (value.type !== 'ObjectExpression') return value.type === 'Identifier' ? value.name : undefined;
+  const keys = lookupKeys(read);
+  const kept = value.properties.filter((p) => !(p.type === 'Property' && !p.computed && p.key.type === 'Identifier' && keys.has(p.key.name)));
+  return kept.length === 0 ? undefined : `{ ${kept.map((p) => source.getText(p)).join(', ')} }`;
+}
+
+/** `Model.build(values).save()`: the values. */
+function builtArgument(call: TSESTree.CallExpression): TSESTree.Node | undefined {
+  const callee = call.callee;
+  if (callee.type !== 'MemberExpression' || callee.object.type !== 'CallExpression') return undefined;
+  return callee.object.arguments[0];
+}
+
+/** `raceSafe(repo).getOrCreate(lookup, { defaults })` or the Sequelize form, as an expression. */
+function getOrCreateCall(read: OrmCall, lookup: string, defaults: string | undefined): string {
+  const receiver = read.receiver.kind === 'manager' ? `${read.receiverText}.getRepository(${read.key})` : read.receiverText;
+  if (read.receiver.orm === 'sequelize') return `raceSafe(${receiver}).getOrCreate({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''} })`;
+  return `raceSafe(${receiver}).getOrCreate(${lookup}${defaults ? `, { defaults: ${defaults} }` : ''})`;
+}
+
+/** The statement of an `if (found) ...` that exits on the found path, if the create follows one. */
+function foundExit(write: TSESTree.Node, read: Read): TSESTree.IfStatement | undefined {
+  const boundary = enclosingFunction(read.read.call);
+  let child: TSESTree.Node = write;
+  for (let parent = write.parent; parent && child !== boundary; child = parent, parent = parent.parent) {
+    if (parent.type !== 'BlockStatement') continue;
+    for (const sibling of parent.body.slice(0, parent.body.indexOf(child as TSESTree.Statement)).reverse()) {
+      if (sibling.type === 'IfStatement' && !sibling.alternate && alwaysExits(sibling.consequent) && polarity(sibling.test, read.name, read.read.call) === 'found') return sibling;
+    }
+  }
+  return undefined;
+}
+
+/** Whether the exiting branch refuses (throws) instead of handing back the found row. */
+function refuses(exit: TSESTree.IfStatement | undefined): boolean {
+  if (!exit) return false;
+  const only = exit.consequent.type === 'BlockStatement' && exit.consequent.body.length === 1 ? exit.consequent.body[0] : exit.consequent;
+  return only.type === 'ThrowStatement';
+}
+
+/** Whether a catch around the create handles the unique violation, or reads the entity again. */
+function handledByCatch(context: Readonly<TSESLint.RuleContext<MessageIds, []>>, write: OrmCall, read: Read): boolean {
+  return enclosingTries(write.call, enclosingFunction(read.read.call)).some((statement) => {
+    if (!statement.handler) return false;
+    if (UNIQUE_VIOLATION.test(context.sourceCode.getText(statement.handler))) return true;
+    return [...walk(statement.handler.body)].some((node) => node.type === 'CallExpression' && decidingRead(context, node)?.key === write.key);
+  });
+}
+
+/** Where a saved value was built in the "not found" branch: `if (!user) user = repo.create(...)`, later `repo.save(user)`. */
+function buildSites(write: OrmCall, boundary: TSESTree.Node): TSESTree.Node[] {
+  const saved = write.args[write.args.length - 1];
+  if (saved?.type !== 'Identifier') return [];
+  return [...walk(boundary)].filter(
+    (node): node is TSESTree.AssignmentExpression =>
+      node.type === 'AssignmentExpression' && node.left.type === 'Identifier' && node.left.name === saved.name && (node.right.type === 'CallExpression' || node.right.type === 'NewExpression'),
+  ).map((node) => node.right);
+}
+
+/** Whether the write saves the found row itself (an update, not a create). */
+function savesFoundRow(write: OrmCall, name: string | undefined): boolean {
+  if (!name) return false;
+  return write.args.some((arg) => [...walk(arg)].some((node) => node.type === 'Identifier' && node.name === name));
+}
+
+export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Disallow a read that decides whether to create, followed by the create: concurrent callers both find nothing and both insert', url: docsUrl('no-find-then-create') },
+    hasSuggestions: true,
+    schema: [],
+    messages: {
+      findThenCreate:
+        '{{read}} (line {{line}}) decides whether to {{write}} {{entity}}: two concurrent callers both find nothing and both insert (a duplicate, or a unique violation that aborts a PostgreSQL transaction). Use racesafe getOrCreate, which lets the unique constraint decide.',
+      useGetOrCreate: 'Create through racesafe: {{call}}',
+      useGetOrCreateRefusing: 'Create through racesafe and refuse when the row already existed: {{call}}',
+    },
+  },
+  defaultOptions: [],
+  create(context) {
+    const reads: Read[] = [];
+    const writes: OrmCall[] = [];
+    return {
+      CallExpression(call) {
+        const read = decidingRead(context, call);
+        if (read) reads.push({ read, name: resultName(call) });
+        const write = creatingWrite(context, call);
+        if (write) writes.push(write);
+      },
+      'Program:exit'() {
+        for (const write of writes) {
+          const boundary = enclosingFunction(write.call);
+          const candidates = reads.filter(({ read }) => read.key === write.key && read.call.range[1] <= write.call.range[0] && enclosingFunction(read.call) === boundary);
+          for (const read of candidates.reverse()) {
+            const builds = buildSites(write, boundary);
+            if (takesLock(read.read) || (builds.length === 0 && savesFoundRow(write, read.name))) continue;
+            const decided = [write.call, ...builds].find((node) => runsWhen(node, read.name, read.read.call) === 'missing');
+            if (!decided || handledByCatch(context, write, read)) continue;
+            report(write, read, decided);
+            break;
+          }
+        }
+      },
+    };
+
+    function report(write: OrmCall, read: Read, decided: TSESTree.Node): void {
+      const source = context.sourceCode;
+      const lookup = lookupOf(read.read, source);
+      const defaults = defaultsOf(context, write, read.read, decided);
+      const call = lookup ? getOrCreateCall(read.read, lookup, defaults) : undefined;
+      const exit = foundExit(write.call, read);
+      const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
+      const importFix = (fixer: TSESLint.RuleFixer) => addImports(fixer, source, RACESAFE_MODULE[read.read.receiver.orm], ['raceSafe']);
+      if (call && !refuses(exit)) {
+        // The create path becomes getOrCreate: a concurrent creator's row is returned instead of a duplicate.
+        const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
+        const replacement = `(await ${call})[0]`;
+        suggest.push({ messageId: 'useGetOrCreate', data: { call }, fix: (fixer) => [fixer.replaceText(target, replacement), ...importFix(fixer)] });
+      } else if (call && exit && decided === write.call) {
+        const statement = refusingStatement(write, call, exit);
+        if (statement) suggest.push({ messageId: 'useGetOrCreateRefusing', data: { call }, fix: (fixer) => [fixer.replaceText(statement.node, statement.text), ...importFix(fixer)] });
+      }
+      context.report({
+        node: write.call,
+        messageId: 'findThenCreate',
+        data: { read: `${read.read.receiverText}.${read.read.method}()`, line: String(read.read.call.loc.start.line), write: write.method, entity: read.read.key },
+        suggest,
+      });
+    }
+
+    /** `const [row, created] = await getOrCreate(...); if (!created) throw ...;` in place of the create statement. */
+    function refusingStatement(write: OrmCall, call: string, exit: TSESTree.IfStatement): { node: TSESTree.Node; text: string } | undefined {
+      const source = context.sourceCode;
+      const expression: TSESTree.Node = write.call.parent?.type === 'AwaitExpression' ? write.call.parent : write.call;
+      const statement = expression.parent?.type === 'VariableDeclarator' ? expression.parent.parent : expression.parent;
+      if (!statement) return undefined;
+      const indent = ' '.repeat(statement.loc.start.column);
+      const refusal = source.getText(exit.consequent);
+      const head = (names: string) => `const [${names}] = await ${call};\n${indent}if (!created) ${refusal}`;
+      if (statement.type === 'ExpressionStatement') return { node: statement, text: head(', created') };
+      if (statement.type === 'ReturnStatement') return { node: statement, text: `${head('row, created')}\n${indent}return row;` };
+      if (statement.type === 'VariableDeclaration' && statement.declarations.length === 1 && statement.declarations[0].id.type === 'Identifier') {
+        return { node: statement, text: head(`${statement.declarations[0].id.name}, created`) };
+      }
+      return undefined;
+    }
+  },
+};

@@ -1,0 +1,90 @@
+import type { TSESTree } from '@typescript-eslint/utils';
+import type * as ts from 'typescript';
+import type { OrmReceiver } from './receivers';
+import type { RuleContext } from './rule-context';
+
+// typescript's enum values, without loading typescript at runtime (it is the parser's to load).
+const TYPE_FLAGS_ANY_OR_UNKNOWN = 1 | 2;
+const SIGNATURE_KIND_CONSTRUCT = 1;
+
+/** A declaration in the installed typeorm (typeorm03 and other aliases too) or sequelize / sequelize-typescript. */
+const LIBRARY = { typeorm: /[\\/]node_modules[\\/]typeorm[^\\/]*[\\/]/, sequelize: /[\\/]node_modules[\\/]sequelize(-typescript)?[\\/]/ };
+
+function declaredIn(symbol: ts.Symbol | undefined, library: RegExp): boolean {
+  return symbol?.declarations?.some((declaration) => library.test(declaration.getSourceFile().fileName)) ?? false;
+}
+
+/** The type itself, its intersection members and its base classes, with their type references. */
+function hierarchy(checker: ts.TypeChecker, type: ts.Type): ts.Type[] {
+  const found: ts.Type[] = [];
+  const visit = (t: ts.Type, depth: number) => {
+    if (depth > 8 || found.includes(t)) return;
+    found.push(t);
+    if (t.isUnionOrIntersection()) for (const member of t.types) visit(member, depth + 1);
+    const target = (t as ts.TypeReference).target;
+    if (target && target !== t) visit(target, depth + 1);
+    if (t.isClassOrInterface()) for (const base of checker.getBaseTypes(t)) visit(base, depth + 1);
+  };
+  visit(type, 0);
+  return found;
+}
+
+/** The member of `type`'s hierarchy that is one of `names` declared in `library`. */
+function findNamed(checker: ts.TypeChecker, type: ts.Type, names: string[], library: RegExp): ts.Type | undefined {
+  return hierarchy(checker, type).find((t) => {
+    const symbol = t.getSymbol();
+    return symbol !== undefined && names.includes(symbol.getName()) && declaredIn(symbol, library);
+  });
+}
+
+/** `User` for `Repository<User>` (or a class extending it). */
+function entityArgument(checker: ts.TypeChecker, type: ts.Type): string | undefined {
+  for (const t of hierarchy(checker, type)) {
+    const reference = t as ts.TypeReference;
+    if (reference.target && reference.target.getSymbol()?.getName().endsWith('Repository')) {
+      const argument = checker.getTypeArguments(reference)[0];
+      const name = argument?.getSymbol()?.getName();
+      if (name && name !== 'Entity') return name;
+    }
+  }
+  return undefined;
+}
+
+/** A class whose instances extend Sequelize's Model (or TypeORM's BaseEntity): `typeof User`, `ModelStatic<User>`. */
+function modelClass(checker: ts.TypeChecker, type: ts.Type): OrmReceiver | undefined {
+  for (const signature of checker.getSignaturesOfType(type, SIGNATURE_KIND_CONSTRUCT)) {
+    const instance = signature.getReturnType();
+    const entity = instance.getSymbol()?.getName();
+    if (findNamed(checker, instance, ['Model'], LIBRARY.sequelize)) return { orm: 'sequelize', kind: 'model', entity };
+    if (findNamed(checker, instance, ['BaseEntity'], LIBRARY.typeorm)) return { orm: 'typeorm', kind: 'model', entity };
+  }
+  return undefined;
+}
+
+/**
+ * The receiver as the type checker sees it: a TypeORM Repository (custom and extended ones
+ * included) or EntityManager, a Sequelize model class (sequelize-typescript too) or a TypeORM
+ * BaseEntity class; `undefined` when the type is known and is none of them; `'unknown'` when
+ * the file has no type information or the type did not resolve (`any`).
+ */
+export function typedReceiver(context: RuleContext, node: TSESTree.Node): OrmReceiver | undefined | 'unknown' {
+  const services = context.sourceCode.parserServices;
+  if (!services?.program || !services.esTreeNodeToTSNodeMap) return 'unknown';
+  const checker = services.program.getTypeChecker();
+  const type = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
+  if (type.flags & TYPE_FLAGS_ANY_OR_UNKNOWN) return 'unknown';
+  if (findNamed(checker, type, ['Repository', 'TreeRepository', 'MongoRepository'], LIBRARY.typeorm)) {
+    return { orm: 'typeorm', kind: 'repository', entity: entityArgument(checker, type) };
+  }
+  if (findNamed(checker, type, ['EntityManager', 'MongoEntityManager'], LIBRARY.typeorm)) return { orm: 'typeorm', kind: 'manager', entity: undefined };
+  return modelClass(checker, type);
+}
+
+/** The class name of an expression's type (`User` for a `User` instance), when type information exists. */
+export function typedClassName(context: RuleContext, node: TSESTree.Node): string | undefined {
+  const services = context.sourceCode.parserServices;
+  if (!services?.program || !services.esTreeNodeToTSNodeMap) return undefined;
+  const type = services.program.getTypeChecker().getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
+  if (type.flags & TYPE_FLAGS_ANY_OR_UNKNOWN) return undefined;
+  return type.getSymbol()?.getName();
+}

@@ -1,0 +1,463 @@
+import { noFindThenCreate } from '../src/rules/no-find-then-create';
+import { runRule, withImports, type Case } from './rule-tester';
+
+const typeormImport = withImports(["import { raceSafe } from '@racesafe/typeorm';"]);
+const sequelizeImport = withImports(["import { raceSafe } from '@racesafe/sequelize';"]);
+
+const invalid: Case[] = [
+  {
+    name: "README's findOne then save (the race harness's naive getOrCreate)",
+    code: `const users = dataSource.getRepository(User);
+export async function naiveGetOrCreate(email: string, i: number) {
+  const found = await users.findOneBy({ email });
+  if (found) return { key: email, id: found.id, created: false };
+  const saved = await users.save(users.create({ email, name: \`caller \${i}\` }));
+  return { key: email, id: saved.id, created: true };
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: typeormImport,
+    output: `const users = dataSource.getRepository(User);
+export async function naiveGetOrCreate(email: string, i: number) {
+  const found = await users.findOneBy({ email });
+  if (found) return { key: email, id: found.id, created: false };
+  const saved = (await raceSafe(users).getOrCreate({ email }, { defaults: { name: \`caller \${i}\` } }))[0];
+  return { key: email, id: saved.id, created: true };
+}`,
+  },
+  {
+    name: 'a Nest service refusing a taken email, then creating (the refusal kept, on created = false)',
+    code: `class UsersService {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  async register(email: string, name: string) {
+    const existing = await this.users.findOne({ where: { email } });
+    if (existing) throw new Error('email taken');
+    const user = this.users.create({ email, name });
+    return this.users.save(user);
+  }
+}`,
+    suggestionId: 'useGetOrCreateRefusing',
+    outputHeader: typeormImport,
+    output: `class UsersService {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  async register(email: string, name: string) {
+    const existing = await this.users.findOne({ where: { email } });
+    if (existing) throw new Error('email taken');
+    const user = this.users.create({ email, name });
+    const [row, created] = await raceSafe(this.users).getOrCreate({ email }, { defaults: { name } });
+    if (!created) throw new Error('email taken');
+    return row;
+  }
+}`,
+  },
+  {
+    name: 'Sequelize count, then create when 0',
+    code: `export async function addPage(path: string) {
+  const n = await Page.count({ where: { path } });
+  if (n === 0) await Page.create({ path, views: 0 });
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function addPage(path: string) {
+  const n = await Page.count({ where: { path } });
+  if (n === 0) (await raceSafe(Page).getOrCreate({ where: { path }, defaults: { views: 0 } }))[0];
+}`,
+  },
+  {
+    name: 'TypeORM exists() in the condition, throw, then insert',
+    code: `export async function uniqueUser(users: Repository<User>, email: string) {
+  if (await users.exists({ where: { email } })) throw new Error('exists');
+  await users.insert({ email, name: 'x', logins: 0 });
+}`,
+    suggestionId: 'useGetOrCreateRefusing',
+    outputHeader: typeormImport,
+    output: `export async function uniqueUser(users: Repository<User>, email: string) {
+  if (await users.exists({ where: { email } })) throw new Error('exists');
+  const [, created] = await raceSafe(users).getOrCreate({ email }, { defaults: { name: 'x', logins: 0 } });
+  if (!created) throw new Error('exists');
+}`,
+  },
+  {
+    name: 'Sequelize findOne, then create when !page',
+    code: `export async function touch(path: string) {
+  let page = await Page.findOne({ where: { path } });
+  if (!page) page = await Page.create({ path });
+  return page;
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function touch(path: string) {
+  let page = await Page.findOne({ where: { path } });
+  if (!page) page = (await raceSafe(Page).getOrCreate({ where: { path } }))[0];
+  return page;
+}`,
+  },
+  {
+    name: 'Sequelize findByPk === null, then build().save()',
+    code: `export async function ensureItem(id: number) {
+  const item = await Item.findByPk(id);
+  if (item === null) {
+    await Item.build({ id, sku: 'x', stock: 0 }).save();
+  }
+}`,
+  },
+  {
+    name: 'EntityManager in dataSource.transaction: findOneBy(User), save(User, values)',
+    code: `export function signup(email: string) {
+  return dataSource.transaction(async (manager) => {
+    const user = await manager.findOneBy(User, { email });
+    if (user) return user;
+    return manager.save(User, { email, name: email, logins: 0 });
+  });
+}`,
+  },
+  {
+    name: 'EntityManager parameter: save of a new User() built in the not-found branch',
+    code: `export async function viaManager(manager: EntityManager, email: string) {
+  const found = await manager.findOne(User, { where: { email } });
+  if (!found) {
+    const user = new User();
+    user.email = email;
+    await manager.save(user);
+  }
+}`,
+  },
+  {
+    name: 'countBy > 0 refuses, then save',
+    code: `export async function uniqueEmail(email: string) {
+  const users = dataSource.getRepository(User);
+  const taken = await users.countBy({ email });
+  if (taken > 0) throw new Error('taken');
+  await users.save({ email, name: email, logins: 0 });
+}`,
+  },
+  {
+    name: 'if found ... else create',
+    code: `export async function login(users: Repository<User>, email: string) {
+  const user = await users.findOneBy({ email });
+  if (user) {
+    return user;
+  } else {
+    return users.save({ email, name: email, logins: 1 });
+  }
+}`,
+  },
+  {
+    name: 'found ?? create',
+    code: `export async function tagged(users: Repository<User>, email: string) {
+  return (await users.findOneBy({ email })) ?? (await users.save({ email, name: '', logins: 0 }));
+}`,
+  },
+  {
+    name: "the tag import's find-then-insert loop (continue when found)",
+    code: `export async function importAll(names: string[]) {
+  const tags = dataSource.getRepository(Tag);
+  for (const name of names) {
+    const found = await tags.findOneBy({ name });
+    if (found) continue;
+    await tags.insert({ name, uses: 0 });
+  }
+}`,
+  },
+  {
+    name: 'TypeORM BaseEntity: findOneBy, then create().save()',
+    code: `export async function tagNamed(name: string) {
+  const found = await Tag.findOneBy({ name });
+  if (found) return found;
+  return Tag.create({ name, uses: 0 }).save();
+}`,
+  },
+  {
+    name: 'sequelize-typescript model (recognised by its type only: the base class is renamed on import)',
+    typedOnly: true,
+    code: `export async function open(email: string) {
+  const account = await Account.findOne({ where: { email } });
+  if (!account) return Account.create({ email, balance: 0 });
+  return account;
+}`,
+  },
+  {
+    name: 'a repository returned by a function (known by its type only)',
+    typedOnly: true,
+    code: `declare function usersRepository(): Repository<User>;
+export async function typedOnly(email: string) {
+  const users = usersRepository();
+  const found = await users.findOneBy({ email });
+  if (!found) await users.save({ email, name: '', logins: 0 });
+}`,
+  },
+  {
+    name: 'a model class declared in the file, count() without options',
+    code: `export async function firstPage() {
+  const n = await Page.count();
+  if (!n) await Page.create({ path: '/' });
+}`,
+    suggestions: 0,
+  },
+  {
+    name: 'a ModelStatic<Page> parameter (known by its type only)',
+    typedOnly: true,
+    code: `export async function generic(model: ModelStatic<Page>, path: string) {
+  const page = await model.findOne({ where: { path } });
+  if (!page) await model.create({ path });
+}`,
+  },
+  {
+    name: 'a Nest property-injected repository: create in the == null branch, save there',
+    code: `class TagsService {
+  @InjectRepository(Tag) private tags!: Repository<Tag>;
+  async ensure(name: string) {
+    const tag = await this.tags.findOne({ where: { name } });
+    if (tag == null) {
+      const created = this.tags.create({ name, uses: 0 });
+      await this.tags.save(created);
+      return created;
+    }
+    return tag;
+  }
+}`,
+  },
+  {
+    name: 'Sequelize in a transaction without a lock',
+    code: `export async function inTx(sequelize: { transaction<T>(fn: (t: unknown) => Promise<T>): Promise<T> }, path: string) {
+  return sequelize.transaction(async (transaction) => {
+    const page = await Page.findOne({ where: { path }, transaction });
+    if (page) return page;
+    return Page.create({ path }, { transaction });
+  });
+}`,
+  },
+  {
+    name: 'a model required from ./models (recognised by name and Sequelize-shaped calls)',
+    code: `declare const require: (id: string) => any;
+const { Member } = require('./models');
+export async function join(email: string) {
+  const member = await Member.findOne({ where: { email } });
+  if (!member) await Member.create({ email });
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: sequelizeImport,
+    output: `declare const require: (id: string) => any;
+const { Member } = require('./models');
+export async function join(email: string) {
+  const member = await Member.findOne({ where: { email } });
+  if (!member) (await raceSafe(Member).getOrCreate({ where: { email } }))[0];
+}`,
+  },
+  {
+    name: 'Sequelize: refuse a taken sku, then create',
+    code: `export async function addItem(sku: string) {
+  const existing = await Item.findOne({ where: { sku } });
+  if (existing) {
+    throw new Error('sku taken');
+  }
+  const item = await Item.create({ sku, stock: 0 });
+  return item;
+}`,
+    suggestionId: 'useGetOrCreateRefusing',
+    outputHeader: sequelizeImport,
+    output: `export async function addItem(sku: string) {
+  const existing = await Item.findOne({ where: { sku } });
+  if (existing) {
+    throw new Error('sku taken');
+  }
+  const [item, created] = await raceSafe(Item).getOrCreate({ where: { sku }, defaults: { stock: 0 } });
+  if (!created) {
+    throw new Error('sku taken');
+  }
+  return item;
+}`,
+  },
+  {
+    name: 'create built in the not-found branch, saved after it (an upsert-shaped race)',
+    code: `export async function remember(users: Repository<User>, email: string, name: string) {
+  let user = await users.findOneBy({ email });
+  if (!user) user = users.create({ email, logins: 0 });
+  user.name = name;
+  await users.save(user);
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: typeormImport,
+    output: `export async function remember(users: Repository<User>, email: string, name: string) {
+  let user = await users.findOneBy({ email });
+  if (!user) user = (await raceSafe(users).getOrCreate({ email }, { defaults: { logins: 0 } }))[0];
+  user.name = name;
+  await users.save(user);
+}`,
+  },
+];
+
+const valid: Case[] = [
+  {
+    name: "racesafe's getOrCreate (README)",
+    code: `export async function signUp(email: string, name: string) {
+  const accounts = dataSource.getRepository(User);
+  return (accounts as any).getOrCreate({ email }, { defaults: { name } });
+}`,
+  },
+  {
+    name: 'find, refuse when missing, update the found row',
+    code: `export async function rename(users: Repository<User>, id: number, name: string) {
+  const user = await users.findOneBy({ id });
+  if (!user) throw new Error('not found');
+  user.name = name;
+  await users.save(user);
+}`,
+  },
+  {
+    name: 'a pessimistic lock in a transaction',
+    code: `export function locked(email: string) {
+  return dataSource.transaction(async (manager) => {
+    const found = await manager.findOne(User, { where: { email }, lock: { mode: 'pessimistic_write' } });
+    if (!found) await manager.save(User, { email, name: '', logins: 0 });
+  });
+}`,
+  },
+  {
+    name: 'Sequelize lock: true',
+    code: `export async function lockedPage(path: string, transaction: unknown) {
+  const page = await Page.findOne({ where: { path }, lock: true, transaction } as never);
+  if (!page) await Page.create({ path }, { transaction } as never);
+}`,
+  },
+  {
+    name: 'the create catches the unique violation',
+    code: `export async function insertOnce(users: Repository<User>, email: string) {
+  const found = await users.findOneBy({ email });
+  if (found) return found;
+  try {
+    return await users.save({ email, name: '', logins: 0 });
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new Error('taken');
+    throw error;
+  }
+}`,
+  },
+  {
+    name: 'the create re-reads in its catch',
+    code: `export async function insertOrReread(users: Repository<User>, email: string) {
+  const found = await users.findOneBy({ email });
+  if (found) return found;
+  try {
+    return await users.save({ email, name: '', logins: 0 });
+  } catch {
+    return users.findOneBy({ email });
+  }
+}`,
+  },
+  {
+    name: 'another entity is created',
+    code: `export async function other(users: Repository<User>, products: Repository<Product>, email: string) {
+  const user = await users.findOneBy({ email });
+  if (!user) await products.save({ sku: email, stock: 0 });
+}`,
+  },
+  {
+    name: 'the create does not depend on the read',
+    code: `export async function logged(users: Repository<User>, email: string) {
+  const user = await users.findOneBy({ email });
+  console.log(user);
+  await users.save({ email: 'audit', name: '', logins: 0 });
+}`,
+  },
+  {
+    name: 'the create in a callback',
+    code: `export async function later(users: Repository<User>, email: string) {
+  const user = await users.findOneBy({ email });
+  if (!user) setTimeout(() => void users.save({ email, name: '', logins: 0 }), 10);
+}`,
+  },
+  {
+    name: 'the create before the read',
+    code: `export async function createThenRead(users: Repository<User>, email: string) {
+  await users.insert({ email, name: '', logins: 0 });
+  const user = await users.findOneBy({ email });
+  if (!user) throw new Error('lost');
+}`,
+  },
+  {
+    name: 'an object that is not an ORM, with the same method names',
+    code: `class Store { async findOne(_q: unknown) { return null; } async create(_v: unknown) { return {}; } }
+export async function store(email: string) {
+  const s = new Store();
+  const found = await s.findOne({ where: { email } });
+  if (!found) await s.create({ email });
+}`,
+  },
+  {
+    name: 'a class of this file that is not a model, with Sequelize-like statics',
+    code: `class Registry { static async findOne(_q: unknown) { return null; } static async create(_v: unknown) { return {}; } }
+export async function registry(email: string) {
+  const found = await Registry.findOne({ where: { email } });
+  if (!found) await Registry.create({ email });
+}`,
+  },
+  {
+    name: 'findOneOrFail, then an update',
+    code: `export async function bump(users: Repository<User>, id: number) {
+  const user = await users.findOneByOrFail({ id });
+  await users.save({ ...user, name: 'x' });
+}`,
+  },
+  {
+    name: 'a create in the found branch',
+    code: `export async function copy(path: string) {
+  const page = await Page.findOne({ where: { path } });
+  if (page) await Page.create({ path: page.path + '/copy' });
+}`,
+  },
+  {
+    name: 'a count used as a number, not a decision',
+    code: `export async function numbered() {
+  const n = await Page.count();
+  await Page.create({ path: \`/p\${n}\` });
+}`,
+  },
+  {
+    name: 'an untyped import without Sequelize-shaped calls (mongoose style)',
+    code: `declare const Mongo: any;
+export async function mongo(email: string) {
+  const found = await Mongo.findOne({ email });
+  if (!found) await Mongo.create({ email });
+}`,
+  },
+  {
+    name: 'exists, then an update (not a create)',
+    code: `export async function updateIfThere(users: Repository<User>, id: number) {
+  if (!(await users.existsBy({ id }))) throw new Error('missing');
+  await users.update({ id }, { name: 'x' });
+}`,
+  },
+  {
+    name: 'read in one function, create in another',
+    code: `export async function readOnly(users: Repository<User>, email: string) {
+  return users.findOneBy({ email });
+}
+export async function createOnly(users: Repository<User>, email: string) {
+  await users.save({ email, name: '', logins: 0 });
+}`,
+  },
+  {
+    name: 'an uncertain condition (found && something)',
+    code: `export async function maybe(users: Repository<User>, email: string, force: boolean) {
+  const user = await users.findOneBy({ email });
+  if (user && !force) return user;
+  return users.save({ email, name: '', logins: 0 });
+}`,
+  },
+  {
+    name: 'racesafe getOrCreate on a Sequelize model',
+    code: `export async function recordView(path: string) {
+  const [page] = await (Page as any).getOrCreate({ where: { path } });
+  return page;
+}`,
+  },
+  {
+    name: 'a find of many rows, then bulk insert (not a single-row decision)',
+    code: `export async function many(users: Repository<User>, emails: string[]) {
+  const found = await users.find({ where: emails.map((email) => ({ email })) });
+  if (found.length === 0) await users.insert(emails.map((email) => ({ email, name: '', logins: 0 })));
+}`,
+  },
+];
+
+runRule('no-find-then-create', noFindThenCreate, 'findThenCreate', { valid, invalid });
