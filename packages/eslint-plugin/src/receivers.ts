@@ -85,13 +85,20 @@ function definitionOf(context: RuleContext, at: TSESTree.Node, name: string): TS
 }
 
 /** A class declared in this file extending Model (Sequelize, sequelize-typescript) or BaseEntity (TypeORM). */
-function modelClass(node: TSESTree.Node | undefined): OrmReceiver | undefined {
+function modelClass(context: RuleContext, node: TSESTree.Node | undefined): OrmReceiver | undefined {
   if (!node || (node.type !== 'ClassDeclaration' && node.type !== 'ClassExpression') || !node.superClass) return undefined;
-  const base = chainText(node.superClass);
+  const base = importedName(context, node.superClass) ?? chainText(node.superClass);
   const name = node.id?.name;
   if (base === 'Model' || base === 'RaceSafeModel' || base?.endsWith('.Model')) return { orm: 'sequelize', kind: 'model', entity: name };
   if (base === 'BaseEntity' || base?.endsWith('.BaseEntity')) return { orm: 'typeorm', kind: 'model', entity: name };
   return undefined;
+}
+
+/** `Model` for `import { Model as Base } from 'sequelize-typescript'`; undefined for anything but an import. */
+function importedName(context: RuleContext, node: TSESTree.Node): string | undefined {
+  if (node.type !== 'Identifier') return undefined;
+  const definition = definitionOf(context, node, node.name);
+  return definition?.type === 'ImportSpecifier' && definition.imported.type === 'Identifier' ? definition.imported.name : undefined;
 }
 
 /** `this.x`: the class property or constructor parameter property named x of the enclosing class. */
@@ -136,9 +143,9 @@ export function syntacticReceiver(context: RuleContext, node: TSESTree.Node): Or
   if (!definition) return undefined;
   if (definition.type === 'VariableDeclarator') {
     const declared = definition.id.type === 'Identifier' ? definition.id.typeAnnotation?.typeAnnotation : undefined;
-    return fromDeclaration(declared, definition.init, []) ?? modelClass(definition.init ?? undefined);
+    return fromDeclaration(declared, definition.init, []) ?? modelClass(context, definition.init ?? undefined);
   }
-  const asModel = modelClass(definition);
+  const asModel = modelClass(context, definition);
   if (asModel) return asModel;
   const manager = transactionManager(definition, node.name);
   if (manager) return manager;

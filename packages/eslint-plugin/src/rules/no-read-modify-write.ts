@@ -33,7 +33,7 @@ function rowField(node: TSESTree.Node, row: Row): string | undefined {
 }
 
 /** Names that hold text more often than numbers: without types, `+` on them is taken for concatenation. */
-const TEXT_NAMES = /name|text|label|title|log|desc|message|note|suffix|prefix|str|html|body|content|path|url|comment|line|char|word/i;
+const TEXT_NAMES = /(name|text|label|title|desc|description|message|note|suffix|prefix|str|string|html|body|content|path|url|comment|line|log|word|char)s?$/i;
 
 /** Whether an operand could be a string (then `+` concatenates and no F applies). */
 function stringLike(context: RuleContext, node: TSESTree.Node): boolean {
@@ -44,8 +44,8 @@ function stringLike(context: RuleContext, node: TSESTree.Node): boolean {
     if ((type.flags & 1) === 0) return (type.flags & TYPE_FLAGS_NUMBER_LIKE) === 0;
   }
   if (node.type === 'Literal') return typeof node.value !== 'number';
-  const text = context.sourceCode.getText(node);
-  return TEXT_NAMES.test(text);
+  const last = /([A-Za-z0-9_$]+)\W*$/.exec(context.sourceCode.getText(node))?.[1] ?? '';
+  return TEXT_NAMES.test(last);
 }
 
 /** `value` computed from `row.field` itself: `row.field + k`, `k + row.field`, `row.field - k`. */
@@ -53,8 +53,9 @@ function changeOf(context: RuleContext, field: string, value: TSESTree.Node, row
   if (value.type !== 'BinaryExpression' || !(value.operator in OPERATORS)) return undefined;
   const source = context.sourceCode;
   const method = OPERATORS[value.operator];
-  if (rowField(value.left, row) === field && !stringLike(context, value.left)) return { field, method, amount: source.getText(value.right) };
-  if (COMMUTATIVE.has(value.operator) && rowField(value.right, row) === field && !stringLike(context, value.right)) return { field, method, amount: source.getText(value.left) };
+  const text = (node: TSESTree.Node) => value.operator === '+' && (stringLike(context, node) || stringLike(context, value.left === node ? value.right : value.left));
+  if (rowField(value.left, row) === field && !text(value.left)) return { field, method, amount: source.getText(value.right) };
+  if (COMMUTATIVE.has(value.operator) && rowField(value.right, row) === field && !text(value.right)) return { field, method, amount: source.getText(value.left) };
   return undefined;
 }
 
@@ -62,14 +63,14 @@ function changeOf(context: RuleContext, field: string, value: TSESTree.Node, row
 function mutationOf(context: RuleContext, node: TSESTree.Node, row: Row): Change | undefined {
   if (node.type === 'UpdateExpression') {
     const field = rowField(node.argument, row);
-    return field && !stringLike(context, node.argument) ? { field, method: node.operator === '++' ? 'plus' : 'minus', amount: '1' } : undefined;
+    return field ? { field, method: node.operator === '++' ? 'plus' : 'minus', amount: '1' } : undefined;
   }
   if (node.type !== 'AssignmentExpression') return undefined;
   const field = rowField(node.left, row);
   if (!field) return undefined;
   if (node.operator === '=') return changeOf(context, field, node.right, row);
   const method = OPERATORS[node.operator.slice(0, -1)];
-  if (!method || stringLike(context, node.left) || stringLike(context, node.right)) return undefined;
+  if (!method || (method === 'plus' && (stringLike(context, node.left) || stringLike(context, node.right)))) return undefined;
   return { field, method, amount: context.sourceCode.getText(node.right) };
 }
 
