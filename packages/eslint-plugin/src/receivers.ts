@@ -170,8 +170,11 @@ export function looksLikeModel(context: RuleContext, node: TSESTree.Node): boole
   if (node.type !== 'Identifier') return true;
   const definition = definitionOf(context, node, node.name);
   if (!definition || definition.type === 'ImportSpecifier' || definition.type === 'ImportDefaultSpecifier' || definition.type === 'ImportNamespaceSpecifier') return true;
-  // const { User } = require('./models') / const User = require('./user') / const User = sequelize.define(...)
-  if (definition.type === 'VariableDeclarator') return definition.init?.type === 'CallExpression' && /^(require|define)$/.test(calleeName(definition.init) ?? '');
+  // const { User } = require('./models') / = db / = sequelize.models; const User = require('./user') / sequelize.define(...)
+  if (definition.type === 'VariableDeclarator') {
+    if (definition.id.type === 'ObjectPattern') return true;
+    return definition.init?.type === 'CallExpression' && /^(require|define)$/.test(calleeName(definition.init) ?? '');
+  }
   return false;
 }
 

@@ -1,4 +1,5 @@
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
+import type * as ts from 'typescript';
 import { alwaysExits, enclosingFunction, walk } from '../decisions';
 import { docsUrl } from '../docs-url';
 import { addImports, RACESAFE_MODULE } from '../imports';
@@ -24,12 +25,21 @@ interface Change {
 const OPERATORS: Record<string, Change['method']> = { '+': 'plus', '-': 'minus', '*': 'times', '/': 'div' };
 const COMMUTATIVE = new Set(['+', '*']);
 const TYPE_FLAGS_NUMBER_LIKE = 296 | 2112; // NumberLike | BigIntLike
+const TYPE_FLAGS_NULLISH = 32768 | 65536; // Undefined | Null
 
 /** `row.field` for a row this function read; the field name, else undefined. */
 function rowField(node: TSESTree.Node, row: Row): string | undefined {
   if (node.type === 'ChainExpression') return rowField(node.expression, row);
   if (node.type !== 'MemberExpression' || node.computed || node.property.type !== 'Identifier') return undefined;
   return node.object.type === 'Identifier' && node.object.name === row.name ? node.property.name : undefined;
+}
+
+/** number, a branded number (`CreationOptional<number>` is `number & {...}`), or `number | null`. */
+function numeric(type: ts.Type): boolean {
+  if (type.flags & TYPE_FLAGS_NUMBER_LIKE) return true;
+  if (type.isIntersection()) return type.types.some(numeric);
+  if (type.isUnion()) return type.types.filter((t) => (t.flags & TYPE_FLAGS_NULLISH) === 0).every(numeric);
+  return false;
 }
 
 /** Names that hold text more often than numbers: without types, `+` on them is taken for concatenation. */
@@ -41,7 +51,7 @@ function stringLike(context: RuleContext, node: TSESTree.Node): boolean {
   const services = context.sourceCode.parserServices;
   if (services?.program && services.esTreeNodeToTSNodeMap) {
     const type = services.program.getTypeChecker().getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
-    if ((type.flags & 1) === 0) return (type.flags & TYPE_FLAGS_NUMBER_LIKE) === 0;
+    if ((type.flags & 1) === 0) return !numeric(type);
   }
   if (node.type === 'Literal') return typeof node.value !== 'number';
   const last = /([A-Za-z0-9_$]+)\W*$/.exec(context.sourceCode.getText(node))?.[1] ?? '';
