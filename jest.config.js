@@ -38,5 +38,7 @@ module.exports = {
       setupFiles: ['reflect-metadata', '<rootDir>/test/harness/typeorm-0.3-env.ts'],
     },
     { ...base, displayName: 'sequelize', testMatch: ['<rootDir>/packages/sequelize/test/**/*.test.ts'] },
+    // The lint plugin's RuleTester suites and its runs on this repository's files: no database.
+    { rootDir: __dirname, testEnvironment: 'node', transform: base.transform, displayName: 'eslint-plugin', testMatch: ['<rootDir>/packages/eslint-plugin/test/**/*.test.ts'] },
   ],
 };
