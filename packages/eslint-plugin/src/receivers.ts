@@ -59,7 +59,8 @@ function fromExpression(node: TSESTree.Expression): OrmReceiver | undefined {
   if (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression') return fromExpression(node.expression);
   if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
     const method = node.callee.property.name;
-    const argument = node.arguments[0]?.type === 'Identifier' ? node.arguments[0].name : undefined;
+    // getRepository(User), and wrappers that take a context first: getRepository(ctx, User).
+    const argument = [...node.arguments].reverse().find((arg): arg is TSESTree.Identifier => arg.type === 'Identifier' && /^[A-Z]/.test(arg.name))?.name;
     if (REPOSITORY_FACTORIES.has(method)) return { orm: 'typeorm', kind: 'repository', entity: argument };
     // racesafe's own raceSafe(repo) and TypeORM's withRepository(repo) keep the repository.
     if (method === 'withRepository' && node.arguments[0]) return fromExpression(node.arguments[0] as TSESTree.Expression);

@@ -283,6 +283,46 @@ export async function join(email: string) {
   await users.save(user);
 }`,
   },
+  {
+    name: 'found: update it, else create (update-or-create code): the updateOrCreate suggestion',
+    code: `export async function setting(repo: Repository<User>, email: string, name: string) {
+  const entry = await repo.findOne({ where: { email } });
+  if (entry) {
+    entry.name = name;
+    await repo.save(entry);
+  } else {
+    await repo.save({ email, name });
+  }
+}`,
+    suggestionId: 'useUpdateOrCreate',
+    outputHeader: typeormImport,
+    output: `export async function setting(repo: Repository<User>, email: string, name: string) {
+  const entry = await repo.findOne({ where: { email } });
+  if (entry) {
+    entry.name = name;
+    await repo.save(entry);
+  } else {
+    (await raceSafe(repo).updateOrCreate({ email }, { defaults: { name } }))[0];
+  }
+}`,
+  },
+  {
+    name: 'a lookup with an operator: reported, without a suggestion (getOrCreate takes plain values)',
+    code: `export async function pending() {
+  const item = await Item.findOne({ where: { sku: { [Op.is]: null } } });
+  if (!item) await Item.create({ sku: 'x', stock: 0 });
+}`,
+    suggestions: 0,
+  },
+  {
+    name: 'a connection wrapper taking a context first: getRepository(ctx, Product)',
+    code: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function wrapped(ctx: unknown, sku: string) {
+  const products = connection.getRepository(ctx, Product);
+  const product = await products.findOneBy({ sku });
+  if (!product) await products.save({ sku, stock: 0 });
+}`,
+  },
 ];
 
 const valid: Case[] = [

@@ -4,7 +4,7 @@ import { addImports, RACESAFE_MODULE } from '../imports';
 import { creatingWrite, decidingRead, initializerOf, objectProperty, resultName, takesLock, type OrmCall } from '../orm-calls';
 import { docsUrl } from '../docs-url';
 
-type MessageIds = 'findThenCreate' | 'useGetOrCreate' | 'useGetOrCreateRefusing';
+type MessageIds = 'findThenCreate' | 'useGetOrCreate' | 'useGetOrCreateRefusing' | 'useUpdateOrCreate';
 
 interface Read {
   read: OrmCall;
@@ -20,7 +20,10 @@ function lookupOf(read: OrmCall, source: Readonly<TSESLint.SourceCode>): string 
   if (!first) return undefined;
   if (read.method === 'findByPk') return `{ id: ${source.getText(first)} }`;
   const where = read.method.endsWith('By') ? first : objectProperty(first, 'where');
-  return where?.type === 'ObjectExpression' && where.properties.length > 0 ? source.getText(where) : undefined;
+  if (where?.type !== 'ObjectExpression' || where.properties.length === 0) return undefined;
+  // A lookup is plain values: operators (Op.is, In(...)), nested objects and spreads have no getOrCreate form.
+  const plain = where.properties.every((p) => p.type === 'Property' && !p.computed && p.value.type !== 'ObjectExpression' && p.value.type !== 'CallExpression' && p.value.type !== 'ArrayExpression');
+  return plain ? source.getText(where) : undefined;
 }
 
 /** Keys of an object literal lookup, to leave out of the defaults. */
@@ -58,11 +61,38 @@ function builtArgument(call: TSESTree.CallExpression): TSESTree.Node | undefined
   return callee.object.arguments[0];
 }
 
-/** `raceSafe(repo).getOrCreate(lookup, { defaults })` or the Sequelize form, as an expression. */
-function getOrCreateCall(read: OrmCall, lookup: string, defaults: string | undefined): string {
+/** `raceSafe(repo).getOrCreate(lookup, { defaults })` (or updateOrCreate) or the Sequelize form, as an expression. */
+function racesafeCall(read: OrmCall, lookup: string, defaults: string | undefined, method = 'getOrCreate'): string {
   const receiver = read.receiver.kind === 'manager' ? `${read.receiverText}.getRepository(${read.key})` : read.receiverText;
-  if (read.receiver.orm === 'sequelize') return `raceSafe(${receiver}).getOrCreate({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''} })`;
-  return `raceSafe(${receiver}).getOrCreate(${lookup}${defaults ? `, { defaults: ${defaults} }` : ''})`;
+  if (read.receiver.orm === 'sequelize') return `raceSafe(${receiver}).${method}({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''} })`;
+  return `raceSafe(${receiver}).${method}(${lookup}${defaults ? `, { defaults: ${defaults} }` : ''})`;
+}
+
+/** The branch that runs when the read found the row: the other side of the deciding `if`, or the body of `if (found) return`. */
+function foundBranch(decided: TSESTree.Node, read: Read, exit: TSESTree.IfStatement | undefined): TSESTree.Node | undefined {
+  if (exit) return exit.consequent;
+  let child: TSESTree.Node = decided;
+  for (let parent = decided.parent; parent && child !== enclosingFunction(read.read.call); child = parent, parent = parent.parent) {
+    if (parent.type !== 'IfStatement' || child === parent.test) continue;
+    const p = polarity(parent.test, read.name, read.read.call);
+    if (p) return (p === 'found') === (child === parent.alternate) ? (child === parent.alternate ? parent.consequent : parent.alternate ?? undefined) : undefined;
+  }
+  return undefined;
+}
+
+/** Whether the found path changes the found row (`found.update(...)`, `found.x = ...`, `repo.save(found)`): update-or-create code. */
+function updatesFoundRow(branch: TSESTree.Node | undefined, read: Read): boolean {
+  if (!read.name || !branch) return false;
+  const onRow = (n: TSESTree.Node) => n.type === 'Identifier' && n.name === read.name;
+  for (const node of walk(branch)) {
+    if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && onRow(node.left.object)) return true;
+    if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
+      const method = node.callee.property.name;
+      if ((method === 'update' || method === 'save') && onRow(node.callee.object)) return true;
+      if (method === 'save' && node.arguments.some(onRow)) return true;
+    }
+  }
+  return false;
 }
 
 /** The statement of an `if (found) ...` that exits on the found path, if the create follows one. */
@@ -121,6 +151,7 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
         '{{read}} (line {{line}}) decides whether to {{write}} {{entity}}: two concurrent callers both find nothing and both insert (a duplicate, or a unique violation that aborts a PostgreSQL transaction). Use racesafe getOrCreate, which lets the unique constraint decide.',
       useGetOrCreate: 'Create through racesafe: {{call}}',
       useGetOrCreateRefusing: 'Create through racesafe and refuse when the row already existed: {{call}}',
+      useUpdateOrCreate: 'Update or create through racesafe (a concurrent creator\'s row gets these values): {{call}}',
     },
   },
   defaultOptions: [],
@@ -154,11 +185,16 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
       const source = context.sourceCode;
       const lookup = lookupOf(read.read, source);
       const defaults = defaultsOf(context, write, read.read, decided);
-      const call = lookup ? getOrCreateCall(read.read, lookup, defaults) : undefined;
+      const call = lookup ? racesafeCall(read.read, lookup, defaults) : undefined;
       const exit = foundExit(write.call, read);
+      const upsert = lookup && defaults && updatesFoundRow(foundBranch(decided, read, exit), read) ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate') : undefined;
       const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
       const importFix = (fixer: TSESLint.RuleFixer) => addImports(fixer, source, RACESAFE_MODULE[read.read.receiver.orm], ['raceSafe']);
-      if (call && !refuses(exit)) {
+      if (upsert && !refuses(exit)) {
+        // The found path updates the row: updateOrCreate updates a concurrent creator's row instead of losing these values.
+        const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
+        suggest.push({ messageId: 'useUpdateOrCreate', data: { call: upsert }, fix: (fixer) => [fixer.replaceText(target, `(await ${upsert})[0]`), ...importFix(fixer)] });
+      } else if (call && !refuses(exit)) {
         // The create path becomes getOrCreate: a concurrent creator's row is returned instead of a duplicate.
         const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
         const replacement = `(await ${call})[0]`;
