@@ -13,7 +13,7 @@ import { useTestDatabase } from '../harness/database';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
-const PACKAGES = ['core', 'typeorm', 'sequelize'] as const;
+const PACKAGES = ['core', 'typeorm', 'sequelize', 'eslint-plugin'] as const;
 
 // The unique constraint on owner makes the ConflictError; the scripts use rows of their own tag.
 const db = useTestDatabase(`

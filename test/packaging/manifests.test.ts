@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
-const PACKAGES = ['core', 'typeorm', 'sequelize'];
+const PACKAGES = ['core', 'typeorm', 'sequelize', 'eslint-plugin'];
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
 const manifest = (name: string) => JSON.parse(read(`packages/${name}/package.json`));
 
