@@ -323,6 +323,27 @@ export async function wrapped(ctx: unknown, sku: string) {
   if (!product) await products.save({ sku, stock: 0 });
 }`,
   },
+  {
+    name: "TypeORM 0.2's findOne(conditions), a new entity saved when missing (a follow)",
+    code: `export async function follow(follows: Repository<User>, email: string, name: string) {
+  const existing = await follows.findOne({ email, name } as never);
+  if (!existing) {
+    const user = new User();
+    user.email = email;
+    await follows.save(user);
+  }
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: typeormImport,
+    output: `export async function follow(follows: Repository<User>, email: string, name: string) {
+  const existing = await follows.findOne({ email, name } as never);
+  if (!existing) {
+    const user = new User();
+    user.email = email;
+    (await raceSafe(follows).getOrCreate({ email, name }))[0];
+  }
+}`,
+  },
 ];
 
 const valid: Case[] = [

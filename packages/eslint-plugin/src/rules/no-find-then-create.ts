@@ -19,17 +19,27 @@ function lookupOf(read: OrmCall, source: Readonly<TSESLint.SourceCode>): string 
   const [first] = read.args;
   if (!first) return undefined;
   if (read.method === 'findByPk') return `{ id: ${source.getText(first)} }`;
-  const where = read.method.endsWith('By') ? first : objectProperty(first, 'where');
+  const where = read.method.endsWith('By') ? first : (objectProperty(first, 'where') ?? legacyConditions(read, first));
   if (where?.type !== 'ObjectExpression' || where.properties.length === 0) return undefined;
   // A lookup is plain values: operators (Op.is, In(...)), nested objects and spreads have no getOrCreate form.
   const plain = where.properties.every((p) => p.type === 'Property' && !p.computed && p.value.type !== 'ObjectExpression' && p.value.type !== 'CallExpression' && p.value.type !== 'ArrayExpression');
   return plain ? source.getText(where) : undefined;
 }
 
+const FIND_OPTIONS = new Set(['where', 'select', 'relations', 'order', 'lock', 'withDeleted', 'cache', 'loadEagerRelations', 'transaction', 'include', 'attributes', 'rejectOnEmpty', 'paranoid', 'raw', 'skip', 'take', 'join']);
+
+/** TypeORM 0.2's `findOne({ email })`: an object of plain conditions, no find options. */
+function legacyConditions(read: OrmCall, node: TSESTree.Node): TSESTree.Node | undefined {
+  const first = node.type === 'TSAsExpression' ? node.expression : node;
+  if (read.receiver.orm !== 'typeorm' || first.type !== 'ObjectExpression') return undefined;
+  const keys = first.properties.map((p) => (p.type === 'Property' && p.key.type === 'Identifier' ? p.key.name : undefined));
+  return keys.every((key) => key !== undefined && !FIND_OPTIONS.has(key)) ? first : undefined;
+}
+
 /** Keys of an object literal lookup, to leave out of the defaults. */
 function lookupKeys(read: OrmCall): Set<string> {
   const [first] = read.args;
-  const where = read.method.endsWith('By') ? first : objectProperty(first, 'where');
+  const where = read.method.endsWith('By') ? first : first && (objectProperty(first, 'where') ?? legacyConditions(read, first));
   const keys = new Set<string>();
   if (where?.type === 'ObjectExpression') for (const p of where.properties) if (p.type === 'Property' && p.key.type === 'Identifier') keys.add(p.key.name);
   return keys;
