@@ -268,6 +268,26 @@ export async function deposit(id: number, amount: number) {
   await wallet.save();
 }`,
   },
+  {
+    name: 'a model imported with ES import, found by primary key: decrement then save',
+    code: `import { Wallet } from './models';
+export async function spend(id: number, amount: number) {
+  const wallet = await Wallet.findByPk(id);
+  wallet.balance = wallet.balance - amount;
+  await wallet.save();
+}`,
+  },
+  {
+    name: 'a Nest property-injected repository: uses-- then save',
+    code: `class TagsService {
+  @InjectRepository(Tag) private tags!: Repository<Tag>;
+  async release(name: string) {
+    const tag = await this.tags.findOneByOrFail({ name });
+    tag.uses--;
+    await this.tags.save(tag);
+  }
+}`,
+  },
 ];
 
 const valid: Case[] = [

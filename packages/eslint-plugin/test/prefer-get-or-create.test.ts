@@ -203,6 +203,30 @@ export async function visit(path: string) {
   return Visit.findOrCreate({ where: { path } });
 }`,
   },
+  {
+    name: 'findOrCreate inside a for loop over rows',
+    code: `export async function ensureAll(skus: string[]) {
+  for (const sku of skus) await Item.findOrCreate({ where: { sku }, defaults: { stock: 0 } });
+}`,
+  },
+  {
+    name: 'findOrCreate on a model imported with ES import',
+    code: `import { Visitor } from './models';
+export async function visitor(ip: string) {
+  return Visitor.findOrCreate({ where: { ip } });
+}`,
+  },
+  {
+    name: 'upsert in a Nest property-injected repository, read back with findOneByOrFail',
+    ...upsert,
+    code: `class ProductsService {
+  @InjectRepository(Product) private products!: Repository<Product>;
+  async restock(sku: string, stock: number) {
+    await this.products.upsert({ sku, stock }, { conflictPaths: ['sku'] });
+    return this.products.findOneByOrFail({ sku });
+  }
+}`,
+  },
 ];
 
 const valid: Case[] = [
