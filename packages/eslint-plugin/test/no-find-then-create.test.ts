@@ -309,7 +309,7 @@ export async function join(email: string) {
   {
     name: 'a lookup with an operator: reported, without a suggestion (getOrCreate takes plain values)',
     code: `export async function pending() {
-  const item = await Item.findOne({ where: { sku: { [Op.is]: null } } });
+  const item = await Item.findOne({ where: { sku: { [Op.is]: null } as never } });
   if (!item) await Item.create({ sku: 'x', stock: 0 });
 }`,
     suggestions: 0,

@@ -22,7 +22,8 @@ function lookupOf(read: OrmCall, source: Readonly<TSESLint.SourceCode>): string 
   const where = read.method.endsWith('By') ? first : (objectProperty(first, 'where') ?? legacyConditions(read, first));
   if (where?.type !== 'ObjectExpression' || where.properties.length === 0) return undefined;
   // A lookup is plain values: operators (Op.is, In(...)), nested objects and spreads have no getOrCreate form.
-  const plain = where.properties.every((p) => p.type === 'Property' && !p.computed && p.value.type !== 'ObjectExpression' && p.value.type !== 'CallExpression' && p.value.type !== 'ArrayExpression');
+  const value = (node: TSESTree.Node): TSESTree.Node => (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression' ? value(node.expression) : node);
+  const plain = where.properties.every((p) => p.type === 'Property' && !p.computed && !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(value(p.value).type));
   return plain ? source.getText(where) : undefined;
 }
 
