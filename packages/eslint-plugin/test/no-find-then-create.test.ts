@@ -348,6 +348,19 @@ export async function wrapped(ctx: unknown, sku: string) {
 
 const valid: Case[] = [
   {
+    name: 'inside an @AfterCreate hook, keyed by the row just inserted (uncommitted: nobody else can refer to it yet)',
+    code: `declare function AfterCreate(target: unknown, key: string): void;
+class Collection extends Model {
+  declare id: number;
+  @AfterCreate
+  static async addOwner(model: Collection) {
+    const existing = await Item.findOne({ where: { sku: String(model.id) } });
+    if (!existing) return Item.create({ sku: String(model.id), stock: 0 });
+    return existing;
+  }
+}`,
+  },
+  {
     name: "racesafe's getOrCreate (README)",
     code: `export async function signUp(email: string, name: string) {
   const accounts = dataSource.getRepository(User);

@@ -151,6 +151,22 @@ function savesFoundRow(write: OrmCall, name: string | undefined): boolean {
   return write.args.some((arg) => [...walk(arg)].some((node) => node.type === 'Identifier' && node.name === name));
 }
 
+/** Decorators of hooks that run right after the row's own INSERT (sequelize-typescript, TypeORM). */
+const CREATE_HOOKS = /^(AfterCreate|BeforeCreate|AfterInsert|BeforeInsert|AfterSave|BeforeSave)$/;
+
+/**
+ * Whether `fn` is a create hook: the row it runs for is not committed yet, so no other
+ * transaction can create rows that refer to it, and a find-then-create keyed by it cannot race.
+ */
+function inCreateHook(fn: TSESTree.Node): boolean {
+  const method = fn.parent;
+  if (method?.type !== 'MethodDefinition') return false;
+  return method.decorators.some((d) => {
+    const callee = d.expression.type === 'CallExpression' ? d.expression.callee : d.expression;
+    return callee.type === 'Identifier' && CREATE_HOOKS.test(callee.name);
+  });
+}
+
 export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
   meta: {
     type: 'problem',
@@ -179,6 +195,7 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
       'Program:exit'() {
         for (const write of writes) {
           const boundary = enclosingFunction(write.call);
+          if (inCreateHook(boundary)) continue;
           const candidates = reads.filter(({ read }) => read.key === write.key && read.call.range[1] <= write.call.range[0] && enclosingFunction(read.call) === boundary);
           for (const read of candidates.reverse()) {
             const builds = buildSites(write, boundary);
