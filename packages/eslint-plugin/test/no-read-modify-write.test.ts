@@ -288,6 +288,28 @@ export async function spend(id: number, amount: number) {
   }
 }`,
   },
+  {
+    name: 'a counter bumped, then row = await repo.save(row) (the saved entity is the same object)',
+    code: `class ArticleService {
+  constructor(@InjectRepository(Tag) private readonly tags: Repository<Tag>) {}
+  async favorite(name: string) {
+    let tag = await this.tags.findOneByOrFail({ name });
+    tag.uses++;
+    tag = await this.tags.save(tag);
+    return tag;
+  }
+}`,
+    suggestionId: 'useAtomicUpdate',
+    outputHeader: typeormImport,
+    output: `class ArticleService {
+  constructor(@InjectRepository(Tag) private readonly tags: Repository<Tag>) {}
+  async favorite(name: string) {
+    let tag = await this.tags.findOneByOrFail({ name });
+    await raceSafe(this.tags).atomicUpdate({ id: tag.id }, { uses: F('uses').plus(1) });
+    return tag;
+  }
+}`,
+  },
 ];
 
 const valid: Case[] = [

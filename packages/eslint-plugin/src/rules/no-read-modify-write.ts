@@ -197,7 +197,9 @@ export const noReadModifyWrite: TSESLint.RuleModule<MessageIds, []> = {
       const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
       const statement = node.parent;
       // TypeORM's save() writes every column that differs from the database, the stale counter too: it goes, when it saved nothing else.
-      const saveStatement = save.parent?.type === 'AwaitExpression' ? save.parent.parent : save.parent;
+      let saveStatement = save.parent?.type === 'AwaitExpression' ? save.parent.parent : save.parent;
+      // `row = await repo.save(row)`: save() returns the same entity, so the statement goes as a whole.
+      if (saveStatement?.type === 'AssignmentExpression' && saveStatement.left.type === 'Identifier' && saveStatement.left.name === row.name) saveStatement = saveStatement.parent;
       const typeormSaveAlone = row.read.receiver.orm === 'typeorm' && saveStatement?.type === 'ExpressionStatement' && !otherChanges(row, node);
       if (statement?.type === 'ExpressionStatement' && (row.read.receiver.orm === 'sequelize' || typeormSaveAlone)) {
         suggest.push({
