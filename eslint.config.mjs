@@ -1,0 +1,48 @@
+// Lint: typescript-eslint's type-checked rules on every TypeScript file of the repository, plus
+// no import cycles and the layer rule of packages/core/src. `npm run lint`, part of `npm test`.
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+// One file per operation; an operation never imports another (shared steps live in lower modules).
+const operations = ['get-or-create', 'get-or-create-many', 'update-or-create', 'atomic-update'];
+const core = 'packages/core/src';
+
+export default tseslint.config(
+  {
+    ignores: ['**/node_modules/', '**/dist/', 'docs/api/', 'bench/results/', 'test/packaging/consumer/', 'test/packaging/consumer.ts'],
+  },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver': { node: { extensions: ['.ts', '.js'] } },
+      'import-x/extensions': ['.ts', '.js'],
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: operations.map((operation) => ({
+            target: `./${core}/${operation}.ts`,
+            from: operations.filter((other) => other !== operation).map((other) => `./${core}/${other}.ts`),
+            message: 'an operation file never imports another operation file: move what they share to a lower module',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    // CommonJS helpers loaded by node and jest (require hooks, the jest config): no type information.
+    files: ['**/*.cjs', '**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+  },
+);
