@@ -1,7 +1,7 @@
 import type { LockStrength, UniqueKey } from './dialects';
 import { ConflictError, InvalidFieldError } from './errors';
 import type { ModelGateway, PendingWrite, RowLifecycle, Session } from './gateway';
-import { readWinner } from './get-or-create';
+import { readWinner } from './read-winner';
 import { createWithHooks } from './create-row';
 import { columnTypes } from './column-types';
 import { guardedInsert } from './insert-new-rows';

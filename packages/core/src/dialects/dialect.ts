@@ -1,4 +1,3 @@
-import type { RaceSafeError } from '../errors';
 
 /** What a driver error means to racesafe, decided from its code, never its message. */
 export type ErrorKind =
@@ -204,6 +203,3 @@ export interface DialectAdapter {
   /** The oldest version racesafe runs on (`3.35.0`); older ones are refused by name before any other statement. */
   readonly minimumServerVersion?: string;
 }
-
-/** Builds the racesafe error for a classified driver error (see errors.ts). */
-export type ErrorTranslator = (error: unknown, context: string) => RaceSafeError;
