@@ -59,7 +59,7 @@ export function chartSpec(results: CaseResult[], modes: Mode[], title: string): 
     },
     resolve: { scale: { y: 'independent', x: 'independent' } },
     config: { view: { stroke: null }, axis: { labelFontSize: 10 } },
-  } as TopLevelSpec;
+  };
 }
 
 /** Renders the spec to SVG headlessly (vega's SVG renderer needs no canvas or browser). */

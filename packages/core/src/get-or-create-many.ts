@@ -149,7 +149,7 @@ function checkLookup(gateway: ModelGateway<unknown>, lookup: Record<string, unkn
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  const prototype = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  const prototype: unknown = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   return prototype === Object.prototype || prototype === null;
 }
 

@@ -13,7 +13,7 @@ export function cachedKeys(gateway: ModelGateway<unknown>): UniqueKey[] | undefi
 /** Keeps a catalog read's answer for {@link cachedKeys}. */
 export function rememberKeys(gateway: ModelGateway<unknown>, keys: UniqueKey[]): void {
   let tables = known.get(gateway.catalogScope);
-  if (!tables) known.set(gateway.catalogScope, (tables = new Map()));
+  if (!tables) known.set(gateway.catalogScope, (tables = new Map<string, never>()));
   tables.set(gateway.tableSql, keys);
 }
 

@@ -10,7 +10,7 @@ const pending = new WeakMap<object, Map<string, Promise<UniqueKey[]>>>();
 
 function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<string, V> {
   let tables = maps.get(scope);
-  if (!tables) maps.set(scope, (tables = new Map()));
+  if (!tables) maps.set(scope, (tables = new Map<string, never>()));
   return tables;
 }
 

@@ -32,7 +32,7 @@ describe('hooks in Sequelize idiom', () => {
     try {
       return await work(seen);
     } finally {
-      for (const name of names) m.Account.removeHook(name as never, 'probe');
+      for (const name of names) m.Account.removeHook(name, 'probe');
     }
   }
 

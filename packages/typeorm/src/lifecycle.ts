@@ -124,7 +124,7 @@ export function bulkUpdateListeners(metadata: EntityMetadata, options: ListenerO
 
 /** The query runner's Broadcaster, typed loosely: its `broadcast(event, ...args)` is the same in TypeORM 0.3 and 1.x. */
 function broadcasterOf(runner: unknown): { broadcast(event: string, ...args: unknown[]): Promise<void> } {
-  return (runner as QueryRunner).broadcaster as never;
+  return (runner as QueryRunner).broadcaster;
 }
 
 function valuesOf(columns: Iterable<ColumnMetadata>, entity: ObjectLiteral): Record<string, unknown> {

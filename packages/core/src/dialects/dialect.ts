@@ -49,7 +49,7 @@ export interface DialectAdapter {
   /** Other names the ORMs use for the same adapter (`mariadb`). */
   readonly aliases?: readonly string[];
   /** Placeholder for the n-th (1-based) bound parameter. */
-  placeholder(index: number): string;
+  readonly placeholder: (index: number) => string;
   /** Quotes an identifier (used only when the ORM offers no quoting of its own). */
   quoteIdentifier(name: string): string;
   /** `INSERT ... ON CONFLICT (lookup) DO NOTHING RETURNING *` exists: no savepoint needed outside a transaction. */
@@ -115,9 +115,9 @@ export interface DialectAdapter {
    * A bound whole-number F operand as SQL. MySQL computes `big + ?` with a string or a
    * double parameter in floating point (exact only to 2^53), so it casts: `CAST(? AS SIGNED)`.
    */
-  integerOperand(placeholder: string): string;
+  readonly integerOperand: (placeholder: string) => string;
   /** `left / right` of two whole numbers, truncating as PostgreSQL's integer `/` (MySQL: `DIV`; its `/` is exact division). */
-  integerDivision(left: string, right: string): string;
+  readonly integerDivision: (left: string, right: string) => string;
   /**
    * Lock strength of the re-read after a lost insert race, or null for a plain read.
    * MySQL REPEATABLE READ needs FOR SHARE to see the winner's row; PostgreSQL does not.
@@ -165,7 +165,7 @@ export interface DialectAdapter {
   /** SQL (one placeholder, the quoted table name) listing its unique keys as UniqueKey rows. */
   uniqueKeysSql(placeholder: string): string;
   /** Parses one row of uniqueKeysSql. */
-  parseUniqueKey(row: Record<string, unknown>): UniqueKey;
+  readonly parseUniqueKey: (row: Record<string, unknown>) => UniqueKey;
   /** Classifies a driver error by code. */
   classifyError(error: unknown): ClassifiedError;
   /**

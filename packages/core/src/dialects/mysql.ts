@@ -142,7 +142,7 @@ export const mysqlDialect: DialectAdapter = {
     if (!driver) return { kind: 'other' };
     const errno = driver.errno as number;
     const kind = kindsByErrno[errno] ?? 'other';
-    const message = String(driver.sqlMessage ?? driver.text ?? driver.message ?? '');
+    const message = (driver.sqlMessage ?? driver.text ?? driver.message ?? '') as string;
     return { kind, code: String(errno), constraint: kind === 'unique-violation' ? duplicateKeyName(message) : undefined };
   },
 };

@@ -138,6 +138,6 @@ function postgresQuoteIfNeeded(name: string): string {
 /** node-postgres parses text[] into an array; other paths may hand back `{a,b}`. */
 function parseTextArray(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
-  const text = String(value ?? '');
+  const text = (value ?? '') as string;
   return text.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((s) => s.replace(/^"|"$/g, ''));
 }

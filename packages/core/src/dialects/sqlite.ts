@@ -35,7 +35,7 @@ const primaryNames: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCK
 function driverError(error: unknown): { code: string; message: string } | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const candidate = error as Record<string, unknown>;
-  const message = String(candidate.message ?? '');
+  const message = (candidate.message ?? '') as string;
   if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_')) return { code: candidate.code, message };
   if (candidate.code === 'UNKNOWN' && typeof candidate.errno === 'number') {
     const errno = candidate.errno;
@@ -173,7 +173,7 @@ export const sqliteDialect: DialectAdapter = {
   parseUniqueKey: (row): UniqueKey => ({
     // A UNIQUE constraint's index is `sqlite_autoindex_<table>_<n>`: SQLite keeps no constraint name.
     name: String(row.name),
-    columns: String(row.columns ?? '').split('\u001f').filter(Boolean),
+    columns: ((row.columns ?? '') as string).split('\u001f').filter(Boolean),
     // A unique index admits any number of NULLs in SQLite.
     nullsNotDistinct: false,
     usableForLookup: Number(row.expressions) === 0,
