@@ -29,6 +29,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       // A translated driver error is typed unknown (it may be the driver's own): rejecting with it is as fine as throwing it.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      // `_name` marks a parameter or binding kept for its position; a rest sibling drops the named keys.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': [
         'error',

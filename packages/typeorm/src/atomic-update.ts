@@ -1,5 +1,4 @@
 import {
-  InvalidFieldError,
   type RetryPolicy,
   type Session,
   atomicUpdate as coreAtomicUpdate,
