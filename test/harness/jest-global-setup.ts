@@ -42,7 +42,7 @@ export default async function globalSetup(): Promise<void> {
   // Side by side: MariaDB is ready (about 1 s) well before PostgreSQL.
   const [pg, mysql] = await Promise.allSettled([startPostgres(), withMysql ? startMariadb() : undefined]);
   if (pg.status === 'rejected' || mysql.status === 'rejected') {
-    await Promise.allSettled([pg, mysql].map((s) => (s.status === 'fulfilled' ? s.value?.stop() : undefined)));
+    await Promise.allSettled([pg, mysql].map((s) => (s.status === 'fulfilled' && s.value ? s.value.stop() : Promise.resolve())));
     throw pg.status === 'rejected' ? pg.reason : (mysql as PromiseRejectedResult).reason;
   }
   holder[SERVER_HANDLE] = pg.value;

@@ -30,7 +30,7 @@ export interface SuiteDatabase {
   /** A table name as the ORMs quote it in the statements they send. */
   quote(name: string): string;
   /** A column's stored value as the server prints it, to compare what two writers stored (`x::text`, `CAST(x AS CHAR)`). */
-  asText(column: string): string;
+  asText: (column: string) => string;
   /**
    * SQL that fixes the session's now() at one instant far from the client's clock, and SQL that
    * gives the clock back; undefined where now() already is one instant per transaction

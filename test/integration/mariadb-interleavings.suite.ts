@@ -1,4 +1,4 @@
-import { DatabaseError, F, LockNotAvailableError, RaceSafeError, RetryableError } from '@racesafe/core';
+import { DatabaseError, F, LockNotAvailableError, RaceSafeError } from '@racesafe/core';
 import { describeOnMysql } from '../harness/database';
 import { connectMysql, innodbDeadlocks, waitUntilMysqlBlocked } from '../support/mysql-locks';
 import { useTestOrm } from './lifecycle';

@@ -173,7 +173,7 @@ export function describeOnSqlite(open: OpenTestOrm): void {
       expect(results.slice(0, 6).filter(([, created]) => created)).toHaveLength(1);
       expect(results.slice(0, 6).map(([row]) => row.value).sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect(results.slice(6).every(([row, created]) => created && row.value === 1)).toBe(true);
-      expect((await memory.query(`SELECT name, value FROM counters ORDER BY name`)).map((r) => `${r.name}=${r.value}`)).toEqual(['hot=6', 'key-0=1', 'key-1=1', 'key-2=1', 'key-3=1']);
+      expect((await memory.query(`SELECT name, value FROM counters ORDER BY name`)).map((r) => `${r.name as string}=${r.value as number}`)).toEqual(['hot=6', 'key-0=1', 'key-1=1', 'key-2=1', 'key-3=1']);
       // Ten transactions, none inside another: every BEGIN IMMEDIATE is followed by its COMMIT before the next BEGIN.
       const bounds = memoryLog.verbs().filter((verb) => verb === 'BEGIN' || verb === 'COMMIT');
       expect(bounds).toEqual(Array.from({ length: 10 }, () => ['BEGIN', 'COMMIT']).flat());

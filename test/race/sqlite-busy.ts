@@ -64,6 +64,7 @@ export function watchSequelizeSqlite(sequelize: { connectionManager: unknown }, 
     seen.add(connection);
     connection.configure('busyTimeout', busyTimeoutMs);
     for (const method of ['all', 'run', 'exec'] as const) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with the connection as `this`
       const original = connection[method] as (...args: unknown[]) => unknown;
       (connection as unknown as Record<string, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
         const callback = args[args.length - 1];
