@@ -44,9 +44,9 @@ const statics: RaceSafeStatics = {
  * const [user, created] = await User.getOrCreate({ where: { email } });
  * ```
  */
-// The bounds are Sequelize's own Model<TModelAttributes extends {} = any>, which this class extends.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type -- the bounds are Sequelize's own Model<TModelAttributes extends {} = any>, which this class extends */
 export class RaceSafeModel<TAttributes extends {} = any, TCreationAttributes extends {} = TAttributes> extends Model<TAttributes, TCreationAttributes> {
+  /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type */
   /* eslint-disable @typescript-eslint/unbound-method -- static methods: Sequelize calls them on the model class, their `this` */
   /** See {@link getOrCreate}. */
   static getOrCreate = statics.getOrCreate;
