@@ -9,8 +9,9 @@ import { type OpenTestOrm, type TestOrm, connectionsOf } from './orm';
  * What only SQLite has (issue 11), on a file database in WAL mode; the shared suites run on
  * SQLite too (test/integration/databases.ts, profile `sqlite`). No row locks: racesafe's own
  * transactions begin IMMEDIATE, and what waits is a writer for the database's write lock
- * (SQLITE_BUSY when not granted within the busy timeout, at once for a stale snapshot: TRAPS
- * T18). A second connection (node-sqlite3) plays another process's writer.
+ * (SQLITE_BUSY when not granted within the busy timeout, at once for a stale snapshot:
+ * docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
+ * A second connection (node-sqlite3) plays another process's writer.
  */
 export function describeOnSqlite(open: OpenTestOrm): void {
   describe('on SQLite', () => {
@@ -102,7 +103,7 @@ export function describeOnSqlite(open: OpenTestOrm): void {
       });
     });
 
-    it('turns the failed upgrade of your deferred transaction, after another connection committed, into RetryableError (TRAPS T18)', async () => {
+    it('turns the failed upgrade of your deferred transaction, after another connection committed, into RetryableError', async () => {
       const other = await openSqliteSqlClient(db.url());
       try {
         const error = await orm().transaction(async (tx) => {

@@ -11,7 +11,7 @@ import type sqlite3 from 'sqlite3';
  * surfaced none; at 0 ms its 5 attempts ran out (31 RetryableErrors in 1,000
  * updateOrCreate calls). A deferred transaction that
  * read first and cannot upgrade gets SQLITE_BUSY_SNAPSHOT at once, whatever the timeout
- * (TRAPS T18). `RACESAFE_SQLITE_BUSY_TIMEOUT_MS` overrides it (to compare settings).
+ * (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit). `RACESAFE_SQLITE_BUSY_TIMEOUT_MS` overrides it (to compare settings).
  */
 export const raceBusyTimeoutMs = Number(process.env.RACESAFE_SQLITE_BUSY_TIMEOUT_MS ?? 20);
 

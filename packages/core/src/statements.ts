@@ -248,7 +248,7 @@ let savepointCounter = 0;
 
 /**
  * Runs work inside a SAVEPOINT so that its failure (23505, 55P03...) rolls back only the
- * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02, TRAPS T1).
+ * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02: docs/database-behaviours.md#postgresql-aborts-the-transaction-after-an-error).
  */
 export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Session, work: () => Promise<T>): Promise<T> {
   const name = `racesafe_${++savepointCounter}`;
@@ -258,7 +258,7 @@ export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Se
     await run(gateway, session, `RELEASE SAVEPOINT ${name}`);
     return result;
   } catch (error) {
-    // A MySQL deadlock has rolled back the whole transaction, savepoints included (T10): a ROLLBACK TO would only add 1305.
+    // A MySQL deadlock has rolled back the whole transaction, savepoints included (docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction): a ROLLBACK TO would only add 1305.
     if (error instanceof RetryableError && gateway.dialect.deadlockEndsTransaction && gateway.dialect.classifyError(error.cause).kind === 'deadlock') throw error;
     for (const sql of gateway.dialect.rollbackToSavepoint(name)) await run(gateway, session, sql);
     throw error;

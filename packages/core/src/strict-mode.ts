@@ -10,7 +10,7 @@ const passed = new WeakSet<object>();
 /**
  * Refuses an F write where the session would store a silently truncated value instead of
  * failing (MySQL / MariaDB without a STRICT_ sql_mode: `n / 0` and out-of-range results become
- * 0 or the column's limit with a warning, TRAPS T17). Read once per connection configuration
+ * 0 or the column's limit with a warning: docs/database-behaviours.md#division-by-zero-and-out-of-range-values). Read once per connection configuration
  * ({@link DialectAdapter.strictArithmeticSql}); synchronous, and free, once it has passed.
  */
 export function assertStrictArithmetic(gateway: ModelGateway<unknown>, session: Session, values: Record<string, unknown>): void | Promise<void> {

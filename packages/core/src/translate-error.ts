@@ -9,7 +9,7 @@ import { keyOnColumns } from './known-keys';
  */
 export type LostOutcome = 'rolled-back' | 'unknown';
 
-/** The racesafe error for a driver error, classified by code (TRAPS.md rule 4). */
+/** The racesafe error for a driver error, classified by code (docs/database-behaviours.md#errors-are-classified-by-code). */
 export function translateError(gateway: ModelGateway<unknown>, error: unknown, lost: LostOutcome = 'rolled-back'): unknown {
   if (error instanceof RaceSafeError) return error;
   const { kind, code, columns, beforeSending, ...named } = gateway.dialect.classifyError(error);

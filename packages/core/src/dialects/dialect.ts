@@ -126,7 +126,7 @@ export interface DialectAdapter {
   /**
    * A locking read that finds no row locks the gap where it would be (MySQL REPEATABLE
    * READ), so two transactions that both read a missing key and then insert it deadlock
-   * (TRAPS T9): racesafe's own updateOrCreate then creates the row outside its locking transaction.
+   * (docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts): racesafe's own updateOrCreate then creates the row outside its locking transaction.
    */
   readonly missingRowLockBlocksInserts: boolean;
   // The SQL builders below take their one parameter's placeholder: it is the ORM's to number (`?`, `$1`).
@@ -155,7 +155,7 @@ export interface DialectAdapter {
    */
   advisoryLockSql(placeholder: string): string | undefined;
   /**
-   * A deadlock rolls back the whole transaction and erases its savepoints (MySQL, TRAPS T10):
+   * A deadlock rolls back the whole transaction and erases its savepoints (MySQL: docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction):
    * racesafe then sends no ROLLBACK TO SAVEPOINT (it would fail with 1305) and reports the
    * transaction as rolled back.
    */
@@ -172,7 +172,7 @@ export interface DialectAdapter {
    * The BEGIN mode of racesafe's own transactions (SQLite `BEGIN IMMEDIATE`, Sequelize
    * `Transaction.TYPES.IMMEDIATE`), or undefined for the ORM's plain BEGIN. With no row locks
    * the database write lock is the lock: taken at BEGIN, a read is never followed by an upgrade
-   * that fails at once, whatever the busy timeout (SQLITE_BUSY_SNAPSHOT, TRAPS T18).
+   * that fails at once, whatever the busy timeout (SQLITE_BUSY_SNAPSHOT: docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
    */
   readonly ownTransactionType?: 'IMMEDIATE';
   /**
