@@ -10,7 +10,14 @@ const core = 'packages/core/src';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/', '**/dist/', 'docs/api/', 'bench/results/', 'test/packaging/consumer/', 'test/packaging/consumer.ts'],
+    ignores: [
+      '**/node_modules/',
+      '**/dist/',
+      'docs/api/',
+      'bench/results/',
+      'test/packaging/consumer/',
+      'test/packaging/consumer.ts',
+    ],
   },
   js.configs.recommended,
   {
@@ -32,15 +39,21 @@ export default tseslint.config(
       // `async` is how this code turns a throw into a rejection and meets a Promise-returning interface.
       '@typescript-eslint/require-await': 'off',
       // `_name` marks a parameter or binding kept for its position; a rest sibling drops the named keys.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': [
         'error',
         {
           zones: operations.map((operation) => ({
             target: `./${core}/${operation}.ts`,
-            from: operations.filter((other) => other !== operation).map((other) => `./${core}/${other}.ts`),
-            message: 'an operation file never imports another operation file: move what they share to a lower module',
+            from: operations
+              .filter((other) => other !== operation)
+              .map((other) => `./${core}/${other}.ts`),
+            message:
+              'an operation file never imports another operation file: move what they share to a lower module',
           })),
         },
       ],
@@ -61,6 +74,17 @@ export default tseslint.config(
   {
     // CommonJS helpers loaded by node and jest (require hooks, the jest config): no type information.
     files: ['**/*.cjs', '**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', __filename: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
   },
 );

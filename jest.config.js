@@ -14,7 +14,22 @@ const base = {
   setupFilesAfterEnv: ['<rootDir>/test/harness/no-concurrent-queries.ts'],
 };
 
-module.exports = {
+// `npm test` runs two jest processes side by side (test/harness/jest-lanes.cjs), each with its own
+// servers: RACESAFE_JEST_LANE=races runs the race and fault files one at a time (they fork worker
+// processes and keep the cores busy), =suites everything else. Unset: every file, as one run.
+const lane = process.env.RACESAFE_JEST_LANE;
+const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
+function inLane(project) {
+  const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
+  if (lane === 'races') {
+    if (!ownsRaces) return [];
+    return [{ ...project, testMatch: project.testMatch.map((pattern) => pattern.replace('**/*.test.ts', '{race,faults}*.test.ts')) }];
+  }
+  if (lane === 'suites' && ownsRaces) return [{ ...project, testPathIgnorePatterns: [...(project.testPathIgnorePatterns ?? ['/node_modules/']), raceFiles] }];
+  return [project];
+}
+
+const config = {
   globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
   // Race tests fork their own worker processes: one test file at a time keeps 2 cores honest.
@@ -40,3 +55,5 @@ module.exports = {
     { ...base, displayName: 'sequelize', testMatch: ['<rootDir>/packages/sequelize/test/**/*.test.ts'] },
   ],
 };
+
+module.exports = lane ? { ...config, projects: config.projects.flatMap(inLane) } : config;
