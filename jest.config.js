@@ -14,19 +14,20 @@ const base = {
   setupFilesAfterEnv: ['<rootDir>/test/harness/no-concurrent-queries.ts'],
 };
 
-// `npm test` runs two jest processes side by side (test/harness/jest-lanes.cjs), each with its own
-// servers: RACESAFE_JEST_LANE=races runs the race and fault files one at a time (they fork worker
-// processes and keep the cores busy), =suites everything else. Unset: every file, as one run.
+// `npm test` runs jest in lanes side by side (test/harness/jest-lanes.cjs), each with its own
+// servers and one test file at a time. RACESAFE_JEST_LANE=races runs the race and fault files
+// (they fork worker processes), races-typeorm / races-sequelize only those of one package, and
+// suites everything else. Unset: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
 function inLane(project) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
-  if (lane === 'races') {
-    if (!ownsRaces) return [];
-    return [{ ...project, testMatch: project.testMatch.map((pattern) => pattern.replace('**/*.test.ts', '{race,faults}*.test.ts')) }];
+  if (lane === 'suites') {
+    return [ownsRaces ? { ...project, testPathIgnorePatterns: [...(project.testPathIgnorePatterns ?? ['/node_modules/']), raceFiles] } : project];
   }
-  if (lane === 'suites' && ownsRaces) return [{ ...project, testPathIgnorePatterns: [...(project.testPathIgnorePatterns ?? ['/node_modules/']), raceFiles] }];
-  return [project];
+  const orm = lane.replace(/^races-?/, '');
+  if (!ownsRaces || !project.displayName.startsWith(orm)) return [];
+  return [{ ...project, testMatch: project.testMatch.map((pattern) => pattern.replace('**/*.test.ts', '{race,faults}*.test.ts')) }];
 }
 
 const config = {

@@ -9,7 +9,8 @@ const { spawn } = require('node:child_process');
 const readline = require('node:readline');
 
 const jest = require.resolve('jest/bin/jest');
-const lanes = ['races', 'suites'];
+// RACESAFE_JEST_LANES picks others, e.g. `races-typeorm,races-sequelize,suites` (see jest.config.js).
+const lanes = (process.env.RACESAFE_JEST_LANES ?? 'races,suites').split(',');
 
 function runLane(lane) {
   const args = process.argv
