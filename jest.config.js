@@ -17,7 +17,7 @@ const base = {
 // `npm test` runs jest in lanes side by side (test/harness/jest-lanes.cjs), each with its own
 // servers and one test file at a time. RACESAFE_JEST_LANE=races runs the race and fault files
 // (they fork worker processes), races-typeorm / races-sequelize only those of one package, and
-// suites everything else. Unset: every file, as one run.
+// suites everything else. Unset or `all`: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
 function inLane(project) {
@@ -57,4 +57,4 @@ const config = {
   ],
 };
 
-module.exports = lane ? { ...config, projects: config.projects.flatMap(inLane) } : config;
+module.exports = lane && lane !== 'all' ? { ...config, projects: config.projects.flatMap(inLane) } : config;

@@ -9,7 +9,8 @@ const { spawn } = require('node:child_process');
 const readline = require('node:readline');
 
 const jest = require.resolve('jest/bin/jest');
-// RACESAFE_JEST_LANES picks others, e.g. `races-typeorm,races-sequelize,suites` (see jest.config.js).
+// RACESAFE_JEST_LANES picks others: `races-typeorm,races-sequelize,suites` (see jest.config.js), or
+// `all` for one jest process as before.
 const lanes = (process.env.RACESAFE_JEST_LANES ?? 'races,suites').split(',');
 
 function runLane(lane) {
