@@ -14,7 +14,23 @@ const base = {
   setupFilesAfterEnv: ['<rootDir>/test/harness/no-concurrent-queries.ts'],
 };
 
-module.exports = {
+// `npm test` runs jest in lanes side by side (test/harness/jest-lanes.cjs), each with its own
+// servers and one test file at a time. RACESAFE_JEST_LANE=races runs the race and fault files
+// (they fork worker processes), races-typeorm / races-sequelize only those of one package, and
+// suites everything else. Unset or `all`: every file, as one run.
+const lane = process.env.RACESAFE_JEST_LANE;
+const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
+function inLane(project) {
+  const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
+  if (lane === 'suites') {
+    return [ownsRaces ? { ...project, testPathIgnorePatterns: [...(project.testPathIgnorePatterns ?? ['/node_modules/']), raceFiles] } : project];
+  }
+  const orm = lane.replace(/^races-?/, '');
+  if (!ownsRaces || !project.displayName.startsWith(orm)) return [];
+  return [{ ...project, testMatch: project.testMatch.map((pattern) => pattern.replace('**/*.test.ts', '{race,faults}*.test.ts')) }];
+}
+
+const config = {
   globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
   // Race tests fork their own worker processes: one test file at a time keeps 2 cores honest.
@@ -42,3 +58,5 @@ module.exports = {
     { rootDir: __dirname, testEnvironment: 'node', transform: base.transform, displayName: 'eslint-plugin', testMatch: ['<rootDir>/packages/eslint-plugin/test/**/*.test.ts'] },
   ],
 };
+
+module.exports = lane && lane !== 'all' ? { ...config, projects: config.projects.flatMap(inLane) } : config;

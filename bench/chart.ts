@@ -6,6 +6,7 @@ import type { Mode } from './schedule';
 
 // vega and vega-lite are ESM-only; TypeScript (module: commonjs) would turn a literal
 // `import()` into `require()`, so the import is hidden from the compiler.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() of an ES module; TypeScript would compile import() to require() under CommonJS
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 
 /** The bench results as a Vega-Lite spec: median ops/s per implementation, one panel per operation, one bar per mode. */
@@ -59,7 +60,7 @@ export function chartSpec(results: CaseResult[], modes: Mode[], title: string): 
     },
     resolve: { scale: { y: 'independent', x: 'independent' } },
     config: { view: { stroke: null }, axis: { labelFontSize: 10 } },
-  } as TopLevelSpec;
+  };
 }
 
 /** Renders the spec to SVG headlessly (vega's SVG renderer needs no canvas or browser). */

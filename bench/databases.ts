@@ -17,7 +17,7 @@ export interface BenchDatabase {
    * (the multi-process mode's children share the parent's rows), returns the cases: the same
    * list, in the same order, in every process.
    */
-  open(url: string, poolSize: number, seedRows?: boolean): Promise<{ cases: BenchCase[]; close(): Promise<void> }>;
+  open(url: string, poolSize: number, seedRows?: boolean): Promise<{ cases: BenchCase[]; close: () => Promise<void> }>;
   checkTargets(results: CaseResult[]): TargetCheck[];
   /** File names under --out. */
   files: { results: string; chart: string };

@@ -26,7 +26,7 @@ let statements: string[] = [];
 function textOf(config: unknown): string {
   const object = config as { text?: unknown; sql?: unknown } | null;
   const text = typeof config === 'string' ? config : (object?.text ?? object?.sql ?? '?');
-  return String(text).replace(/\s+/g, ' ').trim();
+  return (typeof text === 'string' ? text : JSON.stringify(text)).replace(/\s+/g, ' ').trim();
 }
 
 /** Makes `prototype[method]` note each call's SQL while counting. */

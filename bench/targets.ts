@@ -22,13 +22,13 @@ function checker(results: CaseResult[]) {
   return {
     checks,
     find,
-    roundTrips(issue: number, target: string, r: CaseResult | undefined, holds: (rt: RoundTrips) => boolean, measured?: (rt: RoundTrips) => string) {
+    roundTrips: (issue: number, target: string, r: CaseResult | undefined, holds: (rt: RoundTrips) => boolean, measured?: (rt: RoundTrips) => string) => {
       if (!r) return;
       const rt = r.roundTrips;
       checks.push({ issue, target, subject: r.name, measured: measured?.(rt) ?? `${fixed(rt.perCall, 1)} (max ${rt.max})`, holds: holds(rt) });
     },
     /** `r` at least `minimum` times the baseline (or `versus`), in `modes` (default: every mode `r` ran in). */
-    ratio(issue: number, target: string, r: CaseResult | undefined, minimum: number, options: { versus?: CaseResult; modes?: string[] } = {}) {
+    ratio: (issue: number, target: string, r: CaseResult | undefined, minimum: number, options: { versus?: CaseResult; modes?: string[] } = {}) => {
       if (!r) return;
       const versus = options.versus ?? baselineOf(r);
       if (!versus) return;

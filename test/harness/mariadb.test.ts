@@ -58,13 +58,13 @@ describeOnMysql('a per-file MariaDB database with mysqlSchemaSql', () => {
     expect(keys.map((r) => r.k).sort()).toEqual([...uniqueKeys].sort());
   });
 
-  it('answers a duplicate with errno 1062, the key named only in the message (T22)', async () => {
+  it('answers a duplicate with errno 1062, the key named only in the message', async () => {
     await query(db.url(), "INSERT INTO users (email, username) VALUES ('a@x', 'a')");
     const duplicate = (email: string, username: string) =>
       query(db.url(), 'INSERT INTO users (email, username) VALUES (?, ?)', [email, username]);
     await expect(duplicate('a@x', 'b')).rejects.toMatchObject({ errno: 1062, code: 'ER_DUP_ENTRY', message: expect.stringMatching(/for key 'users_email_key'/) });
     await expect(duplicate('b@x', 'a')).rejects.toMatchObject({ errno: 1062, message: expect.stringMatching(/for key 'users_username_key'/) });
-    // MariaDB's default collation is case-insensitive and PAD SPACE (T15): the same key.
+    // MariaDB's default collation is case-insensitive and PAD SPACE (docs/database-behaviours.md#mysql-collations-make-different-strings-one-key): the same key.
     await expect(duplicate('A@X ', 'c')).rejects.toMatchObject({ errno: 1062 });
   });
 
@@ -118,7 +118,7 @@ describeOnMysql('runRace on MariaDB', () => {
     expect(seen).toEqual([...Array(shape.calls).keys()].map((i) => i + 1));
   });
 
-  it('exposes lost updates of a read-modify-write (T14)', async () => {
+  it('exposes lost updates of a read-modify-write', async () => {
     const { report, n } = await race('naive');
     expect(report.okCount).toBe(shape.calls);
     expect(n).toBeLessThan(report.okCount);

@@ -85,7 +85,7 @@ export async function startMariadb(): Promise<MariadbServer> {
     throwaway.adopt(mariadbd);
     const url = `mysql://${USER}:${PASSWORD}@127.0.0.1:${port}`;
     const version = await waitUntilReady(url, mariadbd, file('mariadbd.log'));
-    return { url, version, stop: throwaway.stop };
+    return { url, version, stop: () => throwaway.stop() };
   } catch (error) {
     throwaway.abandon();
     throw error;
@@ -103,8 +103,8 @@ async function waitUntilReady(url: string, mariadbd: ChildProcess, logFile: stri
       return await serverVersion(url);
     } catch (error) {
       const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)');
-      if (exit) throw new Error(`mariadbd exited during start (${exit}):\n${log()}`);
-      if (Date.now() > deadline) throw new Error(`mariadbd not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`);
+      if (exit) throw new Error(`mariadbd exited during start (${exit}):\n${log()}`, { cause: error });
+      if (Date.now() > deadline) throw new Error(`mariadbd not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`, { cause: error });
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

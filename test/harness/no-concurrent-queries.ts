@@ -5,6 +5,7 @@
 import { Client } from 'pg';
 
 const overlapping: string[] = [];
+// eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with the client as `this`
 const { query } = Client.prototype;
 
 Client.prototype.query = function (this: Client & { _queryQueue: unknown[]; pipeline?: boolean }, ...args: unknown[]) {

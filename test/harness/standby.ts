@@ -60,7 +60,7 @@ export async function startStandby(primary: PostgresServer): Promise<Standby> {
     const url = new URL(primary.url);
     url.port = String(port);
     await waitUntilStreaming(url.toString(), postgres, log);
-    return { url: url.toString(), stop: throwaway.stop };
+    return { url: url.toString(), stop: () => throwaway.stop() };
   } catch (error) {
     throwaway.abandon();
     throw error;
@@ -164,7 +164,7 @@ export async function pollUntil(url: string, sql: string, parameters: unknown[],
       last = error;
     }
     const more = detail();
-    if (Date.now() > deadline) throw new Error(`waited ${START_TIMEOUT_MS} ms for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${more}`);
+    if (Date.now() > deadline) throw new Error(`waited ${START_TIMEOUT_MS} ms for ${what}${last ? ` (last error: ${last instanceof Error ? String(last) : JSON.stringify(last)})` : ''}\n${more}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -105,7 +105,7 @@ export function describeConcurrentCalls(open: OpenTestOrm, database: SuiteDataba
     });
     expect(created).toBe(true);
     if (database.databaseWriteLock) {
-      // B read before A committed: its write cannot upgrade a stale snapshot (TRAPS T18); retrying is its caller's to do.
+      // B read before A committed: its write cannot upgrade a stale snapshot (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit); retrying is its caller's to do.
       await expect(b).rejects.toMatchObject({ name: 'RetryableError', code: database.serializationFailureCode });
     } else {
       expect((await b)[0].value).toBe(2);

@@ -30,7 +30,7 @@ export interface SuiteDatabase {
   /** A table name as the ORMs quote it in the statements they send. */
   quote(name: string): string;
   /** A column's stored value as the server prints it, to compare what two writers stored (`x::text`, `CAST(x AS CHAR)`). */
-  asText(column: string): string;
+  asText: (column: string) => string;
   /**
    * SQL that fixes the session's now() at one instant far from the client's clock, and SQL that
    * gives the clock back; undefined where now() already is one instant per transaction
@@ -89,7 +89,7 @@ export interface SuiteDatabase {
   readonly advisoryLocks: boolean;
   /**
    * What a getOrCreate that loses the insert race inside a REPEATABLE READ transaction gets:
-   * PostgreSQL's snapshot cannot see the winner (`RetryableError`); MariaDB's locking read does (TRAPS T12).
+   * PostgreSQL's snapshot cannot see the winner (`RetryableError`); MariaDB's locking read does (docs/database-behaviours.md#a-locking-read-sees-past-the-snapshot-on-mysql).
    */
   readonly repeatableReadLoser: 'retryable' | 'winner';
   /** Partial unique indexes exist (`UNIQUE ... WHERE deleted_at IS NULL`). */
@@ -128,7 +128,7 @@ export interface SuiteDatabase {
   /**
    * updateOrCreate's locking read of a key another transaction inserted and has not committed
    * waits for it (InnoDB: the inserter holds the new index record's lock). PostgreSQL's read
-   * does not see the row; its INSERT is what waits (TRAPS T2).
+   * does not see the row; its INSERT is what waits (docs/database-behaviours.md#a-second-insert-waits-on-the-unique-index).
    */
   readonly lockingReadWaitsForUncommittedInsert: boolean;
   /**
@@ -147,7 +147,7 @@ export interface SuiteDatabase {
   readonly refusesCyclicAssignments: boolean;
   /**
    * Codes of the arithmetic errors atomicUpdate reports as DatabaseError (strict SQL mode on
-   * MariaDB: TRAPS T17). SQLite: division by zero is NULL, refused by the NOT NULL column; its
+   * MariaDB: docs/database-behaviours.md#division-by-zero-and-out-of-range-values). SQLite: division by zero is NULL, refused by the NOT NULL column; its
    * INTEGER is 64-bit, so the suite's int4 overflow is none there (undefined: stored exactly).
    */
   readonly errorCodes: { divisionByZero: string; outOfRange: string | undefined };
@@ -223,7 +223,7 @@ export const postgres: SuiteDatabase = {
  * The run's PostgreSQL through the run's PgBouncer in transaction pooling mode, fewer server
  * connections than the clients of a race (test/harness/pgbouncer.ts): each transaction may run
  * on another server connection, so any session state racesafe left behind (a session SET, a
- * session advisory lock, a named prepared statement) would leak or break here (TRAPS T28).
+ * session advisory lock, a named prepared statement) would leak or break here (docs/database-behaviours.md#pgbouncer-transaction-pooling).
  * Everything else is PostgreSQL's. Skipped, saying why, without a PgBouncer.
  */
 export const pgbouncer: SuiteDatabase = {
@@ -262,7 +262,7 @@ export const mariadb: SuiteDatabase = {
     getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
     // The locking transaction, whatever the last outcomes; for a missing row it ends without a write (its gap lock with it:
-    // TRAPS T9), then the INSERT and its read-back in a transaction.
+    // see docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts), then the INSERT and its read-back in a transaction.
     ...sameEveryTime('updateOrCreate', ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'], ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT']),
     // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
     atomicUpdateReturning: ['BEGIN'],
@@ -275,7 +275,7 @@ export const mariadb: SuiteDatabase = {
   rowLockClause: 'FOR UPDATE',
   databaseWriteLock: false,
   snapshotIsolation: 'REPEATABLE READ',
-  // MariaDB answers NOWAIT with a lock wait timeout (TRAPS T21).
+  // MariaDB answers NOWAIT with a lock wait timeout (docs/database-behaviours.md#mariadb-reports-nowait-as-a-lock-wait-timeout).
   lockNotAvailableCode: '1205',
   lockTimeout: { sql: 'SELECT @@SESSION.innodb_lock_wait_timeout AS value', default: '50' },
   serializationFailures: false,
@@ -293,7 +293,7 @@ export const mariadb: SuiteDatabase = {
 /**
  * SQLite, a file database in WAL mode (test/schema/sqlite-tables.ts), through better-sqlite3
  * (TypeORM) and node-sqlite3 (Sequelize). No server: always run. One writer at a time holds the
- * database's write lock, and there are no row locks (TRAPS T18).
+ * database's write lock, and there are no row locks (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
  */
 export const sqlite: SuiteDatabase = {
   name: 'SQLite',
@@ -333,7 +333,7 @@ export const sqlite: SuiteDatabase = {
   nullsNotDistinct: false,
   // No advisory locks at all.
   advisoryLocks: false,
-  // A deferred transaction that read first cannot write after another writer committed (SQLITE_BUSY_SNAPSHOT, TRAPS T18).
+  // A deferred transaction that read first cannot write after another writer committed (SQLITE_BUSY_SNAPSHOT: docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
   repeatableReadLoser: 'retryable',
   partialIndexes: true,
   // No row locks (FOR UPDATE is a syntax error): the database write lock does the locking.
@@ -343,7 +343,7 @@ export const sqlite: SuiteDatabase = {
   // nowait / lockTimeoutMs bound the wait for the write lock (the busy timeout): SQLITE_BUSY when not granted.
   lockNotAvailableCode: 'SQLITE_BUSY',
   lockTimeout: { sql: 'SELECT timeout AS value FROM pragma_busy_timeout', default: expect.stringMatching(/^(5000|1000)$/) },
-  // The failed upgrade of a transaction whose snapshot is stale (TRAPS T18).
+  // The failed upgrade of a transaction whose snapshot is stale (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
   serializationFailures: true,
   serializationFailureCode: expect.stringMatching(/^SQLITE_BUSY(_SNAPSHOT)?$/),
   lockingReadWaitsForUncommittedInsert: false,
@@ -353,7 +353,7 @@ export const sqlite: SuiteDatabase = {
   updateOrCreateWaitsIn: 'BEGIN IMMEDIATE',
   // SET reads the old row, as standard SQL.
   refusesCyclicAssignments: false,
-  // NULL from x / 0 meets the NOT NULL column (TRAPS T17); 64-bit INTEGER: no int4 overflow.
+  // NULL from x / 0 meets the NOT NULL column (docs/database-behaviours.md#division-by-zero-and-out-of-range-values); 64-bit INTEGER: no int4 overflow.
   errorCodes: { divisionByZero: expect.stringMatching(/^SQLITE_CONSTRAINT(_NOTNULL)?$/), outOfRange: undefined },
 };
 

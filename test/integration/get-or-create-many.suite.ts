@@ -97,7 +97,7 @@ export function describeGetOrCreateMany(open: OpenTestOrm, database: SuiteDataba
       verbs.push(...log.verbs());
       const counterRow = await orm().query(`SELECT value, ${database.asText('big')} AS big, ${database.asText('ratio')} AS ratio, label FROM counters WHERE name = '${path}-c'`);
       const documentRow = await orm().query(`SELECT ${database.asText('stamped_at')} AS stamped, title FROM documents WHERE code = '${path}-d'`);
-      const returned = (row: Row, keys: string[]) => keys.map((k) => (row[k] instanceof Date ? (row[k] as Date).toISOString() : row[k]));
+      const returned = (row: Row, keys: string[]) => keys.map((k) => (row[k] instanceof Date ? (row[k]).toISOString() : row[k]));
       return {
         verbs,
         database: [counterRow, documentRow],

@@ -4,7 +4,7 @@ import { type SuiteDatabase, postgres } from './databases';
 import { useTestOrm } from './lifecycle';
 import { type OpenTestOrm, type Row, connectionsOf } from './orm';
 
-/** getOrCreate against one package on one database (TRAPS T1-T3, T10-T12, T20; DESIGN "Semantics"). */
+/** getOrCreate against one package on one database (docs/database-behaviours.md, from PostgreSQL's aborted transaction to NULL lookups; the guide's semantics). */
 export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
   const { db, log, orm } = useTestOrm(open, undefined, database);
   const count = async (sql: string) => Number((await orm().query(sql))[0].n);
@@ -45,7 +45,7 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateHit);
     expect(await verbs('newest@x')).toEqual(database.statements.getOrCreateMissAfterHit);
     expect(await count(`SELECT count(*) AS n FROM users`)).toBe(4);
-    // Never INSERT IGNORE or ON DUPLICATE KEY UPDATE: they would swallow another key's conflict (TRAPS T23).
+    // Never INSERT IGNORE or ON DUPLICATE KEY UPDATE: they would swallow another key's conflict (docs/database-behaviours.md#why-not-insert-ignore-or-on-duplicate-key-update).
     expect(log.statements.join('\n')).not.toMatch(/IGNORE|ON DUPLICATE KEY/i);
   });
 
@@ -88,7 +88,7 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
         await orm().insert('counters', { name: 'written-before' }, tx);
         return orm().getOrCreate('users', { email: 'race@x' }, { defaults: { name: 'loser' } }, tx);
       });
-      // The loser's INSERT waits on the winner's uncommitted unique-index entry (TRAPS T2); with one
+      // The loser's INSERT waits on the winner's uncommitted unique-index entry (docs/database-behaviours.md#a-second-insert-waits-on-the-unique-index); with one
       // writer at a time (SQLite) its first write waits, then its transaction sees the winner's row.
       await database.waitUntilBlocked(db.url(), `INSERT INTO ${database.quote(database.databaseWriteLock ? 'counters' : 'users')}`, { sent: log });
       await winner.query('COMMIT');
@@ -194,7 +194,7 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
         await orm().query('SELECT count(*) AS n FROM users', tx); // takes the snapshot
         await other.query(`INSERT INTO users (email) VALUES ('rr@x')`);
         const result = await orm().getOrCreate('users', { email: 'rr@x' }, {}, tx);
-        // The snapshot itself still cannot see the winner; only the locking read did (TRAPS T12).
+        // The snapshot itself still cannot see the winner; only the locking read did (docs/database-behaviours.md#a-locking-read-sees-past-the-snapshot-on-mysql).
         return [result, Number((await orm().query(`SELECT count(*) AS n FROM users WHERE email = 'rr@x'`, tx))[0].n)] as const;
       }, database.snapshotIsolation);
       if (database.repeatableReadLoser === 'retryable') {

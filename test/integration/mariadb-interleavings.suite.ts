@@ -1,4 +1,4 @@
-import { DatabaseError, F, LockNotAvailableError, RaceSafeError, RetryableError } from '@racesafe/core';
+import { DatabaseError, F, LockNotAvailableError, RaceSafeError } from '@racesafe/core';
 import { describeOnMysql } from '../harness/database';
 import { connectMysql, innodbDeadlocks, waitUntilMysqlBlocked } from '../support/mysql-locks';
 import { useTestOrm } from './lifecycle';
@@ -13,7 +13,7 @@ async function lockWaitTimeout(orm: TestOrm, tx?: Tx): Promise<number> {
 }
 
 /**
- * Scripted interleavings on MariaDB (issue 10, TRAPS T9-T17, T21): a raw mysql2 session
+ * Scripted interleavings on MariaDB (issue 10; docs/database-behaviours.md, the MySQL and MariaDB sections): a raw mysql2 session
  * holds a row or an uncommitted INSERT, the racesafe call is seen waiting in
  * information_schema.INNODB_TRX / INNODB_LOCK_WAITS, then the raw session commits or rolls
  * back. Blocking is observed from the database, never from sleeps.
@@ -23,7 +23,7 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
     const { db, orm } = useTestOrm(open, (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined), { dialect: 'mysql' });
     const count = async (sql: string) => Number((await orm().query(sql))[0].n);
 
-    it("returns the winner's row (created = false) to a lost insert race inside the caller's REPEATABLE READ snapshot, and the transaction commits (T12)", async () => {
+    it("returns the winner's row (created = false) to a lost insert race inside the caller's REPEATABLE READ snapshot, and the transaction commits", async () => {
       const winner = await connectMysql(db.url());
       try {
         const caller = orm().transaction(async (tx) => {
@@ -49,7 +49,7 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       }
     });
 
-    it('retries the 1213 deadlock of three inserters whose first rolls back, outside a transaction: both calls succeed (T11)', async () => {
+    it('retries the 1213 deadlock of three inserters whose first rolls back, outside a transaction: both calls succeed', async () => {
       const first = await connectMysql(db.url());
       try {
         const deadlocksBefore = await innodbDeadlocks(db.url());
@@ -62,14 +62,14 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         expect(results.map(([, created]) => created).sort()).toEqual([false, true]);
         expect(new Set(results.map(([row]) => row.id)).size).toBe(1);
         expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
-        // The two waiters deadlocked (TRAPS T11); the victim's call was retried by racesafe.
+        // The two waiters deadlocked (docs/database-behaviours.md#three-inserters-of-one-key-deadlock-on-mysql); the victim's call was retried by racesafe.
         expect((await innodbDeadlocks(db.url())) - deadlocksBefore).toBe(1);
       } finally {
         await first.end();
       }
     });
 
-    it("raises RetryableError (1213, never 1305 or a driver error) for that deadlock inside the caller's transaction, which MariaDB rolled back (T10, T11)", async () => {
+    it("raises RetryableError (1213, never 1305 or a driver error) for that deadlock inside the caller's transaction, which MariaDB rolled back", async () => {
       const first = await connectMysql(db.url());
       try {
         await first.query('BEGIN');
@@ -102,7 +102,7 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       }
     });
 
-    it('gives 16 concurrent updateOrCreate calls on one missing key (pool of 4) no gap-lock deadlock: one row, every F increment applied (T9)', async () => {
+    it('gives 16 concurrent updateOrCreate calls on one missing key (pool of 4) no gap-lock deadlock: one row, every F increment applied', async () => {
       const deadlocksBefore = await innodbDeadlocks(db.url());
       const options = { defaults: { value: F('value').plus(1) }, createDefaults: { value: 1 } };
       const results = await Promise.all(Array.from({ length: 16 }, () => orm().updateOrCreate('counters', { name: 'hot' }, options)));
@@ -115,7 +115,7 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       expect((await innodbDeadlocks(db.url())) - deadlocksBefore).toBe(0);
     });
 
-    it("fails at once under nowait with LockNotAvailableError (MariaDB's 1205, T21), the caller's transaction going on with its lock wait timeout unchanged", async () => {
+    it("fails at once under nowait with LockNotAvailableError (MariaDB's 1205), the caller's transaction going on with its lock wait timeout unchanged", async () => {
       await orm().getOrCreate('counters', { name: 'held' });
       const holder = await connectMysql(db.url());
       try {
@@ -138,7 +138,7 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       }
     });
 
-    it("gives up after lockTimeoutMs with LockNotAvailableError (1205 rolls back only the statement, T13) and restores the session's innodb_lock_wait_timeout, in the caller's transaction and on a pooled connection", async () => {
+    it("gives up after lockTimeoutMs with LockNotAvailableError (1205 rolls back only the statement) and restores the session's innodb_lock_wait_timeout, in the caller's transaction and on a pooled connection", async () => {
       await orm().getOrCreate('counters', { name: 'held' });
       const holder = await connectMysql(db.url());
       // One connection: what racesafe's own transaction leaves on it is what the next caller gets.
@@ -171,14 +171,14 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       }
     });
 
-    it("finds the row stored as 'bob ' for a lookup of 'Bob' (created = false): MariaDB's default _ci / PAD SPACE collation makes them one key (T15)", async () => {
+    it("finds the row stored as 'bob ' for a lookup of 'Bob' (created = false): MariaDB's default _ci / PAD SPACE collation makes them one key", async () => {
       await orm().query(`INSERT INTO users (email, name) VALUES ('bob ', 'stored')`);
       const [row, created] = await orm().getOrCreate('users', { email: 'Bob' }, { defaults: { name: 'new' } });
       expect([created, row.email, row.name]).toEqual([false, 'bob ', 'stored']);
       expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
     });
 
-    it("returns the row 'bob ' that won the insert race to a lookup of 'BOB': the unique index rejected 'BOB' as a duplicate of it (T15)", async () => {
+    it("returns the row 'bob ' that won the insert race to a lookup of 'BOB': the unique index rejected 'BOB' as a duplicate of it", async () => {
       const winner = await connectMysql(db.url());
       try {
         await winner.query('BEGIN');
@@ -193,7 +193,7 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       }
     });
 
-    it('refuses an F division by zero (1365) and an out-of-range result (1264) under strict sql_mode with DatabaseError, the row unchanged (T17)', async () => {
+    it('refuses an F division by zero (1365) and an out-of-range result (1264) under strict sql_mode with DatabaseError, the row unchanged', async () => {
       const divide = await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').div(0) }).catch((e: unknown) => e);
       const overflow = await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').plus(2147483647) }).catch((e: unknown) => e);
       const viaUpdateOrCreate = await orm()
@@ -207,7 +207,7 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       expect(await count(`SELECT stock AS n FROM items WHERE sku = 'sku'`)).toBe(5);
     });
 
-    it("refuses F writes with RaceSafeError, before any UPDATE, on a session without strict sql_mode, where MariaDB would store 0 with a warning (T17)", async () => {
+    it("refuses F writes with RaceSafeError, before any UPDATE, on a session without strict sql_mode, where MariaDB would store 0 with a warning", async () => {
       const lax = await open(db.url(), { poolSize: 1 });
       try {
         await lax.query(`SET SESSION sql_mode = ''`);

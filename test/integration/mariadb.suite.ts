@@ -7,7 +7,7 @@ import type { OpenTestOrm, Row } from './orm';
 /**
  * The three operations on MariaDB (issue 10), the same calls as on PostgreSQL, through
  * mysql2: REPEATABLE READ by default, no RETURNING, no ON CONFLICT, key names only in
- * 1062 messages (TRAPS T9-T23, T29). Skipped, saying why, when the run has no MariaDB.
+ * 1062 messages (docs/database-behaviours.md, the MySQL and MariaDB sections). Skipped, saying why, when the run has no MariaDB.
  */
 export function describeOnMariadb(open: OpenTestOrm): void {
   describeOnMysql('on MariaDB', () => {
@@ -76,7 +76,7 @@ export function describeOnMariadb(open: OpenTestOrm): void {
       await isLocked;
       const attempt = orm().transaction(async (tx) => {
         const failure = await orm().updateOrCreate('counters', { name: 'held' }, { defaults: { label: 'B' }, nowait: true }, tx).catch((e: unknown) => e);
-        // A name after 'held': InnoDB's next-key lock on 'held' also covers the gap below it (TRAPS T9).
+        // A name after 'held': InnoDB's next-key lock on 'held' also covers the gap below it (docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts).
         await orm().insert('counters', { name: 'zz-after' }, tx);
         return failure;
       });

@@ -1,4 +1,3 @@
-import type { StatementLog } from '../support/statement-log';
 
 /** A row as plain property values (entity or model instance, flattened). */
 export type Row = Record<string, unknown>;

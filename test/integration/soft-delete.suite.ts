@@ -53,7 +53,7 @@ export function describeSoftDelete(open: OpenTestOrm, database: SuiteDatabase = 
       expect(error).toBeInstanceOf(ConflictError);
       expect(error).toMatchObject({ constraint: 'posts_slug_live', fields: ['slug'] });
       expect((error as Error).message).toMatch(/soft-deleted row holds this lookup.*WHERE deleted_at IS NULL/);
-      // Never INSERT IGNORE or ON DUPLICATE KEY UPDATE: the latter would hand back (or revive) the deleted row (TRAPS T23).
+      // Never INSERT IGNORE or ON DUPLICATE KEY UPDATE: the latter would hand back (or revive) the deleted row (docs/database-behaviours.md#why-not-insert-ignore-or-on-duplicate-key-update).
       expect(log.statements.some((sql) => /IGNORE|ON DUPLICATE KEY/i.test(sql))).toBe(false);
       expect(await deletedPost()).toEqual([['deleted', 0, 1]]);
     });

@@ -9,8 +9,9 @@ import { type OpenTestOrm, type TestOrm, connectionsOf } from './orm';
  * What only SQLite has (issue 11), on a file database in WAL mode; the shared suites run on
  * SQLite too (test/integration/databases.ts, profile `sqlite`). No row locks: racesafe's own
  * transactions begin IMMEDIATE, and what waits is a writer for the database's write lock
- * (SQLITE_BUSY when not granted within the busy timeout, at once for a stale snapshot: TRAPS
- * T18). A second connection (node-sqlite3) plays another process's writer.
+ * (SQLITE_BUSY when not granted within the busy timeout, at once for a stale snapshot:
+ * docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
+ * A second connection (node-sqlite3) plays another process's writer.
  */
 export function describeOnSqlite(open: OpenTestOrm): void {
   describe('on SQLite', () => {
@@ -102,7 +103,7 @@ export function describeOnSqlite(open: OpenTestOrm): void {
       });
     });
 
-    it('turns the failed upgrade of your deferred transaction, after another connection committed, into RetryableError (TRAPS T18)', async () => {
+    it('turns the failed upgrade of your deferred transaction, after another connection committed, into RetryableError', async () => {
       const other = await openSqliteSqlClient(db.url());
       try {
         const error = await orm().transaction(async (tx) => {
@@ -173,7 +174,7 @@ export function describeOnSqlite(open: OpenTestOrm): void {
       expect(results.slice(0, 6).filter(([, created]) => created)).toHaveLength(1);
       expect(results.slice(0, 6).map(([row]) => row.value).sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect(results.slice(6).every(([row, created]) => created && row.value === 1)).toBe(true);
-      expect((await memory.query(`SELECT name, value FROM counters ORDER BY name`)).map((r) => `${r.name}=${r.value}`)).toEqual(['hot=6', 'key-0=1', 'key-1=1', 'key-2=1', 'key-3=1']);
+      expect((await memory.query(`SELECT name, value FROM counters ORDER BY name`)).map((r) => `${r.name as string}=${r.value as number}`)).toEqual(['hot=6', 'key-0=1', 'key-1=1', 'key-2=1', 'key-3=1']);
       // Ten transactions, none inside another: every BEGIN IMMEDIATE is followed by its COMMIT before the next BEGIN.
       const bounds = memoryLog.verbs().filter((verb) => verb === 'BEGIN' || verb === 'COMMIT');
       expect(bounds).toEqual(Array.from({ length: 10 }, () => ['BEGIN', 'COMMIT']).flat());

@@ -324,7 +324,7 @@ export function describeUpdateOrCreate(open: OpenTestOrm, database: SuiteDatabas
     }
   });
 
-  // MariaDB has no 40001 to retry here; its retried 1213 deadlocks are in mariadb-interleavings.suite.ts (TRAPS T9, T11).
+  // MariaDB has no 40001 to retry here; its retried 1213 deadlocks are in mariadb-interleavings.suite.ts (docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts, docs/database-behaviours.md#three-inserters-of-one-key-deadlock-on-mysql).
   // SQLite's own transactions take the write lock at BEGIN IMMEDIATE, so their snapshot is never stale: the SQLITE_BUSY
   // they do meet, and retry, is in sqlite.suite.ts.
   // racesafe's own transaction at REPEATABLE READ needs a session default, given at connection startup.

@@ -51,7 +51,19 @@ function startRegistryStub(): Promise<string> {
   stub = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
+    request.on('end', () => void answer(request, response, chunks).catch((error: unknown) => {
+      stubErrors.push(error);
+      response.writeHead(500).end();
+    }));
+  });
+  return new Promise((resolve) => stub.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(stub.address() as AddressInfo).port}/`)));
+}
+
+// Errors of the stub's request handler: a test that publishes expects none.
+const stubErrors: unknown[] = [];
+
+/** Records a PUT (a publish) with its tarball's files; 404 for anything else. */
+async function answer(request: http.IncomingMessage, response: http.ServerResponse, chunks: Buffer[]): Promise<void> {
       if (request.method !== 'PUT') {
         otherRequests.push(`${request.method} ${request.url}`);
         response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
@@ -62,9 +74,6 @@ function startRegistryStub(): Promise<string> {
       const attachment = Object.values(body._attachments as Record<string, { data: string }>)[0];
       published.push({ name: body.name, version, dependencies: body.versions[version].dependencies ?? {}, files: await tarballFiles(attachment.data) });
       response.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
-    });
-  });
-  return new Promise((resolve) => stub.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(stub.address() as AddressInfo).port}/`)));
 }
 
 let registry: string;
@@ -141,6 +150,7 @@ describe('lerna publish from-git (to a registry stub)', () => {
   it('publishes the four packages, core first, at the tagged version', () => {
     expect(publishOutput).toContain(`lerna success published ${PACKAGES.length} packages`);
     const version = manifest('core').version;
+    expect(stubErrors).toEqual([]);
     expect(published[0]?.name).toBe('@racesafe/core'); // its dependents' installs need it first
     expect(published.map((p) => p.name).sort()).toEqual(['@racesafe/core', '@racesafe/eslint-plugin', '@racesafe/sequelize', '@racesafe/typeorm']);
     expect(published.every((p) => p.version === version)).toBe(true);

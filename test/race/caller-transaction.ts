@@ -6,7 +6,7 @@ import { isMysqlUrl, isSqliteUrl } from './sql-client';
  * RetryableError inside it, as the guide tells callers to: racesafe never retries a
  * transaction it does not own. On SQLite this is the normal outcome under contention: a
  * deferred transaction that read first cannot take the write lock once another process
- * committed (SQLITE_BUSY_SNAPSHOT, TRAPS T18). `onRetry` counts the retries.
+ * committed (SQLITE_BUSY_SNAPSHOT: docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit). `onRetry` counts the retries.
  */
 export async function retryingCallerTransaction<T>(transaction: () => Promise<T>, onRetry: () => void, attempts = 20): Promise<T> {
   for (let attempt = 1; ; attempt++) {

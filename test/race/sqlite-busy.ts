@@ -11,7 +11,7 @@ import type sqlite3 from 'sqlite3';
  * surfaced none; at 0 ms its 5 attempts ran out (31 RetryableErrors in 1,000
  * updateOrCreate calls). A deferred transaction that
  * read first and cannot upgrade gets SQLITE_BUSY_SNAPSHOT at once, whatever the timeout
- * (TRAPS T18). `RACESAFE_SQLITE_BUSY_TIMEOUT_MS` overrides it (to compare settings).
+ * (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit). `RACESAFE_SQLITE_BUSY_TIMEOUT_MS` overrides it (to compare settings).
  */
 export const raceBusyTimeoutMs = Number(process.env.RACESAFE_SQLITE_BUSY_TIMEOUT_MS ?? 20);
 
@@ -64,6 +64,7 @@ export function watchSequelizeSqlite(sequelize: { connectionManager: unknown }, 
     seen.add(connection);
     connection.configure('busyTimeout', busyTimeoutMs);
     for (const method of ['all', 'run', 'exec'] as const) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with the connection as `this`
       const original = connection[method] as (...args: unknown[]) => unknown;
       (connection as unknown as Record<string, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
         const callback = args[args.length - 1];

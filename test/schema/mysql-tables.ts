@@ -2,7 +2,7 @@
  * The tables of `schemaSql` (tables.ts) for MariaDB / MySQL: the same tables, columns and
  * constraint names wherever MariaDB can express them, InnoDB and utf8mb4 with the server's
  * default collation for it (MariaDB: utf8mb4_general_ci, case-insensitive and PAD SPACE, so
- * 'Bob', 'bob ' and 'BOB' are one key: TRAPS T15). Several statements: run it on a connection
+ * 'Bob', 'bob ' and 'BOB' are one key: docs/database-behaviours.md#mysql-collations-make-different-strings-one-key). Several statements: run it on a connection
  * with `multipleStatements` (applyMysqlSchema does).
  *
  * Differences from PostgreSQL, all forced by MariaDB 10.11:

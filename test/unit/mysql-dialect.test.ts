@@ -35,7 +35,7 @@ describe('mysql dialect: errors by errno', () => {
     expect(mysqlDialect.classifyError(socket)).toEqual({ kind: 'connection-lost', code: 'ECONNRESET' });
   });
 
-  it('takes the key name from the message, MySQL 8 table prefix removed (TRAPS T16, T22)', () => {
+  it('takes the key name from the message, MySQL 8 table prefix removed', () => {
     expect(duplicateKeyName("Duplicate entry 'a' for key 'u_email'")).toBe('u_email');
     expect(duplicateKeyName("Duplicate entry 'a' for key 'users.u_email'")).toBe('u_email');
     expect(duplicateKeyName("Duplicate entry 'x-y-z' for key 'ab'")).toBe('ab');
@@ -44,13 +44,13 @@ describe('mysql dialect: errors by errno', () => {
 });
 
 describe('mysql dialect: SQL', () => {
-  it('locks with LOCK IN SHARE MODE after a lost race and FOR UPDATE [NOWAIT] for updates (TRAPS T11, T12, T29)', () => {
+  it('locks with LOCK IN SHARE MODE after a lost race and FOR UPDATE [NOWAIT] for updates', () => {
     expect(mysqlDialect.lockingReadAfterConflict).toBe('share');
     expect(mysqlDialect.lockClause('share', {})).toBe('LOCK IN SHARE MODE');
     expect(mysqlDialect.lockClause('no-key-update', { nowait: true })).toBe('FOR UPDATE NOWAIT');
   });
 
-  it('rolls back to a savepoint in two statements and never after a deadlock (TRAPS T10)', () => {
+  it('rolls back to a savepoint in two statements and never after a deadlock', () => {
     expect(mysqlDialect.rollbackToSavepoint('racesafe_1')).toEqual(['ROLLBACK TO SAVEPOINT racesafe_1', 'RELEASE SAVEPOINT racesafe_1']);
     expect(mysqlDialect.deadlockEndsTransaction).toBe(true);
   });

@@ -25,7 +25,7 @@ export async function columnTypes(gateway: ModelGateway<unknown>, session: Sessi
   if (cached) return cached;
   const { rows } = await run(gateway, session, arrayRows.columnTypesSql(onlyPlaceholder(gateway)), [gateway.tableSql]);
   const types = new Map(rows.map((row) => [String(row.name), { type: String(row.type), arrayable: row.arrayable === true }]));
-  if (!tables) known.set(gateway.catalogScope, (tables = new Map()));
+  if (!tables) known.set(gateway.catalogScope, (tables = new Map<string, never>()));
   tables.set(gateway.tableSql, types);
   return types;
 }

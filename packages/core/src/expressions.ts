@@ -62,7 +62,7 @@ export function F(property: string): FExpression {
 
 /** True for an F expression (also one made by another copy of racesafe). */
 export function isFExpression(value: unknown): value is FExpression {
-  return value instanceof FExpression || (typeof value === 'object' && value !== null && (value as object).constructor?.name === 'FExpression');
+  return value instanceof FExpression || (typeof value === 'object' && value !== null && (value).constructor?.name === 'FExpression');
 }
 
 /** Every property an F expression reads: `F('a').plus(F('b'))` reads a and b. */

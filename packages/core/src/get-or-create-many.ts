@@ -1,7 +1,7 @@
 import type { LockStrength, UniqueKey } from './dialects';
 import { ConflictError, InvalidFieldError } from './errors';
 import type { ModelGateway, PendingWrite, RowLifecycle, Session } from './gateway';
-import { readWinner } from './get-or-create';
+import { readWinner } from './read-winner';
 import { createWithHooks } from './create-row';
 import { columnTypes } from './column-types';
 import { guardedInsert } from './insert-new-rows';
@@ -149,7 +149,7 @@ function checkLookup(gateway: ModelGateway<unknown>, lookup: Record<string, unkn
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  const prototype = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  const prototype: unknown = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   return prototype === Object.prototype || prototype === null;
 }
 

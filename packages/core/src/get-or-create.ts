@@ -1,15 +1,14 @@
 import type { UniqueKey } from './dialects';
-import { ConflictError, RetryableError, UniqueLookupRequiredError } from './errors';
+import { UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withIdempotentRetries } from './retry';
 import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
 import { findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertRaw, insertRow, insertUnlessFound, onlyPlaceholder, run } from './statements';
 import { lastOutcome } from './last-outcome';
+import { type Defaults, resolveDefaults } from './defaults';
+import { readWinner } from './read-winner';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
-
-/** Values for a new row: an object, or a function called only when a row is created. */
-export type Defaults<Values> = Values | (() => Values);
 
 /** Options of getOrCreate, shared by both packages. */
 export interface GetOrCreateCoreOptions {
@@ -149,35 +148,6 @@ async function findOrCreateWithHooks<Row>(
   return [await gateway.autocommit((session) => readWinner(gateway, session, lookup, key)), false];
 }
 
-/** The row that won the insert race, read on the same connection (the primary). */
-export async function readWinner<Row>(gateway: ModelGateway<Row>, session: Session, lookup: Record<string, unknown>, key: UniqueKey): Promise<Row> {
-  const strength = gateway.dialect.lockingReadAfterConflict;
-  const winner = await findOne(gateway, session, lookup, strength ? { strength } : null);
-  if (winner) return winner;
-  await assertNoDeletedRowHolds(gateway, session, lookup, key);
-  // REPEATABLE READ / SERIALIZABLE snapshot predates the winner's commit (TRAPS T3), or it was deleted since.
-  throw new RetryableError(
-    `${gateway.modelName}: another transaction created this row, but it is not visible in this transaction's snapshot ` +
-      `(REPEATABLE READ / SERIALIZABLE) or was deleted since. Roll back and retry the whole transaction.`,
-    { fields: Object.keys(lookup) },
-  );
-}
-
-/**
- * ConflictError when a soft-deleted row holds the lookup under a full unique key (MySQL and
- * MariaDB have no other kind): the INSERT was refused and no live row will ever be found, so
- * retrying cannot help. Called where an INSERT lost its key and no live row turned up.
- */
-export async function assertNoDeletedRowHolds(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>, key: UniqueKey): Promise<void> {
-  if (gateway.softDeleteColumn && key.predicate === undefined && (await findOne(gateway, session, lookup, null, true))) {
-    throw new ConflictError(
-      `${gateway.modelName}: a soft-deleted row holds this lookup, and unique key ${key.name} covers deleted rows too, so no live row can be created. ` +
-        `Restore the deleted row, or make the key a partial unique index WHERE ${gateway.softDeleteColumn.column} IS NULL.`,
-      { constraint: key.name, fields: Object.keys(lookup) },
-    );
-  }
-}
-
 /** Opt-out path: callers of the same lookup queue on an advisory lock, then SELECT and INSERT. */
 async function getOrCreateUnderAdvisoryLock<Row>(
   gateway: ModelGateway<Row>,
@@ -209,18 +179,4 @@ async function getOrCreateUnderAdvisoryLock<Row>(
 function advisoryKey(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>): string {
   const entries = Object.keys(lookup).sort().map((property) => [property, lookup[property]]);
   return `racesafe:${gateway.tableSql}:${JSON.stringify(entries)}`;
-}
-
-/** Calls a defaults function (only now, when a row is about to be created) and checks what it returned. */
-export function resolveDefaults(
-  gateway: ModelGateway<unknown>,
-  defaults: Defaults<Record<string, unknown>> | undefined,
-  group = 'defaults',
-  allowF = false,
-): Record<string, unknown> {
-  if (typeof defaults !== 'function') return defaults ?? {};
-  const values = defaults();
-  assertKnownFields(gateway, { [group]: values });
-  assertWritableValues(gateway, group, values, allowF);
-  return values;
 }

@@ -11,7 +11,8 @@ export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKe
 export type { ColumnInfo, ModelGateway, OwnTransactionOptions, PendingWrite, RowLifecycle, Session, StatementResult } from './gateway';
 export { beginOwnTransaction, ownWorkError } from './own-transaction';
 export { getOrCreate } from './get-or-create';
-export type { Defaults, GetOrCreateCoreOptions } from './get-or-create';
+export type { Defaults } from './defaults';
+export type { GetOrCreateCoreOptions } from './get-or-create';
 export { updateOrCreate } from './update-or-create';
 export type { UpdateOrCreateCoreOptions } from './update-or-create';
 export { getOrCreateMany } from './get-or-create-many';

@@ -23,7 +23,7 @@ export function lastOutcome(
   site: string,
 ): { next: FirstStatement; remember(foundExisting: boolean): void } {
   let tables = outcomes.get(gateway.catalogScope);
-  if (!tables) outcomes.set(gateway.catalogScope, (tables = new Map()));
+  if (!tables) outcomes.set(gateway.catalogScope, (tables = new Map<string, never>()));
   const memory = tables;
   const key = `${site}: ${gateway.tableSql}`;
   const [previous, last] = memory.get(key) ?? [undefined, undefined];

@@ -11,7 +11,7 @@ const answers = new WeakMap<object, Map<string, Promise<Record<string, unknown> 
  */
 export function serverFact(gateway: ModelGateway<unknown>, session: Session, sql: string): Promise<Record<string, unknown> | undefined> {
   let byQuestion = answers.get(gateway.catalogScope);
-  if (!byQuestion) answers.set(gateway.catalogScope, (byQuestion = new Map()));
+  if (!byQuestion) answers.set(gateway.catalogScope, (byQuestion = new Map<string, never>()));
   let answer = byQuestion.get(sql);
   if (!answer) {
     const asked = byQuestion;

@@ -17,7 +17,7 @@ export function assertSupportedVersion(gateway: ModelGateway<unknown>, session: 
   let check = checks.get(gateway.catalogScope);
   if (!check) {
     check = session.query(sql, []).then(({ rows }) => {
-      const version = String(rows[0]?.version ?? '');
+      const version = (rows[0]?.version ?? '') as string;
       if (compareVersions(version, minimum) >= 0) return void passed.add(gateway.catalogScope);
       throw new RaceSafeError(
         `racesafe needs ${name} ${minimum} or later (RETURNING, INSERT ... ON CONFLICT DO NOTHING); this connection runs ${name} ${version || '(unknown version)'}. ` +

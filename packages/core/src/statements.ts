@@ -1,39 +1,15 @@
 import type { LockStrength, UniqueKey } from './dialects';
-import {
-  ConflictError,
-  ConnectionLostError,
-  DatabaseError,
-  IndeterminateError,
-  LockNotAvailableError,
-  MultipleRowsError,
-  RaceSafeError,
-  RetryableError,
-} from './errors';
+import { MultipleRowsError, RaceSafeError, RetryableError } from './errors';
 import type { ModelGateway, Session, StatementResult } from './gateway';
+import { type Parameters, parametersFor } from './parameters';
 import { assertSupportedVersion } from './server-version';
+import { type LostOutcome, translateError } from './translate-error';
 import { takeTurn } from './turns';
-import { keyOnColumns, uniqueKeys } from './unique-keys';
+import { uniqueKeys } from './unique-keys';
 
-/** Bound parameters of one statement, numbered the dialect's way. */
-export class Parameters {
-  readonly values: unknown[] = [];
-  constructor(private readonly placeholder: (index: number) => string) {}
-  /** Binds a value; returns its placeholder. */
-  readonly add = (value: unknown): string => {
-    this.values.push(value);
-    return this.placeholder(this.values.length);
-  };
-}
-
-/** Fresh bound parameters for one statement of this gateway, numbered as its query method expects. */
-export function parametersFor(gateway: ModelGateway<unknown>): Parameters {
-  return new Parameters(gateway.placeholder ?? gateway.dialect.placeholder);
-}
-
-/** The placeholder of a statement's only parameter, for the dialect's SQL builders. */
-export function onlyPlaceholder(gateway: ModelGateway<unknown>): string {
-  return (gateway.placeholder ?? gateway.dialect.placeholder)(1);
-}
+// Re-exported while the operations still import them from here.
+export { Parameters, onlyPlaceholder, parametersFor } from './parameters';
+export { type LostOutcome, translateError } from './translate-error';
 
 /**
  * Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. The
@@ -66,40 +42,6 @@ const committedWrites = new WeakSet<Session>();
 function lostOutcome(session: Session, reads: boolean): LostOutcome {
   if (session.inTransaction) return 'rolled-back';
   return reads && !committedWrites.has(session) ? 'rolled-back' : 'unknown';
-}
-
-/**
- * What a lost connection did to the work sent: `rolled-back` when nothing could have committed
- * (a statement inside a transaction, which dies with the session; a SELECT; a BEGIN), `unknown`
- * when a statement that commits (an autocommit write, a COMMIT) was sent and its answer lost.
- */
-export type LostOutcome = 'rolled-back' | 'unknown';
-
-/** The racesafe error for a driver error, classified by code (TRAPS.md rule 4). */
-export function translateError(gateway: ModelGateway<unknown>, error: unknown, lost: LostOutcome = 'rolled-back'): unknown {
-  if (error instanceof RaceSafeError) return error;
-  const { kind, code, columns, beforeSending, ...named } = gateway.dialect.classifyError(error);
-  // A key reported by its columns is named after the index the catalog has on exactly them.
-  const constraint = named.constraint ?? (columns && keyOnColumns(gateway, columns)?.name);
-  const fields = columns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
-  const details = { cause: error, code, constraint, fields };
-  const reason = error instanceof Error ? error.message : String(error);
-  switch (kind) {
-    case 'unique-violation':
-      return new ConflictError(`${gateway.modelName}: unique constraint ${constraint ?? '(unnamed)'} rejected the row: ${reason}`, details);
-    case 'deadlock':
-    case 'serialization-failure':
-      return new RetryableError(`${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`, details);
-    case 'lock-not-available':
-      return new LockNotAvailableError(`${gateway.modelName}: the row is locked by another transaction (${code}): ${reason}`, details);
-    case 'connection-lost':
-      if (lost === 'unknown' && !beforeSending) {
-        return new IndeterminateError(`${gateway.modelName}: the connection was lost before the database answered; the statement may or may not have been applied: ${reason}`, details);
-      }
-      return new ConnectionLostError(`${gateway.modelName}: the connection was lost and nothing of this call was committed; retry (the whole transaction, when yours): ${reason}`, details);
-    default:
-      return code ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
-  }
 }
 
 /** `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys). */
@@ -306,7 +248,7 @@ let savepointCounter = 0;
 
 /**
  * Runs work inside a SAVEPOINT so that its failure (23505, 55P03...) rolls back only the
- * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02, TRAPS T1).
+ * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02: docs/database-behaviours.md#postgresql-aborts-the-transaction-after-an-error).
  */
 export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Session, work: () => Promise<T>): Promise<T> {
   const name = `racesafe_${++savepointCounter}`;
@@ -316,7 +258,7 @@ export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Se
     await run(gateway, session, `RELEASE SAVEPOINT ${name}`);
     return result;
   } catch (error) {
-    // A MySQL deadlock has rolled back the whole transaction, savepoints included (T10): a ROLLBACK TO would only add 1305.
+    // A MySQL deadlock has rolled back the whole transaction, savepoints included (docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction): a ROLLBACK TO would only add 1305.
     if (error instanceof RetryableError && gateway.dialect.deadlockEndsTransaction && gateway.dialect.classifyError(error.cause).kind === 'deadlock') throw error;
     for (const sql of gateway.dialect.rollbackToSavepoint(name)) await run(gateway, session, sql);
     throw error;

@@ -10,7 +10,7 @@ const passed = new WeakSet<object>();
 /**
  * Refuses an F write where the session would store a silently truncated value instead of
  * failing (MySQL / MariaDB without a STRICT_ sql_mode: `n / 0` and out-of-range results become
- * 0 or the column's limit with a warning, TRAPS T17). Read once per connection configuration
+ * 0 or the column's limit with a warning: docs/database-behaviours.md#division-by-zero-and-out-of-range-values). Read once per connection configuration
  * ({@link DialectAdapter.strictArithmeticSql}); synchronous, and free, once it has passed.
  */
 export function assertStrictArithmetic(gateway: ModelGateway<unknown>, session: Session, values: Record<string, unknown>): void | Promise<void> {
@@ -21,7 +21,7 @@ export function assertStrictArithmetic(gateway: ModelGateway<unknown>, session: 
     check = session.query(sql, []).then(({ rows }) => {
       if (Number(rows[0]?.strict) === 1) return void passed.add(gateway.catalogScope);
       throw new RaceSafeError(
-        `${gateway.modelName}: the session's sql_mode (${String(rows[0]?.mode ?? '')}) has neither STRICT_TRANS_TABLES nor STRICT_ALL_TABLES, ` +
+        `${gateway.modelName}: the session's sql_mode (${(rows[0]?.mode ?? '') as string}) has neither STRICT_TRANS_TABLES nor STRICT_ALL_TABLES, ` +
           `so a division by zero or an out-of-range F result would be stored as a truncated value with only a warning. ` +
           `racesafe refuses F writes there: run the connection with sql_mode including STRICT_TRANS_TABLES (the server default).`,
       );

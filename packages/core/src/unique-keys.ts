@@ -1,22 +1,22 @@
 import type { UniqueKey } from './dialects';
 import { InvalidFieldError, UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, Session } from './gateway';
-import { onlyPlaceholder, translateError } from './statements';
+import { cachedKeys, rememberKeys, sameSet } from './known-keys';
+import { onlyPlaceholder } from './parameters';
+import { translateError } from './translate-error';
 
-// Catalog answers per connection configuration and table. Constraints rarely change at
-// run time; a process restart picks up a migration that adds or drops one.
+// Catalog reads in flight per connection configuration and table (their answers: known-keys.ts).
 const pending = new WeakMap<object, Map<string, Promise<UniqueKey[]>>>();
-const known = new WeakMap<object, Map<string, UniqueKey[]>>();
 
 function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<string, V> {
   let tables = maps.get(scope);
-  if (!tables) maps.set(scope, (tables = new Map()));
+  if (!tables) maps.set(scope, (tables = new Map<string, never>()));
   return tables;
 }
 
 /** The table's unique keys, read from the catalog once per connection configuration. */
 export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
-  const cached = known.get(gateway.catalogScope)?.get(gateway.tableSql);
+  const cached = cachedKeys(gateway);
   if (cached) return Promise.resolve(cached);
   const tables = tableMap(pending, gateway.catalogScope);
   const shared = tables.get(gateway.tableSql);
@@ -37,7 +37,7 @@ function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promi
   return session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [gateway.tableSql]).then(
     (result) => {
       const parsed = result.rows.map(dialect.parseUniqueKey);
-      tableMap(known, gateway.catalogScope).set(gateway.tableSql, parsed);
+      rememberKeys(gateway, parsed);
       return parsed;
     },
     // A SELECT: a lost connection committed nothing (ConnectionLostError); 57014 and the like are racesafe errors too.
@@ -51,19 +51,9 @@ function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promi
  * Synchronous once the table's keys are cached (the hit path then costs one statement, no extra await).
  */
 export function lookupKey(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>): UniqueKey | Promise<UniqueKey> {
-  const cached = known.get(gateway.catalogScope)?.get(gateway.tableSql);
+  const cached = cachedKeys(gateway);
   if (cached) return matchingKey(gateway, cached, lookup);
   return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
-}
-
-/**
- * The cached unique key on exactly `columns` (a usable, full one first), or undefined when none
- * is known (yet): names a key the database reported by its columns (SQLite).
- */
-export function keyOnColumns(gateway: ModelGateway<unknown>, columns: string[]): UniqueKey | undefined {
-  const keys = known.get(gateway.catalogScope)?.get(gateway.tableSql) ?? [];
-  const candidates = keys.filter((key) => sameSet(key.columns, columns));
-  return candidates.find((key) => key.usableForLookup && key.predicate === undefined) ?? candidates[0];
 }
 
 function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey {
@@ -96,8 +86,4 @@ function coversLiveRows(gateway: ModelGateway<unknown>, key: UniqueKey): boolean
   if (key.predicate === undefined) return true;
   const deleted = gateway.softDeleteColumn;
   return deleted !== undefined && gateway.dialect.isNotDeletedPredicate(key.predicate, deleted.column);
-}
-
-function sameSet(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
 }

@@ -4,7 +4,8 @@ import { InvalidFieldError, RetryableError } from './errors';
 import { isFExpression } from './expressions';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
-import { type Defaults, assertNoDeletedRowHolds, resolveDefaults } from './get-or-create';
+import { type Defaults, resolveDefaults } from './defaults';
+import { assertNoDeletedRowHolds } from './read-winner';
 import { withRetries, type RetryPolicy } from './retry';
 import { type Parameters, findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertUnlessFirst, insertUnlessFound, liveLookupCondition, lookupCondition, onlyPlaceholder, parametersFor, run, sameValue, selectWhere } from './statements';
 import { assertStrictArithmetic } from './strict-mode';
@@ -149,7 +150,7 @@ async function updateOrInsertRaw(
 
 /**
  * updateOrCreate in racesafe's own transactions where a locking read of a missing row locks
- * the gap (MySQL, TRAPS T9): lock and update in one transaction; if the row is missing, that
+ * the gap (MySQL: docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts): lock and update in one transaction; if the row is missing, that
  * transaction ends (its gap lock with it) and the row is created on its own, so no caller
  * holds a gap lock while it inserts; a concurrent creator's row is then locked and updated.
  */
@@ -264,7 +265,7 @@ export async function lockRowForUpdate<Row>(
     try {
       row = await findOne(gateway, session, lookup, lock);
     } catch (error) {
-      // MySQL: 1205 ends only the statement (TRAPS T13) and the session variable stays set, on a pooled connection too.
+      // MySQL: 1205 ends only the statement (docs/database-behaviours.md#a-mysql-lock-wait-timeout-ends-only-the-statement) and the session variable stays set, on a pooled connection too.
       if (dialect.lockTimeoutOutlivesRollback) await restore();
       throw error;
     }

@@ -47,7 +47,7 @@ export async function atomicUpdate<M extends Model>(
   options: AtomicUpdateOptions<Attributes<M>>,
 ): Promise<number | M[]> {
   const gateway = sequelizeGateway(model, options.transaction);
-  checkAtomicUpdate(gateway, values as Record<string, unknown>, [(options.where ?? {}) as object]);
+  checkAtomicUpdate(gateway, values, [(options.where ?? {})]);
   // Model.update's lifecycle: validation of the plain values, then beforeBulkUpdate, which may change values and where.
   const bulk = { ...options, transaction: gateway.callerTransaction()?.native, attributes: values as Record<string, unknown>, model };
   if (options.validate !== false) await validatePlainValues(model, bulk.attributes, bulk);
@@ -75,12 +75,12 @@ async function validatePlainValues(model: ModelStatic<Model>, values: Record<str
   const plain = Object.fromEntries(Object.entries(values).filter(([, value]) => !isFExpression(value)));
   if (Object.keys(plain).length === 0) return;
   const skip = Object.keys(model.getAttributes()).filter((attribute) => !(attribute in plain));
-  await model.build(plain).validate({ ...options, skip, hooks: false } as never);
+  await model.build(plain).validate({ ...options, skip, hooks: false });
 }
 
 /** Sequelize's where syntax compiled by its own query generator, attribute names mapped to fields, values bound. */
 function sequelizeWhere(model: ModelStatic<Model>, where: object, parameters: Parameters): string {
-  const mapped = Utils.mapOptionFieldNames({ where } as never, model as never) as { where: unknown };
+  const mapped = Utils.mapOptionFieldNames({ where } as never, model) as { where: unknown };
   const condition = queryGeneratorOf(model).whereQuery(mapped.where, { model, bindParam: parameters.add }).replace(/^WHERE /, '');
   if (!condition) throw new InvalidFieldError(`atomicUpdate on ${model.name}: where matches every row`);
   return condition;

@@ -186,7 +186,7 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
       if (version) assignments.push({ property: version, sql: `${info.byProperty.get(version)!.quoted} + 1` });
       return assignments;
     },
-    readValue: (row, property) => row.getDataValue(property as never),
+    readValue: (row, property): unknown => row.getDataValue(property as never),
     lifecycle: (options) => sequelizeLifecycle(model, options, hydrate),
     softDeleteColumn: internals.options.paranoid && internals._timestampAttributes.deletedAt ? info.byProperty.get(internals._timestampAttributes.deletedAt) : undefined,
     hydrate,

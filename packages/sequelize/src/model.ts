@@ -44,8 +44,10 @@ const statics: RaceSafeStatics = {
  * const [user, created] = await User.getOrCreate({ where: { email } });
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type -- the bounds are Sequelize's own Model<TModelAttributes extends {} = any>, which this class extends */
 export class RaceSafeModel<TAttributes extends {} = any, TCreationAttributes extends {} = TAttributes> extends Model<TAttributes, TCreationAttributes> {
+  /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type */
+  /* eslint-disable @typescript-eslint/unbound-method -- static methods: Sequelize calls them on the model class, their `this` */
   /** See {@link getOrCreate}. */
   static getOrCreate = statics.getOrCreate;
   /** See {@link getOrCreateMany}. */
@@ -54,6 +56,7 @@ export class RaceSafeModel<TAttributes extends {} = any, TCreationAttributes ext
   static updateOrCreate = statics.updateOrCreate;
   /** See {@link atomicUpdate}. */
   static atomicUpdate = statics.atomicUpdate;
+  /* eslint-enable @typescript-eslint/unbound-method */
 }
 
 /**

@@ -32,7 +32,7 @@ describe('hooks in Sequelize idiom', () => {
     try {
       return await work(seen);
     } finally {
-      for (const name of names) m.Account.removeHook(name as never, 'probe');
+      for (const name of names) m.Account.removeHook(name, 'probe');
     }
   }
 
@@ -120,7 +120,7 @@ describe('hooks in Sequelize idiom', () => {
 
   it('lets a hook call racesafe on the same transaction while concurrent calls share it (issue 8)', async () => {
     m.Account.addHook('afterCreate', 'nested', async (account, options) => {
-      await m.Counter.getOrCreate({ where: { name: `signup ${account.get('email')}` }, transaction: options.transaction });
+      await m.Counter.getOrCreate({ where: { name: `signup ${account.get('email') as string}` }, transaction: options.transaction });
     });
     try {
       await m.sequelize.transaction((transaction) =>

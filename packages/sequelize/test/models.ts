@@ -220,7 +220,7 @@ function defineHookModels(models: TestModels, common: { sequelize: Sequelize; ti
     Audit.create({ event, email }, { transaction: options.transaction as never, hooks: false });
   // The naive table of the hashing-hook race gets the very same attributes and hooks.
   for (const [model, tableName, modelName] of [[Account, 'accounts', 'Account'], [models.NaiveAccount, 'naive_accounts', 'NaiveAccount']] as const) {
-    (model as typeof Account).init(
+    (model).init(
       {
         id,
         email: { type: DataTypes.TEXT, allowNull: false, validate: { isEmail: true } },

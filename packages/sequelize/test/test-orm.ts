@@ -26,21 +26,21 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
   const orm: TestOrm = {
     name: 'sequelize',
     async getOrCreate(table, where, options, tx) {
-      const [row, created] = await model(table).getOrCreate({ ...(options as object), where, transaction: transaction(tx) } as never);
+      const [row, created] = await model(table).getOrCreate({ ...(options as object), where, transaction: transaction(tx) });
       return [plain(row), created];
     },
     async getOrCreateMany(table, where, options, tx) {
-      const results = await model(table).getOrCreateMany({ ...(options as object), where, transaction: transaction(tx) } as never);
+      const results = await model(table).getOrCreateMany({ ...(options as object), where, transaction: transaction(tx) });
       return (results as [never, boolean][]).map(([row, created]) => [plain(row), created]);
     },
     async updateOrCreate(table, where, options, tx) {
-      const [row, created] = await model(table).updateOrCreate({ ...(options as object), where, transaction: transaction(tx) } as never);
+      const [row, created] = await model(table).updateOrCreate({ ...(options as object), where, transaction: transaction(tx) });
       return [plain(row), created];
     },
     async atomicUpdate(table, where, values, options = {}, tx) {
       const common = { where: where as never, transaction: transaction(tx) };
       if (options.returning) return (await model(table).atomicUpdate(values as never, { ...common, returning: true })).map(plain);
-      return model(table).atomicUpdate(values as never, common);
+      return model(table).atomicUpdate(values, common);
     },
     transaction: (work, isolation) =>
       isolation ? sequelize.transaction({ isolationLevel: isolation as Transaction.ISOLATION_LEVELS }, work) : sequelize.transaction(work),

@@ -1,5 +1,4 @@
 import {
-  InvalidFieldError,
   type RetryPolicy,
   type Session,
   atomicUpdate as coreAtomicUpdate,
@@ -103,7 +102,7 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
     const query = this.manager
       .createQueryBuilder(runner)
       .update(this.metadata.target)
-      .set(updateSet(assignments) as never)
+      .set(updateSet(assignments))
       .where(where)
       .setParameters(parameters)
       .callListeners(false)

@@ -77,7 +77,7 @@ export function setColumnValues(metadata: EntityMetadata, entity: ObjectLiteral,
 function assignPath(target: ObjectLiteral, path: string, value: unknown): void {
   const names = path.split('.');
   const last = names.pop()!;
-  const parent = names.reduce((object, name) => (object[name] ??= {}), target);
+  const parent = names.reduce<ObjectLiteral>((object, name) => (object[name] ??= {}) as ObjectLiteral, target);
   parent[last] = value;
 }
 

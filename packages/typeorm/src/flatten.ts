@@ -49,7 +49,7 @@ export function flattenGroups<Groups extends Record<string, unknown>>(
   const problems: Problem[] = [];
   const flat = Object.fromEntries(
     Object.entries(groups).map(([group, values]) => {
-      if (typeof values === 'function') return [group, (...args: unknown[]) => flattenGroups(metadata, { [group]: values(...args) })[group]];
+      if (typeof values === 'function') return [group, (...args: unknown[]) => flattenGroups(metadata, { [group]: (values as (...a: unknown[]) => unknown)(...args) })[group]];
       const mode = where.includes(group) ? 'where' : 'values';
       return [group, isPlainObject(values) ? flattenObject({ metadata, info, mode, problems }, values) : values];
     }),
@@ -102,7 +102,7 @@ function flattenRelation(context: Flattening, relation: RelationMetadata, value:
   if (value !== null && !isObjectValue(value)) {
     return fail(context, path, `must be a ${target}, an object of its ${referenced.join(', ')}, or null; got ${describe(value)}`);
   }
-  const ids = joinColumns.map((c) => (value === null ? null : c.referencedColumn!.getEntityValue(value)));
+  const ids = joinColumns.map((c): unknown => (value === null ? null : c.referencedColumn!.getEntityValue(value)));
   const missing = referenced.filter((_, i) => ids[i] === undefined);
   if (missing.length > 0) return fail(context, path, `has no ${missing.join(', ')}: give the ${target} or { ${referenced.join(', ')} }`);
   joinColumns.forEach((column, i) => put(context, out, path, column.propertyPath, ids[i]));
@@ -122,7 +122,7 @@ function fail(context: Flattening, field: string, reason: string): void {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
+  const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 }
 

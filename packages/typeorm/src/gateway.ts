@@ -113,7 +113,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     },
     lifecycle: (options) => typeormLifecycle(metadata, options, lifecycleValues),
     softDeleteColumn: metadata.deleteDateColumn ? info.byProperty.get(metadata.deleteDateColumn.propertyPath)?.info : undefined,
-    readValue: (row, property) => columnMetadata(property)?.getEntityValue(row),
+    readValue: (row, property): unknown => columnMetadata(property)?.getEntityValue(row),
     hydrate(raw) {
       const entity = metadata.create(undefined, { fromDeserializer: true }) as Entity;
       fill(entity, raw);

@@ -64,5 +64,5 @@ export async function getOrCreateMany<Entity extends ObjectLiteral>(
     typeof defaults === 'function'
       ? (flat: Record<string, unknown>) => flattenGroups(this.metadata, { defaults: defaults(given.get(flat) ?? (flat as Lookup<Entity>)) }).defaults as Record<string, unknown>
       : (flattenGroups(this.metadata, { defaults }).defaults as Record<string, unknown> | undefined);
-  return coreGetOrCreateMany(typeormGateway(this), Array.isArray(lookups) ? flatLookups : (lookups as never), { ...options, defaults: flatDefaults } as never);
+  return coreGetOrCreateMany(typeormGateway(this), Array.isArray(lookups) ? flatLookups : (lookups), { ...options, defaults: flatDefaults });
 }

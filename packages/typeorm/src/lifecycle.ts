@@ -30,7 +30,7 @@ interface Listeners {
 // Computed per call, not cached: a data source's subscribers can be added after it initialised.
 function listeners(metadata: EntityMetadata): Listeners {
   const events = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate'] as const;
-  const subscribed = metadata.connection.subscribers.some((subscriber) => listensTo(subscriber, metadata) && events.some((e) => subscriber[e]));
+  const subscribed = metadata.connection.subscribers.some((subscriber) => listensTo(subscriber, metadata) && events.some((e) => subscriber[e] !== undefined));
   const after = metadata.afterInsertListeners.length + metadata.afterUpdateListeners.length > 0;
   const before = metadata.beforeInsertListeners.length + metadata.beforeUpdateListeners.length > 0;
   return { any: subscribed || after || before, atomic: subscribed || after };
@@ -39,7 +39,7 @@ function listeners(metadata: EntityMetadata): Listeners {
 /** TypeORM's own rule (Broadcaster#isAllowedSubscriber). */
 function listensTo(subscriber: EntitySubscriberInterface, metadata: EntityMetadata): boolean {
   const target = subscriber.listenTo?.();
-  return !target || target === Object || target === metadata.target || (typeof metadata.target === 'function' && target.isPrototypeOf(metadata.target));
+  return !target || target === Object || target === metadata.target || (typeof metadata.target === 'function' && Object.prototype.isPrototypeOf.call(target, metadata.target));
 }
 
 /**
@@ -124,13 +124,13 @@ export function bulkUpdateListeners(metadata: EntityMetadata, options: ListenerO
 
 /** The query runner's Broadcaster, typed loosely: its `broadcast(event, ...args)` is the same in TypeORM 0.3 and 1.x. */
 function broadcasterOf(runner: unknown): { broadcast(event: string, ...args: unknown[]): Promise<void> } {
-  return (runner as QueryRunner).broadcaster as never;
+  return (runner as QueryRunner).broadcaster;
 }
 
 function valuesOf(columns: Iterable<ColumnMetadata>, entity: ObjectLiteral): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const column of columns) {
-    const value = column.getEntityValue(entity);
+    const value: unknown = column.getEntityValue(entity);
     if (value !== undefined) values[column.propertyPath] = value;
   }
   return values;

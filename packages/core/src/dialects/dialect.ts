@@ -1,4 +1,3 @@
-import type { RaceSafeError } from '../errors';
 
 /** What a driver error means to racesafe, decided from its code, never its message. */
 export type ErrorKind =
@@ -50,7 +49,7 @@ export interface DialectAdapter {
   /** Other names the ORMs use for the same adapter (`mariadb`). */
   readonly aliases?: readonly string[];
   /** Placeholder for the n-th (1-based) bound parameter. */
-  placeholder(index: number): string;
+  readonly placeholder: (index: number) => string;
   /** Quotes an identifier (used only when the ORM offers no quoting of its own). */
   quoteIdentifier(name: string): string;
   /** `INSERT ... ON CONFLICT (lookup) DO NOTHING RETURNING *` exists: no savepoint needed outside a transaction. */
@@ -116,9 +115,9 @@ export interface DialectAdapter {
    * A bound whole-number F operand as SQL. MySQL computes `big + ?` with a string or a
    * double parameter in floating point (exact only to 2^53), so it casts: `CAST(? AS SIGNED)`.
    */
-  integerOperand(placeholder: string): string;
+  readonly integerOperand: (placeholder: string) => string;
   /** `left / right` of two whole numbers, truncating as PostgreSQL's integer `/` (MySQL: `DIV`; its `/` is exact division). */
-  integerDivision(left: string, right: string): string;
+  readonly integerDivision: (left: string, right: string) => string;
   /**
    * Lock strength of the re-read after a lost insert race, or null for a plain read.
    * MySQL REPEATABLE READ needs FOR SHARE to see the winner's row; PostgreSQL does not.
@@ -127,7 +126,7 @@ export interface DialectAdapter {
   /**
    * A locking read that finds no row locks the gap where it would be (MySQL REPEATABLE
    * READ), so two transactions that both read a missing key and then insert it deadlock
-   * (TRAPS T9): racesafe's own updateOrCreate then creates the row outside its locking transaction.
+   * (docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts): racesafe's own updateOrCreate then creates the row outside its locking transaction.
    */
   readonly missingRowLockBlocksInserts: boolean;
   // The SQL builders below take their one parameter's placeholder: it is the ORM's to number (`?`, `$1`).
@@ -156,7 +155,7 @@ export interface DialectAdapter {
    */
   advisoryLockSql(placeholder: string): string | undefined;
   /**
-   * A deadlock rolls back the whole transaction and erases its savepoints (MySQL, TRAPS T10):
+   * A deadlock rolls back the whole transaction and erases its savepoints (MySQL: docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction):
    * racesafe then sends no ROLLBACK TO SAVEPOINT (it would fail with 1305) and reports the
    * transaction as rolled back.
    */
@@ -166,14 +165,14 @@ export interface DialectAdapter {
   /** SQL (one placeholder, the quoted table name) listing its unique keys as UniqueKey rows. */
   uniqueKeysSql(placeholder: string): string;
   /** Parses one row of uniqueKeysSql. */
-  parseUniqueKey(row: Record<string, unknown>): UniqueKey;
+  readonly parseUniqueKey: (row: Record<string, unknown>) => UniqueKey;
   /** Classifies a driver error by code. */
   classifyError(error: unknown): ClassifiedError;
   /**
    * The BEGIN mode of racesafe's own transactions (SQLite `BEGIN IMMEDIATE`, Sequelize
    * `Transaction.TYPES.IMMEDIATE`), or undefined for the ORM's plain BEGIN. With no row locks
    * the database write lock is the lock: taken at BEGIN, a read is never followed by an upgrade
-   * that fails at once, whatever the busy timeout (SQLITE_BUSY_SNAPSHOT, TRAPS T18).
+   * that fails at once, whatever the busy timeout (SQLITE_BUSY_SNAPSHOT: docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
    */
   readonly ownTransactionType?: 'IMMEDIATE';
   /**
@@ -204,6 +203,3 @@ export interface DialectAdapter {
   /** The oldest version racesafe runs on (`3.35.0`); older ones are refused by name before any other statement. */
   readonly minimumServerVersion?: string;
 }
-
-/** Builds the racesafe error for a classified driver error (see errors.ts). */
-export type ErrorTranslator = (error: unknown, context: string) => RaceSafeError;

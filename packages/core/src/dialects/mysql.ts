@@ -4,8 +4,8 @@ import type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKe
 // Server error numbers (errno), never message text: https://mariadb.com/kb/en/mariadb-error-codes/
 const kindsByErrno: Record<number, ErrorKind> = {
   1062: 'unique-violation', // ER_DUP_ENTRY
-  1213: 'deadlock', // ER_LOCK_DEADLOCK: the whole transaction is rolled back (TRAPS T10)
-  1205: 'lock-not-available', // ER_LOCK_WAIT_TIMEOUT; MariaDB reports FOR UPDATE NOWAIT with it too (T21)
+  1213: 'deadlock', // ER_LOCK_DEADLOCK: the whole transaction is rolled back (docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction)
+  1205: 'lock-not-available', // ER_LOCK_WAIT_TIMEOUT; MariaDB reports FOR UPDATE NOWAIT with it too (docs/database-behaviours.md#mariadb-reports-nowait-as-a-lock-wait-timeout)
   3572: 'lock-not-available', // ER_LOCK_NOWAIT (MySQL 8)
 };
 
@@ -40,7 +40,7 @@ const lockClauses: Record<LockStrength, string> = {
   update: 'FOR UPDATE',
   // MySQL has no weaker exclusive row lock than FOR UPDATE.
   'no-key-update': 'FOR UPDATE',
-  // MariaDB 10.11 refuses FOR SHARE (T29); MySQL 8 accepts both.
+  // MariaDB 10.11 refuses FOR SHARE (docs/database-behaviours.md#mariadb-syntax-and-defaults); MySQL 8 accepts both.
   share: 'LOCK IN SHARE MODE',
 };
 
@@ -56,7 +56,7 @@ function driverError(error: unknown): Record<string, unknown> | undefined {
 
 /**
  * The key a 1062 names. The one documented exception to "codes, never messages": neither
- * driver carries the key name in a field, only the server's message does (TRAPS T22):
+ * driver carries the key name in a field, only the server's message does (docs/database-behaviours.md#mysql-names-the-violated-key-only-in-its-message):
  * MariaDB `Duplicate entry 'a' for key 'u_email'`, MySQL 8.0.19+ `... for key 'users.u_email'`.
  */
 export function duplicateKeyName(message: string): string | undefined {
@@ -72,7 +72,7 @@ export const mysqlDialect: DialectAdapter = {
   aliases: ['mariadb'],
   placeholder: () => '?',
   quoteIdentifier: (name) => `\`${name.replace(/`/g, '``')}\``,
-  // INSERT IGNORE and ON DUPLICATE KEY UPDATE would swallow other keys' conflicts and NOT NULL (T23): a 1062 it is.
+  // INSERT IGNORE and ON DUPLICATE KEY UPDATE would swallow other keys' conflicts and NOT NULL (docs/database-behaviours.md#why-not-insert-ignore-or-on-duplicate-key-update): a 1062 it is.
   supportsInsertIgnoringConflictOn: false,
   skipConflictClause: () => {
     throw new Error('mysql has no INSERT that skips one key only: racesafe catches its 1062 instead');
@@ -104,7 +104,7 @@ export const mysqlDialect: DialectAdapter = {
   sequentialAssignments: true,
   integerOperand: (p) => `CAST(${p} AS SIGNED)`,
   integerDivision: (left, right) => `(${left} DIV ${right})`,
-  // REPEATABLE READ: only a locking read sees the committed winner (T12); FOR UPDATE would deadlock 3+ losers (T11).
+  // REPEATABLE READ: only a locking read sees the committed winner (docs/database-behaviours.md#a-locking-read-sees-past-the-snapshot-on-mysql); FOR UPDATE would deadlock 3+ losers (docs/database-behaviours.md#three-inserters-of-one-key-deadlock-on-mysql).
   lockingReadAfterConflict: 'share',
   missingRowLockBlocksInserts: true,
   lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait && strength !== 'share' ? ' NOWAIT' : ''),
@@ -114,7 +114,7 @@ export const mysqlDialect: DialectAdapter = {
   // CAST: a bound parameter makes the value a string or decimal, which the variable refuses (1232).
   restoreLockTimeoutSql: (p) => `SET SESSION innodb_lock_wait_timeout = CAST(COALESCE(${p}, @racesafe_lock_wait_timeout) AS UNSIGNED)`,
   lockTimeoutOutlivesRollback: true,
-  // Without STRICT_ mode `n / 0` and out-of-range values are stored as 0 or the limit with a warning (TRAPS T17).
+  // Without STRICT_ mode `n / 0` and out-of-range values are stored as 0 or the limit with a warning (docs/database-behaviours.md#division-by-zero-and-out-of-range-values).
   strictArithmeticSql: `SELECT (FIND_IN_SET('STRICT_TRANS_TABLES', @@SESSION.sql_mode) > 0 OR FIND_IN_SET('STRICT_ALL_TABLES', @@SESSION.sql_mode) > 0) AS strict, @@SESSION.sql_mode AS mode`,
   advisoryLockSql: () => undefined,
   deadlockEndsTransaction: true,
@@ -142,7 +142,7 @@ export const mysqlDialect: DialectAdapter = {
     if (!driver) return { kind: 'other' };
     const errno = driver.errno as number;
     const kind = kindsByErrno[errno] ?? 'other';
-    const message = String(driver.sqlMessage ?? driver.text ?? driver.message ?? '');
+    const message = (driver.sqlMessage ?? driver.text ?? driver.message ?? '') as string;
     return { kind, code: String(errno), constraint: kind === 'unique-violation' ? duplicateKeyName(message) : undefined };
   },
 };

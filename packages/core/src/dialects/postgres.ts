@@ -83,7 +83,7 @@ export const postgresDialect: DialectAdapter = {
   // The parameter takes the other operand's type.
   integerOperand: (p) => p,
   integerDivision: (left, right) => `(${left} / ${right})`,
-  // READ COMMITTED: a new statement sees the committed winner; REPEATABLE READ cannot see it at all (T3).
+  // READ COMMITTED: a new statement sees the committed winner; REPEATABLE READ cannot see it at all (docs/database-behaviours.md#a-snapshot-cannot-see-the-winner).
   lockingReadAfterConflict: null,
   missingRowLockBlocksInserts: false,
   lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait ? ' NOWAIT' : ''),
@@ -92,7 +92,7 @@ export const postgresDialect: DialectAdapter = {
     `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', ${p} || 'ms', true) AS current`,
   restoreLockTimeoutSql: (p) => `SELECT set_config('lock_timeout', ${p}, true) AS current`,
   lockTimeoutOutlivesRollback: false,
-  // A failed statement aborts the transaction but keeps its savepoints: ROLLBACK TO rescues it (TRAPS T1).
+  // A failed statement aborts the transaction but keeps its savepoints: ROLLBACK TO rescues it (docs/database-behaviours.md#postgresql-aborts-the-transaction-after-an-error).
   deadlockEndsTransaction: false,
   // One round trip: without parameters node-postgres sends a simple (multi-statement) query.
   rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`],
@@ -138,6 +138,6 @@ function postgresQuoteIfNeeded(name: string): string {
 /** node-postgres parses text[] into an array; other paths may hand back `{a,b}`. */
 function parseTextArray(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
-  const text = String(value ?? '');
+  const text = (value ?? '') as string;
   return text.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((s) => s.replace(/^"|"$/g, ''));
 }

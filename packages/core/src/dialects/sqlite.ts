@@ -6,7 +6,7 @@ const kindsByCode: Record<string, ErrorKind> = {
   SQLITE_CONSTRAINT_UNIQUE: 'unique-violation',
   SQLITE_CONSTRAINT_PRIMARYKEY: 'unique-violation',
   // The write lock was not granted within busy_timeout, or at all: a deferred transaction that read
-  // first cannot upgrade once another writer committed (SQLITE_BUSY_SNAPSHOT ignores busy_timeout, TRAPS T18).
+  // first cannot upgrade once another writer committed (SQLITE_BUSY_SNAPSHOT ignores busy_timeout: docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
   SQLITE_BUSY: 'serialization-failure',
   SQLITE_BUSY_SNAPSHOT: 'serialization-failure',
   SQLITE_BUSY_RECOVERY: 'serialization-failure',
@@ -35,7 +35,7 @@ const primaryNames: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCK
 function driverError(error: unknown): { code: string; message: string } | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const candidate = error as Record<string, unknown>;
-  const message = String(candidate.message ?? '');
+  const message = (candidate.message ?? '') as string;
   if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_')) return { code: candidate.code, message };
   if (candidate.code === 'UNKNOWN' && typeof candidate.errno === 'number') {
     const errno = candidate.errno;
@@ -49,7 +49,7 @@ function driverError(error: unknown): { code: string; message: string } | undefi
 /**
  * What a unique violation names. The documented exception to "codes, never messages": SQLite
  * names the violated key only in its message, and by columns (`UNIQUE constraint failed:
- * users.email, users.name`, TRAPS T27), or by index name for an expression index
+ * users.email, users.name`: docs/database-behaviours.md#sqlite-names-a-violated-key-by-its-columns), or by index name for an expression index
  * (`UNIQUE constraint failed: index 'users_lower_email'`). Columns are mapped to the index
  * through the catalog (statements.ts). Column names holding ", " are not told apart.
  */
@@ -99,8 +99,8 @@ function busyTimeoutDigits(ms: number): string {
  * `better-sqlite3`, TypeORM 0.3 also `sqlite`) or node-sqlite3 (Sequelize `sqlite`, TypeORM 0.3
  * `sqlite`). No row locks: one writer holds the database's write lock at a time, and racesafe's
  * own transactions take it at BEGIN (`BEGIN IMMEDIATE`), so a read inside them is never followed
- * by a failed upgrade (TRAPS T18); `nowait` / `lockTimeoutMs` bound that BEGIN's wait through
- * the busy timeout (beginLockWait). Division by zero yields NULL (TRAPS T17): into a NOT NULL
+ * by a failed upgrade (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit); `nowait` / `lockTimeoutMs` bound that BEGIN's wait through
+ * the busy timeout (beginLockWait). Division by zero yields NULL (docs/database-behaviours.md#division-by-zero-and-out-of-range-values): into a NOT NULL
  * column that fails (`DatabaseError`, SQLITE_CONSTRAINT_NOTNULL); a nullable column stores NULL.
  * An F expression for an INTEGER column must be whole (integerColumnsKeepFractions).
  */
@@ -134,7 +134,7 @@ export const sqliteDialect: DialectAdapter = {
   // A write transaction holds the database's write lock, so its snapshot is the latest: a plain read sees the winner.
   lockingReadAfterConflict: null,
   missingRowLockBlocksInserts: false,
-  // No FOR UPDATE (a syntax error, TRAPS T18): the write lock taken by BEGIN IMMEDIATE does the locking.
+  // No FOR UPDATE (a syntax error: docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit): the write lock taken by BEGIN IMMEDIATE does the locking.
   lockClause: () => '',
   setLockTimeoutSql: noRowLockTimeout,
   restoreLockTimeoutSql: noRowLockTimeout,
@@ -173,7 +173,7 @@ export const sqliteDialect: DialectAdapter = {
   parseUniqueKey: (row): UniqueKey => ({
     // A UNIQUE constraint's index is `sqlite_autoindex_<table>_<n>`: SQLite keeps no constraint name.
     name: String(row.name),
-    columns: String(row.columns ?? '').split('\u001f').filter(Boolean),
+    columns: ((row.columns ?? '') as string).split('\u001f').filter(Boolean),
     // A unique index admits any number of NULLs in SQLite.
     nullsNotDistinct: false,
     usableForLookup: Number(row.expressions) === 0,

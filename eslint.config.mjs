@@ -1,0 +1,90 @@
+// Lint: typescript-eslint's type-checked rules on every TypeScript file of the repository, plus
+// no import cycles and the layer rule of packages/core/src. `npm run lint`, part of `npm test`.
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+// One file per operation; an operation never imports another (shared steps live in lower modules).
+const operations = ['get-or-create', 'get-or-create-many', 'update-or-create', 'atomic-update'];
+const core = 'packages/core/src';
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/',
+      '**/dist/',
+      'docs/api/',
+      'bench/results/',
+      'test/packaging/consumer/',
+      'test/packaging/consumer.ts',
+    ],
+  },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver': { node: { extensions: ['.ts', '.js'] } },
+      'import-x/extensions': ['.ts', '.js'],
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      // A translated driver error is typed unknown (it may be the driver's own): rejecting with it is as fine as throwing it.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      // `async` is how this code turns a throw into a rejection and meets a Promise-returning interface.
+      '@typescript-eslint/require-await': 'off',
+      // `_name` marks a parameter or binding kept for its position; a rest sibling drops the named keys.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: operations.map((operation) => ({
+            target: `./${core}/${operation}.ts`,
+            from: operations
+              .filter((other) => other !== operation)
+              .map((other) => `./${core}/${other}.ts`),
+            message:
+              'an operation file never imports another operation file: move what they share to a lower module',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    // Test and bench code reads untyped data: jest's asymmetric matchers (expect.any, stringMatching)
+    // are typed `any`, as are JSON.parse and raw query rows. The promise, cycle and layer rules stay on.
+    files: ['test/**/*.ts', 'packages/*/test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+    },
+  },
+  {
+    // CommonJS helpers loaded by node and jest (require hooks, the jest config): no type information.
+    files: ['**/*.cjs', '**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
+  },
+);

@@ -1,0 +1,37 @@
+import { ConflictError, ConnectionLostError, DatabaseError, IndeterminateError, LockNotAvailableError, RaceSafeError, RetryableError } from './errors';
+import type { ModelGateway } from './gateway';
+import { keyOnColumns } from './known-keys';
+
+/**
+ * What a lost connection did to the work sent: `rolled-back` when nothing could have committed
+ * (a statement inside a transaction, which dies with the session; a SELECT; a BEGIN), `unknown`
+ * when a statement that commits (an autocommit write, a COMMIT) was sent and its answer lost.
+ */
+export type LostOutcome = 'rolled-back' | 'unknown';
+
+/** The racesafe error for a driver error, classified by code (docs/database-behaviours.md#errors-are-classified-by-code). */
+export function translateError(gateway: ModelGateway<unknown>, error: unknown, lost: LostOutcome = 'rolled-back'): unknown {
+  if (error instanceof RaceSafeError) return error;
+  const { kind, code, columns, beforeSending, ...named } = gateway.dialect.classifyError(error);
+  // A key reported by its columns is named after the index the catalog has on exactly them.
+  const constraint = named.constraint ?? (columns && keyOnColumns(gateway, columns)?.name);
+  const fields = columns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
+  const details = { cause: error, code, constraint, fields };
+  const reason = error instanceof Error ? error.message : String(error);
+  switch (kind) {
+    case 'unique-violation':
+      return new ConflictError(`${gateway.modelName}: unique constraint ${constraint ?? '(unnamed)'} rejected the row: ${reason}`, details);
+    case 'deadlock':
+    case 'serialization-failure':
+      return new RetryableError(`${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`, details);
+    case 'lock-not-available':
+      return new LockNotAvailableError(`${gateway.modelName}: the row is locked by another transaction (${code}): ${reason}`, details);
+    case 'connection-lost':
+      if (lost === 'unknown' && !beforeSending) {
+        return new IndeterminateError(`${gateway.modelName}: the connection was lost before the database answered; the statement may or may not have been applied: ${reason}`, details);
+      }
+      return new ConnectionLostError(`${gateway.modelName}: the connection was lost and nothing of this call was committed; retry (the whole transaction, when yours): ${reason}`, details);
+    default:
+      return code ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
+  }
+}
