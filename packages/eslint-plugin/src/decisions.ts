@@ -100,6 +100,11 @@ export function runsWhen(node: TSESTree.Node, name: string | undefined, read: TS
   return undefined;
 }
 
+/** Whether a property value of an AST node is itself a node (child nodes carry a string `type`). */
+function isNode(value: unknown): value is TSESTree.Node {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
 /** Every node under `root` (children before siblings), for the few searches a rule needs. */
 export function* walk(root: TSESTree.Node): Generator<TSESTree.Node> {
   yield root;
@@ -107,8 +112,8 @@ export function* walk(root: TSESTree.Node): Generator<TSESTree.Node> {
     if (key === 'parent') continue;
     const value = root[key] as unknown;
     if (Array.isArray(value)) {
-      for (const item of value) if (item && typeof item.type === 'string') yield* walk(item);
-    } else if (value && typeof (value as TSESTree.Node).type === 'string') yield* walk(value as TSESTree.Node);
+      for (const item of value as unknown[]) if (isNode(item)) yield* walk(item);
+    } else if (isNode(value)) yield* walk(value);
   }
 }
 

@@ -36,7 +36,9 @@ interface RaceSafePlugin extends ESLint.Plugin {
  * ```
  */
 const plugin: RaceSafePlugin = {
-  // The version lerna writes into package.json, read where the package is installed.
+  // The version lerna writes into package.json, read where the package is installed (a JSON
+  // import would copy the version into dist at build time).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   meta: { name: '@racesafe/eslint-plugin', version: (require('../package.json') as { version: string }).version },
   rules,
   configs: { recommended: {} },

@@ -80,7 +80,7 @@ function fromExpression(node: TSESTree.Expression): OrmReceiver | undefined {
 function definitionOf(context: RuleContext, at: TSESTree.Node, name: string): TSESTree.Node | undefined {
   for (let scope: ReturnType<RuleContext['sourceCode']['getScope']> | null = context.sourceCode.getScope(at); scope; scope = scope.upper) {
     const variable = scope.set.get(name);
-    if (variable) return variable.defs[0]?.node as TSESTree.Node | undefined;
+    if (variable) return variable.defs[0]?.node;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import type * as ts from 'typescript';
 import { alwaysExits, enclosingFunction, walk } from '../decisions';
 import { docsUrl } from '../docs-url';
 import { addImports, RACESAFE_MODULE } from '../imports';
-import { objectProperty, resultName, singleRowRead, takesLock, type OrmCall } from '../orm-calls';
+import { resultName, singleRowRead, takesLock, type OrmCall } from '../orm-calls';
 import { chainText, ormReceiver } from '../receivers';
 import type { RuleContext } from '../rule-context';
 
@@ -261,7 +261,7 @@ export const noReadModifyWrite: TSESLint.RuleModule<MessageIds, []> = {
             {
               messageId: guard && ownRow ? 'useGuardedAtomicUpdate' : 'useAtomicUpdate',
               data: { call: replacement },
-              fix: (fixer) => [fixer.replaceText(call, replacement!), ...imports(fixer, { ...row.read, receiver: { ...row.read.receiver, orm } }, guard !== undefined && ownRow !== undefined)],
+              fix: (fixer) => [fixer.replaceText(call, replacement), ...imports(fixer, { ...row.read, receiver: { ...row.read.receiver, orm } }, guard !== undefined && ownRow !== undefined)],
             },
           ]
         : [];

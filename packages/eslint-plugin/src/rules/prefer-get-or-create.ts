@@ -22,7 +22,7 @@ function conflictPaths(node: TSESTree.Node | undefined): string[] | undefined {
   const list = node?.type === 'ObjectExpression' ? objectProperty(node, 'conflictPaths') : node;
   if (list?.type !== 'ArrayExpression') return undefined;
   const names = list.elements.map((element) => (element?.type === 'Literal' && typeof element.value === 'string' ? element.value : undefined));
-  return names.every((name) => name !== undefined) ? (names as string[]) : undefined;
+  return names.every((name) => name !== undefined) ? (names) : undefined;
 }
 
 export const preferGetOrCreate: TSESLint.RuleModule<MessageIds, []> = {
