@@ -98,8 +98,17 @@ export function translateError(gateway: ModelGateway<unknown>, error: unknown, l
       }
       return new ConnectionLostError(`${gateway.modelName}: the connection was lost and nothing of this call was committed; retry (the whole transaction, when yours): ${reason}`, details);
     default:
-      return code ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
+      return code || isOrmQueryError(error) ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
   }
+}
+
+/**
+ * The ORM's wrapper of a failed statement (TypeORM's QueryFailedError `driverError`, Sequelize's
+ * DatabaseError `original`), also with no SQLSTATE (the driver could not serialise a value): the
+ * database call's error, a racesafe error with its cause kept. Other errors (user code) pass as they are.
+ */
+function isOrmQueryError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && ('driverError' in error || 'original' in error);
 }
 
 /** `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys). */
@@ -323,10 +332,24 @@ export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Se
   }
 }
 
-/** Whether a stored value and a given one are the same value (dates by time, objects and arrays by content). */
+/**
+ * Whether a stored value and a given one are the same value (dates by time, a bigint by its
+ * digits, objects and arrays by content). A value JSON cannot print (circular) is never the same:
+ * it is written, and the ORM's own conversion or the driver refuses it.
+ */
 export function sameValue(current: unknown, next: unknown): boolean {
   if (current === next) return true;
   if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
   if (current === null || next === null || current === undefined || next === undefined) return false;
-  return JSON.stringify(current) === JSON.stringify(next);
+  // The drivers hand a bigint column back as text or a number: -1n is the same as '-1'.
+  if (typeof current === 'bigint' || typeof next === 'bigint') return String(current) === String(next);
+  try {
+    return JSON.stringify(current, bigintAsText) === JSON.stringify(next, bigintAsText);
+  } catch {
+    return false;
+  }
+}
+
+function bigintAsText(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? `${value}n` : value;
 }

@@ -74,7 +74,7 @@ function runHooks(model: ModelStatic<Model>, name: string, options: object): Pro
 async function validatePlainValues(model: ModelStatic<Model>, values: Record<string, unknown>, options: object): Promise<void> {
   const plain = Object.fromEntries(Object.entries(values).filter(([, value]) => !isFExpression(value)));
   if (Object.keys(plain).length === 0) return;
-  const skip = Object.keys(model.getAttributes()).filter((attribute) => !(attribute in plain));
+  const skip = Object.keys(model.getAttributes()).filter((attribute) => !Object.hasOwn(plain, attribute));
   await model.build(plain).validate({ ...options, skip, hooks: false } as never);
 }
 
