@@ -1,0 +1,53 @@
+import { DataSource, EntitySchema } from 'typeorm';
+import { describeOnEachDatabase } from '../../../test/integration/databases';
+import { type IdentifierTable, type OpenIdentifierOrm, describeIdentifiers, longColumn, longTable, oddTable } from '../../../test/integration/identifiers.suite';
+import type { Row } from '../../../test/integration/orm';
+import { raceSafe } from '../src';
+import { testDataSource } from './entities';
+
+const id = { type: Number, primary: true, generated: true } as const;
+
+/** The suite's tables as EntitySchemas; `billingSchema` the schema (MariaDB: database) of the billing invoices. */
+function schemas(billingSchema: string | undefined): Record<IdentifierTable, EntitySchema> {
+  return {
+    reserved: new EntitySchema({ name: 'Reserved', tableName: 'user', columns: { id, order: { type: String }, group: { type: 'int', default: 0 }, select: { type: String, nullable: true } } }),
+    odd: new EntitySchema({
+      name: 'Odd',
+      tableName: oddTable,
+      columns: { id, spAce: { type: String, name: 'Sp Ace' }, quote: { type: String, name: 'qu"ote', nullable: true }, backtick: { type: 'int', name: 'back`tick', default: 0 } },
+    }),
+    long: new EntitySchema({ name: 'Long', tableName: longTable, columns: { id, key: { type: String, name: longColumn }, n: { type: 'int', default: 0 } } }),
+    billing: new EntitySchema({
+      name: 'BillingInvoice',
+      tableName: 'invoices',
+      ...(billingSchema ? { schema: billingSchema } : {}),
+      columns: { id, number: { type: String }, total: { type: 'int', default: 0 } },
+    }),
+    invoices: new EntitySchema({ name: 'Invoice', tableName: 'invoices', columns: { id, code: { type: String }, number: { type: 'int', default: 0 } } }),
+  };
+}
+
+const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
+  const all = schemas(billingSchema);
+  // The test data source's driver and options, with these entities instead (the billing one only where it has a schema).
+  const entities = Object.entries(all).filter(([table]) => table !== 'billing' || billingSchema).map(([, schema]) => schema);
+  const dataSource = await new DataSource({ ...testDataSource(url).options, entities, subscribers: [] } as never).initialize();
+  const repo = (table: IdentifierTable) => raceSafe(dataSource.getRepository<Row>(all[table]));
+  const plain = (row: Row): Row => ({ ...row });
+  return {
+    getOrCreate: async (table, lookup, defaults) => {
+      const [row, created] = await repo(table).getOrCreate(lookup, { defaults });
+      return [plain(row), created];
+    },
+    getOrCreateMany: async (table, lookups, defaults) => (await repo(table).getOrCreateMany(lookups, { defaults })).map(([row, created]) => [plain(row), created]),
+    updateOrCreate: async (table, lookup, defaults) => {
+      const [row, created] = await repo(table).updateOrCreate(lookup, { defaults });
+      return [plain(row), created];
+    },
+    atomicUpdate: (table, where, values) => repo(table).atomicUpdate(where as never, values) as Promise<number>,
+    query: (sql) => dataSource.query(sql),
+    close: () => dataSource.destroy(),
+  };
+};
+
+describeOnEachDatabase('identifiers that need quoting (TypeORM)', (database) => describeIdentifiers(openIdentifierOrm, database));
