@@ -48,7 +48,7 @@ export interface AtomicUpdateOptions extends ListenerOptions {
  * await pages.atomicUpdate({ id }, { views: F('views').plus(1) });
  * const [item] = await items.atomicUpdate({ id, stock: MoreThanOrEqual(1) }, { stock: F('stock').minus(1) }, { returning: true });
  * ```
- * @throws InvalidFieldError unknown property, empty values or where, bad F operand (before any SQL)
+ * @throws InvalidFieldError unknown property, empty values or where, `null` / `undefined` in where (use `IsNull()`), bad F operand (before any SQL)
  * @throws DatabaseError division by zero, overflow...: the row is unchanged
  */
 export function atomicUpdate<Entity extends ObjectLiteral>(
