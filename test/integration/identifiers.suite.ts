@@ -28,6 +28,11 @@ export interface IdentifierOrm {
   atomicUpdate(table: IdentifierTable, where: Row, values: Row): Promise<number>;
   query(sql: string): Promise<Row[]>;
   close(): Promise<void>;
+  /**
+   * The billing table as the ORM names it in SQL: `"billing"."invoices"`, `` `db_billing`.`invoices` ``;
+   * Sequelize's mysql dialect has no schemas and makes `schema` a prefix of one name, `` `db_billing.invoices` ``.
+   */
+  readonly billingTable?: string;
 }
 
 /** Opens an IdentifierOrm on `url`; `billingSchema` is the schema (MariaDB: database) of the billing table, undefined on SQLite. */
@@ -71,11 +76,11 @@ export function describeIdentifiers(open: OpenIdentifierOrm, database: SuiteData
   beforeAll(async () => {
     if (database.dialect === 'postgres') billing = 'billing';
     if (database.dialect === 'mysql') billing = `${new URL(db.url()).pathname.slice(1)}_billing`;
-    tables.billing = billing ? `${q(billing)}.invoices` : '';
     orm = await open(db.url(), billing);
+    tables.billing = orm.billingTable ?? '';
     if (database.dialect === 'mysql') {
       await orm.query(`CREATE DATABASE ${q(billing!)}`);
-      await orm.query(`CREATE TABLE ${q(billing!)}.invoices (id int AUTO_INCREMENT PRIMARY KEY, number varchar(100) NOT NULL UNIQUE, total integer NOT NULL DEFAULT 0)`);
+      await orm.query(`CREATE TABLE ${orm.billingTable} (id int AUTO_INCREMENT PRIMARY KEY, number varchar(100) NOT NULL UNIQUE, total integer NOT NULL DEFAULT 0)`);
     }
   });
   afterAll(async () => {

@@ -34,6 +34,8 @@ const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
     atomicUpdate: (table, where, values) => model(table).atomicUpdate(values as never, { where: where as never }),
     query: async (sql) => (await sequelize.query(sql))[0] as Row[],
     close: () => sequelize.close(),
+    // Sequelize's own quoting of the model's table: on its mysql dialect `schema` is a prefix of one name.
+    billingTable: models.billing && (sequelize.getQueryInterface().queryGenerator as { quoteTable(table: unknown): string }).quoteTable(models.billing.getTableName()),
   };
 };
 

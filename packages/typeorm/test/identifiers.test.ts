@@ -47,6 +47,7 @@ const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
     atomicUpdate: (table, where, values) => repo(table).atomicUpdate(where as never, values) as Promise<number>,
     query: (sql) => dataSource.query(sql),
     close: () => dataSource.destroy(),
+    billingTable: billingSchema && `${dataSource.driver.escape(billingSchema)}.${dataSource.driver.escape('invoices')}`,
   };
 };
 
