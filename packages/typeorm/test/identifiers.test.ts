@@ -8,7 +8,7 @@ import { testDataSource } from './entities';
 const id = { type: Number, primary: true, generated: true } as const;
 
 /** The suite's tables as EntitySchemas; `billingSchema` the schema (MariaDB: database) of the billing invoices. */
-function schemas(billingSchema: string | undefined): Record<IdentifierTable, EntitySchema> {
+function schemas(billingSchema: string | undefined, onMysql: boolean): Record<IdentifierTable, EntitySchema> {
   return {
     reserved: new EntitySchema({ name: 'Reserved', tableName: 'user', columns: { id, order: { type: String }, group: { type: 'int', default: 0 }, select: { type: String, nullable: true } } }),
     odd: new EntitySchema({
@@ -20,7 +20,8 @@ function schemas(billingSchema: string | undefined): Record<IdentifierTable, Ent
     billing: new EntitySchema({
       name: 'BillingInvoice',
       tableName: 'invoices',
-      ...(billingSchema ? { schema: billingSchema } : {}),
+      // TypeORM names MySQL's other database `database`, PostgreSQL's schema `schema`.
+      ...(billingSchema ? (onMysql ? { database: billingSchema } : { schema: billingSchema }) : {}),
       columns: { id, number: { type: String }, total: { type: 'int', default: 0 } },
     }),
     invoices: new EntitySchema({ name: 'Invoice', tableName: 'invoices', columns: { id, code: { type: String }, number: { type: 'int', default: 0 } } }),
@@ -28,7 +29,7 @@ function schemas(billingSchema: string | undefined): Record<IdentifierTable, Ent
 }
 
 const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
-  const all = schemas(billingSchema);
+  const all = schemas(billingSchema, /^(mysql|mariadb):/.test(url));
   // The test data source's driver and options, with these entities instead (the billing one only where it has a schema).
   const entities = Object.entries(all).filter(([table]) => table !== 'billing' || billingSchema).map(([, schema]) => schema);
   const dataSource = await new DataSource({ ...testDataSource(url).options, entities, subscribers: [] } as never).initialize();
