@@ -50,13 +50,18 @@ export function describeUntrustedInput(open: OpenTestOrm, database: SuiteDatabas
     });
   });
 
-  it('reads nothing inherited: a lookup whose prototype holds a property is only its own keys', async () => {
-    const lookup = Object.create({ name: 'inherited' }) as Row;
-    lookup.email = 'own@x.example';
-    const [row, created] = await orm().getOrCreate('users', lookup);
-    expect(created).toBe(true);
-    expect(row.name).toBeNull();
-    expect((await orm().query(`SELECT name FROM users`))[0].name).toBeNull();
+  it('reads nothing inherited: an object whose prototype holds properties is refused as no plain object', async () => {
+    const inheriting = () => Object.assign(Object.create({ name: 'inherited' }) as Row, { email: 'own@x.example' });
+    for (const call of [
+      () => orm().getOrCreate('users', inheriting()),
+      () => orm().getOrCreate('users', { email: 'own@x.example' }, { defaults: inheriting() }),
+      () => orm().updateOrCreate('users', { email: 'own@x.example' }, { defaults: inheriting() }),
+    ]) {
+      log.clear();
+      expect(await rejection(call)).toBeInstanceOf(InvalidFieldError);
+      expect(log.statements).toEqual([]);
+    }
+    expect(await count('users')).toBe(0);
   });
 
   it('getOrCreateMany names the unknown properties of lookups and defaults at once', async () => {
