@@ -95,7 +95,9 @@ type Operation = 'getOrCreate' | 'getOrCreateMany' | 'updateOrCreate' | 'atomicU
 
 /** The error a call threw, or undefined. */
 const outcome = (call: () => Promise<unknown>): Promise<unknown> =>
-  call().then(
+  Promise.resolve()
+    .then(call)
+    .then(
     () => undefined,
     (error: unknown) => error ?? new Error('rejected with nothing'),
   );
@@ -147,7 +149,8 @@ export function describeFuzz(open: OpenTestOrm, database: SuiteDatabase): void {
       getOrCreateMany: () => o.insert(target.table, { ...values, [target.key]: theirs }),
       updateOrCreate: () => o.update(target.table, { [target.key]: theirs }, values),
       atomicUpdate: () => o.update(target.table, { [target.key]: theirs }, values),
-      atomicUpdateF: () => o.update(target.table, { [target.key]: theirs }, { value: 0 + (f as number) }),
+      // The twin row's value is 0: the literal sum is the operand itself.
+      atomicUpdateF: () => o.update(target.table, { [target.key]: theirs }, { value: f }),
     };
     const ourError = await outcome(racesafe[operation]);
     // Nothing to update: the twin row stays as it is (TypeORM's update() refuses empty values, updateOrCreate writes nothing).

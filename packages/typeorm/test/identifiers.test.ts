@@ -1,11 +1,13 @@
 import { DataSource, EntitySchema } from 'typeorm';
 import { describeOnEachDatabase } from '../../../test/integration/databases';
-import { type IdentifierTable, type OpenIdentifierOrm, describeIdentifiers, longColumn, longTable, oddTable } from '../../../test/integration/identifiers.suite';
+import { type IdentifierTable, type OpenIdentifierOrm, describeIdentifiers, longColumn, longTable, oddNames } from '../../../test/integration/identifiers.suite';
 import type { Row } from '../../../test/integration/orm';
 import { raceSafe } from '../src';
 import { testDataSource } from './entities';
 
 const id = { type: Number, primary: true, generated: true } as const;
+// TypeORM quotes every name, its quote character doubled.
+const odd = oddNames();
 
 /** The suite's tables as EntitySchemas; `billingSchema` the schema (MariaDB: database) of the billing invoices. */
 function schemas(billingSchema: string | undefined, onMysql: boolean): Record<IdentifierTable, EntitySchema> {
@@ -13,8 +15,8 @@ function schemas(billingSchema: string | undefined, onMysql: boolean): Record<Id
     reserved: new EntitySchema({ name: 'Reserved', tableName: 'user', columns: { id, order: { type: String }, group: { type: 'int', default: 0 }, select: { type: String, nullable: true } } }),
     odd: new EntitySchema({
       name: 'Odd',
-      tableName: oddTable,
-      columns: { id, spAce: { type: String, name: 'Sp Ace' }, quote: { type: String, name: 'qu"ote', nullable: true }, backtick: { type: 'int', name: 'back`tick', default: 0 } },
+      tableName: odd.table,
+      columns: { id, spAce: { type: String, name: odd.spAce }, quote: { type: String, name: odd.quote, nullable: true }, backtick: { type: 'int', name: odd.backtick, default: 0 } },
     }),
     long: new EntitySchema({ name: 'Long', tableName: longTable, columns: { id, key: { type: String, name: longColumn }, n: { type: 'int', default: 0 } } }),
     billing: new EntitySchema({
@@ -48,6 +50,7 @@ const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
     atomicUpdate: (table, where, values) => repo(table).atomicUpdate(where as never, values) as Promise<number>,
     query: (sql) => dataSource.query(sql),
     close: () => dataSource.destroy(),
+    odd,
     billingTable: billingSchema && `${dataSource.driver.escape(billingSchema)}.${dataSource.driver.escape('invoices')}`,
   };
 };
