@@ -13,7 +13,8 @@ const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
   const { sequelize } = testSequelize(url);
   const common = { timestamps: false };
   // Sequelize strips its dialect's quote character from every name (removeTicks): its own Model.create cannot reach a name holding it.
-  const odd = oddNames(sequelize.getDialect() === 'mysql' ? '`' : '"');
+  const generator = sequelize.getQueryInterface().queryGenerator as { quoteIdentifier(name: string): string; quoteTable(table: unknown): string };
+  const odd = oddNames(generator.quoteIdentifier('x')[0] as '"' | '`');
   const models: Partial<Record<IdentifierTable, ModelStatic<Model>>> = {
     reserved: sequelize.define('Reserved', { id, order: text(), group: integer(), select: text(undefined, true) }, { ...common, tableName: 'user' }),
     odd: sequelize.define('Odd', { id, spAce: text(odd.spAce), quote: text(odd.quote, true), backtick: integer(odd.backtick) }, { ...common, tableName: odd.table }),
@@ -38,7 +39,7 @@ const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
     close: () => sequelize.close(),
     odd,
     // Sequelize's own quoting of the model's table: on its mysql dialect `schema` is a prefix of one name.
-    billingTable: models.billing && (sequelize.getQueryInterface().queryGenerator as { quoteTable(table: unknown): string }).quoteTable(models.billing.getTableName()),
+    billingTable: models.billing && generator.quoteTable(models.billing.getTableName()),
   };
 };
 
