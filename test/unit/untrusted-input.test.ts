@@ -1,4 +1,4 @@
-import { InvalidFieldError, assertKnownFields, bindOrRefuse, sameValue } from '@racesafe/core';
+import { F, InvalidFieldError, assertKnownFields, bindOrRefuse, compileExpression, sameValue } from '@racesafe/core';
 import { assertPlainLookup, assertWritableValues } from '../../packages/core/src/validate';
 import { stubGateway } from './support/stub-gateway';
 
@@ -58,5 +58,25 @@ describe('known fields and values from a parsed body', () => {
       expect((error as InvalidFieldError).fields).toEqual(['meta']);
       expect((error as InvalidFieldError).cause).toBe(cause);
     }
+  });
+});
+
+describe('F operands beyond what an integer column holds', () => {
+  const context = (values: unknown[]) => ({
+    column: (property: string) => (property === 'n' ? '"n"' : undefined),
+    isNumeric: () => true,
+    isInteger: () => true,
+    addParameter: (value: unknown) => (values.push(value), `$${values.length}`),
+    integerOperand: (p: string) => `CAST(${p} AS INTEGER)`,
+  });
+
+  it('binds a whole number beyond 2^53 as the double it is, never through an integer cast that would saturate', () => {
+    const values: unknown[] = [];
+    expect(compileExpression(F('n').plus(-2.353217332889085e95), context(values))).toBe('("n" + $1)');
+    expect(compileExpression(F('n').plus(5), context([]))).toBe('("n" + CAST($1 AS INTEGER))');
+  });
+
+  it.each([2n ** 63n, -(2n ** 63n) - 1n, '9223372036854775808'])('binds %p, beyond a 64-bit integer, uncast: the database computes or refuses it', (operand) => {
+    expect(compileExpression(F('n').plus(operand as bigint), context([]))).toBe('("n" + $1)');
   });
 });
