@@ -39,6 +39,8 @@ export interface TestOrm {
   transaction<T>(work: (tx: Tx) => Promise<T>, isolation?: 'REPEATABLE READ'): Promise<T>;
   /** The ORM's own insert (a caller's "earlier write"). */
   insert(table: Table, values: Row, tx?: Tx): Promise<void>;
+  /** The ORM's own update (TypeORM `repository.update`, Sequelize `Model.update`). */
+  update(table: Table, where: Row, values: Row, tx?: Tx): Promise<void>;
   /** Raw SQL through the ORM (in `tx` when given). */
   query(sql: string, tx?: Tx): Promise<Row[]>;
   /** The ORM's own read (TypeORM `findOneBy`, Sequelize `findOne`): on a read replica when one is configured. */

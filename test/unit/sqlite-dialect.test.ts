@@ -56,9 +56,9 @@ describe('sqlite dialect: unique keys from the catalog', () => {
     const database = new BetterSqlite3(':memory:');
     try {
       database.exec(tableSql);
-      // The ORMs hand the table name quoted: TypeORM "t", Sequelize `t`.
+      // The ORMs hand the table name quoted: TypeORM "t", Sequelize `t`; catalogTable unquotes it.
       for (const quoted of ['"t"', '`t`']) {
-        const keys = database.prepare(sqliteDialect.uniqueKeysSql('?')).all(quoted).map(sqliteDialect.parseUniqueKey);
+        const keys = database.prepare(sqliteDialect.uniqueKeysSql('?')).all(sqliteDialect.catalogTable(quoted)).map(sqliteDialect.parseUniqueKey);
         expect(keys.sort((x, y) => x.name.localeCompare(y.name))).toEqual([
           { name: 'sqlite_autoindex_t_1', columns: ['a'], nullsNotDistinct: false, usableForLookup: true, predicate: undefined },
           { name: 't_b_c', columns: ['b', 'c'], nullsNotDistinct: false, usableForLookup: true, predicate: undefined },

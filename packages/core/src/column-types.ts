@@ -23,7 +23,7 @@ export async function columnTypes(gateway: ModelGateway<unknown>, session: Sessi
   let tables = known.get(gateway.catalogScope);
   const cached = tables?.get(gateway.tableSql);
   if (cached) return cached;
-  const { rows } = await run(gateway, session, arrayRows.columnTypesSql(onlyPlaceholder(gateway)), [gateway.tableSql]);
+  const { rows } = await run(gateway, session, arrayRows.columnTypesSql(onlyPlaceholder(gateway)), [gateway.dialect.catalogTable(gateway.tableSql)]);
   const types = new Map(rows.map((row) => [String(row.name), { type: String(row.type), arrayable: row.arrayable === true }]));
   if (!tables) known.set(gateway.catalogScope, (tables = new Map<string, never>()));
   tables.set(gateway.tableSql, types);

@@ -52,6 +52,24 @@ export class RaceSafeError extends Error {
 export class InvalidFieldError extends RaceSafeError {}
 
 /**
+ * Binds one value with the ORM's own conversion (`bind`); a value it cannot convert (a bigint
+ * inside JSON, an invalid date for a driver that throws) is an {@link InvalidFieldError}
+ * naming the property, the ORM's error as `cause`, never the ORM's raw error.
+ *
+ * @example
+ * bindValue: (property, value, add) => bindOrRefuse(modelName, property, () => add(driver.preparePersistentValue(value, column)))
+ */
+export function bindOrRefuse(modelName: string, property: string, bind: () => string): string {
+  try {
+    return bind();
+  } catch (error) {
+    if (error instanceof RaceSafeError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidFieldError(`${modelName}: the value of ${property} cannot be written: ${reason}`, { fields: [property], cause: error });
+  }
+}
+
+/**
  * The lookup is not backed by a unique constraint or unique index on exactly its
  * columns, so the database cannot stop two callers from inserting the same row.
  * Add the constraint, or opt out explicitly with `{ advisoryLock: true }`.

@@ -116,7 +116,11 @@ export function checkExpression(expression: FExpression, context: Pick<FCompileC
  */
 export function isWholeExpression(expression: FExpression, context: Pick<FCompileContext, 'isInteger'>): boolean {
   if (!(context.isInteger?.(expression.property) ?? false)) return false;
-  return expression.steps.every(({ operand }) => (isFExpression(operand) ? isWholeExpression(operand, context) : typeof operand !== 'number' || Number.isInteger(operand)));
+  return expression.steps.every(({ operand }) => (isFExpression(operand) ? isWholeExpression(operand, context) : typeof operand !== 'number' || Number.isSafeInteger(operand)));
+}
+
+function fitsInt64(value: bigint): boolean {
+  return value >= -(2n ** 63n) && value < 2n ** 63n;
 }
 
 /**
@@ -147,8 +151,9 @@ function compileChecked(expression: FExpression, context: FCompileContext): { sq
 
 function compileOperand(operand: number | bigint | string, context: FCompileContext): { sql: string; integer: boolean } {
   const placeholder = context.addParameter(normaliseOperand(operand));
-  // Integer strings and bigints are whole by the check above; a number is whole when it has no fraction.
-  const integer = typeof operand !== 'number' || Number.isInteger(operand);
+  // Integer strings and bigints are whole by the check above; typed as integers only within 64 bits, and a number
+  // only as a safe integer: beyond, SQLite's CAST(... AS INTEGER) would saturate it silently (the ORM stores the value as REAL).
+  const integer = typeof operand === 'number' ? Number.isSafeInteger(operand) : fitsInt64(BigInt(operand));
   return { sql: integer && context.integerOperand ? context.integerOperand(placeholder) : placeholder, integer };
 }
 

@@ -6,7 +6,7 @@ import { createWithHooks } from './create-row';
 import { columnTypes } from './column-types';
 import { guardedInsert } from './insert-new-rows';
 import { lastOutcome } from './last-outcome';
-import { keyId, lookupMatchId, matchRows } from './match-rows';
+import { keyId, lookupMatchId, matchId, matchRows } from './match-rows';
 import { type RetryPolicy, withRetries } from './retry';
 import { type Parameters, findOne, inCallerTransaction, inSavepoint, liveLookupCondition, parametersFor, run } from './statements';
 import { lookupKey } from './unique-keys';
@@ -43,6 +43,12 @@ interface Batch<Row> {
   lifecycle: RowLifecycle<Row> | undefined;
   /** Send the guarded INSERT first (the table's last calls created most of their keys). */
   insertFirst: boolean;
+  /**
+   * Identities (rowIdentity) of rows this call inserted that no lookup matched by value: the
+   * stored key differs from the value given (a number for a text key, a Date, a lone surrogate).
+   * The lookup the database finds them by later is their creator.
+   */
+  insertedUnmatched: Set<string>;
 }
 
 /**
@@ -78,7 +84,7 @@ export async function getOrCreateMany<Row>(
   const last = lastOutcome(gateway, 'getOrCreateMany');
   // A defaults function or the user's hooks must run only for rows about to be created: SELECT first.
   const insertFirst = last.next === 'create-first' && gateway.dialect.arrayRows !== undefined && typeof options.defaults !== 'function' && !lifecycle?.runsUserCode;
-  const batch: Batch<Row> = { gateway, properties, defaults: options.defaults, lifecycle, insertFirst };
+  const batch: Batch<Row> = { gateway, properties, defaults: options.defaults, lifecycle, insertFirst, insertedUnmatched: new Set() };
   const chunks = chunksOf(gateway, wanted, lookups[0], options.defaults);
   const work = (session: Session) => resolveAll(batch, session, chunks);
   const caller = gateway.callerTransaction();
@@ -88,15 +94,30 @@ export async function getOrCreateMany<Row>(
   else await withRetries(options.retry, () => gateway.transaction((session) => work(session).catch(forget(wanted))));
   const found = wanted.reduce((n, w) => n + (w.result![1] ? 0 : 1), 0);
   last.remember(found * 2 >= wanted.length);
+  return inInputOrder(gateway, wanted, ids);
+}
+
+/**
+ * `[row, created]` per input lookup. A row created by this call is reported created once, at the
+ * first input lookup that got it: the same lookup given twice, or two lookups the database stores
+ * as one key (`5` and `'5'` for a text key), share the row.
+ */
+function inInputOrder<Row>(gateway: ModelGateway<Row>, wanted: Wanted<Row>[], ids: string[]): [Row, boolean][] {
   const byId = new Map(wanted.map((w) => [w.id, w]));
-  const seen = new Set<string>();
+  const identity = (w: Wanted<Row>) => rowIdentity(gateway, w.result![0]) ?? `id:${w.id}`;
+  const created = new Set(wanted.filter((w) => w.result![1]).map(identity));
   return ids.map((id) => {
-    const [row, created] = byId.get(id)!.result!;
-    if (!created) return [row, false];
-    const first = !seen.has(id);
-    seen.add(id);
-    return [row, first];
+    const w = byId.get(id)!;
+    const row = w.result![0];
+    // First input place of a created row: reported created, and no later place is.
+    return [row, created.delete(identity(w))];
   });
+}
+
+/** A stored row's primary key values as one string; undefined for a model without a primary key. */
+function rowIdentity<Row>(gateway: ModelGateway<Row>, row: Row): string | undefined {
+  const primary = gateway.columns().filter((c) => c.primary);
+  return primary.length === 0 ? undefined : matchId(primary.map((c) => gateway.readValue(row, c.property)));
 }
 
 /** A rolled-back attempt's results are not results: the next attempt starts over. */
@@ -118,6 +139,9 @@ function checkLookups<Row>(
 ): { wanted: Wanted<Row>[]; ids: string[]; properties: string[] } {
   if (!Array.isArray(lookups)) throw new InvalidFieldError(`getOrCreateMany on ${gateway.modelName}: lookups must be an array of lookup objects`);
   const properties = lookups.length > 0 ? Object.keys(lookups[0]).sort() : [];
+  // Unknown names of every lookup and of the defaults, in one InvalidFieldError.
+  const named = Object.fromEntries(lookups.map((lookup, i) => [`lookups[${i}]`, lookup]));
+  assertKnownFields(gateway, defaults && typeof defaults !== 'function' ? { ...named, defaults } : named);
   lookups.forEach((lookup, i) => checkLookup(gateway, lookup, i, lookups[0], properties));
   if (defaults && typeof defaults !== 'function') checkedDefaults(gateway, defaults);
   const ids = lookups.map((lookup) => keyId(lookup, properties));
@@ -194,8 +218,13 @@ async function resolveChunk<Row>(batch: Batch<Row>, session: Session, chunk: Wan
   const { gateway } = batch;
   const winners = await selectLookups(gateway, session, taken, gateway.dialect.lockingReadAfterConflict);
   for (const [w, { row }] of matchRows(gateway, taken, winners, batch.properties)) w.result = [row, false];
-  // Not visible in this snapshot, deleted since, or matched only by collation: readWinner reads each again and says which.
-  for (const w of taken) if (!w.result) w.result = [await readWinner(gateway, session, w.lookup, key), false];
+  // Not visible in this snapshot, deleted since, or matched only by collation or by the stored form of its value: readWinner reads each again.
+  for (const w of taken) {
+    if (w.result) continue;
+    const row = await readWinner(gateway, session, w.lookup, key);
+    const identity = rowIdentity(gateway, row);
+    w.result = [row, identity !== undefined && batch.insertedUnmatched.has(identity)];
+  }
 }
 
 /** SELECT the rows of these lookups. */
@@ -260,9 +289,17 @@ function valuesOf<Row>(batch: Batch<Row>, w: Wanted<Row>): Record<string, unknow
 async function storeCreated<Row>(batch: Batch<Row>, wanted: Wanted<Row>[], pending: (PendingWrite<Row> | undefined)[], rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
   const positions = new Map(wanted.map((w, i) => [w, i]));
-  for (const [w, { raw, row }] of matchRows(batch.gateway, wanted, rows, batch.properties)) {
+  const matched = matchRows(batch.gateway, wanted, rows, batch.properties);
+  for (const [w, { raw, row }] of matched) {
     const write = pending[positions.get(w)!];
     w.result = [write ? await write.stored(raw) : row, true];
+  }
+  if (matched.size === rows.length) return;
+  // Rows stored with a key other than the value given ('900198' for 900198): the lookup that reads them back created them.
+  const matchedRaw = new Set([...matched.values()].map((stored) => stored.raw));
+  for (const raw of rows) {
+    const identity = matchedRaw.has(raw) ? undefined : rowIdentity(batch.gateway, batch.gateway.hydrate(raw));
+    if (identity !== undefined) batch.insertedUnmatched.add(identity);
   }
 }
 

@@ -63,12 +63,9 @@ export function guardedInsert(gateway: ModelGateway<unknown>, rows: Record<strin
 }
 
 function sameProperties(row: Record<string, unknown>, properties: string[]): boolean {
-  let count = 0;
-  for (const property in row) {
-    if (properties[count] !== property) return false;
-    count++;
-  }
-  return count === properties.length;
+  // Own keys only: a key a row's prototype holds is no column of it.
+  const keys = Object.keys(row);
+  return keys.length === properties.length && keys.every((property, i) => properties[i] === property);
 }
 
 /** The property's values of every row, each as the ORM binds it; undefined if the ORM writes one as SQL rather than a bound value. */

@@ -32,6 +32,15 @@ export function translateError(gateway: ModelGateway<unknown>, error: unknown, l
       }
       return new ConnectionLostError(`${gateway.modelName}: the connection was lost and nothing of this call was committed; retry (the whole transaction, when yours): ${reason}`, details);
     default:
-      return code ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
+      return code || isOrmQueryError(error) ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
   }
+}
+
+/**
+ * The ORM's wrapper of a failed statement (TypeORM's QueryFailedError `driverError`, Sequelize's
+ * DatabaseError `original`), also with no SQLSTATE (the driver could not serialise a value): the
+ * database call's error, a racesafe error with its cause kept. Other errors (user code) pass as they are.
+ */
+function isOrmQueryError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && ('driverError' in error || 'original' in error);
 }

@@ -34,7 +34,7 @@ export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Pr
 /** The catalog read itself, on `session`; its answer is cached for {@link lookupKey}'s synchronous path. */
 function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
   const { dialect } = gateway;
-  return session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [gateway.tableSql]).then(
+  return session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [dialect.catalogTable(gateway.tableSql)]).then(
     (result) => {
       const parsed = result.rows.map(dialect.parseUniqueKey);
       rememberKeys(gateway, parsed);

@@ -51,7 +51,7 @@ export function assertPlainLookup(gateway: ModelGateway<unknown>, lookup: Record
 }
 
 function isLookupValue(gateway: ModelGateway<unknown>, property: string, value: unknown): boolean {
-  if (value === undefined || isOperatorValue(gateway, value) || gateway.isSqlValue(value)) return false;
+  if (value === undefined || isCircular(value) || isOperatorValue(gateway, value) || gateway.isSqlValue(value)) return false;
   return !Array.isArray(value) || gateway.column(property)?.structured === true;
 }
 
@@ -61,7 +61,7 @@ function isLookupValue(gateway: ModelGateway<unknown>, property: string, value: 
  */
 export function assertWritableValues(gateway: ModelGateway<unknown>, group: string, values: Record<string, unknown>, allowF: boolean): void {
   const bad = Object.entries(values).filter(([, value]) =>
-    value === undefined || (isFExpression(value) ? !allowF : isOperatorValue(gateway, value)),
+    value === undefined || isCircular(value) || (isFExpression(value) ? !allowF : isOperatorValue(gateway, value)),
   );
   if (bad.length > 0) {
     const reason = allowF ? '' : ' (F expressions apply to existing rows only; give plain values for a new row)';
@@ -82,8 +82,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
+/**
+ * A plain object or array that contains itself: no column stores it (JSON cannot print it),
+ * and walking it would never end. Class instances are not walked (an entity graph is the ORM's).
+ */
+function isCircular(value: unknown, path: Set<object> = new Set()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (path.has(value)) return true;
+  const prototype = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return false;
+  path.add(value);
+  const circular = Object.values(value).some((item) => isCircular(item, path));
+  path.delete(value);
+  return circular;
+}
+
 function describe(gateway: ModelGateway<unknown>, value: unknown): string {
   if (value === undefined) return 'undefined';
+  if (isCircular(value)) return 'a circular object, which no column stores';
   if (isFExpression(value)) return `an F expression (F('${value.property}'))`;
   if (gateway.isOperator(value)) return `an ORM operator (${kindOf(value)})`;
   if (gateway.isSqlValue(value)) return `an ORM SQL value (${kindOf(value)}), which only values to write may hold`;

@@ -52,6 +52,8 @@ export async function atomicUpdate<M extends Model>(
   const bulk = { ...options, transaction: gateway.callerTransaction()?.native, attributes: values as Record<string, unknown>, model };
   if (options.validate !== false) await validatePlainValues(model, bulk.attributes, bulk);
   if (options.hooks !== false) await runHooks(model, 'beforeBulkUpdate', bulk);
+  // What the hooks left is checked as the caller's values were: an unknown key they added is refused, not dropped.
+  if (options.hooks !== false) checkAtomicUpdate(gateway, bulk.attributes, [(bulk.where ?? {}) as object]);
   const where = bulk.where as object;
   // Plain equality (`{ id }`) needs no where builder; operators go through Sequelize's own, bound on the same parameters.
   const plainWhere = isPlainEquality(gateway, where) ? where : undefined;
@@ -74,7 +76,7 @@ function runHooks(model: ModelStatic<Model>, name: string, options: object): Pro
 async function validatePlainValues(model: ModelStatic<Model>, values: Record<string, unknown>, options: object): Promise<void> {
   const plain = Object.fromEntries(Object.entries(values).filter(([, value]) => !isFExpression(value)));
   if (Object.keys(plain).length === 0) return;
-  const skip = Object.keys(model.getAttributes()).filter((attribute) => !(attribute in plain));
+  const skip = Object.keys(model.getAttributes()).filter((attribute) => !Object.hasOwn(plain, attribute));
   await model.build(plain).validate({ ...options, skip, hooks: false });
 }
 

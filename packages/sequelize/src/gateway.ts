@@ -1,4 +1,4 @@
-import { type ColumnInfo, type ModelGateway, type Session, beginOwnTransaction, dialectFor, ownWorkError, takeTurnOnceKnown, translateError } from '@racesafe/core';
+import { type ColumnInfo, type ModelGateway, type Session, beginOwnTransaction, bindOrRefuse, dialectFor, ownWorkError, takeTurnOnceKnown, translateError } from '@racesafe/core';
 import { type Model, type ModelStatic, type QueryOptions, QueryTypes, Sequelize, Transaction, type TransactionOptions, Utils } from 'sequelize';
 import { sequelizeLifecycle } from './lifecycle';
 
@@ -20,6 +20,14 @@ interface ModelInternals {
   _timestampAttributes: { createdAt?: string; updatedAt?: string; deletedAt?: string };
   _versionAttribute?: string;
   fieldRawAttributesMap: Record<string, { fieldName: string }>;
+  /** The attribute types' `_sanitize`, which `instance.set` applies (a DATE's string to a Date, 'infinity' to Infinity). */
+  _dataTypeSanitizers: Record<string, (this: unknown, value: unknown, options: object) => unknown>;
+}
+
+/** A value as `Model.create` / `Model.update` hold it before formatting: their `set` applies the type's sanitizer. */
+function sanitize(internals: ModelInternals, property: string, value: unknown): unknown {
+  const sanitizer = Object.hasOwn(internals._dataTypeSanitizers, property) ? internals._dataTypeSanitizers[property] : undefined;
+  return sanitizer ? sanitizer.call(undefined, value, {}) : value;
 }
 
 interface ModelInfo {
@@ -143,12 +151,13 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
   const attributes = model.getAttributes() as Record<string, unknown>;
   const parsers = parsersOf(base);
   const hydrate = (raw: Record<string, unknown>): M => {
-    const values: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(raw)) {
-      const property = internals.fieldRawAttributesMap[field]?.fieldName ?? field;
-      const parse = value === null || value === undefined ? undefined : parsers?.get(property);
-      values[property] = parse ? parse(value) : value;
-    }
+    const values = Object.fromEntries(
+      Object.entries(raw).map(([field, value]) => {
+        const property = (Object.hasOwn(internals.fieldRawAttributesMap, field) ? internals.fieldRawAttributesMap[field].fieldName : undefined) ?? field;
+        const parse = value === null || value === undefined ? undefined : parsers?.get(property);
+        return [property, parse ? parse(value) : value];
+      }),
+    );
     return model.build(values as never, { isNewRecord: false, raw: true });
   };
 
@@ -165,7 +174,7 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
     bindValue: (property, value, addParameter) =>
       value instanceof Utils.SequelizeMethod
         ? generator.escape(value, attributes[property], { context: 'INSERT' })
-        : generator.format(value, attributes[property], { context: 'INSERT' }, addParameter),
+        : bindOrRefuse(model.name, property, () => generator.format(sanitize(internals, property, value), attributes[property], { context: 'INSERT' }, addParameter)),
     isOperator: holdsOperator,
     isSqlValue: (value) => value instanceof Utils.SequelizeMethod,
     insertValues(values) {
@@ -265,10 +274,23 @@ function ownTransaction<T>(
  * Sequelize's operators are symbol keys (`{ [Op.gt]: 1 }`), at any depth of a JSON value:
  * Sequelize's where reads `{ meta: { a: { [Op.gt]: 1 } } }` as a JSON path condition, never a value.
  */
-function holdsOperator(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(holdsOperator);
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
-  return Object.getOwnPropertySymbols(value).length > 0 || Object.values(value).some(holdsOperator);
+function holdsOperator(value: unknown, seen: Set<object> = new Set()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  // A circular value is refused by racesafe's validation (assertWritableValues); here it must only not be walked for ever.
+  if (seen.has(value)) return false;
+  if (Array.isArray(value)) return withSeen(seen, value, () => value.some((item) => holdsOperator(item, seen)));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.getOwnPropertySymbols(value).length > 0 || withSeen(seen, value, () => Object.values(value).some((item) => holdsOperator(item, seen)));
+}
+
+/** `work` with `value` on the path being walked (a shared, non-circular sub-object is seen twice and is fine). */
+function withSeen(seen: Set<object>, value: object, work: () => boolean): boolean {
+  seen.add(value);
+  try {
+    return work();
+  } finally {
+    seen.delete(value);
+  }
 }
 
 function isAutoIncrement(attribute: unknown): boolean {

@@ -110,7 +110,7 @@ function insertable(internals: ModelInternals, instance: Model): Record<string, 
   return Object.fromEntries(
     Object.entries(dataValues).filter(
       ([attribute, value]) =>
-        attribute in internals.rawAttributes &&
+        Object.hasOwn(internals.rawAttributes, attribute) &&
         !internals._virtualAttributes.has(attribute) &&
         value !== undefined &&
         !(value === null && internals.rawAttributes[attribute].autoIncrement),

@@ -47,6 +47,9 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
     async insert(table, values, tx) {
       await model(table).create(values as never, { transaction: transaction(tx) });
     },
+    async update(table, where, values, tx) {
+      await model(table).update(values as never, { where: where as never, transaction: transaction(tx) });
+    },
     async query(sql, tx) {
       const [rows] = await sequelize.query(sql, { transaction: transaction(tx) });
       return rows as Row[];

@@ -1,4 +1,5 @@
 import {
+  InvalidFieldError,
   type RetryPolicy,
   type Session,
   atomicUpdate as coreAtomicUpdate,
@@ -47,7 +48,7 @@ export interface AtomicUpdateOptions extends ListenerOptions {
  * await pages.atomicUpdate({ id }, { views: F('views').plus(1) });
  * const [item] = await items.atomicUpdate({ id, stock: MoreThanOrEqual(1) }, { stock: F('stock').minus(1) }, { returning: true });
  * ```
- * @throws InvalidFieldError unknown property, empty values or where, bad F operand (before any SQL)
+ * @throws InvalidFieldError unknown property, empty values or where, `null` / `undefined` in where (use `IsNull()`), bad F operand (before any SQL)
  * @throws DatabaseError division by zero, overflow...: the row is unchanged
  */
 export function atomicUpdate<Entity extends ObjectLiteral>(
@@ -76,6 +77,7 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   const flat = flattenGroups(this.metadata, groups, { where: whereNames });
   const flatValues = flat.values as Record<string, unknown>;
   checkAtomicUpdate(gateway, flatValues, whereNames.map((name) => flat[name] as object));
+  refuseNullInWhere(this.metadata.name, whereList);
   // Subscribers' beforeUpdate / afterUpdate, as repository.update() broadcasts them (listeners: false skips them).
   const listeners = bulkUpdateListeners(this.metadata, options, values);
   const around = listeners && (<T>(session: Session, send: () => Promise<T>) => listeners(session.native as QueryRunner, send));
@@ -140,4 +142,15 @@ async function lockMatching<Entity extends ObjectLiteral>(
   const { metadata } = repository;
   const rows = await repository.manager.createQueryBuilder(metadata.target, 'racesafe', runner).withDeleted().where(where).setLock('pessimistic_write').getMany();
   return rows.map((row) => Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyPath, column.getEntityValue(row)])));
+}
+
+/**
+ * null / undefined in a where: TypeORM's where builder would bind NULL to `=` (matching nothing)
+ * or drop the condition; TypeORM 1.x's own update() refuses them ("Undefined/Null value encountered").
+ */
+function refuseNullInWhere(entityName: string, whereList: object[]): void {
+  const fields = [...new Set(whereList.flatMap((where) => Object.entries(where).filter(([, value]) => value === null || value === undefined).map(([property]) => property)))];
+  if (fields.length > 0) {
+    throw new InvalidFieldError(`atomicUpdate on ${entityName}: where ${fields.map((f) => `"${f}"`).join(', ')} is null or undefined, which matches no row; use IsNull() to match NULL`, { fields });
+  }
 }

@@ -61,7 +61,7 @@ export function setColumnValues(metadata: EntityMetadata, entity: ObjectLiteral,
   const info = entityInfo(metadata);
   const driver = metadata.connection.driver;
   for (const { metadata: column } of info.byProperty.values()) {
-    if (column.databaseName in raw) setColumnValue(column, entity, driver.prepareHydratedValue(raw[column.databaseName], column));
+    if (Object.hasOwn(raw, column.databaseName)) setColumnValue(column, entity, driver.prepareHydratedValue(raw[column.databaseName], column));
   }
   for (const relation of info.joinRelations) {
     // setEntityValue alone would leave `{ id: null }`, an id object of no entity.

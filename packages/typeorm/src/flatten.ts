@@ -63,7 +63,8 @@ export function flattenGroups<Groups extends Record<string, unknown>>(
 }
 
 function flattenObject(context: Flattening, values: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // No prototype: a caller's `__proto__` key is a key here, as it was in JSON.parse's object.
+  const out: Record<string, unknown> = Object.create(null);
   for (const [property, value] of Object.entries(values)) flattenEntry(context, property, value, out);
   return out;
 }
@@ -76,8 +77,7 @@ function flattenEntry(context: Flattening, path: string, value: unknown, out: Re
   const embedded = metadata.findEmbeddedWithPropertyPath(path);
   if (!embedded) {
     context.problems.push({ field: path, reason: 'is not a property', unknown: true });
-    out[path] = value;
-    return;
+    return setOwn(out, path, value);
   }
   if (!isObjectValue(value)) {
     const properties = embedded.columns.map((c) => c.propertyName).join(', ');
@@ -96,7 +96,7 @@ function flattenRelation(context: Flattening, relation: RelationMetadata, value:
   const joinColumns = relation.joinColumns;
   const referenced = joinColumns.map((c) => c.referencedColumn!.propertyPath);
   if (context.mode === 'where') {
-    for (const column of joinColumns) out[column.propertyPath] = value;
+    for (const column of joinColumns) setOwn(out, column.propertyPath, value);
     return;
   }
   if (value !== null && !isObjectValue(value)) {
@@ -110,10 +110,15 @@ function flattenRelation(context: Flattening, relation: RelationMetadata, value:
 
 /** Sets one column's value; the same column named twice with different values (`org` and `orgId`) is refused. */
 function put(context: Flattening, out: Record<string, unknown>, written: string, path: string, value: unknown): void {
-  if (path in out && !sameValue(out[path], value)) {
+  if (Object.hasOwn(out, path) && !sameValue(out[path], value)) {
     fail(context, written, `sets column ${context.info.byProperty.get(path)!.info.column} again, to another value`);
   }
-  out[path] = value;
+  setOwn(out, path, value);
+}
+
+/** Defines an own key, whatever its name (`__proto__` included), never running a setter. */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function fail(context: Flattening, field: string, reason: string): void {

@@ -1,4 +1,4 @@
-import { ConnectionLostError, IndeterminateError, type ModelGateway, type Session, beginOwnTransaction, dialectFor, ownWorkError, takeTurn, translateError } from '@racesafe/core';
+import { ConnectionLostError, IndeterminateError, bindOrRefuse, type ModelGateway, type Session, beginOwnTransaction, dialectFor, ownWorkError, takeTurn, translateError } from '@racesafe/core';
 import type { ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { entityInfo, setColumnValues } from './columns';
 import { typeormLifecycle } from './lifecycle';
@@ -100,7 +100,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     column: (property) => info.byProperty.get(property)?.info,
     // As TypeORM's insert / update query builders write a value: a raw SQL function as the SQL it returns, anything else converted by the driver and bound.
     bindValue: (property, value, addParameter) =>
-      isRawSql(value) ? value() : addParameter(driver.preparePersistentValue(value, columnMetadata(property)!)),
+      isRawSql(value) ? value() : bindOrRefuse(metadata.name, property, () => addParameter(driver.preparePersistentValue(value, columnMetadata(property)!))),
     isOperator: isFindOperator,
     isSqlValue: isRawSql,
     insertValues,

@@ -85,15 +85,15 @@ export function typeormLifecycle<Entity extends ObjectLiteral>(
         const value = changes[column.propertyPath];
         if (value !== undefined && !isFExpression(value)) setColumnValue(column, entity, value);
       }
-      const updatedColumns = columns.filter((column) => column.propertyPath in changes);
+      const updatedColumns = columns.filter((column) => Object.hasOwn(changes, column.propertyPath));
       await broadcast(session.native, 'BeforeUpdate', entity, databaseEntity, updatedColumns, []);
       // Listeners may change more: what differs from the row as locked is written, as save() recomputes its diff.
       const plain = Object.fromEntries(
         columns
-          .filter((c) => !(c.propertyPath in expressions) && !sameValue(c.getEntityValue(entity), c.getEntityValue(databaseEntity)))
+          .filter((c) => !Object.hasOwn(expressions, c.propertyPath) && !sameValue(c.getEntityValue(entity), c.getEntityValue(databaseEntity)))
           .map((c) => [c.propertyPath, c.getEntityValue(entity)]),
       );
-      for (const column of columns) if (column.propertyPath in plain && !updatedColumns.includes(column)) updatedColumns.push(column);
+      for (const column of columns) if (Object.hasOwn(plain, column.propertyPath) && !updatedColumns.includes(column)) updatedColumns.push(column);
       return {
         values: { ...plain, ...expressions },
         stored: async (raw) => {
@@ -128,12 +128,8 @@ function broadcasterOf(runner: unknown): { broadcast(event: string, ...args: unk
 }
 
 function valuesOf(columns: Iterable<ColumnMetadata>, entity: ObjectLiteral): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const column of columns) {
-    const value: unknown = column.getEntityValue(entity);
-    if (value !== undefined) values[column.propertyPath] = value;
-  }
-  return values;
+  const entries = [...columns].map((column) => [column.propertyPath, column.getEntityValue(entity) as unknown] as const);
+  return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
 }
 
 /** The row as it was before the update, for `databaseEntity`. */

@@ -64,6 +64,9 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
     async insert(table, values, tx) {
       await ((tx as EntityManager | undefined) ?? dataSource.manager).getRepository(entity(table)).insert(values);
     },
+    async update(table, where, values, tx) {
+      await ((tx as EntityManager | undefined) ?? dataSource.manager).getRepository(entity(table)).update(where, values);
+    },
     query: (sql, tx) => ((tx as EntityManager | undefined) ?? dataSource.manager).query(sql),
     async findOne(table, where) {
       const row = await dataSource.getRepository(entity(table)).findOneBy(where);

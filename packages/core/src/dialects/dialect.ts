@@ -162,8 +162,13 @@ export interface DialectAdapter {
   readonly deadlockEndsTransaction: boolean;
   /** The statements that roll back to a savepoint and release it, as few round trips as the driver allows. */
   rollbackToSavepoint(name: string): string[];
-  /** SQL (one placeholder, the quoted table name) listing its unique keys as UniqueKey rows. */
+  /** SQL (one placeholder, bound to {@link DialectAdapter.catalogTable} of the quoted table name) listing its unique keys as UniqueKey rows. */
   uniqueKeysSql(placeholder: string): string;
+  /**
+   * The value the catalog reads bind for a table, from its quoted (possibly schema-qualified) name:
+   * PostgreSQL the quoted name itself (to_regclass parses it), MySQL its schema and name, SQLite its bare name.
+   */
+  catalogTable(tableSql: string): string;
   /** Parses one row of uniqueKeysSql. */
   readonly parseUniqueKey: (row: Record<string, unknown>) => UniqueKey;
   /** Classifies a driver error by code. */

@@ -1,4 +1,5 @@
 import { errorChain, socketLoss } from './connection-loss';
+import { identifierParts } from './identifiers';
 import type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
 
 // Server error numbers (errno), never message text: https://mariadb.com/kb/en/mariadb-error-codes/
@@ -120,16 +121,25 @@ export const mysqlDialect: DialectAdapter = {
   deadlockEndsTransaction: true,
   // The drivers refuse multi-statement queries unless the connection allows them.
   rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`],
+  // `schema`.`table` (another database) or `table` (the connection's): the schema, unit separator, the name.
+  catalogTable: (tableSql) => {
+    const parts = identifierParts(tableSql);
+    return `${parts.length > 1 ? parts[parts.length - 2] : ''}\u001f${parts[parts.length - 1]}`;
+  },
+  // One bound value read twice: a derived table names it. Column names are joined by the unit separator, which no name holds.
   uniqueKeysSql: (p) => `
-    SELECT INDEX_NAME AS name,
-           GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ',') AS columns,
-           MAX(SUB_PART IS NOT NULL OR COLUMN_NAME IS NULL) AS partial_columns
-      FROM information_schema.STATISTICS
-     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = SUBSTRING_INDEX(REPLACE(${p}, '\`', ''), '.', -1) AND NON_UNIQUE = 0
-     GROUP BY INDEX_NAME`,
+    SELECT s.INDEX_NAME AS name,
+           GROUP_CONCAT(s.COLUMN_NAME ORDER BY s.SEQ_IN_INDEX SEPARATOR '\x1f') AS columns,
+           MAX(s.SUB_PART IS NOT NULL OR s.COLUMN_NAME IS NULL) AS partial_columns
+      FROM (SELECT ${p} AS t) AS arg
+      JOIN information_schema.STATISTICS s
+        ON s.TABLE_SCHEMA = COALESCE(NULLIF(SUBSTRING_INDEX(arg.t, '\x1f', 1), ''), DATABASE())
+       AND s.TABLE_NAME = SUBSTRING_INDEX(arg.t, '\x1f', -1)
+     WHERE s.NON_UNIQUE = 0
+     GROUP BY s.INDEX_NAME`,
   parseUniqueKey: (row): UniqueKey => ({
     name: String(row.name ?? row.NAME),
-    columns: String(row.columns ?? row.COLUMNS).split(','),
+    columns: String(row.columns ?? row.COLUMNS).split('\u001f'),
     // A unique key admits any number of NULLs in MySQL and MariaDB.
     nullsNotDistinct: false,
     // A prefix (TEXT(191)) or functional key part does not make the whole value unique.

@@ -97,6 +97,8 @@ export const postgresDialect: DialectAdapter = {
   // One round trip: without parameters node-postgres sends a simple (multi-statement) query.
   rollbackToSavepoint: (name) => [`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`],
   advisoryLockSql: (p) => `SELECT pg_advisory_xact_lock(hashtextextended(${p}, 0))`,
+  // to_regclass parses the quoted, schema-qualified name itself.
+  catalogTable: (tableSql) => tableSql,
   uniqueKeysSql: (p) => `
     SELECT c.relname AS name,
            ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)

@@ -1,4 +1,5 @@
 import { RaceSafeError } from '../errors';
+import { identifierParts } from './identifiers';
 import type { ClassifiedError, DialectAdapter, ErrorKind, UniqueKey } from './dialect';
 
 // Extended result codes, never message text: https://sqlite.org/rescode.html
@@ -162,13 +163,15 @@ export const sqliteDialect: DialectAdapter = {
   minimumServerVersion: '3.35.0',
   // pragma_index_list takes the bare table name: the ORMs hand it quoted ("users", `users`).
   // An expression column has no name in index_info; the predicate of a partial index lives only in its CREATE INDEX.
+  // pragma_index_list takes the bare table name: the ORMs hand it quoted ("users", `users`, "a""b").
+  catalogTable: (tableSql) => identifierParts(tableSql).at(-1)!,
   uniqueKeysSql: (p) => `
     SELECT il.name AS name,
            (SELECT group_concat(ii.name, char(31)) FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno) AS ii) AS columns,
            (SELECT count(*) FROM pragma_index_info(il.name) WHERE name IS NULL) AS expressions,
            il.partial AS partial,
            (SELECT sql FROM sqlite_master WHERE type = 'index' AND name = il.name) AS definition
-      FROM pragma_index_list(trim(${p}, '"\`[]')) AS il
+      FROM pragma_index_list(${p}) AS il
      WHERE il."unique" = 1`,
   parseUniqueKey: (row): UniqueKey => ({
     // A UNIQUE constraint's index is `sqlite_autoindex_<table>_<n>`: SQLite keeps no constraint name.

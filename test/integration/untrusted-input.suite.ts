@@ -1,0 +1,116 @@
+import { InvalidFieldError, RaceSafeError } from '@racesafe/core';
+import { type SuiteDatabase, postgres } from './databases';
+import { useTestOrm } from './lifecycle';
+import type { OpenTestOrm, Row } from './orm';
+
+/** The error a call was rejected with. */
+const rejection = (call: () => Promise<unknown>) => call().then(() => Promise.reject(new Error('the call was accepted')), (error: unknown) => error);
+
+/** A request body as JSON.parse makes it: `__proto__` is an ordinary own key there. */
+const body = (json: string): Row => JSON.parse(json) as Row;
+
+/**
+ * Input straight from a request body (issue 22): every own key the caller gives, `__proto__`,
+ * `constructor` and `prototype` included, reaches the known-field check and is refused with
+ * InvalidFieldError naming it before any statement; nothing is read from a prototype; values
+ * the ORM's own writes store are stored; what no writer can send comes back as a racesafe error.
+ */
+export function describeUntrustedInput(open: OpenTestOrm, database: SuiteDatabase = postgres): void {
+  const { log, orm } = useTestOrm(open, undefined, database);
+  const count = async (table: string) => Number((await orm().query(`SELECT count(*) AS n FROM ${table}`))[0].n);
+
+  /** Refused with InvalidFieldError naming exactly `fields`, before any statement, nothing written. */
+  const expectRefused = async (call: () => Promise<unknown>, fields: string[]) => {
+    log.clear();
+    const error = await rejection(call);
+    expect(error).toBeInstanceOf(InvalidFieldError);
+    expect([...(error as InvalidFieldError).fields].sort()).toEqual([...fields].sort());
+    expect(log.statements).toEqual([]);
+  };
+
+  describe.each(['__proto__', 'constructor', 'prototype'])('an own key %s from a parsed body', (key) => {
+    const withKey = (value: string) => body(`{"email":"a@x.example",${JSON.stringify(key)}:${value}}`);
+
+    it.each(['"x"', '{"name":"evil"}', 'null'])('is refused in a lookup of every operation (value %s)', async (value) => {
+      await expectRefused(() => orm().getOrCreate('users', withKey(value)), [key]);
+      await expectRefused(() => orm().updateOrCreate('users', withKey(value), { defaults: { name: 'n' } }), [key]);
+      await expectRefused(() => orm().getOrCreateMany('users', [{ email: 'b@x.example' }, withKey(value)]), [key]);
+      await expectRefused(() => orm().atomicUpdate('users', withKey(value), { name: 'n' }), [key]);
+      expect(await count('users')).toBe(0);
+    });
+
+    it.each(['"x"', '{"name":"evil"}'])('is refused in defaults, createDefaults and values (value %s)', async (value) => {
+      const group = body(`{"name":"n",${JSON.stringify(key)}:${value}}`);
+      await expectRefused(() => orm().getOrCreate('users', { email: 'a@x.example' }, { defaults: group }), [key]);
+      await expectRefused(() => orm().updateOrCreate('users', { email: 'a@x.example' }, { defaults: group }), [key]);
+      await expectRefused(() => orm().updateOrCreate('users', { email: 'a@x.example' }, { defaults: { name: 'n' }, createDefaults: group }), [key]);
+      await expectRefused(() => orm().getOrCreateMany('users', [{ email: 'a@x.example' }], { defaults: group }), [key]);
+      await expectRefused(() => orm().atomicUpdate('users', { email: 'a@x.example' }, group), [key]);
+      expect(await count('users')).toBe(0);
+    });
+  });
+
+  it('reads nothing inherited: an object whose prototype holds properties is refused as no plain object', async () => {
+    const inheriting = () => Object.assign(Object.create({ name: 'inherited' }) as Row, { email: 'own@x.example' });
+    for (const call of [
+      () => orm().getOrCreate('users', inheriting()),
+      () => orm().getOrCreate('users', { email: 'own@x.example' }, { defaults: inheriting() }),
+      () => orm().updateOrCreate('users', { email: 'own@x.example' }, { defaults: inheriting() }),
+    ]) {
+      log.clear();
+      expect(await rejection(call)).toBeInstanceOf(InvalidFieldError);
+      expect(log.statements).toEqual([]);
+    }
+    expect(await count('users')).toBe(0);
+  });
+
+  it('getOrCreateMany names the unknown properties of lookups and defaults at once', async () => {
+    await expectRefused(() => orm().getOrCreateMany('users', [{ email: 'a@x.example', nope: 1 }], { defaults: { alsoNope: 2 } }), ['nope', 'alsoNope']);
+    await expectRefused(() => orm().getOrCreateMany('users', [{ email: 'a@x.example' }], { defaults: body('{"__proto__":{"name":"x"}}') }), ['__proto__']);
+  });
+
+  it('compares bigint values on the update path, in the caller transaction and outside it', async () => {
+    await orm().insert('counters', { name: 'c' });
+    const [, created] = await orm().transaction((tx) => orm().updateOrCreate('counters', { name: 'c' }, { defaults: { big: -1n } }, tx));
+    expect(created).toBe(false);
+    expect(String((await orm().query(`SELECT big FROM counters`))[0].big)).toBe('-1');
+    log.clear();
+    await orm().updateOrCreate('counters', { name: 'c' }, { defaults: { big: -1n } });
+    expect(log.verbs()).not.toContain('UPDATE');
+    // Beyond 2^53 the value stored is the ORM's conversion (SQLite's drivers bind a double): the same as its own update stores.
+    await orm().insert('counters', { name: 'orm' });
+    await orm().update('counters', { name: 'orm' }, { big: 12345678901234567n });
+    await orm().updateOrCreate('counters', { name: 'c' }, { defaults: { big: 12345678901234567n } });
+    const big = async (name: string) => String((await orm().query(`SELECT big FROM counters WHERE name = '${name}'`))[0].big);
+    expect(await big('c')).toBe(await big('orm'));
+    if (database.dialect !== 'sqlite') expect(await big('c')).toBe('12345678901234567');
+  });
+
+  it('reports created for a row it created whose stored key differs from the value given', async () => {
+    // The text stored is the driver's (better-sqlite3 binds a number as a double: '900198.0'); created is this call's doing either way.
+    const results = await orm().getOrCreateMany('users', [{ email: 900198 }]);
+    expect(results.map(([, created]) => created)).toEqual([true]);
+    const again = await orm().getOrCreateMany('users', [{ email: 900198 }, { email: 'new@x.example' }]);
+    expect(again.map(([row, created]) => [row.id, created])).toEqual([[results[0][0].id, false], [expect.anything(), true]]);
+    const pair = await orm().getOrCreateMany('users', [{ email: 5 }, { email: '5' }]);
+    const oneRow = pair[0][0].id === pair[1][0].id;
+    // One stored key '5' on the servers: created once, on its first place.
+    if (database.dialect !== 'sqlite') expect(oneRow).toBe(true);
+    expect(pair.map(([, created]) => created)).toEqual(oneRow ? [true, false] : [true, true]);
+  });
+
+  it('turns a value the driver cannot send into a racesafe error with the driver error as cause', async () => {
+    await orm().insert('documents', { code: 'd' });
+    const calls = [
+      () => orm().getOrCreate('documents', { code: 'n' }, { defaults: { meta: { big: 1n } } }),
+      () => orm().updateOrCreate('documents', { code: 'd' }, { defaults: { meta: { big: 1n } } }),
+      () => orm().atomicUpdate('documents', { code: 'd' }, { meta: { big: 1n } }),
+    ];
+    for (const call of calls) {
+      const error = await rejection(call);
+      expect(error).toBeInstanceOf(RaceSafeError);
+      expect((error as RaceSafeError).cause).toBeDefined();
+    }
+    expect(await count('documents')).toBe(1);
+  });
+}
