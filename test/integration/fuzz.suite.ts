@@ -2,7 +2,7 @@ import { F, RaceSafeError } from '@racesafe/core';
 import fc from 'fast-check';
 import type { SuiteDatabase } from './databases';
 import { useTestOrm } from './lifecycle';
-import type { OpenTestOrm, Row, Table, TestOrm } from './orm';
+import type { OpenTestOrm, Row, Table } from './orm';
 
 /**
  * Differential fuzzing against the ORM's own writes (issue 22, item 2), with fast-check: each
@@ -121,7 +121,7 @@ export function describeFuzz(open: OpenTestOrm, database: SuiteDatabase): void {
   const read = async (target: Target, key: string): Promise<Record<string, unknown> | undefined> => {
     const columns = target.compared.map((c) => `${database.asText(c)} AS ${c}`).join(', ');
     const rows = await orm().query(`SELECT ${columns} FROM ${target.table} WHERE ${target.keyColumn} = '${key}'`);
-    return rows[0] && Object.fromEntries(target.compared.map((c) => [c, rows[0][c] === null ? null : String(rows[0][c])]));
+    return rows[0] && Object.fromEntries(target.compared.map((c) => [c, rows[0][c] === null ? null : String(rows[0][c] as string | number | bigint)]));
   };
 
   /** One call to racesafe and its twin to the ORM, checked as the file comment says. */
@@ -160,7 +160,7 @@ export function describeFuzz(open: OpenTestOrm, database: SuiteDatabase): void {
     if (ourError !== undefined) {
       // The ORM's own refusal, from the ORM's own build / validation that racesafe runs (Sequelize's ValidationError), passes as the ORM throws it.
       const sameAsOrm = ormError !== undefined && (ourError as object).constructor === (ormError as object).constructor;
-      if (!(ourError instanceof RaceSafeError) && !sameAsOrm) throw new Error(`racesafe threw a non-racesafe error for ${input}: ${String(ourError)}`, { cause: ourError });
+      if (!(ourError instanceof RaceSafeError) && !sameAsOrm) throw new Error(`racesafe threw a non-racesafe error for ${input}: ${ourError instanceof Error ? ourError.message : typeof ourError}`, { cause: ourError });
       expect({ input, row: await read(target, ours) }).toEqual({ input, row: before });
       if (ormError === undefined) {
         const reason = `${(ourError as Error).constructor.name}: ${(ourError as Error).message.replace(/r\d+|o\d+/g, 'K').slice(0, 160)}`;
@@ -177,7 +177,7 @@ export function describeFuzz(open: OpenTestOrm, database: SuiteDatabase): void {
   };
 
   const property = (target: Target, operation: Operation) => {
-    const arbitrary = operation === 'atomicUpdateF' ? fc.tuple(fc.constant({} as Row), fOperand) : fc.tuple(valuesFor(target), fc.constant(undefined));
+    const arbitrary = operation === 'atomicUpdateF' ? fc.tuple(fc.constant({}), fOperand) : fc.tuple(valuesFor(target), fc.constant(undefined));
     return fc.asyncProperty(arbitrary, ([values, f]) => check(target, operation, values, f));
   };
 

@@ -275,7 +275,7 @@ export function sameValue(current: unknown, next: unknown): boolean {
   if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
   if (current === null || next === null || current === undefined || next === undefined) return false;
   // The drivers hand a bigint column back as text or a number: -1n is the same as '-1'.
-  if (typeof current === 'bigint' || typeof next === 'bigint') return String(current) === String(next);
+  if (typeof current === 'bigint' || typeof next === 'bigint') return textOf(current) === textOf(next);
   try {
     return JSON.stringify(current, bigintAsText) === JSON.stringify(next, bigintAsText);
   } catch {
@@ -285,4 +285,9 @@ export function sameValue(current: unknown, next: unknown): boolean {
 
 function bigintAsText(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? `${value}n` : value;
+}
+
+/** A bigint, number or string as the digits a driver would hand back for it. */
+function textOf(value: unknown): string {
+  return typeof value === 'bigint' || typeof value === 'number' || typeof value === 'string' ? String(value) : '';
 }

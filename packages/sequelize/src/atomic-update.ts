@@ -53,7 +53,7 @@ export async function atomicUpdate<M extends Model>(
   if (options.validate !== false) await validatePlainValues(model, bulk.attributes, bulk);
   if (options.hooks !== false) await runHooks(model, 'beforeBulkUpdate', bulk);
   // What the hooks left is checked as the caller's values were: an unknown key they added is refused, not dropped.
-  if (options.hooks !== false) checkAtomicUpdate(gateway, bulk.attributes, [(bulk.where ?? {}) as object]);
+  if (options.hooks !== false) checkAtomicUpdate(gateway, bulk.attributes, [(bulk.where ?? {})]);
   const where = bulk.where as object;
   // Plain equality (`{ id }`) needs no where builder; operators go through Sequelize's own, bound on the same parameters.
   const plainWhere = isPlainEquality(gateway, where) ? where : undefined;

@@ -48,7 +48,7 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
       await model(table).create(values as never, { transaction: transaction(tx) });
     },
     async update(table, where, values, tx) {
-      await model(table).update(values as never, { where: where as never, transaction: transaction(tx) });
+      await model(table).update(values, { where: where as never, transaction: transaction(tx) });
     },
     async query(sql, tx) {
       const [rows] = await sequelize.query(sql, { transaction: transaction(tx) });

@@ -64,7 +64,7 @@ export function flattenGroups<Groups extends Record<string, unknown>>(
 
 function flattenObject(context: Flattening, values: Record<string, unknown>): Record<string, unknown> {
   // No prototype: a caller's `__proto__` key is a key here, as it was in JSON.parse's object.
-  const out: Record<string, unknown> = Object.create(null);
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [property, value] of Object.entries(values)) flattenEntry(context, property, value, out);
   return out;
 }

@@ -31,7 +31,7 @@ function schemas(billingSchema: string | undefined, onMysql: boolean, odd: Retur
 const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
   // The test data source's driver and options, with these entities instead (the billing one only where it has a schema).
   const entities: EntitySchema[] = [];
-  const dataSource = new DataSource({ ...testDataSource(url).options, entities, subscribers: [] } as never);
+  const dataSource = new DataSource({ ...testDataSource(url).options, entities, subscribers: [] });
   // TypeORM 1.x doubles its quote character inside a name; 0.3 does not, so its own save() cannot reach a name holding it.
   const quote = dataSource.driver.escape('x')[0] as '"' | '`';
   const odd = dataSource.driver.escape(`a${quote}b`) === `${quote}a${quote}${quote}b${quote}` ? oddNames() : oddNames(quote);
@@ -50,7 +50,7 @@ const openIdentifierOrm: OpenIdentifierOrm = async (url, billingSchema) => {
       const [row, created] = await repo(table).updateOrCreate(lookup, { defaults });
       return [plain(row), created];
     },
-    atomicUpdate: (table, where, values) => repo(table).atomicUpdate(where as never, values) as Promise<number>,
+    atomicUpdate: async (table, where, values): Promise<number> => repo(table).atomicUpdate(where as never, values),
     query: (sql) => dataSource.query(sql),
     close: () => dataSource.destroy(),
     odd,
