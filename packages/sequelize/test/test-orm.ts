@@ -47,6 +47,8 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
     async insert(table, values, tx) {
       await model(table).create(values as never, { transaction: transaction(tx) });
     },
+    // The transaction's connection: a pg Client (postgres) or a mysql2 Connection (mysql).
+    driverConnection: (tx) => (tx as Transaction & { connection: unknown }).connection,
     async query(sql, tx) {
       const [rows] = await sequelize.query(sql, { transaction: transaction(tx) });
       return rows as Row[];
