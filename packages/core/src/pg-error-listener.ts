@@ -1,13 +1,22 @@
 /** What {@link pgWithErrorListener} needs of node-postgres (`import pg from 'pg'`): its Client and Pool classes. */
 export interface PgModule {
-  // Any arguments: a mixin's base class must take `...args: any[]`; pg's own constructors check them.
-  Client: new (...args: any[]) => PgClientEvents;
-  Pool: new (...args: any[]) => object;
+  /** node-postgres' Client class. */
+  Client: {
+    /** A client, from pg's own arguments (a connection string or a ClientConfig). Any arguments: a subclass must take `...args: any[]`. */
+    new (...args: any[]): PgClientEvents;
+  };
+  /** node-postgres' Pool class. */
+  Pool: {
+    /** A pool, from pg's own arguments (a PoolConfig). */
+    new (...args: any[]): object;
+  };
 }
 
 /** The part of a node-postgres Client that {@link pgWithErrorListener} uses. */
 export interface PgClientEvents {
+  /** Adds a listener; pgWithErrorListener adds one for `'error'`. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Closes the connection; the client's pool then discards it. */
   end(): Promise<void>;
 }
 
