@@ -16,6 +16,13 @@ interface LossCase {
   unchanged: string;
 }
 
+/** Statement verbs, e.g. ['SAVEPOINT', 'INSERT', 'RELEASE'] (savepoint names differ from call to call). */
+const verbsOf = (statements: string[]) => {
+  const log = new StatementLog();
+  statements.forEach(log.record);
+  return log.verbs();
+};
+
 const users = (email: string) => `SELECT count(*) AS n, max(name) AS name, max(logins) AS logins FROM users WHERE email LIKE '${email}'`;
 
 const cases: LossCase[] = [
@@ -160,35 +167,33 @@ export function describeLossInCallerTransaction(open: OpenTestOrm, database: Sui
     return Number(n) > 0;
   }
 
-  /** The statements the call sends when nothing is cut, once the table's last outcomes and racesafe's caches are settled. */
-  async function settledStatements(lossCase: LossCase): Promise<string[]> {
+  /** The verbs of the statements the call sends when nothing is cut, once the table's last outcomes and racesafe's caches are settled. */
+  async function settledVerbs(lossCase: LossCase): Promise<string[]> {
     let previous: string[] | undefined;
     for (let run = 1; run <= 6; run++) {
       await reset(lossCase);
       const { statements, error } = await callInTransaction(lossCase, undefined);
       if (error) throw error;
       // racesafe picks a table's first statement by its last two outcomes, and reads the catalog once: the same list twice is settled.
-      if (previous && JSON.stringify(previous) === JSON.stringify(statements)) return statements;
-      previous = statements;
+      const verbs = verbsOf(statements);
+      if (previous && JSON.stringify(previous) === JSON.stringify(verbs)) return verbs;
+      previous = verbs;
     }
     throw new Error(`${lossCase.name}: the statements sent did not settle: ${JSON.stringify(previous)}`);
   }
 
   it.each(cases.map((c) => [c.name, c] as const))("%s: ConnectionLostError wherever the connection is cut, nothing of the caller's transaction committed", async (_name, lossCase) => {
-    const statements = await settledStatements(lossCase);
-    const log = new StatementLog();
-    statements.forEach(log.record);
-    const verbs = log.verbs();
+    const verbs = await settledVerbs(lossCase);
     expect(verbs.length).toBeGreaterThan(0);
     const outcomes: CutOutcome[] = [];
     const expected: CutOutcome[] = [];
-    for (let cut = 0; cut <= statements.length; cut++) {
+    for (let cut = 0; cut <= verbs.length; cut++) {
       await reset(lossCase);
       const before = await snapshot(lossCase);
       const { statements: sent, error } = await callInTransaction(lossCase, cut);
       const at = cut === 0 ? 'idle before the call' : `statement ${cut} (${verbs[cut - 1]})`;
       // The cut run sent the same statements as the uncut one, up to the cut.
-      if (cut > 0) expect(sent).toEqual(statements.slice(0, cut));
+      if (cut > 0) expect(verbsOf(sent)).toEqual(verbs.slice(0, cut));
       const earlier = Number((await control.query<{ n: unknown }>(`SELECT count(*) AS n FROM counters WHERE name = 'earlier write'`))[0].n);
       // With a concurrent caller, its own committed row is no change of the caller's.
       const after = await snapshot(lossCase);
@@ -196,6 +201,7 @@ export function describeLossInCallerTransaction(open: OpenTestOrm, database: Sui
       outcomes.push({ at, error: error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error ?? 'returned'), unchanged });
       expected.push({ at, error: expect.stringMatching(/^ConnectionLostError: /), unchanged: true } as unknown as CutOutcome);
     }
+    process.stdout.write(`${database.name} ${orm().name} ${lossCase.name}: cut idle and at ${verbs.join(', ')}: ${outcomes.map((o) => o.error.split(':')[0]).join(', ')}\n`);
     expect(outcomes).toEqual(expected);
   });
 }
