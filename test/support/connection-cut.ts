@@ -18,9 +18,10 @@ export interface DriverConnection {
   stream?: Writable;
 }
 
-/** A controller session that ends another session of the database: `pg_terminate_backend(pid)` or `KILL CONNECTION <id>`. */
+/** A controller session that ends another session of the database (`pg_terminate_backend(pid)` or `KILL CONNECTION <id>`), and runs SQL with `?` placeholders. */
 export interface SessionKiller {
   kill(connection: DriverConnection): Promise<void>;
+  query<Row = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<Row[]>;
   end(): Promise<void>;
 }
 
@@ -32,6 +33,7 @@ export async function openSessionKiller(url: string): Promise<SessionKiller> {
     return {
       // KILL takes no placeholder; the id is the server's own integer.
       kill: async (target) => void (await connection.query(`KILL CONNECTION ${Number(target.threadId)}`)),
+      query: async <Row>(sql: string, parameters: unknown[] = []) => (await connection.query(sql, parameters))[0] as Row[],
       end: () => connection.end(),
     };
   }
@@ -42,6 +44,10 @@ export async function openSessionKiller(url: string): Promise<SessionKiller> {
     async kill(target) {
       const { rows } = await client.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [target.processID]);
       if (!rows[0]?.done) throw new Error(`backend ${target.processID} was not terminated`);
+    },
+    async query<Row>(sql: string, parameters: unknown[] = []) {
+      let n = 0;
+      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), parameters)).rows as Row[];
     },
     end: () => client.end(),
   };
