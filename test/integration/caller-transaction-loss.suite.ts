@@ -10,7 +10,12 @@ interface LossCase {
   name: string;
   seed: string[];
   call(orm: TestOrm, tx: Tx): Promise<unknown>;
-  /** A concurrent caller's INSERT of this key, uncommitted until racesafe's own INSERT waits for it, then committed. */
+  /**
+   * A concurrent caller's row of this key. PostgreSQL: inserted uncommitted before the call, and
+   * committed once racesafe's INSERT waits for it (the server's lock table says so). MariaDB:
+   * committed after the caller's snapshot, before the call: the SELECT misses it, the INSERT
+   * meets it (1062) and the winner is read with a locking read.
+   */
   concurrentInsert?: string;
   /** A query whose answer after a cut run must equal its answer before the call (nothing of the caller's transaction committed). */
   unchanged: string;
@@ -125,15 +130,23 @@ export function describeLossInCallerTransaction(open: OpenTestOrm, database: Sui
   async function callInTransaction(lossCase: LossCase, cut: number | undefined): Promise<{ statements: string[]; error?: unknown }> {
     let statements: string[] = [];
     let error: unknown;
-    let committed = !lossCase.concurrentInsert;
+    // MariaDB (REPEATABLE READ): the concurrent row commits after the caller's snapshot, before the call, and no wait is needed.
+    const afterSnapshot = lossCase.concurrentInsert !== undefined && database.dialect === 'mysql';
+    let committed = !lossCase.concurrentInsert || afterSnapshot;
     const rolledBack = new Error('rolled back by the test');
-    if (lossCase.concurrentInsert) {
+    const concurrentInsert = () => holder.query(`INSERT INTO users (email, name) VALUES (?, 'concurrent')`, [lossCase.concurrentInsert]);
+    if (lossCase.concurrentInsert && !afterSnapshot) {
       await holder.query('BEGIN');
-      await holder.query(`INSERT INTO users (email, name) VALUES (?, 'concurrent')`, [lossCase.concurrentInsert]);
+      await concurrentInsert();
     }
     const transaction = orm().transaction(async (tx) => {
       // A write of the caller's own before the call: it must not commit either.
       await orm().insert('counters', { name: 'earlier write' }, tx);
+      if (afterSnapshot) {
+        // The snapshot is taken by the transaction's first read; the row committed after it is invisible to a plain SELECT.
+        await orm().query('SELECT count(*) AS n FROM users', tx);
+        await concurrentInsert();
+      }
       const connection = orm().driverConnection(tx) as DriverConnection;
       if (cut === 0) await cutWhileIdle(connection, killer);
       const watch = watchStatements(connection, killer, cut || undefined);
