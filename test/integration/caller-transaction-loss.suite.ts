@@ -44,8 +44,8 @@ const cases: LossCase[] = [
     unchanged: users('old@cut'),
   },
   {
-    // The INSERT waits for a concurrent caller's uncommitted row, which then commits: the winner is read (MariaDB: a locking read).
-    name: "getOrCreate, a row a concurrent caller commits while racesafe's INSERT waits (the winner read)",
+    // A concurrent caller's row commits while racesafe's INSERT waits for it (MariaDB: after the caller's snapshot): the winner is read (MariaDB: a locking read).
+    name: 'getOrCreate, a row a concurrent caller commits first (the winner read)',
     seed: [],
     concurrentInsert: 'race@cut',
     call: (orm, tx) => orm.getOrCreate('users', { email: 'race@cut' }, { defaults: { name: 'racesafe' } }, tx),
@@ -64,7 +64,7 @@ const cases: LossCase[] = [
     unchanged: users('up-new@cut'),
   },
   {
-    name: "updateOrCreate, a row a concurrent caller commits while racesafe's INSERT waits (the winner locked and updated)",
+    name: 'updateOrCreate, a row a concurrent caller commits first (the winner locked and updated)',
     seed: [],
     concurrentInsert: 'up-race@cut',
     call: (orm, tx) => orm.updateOrCreate('users', { email: 'up-race@cut' }, { defaults: { name: 'racesafe', logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }, tx),
