@@ -7,6 +7,8 @@
 // updateOrCreate on a two-column unique key with an F expression on the update path,
 // both on the caller's transaction through manager.withRepository.
 import 'reflect-metadata';
+import pg from 'pg';
+import { pgWithErrorListener } from '@racesafe/typeorm';
 import { runExample } from './run-example';
 
 import { Column, DataSource, Entity, MoreThanOrEqual, PrimaryGeneratedColumn } from 'typeorm';
@@ -62,7 +64,7 @@ export function reserve(dataSource: DataSource, orderId: string, sku: string, qu
 // #endregion
 
 export async function main(url: string): Promise<void> {
-  const dataSource = await new DataSource({ type: 'postgres', url, entities: [Product, Reservation], synchronize: false }).initialize();
+  const dataSource = await new DataSource({ type: 'postgres', url, driver: pgWithErrorListener(pg), entities: [Product, Reservation], synchronize: false }).initialize();
   try {
     await dataSource.query(inventorySql);
     const products = raceSafe(dataSource.getRepository(Product));

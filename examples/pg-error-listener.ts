@@ -1,7 +1,7 @@
 // The 'error' listener every PostgreSQL app should give node-postgres (docs/guide.md, "What
-// racesafe promises under faults"). The tests run every ORM with it (test/harness/pg-error-listener.ts
-// re-exports it) and test/harness/pg-error-listener.test.ts shows that it is enough: without it a
-// backend terminated as its connection starts kills the process.
+// racesafe promises under faults"), now an export of both packages: pgWithErrorListener(pg).
+// The tests run every ORM with it, and test/harness/pg-error-listener.test.ts shows that it is
+// enough: without it a backend terminated as its connection starts kills the process.
 //
 // Why: pg-pool hands a new client to TypeORM, and Sequelize's connection manager gets one from
 // `client.connect()`, with no 'error' listener until a promise continuation attaches theirs. A
@@ -9,23 +9,9 @@
 // packet: the client emits 'error' in that gap and, with no listener, the process dies.
 // #region pg-error-listener
 import pg from 'pg';
+import { pgWithErrorListener } from '@racesafe/typeorm'; // or '@racesafe/sequelize': the same function
 
-/** node-postgres whose clients listen for 'error' from construction on, and end themselves on one (so pools discard them). */
-export function pgWithErrorListener(): typeof pg {
-  class Client extends pg.Client {
-    constructor(config?: string | pg.ClientConfig) {
-      super(config);
-      this.on('error', () => void this.end().catch(() => undefined));
-    }
-  }
-  class Pool extends pg.Pool {
-    constructor(config?: pg.PoolConfig) {
-      super({ ...config, Client });
-    }
-  }
-  return Object.assign(Object.create(pg) as typeof pg, { Client, Pool });
-}
-
-// TypeORM:   new DataSource({ type: 'postgres', driver: pgWithErrorListener(), ... })
-// Sequelize: new Sequelize(url, { dialectModule: pgWithErrorListener(), ... })
+// TypeORM:   new DataSource({ type: 'postgres', driver: pgWithErrorListener(pg), ... })
+// Sequelize: new Sequelize(url, { dialect: 'postgres', dialectModule: pgWithErrorListener(pg), ... })
+export const guardedPg = pgWithErrorListener(pg);
 // #endregion

@@ -32,6 +32,14 @@ CREATE TABLE IF NOT EXISTS pages (
   views integer NOT NULL DEFAULT 0
 )`;
 
+// #region readme-sequelize-setup
+import pg from 'pg';
+import { pgWithErrorListener } from '@racesafe/sequelize';
+
+// pg with an 'error' listener on every client: a session the server ends (failover, restart) cannot crash the process.
+export const openSequelize = (url: string) => new Sequelize(url, { dialect: 'postgres', dialectModule: pgWithErrorListener(pg), logging: false });
+// #endregion
+
 // #region readme-returning
 /** Adds one view and returns the count the database stored, in one statement. */
 export async function countView(path: string): Promise<number> {
@@ -48,7 +56,7 @@ async function recordViewNaively(path: string): Promise<void> {
 }
 
 export async function main(url: string): Promise<void> {
-  const sequelize = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 5 } });
+  const sequelize = openSequelize(url);
   try {
     Page.init(
       {

@@ -7,7 +7,8 @@
 // one row per tag, each created exactly once, beside the find-then-insert loop that makes duplicates.
 import 'reflect-metadata';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { raceSafe } from '@racesafe/typeorm';
+import pg from 'pg';
+import { pgWithErrorListener, raceSafe } from '@racesafe/typeorm';
 import { runExample } from './run-example';
 
 @Entity({ name: 'tags' })
@@ -61,7 +62,7 @@ function batches(): string[][] {
 }
 
 export async function main(url: string): Promise<void> {
-  const dataSource = new DataSource({ type: 'postgres', url, entities: [Tag], logging: false, extra: { max: 8 } });
+  const dataSource = new DataSource({ type: 'postgres', url, driver: pgWithErrorListener(pg), entities: [Tag], logging: false, extra: { max: 8 } });
   await dataSource.initialize();
   try {
     await dataSource.query(tagsSql);

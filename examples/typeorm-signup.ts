@@ -28,6 +28,14 @@ export function signUp(dataSource: DataSource, email: string, name: string): Pro
 }
 // #endregion
 
+// #region readme-typeorm-setup
+import pg from 'pg';
+import { pgWithErrorListener } from '@racesafe/typeorm';
+
+// pg with an 'error' listener on every client: a session the server ends (failover, restart) cannot crash the process.
+export const openDataSource = (url: string) => new DataSource({ type: 'postgres', url, driver: pgWithErrorListener(pg), entities: [Account] });
+// #endregion
+
 /** The table, with the unique constraints racesafe relies on. */
 export const accountsSql = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -71,7 +79,7 @@ export async function inTransactionWithRetry<T>(dataSource: DataSource, work: (m
 // #endregion
 
 export async function main(url: string): Promise<void> {
-  const dataSource = await new DataSource({ type: 'postgres', url, entities: [Account], synchronize: false }).initialize();
+  const dataSource = await openDataSource(url).initialize();
   try {
     await dataSource.query(accountsSql);
     const accounts = raceSafe(dataSource.getRepository(Account));

@@ -29,7 +29,7 @@ async function terminatingServer(): Promise<net.Server> {
 }
 
 /** Runs the child to its end (asynchronously: the server answering it lives in this process). */
-function runChild(port: number, mode: 'plain' | 'guarded'): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runChild(port: number, mode: 'plain' | 'typeorm' | 'sequelize'): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const root = path.resolve(__dirname, '../..');
   const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.cjs'), path.join(__dirname, 'fixtures', 'pg-window-child.ts'), String(port), mode], { cwd: root });
   let stdout = '';
@@ -52,8 +52,9 @@ describe("a pooled client terminated as its startup completes (issue 13, item 4)
     expect(result.stdout).not.toMatch(/survived/);
   });
 
-  it('is survived with pgWithErrorListener(), the listener the guide asks for', async () => {
-    const result = await runChild(port(), 'guarded');
+  // Issue 21, item 4: the listener is an export of both packages, the same function.
+  it.each(['typeorm', 'sequelize'] as const)('is survived with @racesafe/%s pgWithErrorListener(pg), as the README sets it up', async (name) => {
+    const result = await runChild(port(), name);
     expect(result.stderr).toBe('');
     expect([result.status, result.stdout.trim()]).toEqual([0, 'survived']);
   });

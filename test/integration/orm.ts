@@ -41,6 +41,8 @@ export interface TestOrm {
   insert(table: Table, values: Row, tx?: Tx): Promise<void>;
   /** The ORM's own update (TypeORM `repository.update`, Sequelize `Model.update`). */
   update(table: Table, where: Row, values: Row, tx?: Tx): Promise<void>;
+  /** The driver's connection under the caller's transaction `tx` (a node-postgres Client, a mysql2 Connection), to cut it in a test. */
+  driverConnection(tx: Tx): unknown;
   /** Raw SQL through the ORM (in `tx` when given). */
   query(sql: string, tx?: Tx): Promise<Row[]>;
   /** The ORM's own read (TypeORM `findOneBy`, Sequelize `findOne`): on a read replica when one is configured. */

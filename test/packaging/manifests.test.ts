@@ -72,11 +72,14 @@ describe.each(['typeorm', 'sequelize'])('@racesafe/%s README', (name) => {
     expect(install.join(' ')).not.toContain('@racesafe/core');
   });
 
-  it("quotes the project README's ten-line example verbatim (itself a compiled example region)", () => {
+  it("quotes the project README's ten-line example and its PostgreSQL set-up verbatim (each a compiled example region)", () => {
     const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
-    expect(blocks).toHaveLength(1);
-    expect(read('README.md')).toContain(`\`\`\`ts\n${blocks[0]}\`\`\``);
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) expect(read('README.md')).toContain(`\`\`\`ts\n${block}\`\`\``);
     expect(blocks[0]).toContain(`from '@racesafe/${name}'`);
+    // The set-up gives the ORM node-postgres with the package's 'error' listener (issue 21, item 4).
+    expect(blocks[1]).toContain(`import { pgWithErrorListener } from '@racesafe/${name}';`);
+    expect(blocks[1]).toContain('pgWithErrorListener(pg)');
   });
 });
 

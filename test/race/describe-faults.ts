@@ -39,6 +39,18 @@ export function describeFaultScenariosOnSqlite(target: RaceTarget, selected: Fau
   describeFaults(target, selected, useTestDatabase(sqliteSchemaSql, { dialect: 'sqlite' }), 'SQLite');
 }
 
+/**
+ * A session fault reached the worker processes' connections and nothing else: the harness's check
+ * session does not run under it, and no worker connection had it before the worker's set-up was done
+ * (a fault that a role, a database default or a connection string carried would be in force on both).
+ */
+function expectOnWorkersOnly(outcome: FaultOutcome, scenario: FaultScenario): void {
+  const { counters } = outcome.report;
+  expect({ harnessUnderFault: outcome.harnessUnderFault, setupUnderFault: counters.setupUnderFault }).toEqual({ harnessUnderFault: 0, setupUnderFault: 0 });
+  // Each process puts it on every connection of its pool (half its callers, at least 1: fault-scenarios.ts workerArgs).
+  expect(counters.faultedSessions).toBeGreaterThanOrEqual(scenario.size.processes * Math.max(1, Math.floor(scenario.size.callersPerProcess / 2)));
+}
+
 function describeFaults(target: RaceTarget, selected: FaultScenario[], db: { url(): string }, database: string): void {
   const label = `${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''}, ${database}`;
   describe(`faults (${label})`, () => {
@@ -51,6 +63,8 @@ function describeFaults(target: RaceTarget, selected: FaultScenario[], db: { url
         // A kill every 20 ms always hits; a server timeout cuts only the calls that happen to wait long enough (printed, not asserted).
         if (scenario.fault.kind === 'kill') expect(racesafe.faults).toBeGreaterThan(0);
         expect(racesafe.leftOver).toBe(0);
+        // A session fault (issue 21): on every worker connection, never on the ORMs' set-up or the harness's own sessions.
+        if (scenario.fault.kind === 'session') for (const outcome of [racesafe, naive]) expectOnWorkersOnly(outcome, scenario);
         if (!naive.verdict.valid || run === 3) {
           expect(naive.verdict.anomalies.length).toBeGreaterThan(0);
           return;

@@ -15,6 +15,7 @@ import {
 import { type RaceReport, runRace } from '../harness/race';
 import { type DecrementResult, type GetOrCreateResult, type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceBatchKeys, raceEmail, raceKey } from './ops';
 import type { RaceSize, RaceTarget } from './scenarios';
+import { type SessionFault } from './session-fault';
 import { isSqliteUrl, openSqlClient } from './sql-client';
 import { raceBusyTimeoutMs } from './sqlite-busy';
 
@@ -27,6 +28,8 @@ export interface FaultOutcome {
   faults: number;
   /** Client sessions still open on the database once the race's processes exited (expected 0). */
   leftOver: number;
+  /** Session faults: 1 when the fault was in force on a session the harness opened for its checks (expected 0). */
+  harnessUnderFault?: number;
 }
 
 /** A race scenario under a fault: racesafe, then the naive approach, same load, same fault. */
@@ -53,15 +56,15 @@ interface FaultApproach {
 const killEveryMs = 20;
 
 /**
- * The fault a scenario runs under: a controller terminating a random backend every 20 ms, or
- * server timeouts (`ALTER DATABASE ... SET lock_timeout / statement_timeout`, in force for every
- * session the workers open) shorter than some calls wait.
+ * The fault a scenario runs under: a controller terminating a random backend every 20 ms, or a
+ * server timeout shorter than some calls wait, put on the worker processes' own sessions once
+ * they are set up (test/race/session-fault.ts): PostgreSQL `statement_timeout` / `lock_timeout`,
+ * MariaDB `max_statement_time` (1969 on a statement that runs longer). The harness's own sessions
+ * (truncate, seed, checks, leftover count) and the ORMs' connect-time queries never run under it.
  */
 export type Fault =
   | { kind: 'kill' }
-  | { kind: 'timeouts'; settings: Record<'lock_timeout' | 'statement_timeout', string> }
-  /** MariaDB: the workers connect as a user of their own created `WITH MAX_STATEMENT_TIME <seconds>` (1969 on a statement that runs longer). */
-  | { kind: 'max_statement_time'; seconds: number }
+  | { kind: 'session'; fault: SessionFault; label: string }
   /** SIGKILL worker process p once `at` (a fraction) of the calls answered, for each [p, at]. */
   | { kind: 'sigkill'; processes: [processIndex: number, at: number][] };
 const killEvery20Ms: Fault = { kind: 'kill' };
@@ -77,31 +80,28 @@ async function withSql<T>(url: string, work: (client: Awaited<ReturnType<typeof 
   }
 }
 
+/** What one approach did under its fault, before the history is judged. */
+interface RaceUnderFault {
+  report: RaceReport;
+  faults: number;
+  leftOver: number;
+  history: HistoryEvent[];
+  harnessUnderFault?: number;
+}
+
 /**
- * Runs one approach with the backend killer on from 'go' until the last call answered. runRace
- * itself fails if a worker process dies (an unhandled 'error' event) or a call never answers.
+ * Runs one approach under its fault. runRace itself fails if a worker process dies (an unhandled
+ * 'error' event, a set-up query cut by the fault) or a call never answers.
  */
-async function raceUnderFault(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach, seed: string[], fault: Fault) {
+async function raceUnderFault(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach, seed: string[], fault: Fault): Promise<RaceUnderFault> {
   await withSql(url, async (client) => {
     await client.truncate();
     for (const sql of seed) await client.query(sql);
   });
-  if (fault.kind === 'timeouts') {
-    await setDatabaseTimeouts(url, fault.settings);
-    try {
-      const report = await runRace({ worker: target.worker, args: workerArgs(url, size, approach), ...size, label: `${target.name} ${approach.op} under timeouts` });
-      const faults = report.calls.filter((c) => c.error?.code !== undefined && timeoutCodes.has(c.error.code)).length;
-      return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls) };
-    } finally {
-      await setDatabaseTimeouts(url, { lock_timeout: '0', statement_timeout: '0' });
-    }
-  }
-  if (fault.kind === 'max_statement_time') {
-    return withStatementTimeUser(url, fault.seconds, async (workerUrl) => {
-      const report = await runRace({ worker: target.worker, args: workerArgs(workerUrl, size, approach), ...size, label: `${target.name} ${approach.op} under max_statement_time` });
-      const faults = report.calls.filter((c) => c.error?.code !== undefined && timeoutCodes.has(c.error.code)).length;
-      return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls) };
-    });
+  if (fault.kind === 'session') {
+    const report = await runRace({ worker: target.worker, args: { ...workerArgs(url, size, approach), sessionFault: fault.fault }, ...size, label: `${target.name} ${approach.op} under ${fault.label}` });
+    const faults = report.calls.filter((c) => c.error?.code !== undefined && timeoutCodes.has(c.error.code)).length;
+    return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls), harnessUnderFault: await faultInForce(url, fault.fault) };
   }
   if (fault.kind === 'sigkill') return raceUnderSigkills(target, url, size, approach, fault.processes);
   return raceUnderKills(target, url, size, approach);
@@ -128,36 +128,12 @@ function workerArgs(url: string, size: RaceSize, approach: FaultApproach): RaceW
   return { url, op: approach.op, processes: size.processes, poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)), keys: size.keys, ...sqlite };
 }
 
-/**
- * MariaDB has no per-database timeout, and a `SET GLOBAL` would reach other suites' sessions: the
- * workers connect as a user of their own, `CREATE USER ... WITH MAX_STATEMENT_TIME <seconds>`
- * (MariaDB's per-user resource limit), granted this database only, dropped afterwards.
- */
-async function withStatementTimeUser<T>(url: string, seconds: number, work: (workerUrl: string) => Promise<T>): Promise<T> {
-  const user = `rs_timeout_${Math.random().toString(16).slice(2, 10)}`;
-  const password = 'racesafe';
-  const database = new URL(url).pathname.slice(1);
-  // Names and numbers are this helper's own (no input); CREATE USER takes no placeholders.
-  await withSql(url, (c) => c.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}' WITH MAX_STATEMENT_TIME ${Number(seconds)}`));
-  try {
-    await withSql(url, (c) => c.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO '${user}'@'%'`));
-    const workerUrl = new URL(url);
-    [workerUrl.username, workerUrl.password] = [user, password];
-    return await work(workerUrl.toString());
-  } finally {
-    await withSql(url, (c) => c.query(`DROP USER '${user}'@'%'`));
-  }
+/** Whether `fault` is in force on a session the harness opens now, as every check of the harness does (1: it reached the harness). */
+async function faultInForce(url: string, fault: SessionFault): Promise<number> {
+  return withSql(url, async (client) => Number((await client.query<{ v: unknown }>(fault.inForce))[0].v));
 }
 
-/** `ALTER DATABASE <this one> SET ...`: every session opened from now on starts with these timeouts (the workers connect after). */
-async function setDatabaseTimeouts(url: string, settings: Record<string, string>): Promise<void> {
-  await withSql(url, async (client) => {
-    const [{ name }] = await client.query<{ name: string }>('SELECT current_database() AS name');
-    // Names are this suite's own (rs_<file>_<hex>); values are fixed literals above, not input.
-    for (const [setting, value] of Object.entries(settings)) await client.query(`ALTER DATABASE "${name}" SET ${setting} = '${value}'`);
-  });
-}
-
+/** The backend killer on from 'go' until the last call answered. */
 async function raceUnderKills(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach) {
   const args = workerArgs(url, size, approach);
   let killer: ReturnType<typeof startBackendKiller> | undefined;
@@ -191,10 +167,10 @@ function faultScenario(
     async run(target, url) {
       const outcomes: FaultOutcome[] = [];
       for (const approach of approaches) {
-        const { report, faults, leftOver, history } = await raceUnderFault(target, url, size, approach, seed, fault);
+        const { report, faults, leftOver, history, harnessUnderFault } = await raceUnderFault(target, url, size, approach, seed, fault);
         const judged = await check(url, history, approach);
         const verdict = combine(history, judged, approach.typed ? typedErrorAnomalies(history, approach) : []);
-        outcomes.push({ approach: approach.approach, report, verdict, faults, leftOver });
+        outcomes.push({ approach: approach.approach, report, verdict, faults, leftOver, harnessUnderFault });
       }
       return outcomes;
     },
@@ -252,6 +228,12 @@ function getOrCreateManyUnderKills(name: string, size: RaceSize): FaultScenario 
   });
 }
 
+/** A PostgreSQL timeout on the workers' sessions: `SET <setting> = '<value>'` once each is set up. */
+function postgresTimeout(setting: 'lock_timeout' | 'statement_timeout', value: string): Fault {
+  // Names and values are this file's own literals, not input.
+  return { kind: 'session', label: `${setting} ${value}`, fault: { set: [`SET ${setting} = '${value}'`], inForce: `SELECT (current_setting('${setting}') = '${value}')::int AS v` } };
+}
+
 /** Every scenario of the fault suite, each bounded (a few seconds per approach on 2 cores). */
 export const faultScenarios = {
   getOrCreateHotKey: getOrCreateUnderKills('getOrCreate under kills: one hot key', { processes: 4, callersPerProcess: 8, calls: 400 }),
@@ -288,11 +270,8 @@ export const faultScenarios = {
   ),
   getOrCreateMany: getOrCreateManyUnderKills('getOrCreateMany under kills: overlapping shuffled batches of 200 keys beside getOrCreate', { processes: 4, callersPerProcess: 4, calls: 160 }),
   updateOrCreateSigkill: updateOrCreateUnderSigkills({ processes: 4, callersPerProcess: 8, calls: 400 }),
-  counterLockTimeout: counterUnder('atomicUpdate +1 under lock_timeout 1 ms: one counter', { kind: 'timeouts', settings: { lock_timeout: '1ms', statement_timeout: '0' } }),
-  updateOrCreateStatementTimeout: updateOrCreateUnder('updateOrCreate with logins + 1 under statement_timeout 10 ms: one missing key', {
-    kind: 'timeouts',
-    settings: { lock_timeout: '0', statement_timeout: '10ms' },
-  }),
+  counterLockTimeout: counterUnder('atomicUpdate +1 under lock_timeout 1 ms: one counter', postgresTimeout('lock_timeout', '1ms')),
+  updateOrCreateStatementTimeout: updateOrCreateUnder('updateOrCreate with logins + 1 under statement_timeout 10 ms: one missing key', postgresTimeout('statement_timeout', '10ms')),
 } satisfies Record<string, FaultScenario>;
 
 /**
@@ -308,7 +287,12 @@ export const mariadbFaultScenarios: FaultScenario[] = [
   // The guarded decrement is left to PostgreSQL: on MariaDB it is the counter's one autocommit UPDATE, and the suite must stay near 30 s per package.
   faultScenarios.updateOrCreate,
   faultScenarios.updateOrCreateSigkill,
-  updateOrCreateUnder('updateOrCreate with logins + 1 under max_statement_time 10 ms: one missing key', { kind: 'max_statement_time', seconds: 0.01 }),
+  updateOrCreateUnder('updateOrCreate with logins + 1 under max_statement_time 10 ms: one missing key', {
+    kind: 'session',
+    label: 'max_statement_time 10 ms',
+    // MariaDB's per-session limit in seconds; SET on the session, so no other session (nor a user's) is touched.
+    fault: { set: ['SET SESSION max_statement_time = 0.01'], inForce: 'SELECT @@SESSION.max_statement_time = 0.01 AS v' },
+  }),
 ];
 
 /**

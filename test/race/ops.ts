@@ -1,3 +1,5 @@
+import type { SessionFault } from './session-fault';
+
 /**
  * The operations a race worker must implement, named the same in both packages'
  * race-worker.ts. Each returns a small JSON value the checks read.
@@ -33,6 +35,8 @@ export interface RaceWorkerArgs {
   incrementVisitsEvery?: number;
   /** SQLite: the busy timeout of every connection in ms (test/race/sqlite-busy.ts); the driver's default when absent. */
   busyTimeoutMs?: number;
+  /** A server timeout put on this worker's own sessions once it is set up (test/race/session-fault.ts), never on the harness's. */
+  sessionFault?: SessionFault;
 }
 
 /**

@@ -27,3 +27,5 @@ export { sameValue } from './statements';
 export { takeTurn, takeTurnOnceKnown } from './turns';
 export type { RetryPolicy } from './retry';
 export { assertKnownFields } from './validate';
+export { pgWithErrorListener } from './pg-error-listener';
+export type { PgClientEvents, PgModule } from './pg-error-listener';

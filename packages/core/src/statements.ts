@@ -38,7 +38,13 @@ export function run(gateway: ModelGateway<unknown>, session: Session, sql: strin
 // Autocommit sessions (one per racesafe call attempt) on which a write has committed.
 const committedWrites = new WeakSet<Session>();
 
-/** What a lost connection did to `session`'s work: nothing committed inside a transaction or before this call's first write. */
+/**
+ * What a lost connection did to `session`'s work, by whether a write of this call could have
+ * committed, not by whether one was acknowledged. Inside a transaction (the caller's, or racesafe's
+ * own before its COMMIT, which is judged apart) nothing can have: the server rolls the whole
+ * transaction back, whatever statement was in flight. Outside one, an autocommit write may have
+ * committed: the lost statement itself, or an earlier write of this call (MariaDB's read-back).
+ */
 function lostOutcome(session: Session, reads: boolean): LostOutcome {
   if (session.inTransaction) return 'rolled-back';
   return reads && !committedWrites.has(session) ? 'rolled-back' : 'unknown';

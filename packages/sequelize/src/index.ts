@@ -24,3 +24,5 @@ export type { UpdateOrCreateOptions } from './update-or-create';
 export type { AtomicValues, Lookup, RetryPolicy, SqlValue, TransactionOptions, Values, ValuesOrFactory } from './types';
 export * from './errors';
 export * from './expressions';
+export { pgWithErrorListener } from '@racesafe/core';
+export type { PgClientEvents, PgModule } from '@racesafe/core';

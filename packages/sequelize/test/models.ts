@@ -1,6 +1,6 @@
 import { DataTypes, type InferAttributes, type InferCreationAttributes, type CreationOptional, Model, Sequelize } from 'sequelize';
-import { RaceSafeModel } from '../src';
-import { pgWithErrorListener } from '../../../test/harness/pg-error-listener';
+import { RaceSafeModel, pgWithErrorListener } from '../src';
+import pg from 'pg';
 import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
 // The same tables as packages/typeorm/test/entities.ts (schema: test/schema/tables.ts).
@@ -140,8 +140,8 @@ export function testSequelize(
   const sequelize = new Sequelize(url, {
     ...(readReplicas ? { replication: { write: connectionFields(url), read: readReplicas.map(connectionFields) } } : {}),
     dialect: dialectOf(url),
-    // The 'error' listener the guide asks for (issue 13, item 4): a terminated backend never crashes the process.
-    ...(dialectOf(url) === 'postgres' ? { dialectModule: pgWithErrorListener() } : {}),
+    // The package's 'error' listener, as the README sets it up (issue 21, item 4): a terminated backend never crashes the process.
+    ...(dialectOf(url) === 'postgres' ? { dialectModule: pgWithErrorListener(pg) } : {}),
     pool: { max: poolSize, min: 0, acquire: acquireTimeoutMs },
     logging: onQuery ? (sql: string) => onQuery(sql.replace(/^Executing \([^)]*\): /, '')) : false,
   });

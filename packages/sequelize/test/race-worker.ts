@@ -1,10 +1,11 @@
 // The Sequelize side of the shared race scenarios (test/race/scenarios.ts): one Sequelize
 // instance per process, fewer pooled connections than callers.
-import { Op, QueryTypes } from 'sequelize';
+import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import type { RaceWorker } from '../../../test/harness/race';
 import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, isRaceBatch, raceBatchKeys, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { holdSql, retryingCallerTransaction, taggingCallerStatements } from '../../../test/race/caller-transaction';
 import { isSqliteUrl } from '../../../test/race/sql-client';
+import { type DriverPool, faultWorkerSessions } from '../../../test/race/session-fault';
 import { isVisitsWriter, untilNotBusy, watchSequelizeSqlite } from '../../../test/race/sqlite-busy';
 import { F } from '../src';
 import { testSequelize } from './models';
@@ -18,6 +19,8 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   if (isSqliteUrl(args.url)) watchSequelizeSqlite(sequelize, args.busyTimeoutMs ?? 1000, (sql) => void (isVisitsWriter(sql) ? writerBusy++ : busy++));
   // Open every pooled connection before the barrier, so the first wave of calls really races.
   await Promise.all(Array.from({ length: args.poolSize }, () => sequelize.query('SELECT 1')));
+  // A timeout scenario's fault goes on this worker's sessions only now, after Sequelize's connect-time queries (_refreshDynamicOIDs...).
+  const faultCounters = args.sessionFault ? await faultWorkerSessions(driverPool(sequelize, args.poolSize), args.sessionFault) : undefined;
   const visitsTable = args.op.startsWith('naive:') ? 'naive_users' : 'users';
 
   const getOrCreate = async (email: string, i: number) => {
@@ -140,6 +143,20 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
     // SQLITE_BUSY* statement failures (SQLite only): retried by Sequelize or racesafe, or surfaced as an error.
     // callerRetries: whole caller's transactions run again after racesafe's RetryableError.
     // writerBusy: the same for the test's own visits writer, apart.
-    counters: (): Record<string, number> => (isSqliteUrl(args.url) ? { busy, writerBusy, callerRetries } : { callerRetries }),
+    // setupUnderFault, faultedSessions: where a timeout scenario's fault was in force (test/race/session-fault.ts).
+    counters: (): Record<string, number> => ({ ...(isSqliteUrl(args.url) ? { busy, writerBusy, callerRetries } : { callerRetries }), ...faultCounters?.() }),
+  };
+}
+
+/** Sequelize's connection pool (pg Clients, mysql2 Connections), for a session fault. */
+function driverPool(sequelize: Sequelize, poolSize: number): DriverPool {
+  const manager = sequelize.connectionManager as unknown as { getConnection(options?: object): Promise<object>; releaseConnection(connection: object): Promise<void> };
+  return {
+    async holdAll() {
+      const connections = await Promise.all(Array.from({ length: poolSize }, () => manager.getConnection({ useMaster: true })));
+      return { connections, release: () => connections.forEach((connection) => void manager.releaseConnection(connection)) };
+    },
+    // afterConnect runs once the dialect's connect() finished its own queries, before the pool hands the connection out.
+    onNewConnection: (hook) => sequelize.addHook('afterConnect', async (connection) => void (await hook(connection))),
   };
 }

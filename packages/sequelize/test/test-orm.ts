@@ -50,6 +50,8 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
     async update(table, where, values, tx) {
       await model(table).update(values, { where: where as never, transaction: transaction(tx) });
     },
+    // The transaction's connection: a pg Client (postgres) or a mysql2 Connection (mysql).
+    driverConnection: (tx) => (tx as Transaction & { connection: unknown }).connection,
     async query(sql, tx) {
       const [rows] = await sequelize.query(sql, { transaction: transaction(tx) });
       return rows as Row[];

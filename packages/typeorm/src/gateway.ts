@@ -27,10 +27,16 @@ export function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shar
   };
 }
 
-/** The query runner the repository is bound to: `manager.withRepository(...)` inside a transaction. */
+/**
+ * The query runner the repository is bound to: `manager.withRepository(...)` inside a transaction.
+ * A runner TypeORM released with its transaction still open is returned too: its PostgreSQL
+ * runner releases itself when its connection emits 'error' (the server ended the session, say
+ * while idle between two of your statements). That transaction is lost, and racesafe must
+ * report it (its statements there fail with ConnectionLostError), never run outside it in autocommit.
+ */
 export function boundQueryRunner(repository: Repository<ObjectLiteral>): QueryRunner | undefined {
   const queryRunner = repository.queryRunner ?? repository.manager.queryRunner;
-  return queryRunner && !queryRunner.isReleased ? queryRunner : undefined;
+  return queryRunner && (!queryRunner.isReleased || queryRunner.isTransactionActive) ? queryRunner : undefined;
 }
 
 /**

@@ -58,3 +58,5 @@ export type { UpdateOrCreateOptions } from './update-or-create';
 export type { AtomicValues, Lookup, PropertyPaths, PropertyValue, RawSql, RetryPolicy, Values, ValuesOrFactory } from './types';
 export * from './errors';
 export * from './expressions';
+export { pgWithErrorListener } from '@racesafe/core';
+export type { PgClientEvents, PgModule } from '@racesafe/core';

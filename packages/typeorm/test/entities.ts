@@ -14,7 +14,8 @@ import {
   PrimaryGeneratedColumn,
   type UpdateEvent,
 } from 'typeorm';
-import { pgWithErrorListener } from '../../../test/harness/pg-error-listener';
+import pg from 'pg';
+import { pgWithErrorListener } from '../src';
 import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
 
 // Column types are explicit so that the entities need no decorator metadata (design:type), whatever compiles them,
@@ -223,7 +224,7 @@ export function testDataSource(
     logger,
     // pg-pool's wait for a free connection (issue 13, item 5); unset: it waits as long as it takes.
     ...(acquireTimeoutMs === undefined ? {} : { extra: { connectionTimeoutMillis: acquireTimeoutMs } }),
-    // The 'error' listener the guide asks for (issue 13, item 4): a terminated backend never crashes the process.
-    ...(onMariadb ? {} : { driver: pgWithErrorListener() }),
+    // The package's 'error' listener, as the README sets it up (issue 21, item 4): a terminated backend never crashes the process.
+    ...(onMariadb ? {} : { driver: pgWithErrorListener(pg) }),
   });
 }

@@ -1,10 +1,11 @@
 // The TypeORM side of the shared race scenarios (test/race/scenarios.ts): one data source
 // per process, fewer pooled connections than callers.
-import { In, MoreThanOrEqual } from 'typeorm';
+import { type DataSource, In, MoreThanOrEqual } from 'typeorm';
 import type { RaceWorker } from '../../../test/harness/race';
 import { holdSql, oneAtATime, retryingCallerTransaction, taggingCallerStatements } from '../../../test/race/caller-transaction';
 import { isSqliteBusy, isVisitsWriter, untilNotBusy } from '../../../test/race/sqlite-busy';
 import { isMysqlUrl, isSqliteUrl } from '../../../test/race/sql-client';
+import { type DriverPool, faultWorkerSessions } from '../../../test/race/session-fault';
 import { type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, isRaceBatch, raceBatchKeys, raceEmail, raceKey, racePassword } from '../../../test/race/ops';
 import { F, raceSafe } from '../src';
 import { Account, Counter, Item, NaiveAccount, NaiveUser, User, testDataSource } from './entities';
@@ -21,6 +22,8 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   if (isSqliteUrl(args.url) && args.busyTimeoutMs !== undefined) await dataSource.query(`PRAGMA busy_timeout = ${Number(args.busyTimeoutMs)}`);
   // Open every pooled connection before the barrier, so the first wave of calls really races.
   await Promise.all(Array.from({ length: args.poolSize }, () => dataSource.query('SELECT 1')));
+  // A timeout scenario's fault goes on this worker's sessions only now, after the data source's set-up.
+  const faultCounters = args.sessionFault ? await faultWorkerSessions(driverPool(dataSource, args.poolSize), args.sessionFault) : undefined;
   const users = raceSafe(dataSource.getRepository(User));
   const naiveUsers = dataSource.getRepository(NaiveUser);
   const accounts = raceSafe(dataSource.getRepository(Account));
@@ -162,6 +165,31 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
     // SQLITE_BUSY* statement failures (SQLite only): racesafe retried each one, or it surfaced as an error.
     // callerRetries: whole caller's transactions run again after racesafe's RetryableError.
     // writerBusy: the same for the test's own visits writer, apart.
-    counters: (): Record<string, number> => (isSqliteUrl(args.url) ? { busy, writerBusy, callerRetries } : { callerRetries }),
+    // setupUnderFault, faultedSessions: where a timeout scenario's fault was in force (test/race/session-fault.ts).
+    counters: (): Record<string, number> => ({ ...(isSqliteUrl(args.url) ? { busy, writerBusy, callerRetries } : { callerRetries }), ...faultCounters?.() }),
   };
+}
+
+/** The driver's pool under a data source (PostgreSQL: pg-pool `master`; MariaDB: mysql2's `pool`), for a session fault. */
+function driverPool(dataSource: DataSource, poolSize: number): DriverPool {
+  type Released = { release(): void };
+  const driver = dataSource.driver as unknown as {
+    master?: { connect(): Promise<Released>; on(event: 'connect', listener: (client: unknown) => void): void };
+    pool?: { getConnection(callback: (error: unknown, connection: Released) => void): void; on(event: 'connection', listener: (connection: unknown) => void): void };
+  };
+  const acquire = (): Promise<Released> =>
+    driver.master ? driver.master.connect() : new Promise((resolve, reject) => driver.pool!.getConnection((error, connection) => (error ? reject(toError(error)) : resolve(connection))));
+  return {
+    async holdAll() {
+      const connections = await Promise.all(Array.from({ length: poolSize }, acquire));
+      return { connections, release: () => connections.forEach((connection) => connection.release()) };
+    },
+    // Both pools announce a new connection before handing it to TypeORM, which runs no set-up queries on it.
+    onNewConnection: (hook) => (driver.master ? driver.master.on('connect', (client) => void hook(client)) : driver.pool!.on('connection', (connection) => void hook(connection))),
+  };
+}
+
+/** The driver's callback error as an Error (mysql2 passes its own Error subclasses). */
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(`driver error: ${typeof error}`);
 }

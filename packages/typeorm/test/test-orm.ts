@@ -67,6 +67,8 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
     async update(table, where, values, tx) {
       await ((tx as EntityManager | undefined) ?? dataSource.manager).getRepository(entity(table)).update(where, values);
     },
+    // The query runner's connection: a pg Client (PostgreSQL) or a mysql2 PoolConnection (MariaDB).
+    driverConnection: (tx) => ((tx as EntityManager).queryRunner as unknown as { databaseConnection: unknown }).databaseConnection,
     query: (sql, tx) => ((tx as EntityManager | undefined) ?? dataSource.manager).query(sql),
     async findOne(table, where) {
       const row = await dataSource.getRepository(entity(table)).findOneBy(where);
