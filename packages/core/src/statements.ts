@@ -12,7 +12,7 @@ import {
 import type { ModelGateway, Session, StatementResult } from './gateway';
 import { assertSupportedVersion } from './server-version';
 import { takeTurn } from './turns';
-import { keyOnColumns, uniqueKeys } from './unique-keys';
+import { keyNamed, keyOnColumns, keysKnown, refreshUniqueKeys, uniqueKeys } from './unique-keys';
 
 /** Bound parameters of one statement, numbered the dialect's way. */
 export class Parameters {
@@ -52,8 +52,7 @@ export function run(gateway: ModelGateway<unknown>, session: Session, sql: strin
       return result;
     },
     async (error: unknown) => {
-      // SQLite names a violated key by its columns: the table's keys (read once) tell which key that is.
-      if (gateway.dialect.classifyError(error).columns) await uniqueKeys(gateway, session).catch(() => undefined);
+      await readKeysForViolation(gateway, session, error);
       throw translateError(gateway, error, lostOutcome(session, reads));
     },
   );
@@ -78,15 +77,17 @@ export type LostOutcome = 'rolled-back' | 'unknown';
 /** The racesafe error for a driver error, classified by code (TRAPS.md rule 4). */
 export function translateError(gateway: ModelGateway<unknown>, error: unknown, lost: LostOutcome = 'rolled-back'): unknown {
   if (error instanceof RaceSafeError) return error;
-  const { kind, code, columns, beforeSending, ...named } = gateway.dialect.classifyError(error);
+  const { kind, code, columns, beforeSending, message, ...named } = gateway.dialect.classifyError(error);
   // A key reported by its columns is named after the index the catalog has on exactly them.
   const constraint = named.constraint ?? (columns && keyOnColumns(gateway, columns)?.name);
-  const fields = columns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
+  const keyColumns = columns ?? (constraint === undefined ? undefined : keyNamed(gateway, constraint)?.columns);
+  const fields = keyColumns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
   const details = { cause: error, code, constraint, fields };
-  const reason = error instanceof Error ? error.message : String(error);
+  // The database's own words: an ORM's wrapper may say only "Validation error" (Sequelize's UniqueConstraintError).
+  const reason = message ?? (error instanceof Error ? error.message : String(error));
   switch (kind) {
     case 'unique-violation':
-      return new ConflictError(`${gateway.modelName}: unique constraint ${constraint ?? '(unnamed)'} rejected the row: ${reason}`, details);
+      return new ConflictError(conflictMessage(gateway, constraint, fields, reason), details);
     case 'deadlock':
     case 'serialization-failure':
       return new RetryableError(`${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`, details);
@@ -100,6 +101,31 @@ export function translateError(gateway: ModelGateway<unknown>, error: unknown, l
     default:
       return code ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
   }
+}
+
+/**
+ * Reads the table's unique keys before a unique violation is translated, when the cache cannot
+ * name its key's columns: SQLite names a key only by its columns, PostgreSQL and MySQL by a name
+ * the catalog maps to columns (ConflictError.fields). Only on a session that can still run a
+ * statement: outside a transaction, or on SQLite, whose transaction survives the error.
+ */
+async function readKeysForViolation(gateway: ModelGateway<unknown>, session: Session, error: unknown): Promise<void> {
+  const { kind, constraint, columns } = gateway.dialect.classifyError(error);
+  if (kind !== 'unique-violation') return;
+  if (columns) {
+    if (!keysKnown(gateway)) await uniqueKeys(gateway, session).catch(() => undefined);
+    return;
+  }
+  if (constraint === undefined || keyNamed(gateway, constraint) || session.inTransaction) return;
+  // A key created since the catalog was read (or never read: atomicUpdate) is looked up again.
+  await refreshUniqueKeys(gateway, session).catch(() => undefined);
+}
+
+/** "User: username is taken (unique constraint UQ_1 on (username)): <the database's message>". */
+function conflictMessage(gateway: ModelGateway<unknown>, constraint: string | undefined, fields: string[] | undefined, reason: string): string {
+  const key = `unique constraint ${constraint ?? '(unnamed)'}${fields?.length ? ` on (${fields.join(', ')})` : ''}`;
+  const taken = fields?.length ? `${fields.join(' + ')} ${fields.length > 1 ? 'are' : 'is'} taken` : 'a unique value is taken';
+  return `${gateway.modelName}: ${taken}, so ${key} rejected the row (database: ${reason})`;
 }
 
 /** `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys). */

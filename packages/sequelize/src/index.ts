@@ -20,7 +20,7 @@ export { updateOrCreate } from './update-or-create';
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
 export type { GetOrCreateManyOptions } from './get-or-create-many';
-export type { UpdateOrCreateOptions } from './update-or-create';
+export type { DefaultsWithF, PlainDefaults, UpdateOrCreateCommonOptions, UpdateOrCreateOptions } from './update-or-create';
 export type { AtomicValues, Lookup, RetryPolicy, SqlValue, TransactionOptions, Values, ValuesOrFactory } from './types';
 export * from './errors';
 export * from './expressions';
