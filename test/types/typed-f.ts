@@ -3,7 +3,8 @@
  * fail to compile, or the typecheck fails on the unused directive. F names are checked against
  * the entity's / model's numeric properties; F in updateOrCreate `defaults` needs `createDefaults`.
  */
-import { F as SequelizeF, type RaceSafeModel } from '@racesafe/sequelize';
+import { F as SequelizeF, type RaceSafeModel, withRaceSafe } from '@racesafe/sequelize';
+import { Column, DataType, Model as TsModel, Table } from 'sequelize-typescript';
 import { F, type RaceSafeRepository } from '@racesafe/typeorm';
 import type { CreationOptional, InferAttributes, InferCreationAttributes } from 'sequelize';
 
@@ -44,4 +45,20 @@ export async function sequelizeChecks(): Promise<void> {
   await Member.updateOrCreate({ where: { email: 'a@x' }, defaults: { logins: SequelizeF('logins').plus(1) }, createDefaults: { logins: 1 } });
   // @ts-expect-error F in defaults without createDefaults
   await Member.updateOrCreate({ where: { email: 'a@x' }, defaults: { logins: SequelizeF('logins').plus(1) } });
+}
+
+// sequelize-typescript: the statics are typed on the decorated class itself.
+@Table({ tableName: 'players' })
+class Player extends withRaceSafe(TsModel)<Player> {
+  @Column({ type: DataType.TEXT }) declare email: string;
+  @Column({ type: DataType.INTEGER }) declare score: number;
+}
+
+export async function sequelizeTypescriptChecks(): Promise<void> {
+  const [player, created]: [Player, boolean] = await Player.getOrCreate({ where: { email: 'a@x' }, defaults: { score: 0 } });
+  await Player.atomicUpdate({ score: SequelizeF('score').plus(created ? 1 : 2) }, { where: { email: player.email } });
+  // @ts-expect-error 'scorez' is not an attribute of Player
+  await Player.atomicUpdate({ score: SequelizeF('scorez').plus(1) }, { where: { email: 'a@x' } });
+  // @ts-expect-error 'emial' is not an attribute of Player
+  await Player.getOrCreate({ where: { emial: 'a@x' } });
 }

@@ -11,8 +11,8 @@
  * ```
  * @module @racesafe/sequelize
  */
-export { RaceSafeModel, raceSafe } from './model';
-export type { RaceSafeStatics } from './model';
+export { RaceSafeModel, raceSafe, withRaceSafe } from './model';
+export type { ModelBase, RaceSafeStatics } from './model';
 export { atomicUpdate } from './atomic-update';
 export { getOrCreate } from './get-or-create';
 export { getOrCreateMany } from './get-or-create-many';
