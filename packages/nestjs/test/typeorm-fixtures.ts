@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The table the NestJS apps write to; its email key makes getOrCreate race-safe. */
+export const accountsSql = `
+CREATE TABLE accounts (
+  id serial PRIMARY KEY,
+  email text NOT NULL CONSTRAINT accounts_email_key UNIQUE,
+  logins integer NOT NULL DEFAULT 0,
+  plan text NOT NULL DEFAULT 'free'
+);`;
+
+@Entity({ name: 'accounts' })
+export class Account {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'text' }) email!: string;
+  @Column({ type: 'int', default: 0 }) logins!: number;
+  @Column({ type: 'text', default: 'free' }) plan!: string;
+}
+
+/** TypeOrmModule.forRoot options for the test database (no synchronize: the table comes from accountsSql). */
+export function typeormOptions(url: string) {
+  return { type: 'postgres' as const, url, entities: [Account], synchronize: false, poolSize: 8 };
+}
