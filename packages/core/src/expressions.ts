@@ -18,7 +18,10 @@ declare const uncheckedName: unique symbol;
  * The property name of an F expression built from a `string` that is not a literal
  * (`F(name)` with `name: string`): checked at run time only, accepted wherever F is.
  */
-export type UncheckedName = string & { readonly [uncheckedName]: true };
+export type UncheckedName = string & {
+  /** A brand no string literal has: only `F(name: string)` makes this type. */
+  readonly [uncheckedName]: true;
+};
 
 /** What `F(property)` records as its name: the literal itself, or {@link UncheckedName} for a plain `string`. */
 export type FName<P extends string> = string extends P ? UncheckedName : P;
