@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 const lerna = path.join(root, 'node_modules/lerna/dist/cli.js');
-const PACKAGES = ['core', 'typeorm', 'sequelize'];
+const PACKAGES = ['core', 'typeorm', 'sequelize', 'nestjs'];
 
 /** What the registry stub received in one publish request. */
 interface Published {
@@ -115,7 +115,7 @@ describe('lerna version (conventional commits)', () => {
     const next = major === 0 ? `0.${minor + 1}.0` : `${major}.${minor + 1}.0`;
     expect(versionOutput).toContain('lerna success version finished');
     expect(JSON.parse(read('lerna.json')).version).toBe(next);
-    expect(PACKAGES.map((name) => manifest(name).version)).toEqual([next, next, next]);
+    expect(PACKAGES.map((name) => manifest(name).version)).toEqual(PACKAGES.map(() => next));
     expect(await git('log', '-1', '--format=%s')).toBe(`chore(release): publish v${next}`);
     expect(await git('tag', '--points-at', 'HEAD')).toBe(`v${next}`);
   });
@@ -138,11 +138,11 @@ describe('lerna version (conventional commits)', () => {
 });
 
 describe('lerna publish from-git (to a registry stub)', () => {
-  it('publishes the three packages, core first, at the tagged version', () => {
-    expect(publishOutput).toContain('lerna success published 3 packages');
+  it('publishes the four packages, core first, at the tagged version', () => {
+    expect(publishOutput).toContain('lerna success published 4 packages');
     const version = manifest('core').version;
     expect(published[0]?.name).toBe('@racesafe/core'); // its dependents' installs need it first
-    expect(published.map((p) => p.name).sort()).toEqual(['@racesafe/core', '@racesafe/sequelize', '@racesafe/typeorm']);
+    expect(published.map((p) => p.name).sort()).toEqual(['@racesafe/core', '@racesafe/nestjs', '@racesafe/sequelize', '@racesafe/typeorm']);
     expect(published.every((p) => p.version === version)).toBe(true);
   });
 
