@@ -1,11 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { InjectRepository, TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
-import { F, type RaceSafeRepository } from '@racesafe/typeorm';
+import { F, type RaceSafeRepository, raceSafe } from '@racesafe/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, RaceSafeModule, getRaceSafeRepositoryToken } from '../src/typeorm';
 import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
+
+/** A custom repository with methods of its own, built with TypeORM's extend (the guide's way for class-based ones). */
+const MEMBER_REPOSITORY = 'MemberRepository';
+function memberRepository(dataSource: DataSource) {
+  return raceSafe(dataSource.getRepository(Account)).extend({
+    /** Uses `this`: on `manager.withRepository(repo)` it runs on the transaction's connection. */
+    join(this: RaceSafeRepository<Account>, email: string) {
+      return this.updateOrCreate({ email }, { defaults: { plan: 'member' } });
+    },
+  });
+}
+type MemberRepository = ReturnType<typeof memberRepository>;
 
 @Injectable()
 class AccountService {
@@ -13,7 +25,16 @@ class AccountService {
     @InjectRaceSafeRepository(Account) readonly accounts: RaceSafeRepository<Account>,
     @InjectRepository(Account) readonly plain: Repository<Account>,
     readonly dataSource: DataSource,
+    @Inject(MEMBER_REPOSITORY) readonly members: MemberRepository,
   ) {}
+
+  /** The custom repository inside a transaction: TypeORM's withRepository keeps its methods. */
+  joinThenFail(email: string) {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.withRepository(this.members).join(email);
+      throw new Error('payment refused');
+    });
+  }
 
   signIn(email: string) {
     return this.accounts.updateOrCreate({ email }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } });
@@ -37,7 +58,7 @@ describe('NestJS 11 (CommonJS) with @nestjs/typeorm: RaceSafeModule.forFeature a
   beforeAll(async () => {
     moduleRef = await Test.createTestingModule({
       imports: [TypeOrmModule.forRoot(typeormOptions(db.url())), RaceSafeModule.forFeature([Account])],
-      providers: [AccountService],
+      providers: [AccountService, { provide: MEMBER_REPOSITORY, useFactory: memberRepository, inject: [DataSource] }],
     }).compile();
     service = moduleRef.get(AccountService);
   });
@@ -67,5 +88,12 @@ describe('NestJS 11 (CommonJS) with @nestjs/typeorm: RaceSafeModule.forFeature a
   it("rolls back racesafe's writes with the caller's transaction", async () => {
     await expect(service.signUpThenFail('carl@x')).rejects.toThrow('payment refused');
     expect(await count()).toBe(0);
+  });
+
+  it('runs a custom repository (extend) inside a transaction, and rolls back with it', async () => {
+    const [joined, created] = await service.members.join('dora@x');
+    expect([joined.plan, created]).toEqual(['member', true]);
+    await expect(service.joinThenFail('eve@x')).rejects.toThrow('payment refused');
+    expect(await count()).toBe(1);
   });
 });
