@@ -67,7 +67,9 @@ export function createRaceSafeProviders(models: ModelClass[], connection?: Conne
 @Module({})
 export class RaceSafeModule {
   static forFeature(models: ModelClass[], connection?: ConnectionName): DynamicModule {
+    // Re-exported: @InjectRepository / @InjectModel keep working beside the racesafe providers.
+    const feature = SequelizeModule.forFeature(models as never, connection);
     const providers = createRaceSafeProviders(models, connection);
-    return { module: RaceSafeModule, imports: [SequelizeModule.forFeature(models as never, connection)], providers, exports: providers };
+    return { module: RaceSafeModule, imports: [feature], providers, exports: [...providers, feature] };
   }
 }

@@ -68,7 +68,9 @@ export function createRaceSafeProviders(entities: EntityClassOrSchema[], dataSou
 @Module({})
 export class RaceSafeModule {
   static forFeature(entities: EntityClassOrSchema[], dataSource?: DataSourceName): DynamicModule {
+    // Re-exported: @InjectRepository / @InjectModel keep working beside the racesafe providers.
+    const feature = TypeOrmModule.forFeature(entities, dataSource);
     const providers = createRaceSafeProviders(entities, dataSource);
-    return { module: RaceSafeModule, imports: [TypeOrmModule.forFeature(entities, dataSource)], providers, exports: providers };
+    return { module: RaceSafeModule, imports: [feature], providers, exports: [...providers, feature] };
   }
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { pgWithErrorListener } from '../../../test/harness/pg-error-listener';
 
 /** The table the NestJS apps write to; its email key makes getOrCreate race-safe. */
 export const accountsSql = `
@@ -20,5 +21,6 @@ export class Account {
 
 /** TypeOrmModule.forRoot options for the test database (no synchronize: the table comes from accountsSql). */
 export function typeormOptions(url: string) {
-  return { type: 'postgres' as const, url, entities: [Account], synchronize: false, poolSize: 8 };
+  // The 'error' listener the guide asks for, as every test DataSource has it; TypeORM loads this pg.
+  return { type: 'postgres' as const, url, entities: [Account], synchronize: false, poolSize: 8, driver: pgWithErrorListener() };
 }

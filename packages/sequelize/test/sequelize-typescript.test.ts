@@ -7,12 +7,14 @@ import { useTestDatabase } from '../../../test/harness/database';
 import { schemaSql } from '../../../test/schema/tables';
 import { F, raceSafe } from '../src';
 import { sequelizeTestOrm } from './test-orm';
-import { TsCounter, TsItem, TsMembership, TsNaiveUser, TsUser, typescriptSequelize } from './typescript-models';
+import { TsCounter, TsItem, TsMembership, TsNaiveUser, TsUser, freshModel, typescriptSequelize } from './typescript-models';
 
 // sequelize-typescript models (@Table / @Column, new Sequelize({ models })) through the shared suites, on PostgreSQL.
 const openTypescriptTestOrm: OpenTestOrm = async (url, options = {}) => {
-  const sequelize = typescriptSequelize(url, options);
-  return sequelizeTestOrm(sequelize, { users: TsUser, naive_users: TsNaiveUser, memberships: TsMembership, counters: TsCounter, items: TsItem });
+  const byTable = { users: TsUser, naive_users: TsNaiveUser, memberships: TsMembership, counters: TsCounter, items: TsItem };
+  const models = Object.fromEntries(Object.entries(byTable).map(([table, model]) => [table, freshModel(model as typeof TsUser)]));
+  const sequelize = typescriptSequelize(url, { ...options, models: Object.values(models) });
+  return sequelizeTestOrm(sequelize, models);
 };
 
 describe('getOrCreate (sequelize-typescript) on PostgreSQL', () => describeGetOrCreate(openTypescriptTestOrm, postgres));

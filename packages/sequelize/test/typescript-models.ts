@@ -60,14 +60,26 @@ export class TsItem extends withRaceSafe(Model)<TsItem> {
 
 export const typescriptModels = [TsUser, TsNaiveUser, TsMembership, TsCounter, TsItem];
 
-/** A sequelize-typescript Sequelize on a PostgreSQL test database with the models above; `repositoryMode` as the app sets it. */
-export function typescriptSequelize(url: string, { poolSize = 4, onQuery, repositoryMode = false }: { poolSize?: number; onQuery?: (sql: string) => void; repositoryMode?: boolean } = {}): Sequelize {
+/**
+ * A subclass of `model` under the same name: a model class belongs to the one Sequelize that registered it,
+ * so each instance of a test file registers subclasses of its own (as repositoryMode does for its repositories).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function freshModel<M extends new (...args: any[]) => object>(model: M): M {
+  return { [model.name]: class extends model {} }[model.name];
+}
+
+/** A sequelize-typescript Sequelize on a PostgreSQL test database with `models`; `repositoryMode` as the app sets it. */
+export function typescriptSequelize(
+  url: string,
+  { poolSize = 4, onQuery, repositoryMode = false, models = typescriptModels }: { poolSize?: number; onQuery?: (sql: string) => void; repositoryMode?: boolean; models?: (typeof typescriptModels)[number][] } = {},
+): Sequelize {
   return new Sequelize(url, {
     dialect: 'postgres',
     dialectModule: pgWithErrorListener(),
     pool: { max: poolSize, min: 0 },
     logging: onQuery ? (sql: string) => onQuery(sql.replace(/^Executing \([^)]*\): /, '')) : false,
-    models: typescriptModels,
+    models,
     repositoryMode,
   });
 }
