@@ -155,3 +155,29 @@ describe('examples/tag-import.ts', () => {
     expect(lines[2]).toBe(`find-then-insert loop, same batches: ${naive.rows} rows for ${naive.names} names`);
   });
 });
+
+describe('examples/nestjs-accounts.ts', () => {
+  const db = useTestDatabase();
+
+  it('counts 20 concurrent sign-ins on one account, and reports a taken username by its property', async () => {
+    const { main } = await import('../../examples/nestjs-accounts');
+    const lines = await runQuietly(main, db.url());
+    expect(lines).toEqual(['20 concurrent sign-ins: 1 account created, logins = 20', 'carl claims "carl": ok', 'dora claims "carl": taken']);
+    const rows = await query<{ email: string; logins: number }>(db.url(), 'SELECT email, logins FROM nest_accounts ORDER BY email');
+    expect(rows).toEqual([
+      { email: 'ann@example.com', logins: 20 },
+      { email: 'carl@example.com', logins: 0 },
+    ]);
+  });
+});
+
+describe('examples/sequelize-typescript-users.ts', () => {
+  const db = useTestDatabase();
+
+  it('makes one user for 20 concurrent sign-ins and counts every one', async () => {
+    const { main } = await import('../../examples/sequelize-typescript-users');
+    const lines = await runQuietly(main, db.url());
+    expect(lines).toEqual(['20 concurrent sign-ins: 1 user, logins = 20']);
+    expect(await query<{ email: string; logins: number }>(db.url(), 'SELECT email, logins FROM ts_users')).toEqual([{ email: 'ann@example.com', logins: 20 }]);
+  });
+});
