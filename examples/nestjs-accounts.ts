@@ -10,6 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { ConflictError } from '@racesafe/typeorm';
+import { pgWithErrorListener } from './pg-error-listener';
 import { runExample } from './run-example';
 
 @Entity({ name: 'nest_accounts' })
@@ -58,7 +59,7 @@ export async function claimUsername(accounts: RaceSafeRepository<Account>, email
 // #endregion
 
 export async function main(url: string): Promise<void> {
-  const app = await NestFactory.createApplicationContext(accountModule({ type: 'postgres', url, entities: [Account], synchronize: true }), { logger: false });
+  const app = await NestFactory.createApplicationContext(accountModule({ type: 'postgres', url, entities: [Account], synchronize: true, driver: pgWithErrorListener() }), { logger: false });
   try {
     const service = app.get(AccountService);
     const results = await Promise.all(Array.from({ length: 20 }, () => service.signIn('ann@example.com')));

@@ -5,6 +5,7 @@
 //
 // Shows: the statics typed on the decorated class itself, one row for many concurrent
 // getOrCreate calls, and increments that are all counted.
+import { pgWithErrorListener } from './pg-error-listener';
 import { runExample } from './run-example';
 
 // #region guide-sequelize-typescript
@@ -24,7 +25,7 @@ export async function signIn(email: string): Promise<void> {
 // #endregion
 
 export async function main(url: string): Promise<void> {
-  const sequelize = new Sequelize(url, { dialect: 'postgres', models: [User], logging: false });
+  const sequelize = new Sequelize(url, { dialect: 'postgres', dialectModule: pgWithErrorListener(), models: [User], logging: false });
   try {
     await sequelize.sync();
     await Promise.all(Array.from({ length: 20 }, () => signIn('ann@example.com')));
