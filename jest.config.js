@@ -2,7 +2,8 @@
 // The TypeORM suite runs twice: once on TypeORM 1.x and once on 0.3 (npm alias `typeorm03`).
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 const racesafeSources = {
-  '^@racesafe/(core|typeorm|sequelize)$': '<rootDir>/packages/$1/src',
+  '^@racesafe/(core|typeorm|sequelize|nestjs)$': '<rootDir>/packages/$1/src',
+  '^@racesafe/nestjs/(typeorm|sequelize)$': '<rootDir>/packages/nestjs/src/$1',
 };
 const base = {
   rootDir: __dirname,
@@ -56,6 +57,14 @@ const config = {
     { ...base, displayName: 'sequelize', testMatch: ['<rootDir>/packages/sequelize/test/**/*.test.ts'] },
     // The lint plugin's RuleTester suites and its runs on this repository's files: no database.
     { rootDir: __dirname, testEnvironment: 'node', transform: base.transform, displayName: 'eslint-plugin', testMatch: ['<rootDir>/packages/eslint-plugin/test/**/*.test.ts'] },
+    // NestJS 11 apps (CommonJS) started with Test.createTestingModule: @nestjs/typeorm, @nestjs/sequelize with sequelize-typescript, the CLS transaction libraries.
+    // TypeORM there is 0.3 (the npm alias typeorm03), as a NestJS 11 app with @nestjs/typeorm 11 has it.
+    {
+      ...base,
+      displayName: 'nestjs',
+      testMatch: ['<rootDir>/packages/nestjs/test/**/*.test.ts'],
+      moduleNameMapper: { ...racesafeSources, '^typeorm$': 'typeorm03', '^typeorm/(.*)$': 'typeorm03/$1' },
+    },
   ],
 };
 

@@ -1,5 +1,5 @@
 import type * as Vega from 'vega';
-import type { TopLevelSpec } from 'vega-lite/build/index';
+import type { TopLevelSpec } from 'vega-lite' with { 'resolution-mode': 'import' };
 import { groups } from './cases';
 import type { CaseResult } from './report';
 import type { Mode } from './schedule';

@@ -2,6 +2,8 @@
 // so that the programs README quotes keep doing what they claim.
 import { Client } from 'pg';
 import { main as inventory } from '../../examples/inventory-reservation';
+import { main as nestjsAccounts } from '../../examples/nestjs-accounts';
+import { main as sequelizeTypescript } from '../../examples/sequelize-typescript-users';
 import { main as pageViews } from '../../examples/sequelize-page-views';
 import { sequelizeInMemory, typeormInMemory } from '../../examples/sqlite-unit-test';
 import { main as tagImport } from '../../examples/tag-import';
@@ -153,5 +155,29 @@ describe('examples/tag-import.ts', () => {
     const [naive] = await query<{ rows: number; names: number }>(db.url(), `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`);
     expect(naive.names).toBe(tags.names - 2);
     expect(lines[2]).toBe(`find-then-insert loop, same batches: ${naive.rows} rows for ${naive.names} names`);
+  });
+});
+
+describe('examples/nestjs-accounts.ts', () => {
+  const db = useTestDatabase();
+
+  it('counts 20 concurrent sign-ins on one account, and reports a taken username by its property', async () => {
+    const lines = await runQuietly(nestjsAccounts, db.url());
+    expect(lines).toEqual(['20 concurrent sign-ins: 1 account created, logins = 20', 'carl claims "carl": ok', 'dora claims "carl": taken']);
+    const rows = await query<{ email: string; logins: number }>(db.url(), 'SELECT email, logins FROM nest_accounts ORDER BY email');
+    expect(rows).toEqual([
+      { email: 'ann@example.com', logins: 20 },
+      { email: 'carl@example.com', logins: 0 },
+    ]);
+  });
+});
+
+describe('examples/sequelize-typescript-users.ts', () => {
+  const db = useTestDatabase();
+
+  it('makes one user for 20 concurrent sign-ins and counts every one', async () => {
+    const lines = await runQuietly(sequelizeTypescript, db.url());
+    expect(lines).toEqual(['20 concurrent sign-ins: 1 user, logins = 20']);
+    expect(await query<{ email: string; logins: number }>(db.url(), 'SELECT email, logins FROM ts_users')).toEqual([{ email: 'ann@example.com', logins: 20 }]);
   });
 });

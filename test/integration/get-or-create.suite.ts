@@ -110,8 +110,11 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
       error = await orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }, tx).catch((e: unknown) => e);
       await orm().insert('counters', { name: 'after' }, tx);
     });
-    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', code: database.uniqueViolationCode });
+    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', code: database.uniqueViolationCode, fields: ['username'] });
     expect((error as Error).cause).toBeDefined();
+    // The database's own words, never the ORM's generic wrapper text (Sequelize: "Validation error").
+    expect((error as Error).message).toMatch(/: username is taken, so unique constraint users_username_key on \(username\) rejected the row \(database: /);
+    expect((error as Error).message).not.toMatch(/Validation error/);
     expect((await orm().query(`SELECT name FROM counters ORDER BY name`)).map((r: Row) => r.name)).toEqual(['after', 'kept']);
     expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
   });
@@ -121,7 +124,30 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
     await expect(orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } })).rejects.toMatchObject({
       name: 'ConflictError',
       constraint: 'users_username_key',
+      fields: ['username'],
     });
+  });
+
+  it('names the fields of a conflict that atomicUpdate meets', async () => {
+    await orm().getOrCreate('users', { email: 'one@x' }, { defaults: { username: 'one' } });
+    await orm().getOrCreate('users', { email: 'two@x' }, { defaults: { username: 'two' } });
+    const error = await orm().atomicUpdate('users', { email: 'two@x' }, { username: 'one' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', fields: ['username'] });
+    expect(await count(`SELECT count(*) AS n FROM users WHERE username = 'one'`)).toBe(1);
+  });
+
+  it("refuses a lookup without a unique key with the fix in the ORM's own terms, and uses a key created while the process runs", async () => {
+    const error = await orm().getOrCreate('naive_users', { username: 'later' }, { defaults: { email: 'later@x' } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'UniqueLookupRequiredError', fields: ['username'] });
+    const fix = orm().name === 'typeorm' ? "@Unique(['username'])" : "indexes: [{ unique: true, fields: ['username'] }]";
+    expect((error as Error).message).toContain(fix);
+    // The catalog read above is cached; a migration adds the key while the process runs (kept: the
+    // table's other lookups, by email, stay without a key).
+    await orm().query('CREATE UNIQUE INDEX naive_users_username_later ON naive_users (username)');
+    const [row, created] = await orm().getOrCreate('naive_users', { username: 'later' }, { defaults: { email: 'later@x' } });
+    expect([row.email, created]).toEqual(['later@x', true]);
+    expect((await orm().getOrCreate('naive_users', { username: 'later' }))[1]).toBe(false);
+    expect(await count(`SELECT count(*) AS n FROM naive_users`)).toBe(1);
   });
 
   it('requires a unique constraint on exactly the lookup columns', async () => {

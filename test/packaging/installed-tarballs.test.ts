@@ -160,13 +160,28 @@ describe.each([
   });
 });
 
-describe.each(['node16', 'bundler'])('a strict TypeScript project, moduleResolution %s', (resolution) => {
+// TypeScript 5.9 (the repository's compiler) and 7 (npm's `latest`, the native port; alias `typescript7`), which
+// refuses `moduleResolution: node` (node10): a user's project on either must type-check against the tarballs' declarations.
+const compilers = [
+  ['TypeScript 5.9', 'typescript'],
+  ['TypeScript 7', 'typescript7'],
+] as const;
+
+describe.each(compilers.flatMap(([label, pkg]) => (['node16', 'bundler'] as const).map((resolution) => [label, resolution, pkg] as const)))(
+  'a strict %s project, moduleResolution %s',
+  (label, resolution, pkg) => {
+  it('is the compiler version it names', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8'));
+    expect(version).toMatch(label === 'TypeScript 7' ? /^7\./ : /^5\.9\./);
+  });
+
   it.each(Object.keys(PROJECTS))('type-checks against the installed declarations (%s)', async (project) => {
-    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    const tsc = path.join(root, 'node_modules', pkg, 'bin/tsc');
     const output = await run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: path.join(work, project) }).then(
       ({ stdout }) => stdout,
       (error: { stdout: string }) => error.stdout,
     );
     expect(output).toBe('');
   });
-});
+  },
+);

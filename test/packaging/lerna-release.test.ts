@@ -1,5 +1,5 @@
 // Releases as lerna.json configures them, rehearsed on a copy of the packages in a throwaway
-// git repository: `lerna version` reads conventional commits, bumps the one version all four
+// git repository: `lerna version` reads conventional commits, bumps the one version all five
 // packages share, pins @racesafe/core exactly and writes each package's CHANGELOG.md; then
 // `lerna publish from-git` packs and publishes to a registry stub on 127.0.0.1 that records
 // what it receives (no registry is written to). Needs `npm run build` first (npm test does it).
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 const lerna = path.join(root, 'node_modules/lerna/dist/cli.js');
-const PACKAGES = ['core', 'typeorm', 'sequelize', 'eslint-plugin'];
+const PACKAGES = ['core', 'typeorm', 'sequelize', 'eslint-plugin', 'nestjs'];
 
 /** What the registry stub received in one publish request. */
 interface Published {
@@ -147,12 +147,12 @@ describe('lerna version (conventional commits)', () => {
 });
 
 describe('lerna publish from-git (to a registry stub)', () => {
-  it('publishes the four packages, core first, at the tagged version', () => {
+  it('publishes the five packages, core first, at the tagged version', () => {
     expect(publishOutput).toContain(`lerna success published ${PACKAGES.length} packages`);
     const version = manifest('core').version;
     expect(stubErrors).toEqual([]);
     expect(published[0]?.name).toBe('@racesafe/core'); // its dependents' installs need it first
-    expect(published.map((p) => p.name).sort()).toEqual(['@racesafe/core', '@racesafe/eslint-plugin', '@racesafe/sequelize', '@racesafe/typeorm']);
+    expect(published.map((p) => p.name).sort()).toEqual(['@racesafe/core', '@racesafe/eslint-plugin', '@racesafe/nestjs', '@racesafe/sequelize', '@racesafe/typeorm']);
     expect(published.every((p) => p.version === version)).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
-const PACKAGES = ['core', 'typeorm', 'sequelize', 'eslint-plugin'];
+const PACKAGES = ['core', 'typeorm', 'sequelize', 'eslint-plugin', 'nestjs'];
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
 const manifest = (name: string) => JSON.parse(read(`packages/${name}/package.json`));
 
@@ -30,13 +30,16 @@ describe.each(PACKAGES)('@racesafe/%s', (name) => {
       types: 'dist/index.d.ts',
       publishConfig: { access: 'public' },
     });
-    expect(pkg.keywords).toEqual(expect.arrayContaining(['racesafe', 'race condition', 'get or create', 'postgresql']));
+    expect(pkg.keywords).toEqual(expect.arrayContaining(['racesafe', 'get or create', ...(name === 'nestjs' ? ['nestjs'] : ['race condition', 'postgresql'])]));
     expect(pkg.version).toBe(JSON.parse(read('lerna.json')).version);
   });
 
   it('has an exports map with types first, one CommonJS build for require and import, and package.json', () => {
-    expect(pkg.exports).toEqual({ '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' });
-    expect(Object.keys(pkg.exports['.'])[0]).toBe('types');
+    // @racesafe/nestjs has a subpath per ORM's Nest module, so that an app loads only its own.
+    const subpaths = name === 'nestjs' ? ['typeorm', 'sequelize'] : [];
+    const entries = Object.fromEntries(subpaths.map((sub) => [`./${sub}`, { types: `./dist/${sub}.d.ts`, default: `./dist/${sub}.js` }]));
+    expect(pkg.exports).toEqual({ '.': { types: './dist/index.d.ts', default: './dist/index.js' }, ...entries, './package.json': './package.json' });
+    for (const entry of ['.', ...subpaths.map((sub) => `./${sub}`)]) expect(Object.keys(pkg.exports[entry])[0]).toBe('types');
   });
 
   it('ships no source maps (the sources are not shipped)', () => {

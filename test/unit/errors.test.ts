@@ -39,11 +39,16 @@ describe('postgresDialect.classifyError', () => {
       ['55P03', 'lock-not-available'],
       ['22012', 'other'],
     ])('classifies SQLSTATE %s as %s', (code, kind) => {
-      expect(postgresDialect.classifyError(wrap(pgError(code)))).toEqual({ kind, code, constraint: undefined });
+      expect(postgresDialect.classifyError(wrap(pgError(code)))).toEqual({ kind, code, constraint: undefined, message: `error ${code}` });
     });
 
     it('keeps the constraint of a unique violation', () => {
-      expect(postgresDialect.classifyError(wrap(uniqueViolation()))).toEqual({ kind: 'unique-violation', code: '23505', constraint: 'users_email_key' });
+      expect(postgresDialect.classifyError(wrap(uniqueViolation()))).toEqual({
+        kind: 'unique-violation',
+        code: '23505',
+        constraint: 'users_email_key',
+        message: 'duplicate key value violates unique constraint "users_email_key"',
+      });
     });
   });
 
@@ -69,7 +74,16 @@ describe('translateError', () => {
     const error = translateError(gateway, wrapped) as ConflictError;
     expect(error).toBeInstanceOf(ConflictError);
     expect(error).toMatchObject({ code: '23505', constraint: 'users_email_key', cause: wrapped });
-    expect(error.message).toContain('Account: unique constraint users_email_key rejected the row');
+    expect(error.message).toContain('Account: a unique value is taken, so unique constraint users_email_key rejected the row');
+  });
+
+  it("quotes the database's message as the reason, never Sequelize's generic \"Validation error\"", () => {
+    // As Sequelize's PostgreSQL query raises it: its message is its own default, not the server's.
+    const wrapped = new UniqueConstraintError({ message: 'Validation error', parent: uniqueViolation(), original: uniqueViolation() } as never);
+    expect(wrapped.message).toBe('Validation error');
+    const error = translateError(gateway, wrapped) as ConflictError;
+    expect(error.message).toMatch(/\(database: duplicate key value violates unique constraint "users_email_key"\)$/);
+    expect(error.message).not.toContain('Validation error');
   });
 
   it.each([

@@ -89,7 +89,7 @@ describe('sqlite dialect: errors by result code', () => {
     ['node-sqlite3', 'SQLITE_CONSTRAINT', () => sqlite3Error(`INSERT INTO t (a, b) VALUES ('x', 'q')`)],
   ])('reads a unique violation from %s as ConflictError with the columns SQLite names', async (_driver, code, raise) => {
     const error = await raise();
-    expect(sqliteDialect.classifyError(error)).toEqual({ kind: 'unique-violation', code, constraint: undefined, columns: ['a'] });
+    expect(sqliteDialect.classifyError(error)).toMatchObject({ kind: 'unique-violation', code, constraint: undefined, columns: ['a'] });
     const translated = translateError(gateway, error);
     expect(translated).toBeInstanceOf(ConflictError);
     expect(translated).toMatchObject({ code, fields: ['a'] });
@@ -115,14 +115,14 @@ describe('sqlite dialect: errors by result code', () => {
   it('names the extended code from errno where node-sqlite3 has extended result codes on (SQLITE_OPEN_EXRESCODE), which it reports as UNKNOWN', async () => {
     const unique = await sqlite3Error(`INSERT INTO t (a, b) VALUES ('x', 'q')`, true);
     expect(unique).toMatchObject({ code: 'UNKNOWN', errno: 2067 });
-    expect(sqliteDialect.classifyError(unique)).toEqual({ kind: 'unique-violation', code: 'SQLITE_CONSTRAINT_UNIQUE', constraint: undefined, columns: ['a'] });
+    expect(sqliteDialect.classifyError(unique)).toMatchObject({ kind: 'unique-violation', code: 'SQLITE_CONSTRAINT_UNIQUE', constraint: undefined, columns: ['a'] });
     const notNull = translateError(gateway, await sqlite3Error(`INSERT INTO t (a, b) VALUES ('n', NULL)`, true));
     expect(notNull).toBeInstanceOf(DatabaseError);
     expect(notNull).toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
     const snapshot = Object.assign(new Error('UNKNOWN: database is locked'), { code: 'UNKNOWN', errno: 517 });
     expect(translateError(gateway, snapshot)).toMatchObject({ name: 'RetryableError', code: 'SQLITE_BUSY_SNAPSHOT' });
     // An extended code racesafe has no name for is named by its primary code (errno & 0xff): 2579 is SQLITE_CONSTRAINT_ROWID.
-    expect(sqliteDialect.classifyError(Object.assign(new Error('UNKNOWN: x'), { code: 'UNKNOWN', errno: 2579 }))).toEqual({ kind: 'other', code: 'SQLITE_CONSTRAINT' });
+    expect(sqliteDialect.classifyError(Object.assign(new Error('UNKNOWN: x'), { code: 'UNKNOWN', errno: 2579 }))).toEqual({ kind: 'other', code: 'SQLITE_CONSTRAINT', message: 'UNKNOWN: x' });
   });
 
   it('makes every SQLITE_BUSY a RetryableError, and leaves errors without a SQLite code alone', () => {

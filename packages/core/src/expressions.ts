@@ -12,40 +12,57 @@ export interface FStep {
   readonly operand: FOperand;
 }
 
+declare const uncheckedName: unique symbol;
+
+/**
+ * The property name of an F expression built from a `string` that is not a literal
+ * (`F(name)` with `name: string`): checked at run time only, accepted wherever F is.
+ */
+export type UncheckedName = string & {
+  /** A brand no string literal has: only `F(name: string)` makes this type. */
+  readonly [uncheckedName]: true;
+};
+
+/** What `F(property)` records as its name: the literal itself, or {@link UncheckedName} for a plain `string`. */
+export type FName<P extends string> = string extends P ? UncheckedName : P;
+
 /**
  * An inert description of arithmetic on a column, compiled to SQL by racesafe:
  * `F('views').plus(1)` becomes `"views" + $1`. Steps apply left to right:
  * `F('a').plus(2).times(F('a'))` is `(a + 2) * a`. Create one with {@link F}.
+ *
+ * `P` is the property name as the compiler knows it: values to write accept an F expression
+ * only when `P` is a numeric property of the entity / model, so `F('loginz')` does not compile.
  */
-export class FExpression {
+export class FExpression<P extends string = string> {
   /** @param property entity/model property name, not the column name. */
   constructor(
-    readonly property: string,
+    readonly property: P,
     readonly steps: readonly FStep[] = [],
   ) {}
 
   /** `this + operand` */
-  plus(operand: FOperand): FExpression {
+  plus(operand: FOperand): FExpression<P> {
     return this.then('+', operand);
   }
   /** `this - operand` */
-  minus(operand: FOperand): FExpression {
+  minus(operand: FOperand): FExpression<P> {
     return this.then('-', operand);
   }
   /** `this * operand` */
-  times(operand: FOperand): FExpression {
+  times(operand: FOperand): FExpression<P> {
     return this.then('*', operand);
   }
   /** `this / operand` (integer division on integer columns, as in SQL) */
-  div(operand: FOperand): FExpression {
+  div(operand: FOperand): FExpression<P> {
     return this.then('/', operand);
   }
   /** `this % operand` */
-  mod(operand: FOperand): FExpression {
+  mod(operand: FOperand): FExpression<P> {
     return this.then('%', operand);
   }
 
-  private then(operator: FOperator, operand: FOperand): FExpression {
+  private then(operator: FOperator, operand: FOperand): FExpression<P> {
     return new FExpression(this.property, [...this.steps, { operator, operand }]);
   }
 }
@@ -54,11 +71,26 @@ export class FExpression {
  * A reference to a property's current value in the database, for atomic arithmetic:
  * `F('stock').minus(1)`, `F('balance').minus(F('pending').times(2))`.
  *
+ * The name is kept in the type: on a typed entity / model, a name that is not one of its
+ * numeric properties (see {@link NumericProperties}) fails to compile where the expression is
+ * written (`atomicUpdate`, `updateOrCreate` defaults). A name held in a plain `string` is
+ * checked at run time only (InvalidFieldError).
+ *
  * @param property entity/model property name (racesafe maps it to the column).
  */
-export function F(property: string): FExpression {
-  return new FExpression(property);
+export function F<P extends string>(property: P): FExpression<FName<P>> {
+  return new FExpression(property as FName<P>);
 }
+
+/**
+ * Property names of `T` whose values may be numbers: `number`, `bigint`, and `string`, which
+ * is how the drivers hand over bigint and decimal columns (`big: string`). Its columns must
+ * still be numeric in the database (checked at run time).
+ */
+export type NumericProperties<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number | bigint | string ? K : never }[keyof T] & string;
+
+/** An F expression on one of `T`'s numeric properties, or one whose name is only known at run time. */
+export type FOn<T> = FExpression<NumericProperties<T>> | FExpression<UncheckedName>;
 
 /** True for an F expression (also one made by another copy of racesafe). */
 export function isFExpression(value: unknown): value is FExpression {

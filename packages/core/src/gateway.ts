@@ -104,6 +104,12 @@ export interface ModelGateway<Row> {
   /** Cache key for catalog information: one per database connection configuration. */
   readonly catalogScope: object;
   columns(): readonly ColumnInfo[];
+  /**
+   * How to declare a unique key on exactly these properties in the ORM's own terms (TypeORM
+   * `@Unique([...])`, Sequelize `indexes: [{ unique: true, fields: [...] }]`), one or two
+   * sentences for UniqueLookupRequiredError's message.
+   */
+  uniqueKeyAdvice?(properties: string[]): string;
   column(property: string): ColumnInfo | undefined;
   /**
    * The SQL of a value to write, as the ORM's own insert / update writes it: a plain value

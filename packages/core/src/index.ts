@@ -5,7 +5,7 @@
  */
 export * from './errors';
 export { F, FExpression, isFExpression, compileExpression, checkExpression } from './expressions';
-export type { FOperand, FOperator, FStep, FCompileContext } from './expressions';
+export type { FName, FOn, FOperand, FOperator, FStep, FCompileContext, NumericProperties, UncheckedName } from './expressions';
 export { dialectFor, duplicateKeyName, mysqlDialect, postgresDialect, sqliteDialect, sqliteUniqueViolation } from './dialects';
 export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialects';
 export type { ColumnInfo, ModelGateway, OwnTransactionOptions, PendingWrite, RowLifecycle, Session, StatementResult } from './gateway';

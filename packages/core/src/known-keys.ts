@@ -1,8 +1,9 @@
 import type { UniqueKey } from './dialects';
 import type { ModelGateway } from './gateway';
 
-// Catalog answers per connection configuration and table. Constraints rarely change at
-// run time; a process restart picks up a migration that adds or drops one.
+// Catalog answers per connection configuration and table. Constraints rarely change at run
+// time: a lookup no cached key covers reads the catalog again (unique-keys.ts refreshUniqueKeys),
+// so a key added while the process runs is found; a dropped one is believed until restart.
 const known = new WeakMap<object, Map<string, UniqueKey[]>>();
 
 /** The table's unique keys if a catalog read has answered for this connection configuration. */
@@ -15,6 +16,21 @@ export function rememberKeys(gateway: ModelGateway<unknown>, keys: UniqueKey[]):
   let tables = known.get(gateway.catalogScope);
   if (!tables) known.set(gateway.catalogScope, (tables = new Map<string, never>()));
   tables.set(gateway.tableSql, keys);
+}
+
+/** Drops the table's cached keys, before the catalog is read again. */
+export function forgetKeys(gateway: ModelGateway<unknown>): void {
+  known.get(gateway.catalogScope)?.delete(gateway.tableSql);
+}
+
+/** The cached key named `name` (what the database reported on a violation), if the catalog was read. */
+export function keyNamed(gateway: ModelGateway<unknown>, name: string): UniqueKey | undefined {
+  return cachedKeys(gateway)?.find((key) => key.name === name);
+}
+
+/** True once the table's keys were read (and not dropped since). */
+export function keysKnown(gateway: ModelGateway<unknown>): boolean {
+  return cachedKeys(gateway) !== undefined;
 }
 
 /**

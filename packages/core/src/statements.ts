@@ -5,7 +5,8 @@ import { type Parameters, parametersFor } from './parameters';
 import { assertSupportedVersion } from './server-version';
 import { type LostOutcome, translateError } from './translate-error';
 import { takeTurn } from './turns';
-import { uniqueKeys } from './unique-keys';
+import { keyNamed, keysKnown } from './known-keys';
+import { refreshUniqueKeys, uniqueKeys } from './unique-keys';
 
 // Re-exported while the operations still import them from here.
 export { Parameters, onlyPlaceholder, parametersFor } from './parameters';
@@ -28,8 +29,7 @@ export function run(gateway: ModelGateway<unknown>, session: Session, sql: strin
       return result;
     },
     async (error: unknown) => {
-      // SQLite names a violated key by its columns: the table's keys (read once) tell which key that is.
-      if (gateway.dialect.classifyError(error).columns) await uniqueKeys(gateway, session).catch(() => undefined);
+      await readKeysForViolation(gateway, session, error);
       throw translateError(gateway, error, lostOutcome(session, reads));
     },
   );
@@ -48,6 +48,24 @@ const committedWrites = new WeakSet<Session>();
 function lostOutcome(session: Session, reads: boolean): LostOutcome {
   if (session.inTransaction) return 'rolled-back';
   return reads && !committedWrites.has(session) ? 'rolled-back' : 'unknown';
+}
+
+/**
+ * Reads the table's unique keys before a unique violation is translated, when the cache cannot
+ * name its key's columns: SQLite names a key only by its columns, PostgreSQL and MySQL by a name
+ * the catalog maps to columns (ConflictError.fields). Only on a session that can still run a
+ * statement: outside a transaction, or on SQLite, whose transaction survives the error.
+ */
+async function readKeysForViolation(gateway: ModelGateway<unknown>, session: Session, error: unknown): Promise<void> {
+  const { kind, constraint, columns } = gateway.dialect.classifyError(error);
+  if (kind !== 'unique-violation') return;
+  if (columns) {
+    if (!keysKnown(gateway)) await uniqueKeys(gateway, session).catch(() => undefined);
+    return;
+  }
+  if (constraint === undefined || keyNamed(gateway, constraint) || session.inTransaction) return;
+  // A key created since the catalog was read (or never read: atomicUpdate) is looked up again.
+  await refreshUniqueKeys(gateway, session).catch(() => undefined);
 }
 
 /** `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys). */

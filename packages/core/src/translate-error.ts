@@ -1,6 +1,6 @@
 import { ConflictError, ConnectionLostError, DatabaseError, IndeterminateError, LockNotAvailableError, RaceSafeError, RetryableError } from './errors';
 import type { ModelGateway } from './gateway';
-import { keyOnColumns } from './known-keys';
+import { keyNamed, keyOnColumns } from './known-keys';
 
 /**
  * What a lost connection did to the work sent: `rolled-back` when nothing could have committed
@@ -12,15 +12,17 @@ export type LostOutcome = 'rolled-back' | 'unknown';
 /** The racesafe error for a driver error, classified by code (docs/database-behaviours.md#errors-are-classified-by-code). */
 export function translateError(gateway: ModelGateway<unknown>, error: unknown, lost: LostOutcome = 'rolled-back'): unknown {
   if (error instanceof RaceSafeError) return error;
-  const { kind, code, columns, beforeSending, ...named } = gateway.dialect.classifyError(error);
+  const { kind, code, columns, beforeSending, message, ...named } = gateway.dialect.classifyError(error);
   // A key reported by its columns is named after the index the catalog has on exactly them.
   const constraint = named.constraint ?? (columns && keyOnColumns(gateway, columns)?.name);
-  const fields = columns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
+  const keyColumns = columns ?? (constraint === undefined ? undefined : keyNamed(gateway, constraint)?.columns);
+  const fields = keyColumns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
   const details = { cause: error, code, constraint, fields };
-  const reason = error instanceof Error ? error.message : String(error);
+  // The database's own words: an ORM's wrapper may say only "Validation error" (Sequelize's UniqueConstraintError).
+  const reason = message ?? (error instanceof Error ? error.message : String(error));
   switch (kind) {
     case 'unique-violation':
-      return new ConflictError(`${gateway.modelName}: unique constraint ${constraint ?? '(unnamed)'} rejected the row: ${reason}`, details);
+      return new ConflictError(conflictMessage(gateway, constraint, fields, reason), details);
     case 'deadlock':
     case 'serialization-failure':
       return new RetryableError(`${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`, details);
@@ -43,4 +45,11 @@ export function translateError(gateway: ModelGateway<unknown>, error: unknown, l
  */
 function isOrmQueryError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && ('driverError' in error || 'original' in error);
+}
+
+/** "User: username is taken (unique constraint UQ_1 on (username)): <the database's message>". */
+function conflictMessage(gateway: ModelGateway<unknown>, constraint: string | undefined, fields: string[] | undefined, reason: string): string {
+  const key = `unique constraint ${constraint ?? '(unnamed)'}${fields?.length ? ` on (${fields.join(', ')})` : ''}`;
+  const taken = fields?.length ? `${fields.join(' + ')} ${fields.length > 1 ? 'are' : 'is'} taken` : 'a unique value is taken';
+  return `${gateway.modelName}: ${taken}, so ${key} rejected the row (database: ${reason})`;
 }

@@ -1,11 +1,12 @@
 import type { UniqueKey } from './dialects';
 import { InvalidFieldError, UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, Session } from './gateway';
-import { cachedKeys, rememberKeys, sameSet } from './known-keys';
+import { cachedKeys, forgetKeys, rememberKeys, sameSet } from './known-keys';
 import { onlyPlaceholder } from './parameters';
 import { translateError } from './translate-error';
 
 // Catalog reads in flight per connection configuration and table (their answers: known-keys.ts).
+// A lookup no cached key covers reads the catalog again before refusing (refreshUniqueKeys).
 const pending = new WeakMap<object, Map<string, Promise<UniqueKey[]>>>();
 
 function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<string, V> {
@@ -31,6 +32,16 @@ export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Pr
   return keys;
 }
 
+/**
+ * The table's unique keys read again, the cached answer dropped first: a key created while the
+ * process runs (a migration, a hand-made index) is used from the next call on.
+ */
+export function refreshUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
+  forgetKeys(gateway);
+  pending.get(gateway.catalogScope)?.delete(gateway.tableSql);
+  return uniqueKeys(gateway, session);
+}
+
 /** The catalog read itself, on `session`; its answer is cached for {@link lookupKey}'s synchronous path. */
 function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
   const { dialect } = gateway;
@@ -52,24 +63,24 @@ function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promi
  */
 export function lookupKey(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>): UniqueKey | Promise<UniqueKey> {
   const cached = cachedKeys(gateway);
-  if (cached) return matchingKey(gateway, cached, lookup);
-  return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
+  if (!cached) return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
+  // No cached key covers the lookup: one more catalog read before refusing finds a key created since.
+  if (!findKey(gateway, cached, lookup)) return refreshUniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
+  return matchingKey(gateway, cached, lookup);
+}
+
+/** The usable key on exactly the lookup's columns (on a soft-deleting model one on live rows first), if any. */
+function findKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey | undefined {
+  const columns = Object.keys(lookup).map((p) => gateway.column(p)!.column);
+  const candidates = keys.filter((k) => k.usableForLookup && sameSet(k.columns, columns) && coversLiveRows(gateway, k));
+  // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted row's key be used again.
+  return candidates.find((k) => k.predicate !== undefined) ?? candidates[0];
 }
 
 function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey {
   const properties = Object.keys(lookup);
-  const columns = properties.map((p) => gateway.column(p)!.column);
-  const candidates = keys.filter((k) => k.usableForLookup && sameSet(k.columns, columns) && coversLiveRows(gateway, k));
-  // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted row's key be used again.
-  const key = candidates.find((k) => k.predicate !== undefined) ?? candidates[0];
-  if (!key) {
-    const partial = gateway.softDeleteColumn ? `partial ones only WHERE ${gateway.softDeleteColumn.column} IS NULL` : 'partial';
-    throw new UniqueLookupRequiredError(
-      `No unique constraint or unique index on exactly (${columns.join(', ')}) of ${gateway.tableSql}, so concurrent callers could insert duplicates. ` +
-        `Add one (${partial}, expression and deferrable indexes do not count); getOrCreate can opt out explicitly with { advisoryLock: true }.`,
-      { fields: properties },
-    );
-  }
+  const key = findKey(gateway, keys, lookup);
+  if (!key) throw uniqueLookupRequired(gateway, properties);
   const nullProperties = properties.filter((p) => lookup[p] === null);
   if (nullProperties.length > 0 && !key.nullsNotDistinct) {
     // NULL never equals NULL: the key admits any number of NULL rows and `= NULL` matches none.
@@ -79,6 +90,22 @@ function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: 
     );
   }
   return key;
+}
+
+/** The refusal of a lookup no key covers, with the fix in the ORM's own terms (the gateway's `uniqueKeyAdvice`). */
+function uniqueLookupRequired(gateway: ModelGateway<unknown>, properties: string[]): UniqueLookupRequiredError {
+  const columns = properties.map((p) => gateway.column(p)!.column);
+  const names = properties.join(', ');
+  const onColumns = sameSet(columns, properties) ? '' : ` (columns ${columns.join(', ')})`;
+  const deleted = gateway.softDeleteColumn;
+  const partial = deleted ? ` On this soft-deleting model a partial one WHERE ${deleted.column} IS NULL counts too.` : '';
+  const advice = gateway.uniqueKeyAdvice?.(properties) ?? `Add a unique constraint or unique index on exactly (${columns.join(', ')}).`;
+  return new UniqueLookupRequiredError(
+    `${gateway.modelName}: no unique constraint or unique index on exactly (${names})${onColumns} of ${gateway.tableSql}, so concurrent callers could insert duplicates. ` +
+      `${advice} Create it in the database too (a migration, or synchronize); racesafe reads the catalog again when a lookup is refused, so it is used from the next call on.${partial} ` +
+      `Expression, prefix and deferrable indexes do not count; getOrCreate can opt out explicitly with { advisoryLock: true }.`,
+    { fields: properties },
+  );
 }
 
 /** A full key, or a partial one whose predicate is exactly "not soft-deleted": every row a lookup can find is under it. */

@@ -53,7 +53,7 @@ export interface Case {
 }
 
 // `as never`: under the repository's moduleResolution node, RuleTesterConfig's flat-config part does not resolve.
-const typed = new RuleTester({ languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fixtures } } } as never);
+const typed = new RuleTester({ languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fixtures } } });
 const syntactic = new RuleTester();
 
 /** Runs `valid` and `invalid` cases in both modes; every invalid case is also a finding of the syntactic mode unless typedOnly. */

@@ -67,6 +67,13 @@ function modelInfo(model: ModelStatic<Model>): ModelInfo {
   return info;
 }
 
+/** How to declare a unique key on `columns` of model `name` in Sequelize, for UniqueLookupRequiredError. */
+export function uniqueKeyAdvice(name: string, columns: string[]): string {
+  const list = `[${columns.map((c) => `'${c}'`).join(', ')}]`;
+  const single = columns.length === 1 ? ` (or \`unique: true\` on the attribute; sequelize-typescript: \`@Unique\` on the property)` : '';
+  return `Declare it in ${name}'s model options: \`indexes: [{ unique: true, fields: ${list} }]\`${single}; index fields are column names in Sequelize 6.`;
+}
+
 /** The caller's transaction: the `transaction` option, else the CLS one (`Sequelize.useCLS`); `null` means none. */
 export function callerTransactionOf(transaction: Transaction | null | undefined): Transaction | undefined {
   if (transaction !== undefined) return transaction ?? undefined;
@@ -170,6 +177,7 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
     catalogScope: model.sequelize!,
     columns: () => info.columns,
     column: (property) => info.byProperty.get(property),
+    uniqueKeyAdvice: (properties) => uniqueKeyAdvice(model.name, properties.map((p) => info.byProperty.get(p)?.column ?? p)),
     // As Sequelize's insertQuery / updateQuery write a value: a SequelizeMethod escaped to its SQL, anything else formatted by its type and bound.
     bindValue: (property, value, addParameter) =>
       value instanceof Utils.SequelizeMethod

@@ -11,8 +11,8 @@
  * ```
  * @module @racesafe/sequelize
  */
-export { RaceSafeModel, raceSafe } from './model';
-export type { RaceSafeStatics } from './model';
+export { RaceSafeModel, raceSafe, withRaceSafe } from './model';
+export type { ModelBase, RaceSafeStatics } from './model';
 export { atomicUpdate } from './atomic-update';
 export { getOrCreate } from './get-or-create';
 export { getOrCreateMany } from './get-or-create-many';
@@ -20,7 +20,7 @@ export { updateOrCreate } from './update-or-create';
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
 export type { GetOrCreateManyOptions } from './get-or-create-many';
-export type { UpdateOrCreateOptions } from './update-or-create';
+export type { DefaultsWithF, PlainDefaults, UpdateOrCreateCommonOptions, UpdateOrCreateOptions } from './update-or-create';
 export type { AtomicValues, Lookup, RetryPolicy, SqlValue, TransactionOptions, Values, ValuesOrFactory } from './types';
 export * from './errors';
 export * from './expressions';

@@ -59,6 +59,38 @@ export class RaceSafeModel<TAttributes extends {} = any, TCreationAttributes ext
   /* eslint-enable @typescript-eslint/unbound-method */
 }
 
+/** A model class, abstract or not (sequelize-typescript's `Model` is abstract), that `withRaceSafe` can extend. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ModelBase = abstract new (...args: any[]) => Model;
+
+/**
+ * The racesafe statics on a subclass of `Base`, for models whose base class is not Sequelize's
+ * own `Model`: sequelize-typescript's (`@Table` / `@Column` models registered with
+ * `new Sequelize({ models })`, `repositoryMode: true` too). The statics are typed on the class
+ * you declare, and every sequelize-typescript static (`initialize`, `$add`...) stays.
+ * {@link RaceSafeModel} extends Sequelize's `Model`, which sequelize-typescript cannot register.
+ *
+ * @example
+ * ```ts
+ * import { Column, Model, Table, Unique } from 'sequelize-typescript';
+ * @Table({ tableName: 'users' })
+ * class User extends withRaceSafe(Model)<User> {
+ *   @Unique @Column email!: string;
+ *   @Column logins!: number;
+ * }
+ * const sequelize = new Sequelize({ dialect: 'postgres', models: [User] });
+ * const [user, created] = await User.getOrCreate({ where: { email } });
+ * await User.atomicUpdate({ logins: F('logins').plus(1) }, { where: { id: user.id } });
+ * ```
+ * SQL: as each static's own documentation says; the subclass adds nothing.
+ */
+export function withRaceSafe<Base extends ModelBase>(Base: Base): Base & RaceSafeStatics {
+  // A plain subclass: sequelize-typescript reads @Table / @Column metadata from the user's class, and its
+  // initialize() / repository copies (repositoryMode) inherit the statics as they inherit Model's.
+  abstract class RaceSafeBase extends Base {}
+  return Object.assign(RaceSafeBase, statics);
+}
+
 /**
  * Adds the racesafe statics to a model you cannot re-base on {@link RaceSafeModel}
  * (generated models, models of another package). Returns the same class, typed.

@@ -1,4 +1,4 @@
-import type { FExpression, RetryPolicy } from '@racesafe/core';
+import type { FOn, RetryPolicy } from '@racesafe/core';
 import type { Transaction, Utils } from 'sequelize';
 
 /** Attribute values that identify one row. `null` only for NULLS NOT DISTINCT keys. */
@@ -13,8 +13,11 @@ export type SqlValue = Utils.Fn | Utils.Literal | Utils.Col | Utils.Cast;
 /** Attribute values to write, each a plain value or a {@link SqlValue}. */
 export type Values<Attributes> = { [K in keyof Attributes]?: Attributes[K] | null | SqlValue };
 
-/** Attribute values to write, each a plain value, a {@link SqlValue}, or an F expression computed by the database. */
-export type AtomicValues<Attributes> = { [K in keyof Attributes]?: Attributes[K] | null | SqlValue | FExpression };
+/**
+ * Attribute values to write, each a plain value, a {@link SqlValue}, or an F expression computed
+ * by the database on one of the model's numeric attributes (`F('loginz')` does not compile).
+ */
+export type AtomicValues<Attributes> = { [K in keyof Attributes]?: Attributes[K] | null | SqlValue | FOn<Attributes> };
 
 /** Values, or a function returning them (called only when they are needed). */
 export type ValuesOrFactory<V> = V | (() => V);

@@ -1,13 +1,12 @@
-import { Op, Transaction, fn } from 'sequelize';
+import { Op, type Sequelize, Transaction, fn } from 'sequelize';
 import type { OpenTestOrm, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
 import { raceSafe } from '../src';
-import { testSequelize } from './models';
+import { type User, testSequelize } from './models';
 
 /** The Sequelize package through the shared suites' TestOrm shape: model statics and the `transaction` option. */
 export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
   const models = testSequelize(url, options);
-  const { sequelize } = models;
-  const byTable = {
+  return sequelizeTestOrm(models.sequelize, {
     users: models.User,
     // A plain Model reaches racesafe through raceSafe(Model).
     naive_users: raceSafe(models.NaiveUser),
@@ -19,8 +18,15 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
     posts: models.Post,
     notes: models.Note,
     documents: models.Document,
+  });
+};
+
+/** A TestOrm on `sequelize` whose tables are these models (each with the racesafe statics). */
+export function sequelizeTestOrm(sequelize: Sequelize, byTable: Partial<Record<Table, unknown>>): TestOrm {
+  const model = (table: Table) => {
+    if (!byTable[table]) throw new Error(`sequelizeTestOrm: no model for table ${table}`);
+    return byTable[table] as unknown as typeof User;
   };
-  const model = (table: Table) => byTable[table] as unknown as typeof models.User;
   const transaction = (tx?: Tx) => tx as Transaction | undefined;
   const plain = (instance: { get(options: { plain: true }): object }): Row => instance.get({ plain: true }) as Row;
   const orm: TestOrm = {
@@ -76,7 +82,7 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
     sqlNow: () => (sequelize.getDialect() === 'sqlite' ? fn('datetime', 'now') : fn('now')),
   };
   return orm;
-};
+}
 
 // On a SQLite file each transaction gets a node-sqlite3 connection of its own (asynchronous); `:memory:` would have one.
 openSequelizeTestOrm.connectionsOn = () => ({ oneConnection: false, waitBlocksProcess: false });

@@ -13,6 +13,13 @@ function isRawSql(value: unknown): value is () => string {
   return typeof value === 'function';
 }
 
+/** How to declare a unique key on `properties` of entity `name` in TypeORM, for UniqueLookupRequiredError. */
+export function uniqueKeyAdvice(name: string, properties: string[]): string {
+  const list = `[${properties.map((p) => `'${p}'`).join(', ')}]`;
+  const single = properties.length === 1 ? ` or \`@Column({ unique: true })\` on ${properties[0]}` : '';
+  return `Declare it on the entity: \`@Unique(${list})\` above \`class ${name}\` (or \`@Index(${list}, { unique: true })\`${single}).`;
+}
+
 /** racesafe's statements on a query runner (core `run()` sends them through its `query`). */
 export function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shared?: QueryRunner): Session {
   return {
@@ -104,6 +111,7 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     catalogScope: dataSource,
     columns: () => info.columns,
     column: (property) => info.byProperty.get(property)?.info,
+    uniqueKeyAdvice: (properties) => uniqueKeyAdvice(metadata.name, properties),
     // As TypeORM's insert / update query builders write a value: a raw SQL function as the SQL it returns, anything else converted by the driver and bound.
     bindValue: (property, value, addParameter) =>
       isRawSql(value) ? value() : bindOrRefuse(metadata.name, property, () => addParameter(driver.preparePersistentValue(value, columnMetadata(property)!))),

@@ -54,7 +54,7 @@ export { atomicUpdate, getOrCreate, getOrCreateMany, updateOrCreate };
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
 export type { GetOrCreateManyOptions } from './get-or-create-many';
-export type { UpdateOrCreateOptions } from './update-or-create';
+export type { DefaultsWithF, PlainDefaults, UpdateOrCreateCommonOptions, UpdateOrCreateOptions } from './update-or-create';
 export type { AtomicValues, Lookup, PropertyPaths, PropertyValue, RawSql, RetryPolicy, Values, ValuesOrFactory } from './types';
 export * from './errors';
 export * from './expressions';

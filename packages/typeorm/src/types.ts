@@ -1,4 +1,4 @@
-import type { FExpression, RetryPolicy } from '@racesafe/core';
+import type { FExpression, FOn, RetryPolicy } from '@racesafe/core';
 
 /**
  * A property's value as `repo.findOneBy` takes it: for a relation (ManyToOne, owning
@@ -29,8 +29,11 @@ export type RawSql = () => string;
 /** Property values to write (relations and embeddeds as in {@link Lookup}), each a plain value or {@link RawSql}. */
 export type Values<Entity> = { [K in keyof Entity]?: PropertyValue<Entity[K]> | null | RawSql } & PropertyPaths;
 
-/** Property values to write, each a plain value, {@link RawSql}, or an F expression computed by the database. */
-export type AtomicValues<Entity> = { [K in keyof Entity]?: PropertyValue<Entity[K]> | null | RawSql | FExpression } & PropertyPaths;
+/**
+ * Property values to write, each a plain value, {@link RawSql}, or an F expression computed by
+ * the database on one of the entity's numeric properties (`F('loginz')` does not compile).
+ */
+export type AtomicValues<Entity> = { [K in keyof Entity]?: PropertyValue<Entity[K]> | null | RawSql | FOn<Entity> } & PropertyPaths;
 
 /** Values, or a function returning them (called only when they are needed). */
 export type ValuesOrFactory<V> = V | (() => V);

@@ -5,12 +5,31 @@ import { typeormGateway } from './gateway';
 import type { AtomicValues, Lookup, RetryPolicy, Values, ValuesOrFactory } from './types';
 import type { ListenerOptions } from './lifecycle';
 
-/** Options of {@link updateOrCreate}. */
-export interface UpdateOrCreateOptions<Entity> extends ListenerOptions {
-  /** Written to the row, found or created; F expressions are applied in SQL on the update path. A function is called once per call. */
-  defaults?: ValuesOrFactory<AtomicValues<Entity>>;
+/**
+ * Options of {@link updateOrCreate}: `defaults` holding an F expression (applied in SQL on the update
+ * path) needs `createDefaults`, the values of a new row, which has no current value to compute from:
+ * without it the call does not compile.
+ */
+export type UpdateOrCreateOptions<Entity> = UpdateOrCreateCommonOptions & (PlainDefaults<Entity> | DefaultsWithF<Entity>);
+
+/** `defaults` of plain values: they are written to a found row, and used to create a missing one unless `createDefaults` is given. */
+export interface PlainDefaults<Entity> {
+  /** Written to the row, found or created. A function is called once per call. */
+  defaults?: ValuesOrFactory<Values<Entity>>;
   /** Values for a new row instead of `defaults` (plain values; a function is called only on create). */
   createDefaults?: ValuesOrFactory<Values<Entity>>;
+}
+
+/** `defaults` with F expressions, applied in SQL to a found row; `createDefaults` is then required. */
+export interface DefaultsWithF<Entity> {
+  /** Written to a found row; F expressions are applied in SQL. A function is called once per call. */
+  defaults: ValuesOrFactory<AtomicValues<Entity>>;
+  /** Values for a new row (plain values; a function is called only on create). */
+  createDefaults: ValuesOrFactory<Values<Entity>>;
+}
+
+/** Options of {@link updateOrCreate} besides `defaults` and `createDefaults`. */
+export interface UpdateOrCreateCommonOptions extends ListenerOptions {
   /** Fail at once with LockNotAvailableError when another transaction holds the row. */
   nowait?: boolean;
   /** Wait at most this many milliseconds for the row lock, then LockNotAvailableError. */

@@ -18,6 +18,8 @@ export interface ClassifiedError {
   constraint?: string;
   /** The columns of a violated unique key, where the database names columns instead (SQLite): statements.ts maps them to the key. */
   columns?: string[];
+  /** The database's own message (the driver error's, not an ORM wrapper's generic text). */
+  message?: string;
   /** connection-lost only: the connection could not be opened, so no statement reached the server. */
   beforeSending?: boolean;
 }

@@ -153,6 +153,6 @@ export const mysqlDialect: DialectAdapter = {
     const errno = driver.errno as number;
     const kind = kindsByErrno[errno] ?? 'other';
     const message = (driver.sqlMessage ?? driver.text ?? driver.message ?? '') as string;
-    return { kind, code: String(errno), constraint: kind === 'unique-violation' ? duplicateKeyName(message) : undefined };
+    return { kind, code: String(errno), constraint: kind === 'unique-violation' ? duplicateKeyName(message) : undefined, message: message || undefined };
   },
 };

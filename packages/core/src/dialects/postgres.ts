@@ -124,7 +124,8 @@ export const postgresDialect: DialectAdapter = {
     if (!driver) return { kind: 'other' };
     const code = driver.code as string;
     const constraint = typeof driver.constraint === 'string' ? driver.constraint : undefined;
-    return { kind: kindsBySqlState[code] ?? 'other', code, constraint };
+    const message = typeof driver.message === 'string' ? driver.message : undefined;
+    return { kind: kindsBySqlState[code] ?? 'other', code, constraint, message };
   },
 };
 

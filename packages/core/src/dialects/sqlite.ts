@@ -187,9 +187,9 @@ export const sqliteDialect: DialectAdapter = {
     if (!driver) return { kind: 'other' };
     const { code, message } = driver;
     const kind = kindOf(code, message);
-    if (kind !== 'unique-violation') return { kind, code };
+    if (kind !== 'unique-violation') return { kind, code, message };
     const { index, columns } = sqliteUniqueViolation(message);
-    return { kind, code, constraint: index, columns };
+    return { kind, code, constraint: index, columns, message };
   },
 };
 

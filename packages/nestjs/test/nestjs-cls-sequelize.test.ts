@@ -1,0 +1,89 @@
+import { ClsPluginTransactional, InjectTransactionHost, Transactional, type TransactionalAdapter, TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { SequelizeModule, getConnectionToken } from '@nestjs/sequelize';
+import { F, withRaceSafe } from '@racesafe/sequelize';
+import { ClsModule } from 'nestjs-cls';
+import type { CreationOptional, Transaction } from 'sequelize';
+import { Column, DataType, Model, type Sequelize, Table } from 'sequelize-typescript';
+import { useTestDatabase } from '../../../test/harness/database';
+import { InjectRaceSafeRepository, type RaceSafe, RaceSafeModule } from '../src/sequelize';
+import { accountsSql } from './typeorm-fixtures';
+
+@Table({ tableName: 'accounts', timestamps: false })
+class Account extends withRaceSafe(Model)<Account> {
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare logins: CreationOptional<number>;
+  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' }) declare plan: CreationOptional<string>;
+}
+
+/**
+ * @nestjs-cls/transactional 3.3 has no Sequelize adapter on npm: this is the adapter its
+ * documentation's "Creating a custom adapter" describes, in a few lines. The transaction is a
+ * Sequelize Transaction; racesafe takes it as any Sequelize call does, as `transaction`.
+ */
+class TransactionalAdapterSequelize implements TransactionalAdapter<Sequelize, Transaction | undefined, object> {
+  connectionToken = getConnectionToken();
+  optionsFactory = (sequelize: Sequelize) => ({
+    wrapWithTransaction: (options: object, fn: (...args: unknown[]) => Promise<unknown>, setTx: (tx?: Transaction) => void) =>
+      sequelize.transaction(options, (transaction) => {
+        setTx(transaction);
+        return fn();
+      }),
+    getFallbackInstance: () => undefined,
+  });
+}
+
+@Injectable()
+class AccountService {
+  constructor(
+    @InjectRaceSafeRepository(Account) readonly accounts: RaceSafe<typeof Account>,
+    @InjectTransactionHost() private readonly txHost: TransactionHost<TransactionalAdapterSequelize>,
+  ) {}
+
+  @Transactional()
+  async signUp(email: string, fail: boolean) {
+    const transaction = this.txHost.tx;
+    const [account] = await this.accounts.getOrCreate({ where: { email }, transaction });
+    await this.accounts.updateOrCreate({ where: { email }, defaults: { plan: 'pro' }, transaction });
+    await this.accounts.atomicUpdate({ logins: F('logins').plus(1) }, { where: { id: account.id }, transaction });
+    if (fail) throw new Error('payment refused');
+    return account;
+  }
+}
+
+describe('@nestjs-cls/transactional 3.3 with a Sequelize adapter in a NestJS 11 app (@nestjs/sequelize, sequelize-typescript)', () => {
+  const db = useTestDatabase(accountsSql);
+  let moduleRef: TestingModule;
+  let service: AccountService;
+  let sequelize: Sequelize;
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        SequelizeModule.forRoot({ dialect: 'postgres', uri: db.url(), models: [Account], logging: false, pool: { max: 8, min: 0 } }),
+        RaceSafeModule.forFeature([Account]),
+        ClsModule.forRoot({ global: true, plugins: [new ClsPluginTransactional({ imports: [SequelizeModule], adapter: new TransactionalAdapterSequelize() })] }),
+      ],
+      providers: [AccountService],
+    }).compile();
+    await moduleRef.init();
+    service = moduleRef.get(AccountService);
+    sequelize = moduleRef.get(getConnectionToken());
+  });
+  afterAll(() => moduleRef?.close());
+  beforeEach(() => sequelize.query('TRUNCATE accounts RESTART IDENTITY'));
+  const rows = async () => (await sequelize.query('SELECT email, plan, logins FROM accounts ORDER BY email'))[0];
+
+  it("joins the transaction: a thrown error rolls back racesafe's writes", async () => {
+    await expect(service.signUp('ann@x', true)).rejects.toThrow('payment refused');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('commits with it, and concurrent @Transactional() calls still make one row and count every increment', async () => {
+    await Promise.all(Array.from({ length: 12 }, () => service.signUp('bob@x', false)));
+    const failed = await Promise.allSettled(Array.from({ length: 4 }, () => service.signUp('bob@x', true)));
+    expect(failed.every((outcome) => outcome.status === 'rejected' && /payment refused/.test(String(outcome.reason)))).toBe(true);
+    expect(await rows()).toEqual([{ email: 'bob@x', plan: 'pro', logins: 12 }]);
+  });
+});

@@ -1,0 +1,69 @@
+import { ClsPluginTransactional, InjectTransactionHost, Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { F, type RaceSafeRepository } from '@racesafe/typeorm';
+import { ClsModule } from 'nestjs-cls';
+import { DataSource } from 'typeorm';
+import { useTestDatabase } from '../../../test/harness/database';
+import { InjectRaceSafeRepository, RaceSafeModule } from '../src/typeorm';
+import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
+
+@Injectable()
+class AccountService {
+  constructor(
+    @InjectRaceSafeRepository(Account) readonly accounts: RaceSafeRepository<Account>,
+    @InjectTransactionHost() private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
+
+  /** The racesafe repository on the CLS transaction's EntityManager: TypeORM's own withRepository. */
+  private get repository() {
+    return this.txHost.tx.withRepository(this.accounts);
+  }
+
+  @Transactional()
+  async signUp(email: string, fail: boolean) {
+    const [account] = await this.repository.getOrCreate({ email });
+    await this.repository.updateOrCreate({ email }, { defaults: { plan: 'pro' } });
+    await this.repository.atomicUpdate({ id: account.id }, { logins: F('logins').plus(1) });
+    if (fail) throw new Error('payment refused');
+    return account;
+  }
+}
+
+describe("@nestjs-cls/transactional 3.3 with its TypeORM adapter in a NestJS 11 app", () => {
+  const db = useTestDatabase(accountsSql);
+  let moduleRef: TestingModule;
+  let service: AccountService;
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot(typeormOptions(db.url())),
+        RaceSafeModule.forFeature([Account]),
+        ClsModule.forRoot({
+          global: true,
+          plugins: [new ClsPluginTransactional({ imports: [TypeOrmModule], adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }) })],
+        }),
+      ],
+      providers: [AccountService],
+    }).compile();
+    await moduleRef.init();
+    service = moduleRef.get(AccountService);
+  });
+  afterAll(() => moduleRef?.close());
+  beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
+  const rows = () => moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
+
+  it("joins the transaction: a thrown error rolls back racesafe's writes", async () => {
+    await expect(service.signUp('ann@x', true)).rejects.toThrow('payment refused');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('commits with it, and concurrent @Transactional() calls still make one row and count every increment', async () => {
+    await Promise.all(Array.from({ length: 12 }, () => service.signUp('bob@x', false)));
+    const failed = await Promise.allSettled(Array.from({ length: 4 }, () => service.signUp('bob@x', true)));
+    expect(failed.every((outcome) => outcome.status === 'rejected' && /payment refused/.test(String(outcome.reason)))).toBe(true);
+    expect(await rows()).toEqual([{ email: 'bob@x', plan: 'pro', logins: 12 }]);
+  });
+});

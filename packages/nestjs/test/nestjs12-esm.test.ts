@@ -1,0 +1,86 @@
+// NestJS 12 ships ES modules only: an ES module app (test/nestjs-esm/main.mts) with NestJS 12,
+// @nestjs/typeorm 12 and TypeORM 1.x, installed with racesafe's packed tarballs into a project of
+// its own, compiled with tsc (nodenext) and run with node against the run's PostgreSQL.
+// Needs `npm run build` first (npm test does it). NestJS 12 comes from npm's cache, else the registry.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { useTestDatabase } from '../../../test/harness/database';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../../..');
+const fixture = path.join(root, 'test/nestjs-esm');
+
+const db = useTestDatabase(`
+  CREATE TABLE esm_accounts (
+    id serial PRIMARY KEY,
+    email text NOT NULL CONSTRAINT esm_accounts_email_key UNIQUE,
+    logins int NOT NULL DEFAULT 0
+  );`);
+
+/** The version package-lock.json installs at node_modules/<name>. */
+function lockedVersion(name: string): string {
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  return lock.packages[`node_modules/${name}`].version;
+}
+
+/** A child npm's environment: none of the monorepo's npm_* variables but its registry and cache. */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key)));
+  return { ...env, NO_UPDATE_NOTIFIER: '1' };
+}
+
+let work: string;
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-nestjs12-'));
+  const workspaces = ['core', 'typeorm', 'sequelize', 'nestjs'].flatMap((name) => ['-w', `packages/${name}`]);
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work, ...workspaces], { cwd: root, env: npmEnv() });
+  const tarballs = Object.fromEntries((JSON.parse(stdout) as { name: string; filename: string }[]).map((p) => [p.name, `file:${path.join(work, p.filename)}`]));
+  const dependencies = {
+    '@racesafe/core': tarballs['@racesafe/core'],
+    '@racesafe/typeorm': tarballs['@racesafe/typeorm'],
+    '@racesafe/nestjs': tarballs['@racesafe/nestjs'],
+    '@nestjs/common': '^12.0.0',
+    '@nestjs/core': '^12.0.0',
+    '@nestjs/testing': '^12.0.0',
+    '@nestjs/typeorm': '^12.0.0',
+    typeorm: lockedVersion('typeorm'),
+    pg: lockedVersion('pg'),
+    'reflect-metadata': lockedVersion('reflect-metadata'),
+    rxjs: lockedVersion('rxjs'),
+    '@types/node': lockedVersion('@types/node'),
+  };
+  fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'nestjs12-esm-consumer', private: true, type: 'module', dependencies }, null, 2));
+  for (const file of ['main.mts', 'tsconfig.json']) fs.copyFileSync(path.join(fixture, file), path.join(work, file));
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--loglevel=error'], { cwd: work, env: npmEnv() });
+}, 300_000);
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('NestJS 12 as an ES module consumer (TypeORM 1.x) from the packed tarballs', () => {
+  it('installs NestJS 12, ES modules only', () => {
+    const nest = JSON.parse(fs.readFileSync(path.join(work, 'node_modules/@nestjs/core/package.json'), 'utf8'));
+    expect([nest.version.split('.')[0], nest.type]).toEqual(['12', 'module']);
+  });
+
+  it('type-checks and compiles the app, then runs getOrCreate, updateOrCreate and atomicUpdate concurrently and a rollback with exact rows', async () => {
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: work }).then(({ stdout }) => stdout, (error: { stdout: string }) => error.stdout);
+    expect(compiled).toBe('');
+    const { stdout } = await run(process.execPath, ['dist/main.mjs', db.url()], { cwd: work, timeout: 60_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+      createdOnce: 1,
+      signInsCreated: 1,
+      rollback: 'payment refused',
+      rows: [
+        { email: 'ann@x', logins: 50 },
+        { email: 'bob@x', logins: 10 },
+      ],
+      esm: true,
+    });
+  });
+});

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { F, type RaceSafeRepository } from '@racesafe/typeorm';
+import { DataSource } from 'typeorm';
+import { Transactional, addTransactionalDataSource, initializeTransactionalContext } from 'typeorm-transactional';
+import { useTestDatabase } from '../../../test/harness/database';
+import { InjectRaceSafeRepository, RaceSafeModule } from '../src/typeorm';
+import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
+
+// typeorm-transactional 0.5 as its README sets it up: the context before the app, the data source registered with it.
+// racesafe reads the repository's manager, which that library makes the transaction's inside @Transactional().
+initializeTransactionalContext();
+
+@Injectable()
+class AccountService {
+  constructor(@InjectRaceSafeRepository(Account) readonly accounts: RaceSafeRepository<Account>) {}
+
+  @Transactional()
+  async signUp(email: string, fail: boolean) {
+    const [account] = await this.accounts.getOrCreate({ email });
+    await this.accounts.updateOrCreate({ email }, { defaults: { plan: 'pro' } });
+    await this.accounts.atomicUpdate({ id: account.id }, { logins: F('logins').plus(1) });
+    if (fail) throw new Error('payment refused');
+    return account;
+  }
+}
+
+describe("typeorm-transactional 0.5's @Transactional() in a NestJS 11 app", () => {
+  const db = useTestDatabase(accountsSql);
+  let moduleRef: TestingModule;
+  let service: AccountService;
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => typeormOptions(db.url()),
+          dataSourceFactory: async (options) => addTransactionalDataSource(new DataSource(options!)),
+        }),
+        RaceSafeModule.forFeature([Account]),
+      ],
+      providers: [AccountService],
+    }).compile();
+    service = moduleRef.get(AccountService);
+  });
+  afterAll(() => moduleRef?.close());
+  beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
+  const rows = () => moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
+
+  it("joins the transaction: a thrown error rolls back racesafe's writes", async () => {
+    await expect(service.signUp('ann@x', true)).rejects.toThrow('payment refused');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('commits with it, and concurrent @Transactional() calls still make one row and count every increment', async () => {
+    await Promise.all(Array.from({ length: 12 }, () => service.signUp('bob@x', false)));
+    const failed = await Promise.allSettled(Array.from({ length: 4 }, () => service.signUp('bob@x', true)));
+    expect(failed.every((outcome) => outcome.status === 'rejected' && /payment refused/.test(String(outcome.reason)))).toBe(true);
+    expect(await rows()).toEqual([{ email: 'bob@x', plan: 'pro', logins: 12 }]);
+  });
+});
