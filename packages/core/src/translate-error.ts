@@ -39,12 +39,15 @@ export function translateError(gateway: ModelGateway<unknown>, error: unknown, l
 }
 
 /**
- * The ORM's wrapper of a failed statement (TypeORM's QueryFailedError `driverError`, Sequelize's
- * DatabaseError `original`), also with no SQLSTATE (the driver could not serialise a value): the
- * database call's error, a racesafe error with its cause kept. Other errors (user code) pass as they are.
+ * The ORM's wrapper of a statement it sent that failed (TypeORM's QueryFailedError: `query` and
+ * `driverError`; Sequelize's DatabaseError: `sql` and `original`), also with no SQLSTATE (the
+ * driver could not serialise a value): a racesafe error with its cause kept. Other errors pass as
+ * they are: user code's, and the ORM's own before any statement (Sequelize's connection acquire
+ * timeout, a ConnectionError with `original` but no `sql`).
  */
 function isOrmQueryError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && ('driverError' in error || 'original' in error);
+  if (typeof error !== 'object' || error === null) return false;
+  return ('driverError' in error && 'query' in error) || ('original' in error && 'sql' in error);
 }
 
 /** "User: username is taken (unique constraint UQ_1 on (username)): <the database's message>". */
