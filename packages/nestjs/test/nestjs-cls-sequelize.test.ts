@@ -9,6 +9,7 @@ import { Column, DataType, Model, type Sequelize, Table } from 'sequelize-typesc
 import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, type RaceSafe, RaceSafeModule } from '../src/sequelize';
 import { accountsSql } from './typeorm-fixtures';
+import { itJoinsTheTransaction } from './transactional-sign-up';
 
 @Table({ tableName: 'accounts', timestamps: false })
 class Account extends withRaceSafe(Model)<Account> {
@@ -75,15 +76,5 @@ describe('@nestjs-cls/transactional 3.3 with a Sequelize adapter in a NestJS 11 
   beforeEach(() => sequelize.query('TRUNCATE accounts RESTART IDENTITY'));
   const rows = async () => (await sequelize.query('SELECT email, plan, logins FROM accounts ORDER BY email'))[0];
 
-  it("joins the transaction: a thrown error rolls back racesafe's writes", async () => {
-    await expect(service.signUp('ann@x', true)).rejects.toThrow('payment refused');
-    expect(await rows()).toEqual([]);
-  });
-
-  it('commits with it, and concurrent @Transactional() calls still make one row and count every increment', async () => {
-    await Promise.all(Array.from({ length: 12 }, () => service.signUp('bob@x', false)));
-    const failed = await Promise.allSettled(Array.from({ length: 4 }, () => service.signUp('bob@x', true)));
-    expect(failed.every((outcome) => outcome.status === 'rejected' && /payment refused/.test(String(outcome.reason)))).toBe(true);
-    expect(await rows()).toEqual([{ email: 'bob@x', plan: 'pro', logins: 12 }]);
-  });
+  itJoinsTheTransaction(() => service, rows);
 });

@@ -7,6 +7,7 @@ import { Transactional, addTransactionalDataSource, initializeTransactionalConte
 import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, RaceSafeModule } from '../src/typeorm';
 import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
+import { itJoinsTheTransaction } from './transactional-sign-up';
 
 // typeorm-transactional 0.5 as its README sets it up: the context before the app, the data source registered with it.
 // racesafe reads the repository's manager, which that library makes the transaction's inside @Transactional().
@@ -47,15 +48,5 @@ describe("typeorm-transactional 0.5's @Transactional() in a NestJS 11 app", () =
   beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
   const rows = () => moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
 
-  it("joins the transaction: a thrown error rolls back racesafe's writes", async () => {
-    await expect(service.signUp('ann@x', true)).rejects.toThrow('payment refused');
-    expect(await rows()).toEqual([]);
-  });
-
-  it('commits with it, and concurrent @Transactional() calls still make one row and count every increment', async () => {
-    await Promise.all(Array.from({ length: 12 }, () => service.signUp('bob@x', false)));
-    const failed = await Promise.allSettled(Array.from({ length: 4 }, () => service.signUp('bob@x', true)));
-    expect(failed.every((outcome) => outcome.status === 'rejected' && /payment refused/.test(String(outcome.reason)))).toBe(true);
-    expect(await rows()).toEqual([{ email: 'bob@x', plan: 'pro', logins: 12 }]);
-  });
+  itJoinsTheTransaction(() => service, rows);
 });
