@@ -245,6 +245,7 @@ export function describeUntrustedInput(
           () => undefined,
           (error: unknown) => error,
         );
+        const statements = [...log.statements];
         if (ormError === undefined) {
           expect({ input, ourError, row: await stored(table, column, ours) }).toEqual({
             input,
@@ -264,7 +265,7 @@ export function describeUntrustedInput(
             input,
             error: ourError,
             fields: (ourError as RaceSafeError).fields,
-            statements: log.statements,
+            statements,
           }).toEqual({
             input,
             error: expect.any(InvalidFieldError),
