@@ -207,7 +207,7 @@ export function describeUntrustedInput(
         await orm().query(
           `SELECT ${database.asText(column)} AS v FROM ${table} WHERE ${keyOf(table)} = '${key}'`,
         )
-      ).map((r) => (r.v === null ? null : String(r.v)));
+      ).map((r) => (r.v === null ? null : String(r.v as string | number)));
     const operations: [string, (table: Table, lookup: Row, values: Row) => Promise<unknown>][] = [
       [
         'getOrCreate',

@@ -130,7 +130,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function isCircular(value: unknown, path: Set<object> = new Set()): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (path.has(value)) return true;
-  const prototype = Object.getPrototypeOf(value);
+  const prototype: unknown = Object.getPrototypeOf(value);
   if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return false;
   path.add(value);
   const circular = Object.values(value).some((item) => isCircular(item, path));
