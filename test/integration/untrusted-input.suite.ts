@@ -154,7 +154,7 @@ export function describeUntrustedInput(
   });
 
   it('reports created for a row it created whose stored key differs from the value given', async () => {
-    // The text stored is the driver's (better-sqlite3 binds a number as a double: '900198.0'); created is this call's doing either way.
+    // The text stored is the ORM's (node-sqlite3 under Sequelize binds a number as a double: '900198.0'); created is this call's doing either way.
     const results = await orm().getOrCreateMany('users', [{ email: 900198 }]);
     expect(results.map(([, created]) => created)).toEqual([true]);
     const again = await orm().getOrCreateMany('users', [
