@@ -276,4 +276,43 @@ export function describeUntrustedInput(
       }
     });
   });
+
+  it("getOrCreateMany stores binary data in a text column as the ORM's insert does, after creations made it insert first", async () => {
+    // Two calls that create: the next call takes the guarded INSERT first (PostgreSQL: one array per column).
+    for (const name of ['warm1', 'warm2', 'warm3'])
+      await orm().getOrCreateMany('counters', [{ name }]);
+    for (const [n, label] of [Buffer.from([0, 1, 255]), Buffer.from('abc')].entries()) {
+      const ormError = await orm()
+        .insert('counters', { name: `o${n}`, label })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      const ourError = await orm()
+        .getOrCreateMany('counters', [{ name: `r${n}` }], { defaults: { label } })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      const stored = async (name: string) =>
+        (
+          await orm().query(
+            `SELECT ${database.asText('label')} AS v FROM counters WHERE name = '${name}'`,
+          )
+        ).map((r) => String(r.v as string));
+      if (ormError !== undefined) {
+        expect({
+          label,
+          refused: ourError instanceof RaceSafeError,
+          rows: await stored(`r${n}`),
+        }).toEqual({ label, refused: true, rows: [] });
+      } else {
+        expect({ label, ourError, rows: await stored(`r${n}`) }).toEqual({
+          label,
+          ourError: undefined,
+          rows: await stored(`o${n}`),
+        });
+      }
+    }
+  });
 }
