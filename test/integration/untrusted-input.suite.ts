@@ -277,19 +277,27 @@ export function describeUntrustedInput(
     });
   });
 
-  it("getOrCreateMany stores binary data in a text column as the ORM's insert does, after creations made it insert first", async () => {
-    // Two calls that create: the next call takes the guarded INSERT first (PostgreSQL: one array per column).
-    for (const name of ['warm1', 'warm2', 'warm3'])
-      await orm().getOrCreateMany('counters', [{ name }]);
-    for (const [n, label] of [Buffer.from([0, 1, 255]), Buffer.from('abc')].entries()) {
+  it("getOrCreateMany stores binary data and arrays as the ORM's insert does, after creations made it insert first", async () => {
+    // Calls that create: the next call takes the guarded INSERT first (PostgreSQL: one array per column, which a Buffer or an array element would not survive).
+    const inputs: [Table, string, unknown][] = [
+      ['counters', 'label', Buffer.from([0, 1, 255])],
+      ['counters', 'label', Buffer.from('abc')],
+      ['documents', 'stamped_at', []],
+      ['documents', 'title', []],
+    ];
+    for (const [n, [table, column, value]] of inputs.entries()) {
+      const key = table === 'documents' ? 'code' : 'name';
+      const property = column === 'stamped_at' ? 'stampedAt' : column;
+      for (const warm of ['w1', 'w2', 'w3'])
+        await orm().getOrCreateMany(table, [{ [key]: `${warm}-${n}` }]);
       const ormError = await orm()
-        .insert('counters', { name: `o${n}`, label })
+        .insert(table, { [key]: `o${n}`, [property]: value })
         .then(
           () => undefined,
           (error: unknown) => error,
         );
       const ourError = await orm()
-        .getOrCreateMany('counters', [{ name: `r${n}` }], { defaults: { label } })
+        .getOrCreateMany(table, [{ [key]: `r${n}` }], { defaults: { [property]: value } })
         .then(
           () => undefined,
           (error: unknown) => error,
@@ -297,18 +305,19 @@ export function describeUntrustedInput(
       const stored = async (name: string) =>
         (
           await orm().query(
-            `SELECT ${database.asText('label')} AS v FROM counters WHERE name = '${name}'`,
+            `SELECT ${database.asText(column)} AS v FROM ${table} WHERE ${key} = '${name}'`,
           )
-        ).map((r) => String(r.v as string));
+        ).map((r) => (r.v === null ? null : String(r.v as string)));
+      const input = `${table}.${property} = ${JSON.stringify(value)}`;
       if (ormError !== undefined) {
         expect({
-          label,
+          input,
           refused: ourError instanceof RaceSafeError,
           rows: await stored(`r${n}`),
-        }).toEqual({ label, refused: true, rows: [] });
+        }).toEqual({ input, refused: true, rows: [] });
       } else {
-        expect({ label, ourError, rows: await stored(`r${n}`) }).toEqual({
-          label,
+        expect({ input, ourError, rows: await stored(`r${n}`) }).toEqual({
+          input,
           ourError: undefined,
           rows: await stored(`o${n}`),
         });

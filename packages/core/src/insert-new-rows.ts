@@ -29,8 +29,8 @@ const boundMark = '\u0000racesafe-bound\u0000';
  * One array per column, each element converted by the ORM and the driver as a scalar parameter
  * is. Undefined when the batch cannot be sent so: the dialect binds no arrays, rows name different
  * columns, a column's type would not survive an array (arrays, JSON), a value is SQL of the ORM's
- * (`fn('now')`) rather than a bound value or binary data (a Buffer, which a driver sends as bytes
- * alone but as hex text inside an array), or a key column is NULL (`=` never matches NULL).
+ * (`fn('now')`) rather than a bound value, binary data (a Buffer, which a driver sends as bytes
+ * alone but as hex text inside an array) or an array (one more dimension inside an array), or a key column is NULL (`=` never matches NULL).
  */
 export function guardedInsert(
   gateway: ModelGateway<unknown>,
@@ -99,7 +99,9 @@ function boundArray(
     if (gateway.bindValue(property, rows[i][property], collect) !== boundMark || binds !== 1)
       return undefined;
     // Binary data is bound alone as its bytes, but inside an array as text (node-pg: '\\x0001ff'): a text column would store that text.
-    if (ArrayBuffer.isView(bound) || bound instanceof ArrayBuffer) return undefined;
+    // An array bound alone is one value (an array literal), inside an array one more dimension: `[]` would make no row at all.
+    if (ArrayBuffer.isView(bound) || bound instanceof ArrayBuffer || Array.isArray(bound))
+      return undefined;
     values[i] = bound;
   }
   return values;
