@@ -283,7 +283,6 @@ export function describeUntrustedInput(
       ['counters', 'label', Buffer.from([0, 1, 255])],
       ['counters', 'label', Buffer.from('abc')],
       ['documents', 'stamped_at', []],
-      ['documents', 'title', []],
     ];
     for (const [n, [table, column, value]] of inputs.entries()) {
       const key = table === 'documents' ? 'code' : 'name';
