@@ -29,19 +29,31 @@ const boundMark = '\u0000racesafe-bound\u0000';
  * One array per column, each element converted by the ORM and the driver as a scalar parameter
  * is. Undefined when the batch cannot be sent so: the dialect binds no arrays, rows name different
  * columns, a column's type would not survive an array (arrays, JSON), a value is SQL of the ORM's
- * (`fn('now')`) rather than a bound value, or a key column is NULL (`=` never matches NULL).
+ * (`fn('now')`) rather than a bound value, binary data (a Buffer, which a driver sends as bytes
+ * alone but as hex text inside an array) or an array (one more dimension inside an array), or a key column is NULL (`=` never matches NULL).
  */
-export function guardedInsert(gateway: ModelGateway<unknown>, rows: Record<string, unknown>[], key: UniqueKey, types: Map<string, ColumnType>): Statement | undefined {
+export function guardedInsert(
+  gateway: ModelGateway<unknown>,
+  rows: Record<string, unknown>[],
+  key: UniqueKey,
+  types: Map<string, ColumnType>,
+): Statement | undefined {
   const arrayRows = gateway.dialect.arrayRows;
   const properties = Object.keys(rows[0]);
   const columns = properties.map((property) => gateway.column(property)!);
   const columnTypes = columns.map((column) => types.get(column.column));
-  if (!arrayRows || columnTypes.some((type) => !type?.arrayable) || !rows.every((row) => sameProperties(row, properties))) return undefined;
+  if (
+    !arrayRows ||
+    columnTypes.some((type) => !type?.arrayable) ||
+    !rows.every((row) => sameProperties(row, properties))
+  )
+    return undefined;
   const keyColumns = key.columns.map((name) => columns.find((column) => column.column === name));
   if (keyColumns.some((column) => column === undefined)) return undefined;
   const arrays = properties.map((property) => boundArray(gateway, property, rows));
   if (arrays.some((array) => array === undefined)) return undefined;
-  if (keyColumns.some((column) => arrays[columns.indexOf(column!)]!.includes(null))) return undefined;
+  if (keyColumns.some((column) => arrays[columns.indexOf(column!)]!.includes(null)))
+    return undefined;
 
   const parameters = parametersFor(gateway);
   const source = arrayRows.source(
@@ -51,7 +63,9 @@ export function guardedInsert(gateway: ModelGateway<unknown>, rows: Record<strin
     ordinal,
   );
   const quoted = columns.map((column) => column.quoted);
-  const match = keyColumns.map((column) => `${tableAlias}.${column!.quoted} = ${rowsAlias}.${column!.quoted}`);
+  const match = keyColumns.map(
+    (column) => `${tableAlias}.${column!.quoted} = ${rowsAlias}.${column!.quoted}`,
+  );
   const deleted = gateway.softDeleteColumn;
   if (deleted) match.push(`${tableAlias}.${deleted.quoted} IS NULL`);
   const sql =
@@ -65,18 +79,29 @@ export function guardedInsert(gateway: ModelGateway<unknown>, rows: Record<strin
 function sameProperties(row: Record<string, unknown>, properties: string[]): boolean {
   // Own keys only: a key a row's prototype holds is no column of it.
   const keys = Object.keys(row);
-  return keys.length === properties.length && keys.every((property, i) => properties[i] === property);
+  return (
+    keys.length === properties.length && keys.every((property, i) => properties[i] === property)
+  );
 }
 
 /** The property's values of every row, each as the ORM binds it; undefined if the ORM writes one as SQL rather than a bound value. */
-function boundArray(gateway: ModelGateway<unknown>, property: string, rows: Record<string, unknown>[]): unknown[] | undefined {
+function boundArray(
+  gateway: ModelGateway<unknown>,
+  property: string,
+  rows: Record<string, unknown>[],
+): unknown[] | undefined {
   const values = new Array<unknown>(rows.length);
   let bound: unknown;
   let binds = 0;
   const collect = (value: unknown) => ((bound = value), binds++, boundMark);
   for (let i = 0; i < rows.length; i++) {
     binds = 0;
-    if (gateway.bindValue(property, rows[i][property], collect) !== boundMark || binds !== 1) return undefined;
+    if (gateway.bindValue(property, rows[i][property], collect) !== boundMark || binds !== 1)
+      return undefined;
+    // Binary data is bound alone as its bytes, but inside an array as text (node-pg: '\\x0001ff'): a text column would store that text.
+    // An array bound alone is one value (an array literal), inside an array one more dimension: `[]` would make no row at all.
+    if (ArrayBuffer.isView(bound) || bound instanceof ArrayBuffer || Array.isArray(bound))
+      return undefined;
     values[i] = bound;
   }
   return values;

@@ -14,14 +14,19 @@ export function assertKnownFields(gateway: ModelGateway<unknown>, groups: NamedV
   for (const [group, values] of Object.entries(groups)) {
     if (values === undefined) continue;
     if (!isPlainObject(values)) {
-      throw new InvalidFieldError(`${group} must be a plain object of ${gateway.modelName} properties, got ${Array.isArray(values) ? 'an array' : kindOf(values)}`);
+      throw new InvalidFieldError(
+        `${group} must be a plain object of ${gateway.modelName} properties, got ${Array.isArray(values) ? 'an array' : kindOf(values)}`,
+      );
     }
     for (const property of Object.keys(values)) {
       if (!gateway.column(property) && !unknown.includes(property)) unknown.push(property);
     }
   }
   if (unknown.length > 0) {
-    const known = gateway.columns().map((c) => c.property).join(', ');
+    const known = gateway
+      .columns()
+      .map((c) => c.property)
+      .join(', ');
     throw new InvalidFieldError(
       `${gateway.modelName} has no propert${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((p) => `"${p}"`).join(', ')} (known: ${known})`,
       { fields: unknown },
@@ -36,10 +41,15 @@ export function assertKnownFields(gateway: ModelGateway<unknown>, groups: NamedV
  * compare. An array is accepted only for an array or JSON column, compared whole
  * (`"tags" = $1`); elsewhere the ORMs read an array as a list (`IN`), so it is refused.
  */
-export function assertPlainLookup(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>): void {
+export function assertPlainLookup(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+): void {
   const entries = Object.entries(lookup);
   if (entries.length === 0) {
-    throw new InvalidFieldError(`The lookup for ${gateway.modelName} is empty: it would match any row. Name the unique properties to look up by.`);
+    throw new InvalidFieldError(
+      `The lookup for ${gateway.modelName} is empty: it would match any row. Name the unique properties to look up by.`,
+    );
   }
   const bad = entries.filter(([property, value]) => !isLookupValue(gateway, property, value));
   if (bad.length > 0) {
@@ -48,10 +58,30 @@ export function assertPlainLookup(gateway: ModelGateway<unknown>, lookup: Record
       { fields: bad.map(([p]) => p) },
     );
   }
+  assertBindable(gateway, lookup);
+}
+
+/**
+ * Converts each plain value once with the ORM's own conversion (bindValue, parameters thrown
+ * away), so that a value the ORM cannot write (a bigint inside JSON, Infinity where TypeORM's
+ * SQLite drivers write numbers into the SQL) is refused with InvalidFieldError naming it
+ * before any statement, not when the statement that holds it is built.
+ */
+function assertBindable(gateway: ModelGateway<unknown>, values: Record<string, unknown>): void {
+  for (const [property, value] of Object.entries(values)) {
+    if (value !== null && !isFExpression(value) && !gateway.isSqlValue(value))
+      gateway.bindValue(property, value, () => '?');
+  }
 }
 
 function isLookupValue(gateway: ModelGateway<unknown>, property: string, value: unknown): boolean {
-  if (value === undefined || isCircular(value) || isOperatorValue(gateway, value) || gateway.isSqlValue(value)) return false;
+  if (
+    value === undefined ||
+    isCircular(value) ||
+    isOperatorValue(gateway, value) ||
+    gateway.isSqlValue(value)
+  )
+    return false;
   return !Array.isArray(value) || gateway.column(property)?.structured === true;
 }
 
@@ -59,17 +89,28 @@ function isLookupValue(gateway: ModelGateway<unknown>, property: string, value: 
  * Values to write must not be ORM operators; F expressions only where `allowF`. Arrays,
  * JSON objects and ORM SQL values are values: the ORM's own create / update write them.
  */
-export function assertWritableValues(gateway: ModelGateway<unknown>, group: string, values: Record<string, unknown>, allowF: boolean): void {
-  const bad = Object.entries(values).filter(([, value]) =>
-    value === undefined || isCircular(value) || (isFExpression(value) ? !allowF : isOperatorValue(gateway, value)),
+export function assertWritableValues(
+  gateway: ModelGateway<unknown>,
+  group: string,
+  values: Record<string, unknown>,
+  allowF: boolean,
+): void {
+  const bad = Object.entries(values).filter(
+    ([, value]) =>
+      value === undefined ||
+      isCircular(value) ||
+      (isFExpression(value) ? !allowF : isOperatorValue(gateway, value)),
   );
   if (bad.length > 0) {
-    const reason = allowF ? '' : ' (F expressions apply to existing rows only; give plain values for a new row)';
+    const reason = allowF
+      ? ''
+      : ' (F expressions apply to existing rows only; give plain values for a new row)';
     throw new InvalidFieldError(
       `${group} values must be plain values${reason}: ${bad.map(([p, v]) => `${p} is ${describe(gateway, v)}`).join(', ')}`,
       { fields: bad.map(([p]) => p) },
     );
   }
+  assertBindable(gateway, values);
 }
 
 function isOperatorValue(gateway: ModelGateway<unknown>, value: unknown): boolean {
@@ -102,11 +143,14 @@ function describe(gateway: ModelGateway<unknown>, value: unknown): string {
   if (isCircular(value)) return 'a circular object, which no column stores';
   if (isFExpression(value)) return `an F expression (F('${value.property}'))`;
   if (gateway.isOperator(value)) return `an ORM operator (${kindOf(value)})`;
-  if (gateway.isSqlValue(value)) return `an ORM SQL value (${kindOf(value)}), which only values to write may hold`;
+  if (gateway.isSqlValue(value))
+    return `an ORM SQL value (${kindOf(value)}), which only values to write may hold`;
   if (Array.isArray(value)) return 'an array, which only an array or JSON column compares whole';
   return typeof value;
 }
 
 function kindOf(value: unknown): string {
-  return typeof value === 'object' && value !== null ? (value.constructor?.name ?? 'Object') : typeof value;
+  return typeof value === 'object' && value !== null
+    ? (value.constructor?.name ?? 'Object')
+    : typeof value;
 }

@@ -1,11 +1,27 @@
-import { ConnectionLostError, IndeterminateError, bindOrRefuse, type ModelGateway, type Session, beginOwnTransaction, dialectFor, ownWorkError, takeTurn, translateError } from '@racesafe/core';
+import {
+  ConnectionLostError,
+  IndeterminateError,
+  bindOrRefuse,
+  type ModelGateway,
+  type Session,
+  beginOwnTransaction,
+  dialectFor,
+  ownWorkError,
+  takeTurn,
+  translateError,
+} from '@racesafe/core';
 import type { ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import type { Driver } from 'typeorm/driver/Driver';
 import { entityInfo, setColumnValues } from './columns';
 import { typeormLifecycle } from './lifecycle';
 
 /** A TypeORM FindOperator (`MoreThan`, `In`, `Raw`...), told by the marker every FindOperator carries (0.3 and 1.x). */
 function isFindOperator(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as ObjectLiteral)['@instanceof'] === Symbol.for('FindOperator');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as ObjectLiteral)['@instanceof'] === Symbol.for('FindOperator')
+  );
 }
 
 /** TypeORM's raw SQL value (`() => 'now()'`): its insert and update query builders write the SQL the function returns. */
@@ -20,15 +36,52 @@ export function uniqueKeyAdvice(name: string, properties: string[]): string {
   return `Declare it on the entity: \`@Unique(${list})\` above \`class ${name}\` (or \`@Index(${list}, { unique: true })\`${single}).`;
 }
 
+// The range of a 64-bit SQL integer: a whole-number literal within it is an integer, beyond it a double.
+const int64 = { min: -(2 ** 63), max: 2 ** 63 };
+
+/**
+ * A converted value as TypeORM's own insert / update sends it: through the driver's parameter
+ * escaping (`escapeQueryWithParameters`), which binds most values as they are but may change
+ * them (its SQLite drivers bind booleans as 1 / 0 and Dates as UTC datetime text) or write them
+ * into the SQL (its SQLite drivers write a number as `String(n)`). A number written as a literal
+ * is bound as the value that literal is: a whole number within 64 bits as an integer (a bound
+ * double would store `5.0` in a text column where the literal `5` stores `5`), any other finite
+ * number as itself; a non-finite one is refused, as the ORM's own write fails on it
+ * (`no such column: Infinity`).
+ */
+function asDriverSends(driver: Driver, value: unknown): unknown {
+  // TypeORM 0.3 takes a third argument (native parameters), 1.x two: both read this call alike.
+  const escape = driver.escapeQueryWithParameters.bind(driver) as (
+    sql: string,
+    parameters: ObjectLiteral,
+    native: ObjectLiteral,
+  ) => [string, unknown[]];
+  const [sql, parameters] = escape(':value', { value }, {});
+  if (parameters.length === 1) return parameters[0];
+  if (typeof value !== 'number')
+    throw new Error(`TypeORM's driver writes it into the SQL as ${sql}, not as a bound value`);
+  if (!Number.isFinite(value))
+    throw new Error(
+      `${value} is no SQL value where TypeORM's driver writes numbers into the SQL (its own insert and update fail on it)`,
+    );
+  return Number.isInteger(value) && value >= int64.min && value < int64.max ? BigInt(value) : value;
+}
+
 /** racesafe's statements on a query runner (core `run()` sends them through its `query`). */
-export function sessionOf(queryRunner: QueryRunner, inTransaction: boolean, shared?: QueryRunner): Session {
+export function sessionOf(
+  queryRunner: QueryRunner,
+  inTransaction: boolean,
+  shared?: QueryRunner,
+): Session {
   return {
     inTransaction,
     shared,
     native: queryRunner,
     async query(sql, parameters) {
       const result = await queryRunner.query(sql, parameters, true);
-      const rows = Array.isArray(result.records) ? (result.records as Record<string, unknown>[]) : [];
+      const rows = Array.isArray(result.records)
+        ? (result.records as Record<string, unknown>[])
+        : [];
       return { rows, rowCount: result.affected ?? rows.length };
     },
   };
@@ -50,15 +103,20 @@ export function boundQueryRunner(repository: Repository<ObjectLiteral>): QueryRu
  * Runs work on a query runner of racesafe's own on the primary, released afterwards. A query
  * runner holds one pooled connection; racesafe never asks for a second while holding it.
  */
-export async function withQueryRunner<T>(repository: Repository<ObjectLiteral>, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+export async function withQueryRunner<T>(
+  repository: Repository<ObjectLiteral>,
+  work: (runner: QueryRunner) => Promise<T>,
+): Promise<T> {
   const runner = repository.manager.connection.createQueryRunner('master');
   try {
     return await work(runner);
   } catch (error) {
     // The server ended this session, but its socket may not have closed yet: released normally, the pool would hand the
     // dead connection to the next caller. TypeORM's PostgreSQL runner can release it as broken, which makes the pool discard it.
-    const discard = (runner as { releasePostgresConnection?: (error: unknown) => Promise<void> }).releasePostgresConnection;
-    if ((error instanceof ConnectionLostError || error instanceof IndeterminateError) && discard) await discard.call(runner, error);
+    const discard = (runner as { releasePostgresConnection?: (error: unknown) => Promise<void> })
+      .releasePostgresConnection;
+    if ((error instanceof ConnectionLostError || error instanceof IndeterminateError) && discard)
+      await discard.call(runner, error);
     throw error;
   } finally {
     await runner.release();
@@ -70,7 +128,9 @@ export async function withQueryRunner<T>(repository: Repository<ObjectLiteral>, 
  * metadata, values converted by the driver (transformers included), statements on the
  * repository's transaction or on a query runner of racesafe's own, always on the primary.
  */
-export function typeormGateway<Entity extends ObjectLiteral>(repository: Repository<Entity>): ModelGateway<Entity> {
+export function typeormGateway<Entity extends ObjectLiteral>(
+  repository: Repository<Entity>,
+): ModelGateway<Entity> {
   let gateway = gateways.get(repository);
   if (!gateway) gateways.set(repository, (gateway = createGateway(repository)));
   return gateway as ModelGateway<Entity>;
@@ -79,7 +139,9 @@ export function typeormGateway<Entity extends ObjectLiteral>(repository: Reposit
 // One gateway per repository object (`withRepository` makes a new one per transaction).
 const gateways = new WeakMap<Repository<ObjectLiteral>, ModelGateway<ObjectLiteral>>();
 
-function createGateway<Entity extends ObjectLiteral>(repository: Repository<Entity>): ModelGateway<Entity> {
+function createGateway<Entity extends ObjectLiteral>(
+  repository: Repository<Entity>,
+): ModelGateway<Entity> {
   const { metadata } = repository;
   const dataSource = repository.manager.connection;
   const driver = dataSource.driver;
@@ -88,21 +150,29 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
   const bound = () => boundQueryRunner(repository);
   const columnMetadata = (property: string) => info.byProperty.get(property)?.metadata;
 
-  const withOwnRunner = <T>(work: (runner: QueryRunner) => Promise<T>) => withQueryRunner(repository, work);
+  const withOwnRunner = <T>(work: (runner: QueryRunner) => Promise<T>) =>
+    withQueryRunner(repository, work);
   // Only a runner the driver hands every caller (SQLite's one) needs turns: a runner of racesafe's own connection has no other user,
   // and skipping the turn keeps Node 20's AsyncLocalStorage (promise hooks, a cost on every promise of the process) off.
-  const ownTurn = <T>(own: QueryRunner, work: () => Promise<T>) => ((driver as { queryRunner?: QueryRunner }).queryRunner === own ? takeTurn(own, work) : work());
+  const ownTurn = <T>(own: QueryRunner, work: () => Promise<T>) =>
+    (driver as { queryRunner?: QueryRunner }).queryRunner === own ? takeTurn(own, work) : work();
 
   function insertValues(values: Record<string, unknown>): Record<string, unknown> {
     const version = metadata.versionColumn;
     // TypeORM's own insert starts the version at 1; dates come from the column DEFAULTs.
-    return version && values[version.propertyPath] === undefined ? { ...values, [version.propertyPath]: 1 } : values;
+    return version && values[version.propertyPath] === undefined
+      ? { ...values, [version.propertyPath]: 1 }
+      : values;
   }
   /** Sets a stored row's values on an entity, converted by the driver as TypeORM hydrates them. */
   function fill(entity: Entity, raw: Record<string, unknown>): void {
     setColumnValues(metadata, entity, raw);
   }
-  const lifecycleValues = { columns: [...info.byProperty.values()].map((c) => c.metadata), insertValues, fill };
+  const lifecycleValues = {
+    columns: [...info.byProperty.values()].map((c) => c.metadata),
+    insertValues,
+    fill,
+  };
 
   return {
     dialect: dialectFor(driver.options.type),
@@ -112,21 +182,40 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
     columns: () => info.columns,
     column: (property) => info.byProperty.get(property)?.info,
     uniqueKeyAdvice: (properties) => uniqueKeyAdvice(metadata.name, properties),
-    // As TypeORM's insert / update query builders write a value: a raw SQL function as the SQL it returns, anything else converted by the driver and bound.
+    // As TypeORM's insert / update query builders write a value: a raw SQL function as the SQL it returns, anything else converted and escaped by the driver and bound.
     bindValue: (property, value, addParameter) =>
-      isRawSql(value) ? value() : bindOrRefuse(metadata.name, property, () => addParameter(driver.preparePersistentValue(value, columnMetadata(property)!))),
+      isRawSql(value)
+        ? value()
+        : bindOrRefuse(metadata.name, property, () =>
+            addParameter(
+              asDriverSends(
+                driver,
+                driver.preparePersistentValue(value, columnMetadata(property)!),
+              ),
+            ),
+          ),
     isOperator: isFindOperator,
     isSqlValue: isRawSql,
     insertValues,
     updateAssignments() {
       const assignments: { property: string; sql: string }[] = [];
-      if (metadata.updateDateColumn) assignments.push({ property: metadata.updateDateColumn.propertyPath, sql: 'CURRENT_TIMESTAMP' });
+      if (metadata.updateDateColumn)
+        assignments.push({
+          property: metadata.updateDateColumn.propertyPath,
+          sql: 'CURRENT_TIMESTAMP',
+        });
       const version = metadata.versionColumn;
-      if (version) assignments.push({ property: version.propertyPath, sql: `${driver.escape(version.databaseName)} + 1` });
+      if (version)
+        assignments.push({
+          property: version.propertyPath,
+          sql: `${driver.escape(version.databaseName)} + 1`,
+        });
       return assignments;
     },
     lifecycle: (options) => typeormLifecycle(metadata, options, lifecycleValues),
-    softDeleteColumn: metadata.deleteDateColumn ? info.byProperty.get(metadata.deleteDateColumn.propertyPath)?.info : undefined,
+    softDeleteColumn: metadata.deleteDateColumn
+      ? info.byProperty.get(metadata.deleteDateColumn.propertyPath)?.info
+      : undefined,
     readValue: (row, property): unknown => columnMetadata(property)?.getEntityValue(row),
     hydrate(raw) {
       const entity = metadata.create(undefined, { fromDeserializer: true }) as Entity;
@@ -142,12 +231,19 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       // The caller's query runner (no transaction open on it): racesafe calls on it take turns.
       // A runner of racesafe's own takes turns too: TypeORM's SQLite drivers hand every caller the same one (one connection),
       // and no call's statements may land inside another call's transaction.
-      return runner ? takeTurn(runner, () => work(sessionOf(runner, false))) : withOwnRunner((own) => ownTurn(own, () => work(sessionOf(own, false))));
+      return runner
+        ? takeTurn(runner, () => work(sessionOf(runner, false)))
+        : withOwnRunner((own) => ownTurn(own, () => work(sessionOf(own, false))));
     },
     async transaction(work, options) {
       const run = async (runner: QueryRunner) => {
         // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; under nowait / lockTimeoutMs, LockNotAvailableError.
-        await beginOwnTransaction(this, sessionOf(runner, false), () => startOwnTransaction(runner, this.dialect.ownTransactionType), options);
+        await beginOwnTransaction(
+          this,
+          sessionOf(runner, false),
+          () => startOwnTransaction(runner, this.dialect.ownTransactionType),
+          options,
+        );
         let result: Awaited<ReturnType<typeof work>>;
         try {
           result = await work(sessionOf(runner, true));
@@ -167,7 +263,9 @@ function createGateway<Entity extends ObjectLiteral>(repository: Repository<Enti
       };
       const runner = bound();
       const runOwn = (on: QueryRunner) => markedOwn(on, () => run(on));
-      return runner ? takeTurn(runner, () => runOwn(runner)) : withOwnRunner((own) => ownTurn(own, () => runOwn(own)));
+      return runner
+        ? takeTurn(runner, () => runOwn(runner))
+        : withOwnRunner((own) => ownTurn(own, () => runOwn(own)));
     },
   };
 }
