@@ -24,11 +24,28 @@ const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
 function inLane(project) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
   if (lane === 'suites') {
-    return [ownsRaces ? { ...project, testPathIgnorePatterns: [...(project.testPathIgnorePatterns ?? ['/node_modules/']), raceFiles] } : project];
+    return [
+      ownsRaces
+        ? {
+            ...project,
+            testPathIgnorePatterns: [
+              ...(project.testPathIgnorePatterns ?? ['/node_modules/']),
+              raceFiles,
+            ],
+          }
+        : project,
+    ];
   }
   const orm = lane.replace(/^races-?/, '');
   if (!ownsRaces || !project.displayName.startsWith(orm)) return [];
-  return [{ ...project, testMatch: project.testMatch.map((pattern) => pattern.replace('**/*.test.ts', '{race,faults}*.test.ts')) }];
+  return [
+    {
+      ...project,
+      testMatch: project.testMatch.map((pattern) =>
+        pattern.replace('**/*.test.ts', '{race,faults}*.test.ts'),
+      ),
+    },
+  ];
 }
 
 const config = {
@@ -42,7 +59,11 @@ const config = {
     { ...base, displayName: 'harness', testMatch: ['<rootDir>/test/harness/**/*.test.ts'] },
     { ...base, displayName: 'packaging', testMatch: ['<rootDir>/test/packaging/**/*.test.ts'] },
     { ...base, displayName: 'examples', testMatch: ['<rootDir>/test/examples/**/*.test.ts'] },
-    { ...base, displayName: 'typeorm-1', testMatch: ['<rootDir>/packages/typeorm/test/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'typeorm-1',
+      testMatch: ['<rootDir>/packages/typeorm/test/**/*.test.ts'],
+    },
     {
       ...base,
       displayName: 'typeorm-0.3',
@@ -50,22 +71,45 @@ const config = {
       // The races on MariaDB, SQLite and through PgBouncer, and the fault races, exercise the databases
       // through the same gateway code as TypeORM 1.x runs them; on 0.3 they run on PostgreSQL only
       // (race.test.ts), with every integration suite on every database. Keeps npm test under 20 minutes.
-      testPathIgnorePatterns: ['/node_modules/', '/race-(mariadb|sqlite|pgbouncer)\\.test\\.ts$', '/faults-(race|mariadb|sqlite)\\.test\\.ts$'],
-      moduleNameMapper: { ...racesafeSources, '^typeorm$': 'typeorm03', '^typeorm/(.*)$': 'typeorm03/$1' },
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/race-(mariadb|sqlite|pgbouncer)\\.test\\.ts$',
+        '/faults-(race|mariadb|sqlite)\\.test\\.ts$',
+      ],
+      moduleNameMapper: {
+        ...racesafeSources,
+        '^typeorm$': 'typeorm03',
+        '^typeorm/(.*)$': 'typeorm03/$1',
+      },
       setupFiles: ['reflect-metadata', '<rootDir>/test/harness/typeorm-0.3-env.ts'],
     },
-    { ...base, displayName: 'sequelize', testMatch: ['<rootDir>/packages/sequelize/test/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'sequelize',
+      testMatch: ['<rootDir>/packages/sequelize/test/**/*.test.ts'],
+    },
     // The lint plugin's RuleTester suites and its runs on this repository's files: no database.
-    { rootDir: __dirname, testEnvironment: 'node', transform: base.transform, displayName: 'eslint-plugin', testMatch: ['<rootDir>/packages/eslint-plugin/test/**/*.test.ts'] },
+    {
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform: base.transform,
+      displayName: 'eslint-plugin',
+      testMatch: ['<rootDir>/packages/eslint-plugin/test/**/*.test.ts'],
+    },
     // NestJS 11 apps (CommonJS) started with Test.createTestingModule: @nestjs/typeorm, @nestjs/sequelize with sequelize-typescript, the CLS transaction libraries.
     // TypeORM there is 0.3 (the npm alias typeorm03), as a NestJS 11 app with @nestjs/typeorm 11 has it.
     {
       ...base,
       displayName: 'nestjs',
       testMatch: ['<rootDir>/packages/nestjs/test/**/*.test.ts'],
-      moduleNameMapper: { ...racesafeSources, '^typeorm$': 'typeorm03', '^typeorm/(.*)$': 'typeorm03/$1' },
+      moduleNameMapper: {
+        ...racesafeSources,
+        '^typeorm$': 'typeorm03',
+        '^typeorm/(.*)$': 'typeorm03/$1',
+      },
     },
   ],
 };
 
-module.exports = lane && lane !== 'all' ? { ...config, projects: config.projects.flatMap(inLane) } : config;
+module.exports =
+  lane && lane !== 'all' ? { ...config, projects: config.projects.flatMap(inLane) } : config;

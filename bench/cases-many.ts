@@ -6,7 +6,8 @@ import type { Subjects } from './subjects';
 export const MANY_KEYS = 1000;
 
 /** `MANY_KEYS` keys nobody used before, unique per case and call. */
-const newKeys = (tag: string, i: number) => Array.from({ length: MANY_KEYS }, (_, k) => newKey(`${tag}${i}_`, k));
+const newKeys = (tag: string, i: number) =>
+  Array.from({ length: MANY_KEYS }, (_, k) => newKey(`${tag}${i}_`, k));
 /** Every seeded hit key (`MANY_KEYS` = `SEEDED_KEYS`). */
 const existingKeys = Array.from({ length: Math.min(MANY_KEYS, SEEDED_KEYS) }, (_, k) => hitKey(k));
 const batchName = (i: number) => `batch ${i}`;
@@ -29,7 +30,10 @@ export interface RawBatch {
  * beside the raw driver's batch statement and a loop of getOrCreate over the same keys (the
  * same on every database; `raw` says how the driver does it).
  */
-export function getOrCreateManyCases(s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>, raw: RawBatch): BenchCase[] {
+export function getOrCreateManyCases(
+  s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>,
+  raw: RawBatch,
+): BenchCase[] {
   const { users } = s.typeorm;
   const { User } = s.sequelize;
   const lookups = (emails: string[]) => emails.map((email) => ({ email }));
@@ -40,28 +44,48 @@ export function getOrCreateManyCases(s: Pick<Subjects<unknown>, 'typeorm' | 'seq
   const settle = async (name: string, call: (keys: string[]) => Promise<unknown>) => {
     if (settled.has(name)) return;
     settled.add(name);
-    for (let round = 0; round < 3; round++) await call(newKeys(`${name}settle${process.pid}_${round}_`, 0));
+    for (let round = 0; round < 3; round++)
+      await call(newKeys(`${name}settle${process.pid}_${round}_`, 0));
   };
   const typeormMany = async (tag: string, i: number) => {
-    const call = (keys: string[]) => users.getOrCreateMany(lookups(keys), { defaults: { name: batchName(i) } });
+    const call = (keys: string[]) =>
+      users.getOrCreateMany(lookups(keys), { defaults: { name: batchName(i) } });
     await settle(tag, call);
     return call(newKeys(tag, i));
   };
   const sequelizeMany = async (tag: string, i: number) => {
-    const call = (keys: string[]) => User.getOrCreateMany({ where: lookups(keys), defaults: { name: batchName(i) } });
+    const call = (keys: string[]) =>
+      User.getOrCreateMany({ where: lookups(keys), defaults: { name: batchName(i) } });
     await settle(tag, call);
     return call(newKeys(tag, i));
   };
   return [
-    { group: 'manyNew', name: `raw ${raw.driver} ${raw.insert}`, library: raw.driver, baseline: true, run: (i) => raw.newRows(newKeys('rawmany', i), batchName(i)) },
-    { group: 'manyNew', name: 'typeorm getOrCreateMany', library: 'typeorm', run: (i) => typeormMany('tomany', i) },
-    { group: 'manyNew', name: 'sequelize getOrCreateMany', library: 'sequelize', run: (i) => sequelizeMany('sqmany', i) },
+    {
+      group: 'manyNew',
+      name: `raw ${raw.driver} ${raw.insert}`,
+      library: raw.driver,
+      baseline: true,
+      run: (i) => raw.newRows(newKeys('rawmany', i), batchName(i)),
+    },
+    {
+      group: 'manyNew',
+      name: 'typeorm getOrCreateMany',
+      library: 'typeorm',
+      run: (i) => typeormMany('tomany', i),
+    },
+    {
+      group: 'manyNew',
+      name: 'sequelize getOrCreateMany',
+      library: 'sequelize',
+      run: (i) => sequelizeMany('sqmany', i),
+    },
     {
       group: 'manyNew',
       name: `typeorm loop of ${MANY_KEYS} getOrCreate`,
       library: 'typeorm',
       async run(i) {
-        for (const email of newKeys('toloop', i)) await users.getOrCreate({ email }, { defaults: { name: batchName(i) } });
+        for (const email of newKeys('toloop', i))
+          await users.getOrCreate({ email }, { defaults: { name: batchName(i) } });
       },
     },
     {
@@ -69,12 +93,31 @@ export function getOrCreateManyCases(s: Pick<Subjects<unknown>, 'typeorm' | 'seq
       name: `sequelize loop of ${MANY_KEYS} getOrCreate`,
       library: 'sequelize',
       async run(i) {
-        for (const email of newKeys('sqloop', i)) await User.getOrCreate({ where: { email }, defaults: { name: batchName(i) } });
+        for (const email of newKeys('sqloop', i))
+          await User.getOrCreate({ where: { email }, defaults: { name: batchName(i) } });
       },
     },
 
-    { group: 'manyExisting', name: `raw ${raw.driver} ${raw.select}`, library: raw.driver, baseline: true, run: () => raw.existingRows(existingKeys) },
-    { group: 'manyExisting', name: 'typeorm getOrCreateMany', library: 'typeorm', run: (i) => users.getOrCreateMany(lookups(existingKeys), { defaults: { name: batchName(i) } }) },
-    { group: 'manyExisting', name: 'sequelize getOrCreateMany', library: 'sequelize', run: (i) => User.getOrCreateMany({ where: lookups(existingKeys), defaults: { name: batchName(i) } }) },
+    {
+      group: 'manyExisting',
+      name: `raw ${raw.driver} ${raw.select}`,
+      library: raw.driver,
+      baseline: true,
+      run: () => raw.existingRows(existingKeys),
+    },
+    {
+      group: 'manyExisting',
+      name: 'typeorm getOrCreateMany',
+      library: 'typeorm',
+      run: (i) =>
+        users.getOrCreateMany(lookups(existingKeys), { defaults: { name: batchName(i) } }),
+    },
+    {
+      group: 'manyExisting',
+      name: 'sequelize getOrCreateMany',
+      library: 'sequelize',
+      run: (i) =>
+        User.getOrCreateMany({ where: lookups(existingKeys), defaults: { name: batchName(i) } }),
+    },
   ];
 }

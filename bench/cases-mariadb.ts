@@ -2,7 +2,15 @@ import { F as SequelizeF } from '@racesafe/sequelize';
 import { F as TypeormF } from '@racesafe/typeorm';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { QueryTypes } from 'sequelize';
-import { type BenchCase, COUNTER, SEEDED_KEYS, hitKey, newKey, updateKey, updateOrCreateCases } from './cases';
+import {
+  type BenchCase,
+  COUNTER,
+  SEEDED_KEYS,
+  hitKey,
+  newKey,
+  updateKey,
+  updateOrCreateCases,
+} from './cases';
 import type { RawBatch } from './cases-many';
 import type { Subjects } from './subjects';
 
@@ -13,7 +21,9 @@ import type { Subjects } from './subjects';
 
 /** The rows the hit path, updateOrCreate and atomicUpdate cases expect: the same keys as on PostgreSQL. */
 export async function seed({ pool }: Subjects<Pool>): Promise<void> {
-  const rows = ['hit', 'upd'].flatMap((prefix) => Array.from({ length: SEEDED_KEYS }, (_, n) => [`${prefix}${n}@bench`, 'seeded']));
+  const rows = ['hit', 'upd'].flatMap((prefix) =>
+    Array.from({ length: SEEDED_KEYS }, (_, n) => [`${prefix}${n}@bench`, 'seeded']),
+  );
   // mysql2 expands a nested array after VALUES into (a, b), (c, d), ...
   await pool.query('INSERT INTO users (email, name) VALUES ?', [rows]);
   await pool.query('INSERT INTO counters (name, value) VALUES (?, 0)', [COUNTER]);
@@ -23,7 +33,8 @@ export async function seed({ pool }: Subjects<Pool>): Promise<void> {
 // the round-trip count prints them): the "ORM floor" cases send exactly these through each
 // ORM's own query method. Sequelize binds `$n` (racesafe's Sequelize gateway does the same).
 const RACESAFE_SELECT = 'SELECT * FROM `users` WHERE `email` = ? LIMIT 2';
-const RACESAFE_UPDATE = 'UPDATE `counters` SET `value` = (`value` + CAST(? AS SIGNED)) WHERE `name` = ?';
+const RACESAFE_UPDATE =
+  'UPDATE `counters` SET `value` = (`value` + CAST(? AS SIGNED)) WHERE `name` = ?';
 /** What racesafe's atomicUpdate `returning` by `{ name }` sends on MariaDB (atomic-update.ts, the mysql adapter's updateThenSelect). */
 const RACESAFE_UPDATE_RETURNING = [
   'BEGIN NOT ATOMIC',
@@ -43,7 +54,8 @@ const dollars = (sql: string) => {
 
 const SELECT_USER = 'SELECT * FROM users WHERE email = ?';
 const INSERT_USER = 'INSERT INTO users (email, name) VALUES (?, ?)';
-const UPSERT_USER = 'INSERT INTO users (email, name, logins) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE name = VALUES(name), logins = logins + 1';
+const UPSERT_USER =
+  'INSERT INTO users (email, name, logins) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE name = VALUES(name), logins = logins + 1';
 const INCREMENT = 'UPDATE counters SET value = value + 1 WHERE name = ?';
 const SELECT_COUNTER = 'SELECT * FROM counters WHERE name = ?';
 /** ER_DUP_ENTRY. */
@@ -59,11 +71,14 @@ export function mysqlBatch({ pool }: Pick<Subjects<Pool>, 'pool'>): RawBatch {
     driver: 'mysql2',
     insert: 'multi-row INSERT, SELECT by keys',
     async newRows(emails, rowName) {
-      await pool.query('INSERT INTO users (email, name) VALUES ?', [emails.map((email) => [email, rowName])]);
+      await pool.query('INSERT INTO users (email, name) VALUES ?', [
+        emails.map((email) => [email, rowName]),
+      ]);
       return (await pool.query('SELECT * FROM users WHERE email IN (?)', [emails]))[0];
     },
     select: 'SELECT WHERE email IN (...)',
-    existingRows: async (emails) => (await pool.query('SELECT * FROM users WHERE email IN (?)', [emails]))[0],
+    existingRows: async (emails) =>
+      (await pool.query('SELECT * FROM users WHERE email IN (?)', [emails]))[0],
   };
 }
 
@@ -74,7 +89,14 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
   const { sequelize, User, Counter } = s.sequelize;
   const name = (i: number, tag = 'bench') => `${tag} ${i}`;
   // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
-  const sequelizeQuery = (sql: string, bind: unknown[]) => sequelize.query(dollars(sql), { bind, type: QueryTypes.RAW, raw: true, useMaster: true, transaction: null });
+  const sequelizeQuery = (sql: string, bind: unknown[]) =>
+    sequelize.query(dollars(sql), {
+      bind,
+      type: QueryTypes.RAW,
+      raw: true,
+      useMaster: true,
+      transaction: null,
+    });
 
   /**
    * The shortest correct raw get-or-create without RETURNING, for a key that is usually new:
@@ -121,21 +143,76 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
   }
 
   return [
-    { group: 'hit', name: 'raw mysql2 SELECT', library: 'mysql2', baseline: true, run: (i) => pool.query(SELECT_USER, [hitKey(i)]) },
-    { group: 'hit', name: 'raw mysql2 SELECT, execute (prepared)', library: 'mysql2', run: (i) => pool.execute(SELECT_USER, [hitKey(i)]) },
-    { group: 'hit', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }) },
-    { group: 'hit', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }) },
-    { group: 'hit', name: 'floor: typeorm dataSource.query, same SELECT', library: 'typeorm', floorOf: 'typeorm getOrCreate', run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]) },
-    { group: 'hit', name: 'floor: sequelize.query, same SELECT', library: 'sequelize', floorOf: 'sequelize getOrCreate', run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]) },
+    {
+      group: 'hit',
+      name: 'raw mysql2 SELECT',
+      library: 'mysql2',
+      baseline: true,
+      run: (i) => pool.query(SELECT_USER, [hitKey(i)]),
+    },
+    {
+      group: 'hit',
+      name: 'raw mysql2 SELECT, execute (prepared)',
+      library: 'mysql2',
+      run: (i) => pool.execute(SELECT_USER, [hitKey(i)]),
+    },
+    {
+      group: 'hit',
+      name: 'typeorm getOrCreate',
+      library: 'typeorm',
+      run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }),
+    },
+    {
+      group: 'hit',
+      name: 'sequelize getOrCreate',
+      library: 'sequelize',
+      run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }),
+    },
+    {
+      group: 'hit',
+      name: 'floor: typeorm dataSource.query, same SELECT',
+      library: 'typeorm',
+      floorOf: 'typeorm getOrCreate',
+      run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]),
+    },
+    {
+      group: 'hit',
+      name: 'floor: sequelize.query, same SELECT',
+      library: 'sequelize',
+      floorOf: 'sequelize getOrCreate',
+      run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]),
+    },
 
-    { group: 'miss', name: 'raw mysql2 INSERT, SELECT by key', library: 'mysql2', baseline: true, run: (i) => rawGetOrCreate(newKey('rawmiss', i), i) },
-    { group: 'miss', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }) },
-    { group: 'miss', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }) },
+    {
+      group: 'miss',
+      name: 'raw mysql2 INSERT, SELECT by key',
+      library: 'mysql2',
+      baseline: true,
+      run: (i) => rawGetOrCreate(newKey('rawmiss', i), i),
+    },
+    {
+      group: 'miss',
+      name: 'typeorm getOrCreate',
+      library: 'typeorm',
+      run: (i) =>
+        users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }),
+    },
+    {
+      group: 'miss',
+      name: 'sequelize getOrCreate',
+      library: 'sequelize',
+      run: (i) =>
+        User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }),
+    },
     {
       group: 'miss',
       name: 'sequelize findOrCreate',
       library: 'sequelize',
-      run: (i) => User.findOrCreate({ where: { email: newKey('sqfoc', i) }, defaults: { email: newKey('sqfoc', i), name: name(i) } }),
+      run: (i) =>
+        User.findOrCreate({
+          where: { email: newKey('sqfoc', i) },
+          defaults: { email: newKey('sqfoc', i), name: name(i) },
+        }),
     },
 
     {
@@ -148,31 +225,101 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
       run: (i) => pool.query(UPSERT_USER, [updateKey(i), name(i, 'raw')]),
     },
     ...updateOrCreateCases(s),
-    { group: 'updateOrCreateNew', name: 'raw mysql2 INSERT ON DUPLICATE KEY UPDATE', library: 'mysql2', baseline: true, run: (i) => pool.query(UPSERT_USER, [newKey('rawups', i), name(i, 'raw')]) },
+    {
+      group: 'updateOrCreateNew',
+      name: 'raw mysql2 INSERT ON DUPLICATE KEY UPDATE',
+      library: 'mysql2',
+      baseline: true,
+      run: (i) => pool.query(UPSERT_USER, [newKey('rawups', i), name(i, 'raw')]),
+    },
     ...updateOrCreateCases(s, 'updateOrCreateNew'),
 
-    { group: 'atomicUpdate', name: 'raw mysql2 UPDATE SET n = n + 1', library: 'mysql2', baseline: true, run: () => pool.query(INCREMENT, [COUNTER]) },
-    { group: 'atomicUpdate', name: 'raw mysql2 UPDATE, execute (prepared)', library: 'mysql2', run: () => pool.execute(INCREMENT, [COUNTER]) },
-    { group: 'atomicUpdate', name: 'typeorm atomicUpdate', library: 'typeorm', run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }) },
-    { group: 'atomicUpdate', name: 'typeorm increment', library: 'typeorm', run: () => counters.increment({ name: COUNTER }, 'value', 1) },
-    { group: 'atomicUpdate', name: 'sequelize atomicUpdate', library: 'sequelize', run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }) },
-    { group: 'atomicUpdate', name: 'sequelize Model.increment', library: 'sequelize', run: () => Counter.increment('value', { where: { name: COUNTER } }) },
-    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floorOf: 'typeorm atomicUpdate', run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
-    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floorOf: 'sequelize atomicUpdate', run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
+    {
+      group: 'atomicUpdate',
+      name: 'raw mysql2 UPDATE SET n = n + 1',
+      library: 'mysql2',
+      baseline: true,
+      run: () => pool.query(INCREMENT, [COUNTER]),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'raw mysql2 UPDATE, execute (prepared)',
+      library: 'mysql2',
+      run: () => pool.execute(INCREMENT, [COUNTER]),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'typeorm atomicUpdate',
+      library: 'typeorm',
+      run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'typeorm increment',
+      library: 'typeorm',
+      run: () => counters.increment({ name: COUNTER }, 'value', 1),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'sequelize atomicUpdate',
+      library: 'sequelize',
+      run: () =>
+        Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'sequelize Model.increment',
+      library: 'sequelize',
+      run: () => Counter.increment('value', { where: { name: COUNTER } }),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'floor: typeorm dataSource.query, same UPDATE',
+      library: 'typeorm',
+      floorOf: 'typeorm atomicUpdate',
+      run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'floor: sequelize.query, same UPDATE',
+      library: 'sequelize',
+      floorOf: 'sequelize atomicUpdate',
+      run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]),
+    },
 
-    { group: 'atomicUpdateReturning', name: 'raw mysql2 START TRANSACTION, UPDATE, SELECT, COMMIT', library: 'mysql2', baseline: true, run: rawUpdateReturning },
-    { group: 'atomicUpdateReturning', name: "raw mysql2, racesafe's one statement", library: 'mysql2', run: () => pool.query(RACESAFE_UPDATE_RETURNING, [COUNTER, 1, COUNTER, COUNTER]) },
+    {
+      group: 'atomicUpdateReturning',
+      name: 'raw mysql2 START TRANSACTION, UPDATE, SELECT, COMMIT',
+      library: 'mysql2',
+      baseline: true,
+      run: rawUpdateReturning,
+    },
+    {
+      group: 'atomicUpdateReturning',
+      name: "raw mysql2, racesafe's one statement",
+      library: 'mysql2',
+      run: () => pool.query(RACESAFE_UPDATE_RETURNING, [COUNTER, 1, COUNTER, COUNTER]),
+    },
     {
       group: 'atomicUpdateReturning',
       name: 'typeorm atomicUpdate returning',
       library: 'typeorm',
-      run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }, { returning: true }),
+      run: () =>
+        counters.atomicUpdate(
+          { name: COUNTER },
+          { value: TypeormF('value').plus(1) },
+          { returning: true },
+        ),
     },
     {
       group: 'atomicUpdateReturning',
       name: 'sequelize atomicUpdate returning',
       library: 'sequelize',
-      run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER }, returning: true }),
+      run: () =>
+        Counter.atomicUpdate(
+          { value: SequelizeF('value').plus(1) },
+          { where: { name: COUNTER }, returning: true },
+        ),
     },
   ];
 }

@@ -56,7 +56,9 @@ export interface Group {
 export const groups: Record<GroupId, Group> = {
   hit: { title: 'getOrCreate, existing key (hit path)' },
   miss: { title: 'getOrCreate, new key, no transaction (miss path)' },
-  missWithHooks: { title: 'getOrCreate, new key, a model with hooks that hash and audit (miss path)' },
+  missWithHooks: {
+    title: 'getOrCreate, new key, a model with hooks that hash and audit (miss path)',
+  },
   missInTransaction: { title: "getOrCreate, new key, in the caller's transaction" },
   updateOrCreate: { title: 'updateOrCreate, existing row, no transaction' },
   updateOrCreateNew: { title: 'updateOrCreate, new key, no transaction' },
@@ -100,12 +102,25 @@ const guardedInsert = (columns: string[]) =>
   `INSERT INTO "users" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${columns.map((_, k) => `$${k + 1}`).join(', ')} ` +
   `WHERE NOT EXISTS (SELECT 1 FROM "users" WHERE "email" = $${columns.length + 1}) ON CONFLICT ("email") DO NOTHING RETURNING *`;
 const FOUND = 'SELECT * FROM "users" WHERE "email" = $1 LIMIT 2';
-const UPDATED = 'UPDATE "users" SET "name" = $1, "logins" = ("logins" + $2) WHERE "email" = $3 RETURNING *';
+const UPDATED =
+  'UPDATE "users" SET "name" = $1, "logins" = ("logins" + $2) WHERE "email" = $3 RETURNING *';
 const TYPEORM_GET_OR_CREATE = oneStatement(FOUND, 'found', ['name', 'email'], 2);
 const TYPEORM_GUARDED_GET_OR_CREATE = guardedInsert(['name', 'email']);
-const SEQUELIZE_GUARDED_GET_OR_CREATE = guardedInsert(['plan', 'logins', 'visits', 'name', 'email']);
+const SEQUELIZE_GUARDED_GET_OR_CREATE = guardedInsert([
+  'plan',
+  'logins',
+  'visits',
+  'name',
+  'email',
+]);
 const TYPEORM_GUARDED_UPDATE_OR_CREATE = guardedInsert(['name', 'logins', 'email']);
-const SEQUELIZE_GUARDED_UPDATE_OR_CREATE = guardedInsert(['plan', 'visits', 'name', 'logins', 'email']);
+const SEQUELIZE_GUARDED_UPDATE_OR_CREATE = guardedInsert([
+  'plan',
+  'visits',
+  'name',
+  'logins',
+  'email',
+]);
 const RACESAFE_UPDATE = `UPDATE "counters" SET "value" = ("value" + $1) WHERE "name" = $2`;
 
 const UPSERT_USER = `INSERT INTO users (email, name, logins) VALUES ($1, $2, 1) ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, logins = users.logins + 1 RETURNING *`;
@@ -124,23 +139,38 @@ const name = (i: number, tag = 'bench') => `${tag} ${i}`;
  * racesafe's updateOrCreate on both packages, the same on every database: a new name and
  * logins + 1 on the row `updateKey(i)`, or on a new key (`updateOrCreateNew`).
  */
-export function updateOrCreateCases(s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>, group: 'updateOrCreate' | 'updateOrCreateNew' = 'updateOrCreate'): BenchCase[] {
+export function updateOrCreateCases(
+  s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>,
+  group: 'updateOrCreate' | 'updateOrCreateNew' = 'updateOrCreate',
+): BenchCase[] {
   const { users } = s.typeorm;
   const { User } = s.sequelize;
-  const email = (i: number, tag: string) => (group === 'updateOrCreate' ? updateKey(i) : newKey(tag, i));
+  const email = (i: number, tag: string) =>
+    group === 'updateOrCreate' ? updateKey(i) : newKey(tag, i);
   return [
     {
       group,
       name: 'typeorm updateOrCreate',
       library: 'typeorm',
-      run: (i) => users.updateOrCreate({ email: email(i, 'toups') }, { defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) }, createDefaults: { name: name(i, 'typeorm'), logins: 1 } }),
+      run: (i) =>
+        users.updateOrCreate(
+          { email: email(i, 'toups') },
+          {
+            defaults: { name: name(i, 'typeorm'), logins: TypeormF('logins').plus(1) },
+            createDefaults: { name: name(i, 'typeorm'), logins: 1 },
+          },
+        ),
     },
     {
       group,
       name: 'sequelize updateOrCreate',
       library: 'sequelize',
       run: (i) =>
-        User.updateOrCreate({ where: { email: email(i, 'squps') }, defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) }, createDefaults: { name: name(i, 'sequelize'), logins: 1 } }),
+        User.updateOrCreate({
+          where: { email: email(i, 'squps') },
+          defaults: { name: name(i, 'sequelize'), logins: SequelizeF('logins').plus(1) },
+          createDefaults: { name: name(i, 'sequelize'), logins: 1 },
+        }),
     },
   ];
 }
@@ -150,7 +180,11 @@ export function pgBatch({ pool }: Pick<Subjects, 'pool'>): RawBatch {
   return {
     driver: 'pg',
     insert: 'multi-row INSERT ON CONFLICT DO NOTHING RETURNING',
-    newRows: (emails, rowName) => pool.query(insertManySql(emails.length), emails.flatMap((email) => [email, rowName])),
+    newRows: (emails, rowName) =>
+      pool.query(
+        insertManySql(emails.length),
+        emails.flatMap((email) => [email, rowName]),
+      ),
     select: 'SELECT WHERE email = ANY($1)',
     existingRows: (emails) => pool.query(`SELECT * FROM users WHERE email = ANY($1)`, [emails]),
   };
@@ -162,11 +196,22 @@ export function benchCases(s: Subjects): BenchCase[] {
   const { dataSource, users, counters, accounts } = s.typeorm;
   const { sequelize, User, Counter, Account } = s.sequelize;
   // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
-  const sequelizeQuery = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, type: QueryTypes.RAW, raw: true, useMaster: true, transaction: null });
+  const sequelizeQuery = (sql: string, bind: unknown[]) =>
+    sequelize.query(sql, {
+      bind,
+      type: QueryTypes.RAW,
+      raw: true,
+      useMaster: true,
+      transaction: null,
+    });
 
   /** racesafe's one statement of `operation` sent through each ORM's query method, with the values its case binds. */
   type Sql = [string, unknown[]];
-  const floors = (group: GroupId, operation: 'getOrCreate' | 'updateOrCreate', values: (i: number, library: 'typeorm' | 'sequelize') => [string, string]): BenchCase[] => {
+  const floors = (
+    group: GroupId,
+    operation: 'getOrCreate' | 'updateOrCreate',
+    values: (i: number, library: 'typeorm' | 'sequelize') => [string, string],
+  ): BenchCase[] => {
     // Sequelize's INSERT lists the model's defaults (plan 'free', logins 0, visits 0) where TypeORM leaves them to the table.
     // The statements racesafe sends first after two equal outcomes on the table (last-outcome.ts): on hits getOrCreate SELECTs,
     // on existing rows updateOrCreate UPDATEs, on new keys both send the guarded INSERT.
@@ -176,16 +221,28 @@ export function benchCases(s: Subjects): BenchCase[] {
       group === 'hit'
         ? { typeorm: found, sequelize: found }
         : group === 'updateOrCreate'
-        ? { typeorm: updated, sequelize: updated }
-        : operation === 'getOrCreate'
-        ? {
-            typeorm: (email: string, n: string): Sql => [TYPEORM_GUARDED_GET_OR_CREATE, [n, email, email]],
-            sequelize: (email: string, n: string): Sql => [SEQUELIZE_GUARDED_GET_OR_CREATE, ['free', 0, 0, n, email, email]],
-          }
-        : {
-            typeorm: (email: string, n: string): Sql => [TYPEORM_GUARDED_UPDATE_OR_CREATE, [n, 1, email, email]],
-            sequelize: (email: string, n: string): Sql => [SEQUELIZE_GUARDED_UPDATE_OR_CREATE, ['free', 0, n, 1, email, email]],
-          };
+          ? { typeorm: updated, sequelize: updated }
+          : operation === 'getOrCreate'
+            ? {
+                typeorm: (email: string, n: string): Sql => [
+                  TYPEORM_GUARDED_GET_OR_CREATE,
+                  [n, email, email],
+                ],
+                sequelize: (email: string, n: string): Sql => [
+                  SEQUELIZE_GUARDED_GET_OR_CREATE,
+                  ['free', 0, 0, n, email, email],
+                ],
+              }
+            : {
+                typeorm: (email: string, n: string): Sql => [
+                  TYPEORM_GUARDED_UPDATE_OR_CREATE,
+                  [n, 1, email, email],
+                ],
+                sequelize: (email: string, n: string): Sql => [
+                  SEQUELIZE_GUARDED_UPDATE_OR_CREATE,
+                  ['free', 0, n, 1, email, email],
+                ],
+              };
     return [
       {
         group,
@@ -205,7 +262,11 @@ export function benchCases(s: Subjects): BenchCase[] {
   };
 
   /** Django-free raw getOrCreate: one INSERT that cannot fail on the key, a SELECT only when it returned nothing. */
-  async function rawGetOrCreate(query: (sql: string, values: unknown[]) => Promise<{ rows: unknown[] }>, email: string, i: number) {
+  async function rawGetOrCreate(
+    query: (sql: string, values: unknown[]) => Promise<{ rows: unknown[] }>,
+    email: string,
+    i: number,
+  ) {
     const inserted = await query(INSERT_IGNORE, [email, name(i)]);
     return inserted.rows[0] ?? (await query(SELECT_USER, [email])).rows[0];
   }
@@ -229,66 +290,178 @@ export function benchCases(s: Subjects): BenchCase[] {
   }
 
   return [
-    { group: 'hit', name: 'raw pg SELECT', library: 'pg', baseline: true, run: (i) => pool.query(SELECT_USER, [hitKey(i)]) },
+    {
+      group: 'hit',
+      name: 'raw pg SELECT',
+      library: 'pg',
+      baseline: true,
+      run: (i) => pool.query(SELECT_USER, [hitKey(i)]),
+    },
     // What the one statement costs the server against a plain SELECT, without any ORM.
-    { group: 'hit', name: "raw pg, racesafe's one statement", library: 'pg', run: (i) => pool.query(TYPEORM_GET_OR_CREATE, [hitKey(i), name(i), hitKey(i)]) },
-    { group: 'hit', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }) },
-    { group: 'hit', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }) },
+    {
+      group: 'hit',
+      name: "raw pg, racesafe's one statement",
+      library: 'pg',
+      run: (i) => pool.query(TYPEORM_GET_OR_CREATE, [hitKey(i), name(i), hitKey(i)]),
+    },
+    {
+      group: 'hit',
+      name: 'typeorm getOrCreate',
+      library: 'typeorm',
+      run: (i) => users.getOrCreate({ email: hitKey(i) }, { defaults: { name: name(i) } }),
+    },
+    {
+      group: 'hit',
+      name: 'sequelize getOrCreate',
+      library: 'sequelize',
+      run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }),
+    },
     ...floors('hit', 'getOrCreate', (i) => [hitKey(i), name(i)]),
     // The raw line's own statement through TypeORM's query method: the most any call through TypeORM can reach (issue 12's 0.85x targets).
-    { group: 'hit', name: 'ceiling: typeorm dataSource.query, the raw SELECT', library: 'typeorm', run: (i) => dataSource.query(SELECT_USER, [hitKey(i)]) },
+    {
+      group: 'hit',
+      name: 'ceiling: typeorm dataSource.query, the raw SELECT',
+      library: 'typeorm',
+      run: (i) => dataSource.query(SELECT_USER, [hitKey(i)]),
+    },
 
-    { group: 'miss', name: 'raw pg INSERT ON CONFLICT DO NOTHING RETURNING', library: 'pg', baseline: true, run: (i) => rawGetOrCreate((q, v) => pool.query(q, v), newKey('rawmiss', i), i) },
-    { group: 'miss', name: "raw pg, racesafe's one statement", library: 'pg', run: (i) => pool.query(TYPEORM_GET_OR_CREATE, [newKey('rawcte', i), name(i), newKey('rawcte', i)]) },
+    {
+      group: 'miss',
+      name: 'raw pg INSERT ON CONFLICT DO NOTHING RETURNING',
+      library: 'pg',
+      baseline: true,
+      run: (i) => rawGetOrCreate((q, v) => pool.query(q, v), newKey('rawmiss', i), i),
+    },
+    {
+      group: 'miss',
+      name: "raw pg, racesafe's one statement",
+      library: 'pg',
+      run: (i) =>
+        pool.query(TYPEORM_GET_OR_CREATE, [newKey('rawcte', i), name(i), newKey('rawcte', i)]),
+    },
     // What racesafe sends after two misses on the table: the same guard, without the WITH.
-    { group: 'miss', name: "raw pg, racesafe's guarded INSERT", library: 'pg', run: (i) => pool.query(TYPEORM_GUARDED_GET_OR_CREATE, [name(i), newKey('rawguard', i), newKey('rawguard', i)]) },
-    { group: 'miss', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }) },
-    { group: 'miss', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }) },
+    {
+      group: 'miss',
+      name: "raw pg, racesafe's guarded INSERT",
+      library: 'pg',
+      run: (i) =>
+        pool.query(TYPEORM_GUARDED_GET_OR_CREATE, [
+          name(i),
+          newKey('rawguard', i),
+          newKey('rawguard', i),
+        ]),
+    },
+    {
+      group: 'miss',
+      name: 'typeorm getOrCreate',
+      library: 'typeorm',
+      run: (i) =>
+        users.getOrCreate({ email: newKey('tomiss', i) }, { defaults: { name: name(i) } }),
+    },
+    {
+      group: 'miss',
+      name: 'sequelize getOrCreate',
+      library: 'sequelize',
+      run: (i) =>
+        User.getOrCreate({ where: { email: newKey('sqmiss', i) }, defaults: { name: name(i) } }),
+    },
     // Without Sequelize's built-in validation (a model instance built and validated per new row, as Model.create does): what that costs against the floor.
     {
       group: 'miss',
       name: 'sequelize getOrCreate, hooks: false, validate: false',
       library: 'sequelize',
-      run: (i) => User.getOrCreate({ where: { email: newKey('sqnovalid', i) }, defaults: { name: name(i) }, hooks: false, validate: false }),
+      run: (i) =>
+        User.getOrCreate({
+          where: { email: newKey('sqnovalid', i) },
+          defaults: { name: name(i) },
+          hooks: false,
+          validate: false,
+        }),
     },
     {
       group: 'miss',
       name: 'sequelize findOrCreate',
       library: 'sequelize',
-      run: (i) => User.findOrCreate({ where: { email: newKey('sqfoc', i) }, defaults: { email: newKey('sqfoc', i), name: name(i) } }),
+      run: (i) =>
+        User.findOrCreate({
+          where: { email: newKey('sqfoc', i) },
+          defaults: { email: newKey('sqfoc', i), name: name(i) },
+        }),
     },
     ...floors('miss', 'getOrCreate', (i, library) => [newKey(`${library}floor`, i), name(i)]),
-    { group: 'miss', name: 'ceiling: typeorm dataSource.query, the raw INSERT', library: 'typeorm', run: (i) => dataSource.query(INSERT_IGNORE, [newKey('toceiling', i), name(i)]) },
+    {
+      group: 'miss',
+      name: 'ceiling: typeorm dataSource.query, the raw INSERT',
+      library: 'typeorm',
+      run: (i) => dataSource.query(INSERT_IGNORE, [newKey('toceiling', i), name(i)]),
+    },
 
     // The Account models hash the password before insert and audit before and after it, in the
     // statement's transaction (test/integration/hooks.ts): the raw baseline does the same by hand.
-    { group: 'missWithHooks', name: 'raw pg BEGIN, audit, INSERT ON CONFLICT, audit, COMMIT', library: 'pg', baseline: true, run: (i) => rawAuditedInsert(newEmail('rawhook', i)) },
-    { group: 'missWithHooks', name: 'typeorm getOrCreate', library: 'typeorm', run: (i) => accounts.getOrCreate({ email: newEmail('tohook', i) }, { defaults: { password: 'pw' } }) },
+    {
+      group: 'missWithHooks',
+      name: 'raw pg BEGIN, audit, INSERT ON CONFLICT, audit, COMMIT',
+      library: 'pg',
+      baseline: true,
+      run: (i) => rawAuditedInsert(newEmail('rawhook', i)),
+    },
+    {
+      group: 'missWithHooks',
+      name: 'typeorm getOrCreate',
+      library: 'typeorm',
+      run: (i) =>
+        accounts.getOrCreate({ email: newEmail('tohook', i) }, { defaults: { password: 'pw' } }),
+    },
     {
       group: 'missWithHooks',
       name: 'typeorm getOrCreate, listeners: false',
       library: 'typeorm',
-      run: (i) => accounts.getOrCreate({ email: newEmail('tonohook', i) }, { defaults: { password: 'pw' }, listeners: false }),
+      run: (i) =>
+        accounts.getOrCreate(
+          { email: newEmail('tonohook', i) },
+          { defaults: { password: 'pw' }, listeners: false },
+        ),
     },
     {
       // What racesafe replaces in TypeORM code: look, then save() (listeners, subscribers, its own transaction).
       group: 'missWithHooks',
       name: 'typeorm findOneBy + save()',
       library: 'typeorm',
-      run: async (i) => (await accounts.findOneBy({ email: newEmail('tosave', i) })) ?? accounts.save(accounts.create({ email: newEmail('tosave', i), password: 'pw' })),
+      run: async (i) =>
+        (await accounts.findOneBy({ email: newEmail('tosave', i) })) ??
+        accounts.save(accounts.create({ email: newEmail('tosave', i), password: 'pw' })),
     },
-    { group: 'missWithHooks', name: 'sequelize getOrCreate', library: 'sequelize', run: (i) => Account.getOrCreate({ where: { email: newEmail('sqhook', i) }, defaults: { password: 'pw' } }) },
+    {
+      group: 'missWithHooks',
+      name: 'sequelize getOrCreate',
+      library: 'sequelize',
+      run: (i) =>
+        Account.getOrCreate({
+          where: { email: newEmail('sqhook', i) },
+          defaults: { password: 'pw' },
+        }),
+    },
     {
       group: 'missWithHooks',
       name: 'sequelize getOrCreate, hooks: false, validate: false',
       library: 'sequelize',
-      run: (i) => Account.getOrCreate({ where: { email: newEmail('sqnohook', i) }, defaults: { password: 'pw' }, hooks: false, validate: false }),
+      run: (i) =>
+        Account.getOrCreate({
+          where: { email: newEmail('sqnohook', i) },
+          defaults: { password: 'pw' },
+          hooks: false,
+          validate: false,
+        }),
     },
     {
       group: 'missWithHooks',
       name: 'sequelize findOrCreate',
       library: 'sequelize',
-      run: (i) => Account.findOrCreate({ where: { email: newEmail('sqfochook', i) }, defaults: { email: newEmail('sqfochook', i), password: 'pw' } }),
+      run: (i) =>
+        Account.findOrCreate({
+          where: { email: newEmail('sqfochook', i) },
+          defaults: { email: newEmail('sqfochook', i), password: 'pw' },
+        }),
     },
 
     {
@@ -301,7 +474,9 @@ export function benchCases(s: Subjects): BenchCase[] {
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
-          const row = await region(() => rawGetOrCreate((q, v) => client.query(q, v), newKey('rawtx', i), i));
+          const row = await region(() =>
+            rawGetOrCreate((q, v) => client.query(q, v), newKey('rawtx', i), i),
+          );
           await client.query('COMMIT');
           return row;
         } catch (error) {
@@ -317,30 +492,105 @@ export function benchCases(s: Subjects): BenchCase[] {
       name: 'typeorm getOrCreate',
       library: 'typeorm',
       marksRegion: true,
-      run: (i, region) => dataSource.transaction((m) => region(() => m.withRepository(users).getOrCreate({ email: newKey('totx', i) }, { defaults: { name: name(i) } }))),
+      run: (i, region) =>
+        dataSource.transaction((m) =>
+          region(() =>
+            m
+              .withRepository(users)
+              .getOrCreate({ email: newKey('totx', i) }, { defaults: { name: name(i) } }),
+          ),
+        ),
     },
     {
       group: 'missInTransaction',
       name: 'sequelize getOrCreate',
       library: 'sequelize',
       marksRegion: true,
-      run: (i, region) => sequelize.transaction((transaction) => region(() => User.getOrCreate({ where: { email: newKey('sqtx', i) }, defaults: { name: name(i) }, transaction }))),
+      run: (i, region) =>
+        sequelize.transaction((transaction) =>
+          region(() =>
+            User.getOrCreate({
+              where: { email: newKey('sqtx', i) },
+              defaults: { name: name(i) },
+              transaction,
+            }),
+          ),
+        ),
     },
 
-    { group: 'updateOrCreate', name: 'raw pg INSERT ON CONFLICT DO UPDATE', library: 'pg', baseline: true, run: (i) => pool.query(UPSERT_USER, [updateKey(i), name(i, 'raw')]) },
+    {
+      group: 'updateOrCreate',
+      name: 'raw pg INSERT ON CONFLICT DO UPDATE',
+      library: 'pg',
+      baseline: true,
+      run: (i) => pool.query(UPSERT_USER, [updateKey(i), name(i, 'raw')]),
+    },
     ...updateOrCreateCases(s),
     ...floors('updateOrCreate', 'updateOrCreate', (i, library) => [updateKey(i), name(i, library)]),
-    { group: 'updateOrCreateNew', name: 'raw pg INSERT ON CONFLICT DO UPDATE', library: 'pg', baseline: true, run: (i) => pool.query(UPSERT_USER, [newKey('rawups', i), name(i, 'raw')]) },
+    {
+      group: 'updateOrCreateNew',
+      name: 'raw pg INSERT ON CONFLICT DO UPDATE',
+      library: 'pg',
+      baseline: true,
+      run: (i) => pool.query(UPSERT_USER, [newKey('rawups', i), name(i, 'raw')]),
+    },
     ...updateOrCreateCases(s, 'updateOrCreateNew'),
-    ...floors('updateOrCreateNew', 'updateOrCreate', (i, library) => [newKey(`${library}upsfloor`, i), name(i, library)]),
-    { group: 'updateOrCreateNew', name: 'ceiling: typeorm dataSource.query, the raw upsert', library: 'typeorm', run: (i) => dataSource.query(UPSERT_USER, [newKey('toceilups', i), name(i, 'raw')]) },
+    ...floors('updateOrCreateNew', 'updateOrCreate', (i, library) => [
+      newKey(`${library}upsfloor`, i),
+      name(i, library),
+    ]),
+    {
+      group: 'updateOrCreateNew',
+      name: 'ceiling: typeorm dataSource.query, the raw upsert',
+      library: 'typeorm',
+      run: (i) => dataSource.query(UPSERT_USER, [newKey('toceilups', i), name(i, 'raw')]),
+    },
 
-    { group: 'atomicUpdate', name: 'raw pg UPDATE SET n = n + 1', library: 'pg', baseline: true, run: () => pool.query(`UPDATE counters SET value = value + 1 WHERE name = $1`, [COUNTER]) },
-    { group: 'atomicUpdate', name: 'typeorm atomicUpdate', library: 'typeorm', run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }) },
-    { group: 'atomicUpdate', name: 'typeorm increment', library: 'typeorm', run: () => counters.increment({ name: COUNTER }, 'value', 1) },
-    { group: 'atomicUpdate', name: 'sequelize atomicUpdate', library: 'sequelize', run: () => Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }) },
-    { group: 'atomicUpdate', name: 'sequelize Model.increment', library: 'sequelize', run: () => Counter.increment('value', { where: { name: COUNTER } }) },
-    { group: 'atomicUpdate', name: 'floor: typeorm dataSource.query, same UPDATE', library: 'typeorm', floorOf: 'typeorm atomicUpdate', run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]) },
-    { group: 'atomicUpdate', name: 'floor: sequelize.query, same UPDATE', library: 'sequelize', floorOf: 'sequelize atomicUpdate', run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]) },
+    {
+      group: 'atomicUpdate',
+      name: 'raw pg UPDATE SET n = n + 1',
+      library: 'pg',
+      baseline: true,
+      run: () => pool.query(`UPDATE counters SET value = value + 1 WHERE name = $1`, [COUNTER]),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'typeorm atomicUpdate',
+      library: 'typeorm',
+      run: () => counters.atomicUpdate({ name: COUNTER }, { value: TypeormF('value').plus(1) }),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'typeorm increment',
+      library: 'typeorm',
+      run: () => counters.increment({ name: COUNTER }, 'value', 1),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'sequelize atomicUpdate',
+      library: 'sequelize',
+      run: () =>
+        Counter.atomicUpdate({ value: SequelizeF('value').plus(1) }, { where: { name: COUNTER } }),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'sequelize Model.increment',
+      library: 'sequelize',
+      run: () => Counter.increment('value', { where: { name: COUNTER } }),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'floor: typeorm dataSource.query, same UPDATE',
+      library: 'typeorm',
+      floorOf: 'typeorm atomicUpdate',
+      run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]),
+    },
+    {
+      group: 'atomicUpdate',
+      name: 'floor: sequelize.query, same UPDATE',
+      library: 'sequelize',
+      floorOf: 'sequelize atomicUpdate',
+      run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]),
+    },
   ];
 }

@@ -17,7 +17,11 @@ export interface BenchDatabase {
    * (the multi-process mode's children share the parent's rows), returns the cases: the same
    * list, in the same order, in every process.
    */
-  open(url: string, poolSize: number, seedRows?: boolean): Promise<{ cases: BenchCase[]; close: () => Promise<void> }>;
+  open(
+    url: string,
+    poolSize: number,
+    seedRows?: boolean,
+  ): Promise<{ cases: BenchCase[]; close: () => Promise<void> }>;
   checkTargets(results: CaseResult[]): TargetCheck[];
   /** File names under --out. */
   files: { results: string; chart: string };
@@ -34,29 +38,41 @@ export const benchDatabases: Record<'postgres' | 'mariadb', BenchDatabase> = {
     create: (database, { pgUrl }) => database.open('racesafe_bench', pgUrl),
     async open(url, poolSize, seedRows = true) {
       const subjects = await openSubjects(url, poolSize);
-      return seeded(subjects, seedRows && (() => seed(subjects)), () => [...benchCases(subjects), ...getOrCreateManyCases(subjects, pgBatch(subjects))]);
+      return seeded(subjects, seedRows && (() => seed(subjects)), () => [
+        ...benchCases(subjects),
+        ...getOrCreateManyCases(subjects, pgBatch(subjects)),
+      ]);
     },
     checkTargets,
     files: { results: 'latest.json', chart: 'chart.svg' },
     legend:
-      'round trips: pg Client#query calls per call (getOrCreate alone inside the transaction; getOrCreateMany: per call of 1,000 keys); raw: the raw pg line of the group.\n' + cpuLegend,
+      'round trips: pg Client#query calls per call (getOrCreate alone inside the transaction; getOrCreateMany: per call of 1,000 keys); raw: the raw pg line of the group.\n' +
+      cpuLegend,
   },
   mariadb: {
     driver: 'mysql2',
     create: (database, { mysqlUrl }) => database.openMariadb('racesafe_bench', mysqlUrl),
     async open(url, poolSize, seedRows = true) {
       const subjects = await openMariadbSubjects(url, poolSize);
-      return seeded(subjects, seedRows && (() => seedMariadb(subjects)), () => [...mariadbBenchCases(subjects), ...getOrCreateManyCases(subjects, mysqlBatch(subjects))]);
+      return seeded(subjects, seedRows && (() => seedMariadb(subjects)), () => [
+        ...mariadbBenchCases(subjects),
+        ...getOrCreateManyCases(subjects, mysqlBatch(subjects)),
+      ]);
     },
     checkTargets: checkMariadbTargets,
     files: { results: 'latest-mariadb.json', chart: 'chart-mariadb.svg' },
     legend:
-      'round trips: mysql2 Connection#query and #execute calls per call (START TRANSACTION and COMMIT included); raw: the raw mysql2 line of the group.\n' + cpuLegend,
+      'round trips: mysql2 Connection#query and #execute calls per call (START TRANSACTION and COMMIT included); raw: the raw mysql2 line of the group.\n' +
+      cpuLegend,
   },
 };
 
 /** Seeds and builds the cases; closes the clients if that fails. */
-async function seeded(subjects: { close(): Promise<void> }, seedRows: false | (() => Promise<void>), cases: () => BenchCase[]) {
+async function seeded(
+  subjects: { close(): Promise<void> },
+  seedRows: false | (() => Promise<void>),
+  cases: () => BenchCase[],
+) {
   try {
     if (seedRows) await seedRows();
     return { cases: cases(), close: () => subjects.close() };

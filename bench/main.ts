@@ -82,11 +82,18 @@ function options(argv: string[]) {
   const processes = Number(values.processes);
   const processCallers = Number(values['process-callers']);
   const concurrencies = values.callers.split(',').map(Number);
-  if (!(seconds > 0) || [pool, rounds, processCallers, ...concurrencies].some((n) => !Number.isInteger(n) || n < 1) || !(Number.isInteger(processes) && processes >= 0)) {
-    throw new TypeError('--seconds must be > 0; --rounds, --pool, --process-callers and every --callers value positive integers; --processes an integer >= 0');
+  if (
+    !(seconds > 0) ||
+    [pool, rounds, processCallers, ...concurrencies].some((n) => !Number.isInteger(n) || n < 1) ||
+    !(Number.isInteger(processes) && processes >= 0)
+  ) {
+    throw new TypeError(
+      '--seconds must be > 0; --rounds, --pool, --process-callers and every --callers value positive integers; --processes an integer >= 0',
+    );
   }
   const db = values.db;
-  if (!Object.hasOwn(benchDatabases, db)) throw new TypeError(`--db must be postgres or mariadb, got ${JSON.stringify(db)}`);
+  if (!Object.hasOwn(benchDatabases, db))
+    throw new TypeError(`--db must be postgres or mariadb, got ${JSON.stringify(db)}`);
   return {
     seconds,
     rounds,
@@ -106,14 +113,24 @@ function options(argv: string[]) {
 
 /** The version of the package `require(name)` loads (typeorm may be the 0.3 alias; its exports hide package.json). */
 function installedVersion(name: string): string {
-  for (let dir = path.dirname(require.resolve(name)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+  for (
+    let dir = path.dirname(require.resolve(name));
+    dir !== path.dirname(dir);
+    dir = path.dirname(dir)
+  ) {
     const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+    if (fs.existsSync(file))
+      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
   }
   return 'unknown';
 }
 
-async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: string, where: string): Promise<void> {
+async function bench(
+  opts: ReturnType<typeof options>,
+  db: BenchDatabase,
+  url: string,
+  where: string,
+): Promise<void> {
   const began = performance.now();
   // Before any client exists: every client's queries then go through the counting wrapper.
   installRoundTripCounter(db.driver);
@@ -126,8 +143,16 @@ async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: s
     const measured: Measured[] = [];
     for (const c of cases) {
       const next = callIndexes();
-      const { calls, warmup } = groups[c.group].oneCaller ? ROUND_TRIP_CALLS.batch : ROUND_TRIP_CALLS.single;
-      measured.push({ c, index: all.indexOf(c), next, roundTrips: await roundTrips(c, next, calls, warmup), runs: {} });
+      const { calls, warmup } = groups[c.group].oneCaller
+        ? ROUND_TRIP_CALLS.batch
+        : ROUND_TRIP_CALLS.single;
+      measured.push({
+        c,
+        index: all.indexOf(c),
+        next,
+        roundTrips: await roundTrips(c, next, calls, warmup),
+        runs: {},
+      });
     }
     const warnings = staleFloors(measured);
     warnings.forEach((warning) => process.stderr.write(`${warning}\n`));
@@ -135,13 +160,21 @@ async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: s
     const runners: Runner[] = opts.concurrencies.map(inProcess);
     if (opts.processes > 0) {
       process.stderr.write(`starting ${opts.processes} bench processes...\n`);
-      processes = await startProcesses(opts.processes, opts.db, url, opts.pool, all.map((c) => `${c.group} ${c.name}`));
+      processes = await startProcesses(
+        opts.processes,
+        opts.db,
+        url,
+        opts.pool,
+        all.map((c) => `${c.group} ${c.name}`),
+      );
       runners.push(acrossProcesses(processes, opts.processCallers));
     }
     const modes = runners.map((r) => r.mode);
     const runs = schedule(measured, runners, opts.rounds);
     const warmups = new Set(runs.map(({ runner, m }) => `${runner.mode.id} ${m.index}`)).size;
-    process.stderr.write(`${runs.length} runs of ${opts.seconds} s and ${warmups} warm-ups of ${WARMUP_SECONDS} s: about ${Math.ceil((runs.length * opts.seconds + warmups * WARMUP_SECONDS) / 60)} min\n`);
+    process.stderr.write(
+      `${runs.length} runs of ${opts.seconds} s and ${warmups} warm-ups of ${WARMUP_SECONDS} s: about ${Math.ceil((runs.length * opts.seconds + warmups * WARMUP_SECONDS) / 60)} min\n`,
+    );
     const warm = new Set<string>();
     for (const { round, runner, m, callers } of runs) {
       const key = `${runner.mode.id} ${m.index}`;
@@ -150,17 +183,28 @@ async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: s
       const run = await runner.run(m, callers, opts.seconds);
       (m.runs[runner.mode.id] ??= []).push(run);
       const label = modeHeading(runner.mode);
-      process.stderr.write(`round ${round + 1}/${opts.rounds} ${label.padEnd(4)} ${m.c.group.padEnd(18)} ${m.c.name.padEnd(50)} ${Math.round(run.opsPerSec)} calls/s\n`);
+      process.stderr.write(
+        `round ${round + 1}/${opts.rounds} ${label.padEnd(4)} ${m.c.group.padEnd(18)} ${m.c.name.padEnd(50)} ${Math.round(run.opsPerSec)} calls/s\n`,
+      );
     }
     const results = summarize(measured, modes);
     const targets = db.checkTargets(results);
-    const versions = Object.fromEntries([db.driver, 'typeorm', 'sequelize'].map((name) => [name, installedVersion(name)]));
-    const environment = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, [opts.db]: where, ...versions };
+    const versions = Object.fromEntries(
+      [db.driver, 'typeorm', 'sequelize'].map((name) => [name, installedVersion(name)]),
+    );
+    const environment = {
+      node: process.version,
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      [opts.db]: where,
+      ...versions,
+    };
     const minutes = (performance.now() - began) / 60_000;
     const settings = {
       secondsPerRun: opts.seconds,
       rounds: opts.rounds,
-      ratio: 'per round: ops/s over the mean of the raw baseline runs before and after the group; reported: median over rounds (min-max)',
+      ratio:
+        'per round: ops/s over the mean of the raw baseline runs before and after the group; reported: median over rounds (min-max)',
       modes,
       poolSizePerProcess: opts.pool,
       roundTripCalls: ROUND_TRIP_CALLS,
@@ -169,9 +213,15 @@ async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: s
 
     if (opts.only === undefined) {
       fs.mkdirSync(opts.out, { recursive: true });
-      fs.writeFileSync(path.join(opts.out, db.files.results), `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, settings, results, targets, warnings }, null, 2)}\n`);
+      fs.writeFileSync(
+        path.join(opts.out, db.files.results),
+        `${JSON.stringify({ generatedAt: new Date().toISOString(), environment, settings, results, targets, warnings }, null, 2)}\n`,
+      );
       const title = `racesafe vs raw ${db.driver}, median of ${opts.rounds} rounds, ${environment.cpus} cores, ${where}, TypeORM ${versions.typeorm}, Sequelize ${versions.sequelize}`;
-      fs.writeFileSync(path.join(opts.out, db.files.chart), await renderSvg(chartSpec(results, modes, title)));
+      fs.writeFileSync(
+        path.join(opts.out, db.files.chart),
+        await renderSvg(chartSpec(results, modes, title)),
+      );
     }
 
     process.stdout.write(`\n${formatResults(results, modes)}\n\n`);
@@ -185,7 +235,10 @@ async function bench(opts: ReturnType<typeof options>, db: BenchDatabase, url: s
     process.stdout.write(
       `${targets.filter((t) => t.holds).length} of ${targets.length} target checks held. ${where}, ${opts.rounds} rounds x ${opts.seconds} s per case and mode; the bench took ${minutes.toFixed(1)} min.\n`,
     );
-    if (opts.only === undefined) process.stdout.write(`Wrote ${path.relative(process.cwd(), path.join(opts.out, db.files.results))} and ${db.files.chart}.\n`);
+    if (opts.only === undefined)
+      process.stdout.write(
+        `Wrote ${path.relative(process.cwd(), path.join(opts.out, db.files.results))} and ${db.files.chart}.\n`,
+      );
   } finally {
     await processes?.close();
     await close();
@@ -198,20 +251,29 @@ function staleFloors(measured: Measured[]): string[] {
     const subject = measured.find((m) => m.c.group === c.group && m.c.name === c.floorOf);
     const sent = subject?.roundTrips.statements.at(-1);
     if (!subject || sent === floor.statements.at(-1)) return [];
-    return [`warning: "${c.group} ${c.name}" no longer sends what ${c.floorOf} sends now:\n  ${sent}`];
+    return [
+      `warning: "${c.group} ${c.name}" no longer sends what ${c.floorOf} sends now:\n  ${sent}`,
+    ];
   });
 }
 
 /** The cases whose "group name" contains `text` (case-insensitive); throws, listing them all, when none does. */
 function matching(cases: BenchCase[], text: string): BenchCase[] {
-  const selected = cases.filter((c) => `${c.group} ${c.name}`.toLowerCase().includes(text.toLowerCase()));
-  if (selected.length === 0) throw new TypeError(`no case matches "${text}"; cases: ${cases.map((c) => `"${c.group} ${c.name}"`).join(', ')}`);
+  const selected = cases.filter((c) =>
+    `${c.group} ${c.name}`.toLowerCase().includes(text.toLowerCase()),
+  );
+  if (selected.length === 0)
+    throw new TypeError(
+      `no case matches "${text}"; cases: ${cases.map((c) => `"${c.group} ${c.name}"`).join(', ')}`,
+    );
   return selected;
 }
 
 /** `selected` plus the raw pg (or mysql2) baseline of each of their groups, in the cases' order. */
 function withBaselines(cases: BenchCase[], selected: BenchCase[]): BenchCase[] {
-  return cases.filter((c) => selected.includes(c) || (c.baseline && selected.some((s) => s.group === c.group)));
+  return cases.filter(
+    (c) => selected.includes(c) || (c.baseline && selected.some((s) => s.group === c.group)),
+  );
 }
 
 /** --profile: where a case's time goes, per call, without writing results. */
@@ -220,7 +282,9 @@ async function profile(opts: ReturnType<typeof options>, selected: BenchCase[]):
     const next = callIndexes();
     for (const concurrency of opts.concurrencies) {
       await throughput(c, next, concurrency, WARMUP_SECONDS);
-      process.stdout.write(`${formatBreakdown(`${c.group} / ${c.name} @${concurrency}`, await profileCase(c, next, concurrency, opts.seconds))}\n\n`);
+      process.stdout.write(
+        `${formatBreakdown(`${c.group} / ${c.name} @${concurrency}`, await profileCase(c, next, concurrency, opts.seconds))}\n\n`,
+      );
     }
   }
 }
@@ -245,7 +309,10 @@ async function main(argv: string[]): Promise<number> {
     await bench(opts, db, url, database.where);
     code = 0; // Targets are reported, never enforced: timings are not a pass/fail matter.
   } catch (error) {
-    if (!database.interrupted) process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (!database.interrupted)
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
   }
   await database.exit(code);
   return code;

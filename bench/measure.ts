@@ -51,7 +51,13 @@ export function callIndexes(offset = 0, stride = 1): () => number {
  * `concurrency` callers loop on `c.run` from `startAt` (a `performance.now()` time, waited for)
  * until `seconds` later; each finishes the call it is in, so a run lasts at least one call.
  */
-export async function sample(c: BenchCase, next: () => number, concurrency: number, seconds: number, startAt = performance.now()): Promise<Sample> {
+export async function sample(
+  c: BenchCase,
+  next: () => number,
+  concurrency: number,
+  seconds: number,
+  startAt = performance.now(),
+): Promise<Sample> {
   const wait = startAt - performance.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   const latenciesMs: number[] = [];
@@ -66,7 +72,13 @@ export async function sample(c: BenchCase, next: () => number, concurrency: numb
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
   const cpu = process.cpuUsage(cpuBefore);
-  return { concurrency, ops: latenciesMs.length, seconds: (performance.now() - startAt) / 1000, latenciesMs, cpuUs: cpu.user + cpu.system };
+  return {
+    concurrency,
+    ops: latenciesMs.length,
+    seconds: (performance.now() - startAt) / 1000,
+    latenciesMs,
+    cpuUs: cpu.user + cpu.system,
+  };
 }
 
 /** One run's throughput from every process's sample: all calls over the longest process's time, percentiles over all calls. */
@@ -76,16 +88,35 @@ export function merge(samples: Sample[]): Throughput {
   const seconds = Math.max(...samples.map((s) => s.seconds));
   const percentile = (q: number) => latencies[Math.max(0, Math.ceil(q * ops) - 1)] ?? 0;
   const cpuUs = samples.reduce((sum, s) => sum + s.cpuUs, 0);
-  return { concurrency: samples[0].concurrency, processes: samples.length, ops, seconds, opsPerSec: ops / seconds, p50Ms: percentile(0.5), p99Ms: percentile(0.99), clientCpuUsPerCall: cpuUs / ops };
+  return {
+    concurrency: samples[0].concurrency,
+    processes: samples.length,
+    ops,
+    seconds,
+    opsPerSec: ops / seconds,
+    p50Ms: percentile(0.5),
+    p99Ms: percentile(0.99),
+    clientCpuUsPerCall: cpuUs / ops,
+  };
 }
 
 /** Throughput of one case at one concurrency in this process. */
-export async function throughput(c: BenchCase, next: () => number, concurrency: number, seconds: number): Promise<Throughput> {
+export async function throughput(
+  c: BenchCase,
+  next: () => number,
+  concurrency: number,
+  seconds: number,
+): Promise<Throughput> {
   return merge([await sample(c, next, concurrency, seconds)]);
 }
 
 /** Runs `calls` calls one after another (after `warmup` uncounted ones), counting each call's round trips (within its region, if it marks one). */
-export async function roundTrips(c: BenchCase, next: () => number, calls: number, warmup: number): Promise<RoundTrips> {
+export async function roundTrips(
+  c: BenchCase,
+  next: () => number,
+  calls: number,
+  warmup: number,
+): Promise<RoundTrips> {
   // Uncounted calls first: one-time work (the catalog read of the unique keys, cached per data source) is not per call.
   for (let k = 0; k < warmup; k++) await c.run(next(), wholeCall);
   const counts: number[] = [];
@@ -93,14 +124,17 @@ export async function roundTrips(c: BenchCase, next: () => number, calls: number
   const counting: Region = async (work) => {
     const counted = await countRoundTrips(work);
     counts.push(counted.roundTrips);
-    statements = counted.statements.map((sql) => (sql.length > STATEMENT_CHARS ? `${sql.slice(0, STATEMENT_CHARS)}...` : sql));
+    statements = counted.statements.map((sql) =>
+      sql.length > STATEMENT_CHARS ? `${sql.slice(0, STATEMENT_CHARS)}...` : sql,
+    );
     return counted.result;
   };
   for (let k = 0; k < calls; k++) {
     if (c.marksRegion) await c.run(next(), counting);
     else await counting(() => c.run(next(), wholeCall));
   }
-  if (counts.length !== calls) throw new Error(`${c.name}: counted ${counts.length} regions in ${calls} calls`);
+  if (counts.length !== calls)
+    throw new Error(`${c.name}: counted ${counts.length} regions in ${calls} calls`);
   return {
     perCall: counts.reduce((a, b) => a + b, 0) / counts.length,
     min: Math.min(...counts),

@@ -13,11 +13,16 @@ let opened: { cases: BenchCase[]; close(): Promise<void> } | undefined;
 const nextIndex = new Map<number, () => number>();
 let indexes = (): (() => number) => callIndexes(INDEX_OFFSET);
 
-const answer = (message: FromChild) => new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
+const answer = (message: FromChild) =>
+  new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
 
 async function onMessage(message: ToChild): Promise<void> {
   if (message.type === 'open') {
-    opened = await benchDatabases[message.db as keyof typeof benchDatabases].open(message.url, message.pool, false);
+    opened = await benchDatabases[message.db as keyof typeof benchDatabases].open(
+      message.url,
+      message.pool,
+      false,
+    );
     // Process p takes indexes OFFSET + p, OFFSET + p + P, ...
     indexes = () => callIndexes(INDEX_OFFSET + message.processIndex, message.processes);
     await answer({ type: 'opened', names: opened.cases.map((c) => `${c.group} ${c.name}`) });
@@ -25,7 +30,16 @@ async function onMessage(message: ToChild): Promise<void> {
     const c = opened!.cases[message.index];
     if (!nextIndex.has(message.index)) nextIndex.set(message.index, indexes());
     const startAt = message.startEpochMs - performance.timeOrigin;
-    await answer({ type: 'ran', sample: await sample(c, nextIndex.get(message.index)!, message.concurrency, message.seconds, startAt) });
+    await answer({
+      type: 'ran',
+      sample: await sample(
+        c,
+        nextIndex.get(message.index)!,
+        message.concurrency,
+        message.seconds,
+        startAt,
+      ),
+    });
   } else {
     await opened?.close();
     await answer({ type: 'closed' });
@@ -34,7 +48,10 @@ async function onMessage(message: ToChild): Promise<void> {
 }
 
 async function fail(error: unknown): Promise<never> {
-  await answer({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }).catch(() => undefined);
+  await answer({
+    type: 'failed',
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  }).catch(() => undefined);
   process.exit(1);
 }
 

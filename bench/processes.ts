@@ -17,7 +17,11 @@ export type ToChild =
   | { type: 'close' };
 
 /** Child to parent: one answer per message. */
-export type FromChild = { type: 'opened'; names: string[] } | { type: 'ran'; sample: Sample } | { type: 'closed' } | { type: 'failed'; error: string };
+export type FromChild =
+  | { type: 'opened'; names: string[] }
+  | { type: 'ran'; sample: Sample }
+  | { type: 'closed' }
+  | { type: 'failed'; error: string };
 
 /** Time for the 'run' message to reach every child before they start. */
 const START_DELAY_MS = 30;
@@ -34,13 +38,28 @@ export interface Processes {
  * Forks `processes` children, each opening the bench's clients on `url` (pools of `pool`
  * connections, no seeding); checks they built the same cases as `names`, in order.
  */
-export async function startProcesses(processes: number, db: string, url: string, pool: number, names: string[]): Promise<Processes> {
+export async function startProcesses(
+  processes: number,
+  db: string,
+  url: string,
+  pool: number,
+  names: string[],
+): Promise<Processes> {
   const children = Array.from({ length: processes }, (_, i) => startChild(i));
-  const all = (message: (i: number) => ToChild) => Promise.all(children.map((child, i) => child.request(message(i))));
+  const all = (message: (i: number) => ToChild) =>
+    Promise.all(children.map((child, i) => child.request(message(i))));
   try {
-    const opened = await all((processIndex) => ({ type: 'open', db, url, pool, processIndex, processes }));
+    const opened = await all((processIndex) => ({
+      type: 'open',
+      db,
+      url,
+      pool,
+      processIndex,
+      processes,
+    }));
     for (const answer of opened) {
-      if (answer.type !== 'opened' || answer.names.join('\n') !== names.join('\n')) throw new Error('a bench process built other cases than the parent');
+      if (answer.type !== 'opened' || answer.names.join('\n') !== names.join('\n'))
+        throw new Error('a bench process built other cases than the parent');
     }
   } catch (error) {
     children.forEach((child) => child.kill());
@@ -68,13 +87,21 @@ interface Child {
 
 function startChild(index: number): Child {
   // The parent's own loaders (select-typeorm.cjs, ts-register.cjs: see package.json "bench").
-  const proc: ChildProcess = fork(path.join(__dirname, 'process-child.ts'), [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const proc: ChildProcess = fork(path.join(__dirname, 'process-child.ts'), [], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
   let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)));
+  proc.stderr!.on(
+    'data',
+    (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)),
+  );
   let pending: { resolve(answer: FromChild): void; reject(error: Error): void } | undefined;
   let closing = false;
   const failed = (how: string) => {
-    pending?.reject(new Error(`bench process ${index} ${how}${stderr ? `\n--- stderr tail ---\n${stderr}` : ''}`));
+    pending?.reject(
+      new Error(`bench process ${index} ${how}${stderr ? `\n--- stderr tail ---\n${stderr}` : ''}`),
+    );
     pending = undefined;
   };
   proc.on('message', (answer: FromChild) => {

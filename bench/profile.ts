@@ -35,7 +35,12 @@ export interface Breakdown {
  * Runs one case for `seconds` under the V8 sampling profiler and attributes self time to
  * buckets (idle = the event loop waiting, i.e. on the server) and functions, per call.
  */
-export async function profileCase(c: BenchCase, next: () => number, concurrency: number, seconds: number): Promise<Breakdown> {
+export async function profileCase(
+  c: BenchCase,
+  next: () => number,
+  concurrency: number,
+  seconds: number,
+): Promise<Breakdown> {
   const session = new Session();
   session.connect();
   try {
@@ -58,8 +63,15 @@ export async function profileCase(c: BenchCase, next: () => number, concurrency:
       }
     });
     const perCall = (entries: Map<string, number>) =>
-      [...entries].map(([k, us]) => [k, us / run.ops] as [string, number]).sort((a, b) => b[1] - a[1]);
-    return { calls: run.ops, opsPerSec: run.opsPerSec, buckets: perCall(buckets), functions: perCall(functions).slice(0, Number(process.env.RACESAFE_PROFILE_TOP ?? 25)) };
+      [...entries]
+        .map(([k, us]) => [k, us / run.ops] as [string, number])
+        .sort((a, b) => b[1] - a[1]);
+    return {
+      calls: run.ops,
+      opsPerSec: run.opsPerSec,
+      buckets: perCall(buckets),
+      functions: perCall(functions).slice(0, Number(process.env.RACESAFE_PROFILE_TOP ?? 25)),
+    };
   } finally {
     await session.post('Profiler.disable').catch(() => undefined);
     session.disconnect();

@@ -54,7 +54,11 @@ export function callersIn(mode: Mode, group: GroupId): number | undefined {
  * one round of a case and of its baseline, not all of it; report.ts divides each case's run
  * by the mean of the two baseline runs around it and takes the median over the rounds.
  */
-export function schedule(measured: Measured[], runners: Runner[], rounds: number): { round: number; runner: Runner; m: Measured; callers: number }[] {
+export function schedule(
+  measured: Measured[],
+  runners: Runner[],
+  rounds: number,
+): { round: number; runner: Runner; m: Measured; callers: number }[] {
   const byGroup = new Map<GroupId, Measured[]>();
   for (const m of measured) byGroup.set(m.c.group, [...(byGroup.get(m.c.group) ?? []), m]);
   const runs: { round: number; runner: Runner; m: Measured; callers: number }[] = [];

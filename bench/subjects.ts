@@ -35,7 +35,11 @@ export function openMariadbSubjects(url: string, poolSize: number): Promise<Subj
   return withOrms(url, poolSize, mysql.createPool({ uri: url, connectionLimit: poolSize }));
 }
 
-async function withOrms<RawPool extends { end(): Promise<void> }>(url: string, poolSize: number, pool: RawPool): Promise<Subjects<RawPool>> {
+async function withOrms<RawPool extends { end(): Promise<void> }>(
+  url: string,
+  poolSize: number,
+  pool: RawPool,
+): Promise<Subjects<RawPool>> {
   const dataSource = await testDataSource(url, { poolSize }).initialize();
   const sequelize = testSequelize(url, { poolSize });
   await sequelize.sequelize.authenticate();

@@ -1,7 +1,14 @@
 import type { GroupId } from './cases';
 import { MANY_KEYS } from './cases-many';
 import type { RoundTrips } from './measure';
-import { type CaseResult, type Spread, fixed, formatSpread, formatTable, pairedRatio } from './report';
+import {
+  type CaseResult,
+  type Spread,
+  fixed,
+  formatSpread,
+  formatTable,
+  pairedRatio,
+} from './report';
 
 /** A performance target of an issue, checked against one measurement. */
 export interface TargetCheck {
@@ -17,34 +24,64 @@ export interface TargetCheck {
 /** Checks per target: round trips of a case, or its median ratio to the raw baseline or to another case of its group. */
 function checker(results: CaseResult[]) {
   const checks: TargetCheck[] = [];
-  const find = (group: GroupId, name: string) => results.find((r) => r.group === group && r.name === name);
+  const find = (group: GroupId, name: string) =>
+    results.find((r) => r.group === group && r.name === name);
   const baselineOf = (r: CaseResult) => results.find((b) => b.group === r.group && b.baseline);
   return {
     checks,
     find,
-    roundTrips: (issue: number, target: string, r: CaseResult | undefined, holds: (rt: RoundTrips) => boolean, measured?: (rt: RoundTrips) => string) => {
+    roundTrips: (
+      issue: number,
+      target: string,
+      r: CaseResult | undefined,
+      holds: (rt: RoundTrips) => boolean,
+      measured?: (rt: RoundTrips) => string,
+    ) => {
       if (!r) return;
       const rt = r.roundTrips;
-      checks.push({ issue, target, subject: r.name, measured: measured?.(rt) ?? `${fixed(rt.perCall, 1)} (max ${rt.max})`, holds: holds(rt) });
+      checks.push({
+        issue,
+        target,
+        subject: r.name,
+        measured: measured?.(rt) ?? `${fixed(rt.perCall, 1)} (max ${rt.max})`,
+        holds: holds(rt),
+      });
     },
     /** `r` at least `minimum` times the baseline (or `versus`), in `modes` (default: every mode `r` ran in). */
-    ratio: (issue: number, target: string, r: CaseResult | undefined, minimum: number, options: { versus?: CaseResult; modes?: string[] } = {}) => {
+    ratio: (
+      issue: number,
+      target: string,
+      r: CaseResult | undefined,
+      minimum: number,
+      options: { versus?: CaseResult; modes?: string[] } = {},
+    ) => {
       if (!r) return;
       const versus = options.versus ?? baselineOf(r);
       if (!versus) return;
       for (const run of r.modes) {
         if (options.modes && !options.modes.includes(run.mode)) continue;
         const other = versus.modes.find((o) => o.mode === run.mode);
-        const spread: Spread = other ? pairedRatio(run.roundOpsPerSec, other.roundOpsPerSec) : { median: NaN, min: NaN, max: NaN };
-        checks.push({ issue, target, subject: r.name, mode: run.mode, measured: formatSpread(spread), holds: spread.median >= minimum });
+        const spread: Spread = other
+          ? pairedRatio(run.roundOpsPerSec, other.roundOpsPerSec)
+          : { median: NaN, min: NaN, max: NaN };
+        checks.push({
+          issue,
+          target,
+          subject: r.name,
+          mode: run.mode,
+          measured: formatSpread(spread),
+          holds: spread.median >= minimum,
+        });
       }
     },
   };
 }
 
 /** A batch's chunks: each starts with its SELECT of the chunk's keys. */
-const chunks = (rt: RoundTrips) => Math.max(1, rt.statements.filter((sql) => /^SELECT\b/i.test(sql)).length);
-const perChunk = (rt: RoundTrips) => `${fixed(rt.max / chunks(rt), 1)} per chunk (${rt.max} in ${chunks(rt)})`;
+const chunks = (rt: RoundTrips) =>
+  Math.max(1, rt.statements.filter((sql) => /^SELECT\b/i.test(sql)).length);
+const perChunk = (rt: RoundTrips) =>
+  `${fixed(rt.max / chunks(rt), 1)} per chunk (${rt.max} in ${chunks(rt)})`;
 
 /**
  * PostgreSQL: issue 12's "Done when" (the ratios that name 1 caller in the 1-caller mode, the
@@ -62,38 +99,92 @@ export function checkTargets(results: CaseResult[]): TargetCheck[] {
     roundTrips(12, 'getOrCreate miss, no transaction: 1 round trip', miss, exactly(1));
     if (library === 'typeorm') {
       ratio(12, 'getOrCreate hit, 1 caller: >= 0.85x raw SELECT', hit, 0.85, oneCaller);
-      ratio(12, 'getOrCreate miss, 1 caller: >= 0.85x raw INSERT ON CONFLICT DO NOTHING RETURNING', miss, 0.85, oneCaller);
+      ratio(
+        12,
+        'getOrCreate miss, 1 caller: >= 0.85x raw INSERT ON CONFLICT DO NOTHING RETURNING',
+        miss,
+        0.85,
+        oneCaller,
+      );
     } else {
-      ratio(12, 'getOrCreate hit: >= 0.9x its floor', hit, 0.9, { versus: find('hit', 'floor: sequelize.query, same statement') });
-      ratio(12, 'getOrCreate miss: >= 0.9x its floor', miss, 0.9, { versus: find('miss', 'floor: sequelize.query, same statement') });
-      ratio(12, 'getOrCreate miss: >= 3x Sequelize findOrCreate', miss, 3, { versus: find('miss', 'sequelize findOrCreate') });
+      ratio(12, 'getOrCreate hit: >= 0.9x its floor', hit, 0.9, {
+        versus: find('hit', 'floor: sequelize.query, same statement'),
+      });
+      ratio(12, 'getOrCreate miss: >= 0.9x its floor', miss, 0.9, {
+        versus: find('miss', 'floor: sequelize.query, same statement'),
+      });
+      ratio(12, 'getOrCreate miss: >= 3x Sequelize findOrCreate', miss, 3, {
+        versus: find('miss', 'sequelize findOrCreate'),
+      });
     }
-    roundTrips(12, "getOrCreate miss in the caller's transaction: 3 round trips", find('missInTransaction', `${library} getOrCreate`), (rt) => rt.max <= 3);
+    roundTrips(
+      12,
+      "getOrCreate miss in the caller's transaction: 3 round trips",
+      find('missInTransaction', `${library} getOrCreate`),
+      (rt) => rt.max <= 3,
+    );
     for (const group of ['updateOrCreate', 'updateOrCreateNew'] as const) {
       const upsert = find(group, `${library} updateOrCreate`);
       const row = group === 'updateOrCreate' ? 'existing row' : 'new key';
       roundTrips(12, `updateOrCreate, ${row}: 1 round trip`, upsert, exactly(1));
-      if (library === 'typeorm') ratio(12, `updateOrCreate, ${row}, 1 caller: >= 0.8x raw INSERT ON CONFLICT DO UPDATE`, upsert, 0.8, oneCaller);
+      if (library === 'typeorm')
+        ratio(
+          12,
+          `updateOrCreate, ${row}, 1 caller: >= 0.8x raw INSERT ON CONFLICT DO UPDATE`,
+          upsert,
+          0.8,
+          oneCaller,
+        );
     }
     const many = find('manyNew', `${library} getOrCreateMany`);
-    roundTrips(12, `getOrCreateMany, ${MANY_KEYS} new keys: <= 2 round trips per chunk`, many, (rt) => rt.max <= 2 * chunks(rt), perChunk);
-    ratio(12, `getOrCreateMany, ${MANY_KEYS} new keys: >= 20x a loop of getOrCreate`, many, 20, { versus: find('manyNew', `${library} loop of ${MANY_KEYS} getOrCreate`) });
+    roundTrips(
+      12,
+      `getOrCreateMany, ${MANY_KEYS} new keys: <= 2 round trips per chunk`,
+      many,
+      (rt) => rt.max <= 2 * chunks(rt),
+      perChunk,
+    );
+    ratio(12, `getOrCreateMany, ${MANY_KEYS} new keys: >= 20x a loop of getOrCreate`, many, 20, {
+      versus: find('manyNew', `${library} loop of ${MANY_KEYS} getOrCreate`),
+    });
     ratio(12, `getOrCreateMany, ${MANY_KEYS} new keys: >= 0.8x raw multi-row INSERT`, many, 0.8);
-    roundTrips(12, `getOrCreateMany, ${MANY_KEYS} existing keys: 1 round trip per chunk`, find('manyExisting', `${library} getOrCreateMany`), (rt) => rt.max <= chunks(rt), perChunk);
+    roundTrips(
+      12,
+      `getOrCreateMany, ${MANY_KEYS} existing keys: 1 round trip per chunk`,
+      find('manyExisting', `${library} getOrCreateMany`),
+      (rt) => rt.max <= chunks(rt),
+      perChunk,
+    );
   }
   for (const library of ['typeorm', 'sequelize'] as const) {
     // Issue 9: hooks cost what the ORM's own create path costs, and nothing when switched off.
     const hooked = find('missWithHooks', `${library} getOrCreate`);
-    roundTrips(9, 'with hooks, miss path: SELECT, BEGIN, 2 audit writes, INSERT, COMMIT (6)', hooked, (rt) => rt.max <= 6);
-    ratio(9, "with hooks, miss path: >= 1x the ORM's own create path", hooked, 1, { versus: find('missWithHooks', library === 'typeorm' ? 'typeorm findOneBy + save()' : 'sequelize findOrCreate') });
-    const unhooked = results.find((r) => r.group === 'missWithHooks' && r.library === library && r.name.includes(': false'));
+    roundTrips(
+      9,
+      'with hooks, miss path: SELECT, BEGIN, 2 audit writes, INSERT, COMMIT (6)',
+      hooked,
+      (rt) => rt.max <= 6,
+    );
+    ratio(9, "with hooks, miss path: >= 1x the ORM's own create path", hooked, 1, {
+      versus: find(
+        'missWithHooks',
+        library === 'typeorm' ? 'typeorm findOneBy + save()' : 'sequelize findOrCreate',
+      ),
+    });
+    const unhooked = results.find(
+      (r) => r.group === 'missWithHooks' && r.library === library && r.name.includes(': false'),
+    );
     roundTrips(9, 'hooks switched off, miss path: <= 2 round trips', unhooked, (rt) => rt.max <= 2);
     // Issue 5.
     const atomic = find('atomicUpdate', `${library} atomicUpdate`);
     roundTrips(5, 'atomicUpdate: exactly 1 round trip', atomic, exactly(1));
     ratio(5, 'atomicUpdate: >= 0.9x raw UPDATE', atomic, 0.9);
-    const increment = results.find((r) => r.group === 'atomicUpdate' && r.library === library && r.name.includes('increment'));
-    ratio(5, `atomicUpdate: ahead of ${increment?.name ?? 'the ORM increment'}`, atomic, 1, { versus: increment });
+    const increment = results.find(
+      (r) => r.group === 'atomicUpdate' && r.library === library && r.name.includes('increment'),
+    );
+    ratio(5, `atomicUpdate: ahead of ${increment?.name ?? 'the ORM increment'}`, atomic, 1, {
+      versus: increment,
+    });
   }
   return checks;
 }
@@ -106,18 +197,50 @@ export function checkTargets(results: CaseResult[]): TargetCheck[] {
 export function checkMariadbTargets(results: CaseResult[]): TargetCheck[] {
   const { checks, find, roundTrips } = checker(results);
   for (const library of ['typeorm', 'sequelize'] as const) {
-    roundTrips(10, 'hit path: exactly 1 round trip', find('hit', `${library} getOrCreate`), (rt) => rt.max === 1 && rt.min === 1);
-    roundTrips(10, 'atomicUpdate: exactly 1 round trip', find('atomicUpdate', `${library} atomicUpdate`), (rt) => rt.max === 1 && rt.min === 1);
-    roundTrips(10, 'atomicUpdate returning: 2 round trips (issue 10)', find('atomicUpdateReturning', `${library} atomicUpdate returning`), (rt) => rt.max <= 2);
+    roundTrips(
+      10,
+      'hit path: exactly 1 round trip',
+      find('hit', `${library} getOrCreate`),
+      (rt) => rt.max === 1 && rt.min === 1,
+    );
+    roundTrips(
+      10,
+      'atomicUpdate: exactly 1 round trip',
+      find('atomicUpdate', `${library} atomicUpdate`),
+      (rt) => rt.max === 1 && rt.min === 1,
+    );
+    roundTrips(
+      10,
+      'atomicUpdate returning: 2 round trips (issue 10)',
+      find('atomicUpdateReturning', `${library} atomicUpdate returning`),
+      (rt) => rt.max <= 2,
+    );
   }
   const runs = results.flatMap((r) => r.modes);
   const printed = runs.filter((run) => Number.isFinite(run.ratioToRaw.median)).length;
-  checks.push({ issue: 10, target: 'ratio to raw mysql2 printed for every case', subject: `${results.length} cases`, measured: `${printed} of ${runs.length} runs`, holds: printed === runs.length });
+  checks.push({
+    issue: 10,
+    target: 'ratio to raw mysql2 printed for every case',
+    subject: `${results.length} cases`,
+    measured: `${printed} of ${runs.length} runs`,
+    holds: printed === runs.length,
+  });
   return checks;
 }
 
 /** The targets, one line each: held or NOT HELD. */
 export function formatTargets(checks: TargetCheck[]): string {
-  const rows = checks.map((t) => [t.holds ? 'held' : 'NOT HELD', `#${t.issue}`, t.target, t.subject, t.mode === undefined ? '' : t.mode.includes('x') ? t.mode : `@${t.mode}`, t.measured]);
-  return formatTable(['', 'issue', 'target', 'implementation', 'mode', 'measured (median, min-max)'], rows, (c) => c === 5);
+  const rows = checks.map((t) => [
+    t.holds ? 'held' : 'NOT HELD',
+    `#${t.issue}`,
+    t.target,
+    t.subject,
+    t.mode === undefined ? '' : t.mode.includes('x') ? t.mode : `@${t.mode}`,
+    t.measured,
+  ]);
+  return formatTable(
+    ['', 'issue', 'target', 'implementation', 'mode', 'measured (median, min-max)'],
+    rows,
+    (c) => c === 5,
+  );
 }

@@ -46,12 +46,20 @@ CREATE TABLE IF NOT EXISTS reservations (
 
 // #region readme-reserve
 /** Reserves `quantity` of `sku` for an order; undefined when not enough is left. */
-export function reserve(dataSource: DataSource, orderId: string, sku: string, quantity: number): Promise<Reservation | undefined> {
+export function reserve(
+  dataSource: DataSource,
+  orderId: string,
+  sku: string,
+  quantity: number,
+): Promise<Reservation | undefined> {
   return dataSource.transaction(async (manager) => {
     const products = manager.withRepository(raceSafe(dataSource.getRepository(Product)));
     const reservations = manager.withRepository(raceSafe(dataSource.getRepository(Reservation)));
     // One guarded UPDATE: 0 rows changed means sold out; stock never goes below zero.
-    const taken = await products.atomicUpdate({ sku, stock: MoreThanOrEqual(quantity) }, { stock: F('stock').minus(quantity) });
+    const taken = await products.atomicUpdate(
+      { sku, stock: MoreThanOrEqual(quantity) },
+      { stock: F('stock').minus(quantity) },
+    );
     if (taken === 0) return undefined;
     // Lock this order's reservation row and add to it, or create it; the lookup is UNIQUE (order_id, sku).
     const [reservation] = await reservations.updateOrCreate(
@@ -64,7 +72,13 @@ export function reserve(dataSource: DataSource, orderId: string, sku: string, qu
 // #endregion
 
 export async function main(url: string): Promise<void> {
-  const dataSource = await new DataSource({ type: 'postgres', url, driver: pgWithErrorListener(pg), entities: [Product, Reservation], synchronize: false }).initialize();
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url,
+    driver: pgWithErrorListener(pg),
+    entities: [Product, Reservation],
+    synchronize: false,
+  }).initialize();
   try {
     await dataSource.query(inventorySql);
     const products = raceSafe(dataSource.getRepository(Product));
@@ -79,11 +93,18 @@ export async function main(url: string): Promise<void> {
     const firstTake = await reserve(dataSource, 'order-A', 'gadget', 2);
     const secondTake = await reserve(dataSource, 'order-A', 'gadget', 1);
     const gadget = await products.findOneByOrFail({ sku: 'gadget' });
-    console.log(`order-A reserved gadget twice: id ${firstTake?.id} then ${secondTake?.id}, quantity ${secondTake?.quantity}; gadget stock ${gadget.stock}`);
+    console.log(
+      `order-A reserved gadget twice: id ${firstTake?.id} then ${secondTake?.id}, quantity ${secondTake?.quantity}; gadget stock ${gadget.stock}`,
+    );
 
     // Twelve orders race for ten widgets, asking for 1, 2 or 3 each (24 units in all).
-    const orders = Array.from({ length: 12 }, (_, i) => ({ orderId: `order-${i + 1}`, quantity: 1 + (i % 3) }));
-    const outcomes = await Promise.all(orders.map((order) => reserve(dataSource, order.orderId, 'widget', order.quantity)));
+    const orders = Array.from({ length: 12 }, (_, i) => ({
+      orderId: `order-${i + 1}`,
+      quantity: 1 + (i % 3),
+    }));
+    const outcomes = await Promise.all(
+      orders.map((order) => reserve(dataSource, order.orderId, 'widget', order.quantity)),
+    );
     const served = orders.filter((_, i) => outcomes[i] !== undefined);
     const reservedUnits = served.reduce((sum, order) => sum + order.quantity, 0);
     const left = await products.findOneByOrFail({ sku: 'widget' });

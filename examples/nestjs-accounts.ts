@@ -28,16 +28,25 @@ import { F, type RaceSafeRepository } from '@racesafe/typeorm';
 
 @Injectable()
 export class AccountService {
-  constructor(@InjectRaceSafeRepository(Account /*, dataSource */) private readonly accounts: RaceSafeRepository<Account>) {}
+  constructor(
+    @InjectRaceSafeRepository(Account /*, dataSource */)
+    private readonly accounts: RaceSafeRepository<Account>,
+  ) {}
 
   signIn(email: string) {
-    return this.accounts.updateOrCreate({ email }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } });
+    return this.accounts.updateOrCreate(
+      { email },
+      { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+    );
   }
 }
 
 export function accountModule(typeormOptions: Parameters<typeof TypeOrmModule.forRoot>[0]) {
   @Module({
-    imports: [TypeOrmModule.forRoot(typeormOptions), RaceSafeModule.forFeature([Account] /*, dataSource */)],
+    imports: [
+      TypeOrmModule.forRoot(typeormOptions),
+      RaceSafeModule.forFeature([Account] /*, dataSource */),
+    ],
     providers: [AccountService],
   })
   class AccountModule {}
@@ -47,7 +56,11 @@ export function accountModule(typeormOptions: Parameters<typeof TypeOrmModule.fo
 
 // #region guide-conflict-fields
 /** Claims a username; `taken` when another account holds it (TypeORM named its key UQ_<hash>). */
-export async function claimUsername(accounts: RaceSafeRepository<Account>, email: string, username: string): Promise<'ok' | 'taken'> {
+export async function claimUsername(
+  accounts: RaceSafeRepository<Account>,
+  email: string,
+  username: string,
+): Promise<'ok' | 'taken'> {
   try {
     await accounts.getOrCreate({ email }, { defaults: { username } });
     return 'ok';
@@ -59,11 +72,24 @@ export async function claimUsername(accounts: RaceSafeRepository<Account>, email
 // #endregion
 
 export async function main(url: string): Promise<void> {
-  const app = await NestFactory.createApplicationContext(accountModule({ type: 'postgres', url, entities: [Account], synchronize: true, driver: pgWithErrorListener(pg) }), { logger: false });
+  const app = await NestFactory.createApplicationContext(
+    accountModule({
+      type: 'postgres',
+      url,
+      entities: [Account],
+      synchronize: true,
+      driver: pgWithErrorListener(pg),
+    }),
+    { logger: false },
+  );
   try {
     const service = app.get(AccountService);
-    const results = await Promise.all(Array.from({ length: 20 }, () => service.signIn('ann@example.com')));
-    console.log(`20 concurrent sign-ins: ${results.filter(([, created]) => created).length} account created, logins = ${results.length}`);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => service.signIn('ann@example.com')),
+    );
+    console.log(
+      `20 concurrent sign-ins: ${results.filter(([, created]) => created).length} account created, logins = ${results.length}`,
+    );
     const accounts = (service as unknown as { accounts: RaceSafeRepository<Account> }).accounts;
     console.log(`carl claims "carl": ${await claimUsername(accounts, 'carl@example.com', 'carl')}`);
     console.log(`dora claims "carl": ${await claimUsername(accounts, 'dora@example.com', 'carl')}`);

@@ -37,13 +37,21 @@ import pg from 'pg';
 import { pgWithErrorListener } from '@racesafe/sequelize';
 
 // pg with an 'error' listener on every client: a session the server ends (failover, restart) cannot crash the process.
-export const openSequelize = (url: string) => new Sequelize(url, { dialect: 'postgres', dialectModule: pgWithErrorListener(pg), logging: false });
+export const openSequelize = (url: string) =>
+  new Sequelize(url, {
+    dialect: 'postgres',
+    dialectModule: pgWithErrorListener(pg),
+    logging: false,
+  });
 // #endregion
 
 // #region readme-returning
 /** Adds one view and returns the count the database stored, in one statement. */
 export async function countView(path: string): Promise<number> {
-  const [page] = await Page.atomicUpdate({ views: F('views').plus(1) }, { where: { path }, returning: true });
+  const [page] = await Page.atomicUpdate(
+    { views: F('views').plus(1) },
+    { where: { path }, returning: true },
+  );
   return page ? page.views : 0; // no row: the page was never created
 }
 // #endregion
@@ -72,11 +80,15 @@ export async function main(url: string): Promise<void> {
     const paths = ['/', '/pricing', '/docs'];
     const requests = 300;
     const started = Date.now();
-    await Promise.all(Array.from({ length: requests }, (_, i) => recordView(paths[i % paths.length])));
+    await Promise.all(
+      Array.from({ length: requests }, (_, i) => recordView(paths[i % paths.length])),
+    );
     const pages = await Page.findAll({ where: { path: paths }, order: [['path', 'ASC']] });
     const total = pages.reduce((sum, page) => sum + page.views, 0);
     for (const page of pages) console.log(`${page.path.padEnd(9)} ${page.views} views`);
-    console.log(`racesafe: ${requests} concurrent views of ${paths.length} pages in ${Date.now() - started} ms -> ${pages.length} rows, ${total} views, ${requests - total} lost`);
+    console.log(
+      `racesafe: ${requests} concurrent views of ${paths.length} pages in ${Date.now() - started} ms -> ${pages.length} rows, ${total} views, ${requests - total} lost`,
+    );
 
     // One more view, with the stored count handed back by RETURNING.
     console.log(`one more view of /pricing: the database now says ${await countView('/pricing')}`);
@@ -85,7 +97,9 @@ export async function main(url: string): Promise<void> {
     await Page.getOrCreate({ where: { path: '/naive' } });
     await Promise.all(Array.from({ length: requests }, () => recordViewNaively('/naive')));
     const naive = await Page.findOne({ where: { path: '/naive' }, rejectOnEmpty: true });
-    console.log(`read-modify-write: ${requests} concurrent views -> ${naive.views} views, ${requests - naive.views} lost`);
+    console.log(
+      `read-modify-write: ${requests} concurrent views -> ${naive.views} views, ${requests - naive.views} lost`,
+    );
   } finally {
     await sequelize.close();
   }

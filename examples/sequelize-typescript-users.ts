@@ -26,7 +26,12 @@ export async function signIn(email: string): Promise<void> {
 // #endregion
 
 export async function main(url: string): Promise<void> {
-  const sequelize = new Sequelize(url, { dialect: 'postgres', dialectModule: pgWithErrorListener(pg), models: [User], logging: false });
+  const sequelize = new Sequelize(url, {
+    dialect: 'postgres',
+    dialectModule: pgWithErrorListener(pg),
+    models: [User],
+    logging: false,
+  });
   try {
     await sequelize.sync();
     await Promise.all(Array.from({ length: 20 }, () => signIn('ann@example.com')));

@@ -16,7 +16,14 @@
 //   (updateOrCreate; getOrCreate on a model with hooks), or pass it to them. For concurrency
 //   between processes, use a file database in WAL mode (see docs/guide.md, SQLite).
 import 'reflect-metadata';
-import { Column, DataSource, Entity, Index, MoreThanOrEqual, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  DataSource,
+  Entity,
+  Index,
+  MoreThanOrEqual,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import { DataTypes, Op, Sequelize } from 'sequelize';
 import { F as TypeormF, raceSafe } from '@racesafe/typeorm';
 import { F, RaceSafeModel } from '@racesafe/sequelize';
@@ -32,18 +39,38 @@ export class Player {
 
 /** The calls of a TypeORM unit test, on a data source of its own; returns what a test would assert on. */
 export async function typeormInMemory(): Promise<string[]> {
-  const dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [Player], synchronize: true }).initialize();
+  const dataSource = await new DataSource({
+    type: 'better-sqlite3',
+    database: ':memory:',
+    entities: [Player],
+    synchronize: true,
+  }).initialize();
   try {
     const players = raceSafe(dataSource.getRepository(Player));
     const [ann, created] = await players.getOrCreate({ handle: 'ann' });
     const [again, createdAgain] = await players.getOrCreate({ handle: 'ann' });
     // Ten at once on the one connection: racesafe's calls take turns, one row.
-    const bobs = await Promise.all(Array.from({ length: 10 }, () => players.getOrCreate({ handle: 'bob' })));
-    const [played] = await players.updateOrCreate({ handle: 'ann' }, { defaults: { games: TypeormF('games').plus(1) }, createDefaults: { games: 1 } });
-    const [cat, catCreated] = await players.updateOrCreate({ handle: 'cat' }, { defaults: { games: TypeormF('games').plus(1) }, createDefaults: { games: 1 } });
-    const [scored] = await players.atomicUpdate({ handle: 'ann' }, { score: TypeormF('score').plus(10) }, { returning: true });
+    const bobs = await Promise.all(
+      Array.from({ length: 10 }, () => players.getOrCreate({ handle: 'bob' })),
+    );
+    const [played] = await players.updateOrCreate(
+      { handle: 'ann' },
+      { defaults: { games: TypeormF('games').plus(1) }, createDefaults: { games: 1 } },
+    );
+    const [cat, catCreated] = await players.updateOrCreate(
+      { handle: 'cat' },
+      { defaults: { games: TypeormF('games').plus(1) }, createDefaults: { games: 1 } },
+    );
+    const [scored] = await players.atomicUpdate(
+      { handle: 'ann' },
+      { score: TypeormF('score').plus(10) },
+      { returning: true },
+    );
     // A guard in the where: ann has 10, not 25, so nothing changes.
-    const spent = await players.atomicUpdate({ handle: 'ann', score: MoreThanOrEqual(25) }, { score: TypeormF('score').minus(25) });
+    const spent = await players.atomicUpdate(
+      { handle: 'ann', score: MoreThanOrEqual(25) },
+      { score: TypeormF('score').minus(25) },
+    );
     return [
       `getOrCreate ann: created=${created} id=${ann.id}; again: created=${createdAgain} id=${again.id}`,
       `10 concurrent getOrCreate of bob: ${bobs.filter(([, c]) => c).length} created, ${await players.countBy({ handle: 'bob' })} row`,
@@ -55,7 +82,10 @@ export async function typeormInMemory(): Promise<string[]> {
   }
 }
 
-export class SequelizePlayer extends RaceSafeModel<InferAttributes<SequelizePlayer>, InferCreationAttributes<SequelizePlayer>> {
+export class SequelizePlayer extends RaceSafeModel<
+  InferAttributes<SequelizePlayer>,
+  InferCreationAttributes<SequelizePlayer>
+> {
   declare id: CreationOptional<number>;
   declare handle: string;
   declare score: CreationOptional<number>;
@@ -73,20 +103,41 @@ export async function sequelizeInMemory(): Promise<string[]> {
         score: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         games: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       },
-      { sequelize, tableName: 'players', timestamps: false, indexes: [{ name: 'players_handle_key', unique: true, fields: ['handle'] }] },
+      {
+        sequelize,
+        tableName: 'players',
+        timestamps: false,
+        indexes: [{ name: 'players_handle_key', unique: true, fields: ['handle'] }],
+      },
     );
     await sequelize.sync();
     const [ann, created] = await SequelizePlayer.getOrCreate({ where: { handle: 'ann' } });
     const [again, createdAgain] = await SequelizePlayer.getOrCreate({ where: { handle: 'ann' } });
     // One statement each, no transaction: these may run at once even on `:memory:`.
-    const bobs = await Promise.all(Array.from({ length: 10 }, () => SequelizePlayer.getOrCreate({ where: { handle: 'bob' } })));
+    const bobs = await Promise.all(
+      Array.from({ length: 10 }, () => SequelizePlayer.getOrCreate({ where: { handle: 'bob' } })),
+    );
     // Each updateOrCreate runs in a transaction of racesafe's own: on the one connection they take turns.
     const [[played], [cat, catCreated]] = await Promise.all([
-      SequelizePlayer.updateOrCreate({ where: { handle: 'ann' }, defaults: { games: F('games').plus(1) }, createDefaults: { games: 1 } }),
-      SequelizePlayer.updateOrCreate({ where: { handle: 'cat' }, defaults: { games: F('games').plus(1) }, createDefaults: { games: 1 } }),
+      SequelizePlayer.updateOrCreate({
+        where: { handle: 'ann' },
+        defaults: { games: F('games').plus(1) },
+        createDefaults: { games: 1 },
+      }),
+      SequelizePlayer.updateOrCreate({
+        where: { handle: 'cat' },
+        defaults: { games: F('games').plus(1) },
+        createDefaults: { games: 1 },
+      }),
     ]);
-    const [scored] = await SequelizePlayer.atomicUpdate({ score: F('score').plus(10) }, { where: { handle: 'ann' }, returning: true });
-    const spent = await SequelizePlayer.atomicUpdate({ score: F('score').minus(25) }, { where: { handle: 'ann', score: { [Op.gte]: 25 } } });
+    const [scored] = await SequelizePlayer.atomicUpdate(
+      { score: F('score').plus(10) },
+      { where: { handle: 'ann' }, returning: true },
+    );
+    const spent = await SequelizePlayer.atomicUpdate(
+      { score: F('score').minus(25) },
+      { where: { handle: 'ann', score: { [Op.gte]: 25 } } },
+    );
     return [
       `getOrCreate ann: created=${created} id=${ann.id}; again: created=${createdAgain} id=${again.id}`,
       `10 concurrent getOrCreate of bob: ${bobs.filter(([, c]) => c).length} created, ${await SequelizePlayer.count({ where: { handle: 'bob' } })} row`,

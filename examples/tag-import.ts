@@ -28,13 +28,19 @@ CREATE TABLE IF NOT EXISTS naive_tags (id serial PRIMARY KEY, name text NOT NULL
 
 // #region readme-tag-import
 /** One import: every name gets its tag, new ones coloured by a function called only for them. */
-export async function importTags(dataSource: DataSource, names: string[]): Promise<{ tags: Tag[]; created: number }> {
+export async function importTags(
+  dataSource: DataSource,
+  names: string[],
+): Promise<{ tags: Tag[]; created: number }> {
   const tags = raceSafe(dataSource.getRepository(Tag));
   const results = await tags.getOrCreateMany(
     names.map((name) => ({ name })),
     { defaults: ({ name }) => ({ color: name?.startsWith('urgent') ? 'red' : 'grey' }) },
   );
-  return { tags: results.map(([tag]) => tag), created: results.filter(([, created]) => created).length };
+  return {
+    tags: results.map(([tag]) => tag),
+    created: results.filter(([, created]) => created).length,
+  };
 }
 // #endregion
 
@@ -47,8 +53,12 @@ interface Counts {
 
 async function importTagsNaively(dataSource: DataSource, names: string[]): Promise<void> {
   for (const name of names) {
-    const found = await dataSource.query<{ id: number }[]>(`SELECT id FROM naive_tags WHERE name = $1`, [name]);
-    if (found.length === 0) await dataSource.query(`INSERT INTO naive_tags (name) VALUES ($1)`, [name]);
+    const found = await dataSource.query<{ id: number }[]>(
+      `SELECT id FROM naive_tags WHERE name = $1`,
+      [name],
+    );
+    if (found.length === 0)
+      await dataSource.query(`INSERT INTO naive_tags (name) VALUES ($1)`, [name]);
   }
 }
 
@@ -57,25 +67,43 @@ function batches(): string[][] {
   const names = Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? `urgent-${i}` : `tag-${i}`));
   return [0, 1, 2, 3].map((b) => {
     const batch = names.slice(b * 27, b * 27 + 120);
-    return batch.map((name, i) => ({ name, key: (i * (b + 3) * 7919) % 1009 })).sort((x, y) => x.key - y.key).map((x) => x.name);
+    return batch
+      .map((name, i) => ({ name, key: (i * (b + 3) * 7919) % 1009 }))
+      .sort((x, y) => x.key - y.key)
+      .map((x) => x.name);
   });
 }
 
 export async function main(url: string): Promise<void> {
-  const dataSource = new DataSource({ type: 'postgres', url, driver: pgWithErrorListener(pg), entities: [Tag], logging: false, extra: { max: 8 } });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    driver: pgWithErrorListener(pg),
+    entities: [Tag],
+    logging: false,
+    extra: { max: 8 },
+  });
   await dataSource.initialize();
   try {
     await dataSource.query(tagsSql);
     const first = await importTags(dataSource, ['news', 'urgent-news', 'news']);
-    console.log(`one batch with a duplicate: ${first.tags.map((t) => `${t.name}(${t.color})#${t.id}`).join(', ')}; created ${first.created}`);
+    console.log(
+      `one batch with a duplicate: ${first.tags.map((t) => `${t.name}(${t.color})#${t.id}`).join(', ')}; created ${first.created}`,
+    );
 
     const imports = await Promise.all(batches().map((batch) => importTags(dataSource, batch)));
-    const [{ rows, names }] = await dataSource.query<Counts[]>(`SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM tags`);
+    const [{ rows, names }] = await dataSource.query<Counts[]>(
+      `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM tags`,
+    );
     const createdTotal = imports.reduce((sum, i) => sum + i.created, 0);
-    console.log(`4 importers, overlapping batches: ${rows} rows for ${names} names, ${createdTotal + first.created} created in all`);
+    console.log(
+      `4 importers, overlapping batches: ${rows} rows for ${names} names, ${createdTotal + first.created} created in all`,
+    );
 
     await Promise.all(batches().map((batch) => importTagsNaively(dataSource, batch)));
-    const [naive] = await dataSource.query<Counts[]>(`SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`);
+    const [naive] = await dataSource.query<Counts[]>(
+      `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`,
+    );
     console.log(`find-then-insert loop, same batches: ${naive.rows} rows for ${naive.names} names`);
   } finally {
     await dataSource.destroy();

@@ -22,7 +22,11 @@ export class Account {
   @Column({ type: 'text' }) name!: string;
 }
 
-export function signUp(dataSource: DataSource, email: string, name: string): Promise<[Account, boolean]> {
+export function signUp(
+  dataSource: DataSource,
+  email: string,
+  name: string,
+): Promise<[Account, boolean]> {
   const accounts = raceSafe(dataSource.getRepository(Account));
   return accounts.getOrCreate({ email }, { defaults: { name } }); // [account, created]
 }
@@ -33,7 +37,8 @@ import pg from 'pg';
 import { pgWithErrorListener } from '@racesafe/typeorm';
 
 // pg with an 'error' listener on every client: a session the server ends (failover, restart) cannot crash the process.
-export const openDataSource = (url: string) => new DataSource({ type: 'postgres', url, driver: pgWithErrorListener(pg), entities: [Account] });
+export const openDataSource = (url: string) =>
+  new DataSource({ type: 'postgres', url, driver: pgWithErrorListener(pg), entities: [Account] });
 // #endregion
 
 /** The table, with the unique constraints racesafe relies on. */
@@ -47,13 +52,22 @@ CREATE TABLE IF NOT EXISTS accounts (
 
 // #region readme-conflict
 /** A signup form: the email finds or creates the account; a taken username is the user's problem. */
-export async function register(accounts: RaceSafeRepository<Account>, email: string, username: string, name: string): Promise<string> {
+export async function register(
+  accounts: RaceSafeRepository<Account>,
+  email: string,
+  username: string,
+  name: string,
+): Promise<string> {
   try {
-    const [account, created] = await accounts.getOrCreate({ email }, { defaults: { username, name } });
+    const [account, created] = await accounts.getOrCreate(
+      { email },
+      { defaults: { username, name } },
+    );
     return created ? `welcome, ${account.name}` : `${email} already has an account: log in instead`;
   } catch (error) {
     // Another unique constraint than the lookup's fired: nothing was found, nothing created.
-    if (error instanceof ConflictError) return `username "${username}" is taken (${error.constraint})`;
+    if (error instanceof ConflictError)
+      return `username "${username}" is taken (${error.constraint})`;
     throw error;
   }
 }
@@ -66,7 +80,11 @@ export async function register(accounts: RaceSafeRepository<Account>, email: str
  * by a concurrent caller that this snapshot cannot see). Retries belong here, at the
  * outermost transaction: racesafe cannot retry a transaction it does not own.
  */
-export async function inTransactionWithRetry<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>, attempts = 5): Promise<T> {
+export async function inTransactionWithRetry<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await dataSource.transaction('REPEATABLE READ', work);
@@ -87,16 +105,24 @@ export async function main(url: string): Promise<void> {
     // 1. The first signup creates the account; the second finds it and leaves it as it was.
     const [first, firstCreated] = await signUp(dataSource, 'ann@example.com', 'Ann');
     const [again, againCreated] = await signUp(dataSource, 'ann@example.com', 'Ann Again');
-    console.log(`signup ann@example.com: created=${firstCreated} id=${first.id} name=${first.name}`);
-    console.log(`signup ann@example.com again: created=${againCreated} id=${again.id} name=${again.name}`);
+    console.log(
+      `signup ann@example.com: created=${firstCreated} id=${first.id} name=${first.name}`,
+    );
+    console.log(
+      `signup ann@example.com again: created=${againCreated} id=${again.id} name=${again.name}`,
+    );
 
     // 2. A double-clicked submit button, times twenty: all at once, one row.
     const racers = 20;
-    const results = await Promise.all(Array.from({ length: racers }, (_, i) => signUp(dataSource, 'bob@example.com', `Bob #${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: racers }, (_, i) => signUp(dataSource, 'bob@example.com', `Bob #${i}`)),
+    );
     const ids = new Set(results.map(([account]) => account.id));
     const createdCount = results.filter(([, created]) => created).length;
     const rows = await accounts.countBy({ email: 'bob@example.com' });
-    console.log(`${racers} simultaneous signups of bob@example.com: ${createdCount} created, ${racers - createdCount} found, ${ids.size} id, ${rows} row`);
+    console.log(
+      `${racers} simultaneous signups of bob@example.com: ${createdCount} created, ${racers - createdCount} found, ${ids.size} id, ${rows} row`,
+    );
 
     // 3. Another unique constraint than the lookup's: ConflictError names it.
     console.log(await register(accounts, 'cat@example.com', 'cat', 'Cat'));
@@ -110,7 +136,9 @@ export async function main(url: string): Promise<void> {
       Array.from({ length: 8 }, (_, i) =>
         inTransactionWithRetry(dataSource, (manager) => {
           attemptsMade += 1;
-          return manager.withRepository(accounts).getOrCreate({ email: 'dan@example.com' }, { defaults: { name: `Dan #${i}` } });
+          return manager
+            .withRepository(accounts)
+            .getOrCreate({ email: 'dan@example.com' }, { defaults: { name: `Dan #${i}` } });
         }),
       ),
     );

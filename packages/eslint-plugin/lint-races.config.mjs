@@ -13,7 +13,9 @@ export default [
     files: ['**/*.{ts,tsx,mts,cts,js,mjs,cjs}'],
     languageOptions: {
       parser: tseslint.parser,
-      parserOptions: typed ? { projectService: true, tsconfigRootDir: process.cwd() } : { ecmaFeatures: { jsx: true } },
+      parserOptions: typed
+        ? { projectService: true, tsconfigRootDir: process.cwd() }
+        : { ecmaFeatures: { jsx: true } },
     },
     // Directives name rules of the project's own lint setup: they resolve, and only racesafe's run.
     plugins: { '@typescript-eslint': tseslint.plugin },

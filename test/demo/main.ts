@@ -4,7 +4,14 @@
 import { performance } from 'node:perf_hooks';
 import { raceTarget } from '../race/scenarios';
 import { raceBusyTimeoutMs } from '../race/sqlite-busy';
-import { type DemoOptions, type DemoRace, assertConnectionsFit, demoRaces, parseOptions, usage } from './options';
+import {
+  type DemoOptions,
+  type DemoRace,
+  assertConnectionsFit,
+  demoRaces,
+  parseOptions,
+  usage,
+} from './options';
 import { createProgress, type Progress } from './progress';
 import { type DemoRow, isRacesafe, renderTable } from './table';
 import { ThrowawayDatabase } from './throwaway-database';
@@ -39,9 +46,13 @@ function summary(rows: DemoRow[], wallMs: number, where: string): string[] {
     failing.length === 0
       ? `racesafe: no anomaly in ${racesafe.length} races.`
       : `racesafe: ANOMALIES in ${failing.length} of ${racesafe.length} races: ` +
-        failing.map((r) => `${r.race.label} [${r.race.target}]: ${r.outcome.anomalies.join('; ')}`).join(' | '),
+        failing
+          .map((r) => `${r.race.label} [${r.race.target}]: ${r.outcome.anomalies.join('; ')}`)
+          .join(' | '),
     `naive: anomalies in ${brokenNaive} of ${naive.length} races (expected: the read-then-write race).` +
-      (brokenNaive < naive.length ? ' A naive row without anomaly got lucky at this size; try more --processes.' : ''),
+      (brokenNaive < naive.length
+        ? ' A naive row without anomaly got lucky at this size; try more --processes.'
+        : ''),
     ...busyLine(racesafe),
     `${where}; wall time ${(wallMs / 1000).toFixed(1)} s.`,
   ];
@@ -50,7 +61,10 @@ function summary(rows: DemoRow[], wallMs: number, where: string): string[] {
 /** SQLite: how often racesafe's calls met SQLITE_BUSY (retried by racesafe, or by Sequelize first) without surfacing it. */
 function busyLine(racesafe: DemoRow[]): string[] {
   if (!racesafe.some((r) => r.outcome.figures.busy !== undefined)) return [];
-  const sum = (target: string) => racesafe.filter((r) => r.race.target === target).reduce((s, r) => s + (r.outcome.figures.busy ?? 0), 0);
+  const sum = (target: string) =>
+    racesafe
+      .filter((r) => r.race.target === target)
+      .reduce((s, r) => s + (r.outcome.figures.busy ?? 0), 0);
   return [
     `SQLite, busy timeout ${raceBusyTimeoutMs} ms: racesafe's statements met SQLITE_BUSY ${sum('typeorm')} times (TypeORM) and ${sum('sequelize')} times (Sequelize, which retries a statement itself first); retried, none surfaced unless listed above.`,
   ];
@@ -62,7 +76,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseOptions(argv);
     races = demoRaces(options);
-    if (options.db === 'postgres' && !options.pgUrl && !process.env.RACESAFE_PG_URL) assertConnectionsFit(races);
+    if (options.db === 'postgres' && !options.pgUrl && !process.env.RACESAFE_PG_URL)
+      assertConnectionsFit(races);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
     return EXIT_FAILED;
@@ -85,12 +100,19 @@ async function main(argv: string[]): Promise<number> {
     const rows = await runRaces(races, url, progress);
     progress.stop();
     process.stdout.write(`${renderTable(rows, process.stdout.hasColors?.() ?? false)}\n\n`);
-    process.stdout.write(`${summary(rows, performance.now() - startedAt, database.where).join('\n')}\n`);
-    code = rows.some((r) => isRacesafe(r.outcome) && r.outcome.anomalies.length > 0) ? EXIT_ANOMALY : 0;
+    process.stdout.write(
+      `${summary(rows, performance.now() - startedAt, database.where).join('\n')}\n`,
+    );
+    code = rows.some((r) => isRacesafe(r.outcome) && r.outcome.anomalies.length > 0)
+      ? EXIT_ANOMALY
+      : 0;
   } catch (error) {
     progress.stop();
     // After a signal, races torn down under us fail: not worth reporting.
-    if (!database.interrupted) process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (!database.interrupted)
+      process.stderr.write(
+        `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
   }
   await database.exit(code);
   return code;

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { type RaceScenario, type RaceSize, type RaceTarget, scenarios, sqliteSize } from '../race/scenarios';
+import {
+  type RaceScenario,
+  type RaceSize,
+  type RaceTarget,
+  scenarios,
+  sqliteSize,
+} from '../race/scenarios';
 
 /** What the command line asked for. */
 export interface DemoOptions {
@@ -93,7 +99,8 @@ function databaseName(text: string | undefined): DemoOptions['db'] {
 function positiveInt(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new TypeError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
   return value;
 }
 

@@ -16,7 +16,12 @@ export interface Progress {
 export function createProgress(totalCalls: number): Progress {
   const stream = process.stderr;
   const bar = new SingleBar(
-    { stream, format: '{bar} {percentage}% | {value}/{total} calls | {race}', hideCursor: true, clearOnComplete: true },
+    {
+      stream,
+      format: '{bar} {percentage}% | {value}/{total} calls | {race}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     Presets.shades_classic,
   );
   const interactive = stream.isTTY === true;

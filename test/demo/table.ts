@@ -43,11 +43,16 @@ function figure(outcome: Outcome, name: string, harmful: boolean): Cell {
   const value = outcome.figures[name];
   if (value === undefined) return { text: '-', align: 'right', style: 'dim' };
   const bad = harmful && value !== 0;
-  return { text: String(value), align: 'right', style: bad ? (isRacesafe(outcome) ? ['bold', 'red'] : 'yellow') : undefined };
+  return {
+    text: String(value),
+    align: 'right',
+    style: bad ? (isRacesafe(outcome) ? ['bold', 'red'] : 'yellow') : undefined,
+  };
 }
 
 function anomalies(outcome: Outcome): Cell {
-  if (outcome.anomalies.length === 0) return { text: 'none', style: isRacesafe(outcome) ? 'green' : undefined };
+  if (outcome.anomalies.length === 0)
+    return { text: 'none', style: isRacesafe(outcome) ? 'green' : undefined };
   // The first anomaly in full, the count of the others (the summary below the table lists racesafe's in full).
   const [first, ...more] = outcome.anomalies;
   const text = more.length > 0 ? `${first} (+${more.length} more)` : first;
@@ -81,13 +86,21 @@ function cells({ race, outcome }: DemoRow): Cell[] {
  */
 export function renderTable(rows: DemoRow[], color: boolean): string {
   const grid = [headers, ...rows.map(cells)];
-  const widths = headers.map((_, column) => Math.max(...grid.map((line) => line[column].text.length)));
-  const paint = (cell: Cell, text: string) => (color && cell.style ? styleText(cell.style, text) : text);
+  const widths = headers.map((_, column) =>
+    Math.max(...grid.map((line) => line[column].text.length)),
+  );
+  const paint = (cell: Cell, text: string) =>
+    color && cell.style ? styleText(cell.style, text) : text;
   const line = (row: Cell[]) =>
     row
       .map((cell, column) => {
         const last = column === row.length - 1;
-        const padded = cell.align === 'right' ? cell.text.padStart(widths[column]) : last ? cell.text : cell.text.padEnd(widths[column]);
+        const padded =
+          cell.align === 'right'
+            ? cell.text.padStart(widths[column])
+            : last
+              ? cell.text
+              : cell.text.padEnd(widths[column]);
         return paint(cell, padded);
       })
       .join('  ');

@@ -4,12 +4,21 @@ import mysql from 'mysql2/promise';
 import { startMariadb } from '../harness/mariadb';
 import { applyMysqlSchema, createMysqlDatabase } from '../harness/mysql-database';
 import { applySchema, createDatabase, startPostgres, type TestDatabase } from '../harness/postgres';
-import { applySqliteSchema, createSqliteDatabase, openSqliteConnection, sqliteFile } from '../harness/sqlite-database';
+import {
+  applySqliteSchema,
+  createSqliteDatabase,
+  openSqliteConnection,
+  sqliteFile,
+} from '../harness/sqlite-database';
 import { mysqlSchemaSql } from '../schema/mysql-tables';
 import { sqliteSchemaSql } from '../schema/sqlite-tables';
 import { schemaSql } from '../schema/tables';
 
-const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+};
 
 /**
  * A database of the shared schema (test/schema/tables.ts) that lives as long as one
@@ -42,14 +51,21 @@ export class ThrowawayDatabase {
    */
   async openMariadb(prefix: string, mysqlUrl: string | undefined): Promise<string> {
     let serverUrl = mysqlUrl ?? process.env.RACESAFE_MYSQL_URL;
-    const source = mysqlUrl ? '--mysql-url' : serverUrl ? 'RACESAFE_MYSQL_URL' : 'throwaway mariadbd';
+    const source = mysqlUrl
+      ? '--mysql-url'
+      : serverUrl
+        ? 'RACESAFE_MYSQL_URL'
+        : 'throwaway mariadbd';
     if (!serverUrl) {
       process.stderr.write('starting a throwaway MariaDB...\n');
       // Its watchdog kills it whenever this process ends, signals included.
       this.server = await startMariadb();
       serverUrl = this.server.url;
     }
-    this.database = await createMysqlDatabase(serverUrl, `${prefix}_${randomBytes(4).toString('hex')}`);
+    this.database = await createMysqlDatabase(
+      serverUrl,
+      `${prefix}_${randomBytes(4).toString('hex')}`,
+    );
     await applyMysqlSchema(this.database.url, mysqlSchemaSql);
     this.where = `MariaDB ${await mysqlVersion(this.database.url)} (${source})`;
     this.url = this.database.url;
@@ -65,7 +81,9 @@ export class ThrowawayDatabase {
     await applySqliteSchema(this.database.url, sqliteSchemaSql);
     const connection = await openSqliteConnection(this.database.url);
     try {
-      const [{ version, mode }] = await connection.query('SELECT sqlite_version() AS version, (SELECT journal_mode FROM pragma_journal_mode) AS mode');
+      const [{ version, mode }] = await connection.query(
+        'SELECT sqlite_version() AS version, (SELECT journal_mode FROM pragma_journal_mode) AS mode',
+      );
       this.where = `SQLite ${String(version)} (node-sqlite3; better-sqlite3 bundles its own), one temporary ${String(mode).toUpperCase()} file, no server: ${sqliteFile(this.database.url)}`;
     } finally {
       await connection.close();
@@ -77,10 +95,16 @@ export class ThrowawayDatabase {
   /** Starts (or reaches) the server, creates `<prefix>_<random>` with the shared schema. */
   async open(prefix: string, pgUrl: string | undefined): Promise<string> {
     let serverUrl = pgUrl;
-    const source = pgUrl ? '--pg-url' : process.env.RACESAFE_PG_URL ? 'RACESAFE_PG_URL' : 'embedded';
+    const source = pgUrl
+      ? '--pg-url'
+      : process.env.RACESAFE_PG_URL
+        ? 'RACESAFE_PG_URL'
+        : 'embedded';
     if (!serverUrl) {
       this.embedded = source === 'embedded';
-      process.stderr.write(this.embedded ? 'starting embedded PostgreSQL...\n' : 'using RACESAFE_PG_URL\n');
+      process.stderr.write(
+        this.embedded ? 'starting embedded PostgreSQL...\n' : 'using RACESAFE_PG_URL\n',
+      );
       this.server = await startPostgres();
       serverUrl = this.server.url;
       if (this.interrupted) {
@@ -99,8 +123,12 @@ export class ThrowawayDatabase {
   /** Idempotent: the database first (a --pg-url server outlives us), then the embedded server. */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      await this.database?.drop().catch((error) => console.error(`could not drop ${this.url}: ${String(error)}`));
-      await this.server?.stop().catch((error) => console.error(`could not stop the server: ${String(error)}`));
+      await this.database
+        ?.drop()
+        .catch((error) => console.error(`could not drop ${this.url}: ${String(error)}`));
+      await this.server
+        ?.stop()
+        .catch((error) => console.error(`could not stop the server: ${String(error)}`));
     })();
     return this.closed;
   }
@@ -130,7 +158,8 @@ async function serverVersion(url: string): Promise<string> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]
+      .server_version;
   } finally {
     await client.end();
   }

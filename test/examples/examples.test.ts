@@ -39,7 +39,12 @@ describe('examples/typeorm-signup.ts', () => {
 
   it('makes one account per email, reports a taken username and retries REPEATABLE READ losers', async () => {
     const lines = await runQuietly(signup, db.url());
-    const accounts = await query<{ email: string; username: string | null; name: string; n: number }>(
+    const accounts = await query<{
+      email: string;
+      username: string | null;
+      name: string;
+      n: number;
+    }>(
       db.url(),
       `SELECT email, min(username) AS username, min(name) AS name, count(*)::int AS n FROM accounts GROUP BY email ORDER BY email`,
     );
@@ -57,7 +62,9 @@ describe('examples/typeorm-signup.ts', () => {
       'welcome, Cat',
       'cat@example.com already has an account: log in instead',
       'username "cat" is taken (accounts_username_key)',
-      expect.stringMatching(/^8 signups of dan@example.com in REPEATABLE READ transactions: 1 created, 7 found, \d+ transaction\(s\) retried/),
+      expect.stringMatching(
+        /^8 signups of dan@example.com in REPEATABLE READ transactions: 1 created, 7 found, \d+ transaction\(s\) retried/,
+      ),
     ]);
   });
 });
@@ -67,7 +74,10 @@ describe('examples/sequelize-page-views.ts', () => {
 
   it('counts every one of 300 concurrent views, one row per page', async () => {
     const lines = await runQuietly(pageViews, db.url());
-    const pages = await query<{ path: string; views: number }>(db.url(), `SELECT path, views FROM pages WHERE path <> '/naive' ORDER BY path`);
+    const pages = await query<{ path: string; views: number }>(
+      db.url(),
+      `SELECT path, views FROM pages WHERE path <> '/naive' ORDER BY path`,
+    );
     // 100 views each, plus the one countView() added to /pricing.
     expect(pages).toEqual([
       { path: '/', views: 100 },
@@ -75,9 +85,14 @@ describe('examples/sequelize-page-views.ts', () => {
       { path: '/pricing', views: 101 },
     ]);
     expect(lines).toContain('one more view of /pricing: the database now says 101');
-    expect(lines.find((line) => line.startsWith('racesafe:'))).toMatch(/-> 3 rows, 300 views, 0 lost$/);
+    expect(lines.find((line) => line.startsWith('racesafe:'))).toMatch(
+      /-> 3 rows, 300 views, 0 lost$/,
+    );
     // The naive read-modify-write ran the same 300 increments; it may keep any number of them.
-    const [naive] = await query<{ views: number }>(db.url(), `SELECT views FROM pages WHERE path = '/naive'`);
+    const [naive] = await query<{ views: number }>(
+      db.url(),
+      `SELECT views FROM pages WHERE path = '/naive'`,
+    );
     expect(naive.views).toBeGreaterThanOrEqual(1);
     expect(naive.views).toBeLessThanOrEqual(300);
   });
@@ -88,16 +103,22 @@ describe('examples/inventory-reservation.ts', () => {
 
   it('never oversells and keeps reservations and stock consistent', async () => {
     const lines = await runQuietly(inventory, db.url());
-    const products = await query<{ sku: string; stock: number }>(db.url(), `SELECT sku, stock FROM products ORDER BY sku`);
+    const products = await query<{ sku: string; stock: number }>(
+      db.url(),
+      `SELECT sku, stock FROM products ORDER BY sku`,
+    );
     const reservations = await query<{ order_id: string; sku: string; quantity: number }>(
       db.url(),
       `SELECT order_id, sku, quantity FROM reservations ORDER BY sku, order_id`,
     );
     const stock = Object.fromEntries(products.map((p) => [p.sku, p.stock]));
-    const reserved = (sku: string) => reservations.filter((r) => r.sku === sku).reduce((sum, r) => sum + r.quantity, 0);
+    const reserved = (sku: string) =>
+      reservations.filter((r) => r.sku === sku).reduce((sum, r) => sum + r.quantity, 0);
 
     // order-A reserved 2 then 1 gadget: one row, quantity 3 (the update path's F expression).
-    expect(reservations.filter((r) => r.sku === 'gadget')).toEqual([{ order_id: 'order-A', sku: 'gadget', quantity: 3 }]);
+    expect(reservations.filter((r) => r.sku === 'gadget')).toEqual([
+      { order_id: 'order-A', sku: 'gadget', quantity: 3 },
+    ]);
     expect(stock.gadget).toBe(5 - 3);
 
     // Twelve orders for 1, 2 or 3 widgets each raced for ten: stock never negative, every
@@ -112,7 +133,10 @@ describe('examples/inventory-reservation.ts', () => {
     // No order was refused while enough was left: stock only falls, so what remains is less
     // than every refused order's quantity (and some were refused: 24 units were asked for).
     const servedOrders = new Set(widgetRows.map((r) => r.order_id));
-    const refused = Array.from({ length: 12 }, (_, i) => ({ id: `order-${i + 1}`, quantity: 1 + (i % 3) })).filter((o) => !servedOrders.has(o.id));
+    const refused = Array.from({ length: 12 }, (_, i) => ({
+      id: `order-${i + 1}`,
+      quantity: 1 + (i % 3),
+    })).filter((o) => !servedOrders.has(o.id));
     expect(refused.length).toBeGreaterThan(0);
     expect(stock.widget).toBeLessThan(Math.min(...refused.map((o) => o.quantity)));
     expect(new Set(widgetRows.map((r) => r.order_id)).size).toBe(widgetRows.length);
@@ -144,17 +168,34 @@ describe('examples/tag-import.ts', () => {
 
   it('gives four overlapping importers one row per tag, each created once, where the find-then-insert loop duplicates', async () => {
     const lines = await runQuietly(tagImport, db.url());
-    expect(lines[0]).toMatch(/^one batch with a duplicate: news\(grey\)#(\d+), urgent-news\(red\)#\d+, news\(grey\)#\1; created 2$/);
+    expect(lines[0]).toMatch(
+      /^one batch with a duplicate: news\(grey\)#(\d+), urgent-news\(red\)#\d+, news\(grey\)#\1; created 2$/,
+    );
     const [tags] = await query<{ rows: number; names: number; red: number }>(
       db.url(),
       `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names, count(*) FILTER (WHERE color = 'red')::int AS red FROM tags`,
     );
     expect(tags.rows).toBe(tags.names);
-    expect(tags.red).toBe(tags.rows - (await query<{ n: number }>(db.url(), `SELECT count(*)::int AS n FROM tags WHERE name NOT LIKE 'urgent%'`))[0].n);
-    expect(lines[1]).toBe(`4 importers, overlapping batches: ${tags.rows} rows for ${tags.names} names, ${tags.rows} created in all`);
-    const [naive] = await query<{ rows: number; names: number }>(db.url(), `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`);
+    expect(tags.red).toBe(
+      tags.rows -
+        (
+          await query<{ n: number }>(
+            db.url(),
+            `SELECT count(*)::int AS n FROM tags WHERE name NOT LIKE 'urgent%'`,
+          )
+        )[0].n,
+    );
+    expect(lines[1]).toBe(
+      `4 importers, overlapping batches: ${tags.rows} rows for ${tags.names} names, ${tags.rows} created in all`,
+    );
+    const [naive] = await query<{ rows: number; names: number }>(
+      db.url(),
+      `SELECT count(*)::int AS rows, count(DISTINCT name)::int AS names FROM naive_tags`,
+    );
     expect(naive.names).toBe(tags.names - 2);
-    expect(lines[2]).toBe(`find-then-insert loop, same batches: ${naive.rows} rows for ${naive.names} names`);
+    expect(lines[2]).toBe(
+      `find-then-insert loop, same batches: ${naive.rows} rows for ${naive.names} names`,
+    );
   });
 });
 
@@ -163,8 +204,15 @@ describe('examples/nestjs-accounts.ts', () => {
 
   it('counts 20 concurrent sign-ins on one account, and reports a taken username by its property', async () => {
     const lines = await runQuietly(nestjsAccounts, db.url());
-    expect(lines).toEqual(['20 concurrent sign-ins: 1 account created, logins = 20', 'carl claims "carl": ok', 'dora claims "carl": taken']);
-    const rows = await query<{ email: string; logins: number }>(db.url(), 'SELECT email, logins FROM nest_accounts ORDER BY email');
+    expect(lines).toEqual([
+      '20 concurrent sign-ins: 1 account created, logins = 20',
+      'carl claims "carl": ok',
+      'dora claims "carl": taken',
+    ]);
+    const rows = await query<{ email: string; logins: number }>(
+      db.url(),
+      'SELECT email, logins FROM nest_accounts ORDER BY email',
+    );
     expect(rows).toEqual([
       { email: 'ann@example.com', logins: 20 },
       { email: 'carl@example.com', logins: 0 },
@@ -178,6 +226,11 @@ describe('examples/sequelize-typescript-users.ts', () => {
   it('makes one user for 20 concurrent sign-ins and counts every one', async () => {
     const lines = await runQuietly(sequelizeTypescript, db.url());
     expect(lines).toEqual(['20 concurrent sign-ins: 1 user, logins = 20']);
-    expect(await query<{ email: string; logins: number }>(db.url(), 'SELECT email, logins FROM ts_users')).toEqual([{ email: 'ann@example.com', logins: 20 }]);
+    expect(
+      await query<{ email: string; logins: number }>(
+        db.url(),
+        'SELECT email, logins FROM ts_users',
+      ),
+    ).toEqual([{ email: 'ann@example.com', logins: 20 }]);
   });
 });

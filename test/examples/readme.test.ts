@@ -10,7 +10,9 @@ const root = path.resolve(__dirname, '../..');
 
 /** The body of every fenced ```ts block. */
 function tsBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1].replace(/\n$/, ''));
+  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) =>
+    match[1].replace(/\n$/, ''),
+  );
 }
 
 /** `// #region name` ... `// #endregion` bodies (nesting allowed), indentation removed. */
@@ -36,7 +38,9 @@ function regions(source: string): Map<string, string> {
 }
 
 function dedent(lines: string[]): string {
-  const indents = lines.filter((line) => line.trim() !== '').map((line) => /^ */.exec(line)![0].length);
+  const indents = lines
+    .filter((line) => line.trim() !== '')
+    .map((line) => /^ */.exec(line)![0].length);
   const cut = Math.min(...indents, Infinity);
   return lines.map((line) => line.slice(cut === Infinity ? 0 : cut)).join('\n');
 }
@@ -46,12 +50,22 @@ function exampleRegions(): { file: string; name: string; body: string }[] {
   return fs
     .readdirSync(dir)
     .filter((file) => file.endsWith('.ts'))
-    .flatMap((file) => [...regions(fs.readFileSync(path.join(dir, file), 'utf8'))].map(([name, body]) => ({ file: `examples/${file}`, name, body })));
+    .flatMap((file) =>
+      [...regions(fs.readFileSync(path.join(dir, file), 'utf8'))].map(([name, body]) => ({
+        file: `examples/${file}`,
+        name,
+        body,
+      })),
+    );
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 }
 
 describe('README.md', () => {
@@ -64,7 +78,8 @@ describe('README.md', () => {
   });
 
   // Named after the block's first line of code (comments skipped).
-  const title = (block: string) => block.split('\n').find((line) => !/^\s*(\/\*\*|\*|\/\/|$)/.test(line)) ?? block;
+  const title = (block: string) =>
+    block.split('\n').find((line) => !/^\s*(\/\*\*|\*|\/\/|$)/.test(line)) ?? block;
   it.each(blocks.map((block) => [title(block), block]))(
     'quotes compiled example code verbatim: %s',
     (_firstLine, block) => {
@@ -78,14 +93,18 @@ describe('README.md', () => {
   );
 
   it('quotes every readme region of the examples', () => {
-    const unquoted = readmeRegions.filter((region) => !blocks.includes(region.body)).map((region) => `${region.file} #region ${region.name}`);
+    const unquoted = readmeRegions
+      .filter((region) => !blocks.includes(region.body))
+      .map((region) => `${region.file} #region ${region.name}`);
     expect(unquoted).toEqual([]);
   });
 });
 
 describe.each(['README.md', 'docs/guide.md'])('%s', (file) => {
   const markdown = fs.readFileSync(path.join(root, file), 'utf8');
-  const links = [...markdown.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]).filter((target) => !/^[a-z]+:/.test(target));
+  const links = [...markdown.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((match) => match[1])
+    .filter((target) => !/^[a-z]+:/.test(target));
 
   it('has no TypeScript block that is not compiled example code', () => {
     const regionBodies = new Set(exampleRegions().map((region) => region.body));
@@ -94,23 +113,44 @@ describe.each(['README.md', 'docs/guide.md'])('%s', (file) => {
 
   it('links only to files that exist', () => {
     // The chart is produced by `npm run bench`; everything else must be in the repository.
-    const files = links.map((target) => target.split('#')[0]).filter((target) => target !== '' && target !== 'bench/results/chart.svg');
-    expect(files.filter((target) => !fs.existsSync(path.join(root, path.dirname(file), target)))).toEqual([]);
+    const files = links
+      .map((target) => target.split('#')[0])
+      .filter((target) => target !== '' && target !== 'bench/results/chart.svg');
+    expect(
+      files.filter((target) => !fs.existsSync(path.join(root, path.dirname(file), target))),
+    ).toEqual([]);
   });
 
   it('links only to headings that exist', () => {
     const anchors = new Set([...markdown.matchAll(/^#+ (.+)$/gm)].map((match) => slug(match[1])));
-    expect(links.filter((target) => target.startsWith('#') && !anchors.has(target.slice(1)))).toEqual([]);
+    expect(
+      links.filter((target) => target.startsWith('#') && !anchors.has(target.slice(1))),
+    ).toEqual([]);
   });
 });
 
 describe('region extraction', () => {
   it('dedents nested regions and ignores the markers', () => {
-    const source = ['a', '  // #region outer', '  x', '    // #region inner', '    y', '    // #endregion', '  // #endregion'].join('\n');
-    expect(regions(source)).toEqual(new Map([['inner', 'y'], ['outer', 'x\n  y']]));
+    const source = [
+      'a',
+      '  // #region outer',
+      '  x',
+      '    // #region inner',
+      '    y',
+      '    // #endregion',
+      '  // #endregion',
+    ].join('\n');
+    expect(regions(source)).toEqual(
+      new Map([
+        ['inner', 'y'],
+        ['outer', 'x\n  y'],
+      ]),
+    );
   });
 
   it('reads ts fences only', () => {
-    expect(tsBlocks('```sh\nnpm test\n```\n```ts\nconst a = 1;\n\nconst b = 2;\n```\n')).toEqual(['const a = 1;\n\nconst b = 2;']);
+    expect(tsBlocks('```sh\nnpm test\n```\n```ts\nconst a = 1;\n\nconst b = 2;\n```\n')).toEqual([
+      'const a = 1;\n\nconst b = 2;',
+    ]);
   });
 });

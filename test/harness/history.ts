@@ -57,8 +57,17 @@ export function completionOf(error: NonNullable<CallRecord['error']>): Completio
  * The race's call records as a history, in invocation order. `unanswered`: calls of a killed
  * process that never answered (RaceReport.unanswered), indeterminate with unknown times.
  */
-export function historyOf(calls: readonly CallRecord[], unanswered: readonly number[] = []): HistoryEvent[] {
-  const crashed = unanswered.map((call): HistoryEvent => ({ call, process: -1, invokeMs: Number.NaN, completeMs: Number.NaN, completion: 'indeterminate' }));
+export function historyOf(
+  calls: readonly CallRecord[],
+  unanswered: readonly number[] = [],
+): HistoryEvent[] {
+  const crashed = unanswered.map((call): HistoryEvent => ({
+    call,
+    process: -1,
+    invokeMs: Number.NaN,
+    completeMs: Number.NaN,
+    completion: 'indeterminate',
+  }));
   return [...calls]
     .sort((a, b) => a.startMs - b.startMs)
     .map((c): HistoryEvent => ({
@@ -74,8 +83,15 @@ export function historyOf(calls: readonly CallRecord[], unanswered: readonly num
 }
 
 function verdict(history: readonly HistoryEvent[], anomalies: string[]): Verdict {
-  const count = (completion: Completion) => history.filter((e) => e.completion === completion).length;
-  return { valid: anomalies.length === 0, ok: count('ok'), failed: count('failed'), indeterminate: count('indeterminate'), anomalies };
+  const count = (completion: Completion) =>
+    history.filter((e) => e.completion === completion).length;
+  return {
+    valid: anomalies.length === 0,
+    ok: count('ok'),
+    failed: count('failed'),
+    indeterminate: count('indeterminate'),
+    anomalies,
+  };
 }
 
 /** One line: `history ok 950 failed 30 indeterminate 20: valid` or `... INVALID: <anomalies>`. */
@@ -88,7 +104,9 @@ export function formatVerdict(v: Verdict): string {
 export function untypedErrors(history: readonly HistoryEvent[]): string[] {
   const raw = history.filter((e) => e.error && !raceSafeErrorNames.has(e.error.name));
   if (raw.length === 0) return [];
-  const names = [...new Set(raw.map((e) => `${e.error!.name}${e.error!.code ? `:${e.error!.code}` : ''}`))];
+  const names = [
+    ...new Set(raw.map((e) => `${e.error!.name}${e.error!.code ? `:${e.error!.code}` : ''}`)),
+  ];
   return [`${raw.length} failed calls with an error that is not racesafe's (${names.join(', ')})`];
 }
 
@@ -112,7 +130,8 @@ export function checkGetOrCreateHistory(
 ): Verdict {
   const anomalies: string[] = [];
   const byKey = new Map<string, HistoryEvent[]>();
-  for (const event of history) byKey.set(keyOf(event.call), [...(byKey.get(keyOf(event.call)) ?? []), event]);
+  for (const event of history)
+    byKey.set(keyOf(event.call), [...(byKey.get(keyOf(event.call)) ?? []), event]);
   let split = 0;
   let missing = 0;
   let tooManyCreated = 0;
@@ -124,14 +143,18 @@ export function checkGetOrCreateHistory(
     if (ok.some((v) => v.id !== ok[0].id) || (row && ok.some((v) => v.id !== row.id))) split++;
     const created = ok.filter((v) => v.created).length;
     if (created > 1) tooManyCreated++;
-    if (ok.length > 0 && created === 0 && !events.some((e) => e.completion === 'indeterminate')) noneCreated++;
+    if (ok.length > 0 && created === 0 && !events.some((e) => e.completion === 'indeterminate'))
+      noneCreated++;
   }
   const duplicates = rows.reduce((sum, r) => sum + r.n - 1, 0);
   if (duplicates > 0) anomalies.push(`${duplicates} duplicate rows`);
   if (missing > 0) anomalies.push(`${missing} keys an ok call returned are missing from the table`);
   if (split > 0) anomalies.push(`${split} keys where ok calls got different ids`);
   if (tooManyCreated > 0) anomalies.push(`${tooManyCreated} keys with more than one created=true`);
-  if (noneCreated > 0) anomalies.push(`${noneCreated} keys with no created=true and no indeterminate call that could have created them`);
+  if (noneCreated > 0)
+    anomalies.push(
+      `${noneCreated} keys with no created=true and no indeterminate call that could have created them`,
+    );
   return verdict(history, anomalies);
 }
 
@@ -140,13 +163,25 @@ export function checkGetOrCreateHistory(
  * at most that plus what the indeterminate calls could have added (failed calls added nothing).
  * Used for atomicUpdate +1 (`amount` 1) and updateOrCreate with an F increment.
  */
-export function checkCounterHistory(history: readonly HistoryEvent[], stored: number, initial = 0, amount: (event: HistoryEvent) => number = () => 1): Verdict {
+export function checkCounterHistory(
+  history: readonly HistoryEvent[],
+  stored: number,
+  initial = 0,
+  amount: (event: HistoryEvent) => number = () => 1,
+): Verdict {
   const anomalies: string[] = [];
-  const sum = (completion: Completion) => history.filter((e) => e.completion === completion).reduce((s, e) => s + amount(e), 0);
+  const sum = (completion: Completion) =>
+    history.filter((e) => e.completion === completion).reduce((s, e) => s + amount(e), 0);
   const low = initial + sum('ok');
   const high = low + sum('indeterminate');
-  if (stored < low) anomalies.push(`${low - stored} acknowledged increments lost (stored ${stored}, ok ${low - initial})`);
-  if (stored > high) anomalies.push(`${stored - high} increments applied that no call could have made (stored ${stored}, at most ${high})`);
+  if (stored < low)
+    anomalies.push(
+      `${low - stored} acknowledged increments lost (stored ${stored}, ok ${low - initial})`,
+    );
+  if (stored > high)
+    anomalies.push(
+      `${stored - high} increments applied that no call could have made (stored ${stored}, at most ${high})`,
+    );
   return verdict(history, anomalies);
 }
 
@@ -155,19 +190,37 @@ export function checkCounterHistory(history: readonly HistoryEvent[], stored: nu
  * than the initial stock, and the stock taken between the ok sales and ok + indeterminate calls.
  * `sold(event)` is 1 for an ok call that sold, 0 for one the guard refused.
  */
-export function checkGuardedDecrementHistory(history: readonly HistoryEvent[], initial: number, left: number, sold: (event: HistoryEvent) => number): Verdict {
+export function checkGuardedDecrementHistory(
+  history: readonly HistoryEvent[],
+  initial: number,
+  left: number,
+  sold: (event: HistoryEvent) => number,
+): Verdict {
   const anomalies: string[] = [];
-  const acknowledged = history.filter((e) => e.completion === 'ok').reduce((s, e) => s + sold(e), 0);
+  const acknowledged = history
+    .filter((e) => e.completion === 'ok')
+    .reduce((s, e) => s + sold(e), 0);
   const maybe = history.filter((e) => e.completion === 'indeterminate').length;
   const taken = initial - left;
   if (left < 0) anomalies.push(`stock ${left}, below 0`);
-  if (acknowledged > initial) anomalies.push(`${acknowledged} sales acknowledged of ${initial} in stock (oversold ${acknowledged - initial})`);
-  if (taken < acknowledged) anomalies.push(`${acknowledged - taken} acknowledged sales not taken from stock`);
-  if (taken > acknowledged + maybe) anomalies.push(`${taken - acknowledged - maybe} units taken that no call could have sold`);
+  if (acknowledged > initial)
+    anomalies.push(
+      `${acknowledged} sales acknowledged of ${initial} in stock (oversold ${acknowledged - initial})`,
+    );
+  if (taken < acknowledged)
+    anomalies.push(`${acknowledged - taken} acknowledged sales not taken from stock`);
+  if (taken > acknowledged + maybe)
+    anomalies.push(`${taken - acknowledged - maybe} units taken that no call could have sold`);
   return verdict(history, anomalies);
 }
 
 /** Several verdicts of one history (say getOrCreate's and the untyped-error check) as one. */
-export function combine(history: readonly HistoryEvent[], ...parts: (Verdict | string[])[]): Verdict {
-  return verdict(history, parts.flatMap((p) => (Array.isArray(p) ? p : p.anomalies)));
+export function combine(
+  history: readonly HistoryEvent[],
+  ...parts: (Verdict | string[])[]
+): Verdict {
+  return verdict(
+    history,
+    parts.flatMap((p) => (Array.isArray(p) ? p : p.anomalies)),
+  );
 }

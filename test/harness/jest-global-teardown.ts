@@ -1,4 +1,11 @@
-import { MYSQL_HANDLE, MYSQL_NOTICE, PGBOUNCER_HANDLE, PGBOUNCER_NOTICE, SERVER_HANDLE, type WithServers } from './jest-global-setup';
+import {
+  MYSQL_HANDLE,
+  MYSQL_NOTICE,
+  PGBOUNCER_HANDLE,
+  PGBOUNCER_NOTICE,
+  SERVER_HANDLE,
+  type WithServers,
+} from './jest-global-setup';
 
 /**
  * Jest globalTeardown: stops the servers from the global setup (runs even when tests fail)
@@ -10,8 +17,18 @@ export default async function globalTeardown(): Promise<void> {
   // The pooler first: its server connections go before the server does.
   const pooler = await Promise.allSettled([holder[PGBOUNCER_HANDLE]?.stop()]);
   const servers = [holder[SERVER_HANDLE], holder[MYSQL_HANDLE]];
-  for (const handle of [SERVER_HANDLE, MYSQL_HANDLE, MYSQL_NOTICE, PGBOUNCER_HANDLE, PGBOUNCER_NOTICE] as const) delete holder[handle];
-  const results = [...pooler, ...(await Promise.allSettled(servers.map((server) => server?.stop() ?? Promise.resolve())))];
+  for (const handle of [
+    SERVER_HANDLE,
+    MYSQL_HANDLE,
+    MYSQL_NOTICE,
+    PGBOUNCER_HANDLE,
+    PGBOUNCER_NOTICE,
+  ] as const)
+    delete holder[handle];
+  const results = [
+    ...pooler,
+    ...(await Promise.allSettled(servers.map((server) => server?.stop() ?? Promise.resolve()))),
+  ];
   for (const notice of notices) console.warn(`\n${notice}\n`);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;

@@ -40,14 +40,16 @@ const ENGINE_FLAGS = [
   '--innodb-doublewrite=0',
 ];
 
-
 /** How to get the MariaDB suites to run, for skip and failure messages. */
 export const MARIADB_HOW_TO_ENABLE =
   "install Debian's mariadb-server (apt-get install mariadb-server) or set RACESAFE_MYSQL_URL=mysql://user:password@host:port";
 
 /** True when {@link startMariadb} can run: `RACESAFE_MYSQL_URL` is set or `mariadbd` is installed. */
 export function mariadbAvailable(): boolean {
-  return Boolean(process.env.RACESAFE_MYSQL_URL) || Boolean(binary('mariadbd') && binary('mariadb-install-db'));
+  return (
+    Boolean(process.env.RACESAFE_MYSQL_URL) ||
+    Boolean(binary('mariadbd') && binary('mariadb-install-db'))
+  );
 }
 
 /**
@@ -62,10 +64,12 @@ export function mariadbAvailable(): boolean {
  */
 export async function startMariadb(): Promise<MariadbServer> {
   const external = process.env.RACESAFE_MYSQL_URL;
-  if (external) return { url: external, version: await serverVersion(external), stop: async () => {} };
+  if (external)
+    return { url: external, version: await serverVersion(external), stop: async () => {} };
 
   const [server, installDb] = [binary('mariadbd'), binary('mariadb-install-db')];
-  if (!server || !installDb) throw new Error(`startMariadb: mariadbd not found; ${MARIADB_HOW_TO_ENABLE}`);
+  if (!server || !installDb)
+    throw new Error(`startMariadb: mariadbd not found; ${MARIADB_HOW_TO_ENABLE}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-mariadb-'));
   const file = (name: string) => path.join(dir, name);
   const throwaway = throwawayServer(dir);
@@ -73,15 +77,29 @@ export async function startMariadb(): Promise<MariadbServer> {
     fs.writeFileSync(file('init.sql'), INIT_SQL, { mode: 0o600 });
     const user = process.getuid?.() === 0 ? unprivilegedUser(dir, file('init.sql')) : [];
     const common = ['--no-defaults', ...user, `--datadir=${file('data')}`, ...ENGINE_FLAGS];
-    await promisify(execFile)(installDb, [...common, '--skip-test-db'], { timeout: START_TIMEOUT_MS }).catch(
-      (error: { stdout?: string; stderr?: string; message: string }) => {
-        throw new Error(`mariadb-install-db failed: ${error.message}\n${`${error.stdout}${error.stderr}`.slice(-LOG_TAIL)}`);
-      },
-    );
+    await promisify(execFile)(installDb, [...common, '--skip-test-db'], {
+      timeout: START_TIMEOUT_MS,
+    }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(
+        `mariadb-install-db failed: ${error.message}\n${`${error.stdout}${error.stderr}`.slice(-LOG_TAIL)}`,
+      );
+    });
     const port = await freePort();
-    const mariadbd = spawn(server, [...common, `--port=${port}`, '--bind-address=127.0.0.1', '--max-connections=300',
-      '--character-set-server=utf8mb4', `--socket=${file('mariadbd.sock')}`, `--pid-file=${file('mariadbd.pid')}`,
-      `--log-error=${file('mariadbd.log')}`, `--init-file=${file('init.sql')}`], { detached: true, stdio: 'ignore' });
+    const mariadbd = spawn(
+      server,
+      [
+        ...common,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        '--max-connections=300',
+        '--character-set-server=utf8mb4',
+        `--socket=${file('mariadbd.sock')}`,
+        `--pid-file=${file('mariadbd.pid')}`,
+        `--log-error=${file('mariadbd.log')}`,
+        `--init-file=${file('init.sql')}`,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
     throwaway.adopt(mariadbd);
     const url = `mysql://${USER}:${PASSWORD}@127.0.0.1:${port}`;
     const version = await waitUntilReady(url, mariadbd, file('mariadbd.log'));
@@ -93,7 +111,11 @@ export async function startMariadb(): Promise<MariadbServer> {
 }
 
 /** Polls with mysql2 until the server accepts the test account; fails fast if mariadbd exits. */
-async function waitUntilReady(url: string, mariadbd: ChildProcess, logFile: string): Promise<string> {
+async function waitUntilReady(
+  url: string,
+  mariadbd: ChildProcess,
+  logFile: string,
+): Promise<string> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let exit: string | undefined;
   mariadbd.once('exit', (code, signal) => (exit = `code ${code}, signal ${signal}`));
@@ -102,9 +124,15 @@ async function waitUntilReady(url: string, mariadbd: ChildProcess, logFile: stri
     try {
       return await serverVersion(url);
     } catch (error) {
-      const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)');
-      if (exit) throw new Error(`mariadbd exited during start (${exit}):\n${log()}`, { cause: error });
-      if (Date.now() > deadline) throw new Error(`mariadbd not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`, { cause: error });
+      const log = () =>
+        fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)';
+      if (exit)
+        throw new Error(`mariadbd exited during start (${exit}):\n${log()}`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(
+          `mariadbd not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`,
+          { cause: error },
+        );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -122,8 +150,14 @@ async function serverVersion(url: string): Promise<string> {
 
 /** As root: `--user=mysql` (mariadbd drops to it) and that user owns the directory. */
 function unprivilegedUser(dir: string, initFile: string): string[] {
-  const entry = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('mysql:'));
-  if (!entry) throw new Error('startMariadb: running as root but there is no `mysql` user to run mariadbd as (mariadb-server creates it)');
+  const entry = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('mysql:'));
+  if (!entry)
+    throw new Error(
+      'startMariadb: running as root but there is no `mysql` user to run mariadbd as (mariadb-server creates it)',
+    );
   const [, , uid, gid] = entry.split(':').map(Number);
   for (const owned of [dir, initFile]) fs.chownSync(owned, uid, gid);
   return ['--user=mysql'];
@@ -131,12 +165,20 @@ function unprivilegedUser(dir: string, initFile: string): string[] {
 
 /** `name` on PATH or in Debian's sbin/bin (a non-root PATH often lacks /usr/sbin). */
 export function binary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), '/usr/sbin', '/usr/bin'];
-  return dirs.map((d) => path.join(d, name)).find((candidate) => {
-    try {
-      return fs.statSync(candidate).isFile() && (fs.accessSync(candidate, fs.constants.X_OK), true);
-    } catch {
-      return false;
-    }
-  });
+  const dirs = [
+    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean),
+    '/usr/sbin',
+    '/usr/bin',
+  ];
+  return dirs
+    .map((d) => path.join(d, name))
+    .find((candidate) => {
+      try {
+        return (
+          fs.statSync(candidate).isFile() && (fs.accessSync(candidate, fs.constants.X_OK), true)
+        );
+      } catch {
+        return false;
+      }
+    });
 }

@@ -14,11 +14,19 @@ import type { TestDatabase } from './postgres';
  * try { await applyMysqlSchema(db.url, mysqlSchemaSql); } finally { await db.drop(); }
  */
 export async function createMysqlDatabase(serverUrl: string, name: string): Promise<TestDatabase> {
-  const safe = name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 64);
-  await withConnection(serverUrl, (c) => c.query(`CREATE DATABASE \`${safe}\` CHARACTER SET utf8mb4`));
+  const safe = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 64);
+  await withConnection(serverUrl, (c) =>
+    c.query(`CREATE DATABASE \`${safe}\` CHARACTER SET utf8mb4`),
+  );
   const url = new URL(serverUrl);
   url.pathname = `/${safe}`;
-  return { url: url.toString(), drop: () => withConnection(serverUrl, (c) => dropDatabase(c, safe)) };
+  return {
+    url: url.toString(),
+    drop: () => withConnection(serverUrl, (c) => dropDatabase(c, safe)),
+  };
 }
 
 // DROP DATABASE waits for the metadata locks of every open transaction on its tables, for

@@ -8,7 +8,10 @@ const overlapping: string[] = [];
 // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with the client as `this`
 const { query } = Client.prototype;
 
-Client.prototype.query = function (this: Client & { _queryQueue: unknown[]; pipeline?: boolean }, ...args: unknown[]) {
+Client.prototype.query = function (
+  this: Client & { _queryQueue: unknown[]; pipeline?: boolean },
+  ...args: unknown[]
+) {
   if (this._queryQueue.length > 0 && !this.pipeline) {
     const config = args[0] as string | { text?: string };
     overlapping.push(typeof config === 'string' ? config : String(config?.text));
@@ -19,6 +22,8 @@ Client.prototype.query = function (this: Client & { _queryQueue: unknown[]; pipe
 afterEach(() => {
   const sent = overlapping.splice(0);
   if (sent.length > 0) {
-    throw new Error(`${sent.length} statement(s) sent on a pg client that was still executing one (pg's concurrent-query deprecation):\n${sent.slice(0, 5).join('\n')}`);
+    throw new Error(
+      `${sent.length} statement(s) sent on a pg client that was still executing one (pg's concurrent-query deprecation):\n${sent.slice(0, 5).join('\n')}`,
+    );
   }
 });

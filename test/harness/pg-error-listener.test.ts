@@ -15,31 +15,59 @@ function message(type: string, body: Buffer): Buffer {
 }
 const authenticationOk = message('R', Buffer.from([0, 0, 0, 0]));
 const readyForQuery = message('Z', Buffer.from('I'));
-const fields = { S: 'FATAL', V: 'FATAL', C: '57P01', M: 'terminating connection due to administrator command' };
-const terminated = message('E', Buffer.concat([...Object.entries(fields).map(([k, v]) => Buffer.from(`${k}${v}\0`)), Buffer.from([0])]));
+const fields = {
+  S: 'FATAL',
+  V: 'FATAL',
+  C: '57P01',
+  M: 'terminating connection due to administrator command',
+};
+const terminated = message(
+  'E',
+  Buffer.concat([
+    ...Object.entries(fields).map(([k, v]) => Buffer.from(`${k}${v}\0`)),
+    Buffer.from([0]),
+  ]),
+);
 
 /** Answers every startup with a completed startup and a termination in one write. */
 async function terminatingServer(): Promise<net.Server> {
   const server = net.createServer((socket) => {
     socket.on('error', () => undefined);
-    socket.once('data', () => socket.end(Buffer.concat([authenticationOk, readyForQuery, terminated])));
+    socket.once('data', () =>
+      socket.end(Buffer.concat([authenticationOk, readyForQuery, terminated])),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }
 
 /** Runs the child to its end (asynchronously: the server answering it lives in this process). */
-function runChild(port: number, mode: 'plain' | 'typeorm' | 'sequelize'): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runChild(
+  port: number,
+  mode: 'plain' | 'typeorm' | 'sequelize',
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const root = path.resolve(__dirname, '../..');
-  const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.cjs'), path.join(__dirname, 'fixtures', 'pg-window-child.ts'), String(port), mode], { cwd: root });
+  const child = spawn(
+    process.execPath,
+    [
+      '--require',
+      path.join(__dirname, 'ts-register.cjs'),
+      path.join(__dirname, 'fixtures', 'pg-window-child.ts'),
+      String(port),
+      mode,
+    ],
+    { cwd: root },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  return new Promise((resolve) =>
+    child.on('close', (status) => resolve({ status, stdout, stderr })),
+  );
 }
 
-describe("a pooled client terminated as its startup completes (issue 13, item 4)", () => {
+describe('a pooled client terminated as its startup completes (issue 13, item 4)', () => {
   let server: net.Server;
   beforeAll(async () => (server = await terminatingServer()));
   afterAll(() => new Promise((resolve) => server.close(resolve)));
@@ -53,9 +81,12 @@ describe("a pooled client terminated as its startup completes (issue 13, item 4)
   });
 
   // Issue 21, item 4: the listener is an export of both packages, the same function.
-  it.each(['typeorm', 'sequelize'] as const)('is survived with @racesafe/%s pgWithErrorListener(pg), as the README sets it up', async (name) => {
-    const result = await runChild(port(), name);
-    expect(result.stderr).toBe('');
-    expect([result.status, result.stdout.trim()]).toEqual([0, 'survived']);
-  });
+  it.each(['typeorm', 'sequelize'] as const)(
+    'is survived with @racesafe/%s pgWithErrorListener(pg), as the README sets it up',
+    async (name) => {
+      const result = await runChild(port(), name);
+      expect(result.stderr).toBe('');
+      expect([result.status, result.stdout.trim()]).toEqual([0, 'survived']);
+    },
+  );
 });

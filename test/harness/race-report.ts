@@ -21,12 +21,21 @@ export interface RaceReport {
   p50Ms: number;
   p99Ms: number;
   /** The workers' own counts (RaceWorker.counters), summed over processes; empty when they keep none. */
-  counters: Record<string, number>;  /** Calls of a process killed on purpose (RaceOptions.onGo) that never answered; absent when none was killed. */
+  counters: Record<
+    string,
+    number
+  >; /** Calls of a process killed on purpose (RaceOptions.onGo) that never answered; absent when none was killed. */
   unanswered?: number[];
 }
 
 /** Builds the report from every child's records (internal to runRace). */
-export function summarize(options: RaceOptions, records: CallRecord[], setupMs: number, wallMs: number, counters: Record<string, number> = {}): RaceReport {
+export function summarize(
+  options: RaceOptions,
+  records: CallRecord[],
+  setupMs: number,
+  wallMs: number,
+  counters: Record<string, number> = {},
+): RaceReport {
   const calls = records.sort((a, b) => a.call - b.call);
   const errorsByKind: Record<string, number> = {};
   for (const { error } of calls) {
@@ -36,7 +45,8 @@ export function summarize(options: RaceOptions, records: CallRecord[], setupMs: 
   }
   const latencies = calls.map((c) => c.endMs - c.startMs).sort((a, b) => a - b);
   // Nearest-rank percentile: the smallest latency that q of the calls do not exceed.
-  const percentile = (q: number) => latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? 0;
+  const percentile = (q: number) =>
+    latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? 0;
   const okCount = calls.filter((c) => c.ok).length;
   return {
     label: options.label ?? path.basename(options.worker, '.ts'),

@@ -55,14 +55,25 @@ describe('runRace', () => {
   });
 
   const broken = (mode: BrokenMode, timeoutMs?: number) =>
-    runRace({ worker: brokenWorker, args: { mode }, processes: 2, callersPerProcess: 2, calls: 20, timeoutMs });
+    runRace({
+      worker: brokenWorker,
+      args: { mode },
+      processes: 2,
+      callersPerProcess: 2,
+      calls: 20,
+      timeoutMs,
+    });
 
   it('rejects when a worker throws in createWorker', async () => {
-    await expect(broken('throw-in-create')).rejects.toThrow(/failed in createWorker: Error: createWorker refused on purpose/);
+    await expect(broken('throw-in-create')).rejects.toThrow(
+      /failed in createWorker: Error: createWorker refused on purpose/,
+    );
   });
 
   it('rejects with the stderr tail when a child exits during the calls', async () => {
-    await expect(broken('exit-during-calls')).rejects.toThrow(/exited early \(code 3[\s\S]*about to crash on purpose/);
+    await expect(broken('exit-during-calls')).rejects.toThrow(
+      /exited early \(code 3[\s\S]*about to crash on purpose/,
+    );
   });
 
   it('rejects on timeout and kills the children', async () => {

@@ -60,14 +60,18 @@ const STDERR_TAIL = 4000;
  */
 export async function runRace(options: RaceOptions): Promise<RaceReport> {
   const { worker, processes, callersPerProcess, calls, timeoutMs = 120_000 } = options;
-  if (!path.isAbsolute(worker)) throw new RaceError(`worker must be an absolute path, got ${worker}`);
+  if (!path.isAbsolute(worker))
+    throw new RaceError(`worker must be an absolute path, got ${worker}`);
   if (!(processes >= 1 && callersPerProcess >= 1 && calls >= 0)) {
     throw new RaceError(`need processes >= 1, callersPerProcess >= 1, calls >= 0`);
   }
   let fail!: (error: Error) => void;
   const failure = new Promise<never>((_, reject) => (fail = reject));
   failure.catch(() => undefined); // observed through Promise.race below
-  const timer = setTimeout(() => fail(new RaceError(`race timed out after ${timeoutMs} ms`)), timeoutMs);
+  const timer = setTimeout(
+    () => fail(new RaceError(`race timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
   const records: CallRecord[] = [];
   const counters: Record<string, number> = {};
   const startedAt = performance.now();
@@ -81,7 +85,10 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
         options.onProgress?.(records.length, calls);
       },
       () => killed.has(i),
-      (counted) => Object.entries(counted).forEach(([name, n]) => (counters[name] = (counters[name] ?? 0) + n)),
+      (counted) =>
+        Object.entries(counted).forEach(
+          ([name, n]) => (counters[name] = (counters[name] ?? 0) + n),
+        ),
     ),
   );
   try {
@@ -99,8 +106,11 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
     await Promise.race([Promise.all(children.map((c) => c.exited)), failure]);
     // A killed process's calls that never answered (Jepsen's crashed operations: their outcome is unknown).
     const answered = new Set(records.map((r) => r.call));
-    const unanswered = Array.from({ length: calls }, (_, call) => call).filter((call) => !answered.has(call));
-    if (unanswered.some((call) => !killed.has(call % processes))) throw new RaceError(`expected ${calls} call records, got ${records.length}`);
+    const unanswered = Array.from({ length: calls }, (_, call) => call).filter(
+      (call) => !answered.has(call),
+    );
+    if (unanswered.some((call) => !killed.has(call % processes)))
+      throw new RaceError(`expected ${calls} call records, got ${records.length}`);
     return { ...summarize(options, records, setupMs, wallMs, counters), unanswered };
   } finally {
     clearTimeout(timer);
@@ -133,7 +143,10 @@ function startChild(
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)));
+  proc.stderr!.on(
+    'data',
+    (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)),
+  );
   let closed = false;
   let reported = '';
   const [ready, markReady] = signal();
@@ -145,8 +158,7 @@ function startChild(
     else if (message.type === 'done') {
       if (message.counters) onCounters(message.counters);
       markDone();
-    }
-    else if (message.type === 'closed') closed = true;
+    } else if (message.type === 'closed') closed = true;
     else reported = `failed in ${message.phase}: ${message.error}`;
   });
   proc.on('error', (error) => fail(new RaceError(`child ${index}: ${error.message}`)));
@@ -156,7 +168,11 @@ function startChild(
     // Killed on purpose (onGo's killProcess): done, with the calls it answered before.
     if (wasKilled()) return void (markReady(), markDone(), markExited());
     const how = reported || `exited early (code ${code}, signal ${sig})`;
-    fail(new RaceError(`race child ${index} ${how}${stderr ? `\n--- stderr tail ---\n${stderr}` : ''}`));
+    fail(
+      new RaceError(
+        `race child ${index} ${how}${stderr ? `\n--- stderr tail ---\n${stderr}` : ''}`,
+      ),
+    );
   });
   return {
     ready,

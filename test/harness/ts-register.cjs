@@ -20,7 +20,9 @@ const sha1 = (...parts) => crypto.createHash('sha1').update(parts.join('\0')).di
 const configKey = sha1(
   root,
   require('typescript/package.json').version,
-  ...['tsconfig.json', 'tsconfig.base.json'].map((f) => fs.readFileSync(path.join(root, f), 'utf8')),
+  ...['tsconfig.json', 'tsconfig.base.json'].map((f) =>
+    fs.readFileSync(path.join(root, f), 'utf8'),
+  ),
   fs.readFileSync(__filename, 'utf8'),
 );
 
@@ -44,12 +46,26 @@ const { compilerOptions, aliases } = JSON.parse(
     const ts = require('typescript');
     const { config } = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
     // Only compiler options matter; an empty `include` skips scanning the source tree.
-    const { options } = ts.parseJsonConfigFileContent({ ...config, include: [], files: [] }, ts.sys, root);
+    const { options } = ts.parseJsonConfigFileContent(
+      { ...config, include: [], files: [] },
+      ts.sys,
+      root,
+    );
     const base = options.baseUrl ?? options.pathsBasePath ?? root;
     return JSON.stringify({
-      compilerOptions: { ...options, module: ts.ModuleKind.CommonJS, noEmit: false, sourceMap: false, inlineSourceMap: true, inlineSources: true },
+      compilerOptions: {
+        ...options,
+        module: ts.ModuleKind.CommonJS,
+        noEmit: false,
+        sourceMap: false,
+        inlineSourceMap: true,
+        inlineSources: true,
+      },
       // Exact entries (`"@racesafe/core": ["./packages/core/src"]`), like jest's moduleNameMapper.
-      aliases: Object.entries(options.paths ?? {}).map(([name, [target]]) => [name, path.resolve(base, target)]),
+      aliases: Object.entries(options.paths ?? {}).map(([name, [target]]) => [
+        name,
+        path.resolve(base, target),
+      ]),
     });
   }),
 );

@@ -19,7 +19,11 @@ function fakeCheckout(parent: string, name: string, marker: string): string {
   }
   writeMarker(checkout, marker);
   fs.mkdirSync(path.join(checkout, 'node_modules'));
-  fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules/typescript')), path.join(checkout, 'node_modules/typescript'), 'dir');
+  fs.symlinkSync(
+    fs.realpathSync(path.join(root, 'node_modules/typescript')),
+    path.join(checkout, 'node_modules/typescript'),
+    'dir',
+  );
   return checkout;
 }
 
@@ -33,10 +37,16 @@ function writeMarker(checkout: string, marker: string): void {
 function loadedIn(checkout: string): string {
   const result = spawnSync(
     process.execPath,
-    ['--require', path.join(checkout, 'test/harness/ts-register.cjs'), '-e', "process.stdout.write(require('@racesafe/core').checkout)"],
+    [
+      '--require',
+      path.join(checkout, 'test/harness/ts-register.cjs'),
+      '-e',
+      "process.stdout.write(require('@racesafe/core').checkout)",
+    ],
     { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000 },
   );
-  if (result.status !== 0) throw new Error(`child in ${checkout} exited ${result.status}: ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`child in ${checkout} exited ${result.status}: ${result.stderr}`);
   return result.stdout;
 }
 
@@ -74,6 +84,8 @@ describe('ts-register: every checkout compiles and runs its own sources', () => 
   test('the cache lives in the checkout, never in a directory that checkouts share', () => {
     const checkout = fakeCheckout(parent, 'own', 'own clone');
     loadedIn(checkout);
-    expect(fs.readdirSync(path.join(checkout, 'node_modules/.cache/racesafe-ts')).length).toBeGreaterThan(0);
+    expect(
+      fs.readdirSync(path.join(checkout, 'node_modules/.cache/racesafe-ts')).length,
+    ).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,11 @@
 import { F } from '@racesafe/core';
-import { type DriverConnection, type SessionKiller, cutWhileIdle, openSessionKiller, watchStatements } from '../support/connection-cut';
+import {
+  type DriverConnection,
+  type SessionKiller,
+  cutWhileIdle,
+  openSessionKiller,
+  watchStatements,
+} from '../support/connection-cut';
 import { StatementLog } from '../support/statement-log';
 import type { SuiteDatabase } from './databases';
 import { useTestOrm } from './lifecycle';
@@ -28,19 +34,22 @@ const verbsOf = (statements: string[]) => {
   return log.verbs();
 };
 
-const users = (email: string) => `SELECT count(*) AS n, max(name) AS name, max(logins) AS logins FROM users WHERE email LIKE '${email}'`;
+const users = (email: string) =>
+  `SELECT count(*) AS n, max(name) AS name, max(logins) AS logins FROM users WHERE email LIKE '${email}'`;
 
 const cases: LossCase[] = [
   {
     name: 'getOrCreate, a missing row (created)',
     seed: [],
-    call: (orm, tx) => orm.getOrCreate('users', { email: 'new@cut' }, { defaults: { name: 'racesafe' } }, tx),
+    call: (orm, tx) =>
+      orm.getOrCreate('users', { email: 'new@cut' }, { defaults: { name: 'racesafe' } }, tx),
     unchanged: users('new@cut'),
   },
   {
     name: 'getOrCreate, an existing row (found)',
     seed: [`INSERT INTO users (email, name) VALUES ('old@cut', 'seed')`],
-    call: (orm, tx) => orm.getOrCreate('users', { email: 'old@cut' }, { defaults: { name: 'racesafe' } }, tx),
+    call: (orm, tx) =>
+      orm.getOrCreate('users', { email: 'old@cut' }, { defaults: { name: 'racesafe' } }, tx),
     unchanged: users('old@cut'),
   },
   {
@@ -48,32 +57,66 @@ const cases: LossCase[] = [
     name: 'getOrCreate, a row a concurrent caller commits first (the winner read)',
     seed: [],
     concurrentInsert: 'race@cut',
-    call: (orm, tx) => orm.getOrCreate('users', { email: 'race@cut' }, { defaults: { name: 'racesafe' } }, tx),
+    call: (orm, tx) =>
+      orm.getOrCreate('users', { email: 'race@cut' }, { defaults: { name: 'racesafe' } }, tx),
     unchanged: users('race@cut'),
   },
   {
     name: 'updateOrCreate, an existing row (locked, updated)',
     seed: [`INSERT INTO users (email, name, logins) VALUES ('up@cut', 'seed', 0)`],
-    call: (orm, tx) => orm.updateOrCreate('users', { email: 'up@cut' }, { defaults: { name: 'racesafe', logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }, tx),
+    call: (orm, tx) =>
+      orm.updateOrCreate(
+        'users',
+        { email: 'up@cut' },
+        {
+          defaults: { name: 'racesafe', logins: F('logins').plus(1) },
+          createDefaults: { logins: 1 },
+        },
+        tx,
+      ),
     unchanged: users('up@cut'),
   },
   {
     name: 'updateOrCreate, a missing row (created)',
     seed: [],
-    call: (orm, tx) => orm.updateOrCreate('users', { email: 'up-new@cut' }, { defaults: { name: 'racesafe', logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }, tx),
+    call: (orm, tx) =>
+      orm.updateOrCreate(
+        'users',
+        { email: 'up-new@cut' },
+        {
+          defaults: { name: 'racesafe', logins: F('logins').plus(1) },
+          createDefaults: { logins: 1 },
+        },
+        tx,
+      ),
     unchanged: users('up-new@cut'),
   },
   {
     name: 'updateOrCreate, a row a concurrent caller commits first (the winner locked and updated)',
     seed: [],
     concurrentInsert: 'up-race@cut',
-    call: (orm, tx) => orm.updateOrCreate('users', { email: 'up-race@cut' }, { defaults: { name: 'racesafe', logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }, tx),
+    call: (orm, tx) =>
+      orm.updateOrCreate(
+        'users',
+        { email: 'up-race@cut' },
+        {
+          defaults: { name: 'racesafe', logins: F('logins').plus(1) },
+          createDefaults: { logins: 1 },
+        },
+        tx,
+      ),
     unchanged: users('up-race@cut'),
   },
   {
     name: 'getOrCreateMany, 2 rows found and 2 created',
     seed: [`INSERT INTO users (email, name) VALUES ('m1@cut', 'seed'), ('m3@cut', 'seed')`],
-    call: (orm, tx) => orm.getOrCreateMany('users', ['m1@cut', 'm2@cut', 'm3@cut', 'm4@cut'].map((email) => ({ email })), { defaults: { name: 'racesafe' } }, tx),
+    call: (orm, tx) =>
+      orm.getOrCreateMany(
+        'users',
+        ['m1@cut', 'm2@cut', 'm3@cut', 'm4@cut'].map((email) => ({ email })),
+        { defaults: { name: 'racesafe' } },
+        tx,
+      ),
     unchanged: users('m_@cut'),
   },
 ];
@@ -116,25 +159,42 @@ export function describeLossInCallerTransaction(open: OpenTestOrm, database: Sui
   });
 
   const reset = async (lossCase: LossCase) => {
-    for (const sql of ['DELETE FROM users', 'DELETE FROM counters', ...lossCase.seed]) await control.query(sql);
+    for (const sql of ['DELETE FROM users', 'DELETE FROM counters', ...lossCase.seed])
+      await control.query(sql);
     // The pool may still hold the connection whose session a cut ended (its socket closed, not yet discarded): not the next test's to find.
-    for (let attempt = 0; attempt < 10; attempt++) if (await orm().query('SELECT 1').then(() => true, () => false)) break;
+    for (let attempt = 0; attempt < 10; attempt++)
+      if (
+        await orm()
+          .query('SELECT 1')
+          .then(
+            () => true,
+            () => false,
+          )
+      )
+        break;
   };
-  const snapshot = async (lossCase: LossCase) => JSON.stringify(await control.query(lossCase.unchanged));
+  const snapshot = async (lossCase: LossCase) =>
+    JSON.stringify(await control.query(lossCase.unchanged));
 
   /**
    * The call inside a transaction of the caller's that wrote first, its connection watched
    * (`cut`: 0 ends the session before the call, n at its n-th statement). Resolves with the
    * statements sent and the call's error, if any; the transaction is rolled back when uncut.
    */
-  async function callInTransaction(lossCase: LossCase, cut: number | undefined): Promise<{ statements: string[]; error?: unknown }> {
+  async function callInTransaction(
+    lossCase: LossCase,
+    cut: number | undefined,
+  ): Promise<{ statements: string[]; error?: unknown }> {
     let statements: string[] = [];
     let error: unknown;
     // MariaDB (REPEATABLE READ): the concurrent row commits after the caller's snapshot, before the call, and no wait is needed.
     const afterSnapshot = lossCase.concurrentInsert !== undefined && database.dialect === 'mysql';
     let committed = !lossCase.concurrentInsert || afterSnapshot;
     const rolledBack = new Error('rolled back by the test');
-    const concurrentInsert = () => holder.query(`INSERT INTO users (email, name) VALUES (?, 'concurrent')`, [lossCase.concurrentInsert]);
+    const concurrentInsert = () =>
+      holder.query(`INSERT INTO users (email, name) VALUES (?, 'concurrent')`, [
+        lossCase.concurrentInsert,
+      ]);
     if (lossCase.concurrentInsert && !afterSnapshot) {
       await holder.query('BEGIN');
       await concurrentInsert();
@@ -157,7 +217,8 @@ export function describeLossInCallerTransaction(open: OpenTestOrm, database: Sui
       );
       // The concurrent caller commits once the call waits for its row's lock (observed in the server's lock table), else after the call.
       while (!committed && !settled) {
-        if (!(await waitsForLock(connection))) await new Promise((resolve) => setTimeout(resolve, 5));
+        if (!(await waitsForLock(connection)))
+          await new Promise((resolve) => setTimeout(resolve, 5));
         else await holder.query('COMMIT').then(() => (committed = true));
       }
       await call;
@@ -179,7 +240,9 @@ export function describeLossInCallerTransaction(open: OpenTestOrm, database: Sui
       database.dialect === 'mysql'
         ? `SELECT count(*) AS n FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'`
         : `SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ? AND wait_event_type = 'Lock'`;
-    const [{ n }] = await control.query<{ n: unknown }>(sql, [connection.processID ?? connection.threadId]);
+    const [{ n }] = await control.query<{ n: unknown }>(sql, [
+      connection.processID ?? connection.threadId,
+    ]);
     return Number(n) > 0;
   }
 
@@ -195,29 +258,57 @@ export function describeLossInCallerTransaction(open: OpenTestOrm, database: Sui
       if (previous && JSON.stringify(previous) === JSON.stringify(verbs)) return verbs;
       previous = verbs;
     }
-    throw new Error(`${lossCase.name}: the statements sent did not settle: ${JSON.stringify(previous)}`);
+    throw new Error(
+      `${lossCase.name}: the statements sent did not settle: ${JSON.stringify(previous)}`,
+    );
   }
 
-  it.each(cases.map((c) => [c.name, c] as const))("%s: ConnectionLostError wherever the connection is cut, nothing of the caller's transaction committed", async (_name, lossCase) => {
-    const verbs = await settledVerbs(lossCase);
-    expect(verbs.length).toBeGreaterThan(0);
-    const outcomes: CutOutcome[] = [];
-    const expected: CutOutcome[] = [];
-    for (let cut = 0; cut <= verbs.length; cut++) {
-      await reset(lossCase);
-      const before = await snapshot(lossCase);
-      const { statements: sent, error } = await callInTransaction(lossCase, cut);
-      const at = cut === 0 ? 'idle before the call' : `statement ${cut} (${verbs[cut - 1]})`;
-      // The cut run sent the same statements as the uncut one up to the cut (racesafe's ROLLBACK TO SAVEPOINT may follow).
-      if (cut > 0) expect(verbsOf(sent).slice(0, cut)).toEqual(verbs.slice(0, cut));
-      const earlier = Number((await control.query<{ n: unknown }>(`SELECT count(*) AS n FROM counters WHERE name = 'earlier write'`))[0].n);
-      // With a concurrent caller, its own committed row is no change of the caller's.
-      const after = await snapshot(lossCase);
-      const unchanged = earlier === 0 && (lossCase.concurrentInsert ? !after.includes('racesafe') : after === before);
-      outcomes.push({ at, error: error instanceof Error ? `${error.constructor.name}: ${error.message}` : error === undefined ? 'returned' : typeof error, unchanged });
-      expected.push({ at, error: expect.stringMatching(/^ConnectionLostError: /), unchanged: true });
-    }
-    process.stdout.write(`${database.name} ${orm().name} ${lossCase.name}: cut idle and at ${verbs.join(', ')}: ${outcomes.map((o) => o.error.split(':')[0]).join(', ')}\n`);
-    expect(outcomes).toEqual(expected);
-  });
+  it.each(cases.map((c) => [c.name, c] as const))(
+    "%s: ConnectionLostError wherever the connection is cut, nothing of the caller's transaction committed",
+    async (_name, lossCase) => {
+      const verbs = await settledVerbs(lossCase);
+      expect(verbs.length).toBeGreaterThan(0);
+      const outcomes: CutOutcome[] = [];
+      const expected: CutOutcome[] = [];
+      for (let cut = 0; cut <= verbs.length; cut++) {
+        await reset(lossCase);
+        const before = await snapshot(lossCase);
+        const { statements: sent, error } = await callInTransaction(lossCase, cut);
+        const at = cut === 0 ? 'idle before the call' : `statement ${cut} (${verbs[cut - 1]})`;
+        // The cut run sent the same statements as the uncut one up to the cut (racesafe's ROLLBACK TO SAVEPOINT may follow).
+        if (cut > 0) expect(verbsOf(sent).slice(0, cut)).toEqual(verbs.slice(0, cut));
+        const earlier = Number(
+          (
+            await control.query<{ n: unknown }>(
+              `SELECT count(*) AS n FROM counters WHERE name = 'earlier write'`,
+            )
+          )[0].n,
+        );
+        // With a concurrent caller, its own committed row is no change of the caller's.
+        const after = await snapshot(lossCase);
+        const unchanged =
+          earlier === 0 &&
+          (lossCase.concurrentInsert ? !after.includes('racesafe') : after === before);
+        outcomes.push({
+          at,
+          error:
+            error instanceof Error
+              ? `${error.constructor.name}: ${error.message}`
+              : error === undefined
+                ? 'returned'
+                : typeof error,
+          unchanged,
+        });
+        expected.push({
+          at,
+          error: expect.stringMatching(/^ConnectionLostError: /),
+          unchanged: true,
+        });
+      }
+      process.stdout.write(
+        `${database.name} ${orm().name} ${lossCase.name}: cut idle and at ${verbs.join(', ')}: ${outcomes.map((o) => o.error.split(':')[0]).join(', ')}\n`,
+      );
+      expect(outcomes).toEqual(expected);
+    },
+  );
 }

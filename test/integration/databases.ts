@@ -26,7 +26,11 @@ export interface SuiteDatabase {
    * the statement log of the ORM under test, for databases that cannot list waiting sessions
    * (SQLite: a statement it sent that needs the write lock another connection holds).
    */
-  waitUntilBlocked(url: string, fragment: string, options?: { count?: number; sent?: StatementLog }): Promise<unknown>;
+  waitUntilBlocked(
+    url: string,
+    fragment: string,
+    options?: { count?: number; sent?: StatementLog },
+  ): Promise<unknown>;
   /** A table name as the ORMs quote it in the statements they send. */
   quote(name: string): string;
   /** A column's stored value as the server prints it, to compare what two writers stored (`x::text`, `CAST(x AS CHAR)`). */
@@ -154,12 +158,28 @@ export interface SuiteDatabase {
 }
 
 /** The run's PostgreSQL: every suite's home. */
-type Outcomes<Operation extends string> = Record<`${Operation}${'Hit' | 'MissAfterHit' | 'Miss' | 'HitAfterMiss' | 'HitAfterMixed' | 'MissAfterMixed'}`, string[]>;
+type Outcomes<Operation extends string> = Record<
+  `${Operation}${'Hit' | 'MissAfterHit' | 'Miss' | 'HitAfterMiss' | 'HitAfterMixed' | 'MissAfterMixed'}`,
+  string[]
+>;
 
 /** Where an operation's statements do not depend on the table's last outcomes: the same verbs for a hit, and for a miss, in every state. */
-function sameEveryTime<Operation extends 'getOrCreate' | 'updateOrCreate'>(operation: Operation, hit: string[], miss: string[]): Outcomes<Operation> {
-  const states = { Hit: hit, MissAfterHit: miss, Miss: miss, HitAfterMiss: hit, HitAfterMixed: hit, MissAfterMixed: miss };
-  return Object.fromEntries(Object.entries(states).map(([state, verbs]) => [`${operation}${state}`, verbs])) as Outcomes<Operation>;
+function sameEveryTime<Operation extends 'getOrCreate' | 'updateOrCreate'>(
+  operation: Operation,
+  hit: string[],
+  miss: string[],
+): Outcomes<Operation> {
+  const states = {
+    Hit: hit,
+    MissAfterHit: miss,
+    Miss: miss,
+    HitAfterMiss: hit,
+    HitAfterMixed: hit,
+    MissAfterMixed: miss,
+  };
+  return Object.fromEntries(
+    Object.entries(states).map(([state, verbs]) => [`${operation}${state}`, verbs]),
+  ) as Outcomes<Operation>;
 }
 
 export const postgres: SuiteDatabase = {
@@ -256,14 +276,26 @@ export const mariadb: SuiteDatabase = {
     // No RETURNING: the creator reads its row back by the key it took.
     ...sameEveryTime('getOrCreate', ['SELECT'], ['SELECT', 'INSERT', 'SELECT']),
     // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
-    getOrCreateMissInTransaction: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
+    getOrCreateMissInTransaction: [
+      'START',
+      'SELECT',
+      'SAVEPOINT',
+      'INSERT',
+      'SELECT',
+      'RELEASE',
+      'COMMIT',
+    ],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     // No RETURNING: the rows are read back by key inside the INSERT's transaction.
     getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
     // The locking transaction, whatever the last outcomes; for a missing row it ends without a write (its gap lock with it:
     // see docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts), then the INSERT and its read-back in a transaction.
-    ...sameEveryTime('updateOrCreate', ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'], ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT']),
+    ...sameEveryTime(
+      'updateOrCreate',
+      ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+      ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
+    ),
     // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
     atomicUpdateReturning: ['BEGIN'],
     atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
@@ -325,7 +357,11 @@ export const sqlite: SuiteDatabase = {
     getOrCreateManyMiss: ['SELECT', 'INSERT'],
     // racesafe's own transaction: BEGIN IMMEDIATE takes the write lock before the read.
     // The INSERT ... ON CONFLICT DO NOTHING takes a savepoint in every transaction, racesafe's own too.
-    ...sameEveryTime('updateOrCreate', ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'], ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT']),
+    ...sameEveryTime(
+      'updateOrCreate',
+      ['BEGIN', 'SELECT', 'UPDATE', 'COMMIT'],
+      ['BEGIN', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT'],
+    ),
     atomicUpdateReturning: ['UPDATE'],
     atomicUpdateReturningInTransaction: ['BEGIN', 'UPDATE', 'COMMIT'],
   },
@@ -342,7 +378,10 @@ export const sqlite: SuiteDatabase = {
   snapshotIsolation: undefined,
   // nowait / lockTimeoutMs bound the wait for the write lock (the busy timeout): SQLITE_BUSY when not granted.
   lockNotAvailableCode: 'SQLITE_BUSY',
-  lockTimeout: { sql: 'SELECT timeout AS value FROM pragma_busy_timeout', default: expect.stringMatching(/^(5000|1000)$/) },
+  lockTimeout: {
+    sql: 'SELECT timeout AS value FROM pragma_busy_timeout',
+    default: expect.stringMatching(/^(5000|1000)$/),
+  },
   // The failed upgrade of a transaction whose snapshot is stale (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
   serializationFailures: true,
   serializationFailureCode: expect.stringMatching(/^SQLITE_BUSY(_SNAPSHOT)?$/),
@@ -354,7 +393,10 @@ export const sqlite: SuiteDatabase = {
   // SET reads the old row, as standard SQL.
   refusesCyclicAssignments: false,
   // NULL from x / 0 meets the NOT NULL column (docs/database-behaviours.md#division-by-zero-and-out-of-range-values); 64-bit INTEGER: no int4 overflow.
-  errorCodes: { divisionByZero: expect.stringMatching(/^SQLITE_CONSTRAINT(_NOTNULL)?$/), outOfRange: undefined },
+  errorCodes: {
+    divisionByZero: expect.stringMatching(/^SQLITE_CONSTRAINT(_NOTNULL)?$/),
+    outOfRange: undefined,
+  },
 };
 
 /** Every database a suite runs on, PostgreSQL first. */
@@ -366,6 +408,10 @@ export const suiteDatabases: readonly SuiteDatabase[] = [postgres, pgbouncer, ma
  * @example
  * describeOnEachDatabase('getOrCreate (TypeORM)', (database) => describeGetOrCreate(openTypeormTestOrm, database));
  */
-export function describeOnEachDatabase(title: string, suite: (database: SuiteDatabase) => void): void {
-  for (const database of suiteDatabases) database.describe(`${title} on ${database.name}`, () => suite(database));
+export function describeOnEachDatabase(
+  title: string,
+  suite: (database: SuiteDatabase) => void,
+): void {
+  for (const database of suiteDatabases)
+    database.describe(`${title} on ${database.name}`, () => suite(database));
 }

@@ -5,7 +5,12 @@ import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm } from './orm';
 
 /** Polls pg_stat_activity until a backend not in `seen` runs a statement containing `fragment` and waits on a lock; returns its pid. */
-async function nextBlockedPid(control: Client, fragment: string, seen: Set<number>, timeoutMs = 20_000): Promise<number> {
+async function nextBlockedPid(
+  control: Client,
+  fragment: string,
+  seen: Set<number>,
+  timeoutMs = 20_000,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await control.query<{ pid: number }>(
@@ -13,20 +18,28 @@ async function nextBlockedPid(control: Client, fragment: string, seen: Set<numbe
       [fragment],
     );
     const pid = rows.map((r) => r.pid).find((p) => !seen.has(p));
-    if (pid !== undefined) return seen.add(pid), pid;
-    if (Date.now() > deadline) throw new Error(`no new backend running "${fragment}" was seen waiting on a lock`);
+    if (pid !== undefined) return (seen.add(pid), pid);
+    if (Date.now() > deadline)
+      throw new Error(`no new backend running "${fragment}" was seen waiting on a lock`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 /** Terminates a backend as an administrator or a failover would (57P01 on that session). */
 async function terminate(control: Client, pid: number): Promise<void> {
-  const { rows } = await control.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [pid]);
+  const { rows } = await control.query<{ done: boolean }>(
+    'SELECT pg_terminate_backend($1) AS done',
+    [pid],
+  );
   if (!rows[0].done) throw new Error(`backend ${pid} was not terminated`);
 }
 
 /** Settles a promise into what it resolved or rejected with, so a test can hold it while it acts. */
-const settle = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+const settle = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 
 // The COMMIT of a transaction that updated a users row named 'commit@fault' waits for advisory lock 4242:
 // a deferred constraint trigger is the one hook that runs inside COMMIT, so the test can cut the connection there.
@@ -64,31 +77,50 @@ export function describeConnectionLoss(open: OpenTestOrm): void {
     await holder.query('ROLLBACK; SELECT pg_advisory_unlock_all()');
     // The ORM's pool may still hold the connection whose session the test ended (its socket closes a moment later; the ORM
     // discards it on the next error): the next test's setup must not be the one to find it.
-    for (let attempt = 0; attempt < 10; attempt++) if (await orm().query('SELECT 1').then(() => true, () => false)) break;
+    for (let attempt = 0; attempt < 10; attempt++)
+      if (
+        await orm()
+          .query('SELECT 1')
+          .then(
+            () => true,
+            () => false,
+          )
+      )
+        break;
     // Nothing left behind by a fault: no session of this database idle in a transaction or waiting on a lock.
     const { rows } = await control.query(
       `SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')`,
     );
     expect(rows).toEqual([]);
   });
-  const value = async (table: string, column: string, where: string) => (await control.query(`SELECT ${column} AS v FROM ${table} WHERE ${where}`)).rows.map((r) => r.v);
+  const value = async (table: string, column: string, where: string) =>
+    (await control.query(`SELECT ${column} AS v FROM ${table} WHERE ${where}`)).rows.map(
+      (r) => r.v,
+    );
 
   it('atomicUpdate outside a transaction: cut during its UPDATE it is IndeterminateError and is never retried', async () => {
     await control.query(`INSERT INTO counters (name, value) VALUES ('c', 0)`);
     await holder.query(`BEGIN; SELECT * FROM counters WHERE name = 'c' FOR UPDATE`);
-    const call = settle(orm().atomicUpdate('counters', { name: 'c' }, { value: F('value').plus(1) }));
+    const call = settle(
+      orm().atomicUpdate('counters', { name: 'c' }, { value: F('value').plus(1) }),
+    );
     await terminate(control, await nextBlockedPid(control, 'UPDATE', new Set()));
     // Rejected while the lock is still held: no second attempt is waiting behind it.
     const outcome = await call;
     expect(outcome).toMatchObject({ error: expect.any(IndeterminateError) });
-    expect((outcome as { error: IndeterminateError }).error).toMatchObject({ code: '57P01', cause: expect.anything() });
+    expect((outcome as { error: IndeterminateError }).error).toMatchObject({
+      code: '57P01',
+      cause: expect.anything(),
+    });
     await holder.query('COMMIT');
     expect(await value('counters', 'value', `name = 'c'`)).toEqual([0]);
   });
 
   it('getOrCreate outside a transaction: cut during its INSERT, retried on a fresh connection, created told truthfully', async () => {
     await holder.query(`BEGIN; INSERT INTO users (email, name) VALUES ('g@fault', 'controller')`);
-    const call = settle(orm().getOrCreate('users', { email: 'g@fault' }, { defaults: { name: 'racesafe' } }));
+    const call = settle(
+      orm().getOrCreate('users', { email: 'g@fault' }, { defaults: { name: 'racesafe' } }),
+    );
     const seen = new Set<number>();
     await terminate(control, await nextBlockedPid(control, 'users', seen));
     // The retry waits on the same uncommitted key, on another backend.
@@ -102,7 +134,9 @@ export function describeConnectionLoss(open: OpenTestOrm): void {
 
   it('getOrCreate outside a transaction: cut during its INSERT, the retry finds a row it cannot vouch for: IndeterminateError with the row', async () => {
     await holder.query(`BEGIN; INSERT INTO users (email, name) VALUES ('h@fault', 'controller')`);
-    const call = settle(orm().getOrCreate('users', { email: 'h@fault' }, { defaults: { name: 'racesafe' } }));
+    const call = settle(
+      orm().getOrCreate('users', { email: 'h@fault' }, { defaults: { name: 'racesafe' } }),
+    );
     const seen = new Set<number>();
     await terminate(control, await nextBlockedPid(control, 'users', seen));
     await nextBlockedPid(control, 'users', seen);
@@ -117,7 +151,11 @@ export function describeConnectionLoss(open: OpenTestOrm): void {
     await control.query(`INSERT INTO users (email, logins) VALUES ('u@fault', 0)`);
     await holder.query(`BEGIN; SELECT * FROM users WHERE email = 'u@fault' FOR UPDATE`);
     // lockTimeoutMs: the locking transaction (SELECT ... FOR NO KEY UPDATE, UPDATE, COMMIT), not the one-statement path.
-    const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 }, lockTimeoutMs: 60_000 };
+    const options = {
+      defaults: { logins: F('logins').plus(1) },
+      createDefaults: { logins: 1 },
+      lockTimeoutMs: 60_000,
+    };
     const call = settle(orm().updateOrCreate('users', { email: 'u@fault' }, options));
     const seen = new Set<number>();
     await terminate(control, await nextBlockedPid(control, 'FOR NO KEY UPDATE', seen));
@@ -131,7 +169,11 @@ export function describeConnectionLoss(open: OpenTestOrm): void {
   it("updateOrCreate in racesafe's own transaction: cut during COMMIT it is IndeterminateError and is never retried", async () => {
     await control.query(`INSERT INTO users (email, logins) VALUES ('commit@fault', 0)`);
     await holder.query('SELECT pg_advisory_lock(4242)');
-    const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 }, lockTimeoutMs: 60_000 };
+    const options = {
+      defaults: { logins: F('logins').plus(1) },
+      createDefaults: { logins: 1 },
+      lockTimeoutMs: 60_000,
+    };
     const call = settle(orm().updateOrCreate('users', { email: 'commit@fault' }, options));
     await terminate(control, await nextBlockedPid(control, 'COMMIT', new Set()));
     const { error } = (await call) as { error: unknown };
@@ -144,7 +186,13 @@ export function describeConnectionLoss(open: OpenTestOrm): void {
   it('updateOrCreate in one autocommit statement: cut while it runs it is IndeterminateError and is never retried', async () => {
     await control.query(`INSERT INTO users (email, logins) VALUES ('one@fault', 0)`);
     await holder.query(`BEGIN; SELECT * FROM users WHERE email = 'one@fault' FOR UPDATE`);
-    const call = settle(orm().updateOrCreate('users', { email: 'one@fault' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }));
+    const call = settle(
+      orm().updateOrCreate(
+        'users',
+        { email: 'one@fault' },
+        { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+      ),
+    );
     await terminate(control, await nextBlockedPid(control, 'users', new Set()));
     const { error } = (await call) as { error: unknown };
     await holder.query('COMMIT');
@@ -158,7 +206,12 @@ export function describeConnectionLoss(open: OpenTestOrm): void {
     const call = settle(
       orm().transaction(async (tx) => {
         await orm().insert('counters', { name: 'earlier write' }, tx);
-        return orm().updateOrCreate('users', { email: 'tx@fault' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }, tx);
+        return orm().updateOrCreate(
+          'users',
+          { email: 'tx@fault' },
+          { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+          tx,
+        );
       }),
     );
     await terminate(control, await nextBlockedPid(control, 'users', new Set()));

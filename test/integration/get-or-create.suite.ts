@@ -10,8 +10,16 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
   const count = async (sql: string) => Number((await orm().query(sql))[0].n);
 
   it('creates the row once, then finds it', async () => {
-    const [created, wasCreated] = await orm().getOrCreate('users', { email: 'a@x' }, { defaults: { name: 'Ann' } });
-    const [found, wasCreatedAgain] = await orm().getOrCreate('users', { email: 'a@x' }, { defaults: { name: 'Other' } });
+    const [created, wasCreated] = await orm().getOrCreate(
+      'users',
+      { email: 'a@x' },
+      { defaults: { name: 'Ann' } },
+    );
+    const [found, wasCreatedAgain] = await orm().getOrCreate(
+      'users',
+      { email: 'a@x' },
+      { defaults: { name: 'Other' } },
+    );
     expect([wasCreated, wasCreatedAgain]).toEqual([true, false]);
     expect(found).toMatchObject({ id: created.id, email: 'a@x', name: 'Ann', plan: 'free' });
     expect(found.createdAt).toBeInstanceOf(Date);
@@ -37,11 +45,16 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateMiss);
     if (database.dialect === 'postgres') {
       // Sequelize lists the model's defaults too (plan, logins, visits).
-      expect(log.statements[0]).toMatch(/^INSERT INTO "users" \((.*, )?"email"\) SELECT (\$\d, )*\$(\d) WHERE NOT EXISTS \(SELECT 1 FROM "users" WHERE "email" = \$\d\) ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/);
+      expect(log.statements[0]).toMatch(
+        /^INSERT INTO "users" \((.*, )?"email"\) SELECT (\$\d, )*\$(\d) WHERE NOT EXISTS \(SELECT 1 FROM "users" WHERE "email" = \$\d\) ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/,
+      );
     }
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateHitAfterMiss);
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateHitAfterMixed);
-    if (database.dialect === 'postgres') expect(log.statements[0]).toMatch(/^WITH found AS \(SELECT .* ON CONFLICT \("email"\) DO NOTHING RETURNING \*\)/);
+    if (database.dialect === 'postgres')
+      expect(log.statements[0]).toMatch(
+        /^WITH found AS \(SELECT .* ON CONFLICT \("email"\) DO NOTHING RETURNING \*\)/,
+      );
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateHit);
     expect(await verbs('newest@x')).toEqual(database.statements.getOrCreateMissAfterHit);
     expect(await count(`SELECT count(*) AS n FROM users`)).toBe(4);
@@ -51,7 +64,8 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
 
   if (database.dialect === 'postgres') {
     it('draws no sequence value on a hit, and one per row created', async () => {
-      const lastId = async () => Number((await orm().query(`SELECT last_value AS n FROM users_id_seq`))[0].n);
+      const lastId = async () =>
+        Number((await orm().query(`SELECT last_value AS n FROM users_id_seq`))[0].n);
       await orm().getOrCreate('users', { email: 'seq@x' });
       const before = await lastId();
       for (let i = 0; i < 5; i++) await orm().getOrCreate('users', { email: 'seq@x' });
@@ -63,7 +77,8 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
 
   it('uses a savepoint inside the caller transaction, and after hits a plain SELECT first', async () => {
     await orm().getOrCreate('users', { email: 'warm@x' });
-    const inTransaction = (email: string) => orm().transaction((tx) => orm().getOrCreate('users', { email }, {}, tx));
+    const inTransaction = (email: string) =>
+      orm().transaction((tx) => orm().getOrCreate('users', { email }, {}, tx));
     await inTransaction('tx-first@x');
     await inTransaction('tx-second@x'); // two misses
     log.clear();
@@ -78,50 +93,79 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
   });
 
   // A loser whose wait stops the process could never see the winner commit (better-sqlite3): test/race has it across processes.
-  (connectionsOf(open, database.dialect).waitBlocksProcess ? it.skip : it)("returns the winner row to a loser inside a transaction, and the caller's earlier writes commit", async () => {
-    const winner = await database.connect(db.url());
-    try {
-      await winner.query('BEGIN');
-      await winner.query(`INSERT INTO users (email, name) VALUES ('race@x', 'winner')`);
-      const [{ id }] = await winner.query<{ id: number }>(`SELECT id FROM users WHERE email = 'race@x'`);
-      const loser = orm().transaction(async (tx) => {
-        await orm().insert('counters', { name: 'written-before' }, tx);
-        return orm().getOrCreate('users', { email: 'race@x' }, { defaults: { name: 'loser' } }, tx);
-      });
-      // The loser's INSERT waits on the winner's uncommitted unique-index entry (docs/database-behaviours.md#a-second-insert-waits-on-the-unique-index); with one
-      // writer at a time (SQLite) its first write waits, then its transaction sees the winner's row.
-      await database.waitUntilBlocked(db.url(), `INSERT INTO ${database.quote(database.databaseWriteLock ? 'counters' : 'users')}`, { sent: log });
-      await winner.query('COMMIT');
-      const [row, created] = await loser;
-      expect(created).toBe(false);
-      expect(row).toMatchObject({ id, name: 'winner' });
-    } finally {
-      await winner.end();
-    }
-    expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
-    expect(await count(`SELECT count(*) AS n FROM counters WHERE name = 'written-before'`)).toBe(1);
-  });
+  (connectionsOf(open, database.dialect).waitBlocksProcess ? it.skip : it)(
+    "returns the winner row to a loser inside a transaction, and the caller's earlier writes commit",
+    async () => {
+      const winner = await database.connect(db.url());
+      try {
+        await winner.query('BEGIN');
+        await winner.query(`INSERT INTO users (email, name) VALUES ('race@x', 'winner')`);
+        const [{ id }] = await winner.query<{ id: number }>(
+          `SELECT id FROM users WHERE email = 'race@x'`,
+        );
+        const loser = orm().transaction(async (tx) => {
+          await orm().insert('counters', { name: 'written-before' }, tx);
+          return orm().getOrCreate(
+            'users',
+            { email: 'race@x' },
+            { defaults: { name: 'loser' } },
+            tx,
+          );
+        });
+        // The loser's INSERT waits on the winner's uncommitted unique-index entry (docs/database-behaviours.md#a-second-insert-waits-on-the-unique-index); with one
+        // writer at a time (SQLite) its first write waits, then its transaction sees the winner's row.
+        await database.waitUntilBlocked(
+          db.url(),
+          `INSERT INTO ${database.quote(database.databaseWriteLock ? 'counters' : 'users')}`,
+          { sent: log },
+        );
+        await winner.query('COMMIT');
+        const [row, created] = await loser;
+        expect(created).toBe(false);
+        expect(row).toMatchObject({ id, name: 'winner' });
+      } finally {
+        await winner.end();
+      }
+      expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
+      expect(await count(`SELECT count(*) AS n FROM counters WHERE name = 'written-before'`)).toBe(
+        1,
+      );
+    },
+  );
 
   it('raises ConflictError naming another constraint and leaves the caller transaction usable', async () => {
     await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
     let error: unknown;
     await orm().transaction(async (tx) => {
       await orm().insert('counters', { name: 'kept' }, tx);
-      error = await orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }, tx).catch((e: unknown) => e);
+      error = await orm()
+        .getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }, tx)
+        .catch((e: unknown) => e);
       await orm().insert('counters', { name: 'after' }, tx);
     });
-    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', code: database.uniqueViolationCode, fields: ['username'] });
+    expect(error).toMatchObject({
+      name: 'ConflictError',
+      constraint: 'users_username_key',
+      code: database.uniqueViolationCode,
+      fields: ['username'],
+    });
     expect((error as Error).cause).toBeDefined();
     // The database's own words, never the ORM's generic wrapper text (Sequelize: "Validation error").
-    expect((error as Error).message).toMatch(/: username is taken, so unique constraint users_username_key on \(username\) rejected the row \(database: /);
+    expect((error as Error).message).toMatch(
+      /: username is taken, so unique constraint users_username_key on \(username\) rejected the row \(database: /,
+    );
     expect((error as Error).message).not.toMatch(/Validation error/);
-    expect((await orm().query(`SELECT name FROM counters ORDER BY name`)).map((r: Row) => r.name)).toEqual(['after', 'kept']);
+    expect(
+      (await orm().query(`SELECT name FROM counters ORDER BY name`)).map((r: Row) => r.name),
+    ).toEqual(['after', 'kept']);
     expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
   });
 
   it('raises ConflictError outside a transaction too', async () => {
     await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
-    await expect(orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } })).rejects.toMatchObject({
+    await expect(
+      orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }),
+    ).rejects.toMatchObject({
       name: 'ConflictError',
       constraint: 'users_username_key',
       fields: ['username'],
@@ -131,43 +175,79 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
   it('names the fields of a conflict that atomicUpdate meets', async () => {
     await orm().getOrCreate('users', { email: 'one@x' }, { defaults: { username: 'one' } });
     await orm().getOrCreate('users', { email: 'two@x' }, { defaults: { username: 'two' } });
-    const error = await orm().atomicUpdate('users', { email: 'two@x' }, { username: 'one' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key', fields: ['username'] });
+    const error = await orm()
+      .atomicUpdate('users', { email: 'two@x' }, { username: 'one' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'ConflictError',
+      constraint: 'users_username_key',
+      fields: ['username'],
+    });
     expect(await count(`SELECT count(*) AS n FROM users WHERE username = 'one'`)).toBe(1);
   });
 
   it("refuses a lookup without a unique key with the fix in the ORM's own terms, and uses a key created while the process runs", async () => {
-    const error = await orm().getOrCreate('naive_users', { username: 'later' }, { defaults: { email: 'later@x' } }).catch((e: unknown) => e);
+    const error = await orm()
+      .getOrCreate('naive_users', { username: 'later' }, { defaults: { email: 'later@x' } })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'UniqueLookupRequiredError', fields: ['username'] });
-    const fix = orm().name === 'typeorm' ? "@Unique(['username'])" : "indexes: [{ unique: true, fields: ['username'] }]";
+    const fix =
+      orm().name === 'typeorm'
+        ? "@Unique(['username'])"
+        : "indexes: [{ unique: true, fields: ['username'] }]";
     expect((error as Error).message).toContain(fix);
     // The catalog read above is cached; a migration adds the key while the process runs (kept: the
     // table's other lookups, by email, stay without a key).
     await orm().query('CREATE UNIQUE INDEX naive_users_username_later ON naive_users (username)');
-    const [row, created] = await orm().getOrCreate('naive_users', { username: 'later' }, { defaults: { email: 'later@x' } });
+    const [row, created] = await orm().getOrCreate(
+      'naive_users',
+      { username: 'later' },
+      { defaults: { email: 'later@x' } },
+    );
     expect([row.email, created]).toEqual(['later@x', true]);
     expect((await orm().getOrCreate('naive_users', { username: 'later' }))[1]).toBe(false);
     expect(await count(`SELECT count(*) AS n FROM naive_users`)).toBe(1);
   });
 
   it('requires a unique constraint on exactly the lookup columns', async () => {
-    await expect(orm().getOrCreate('users', { name: 'no unique on name' })).rejects.toMatchObject({ name: 'UniqueLookupRequiredError' });
-    await expect(orm().getOrCreate('users', { email: 'e@x', name: 'superset' })).rejects.toMatchObject({ name: 'UniqueLookupRequiredError' });
-    await expect(orm().getOrCreate('naive_users', { email: 'n@x' })).rejects.toMatchObject({ name: 'UniqueLookupRequiredError', fields: ['email'] });
-    expect(await count('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM naive_users) AS n')).toBe(0);
+    await expect(orm().getOrCreate('users', { name: 'no unique on name' })).rejects.toMatchObject({
+      name: 'UniqueLookupRequiredError',
+    });
+    await expect(
+      orm().getOrCreate('users', { email: 'e@x', name: 'superset' }),
+    ).rejects.toMatchObject({ name: 'UniqueLookupRequiredError' });
+    await expect(orm().getOrCreate('naive_users', { email: 'n@x' })).rejects.toMatchObject({
+      name: 'UniqueLookupRequiredError',
+      fields: ['email'],
+    });
+    expect(
+      await count('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM naive_users) AS n'),
+    ).toBe(0);
   });
 
   if (database.advisoryLocks) {
     it('serialises on an advisory lock when opted out of the unique constraint, and reports duplicates', async () => {
-      const [first, created] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
-      const [again, createdAgain] = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true });
+      const [first, created] = await orm().getOrCreate(
+        'naive_users',
+        { email: 'adv@x' },
+        { advisoryLock: true },
+      );
+      const [again, createdAgain] = await orm().getOrCreate(
+        'naive_users',
+        { email: 'adv@x' },
+        { advisoryLock: true },
+      );
       expect([created, createdAgain, again.id]).toEqual([true, false, first.id]);
       await orm().query(`INSERT INTO naive_users (email) VALUES ('dup@x'), ('dup@x')`);
-      await expect(orm().getOrCreate('naive_users', { email: 'dup@x' }, { advisoryLock: true })).rejects.toMatchObject({ name: 'MultipleRowsError' });
+      await expect(
+        orm().getOrCreate('naive_users', { email: 'dup@x' }, { advisoryLock: true }),
+      ).rejects.toMatchObject({ name: 'MultipleRowsError' });
     });
   } else {
     it('refuses advisoryLock where the database has no transaction-scoped advisory lock, before writing', async () => {
-      const error = await orm().getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true }).catch((e: unknown) => e);
+      const error = await orm()
+        .getOrCreate('naive_users', { email: 'adv@x' }, { advisoryLock: true })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'UniqueLookupRequiredError', fields: ['email'] });
       expect((error as Error).message).toMatch(/no transaction-scoped advisory lock/);
       expect(await count('SELECT count(*) AS n FROM naive_users')).toBe(0);
@@ -180,7 +260,13 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
     const other = await open(db.url(), { onQuery: fresh.record });
     fresh.clear(); // connecting may ask for the server version
     try {
-      const error = await other.getOrCreate('users', { email: 'x@x', created_at: new Date() }, { defaults: { nmae: 'typo', plna: 'x' } }).catch((e: unknown) => e);
+      const error = await other
+        .getOrCreate(
+          'users',
+          { email: 'x@x', created_at: new Date() },
+          { defaults: { nmae: 'typo', plna: 'x' } },
+        )
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidFieldError);
       expect((error as InvalidFieldError).fields).toEqual(['created_at', 'nmae', 'plna']);
       expect((error as Error).message).toMatch(/"created_at".*"nmae".*"plna"/);
@@ -202,14 +288,23 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
   it('looks up NULL only where the unique key treats NULLs as equal', async () => {
     if (database.nullsNotDistinct) {
       const [first] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
-      const [second, created] = await orm().getOrCreate('memberships', { org: 'acme', member: null });
+      const [second, created] = await orm().getOrCreate('memberships', {
+        org: 'acme',
+        member: null,
+      });
       expect([second.id, created]).toEqual([first.id, false]);
     } else {
       // Any number of (org, NULL) rows may exist: NULL cannot be a lookup on this key.
-      await expect(orm().getOrCreate('memberships', { org: 'acme', member: null })).rejects.toBeInstanceOf(InvalidFieldError);
+      await expect(
+        orm().getOrCreate('memberships', { org: 'acme', member: null }),
+      ).rejects.toBeInstanceOf(InvalidFieldError);
     }
-    await expect(orm().getOrCreate('users', { username: null })).rejects.toBeInstanceOf(InvalidFieldError);
-    expect(await count('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM memberships) AS n')).toBe(database.nullsNotDistinct ? 1 : 0);
+    await expect(orm().getOrCreate('users', { username: null })).rejects.toBeInstanceOf(
+      InvalidFieldError,
+    );
+    expect(
+      await count('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM memberships) AS n'),
+    ).toBe(database.nullsNotDistinct ? 1 : 0);
   });
 
   it(`${database.repeatableReadLoser === 'winner' ? 'returns the winner' : 'raises RetryableError'} when it loses the race inside a REPEATABLE READ snapshot`, async () => {
@@ -221,7 +316,12 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
         await other.query(`INSERT INTO users (email) VALUES ('rr@x')`);
         const result = await orm().getOrCreate('users', { email: 'rr@x' }, {}, tx);
         // The snapshot itself still cannot see the winner; only the locking read did (docs/database-behaviours.md#a-locking-read-sees-past-the-snapshot-on-mysql).
-        return [result, Number((await orm().query(`SELECT count(*) AS n FROM users WHERE email = 'rr@x'`, tx))[0].n)] as const;
+        return [
+          result,
+          Number(
+            (await orm().query(`SELECT count(*) AS n FROM users WHERE email = 'rr@x'`, tx))[0].n,
+          ),
+        ] as const;
       }, database.snapshotIsolation);
       if (database.repeatableReadLoser === 'retryable') {
         await expect(attempt).rejects.toMatchObject({ name: 'RetryableError' });

@@ -16,44 +16,74 @@ export function describeHooks(open: OpenTestOrm, database: SuiteDatabase = postg
     hookCalls.length = 0;
   });
   const events = () => hookCalls.map((call) => call.event);
-  const audit = async () => (await orm().query(`SELECT event FROM audit ORDER BY id`)).map((r: Row) => r.event);
-  const account = async (email: string) => (await orm().query(`SELECT * FROM accounts WHERE email = '${email}'`))[0];
+  const audit = async () =>
+    (await orm().query(`SELECT event FROM audit ORDER BY id`)).map((r: Row) => r.event);
+  const account = async (email: string) =>
+    (await orm().query(`SELECT * FROM accounts WHERE email = '${email}'`))[0];
   const count = async (sql: string) => Number((await orm().query(sql))[0].n);
 
   it('runs the before-create hooks on the miss path and stores the values as they left them', async () => {
-    const [row, created] = await orm().getOrCreate('accounts', { email: 'ann@x.io' }, { defaults: { password: 'secret', name: 'Ann Lee' } });
+    const [row, created] = await orm().getOrCreate(
+      'accounts',
+      { email: 'ann@x.io' },
+      { defaults: { password: 'secret', name: 'Ann Lee' } },
+    );
     expect(created).toBe(true);
     expect(row).toMatchObject({ email: 'ann@x.io', password: hashed('secret'), slug: 'ann-lee' });
-    expect(await account('ann@x.io')).toMatchObject({ id: row.id, password: hashed('secret'), slug: 'ann-lee' });
+    expect(await account('ann@x.io')).toMatchObject({
+      id: row.id,
+      password: hashed('secret'),
+      slug: 'ann-lee',
+    });
     expect(events()).toEqual(['beforeCreate', 'afterCreate']);
     expect(hookCalls[1]).toMatchObject({ id: row.id }); // the after-hook sees the stored row
     expect(await audit()).toEqual(['beforeCreate', 'afterCreate']);
   });
 
   it('runs no create hook when the row is found', async () => {
-    await orm().getOrCreate('accounts', { email: 'found@x.io' }, { defaults: { password: 'secret' } });
+    await orm().getOrCreate(
+      'accounts',
+      { email: 'found@x.io' },
+      { defaults: { password: 'secret' } },
+    );
     hookCalls.length = 0;
-    const [row, created] = await orm().getOrCreate('accounts', { email: 'found@x.io' }, { defaults: { password: 'other' } });
+    const [row, created] = await orm().getOrCreate(
+      'accounts',
+      { email: 'found@x.io' },
+      { defaults: { password: 'other' } },
+    );
     expect([created, row.password]).toEqual([false, hashed('secret')]);
     expect(events()).toEqual([]);
   });
 
   it('skips every hook with hooks: false, as the ORM does', async () => {
-    const [row] = await orm().getOrCreate('accounts', { email: 'plain@x.io' }, { defaults: { password: 'secret' }, hooks: false });
+    const [row] = await orm().getOrCreate(
+      'accounts',
+      { email: 'plain@x.io' },
+      { defaults: { password: 'secret' }, hooks: false },
+    );
     expect(row.password).toBe('secret');
     expect(events()).toEqual([]);
     expect(await audit()).toEqual([]);
   });
 
   it("passes a hook's error through unchanged, with nothing written", async () => {
-    const error = await orm().getOrCreate('accounts', { email: 'no@x.io' }, { defaults: { name: 'throw in beforeCreate' } }).catch((e: unknown) => e);
+    const error = await orm()
+      .getOrCreate(
+        'accounts',
+        { email: 'no@x.io' },
+        { defaults: { name: 'throw in beforeCreate' } },
+      )
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HookRefusal);
     expect(await count(`SELECT count(*) AS n FROM accounts`)).toBe(0);
     expect(await audit()).toEqual([]);
   });
 
   it('refuses a hook that changes a lookup property, naming it, with nothing written', async () => {
-    const error = await orm().getOrCreate('accounts', { email: 'Mixed@X.io' }, { defaults: { name: 'lowercase email' } }).catch((e: unknown) => e);
+    const error = await orm()
+      .getOrCreate('accounts', { email: 'Mixed@X.io' }, { defaults: { name: 'lowercase email' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidFieldError);
     expect((error as InvalidFieldError).fields).toEqual(['email']);
     expect((error as Error).message).toMatch(/"Mixed@X.io" became "mixed@x.io"/);
@@ -64,9 +94,21 @@ export function describeHooks(open: OpenTestOrm, database: SuiteDatabase = postg
   it("joins the caller's transaction: the hooks' writes commit with it, and a failing hook leaves it usable", async () => {
     await orm().transaction(async (tx) => {
       await orm().insert('counters', { name: 'kept' }, tx);
-      const error = await orm().getOrCreate('accounts', { email: 'bad@x.io' }, { defaults: { name: 'throw in beforeCreate' } }, tx).catch((e: unknown) => e);
+      const error = await orm()
+        .getOrCreate(
+          'accounts',
+          { email: 'bad@x.io' },
+          { defaults: { name: 'throw in beforeCreate' } },
+          tx,
+        )
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HookRefusal);
-      await orm().getOrCreate('accounts', { email: 'good@x.io' }, { defaults: { password: 'pw' } }, tx);
+      await orm().getOrCreate(
+        'accounts',
+        { email: 'good@x.io' },
+        { defaults: { password: 'pw' } },
+        tx,
+      );
       // Not committed yet: the audit rows are in tx. Seen from a session of its own: this instance's may be tx's (TypeORM on SQLite: one connection).
       const outside = await database.connect(db.url());
       try {
@@ -82,7 +124,13 @@ export function describeHooks(open: OpenTestOrm, database: SuiteDatabase = postg
 
   it('runs the after-create hooks only for the caller whose INSERT created the row, and rolls back the losers', async () => {
     const results = await Promise.all(
-      Array.from({ length: 12 }, () => orm().getOrCreate('accounts', { email: 'race@x.io' }, { defaults: { password: 'secret', name: 'Race' } })),
+      Array.from({ length: 12 }, () =>
+        orm().getOrCreate(
+          'accounts',
+          { email: 'race@x.io' },
+          { defaults: { password: 'secret', name: 'Race' } },
+        ),
+      ),
     );
     expect(new Set(results.map(([row]) => row.id)).size).toBe(1);
     expect(results.filter(([, created]) => created)).toHaveLength(1);
@@ -99,17 +147,28 @@ export function describeHooks(open: OpenTestOrm, database: SuiteDatabase = postg
     const [row, created] = await orm().updateOrCreate(
       'accounts',
       { email: 'upd@x.io' },
-      { defaults: { name: 'New', logins: F('logins').plus(1) }, createDefaults: { name: 'New', logins: 1 } },
+      {
+        defaults: { name: 'New', logins: F('logins').plus(1) },
+        createDefaults: { name: 'New', logins: 1 },
+      },
     );
     expect(created).toBe(false);
     expect(events()).toEqual(['beforeUpdate', 'afterUpdate']);
-    expect(await account('upd@x.io')).toMatchObject({ name: 'New', logins: 1, note: 'updated by hook' });
+    expect(await account('upd@x.io')).toMatchObject({
+      name: 'New',
+      logins: 1,
+      note: 'updated by hook',
+    });
     expect(row).toMatchObject({ name: 'New', logins: 1, note: 'updated by hook' });
     expect(await audit()).toEqual(['beforeCreate', 'afterCreate', 'beforeUpdate', 'afterUpdate']);
   });
 
   it('runs the create hooks on the create path of updateOrCreate', async () => {
-    const [row, created] = await orm().updateOrCreate('accounts', { email: 'new@x.io' }, { defaults: { password: 'pw', name: 'Neu' } });
+    const [row, created] = await orm().updateOrCreate(
+      'accounts',
+      { email: 'new@x.io' },
+      { defaults: { password: 'pw', name: 'Neu' } },
+    );
     expect([created, row.password, row.slug]).toEqual([true, hashed('pw'), 'neu']);
     expect(events()).toEqual(['beforeCreate', 'afterCreate']);
   });
@@ -117,7 +176,14 @@ export function describeHooks(open: OpenTestOrm, database: SuiteDatabase = postg
   it('leaves the row unchanged when a before-update hook throws, and the caller transaction usable', async () => {
     await orm().getOrCreate('accounts', { email: 'keep@x.io' }, { defaults: { name: 'Keep' } });
     await orm().transaction(async (tx) => {
-      const error = await orm().updateOrCreate('accounts', { email: 'keep@x.io' }, { defaults: { name: 'throw in beforeUpdate' } }, tx).catch((e: unknown) => e);
+      const error = await orm()
+        .updateOrCreate(
+          'accounts',
+          { email: 'keep@x.io' },
+          { defaults: { name: 'throw in beforeUpdate' } },
+          tx,
+        )
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HookRefusal);
       await orm().insert('counters', { name: 'after' }, tx);
     });

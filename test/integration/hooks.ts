@@ -32,15 +32,18 @@ interface AccountValues {
 export const hookBehaviour = {
   beforeCreate(account: AccountValues): void {
     hookCalls.push({ event: 'beforeCreate', email: account.email });
-    if (account.name === 'throw in beforeCreate') throw new HookRefusal('beforeCreate refused the row');
+    if (account.name === 'throw in beforeCreate')
+      throw new HookRefusal('beforeCreate refused the row');
     if (account.name === 'lowercase email') account.email = account.email.toLowerCase();
     if (account.password) account.password = hashed(account.password);
     account.slug = account.name ? account.name.toLowerCase().replace(/\W+/g, '-') : null;
   },
   beforeUpdate(account: AccountValues): void {
     hookCalls.push({ event: 'beforeUpdate', email: account.email });
-    if (account.name === 'throw in beforeUpdate') throw new HookRefusal('beforeUpdate refused the change');
-    if (account.password && !account.password.startsWith('hashed:')) account.password = hashed(account.password);
+    if (account.name === 'throw in beforeUpdate')
+      throw new HookRefusal('beforeUpdate refused the change');
+    if (account.password && !account.password.startsWith('hashed:'))
+      account.password = hashed(account.password);
     account.note = `updated by hook`;
   },
 };

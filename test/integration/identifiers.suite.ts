@@ -23,13 +23,22 @@ export const oddTable = 'Mixed Case"q`b';
 /** The odd table's names; `without` the character the ORM strips from every name (Sequelize: its own quote character on the dialect). */
 export function oddNames(without?: '"' | '`') {
   const strip = (name: string) => (without ? name.split(without).join(' ') : name);
-  return { table: strip(oddTable), spAce: 'Sp Ace', quote: strip('qu"ote'), backtick: strip('back`tick') };
+  return {
+    table: strip(oddTable),
+    spAce: 'Sp Ace',
+    quote: strip('qu"ote'),
+    backtick: strip('back`tick'),
+  };
 }
 
 /** What the suite needs of an ORM package: the four operations on its models of these tables. */
 export interface IdentifierOrm {
   getOrCreate(table: IdentifierTable, lookup: Row, defaults?: Row): Promise<[Row, boolean]>;
-  getOrCreateMany(table: IdentifierTable, lookups: Row[], defaults?: Row): Promise<[Row, boolean][]>;
+  getOrCreateMany(
+    table: IdentifierTable,
+    lookups: Row[],
+    defaults?: Row,
+  ): Promise<[Row, boolean][]>;
   updateOrCreate(table: IdentifierTable, lookup: Row, defaults: Row): Promise<[Row, boolean]>;
   atomicUpdate(table: IdentifierTable, where: Row, values: Row): Promise<number>;
   query(sql: string): Promise<Row[]>;
@@ -44,11 +53,18 @@ export interface IdentifierOrm {
 }
 
 /** Opens an IdentifierOrm on `url`; `billingSchema` is the schema (MariaDB: database) of the billing table, undefined on SQLite. */
-export type OpenIdentifierOrm = (url: string, billingSchema: string | undefined) => Promise<IdentifierOrm>;
+export type OpenIdentifierOrm = (
+  url: string,
+  billingSchema: string | undefined,
+) => Promise<IdentifierOrm>;
 
 /** The schema, per database: every name quoted as the database quotes it. */
 function idColumn(database: SuiteDatabase): string {
-  return database.dialect === 'postgres' ? 'id serial PRIMARY KEY' : database.dialect === 'mysql' ? 'id int AUTO_INCREMENT PRIMARY KEY' : 'id INTEGER PRIMARY KEY AUTOINCREMENT';
+  return database.dialect === 'postgres'
+    ? 'id serial PRIMARY KEY'
+    : database.dialect === 'mysql'
+      ? 'id int AUTO_INCREMENT PRIMARY KEY'
+      : 'id INTEGER PRIMARY KEY AUTOINCREMENT';
 }
 
 // MariaDB keys a TEXT column only by a prefix: varchar keys the whole value.
@@ -57,14 +73,22 @@ function keyType(database: SuiteDatabase): string {
 }
 
 function schemaSql(database: SuiteDatabase): string {
-  const q = database.dialect === 'mysql' ? (n: string) => `\`${n.replace(/`/g, '``')}\`` : (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const q =
+    database.dialect === 'mysql'
+      ? (n: string) => `\`${n.replace(/`/g, '``')}\``
+      : (n: string) => `"${n.replace(/"/g, '""')}"`;
   const id = idColumn(database);
   const key = keyType(database);
   return [
     `CREATE TABLE ${q('user')} (${id}, ${q('order')} ${key} NOT NULL UNIQUE, ${q('group')} integer NOT NULL DEFAULT 0, ${q('select')} ${key})`,
     `CREATE TABLE ${q(longTable)} (${id}, ${q(longColumn)} ${key} NOT NULL UNIQUE, n integer NOT NULL DEFAULT 0)`,
     `CREATE TABLE invoices (${id}, code ${key} NOT NULL UNIQUE, number integer NOT NULL DEFAULT 0)`,
-    ...(database.dialect === 'postgres' ? ['CREATE SCHEMA billing', `CREATE TABLE billing.invoices (${id}, number text NOT NULL UNIQUE, total integer NOT NULL DEFAULT 0)`] : []),
+    ...(database.dialect === 'postgres'
+      ? [
+          'CREATE SCHEMA billing',
+          `CREATE TABLE billing.invoices (${id}, number text NOT NULL UNIQUE, total integer NOT NULL DEFAULT 0)`,
+        ]
+      : []),
   ].join(';\n');
 }
 
@@ -77,14 +101,21 @@ function schemaSql(database: SuiteDatabase): string {
 export function describeIdentifiers(open: OpenIdentifierOrm, database: SuiteDatabase): void {
   // Registered before the database's own afterAll, which drops the database: the ORM still reaches it here.
   afterAll(async () => {
-    if (database.dialect === 'mysql' && billing) await orm?.query(`DROP DATABASE IF EXISTS ${q(billing)}`);
+    if (database.dialect === 'mysql' && billing)
+      await orm?.query(`DROP DATABASE IF EXISTS ${q(billing)}`);
     await orm?.close();
   });
-  const db = useTestDatabase(schemaSql(database), { dialect: database.dialect, through: database.through });
+  const db = useTestDatabase(schemaSql(database), {
+    dialect: database.dialect,
+    through: database.through,
+  });
   const schemas = database.dialect !== 'sqlite';
   let billing: string | undefined;
   let orm: IdentifierOrm | undefined;
-  const q = database.dialect === 'mysql' ? (n: string) => `\`${n.replace(/`/g, '``')}\`` : (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const q =
+    database.dialect === 'mysql'
+      ? (n: string) => `\`${n.replace(/`/g, '``')}\``
+      : (n: string) => `"${n.replace(/"/g, '""')}"`;
   const tables: Record<IdentifierTable, string> = {
     reserved: q('user'),
     odd: q(oddTable),
@@ -100,10 +131,14 @@ export function describeIdentifiers(open: OpenIdentifierOrm, database: SuiteData
     tables.billing = orm.billingTable ?? '';
     const { odd } = orm;
     tables.odd = q(odd.table);
-    await orm.query(`CREATE TABLE ${q(odd.table)} (${idColumn(database)}, ${q(odd.spAce)} ${keyType(database)} NOT NULL UNIQUE, ${q(odd.quote)} ${keyType(database)}, ${q(odd.backtick)} integer NOT NULL DEFAULT 0)`);
+    await orm.query(
+      `CREATE TABLE ${q(odd.table)} (${idColumn(database)}, ${q(odd.spAce)} ${keyType(database)} NOT NULL UNIQUE, ${q(odd.quote)} ${keyType(database)}, ${q(odd.backtick)} integer NOT NULL DEFAULT 0)`,
+    );
     if (database.dialect === 'mysql') {
       await orm.query(`CREATE DATABASE ${q(billing!)}`);
-      await orm.query(`CREATE TABLE ${orm.billingTable} (id int AUTO_INCREMENT PRIMARY KEY, number varchar(100) NOT NULL UNIQUE, total integer NOT NULL DEFAULT 0)`);
+      await orm.query(
+        `CREATE TABLE ${orm.billingTable} (id int AUTO_INCREMENT PRIMARY KEY, number varchar(100) NOT NULL UNIQUE, total integer NOT NULL DEFAULT 0)`,
+      );
     }
   });
   beforeEach(async () => {
@@ -111,11 +146,24 @@ export function describeIdentifiers(open: OpenIdentifierOrm, database: SuiteData
   });
 
   const rows = async (table: IdentifierTable, columns: string[]) =>
-    (await orm!.query(`SELECT ${columns.map(q).join(', ')} FROM ${tables[table]} ORDER BY id`)).map((row) => columns.map((c) => String(row[c])));
+    (await orm!.query(`SELECT ${columns.map(q).join(', ')} FROM ${tables[table]} ORDER BY id`)).map(
+      (row) => columns.map((c) => String(row[c])),
+    );
 
   /** The four operations on one table: `key` its unique property (column `keyColumn`), `count` an integer property (column `countColumn`). */
-  const allFour = async (table: IdentifierTable, key: string, keyColumn: string, count: string, countColumn: string, extra: Row = {}) => {
-    const [created, isNew] = await orm!.getOrCreate(table, { [key]: 'a' }, { [count]: 1, ...extra });
+  const allFour = async (
+    table: IdentifierTable,
+    key: string,
+    keyColumn: string,
+    count: string,
+    countColumn: string,
+    extra: Row = {},
+  ) => {
+    const [created, isNew] = await orm!.getOrCreate(
+      table,
+      { [key]: 'a' },
+      { [count]: 1, ...extra },
+    );
     expect([created[key], isNew]).toEqual(['a', true]);
     const [found, again] = await orm!.getOrCreate(table, { [key]: 'a' }, { [count]: 9 });
     expect([found.id, again]).toEqual([created.id, false]);
@@ -125,11 +173,26 @@ export function describeIdentifiers(open: OpenIdentifierOrm, database: SuiteData
     expect(madeNew).toBe(true);
     // Three batches of new keys: the last ones go by the guarded INSERT first where the dialect has it (column types read from the catalog).
     for (const batch of ['c', 'd', 'e']) {
-      const results = await orm!.getOrCreateMany(table, [{ [key]: 'a' }, { [key]: `${batch}1` }, { [key]: `${batch}2` }], { [count]: 3 });
-      expect(results.map(([row, made]) => [row[key], made])).toEqual([['a', false], [`${batch}1`, true], [`${batch}2`, true]]);
+      const results = await orm!.getOrCreateMany(
+        table,
+        [{ [key]: 'a' }, { [key]: `${batch}1` }, { [key]: `${batch}2` }],
+        { [count]: 3 },
+      );
+      expect(results.map(([row, made]) => [row[key], made])).toEqual([
+        ['a', false],
+        [`${batch}1`, true],
+        [`${batch}2`, true],
+      ]);
     }
     expect(await orm!.atomicUpdate(table, { [key]: 'a' }, { [count]: F(count).plus(10) })).toBe(1);
-    expect(await rows(table, [keyColumn, countColumn])).toEqual([['a', '15'], ['b', '2'], ...['c', 'd', 'e'].flatMap((b) => [[`${b}1`, '3'], [`${b}2`, '3']])]);
+    expect(await rows(table, [keyColumn, countColumn])).toEqual([
+      ['a', '15'],
+      ['b', '2'],
+      ...['c', 'd', 'e'].flatMap((b) => [
+        [`${b}1`, '3'],
+        [`${b}2`, '3'],
+      ]),
+    ]);
   };
 
   it('runs the four operations on a table and columns named by reserved words (user, order, group, select)', async () => {
@@ -147,15 +210,22 @@ export function describeIdentifiers(open: OpenIdentifierOrm, database: SuiteData
     await allFour('long', 'key', longColumn, 'n', 'n');
   });
 
-  (schemas ? it : it.skip)('reads the unique keys and column types of the schema-qualified table, not its namesake in the default schema', async () => {
-    await allFour('billing', 'number', 'number', 'total', 'total');
-    expect(await rows('invoices', ['code'])).toEqual([]);
-    // The default schema's invoices: unique by code; its number is no unique key.
-    const [, created] = await orm!.getOrCreate('invoices', { code: 'x' }, { number: 7 });
-    expect(created).toBe(true);
-    await expect(orm!.getOrCreate('invoices', { number: 7 })).rejects.toBeInstanceOf(UniqueLookupRequiredError);
-    const results = await orm!.getOrCreateMany('invoices', [{ code: 'y' }, { code: 'z' }], { number: 1 });
-    expect(results.map(([, made]) => made)).toEqual([true, true]);
-    expect((await rows('billing', ['number'])).length).toBe(8);
-  });
+  (schemas ? it : it.skip)(
+    'reads the unique keys and column types of the schema-qualified table, not its namesake in the default schema',
+    async () => {
+      await allFour('billing', 'number', 'number', 'total', 'total');
+      expect(await rows('invoices', ['code'])).toEqual([]);
+      // The default schema's invoices: unique by code; its number is no unique key.
+      const [, created] = await orm!.getOrCreate('invoices', { code: 'x' }, { number: 7 });
+      expect(created).toBe(true);
+      await expect(orm!.getOrCreate('invoices', { number: 7 })).rejects.toBeInstanceOf(
+        UniqueLookupRequiredError,
+      );
+      const results = await orm!.getOrCreateMany('invoices', [{ code: 'y' }, { code: 'z' }], {
+        number: 1,
+      });
+      expect(results.map(([, made]) => made)).toEqual([true, true]);
+      expect((await rows('billing', ['number'])).length).toBe(8);
+    },
+  );
 }

@@ -13,11 +13,22 @@ import type { OpenTestOrm, TestOrm } from './orm';
 export function useTestOrm(
   open: OpenTestOrm,
   seed?: (orm: TestOrm) => Promise<void>,
-  { dialect = 'postgres', through }: { dialect?: 'postgres' | 'mysql' | 'sqlite'; through?: 'pgbouncer' } = {},
+  {
+    dialect = 'postgres',
+    through,
+  }: { dialect?: 'postgres' | 'mysql' | 'sqlite'; through?: 'pgbouncer' } = {},
 ) {
-  const db = useTestDatabase(dialect === 'mysql' ? mysqlSchemaSql : dialect === 'sqlite' ? sqliteSchemaSql : schemaSql, { dialect, through });
+  const db = useTestDatabase(
+    dialect === 'mysql' ? mysqlSchemaSql : dialect === 'sqlite' ? sqliteSchemaSql : schemaSql,
+    { dialect, through },
+  );
   // MariaDB truncates one table per statement; SQLite has no TRUNCATE (DELETE FROM each table).
-  const truncate = dialect === 'mysql' ? mysqlTables.map((table) => `TRUNCATE TABLE ${table}`) : dialect === 'sqlite' ? sqliteTruncateStatements : [truncateSql];
+  const truncate =
+    dialect === 'mysql'
+      ? mysqlTables.map((table) => `TRUNCATE TABLE ${table}`)
+      : dialect === 'sqlite'
+        ? sqliteTruncateStatements
+        : [truncateSql];
   const log = new StatementLog();
   let orm: TestOrm | undefined;
   beforeAll(async () => {

@@ -20,7 +20,11 @@ async function lockWaitTimeout(orm: TestOrm, tx?: Tx): Promise<number> {
  */
 export function describeMariadbInterleavings(open: OpenTestOrm): void {
   describeOnMysql('interleavings on MariaDB', () => {
-    const { db, orm } = useTestOrm(open, (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined), { dialect: 'mysql' });
+    const { db, orm } = useTestOrm(
+      open,
+      (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined),
+      { dialect: 'mysql' },
+    );
     const count = async (sql: string) => Number((await orm().query(sql))[0].n);
 
     it("returns the winner's row (created = false) to a lost insert race inside the caller's REPEATABLE READ snapshot, and the transaction commits", async () => {
@@ -30,12 +34,19 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
           await orm().query('SELECT count(*) AS n FROM users', tx); // the snapshot: taken before the winner's row exists
           await winner.query('BEGIN');
           await winner.query(`INSERT INTO users (email, name) VALUES ('rr@x', 'winner')`);
-          const call = orm().getOrCreate('users', { email: 'rr@x' }, { defaults: { name: 'loser' } }, tx);
+          const call = orm().getOrCreate(
+            'users',
+            { email: 'rr@x' },
+            { defaults: { name: 'loser' } },
+            tx,
+          );
           await waitUntilMysqlBlocked(db.url(), RACESAFE_INSERT);
           await winner.query('COMMIT');
           const result = await call;
           // The snapshot itself stays blind to the winner: only the locking re-read saw it.
-          const seenBySnapshot = Number((await orm().query(`SELECT count(*) AS n FROM users WHERE email = 'rr@x'`, tx))[0].n);
+          const seenBySnapshot = Number(
+            (await orm().query(`SELECT count(*) AS n FROM users WHERE email = 'rr@x'`, tx))[0].n,
+          );
           await orm().insert('counters', { name: 'after' }, tx);
           return [result, seenBySnapshot] as const;
         });
@@ -55,7 +66,9 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         const deadlocksBefore = await innodbDeadlocks(db.url());
         await first.query('BEGIN');
         await first.query(`INSERT INTO users (email, name) VALUES ('t11@x', 'first')`);
-        const calls = [1, 2].map((n) => orm().getOrCreate('users', { email: 't11@x' }, { defaults: { name: `caller ${n}` } }));
+        const calls = [1, 2].map((n) =>
+          orm().getOrCreate('users', { email: 't11@x' }, { defaults: { name: `caller ${n}` } }),
+        );
         await waitUntilMysqlBlocked(db.url(), RACESAFE_INSERT, { count: 2 });
         await first.query('ROLLBACK');
         const results = await Promise.all(calls);
@@ -80,7 +93,9 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
           await orm()
             .transaction(async (tx) => {
               await orm().insert('counters', { name: `before ${n}` }, tx);
-              outcome = await orm().getOrCreate('users', { email: 't10@x' }, { defaults: { name: `caller ${n}` } }, tx).catch((e: unknown) => e);
+              outcome = await orm()
+                .getOrCreate('users', { email: 't10@x' }, { defaults: { name: `caller ${n}` } }, tx)
+                .catch((e: unknown) => e);
             })
             .catch(() => undefined);
           return outcome;
@@ -90,12 +105,17 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         const outcomes = await Promise.all(calls);
         // Whether InnoDB picks a victim here varies; either way a caller sees a row or RetryableError 1213, never 1305 or a driver error.
         const errors = outcomes.filter((o) => !Array.isArray(o));
-        for (const error of errors) expect(error).toMatchObject({ name: 'RetryableError', code: '1213' });
+        for (const error of errors)
+          expect(error).toMatchObject({ name: 'RetryableError', code: '1213' });
         const rows = outcomes.filter((o): o is [Row, boolean] => Array.isArray(o));
         expect(rows.filter(([, created]) => created)).toHaveLength(1);
         // A deadlock rolled back the victim's whole transaction, its earlier write included.
-        const counters = (await orm().query(`SELECT name FROM counters ORDER BY name`)).map((r: Row) => r.name);
-        expect(counters).toEqual(outcomes.flatMap((o, i) => (Array.isArray(o) ? [`before ${i + 1}`] : [])));
+        const counters = (await orm().query(`SELECT name FROM counters ORDER BY name`)).map(
+          (r: Row) => r.name,
+        );
+        expect(counters).toEqual(
+          outcomes.flatMap((o, i) => (Array.isArray(o) ? [`before ${i + 1}`] : [])),
+        );
         expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
       } finally {
         await first.end();
@@ -105,11 +125,17 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
     it('gives 16 concurrent updateOrCreate calls on one missing key (pool of 4) no gap-lock deadlock: one row, every F increment applied', async () => {
       const deadlocksBefore = await innodbDeadlocks(db.url());
       const options = { defaults: { value: F('value').plus(1) }, createDefaults: { value: 1 } };
-      const results = await Promise.all(Array.from({ length: 16 }, () => orm().updateOrCreate('counters', { name: 'hot' }, options)));
+      const results = await Promise.all(
+        Array.from({ length: 16 }, () =>
+          orm().updateOrCreate('counters', { name: 'hot' }, options),
+        ),
+      );
       expect(results.filter(([, created]) => created)).toHaveLength(1);
       expect(new Set(results.map(([row]) => row.id)).size).toBe(1);
       // Every caller saw its own version: the creator 1 (read back in its INSERT's transaction), the updaters 2..16.
-      expect(results.map(([row]) => Number(row.value)).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+      expect(results.map(([row]) => Number(row.value)).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 16 }, (_, i) => i + 1),
+      );
       expect(await count(`SELECT value AS n FROM counters WHERE name = 'hot'`)).toBe(16);
       // racesafe's own transaction does not insert while it holds the gap lock: no deadlock at all.
       expect((await innodbDeadlocks(db.url())) - deadlocksBefore).toBe(0);
@@ -123,7 +149,14 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         await holder.query(`SELECT * FROM counters WHERE name = 'held' FOR UPDATE`);
         const [error, before, after] = await orm().transaction(async (tx) => {
           const before = await lockWaitTimeout(orm(), tx);
-          const failure = await orm().updateOrCreate('counters', { name: 'held' }, { defaults: { label: 'B' }, nowait: true }, tx).catch((e: unknown) => e);
+          const failure = await orm()
+            .updateOrCreate(
+              'counters',
+              { name: 'held' },
+              { defaults: { label: 'B' }, nowait: true },
+              tx,
+            )
+            .catch((e: unknown) => e);
           await orm().insert('counters', { name: 'zz-after' }, tx);
           return [failure, before, await lockWaitTimeout(orm(), tx)] as const;
         });
@@ -132,7 +165,9 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         expect(error).toMatchObject({ code: '1205' });
         expect(after).toBe(before);
         expect(await count(`SELECT count(*) AS n FROM counters WHERE name = 'zz-after'`)).toBe(1);
-        expect((await orm().query(`SELECT label FROM counters WHERE name = 'held'`))[0].label).toBe('');
+        expect((await orm().query(`SELECT label FROM counters WHERE name = 'held'`))[0].label).toBe(
+          '',
+        );
       } finally {
         await holder.end();
       }
@@ -149,7 +184,14 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         const [error, after] = await orm().transaction(async (tx) => {
           await orm().query('SET SESSION innodb_lock_wait_timeout = 7', tx);
           // 1205 after innodb_lock_wait_timeout = 1 s: the wait itself, reported by the server.
-          const failure = await orm().updateOrCreate('counters', { name: 'held' }, { defaults: { label: 'B' }, lockTimeoutMs: 500 }, tx).catch((e: unknown) => e);
+          const failure = await orm()
+            .updateOrCreate(
+              'counters',
+              { name: 'held' },
+              { defaults: { label: 'B' }, lockTimeoutMs: 500 },
+              tx,
+            )
+            .catch((e: unknown) => e);
           await orm().insert('counters', { name: 'zz-after' }, tx);
           const timeout = await lockWaitTimeout(orm(), tx);
           await orm().query('SET SESSION innodb_lock_wait_timeout = DEFAULT', tx);
@@ -161,7 +203,13 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         expect(await count(`SELECT count(*) AS n FROM counters WHERE name = 'zz-after'`)).toBe(1);
 
         const defaultTimeout = await lockWaitTimeout(single);
-        const own = await single.updateOrCreate('counters', { name: 'held' }, { defaults: { label: 'C' }, lockTimeoutMs: 500 }).catch((e: unknown) => e);
+        const own = await single
+          .updateOrCreate(
+            'counters',
+            { name: 'held' },
+            { defaults: { label: 'C' }, lockTimeoutMs: 500 },
+          )
+          .catch((e: unknown) => e);
         expect(own).toBeInstanceOf(LockNotAvailableError);
         expect(await lockWaitTimeout(single)).toBe(defaultTimeout);
         await holder.query('COMMIT');
@@ -173,7 +221,11 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
 
     it("finds the row stored as 'bob ' for a lookup of 'Bob' (created = false): MariaDB's default _ci / PAD SPACE collation makes them one key", async () => {
       await orm().query(`INSERT INTO users (email, name) VALUES ('bob ', 'stored')`);
-      const [row, created] = await orm().getOrCreate('users', { email: 'Bob' }, { defaults: { name: 'new' } });
+      const [row, created] = await orm().getOrCreate(
+        'users',
+        { email: 'Bob' },
+        { defaults: { name: 'new' } },
+      );
       expect([created, row.email, row.name]).toEqual([false, 'bob ', 'stored']);
       expect(await count(`SELECT count(*) AS n FROM users`)).toBe(1);
     });
@@ -194,10 +246,18 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
     });
 
     it('refuses an F division by zero (1365) and an out-of-range result (1264) under strict sql_mode with DatabaseError, the row unchanged', async () => {
-      const divide = await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').div(0) }).catch((e: unknown) => e);
-      const overflow = await orm().atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').plus(2147483647) }).catch((e: unknown) => e);
+      const divide = await orm()
+        .atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').div(0) })
+        .catch((e: unknown) => e);
+      const overflow = await orm()
+        .atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').plus(2147483647) })
+        .catch((e: unknown) => e);
       const viaUpdateOrCreate = await orm()
-        .updateOrCreate('items', { sku: 'sku' }, { defaults: { stock: F('stock').div(0) }, createDefaults: { stock: 1 } })
+        .updateOrCreate(
+          'items',
+          { sku: 'sku' },
+          { defaults: { stock: F('stock').div(0) }, createDefaults: { stock: 1 } },
+        )
         .catch((e: unknown) => e);
       expect(divide).toBeInstanceOf(DatabaseError);
       expect(divide).toMatchObject({ code: '1365' });
@@ -207,12 +267,20 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
       expect(await count(`SELECT stock AS n FROM items WHERE sku = 'sku'`)).toBe(5);
     });
 
-    it("refuses F writes with RaceSafeError, before any UPDATE, on a session without strict sql_mode, where MariaDB would store 0 with a warning", async () => {
+    it('refuses F writes with RaceSafeError, before any UPDATE, on a session without strict sql_mode, where MariaDB would store 0 with a warning', async () => {
       const lax = await open(db.url(), { poolSize: 1 });
       try {
         await lax.query(`SET SESSION sql_mode = ''`);
-        const divide = await lax.atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').div(0) }).catch((e: unknown) => e);
-        const upsert = await lax.updateOrCreate('items', { sku: 'sku' }, { defaults: { stock: F('stock').plus(1) }, createDefaults: { stock: 1 } }).catch((e: unknown) => e);
+        const divide = await lax
+          .atomicUpdate('items', { sku: 'sku' }, { stock: F('stock').div(0) })
+          .catch((e: unknown) => e);
+        const upsert = await lax
+          .updateOrCreate(
+            'items',
+            { sku: 'sku' },
+            { defaults: { stock: F('stock').plus(1) }, createDefaults: { stock: 1 } },
+          )
+          .catch((e: unknown) => e);
         expect(divide).toBeInstanceOf(RaceSafeError);
         expect(String((divide as Error).message)).toMatch(/STRICT_TRANS_TABLES/);
         expect(upsert).toBeInstanceOf(RaceSafeError);

@@ -1,10 +1,19 @@
-
 /** A row as plain property values (entity or model instance, flattened). */
 export type Row = Record<string, unknown>;
 /** The caller's transaction handle: a TypeORM EntityManager or a Sequelize Transaction. */
 export type Tx = unknown;
 /** Tables of test/schema/tables.ts; each package maps them to its entities/models. */
-export type Table = 'users' | 'naive_users' | 'memberships' | 'counters' | 'items' | 'accounts' | 'audit' | 'posts' | 'notes' | 'documents';
+export type Table =
+  | 'users'
+  | 'naive_users'
+  | 'memberships'
+  | 'counters'
+  | 'items'
+  | 'accounts'
+  | 'audit'
+  | 'posts'
+  | 'notes'
+  | 'documents';
 
 /** Options as racesafe takes them; each adapter passes them the way its ORM does. */
 export interface OperationOptions {
@@ -29,12 +38,33 @@ export interface OperationOptions {
  */
 export interface TestOrm {
   readonly name: 'typeorm' | 'sequelize';
-  getOrCreate(table: Table, lookup: Row, options?: OperationOptions, tx?: Tx): Promise<[Row, boolean]>;
+  getOrCreate(
+    table: Table,
+    lookup: Row,
+    options?: OperationOptions,
+    tx?: Tx,
+  ): Promise<[Row, boolean]>;
   /** TypeORM `repo.getOrCreateMany(lookups, options)`, Sequelize `Model.getOrCreateMany({ where: lookups, ...options })`. */
-  getOrCreateMany(table: Table, lookups: Row[], options?: OperationOptions, tx?: Tx): Promise<[Row, boolean][]>;
-  updateOrCreate(table: Table, lookup: Row, options?: OperationOptions, tx?: Tx): Promise<[Row, boolean]>;
+  getOrCreateMany(
+    table: Table,
+    lookups: Row[],
+    options?: OperationOptions,
+    tx?: Tx,
+  ): Promise<[Row, boolean][]>;
+  updateOrCreate(
+    table: Table,
+    lookup: Row,
+    options?: OperationOptions,
+    tx?: Tx,
+  ): Promise<[Row, boolean]>;
   /** `where` in the ORM's own syntax, built with `guard`. */
-  atomicUpdate(table: Table, where: unknown, values: Row, options?: OperationOptions, tx?: Tx): Promise<number | Row[]>;
+  atomicUpdate(
+    table: Table,
+    where: unknown,
+    values: Row,
+    options?: OperationOptions,
+    tx?: Tx,
+  ): Promise<number | Row[]>;
   /** A transaction of the ORM's own, committed when `work` resolves. */
   transaction<T>(work: (tx: Tx) => Promise<T>, isolation?: 'REPEATABLE READ'): Promise<T>;
   /** The ORM's own insert (a caller's "earlier write"). */
@@ -94,6 +124,9 @@ export type OpenTestOrm = ((url: string, options?: OpenTestOrmOptions) => Promis
 };
 
 /** {@link OrmConnections} of `open` on `dialect`. */
-export function connectionsOf(open: OpenTestOrm, dialect: 'postgres' | 'mysql' | 'sqlite'): OrmConnections {
+export function connectionsOf(
+  open: OpenTestOrm,
+  dialect: 'postgres' | 'mysql' | 'sqlite',
+): OrmConnections {
   return open.connectionsOn?.(dialect) ?? { oneConnection: false, waitBlocksProcess: false };
 }

@@ -9,7 +9,13 @@ export type IsAcquireTimeout = (error: unknown) => boolean;
 
 /** Settles a promise into what it resolved or rejected with, and says whether it has settled yet. */
 function track<T>(promise: Promise<T>) {
-  const tracked = { settled: false, outcome: promise.then((value) => ({ value }), (error: unknown) => ({ error })) };
+  const tracked = {
+    settled: false,
+    outcome: promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+  };
   void tracked.outcome.then(() => (tracked.settled = true));
   return tracked;
 }
@@ -22,9 +28,21 @@ const exhaustionTimeoutMs = 300;
 /** racesafe's three operations outside any transaction, on keys of their own. */
 const outsideCalls = (orm: TestOrm, tag: string): Promise<unknown>[] => [
   orm.getOrCreate('users', { email: `${tag}-get@pool` }, { defaults: { name: 'outside' } }),
-  orm.updateOrCreate('users', { email: `${tag}-upsert@pool` }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }),
+  orm.updateOrCreate(
+    'users',
+    { email: `${tag}-upsert@pool` },
+    { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+  ),
   // In racesafe's own transaction (lockTimeoutMs): BEGIN needs the connection too.
-  orm.updateOrCreate('users', { email: `${tag}-locked@pool` }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 }, lockTimeoutMs: 5_000 }),
+  orm.updateOrCreate(
+    'users',
+    { email: `${tag}-locked@pool` },
+    {
+      defaults: { logins: F('logins').plus(1) },
+      createDefaults: { logins: 1 },
+      lockTimeoutMs: 5_000,
+    },
+  ),
   orm.atomicUpdate('counters', { name: 'pool' }, { value: F('value').plus(1) }),
 ];
 
@@ -66,17 +84,42 @@ export function describePoolStress(open: OpenTestOrm, isAcquireTimeout: IsAcquir
       // Started while the transaction holds the pool's only connection: they must wait for it.
       outside = outsideCalls(pooled, 'out').map(track);
       const created = [
-        (await pooled.getOrCreate('users', { email: 'in-get@pool' }, { defaults: { name: 'inside' } }, tx))[1],
-        (await pooled.updateOrCreate('users', { email: 'in-upsert@pool' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } }, tx))[1],
+        (
+          await pooled.getOrCreate(
+            'users',
+            { email: 'in-get@pool' },
+            { defaults: { name: 'inside' } },
+            tx,
+          )
+        )[1],
+        (
+          await pooled.updateOrCreate(
+            'users',
+            { email: 'in-upsert@pool' },
+            { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+            tx,
+          )
+        )[1],
       ];
-      await pooled.atomicUpdate('counters', { name: 'pool' }, { value: F('value').plus(10) }, {}, tx);
+      await pooled.atomicUpdate(
+        'counters',
+        { name: 'pool' },
+        { value: F('value').plus(10) },
+        {},
+        tx,
+      );
       return { created, settledInside: outside.filter((o) => o.settled).length };
     };
     const { created, settledInside } = await pooled.transaction(inside);
     expect(created).toEqual([true, true]);
     expect(settledInside).toBe(0);
     const outcomes = await Promise.all(outside.map((o) => o.outcome));
-    expect(outcomes.map((o) => ('error' in o ? o.error : undefined))).toEqual([undefined, undefined, undefined, undefined]);
+    expect(outcomes.map((o) => ('error' in o ? o.error : undefined))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     const [counter] = await pooled.query(`SELECT value FROM counters WHERE name = 'pool'`);
     expect(counter.value).toBe(11);
     expect((await pooled.query(`SELECT count(*)::int AS n FROM users`))[0].n).toBe(5);
@@ -95,14 +138,21 @@ export function describePoolStress(open: OpenTestOrm, isAcquireTimeout: IsAcquir
       await released;
     });
     await held;
-    const outcomes = await Promise.all(outsideCalls(pooled, 'starved').map((call) => track(call).outcome));
+    const outcomes = await Promise.all(
+      outsideCalls(pooled, 'starved').map((call) => track(call).outcome),
+    );
     const errors = outcomes.map((o) => ('error' in o ? o.error : o));
-    for (const error of errors) expect(isAcquireTimeout(error) ? 'acquire timeout' : error).toBe('acquire timeout');
+    for (const error of errors)
+      expect(isAcquireTimeout(error) ? 'acquire timeout' : error).toBe('acquire timeout');
     release();
     await holder;
     // Nothing of the timed-out calls was applied, and the pool serves again.
     expect((await pooled.query(`SELECT count(*)::int AS n FROM users`))[0].n).toBe(0);
-    const [row, created] = await pooled.getOrCreate('users', { email: 'after@pool' }, { defaults: { name: 'after' } });
+    const [row, created] = await pooled.getOrCreate(
+      'users',
+      { email: 'after@pool' },
+      { defaults: { name: 'after' } },
+    );
     expect([row.email, created]).toEqual(['after@pool', true]);
     await expectNothingLeft(pooled);
   });

@@ -24,7 +24,10 @@ class AccountService {
   ) {}
 
   signIn(email: string) {
-    return this.accounts.updateOrCreate({ email }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } });
+    return this.accounts.updateOrCreate(
+      { email },
+      { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+    );
   }
 
   signUpThenFail(email: string) {
@@ -37,23 +40,39 @@ class AccountService {
 
 const url = process.argv[2];
 const moduleRef = await Test.createTestingModule({
-  imports: [TypeOrmModule.forRoot({ type: 'postgres', url, entities: [Account], synchronize: false }), RaceSafeModule.forFeature([Account])],
+  imports: [
+    TypeOrmModule.forRoot({ type: 'postgres', url, entities: [Account], synchronize: false }),
+    RaceSafeModule.forFeature([Account]),
+  ],
   providers: [AccountService],
 }).compile();
 const service = moduleRef.get(AccountService);
 try {
-  const created = await Promise.all(Array.from({ length: 20 }, () => service.accounts.getOrCreate({ email: 'ann@x' })));
+  const created = await Promise.all(
+    Array.from({ length: 20 }, () => service.accounts.getOrCreate({ email: 'ann@x' })),
+  );
   const signIns = await Promise.all(Array.from({ length: 10 }, () => service.signIn('bob@x')));
-  await Promise.all(Array.from({ length: 25 }, () => service.accounts.atomicUpdate({ email: 'ann@x' }, { logins: F('logins').plus(2) })));
-  const rollback = await service.signUpThenFail('carl@x').then(() => 'committed', (error: Error) => error.message);
-  const rows = await service.dataSource.query('SELECT email, logins FROM esm_accounts ORDER BY email');
-  console.log(JSON.stringify({
-    createdOnce: created.filter(([, wasCreated]) => wasCreated).length,
-    signInsCreated: signIns.filter(([, wasCreated]) => wasCreated).length,
-    rollback,
-    rows,
-    esm: import.meta.url.startsWith('file:'),
-  }));
+  await Promise.all(
+    Array.from({ length: 25 }, () =>
+      service.accounts.atomicUpdate({ email: 'ann@x' }, { logins: F('logins').plus(2) }),
+    ),
+  );
+  const rollback = await service.signUpThenFail('carl@x').then(
+    () => 'committed',
+    (error: Error) => error.message,
+  );
+  const rows = await service.dataSource.query(
+    'SELECT email, logins FROM esm_accounts ORDER BY email',
+  );
+  console.log(
+    JSON.stringify({
+      createdOnce: created.filter(([, wasCreated]) => wasCreated).length,
+      signInsCreated: signIns.filter(([, wasCreated]) => wasCreated).length,
+      rollback,
+      rows,
+      esm: import.meta.url.startsWith('file:'),
+    }),
+  );
 } finally {
   await moduleRef.close();
 }

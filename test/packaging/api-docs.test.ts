@@ -10,9 +10,23 @@ const root = path.resolve(__dirname, '../..');
 const typedoc = path.join(root, 'node_modules/typedoc/bin/typedoc');
 
 /** Runs TypeDoc with `options` (the repository's typedoc.json) and `args`; output without colours. */
-function runTypedoc(cwd: string, args: string[], options = path.join(root, 'typedoc.json')): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [typedoc, '--options', options, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
-  return { status: result.status, output: `${result.stdout}${result.stderr}`.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '') };
+function runTypedoc(
+  cwd: string,
+  args: string[],
+  options = path.join(root, 'typedoc.json'),
+): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, [typedoc, '--options', options, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  return {
+    status: result.status,
+    output: `${result.stdout}${result.stderr}`.replace(
+      new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+      '',
+    ),
+  };
 }
 
 /** Every file under `dir`, relative, with its content. */
@@ -48,7 +62,9 @@ describe('docs/api', () => {
     const built = tree(out);
     const committed = tree(path.join(root, 'docs/api'));
     expect([...committed.keys()].sort()).toEqual([...built.keys()].sort());
-    const stale = [...built].filter(([file, text]) => committed.get(file) !== text).map(([file]) => file);
+    const stale = [...built]
+      .filter(([file, text]) => committed.get(file) !== text)
+      .map(([file]) => file);
     expect(stale).toEqual([]);
   });
 
@@ -62,7 +78,9 @@ describe('docs/api', () => {
   });
 
   it('is linked from the README', () => {
-    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain('](docs/api/README.md)');
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(
+      '](docs/api/README.md)',
+    );
   });
 });
 
@@ -72,12 +90,30 @@ describe('typedoc.json', () => {
   it('fails the build when an export of a @racesafe package lacks documentation', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-typedoc-'));
     try {
-      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: '@racesafe/core', version: '0.0.0' }));
-      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, types: [], noEmit: true }, files: ['index.ts'] }));
-      fs.writeFileSync(path.join(dir, 'index.ts'), '/** Documented. */\nexport function documented(): number {\n  return 1;\n}\nexport function forgotten(): number {\n  return 2;\n}\n');
+      fs.writeFileSync(
+        path.join(dir, 'package.json'),
+        JSON.stringify({ name: '@racesafe/core', version: '0.0.0' }),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { strict: true, types: [], noEmit: true },
+          files: ['index.ts'],
+        }),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'index.ts'),
+        '/** Documented. */\nexport function documented(): number {\n  return 1;\n}\nexport function forgotten(): number {\n  return 2;\n}\n',
+      );
       // Options of a file that extends typedoc.json (TypeDoc reads tsconfig paths given on the
       // command line against the repository's options file, not the fixture).
-      const options = { extends: [path.join(root, 'typedoc.json')], entryPoints: ['index.ts'], tsconfig: 'tsconfig.json', out: 'out', intentionallyNotDocumented: [] };
+      const options = {
+        extends: [path.join(root, 'typedoc.json')],
+        entryPoints: ['index.ts'],
+        tsconfig: 'tsconfig.json',
+        out: 'out',
+        intentionallyNotDocumented: [],
+      };
       fs.writeFileSync(path.join(dir, 'typedoc.json'), JSON.stringify(options));
       const { status, output } = runTypedoc(dir, [], path.join(dir, 'typedoc.json'));
       expect(output).toMatch(/^\[warning\] forgotten .*does not have any documentation/m);

@@ -3,7 +3,14 @@
 import { F, raceSafe, RetryableError, type RaceSafeRepository } from '@racesafe/typeorm';
 import { RaceSafeModel, raceSafe as raceSafeModel } from '@racesafe/sequelize';
 import { DataSource, Entity, PrimaryGeneratedColumn, Column } from 'typeorm';
-import { DataTypes, Model, Sequelize, type InferAttributes, type InferCreationAttributes, type CreationOptional } from 'sequelize';
+import {
+  DataTypes,
+  Model,
+  Sequelize,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type CreationOptional,
+} from 'sequelize';
 
 @Entity()
 class Page {
@@ -15,7 +22,11 @@ class Page {
 export async function typeormConsumer(dataSource: DataSource): Promise<number> {
   const pages: RaceSafeRepository<Page> = raceSafe(dataSource.getRepository(Page));
   const [page, created] = await pages.getOrCreate({ slug: 'home' }, { defaults: { views: 0 } });
-  const rows: Page[] = await pages.atomicUpdate({ id: page.id }, { views: F('views').plus(1) }, { returning: true });
+  const rows: Page[] = await pages.atomicUpdate(
+    { id: page.id },
+    { views: F('views').plus(1) },
+    { returning: true },
+  );
   const count: number = await pages.atomicUpdate({ id: page.id }, { views: F('views').plus(1) });
   return created ? rows.length + count : 0;
 }
@@ -30,9 +41,31 @@ class Legacy extends Model<InferAttributes<Legacy>, InferCreationAttributes<Lega
 }
 
 export async function sequelizeConsumer(sequelize: Sequelize): Promise<boolean> {
-  Counter.init({ id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true }, name: DataTypes.TEXT }, { sequelize });
-  Legacy.init({ id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true }, code: DataTypes.TEXT }, { sequelize });
-  const [counter, created]: [Counter, boolean] = await Counter.getOrCreate({ where: { name: 'x' } });
-  const [legacy]: [Legacy, boolean] = await raceSafeModel(Legacy).updateOrCreate({ where: { code: 'a' }, defaults: { code: 'a' } });
-  return created && counter.name === 'x' && legacy.code === 'a' && !(new Error() instanceof RetryableError);
+  Counter.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      name: DataTypes.TEXT,
+    },
+    { sequelize },
+  );
+  Legacy.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      code: DataTypes.TEXT,
+    },
+    { sequelize },
+  );
+  const [counter, created]: [Counter, boolean] = await Counter.getOrCreate({
+    where: { name: 'x' },
+  });
+  const [legacy]: [Legacy, boolean] = await raceSafeModel(Legacy).updateOrCreate({
+    where: { code: 'a' },
+    defaults: { code: 'a' },
+  });
+  return (
+    created &&
+    counter.name === 'x' &&
+    legacy.code === 'a' &&
+    !(new Error() instanceof RetryableError)
+  );
 }

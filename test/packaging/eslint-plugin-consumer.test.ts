@@ -22,18 +22,24 @@ function lockedVersion(name: string): string {
 
 /** The environment of a child npm: none of the npm_* variables `npm test` set, but its registry and cache. */
 function npmEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key),
+    ),
+  );
   return { ...env, NO_UPDATE_NOTIFIER: '1' };
 }
 
 /** The README's marked examples: `<!-- racy: rule -->` or `<!-- fixed -->` before a ```ts block. */
 function readmeExamples(): { file: string; rule: string | undefined; code: string }[] {
   const readme = fs.readFileSync(path.join(root, 'packages/eslint-plugin/README.md'), 'utf8');
-  return [...readme.matchAll(/<!-- (?:racy: (\S+)|fixed) -->\n```ts\n([\s\S]*?)```/g)].map((match, i) => ({
-    file: `src/${match[1] ? 'racy' : 'fixed'}-${i}.ts`,
-    rule: match[1],
-    code: match[2],
-  }));
+  return [...readme.matchAll(/<!-- (?:racy: (\S+)|fixed) -->\n```ts\n([\s\S]*?)```/g)].map(
+    (match, i) => ({
+      file: `src/${match[1] ? 'racy' : 'fixed'}-${i}.ts`,
+      rule: match[1],
+      code: match[2],
+    }),
+  );
 }
 
 const eslintConfig = (typed: boolean) => `import tseslint from 'typescript-eslint';
@@ -49,16 +55,57 @@ const examples = readmeExamples();
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-eslint-consumer-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work, '-w', 'packages/eslint-plugin'], { cwd: root, env: npmEnv() });
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--json', '--pack-destination', work, '-w', 'packages/eslint-plugin'],
+    { cwd: root, env: npmEnv() },
+  );
   const [packed] = JSON.parse(stdout) as { filename: string }[];
-  const dependencies = Object.fromEntries(['eslint', 'typescript-eslint', 'typescript', 'typeorm', 'sequelize'].map((name) => [name, lockedVersion(name)]));
-  const project = { name: 'eslint-consumer', private: true, type: 'module', devDependencies: { '@racesafe/eslint-plugin': `file:${path.join(work, packed.filename)}`, ...dependencies } };
+  const dependencies = Object.fromEntries(
+    ['eslint', 'typescript-eslint', 'typescript', 'typeorm', 'sequelize'].map((name) => [
+      name,
+      lockedVersion(name),
+    ]),
+  );
+  const project = {
+    name: 'eslint-consumer',
+    private: true,
+    type: 'module',
+    devDependencies: {
+      '@racesafe/eslint-plugin': `file:${path.join(work, packed.filename)}`,
+      ...dependencies,
+    },
+  };
   fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify(project, null, 2));
-  const compilerOptions = { strict: true, noEmit: true, target: 'ES2022', module: 'commonjs', moduleResolution: 'node', experimentalDecorators: true, skipLibCheck: true, types: [] };
-  fs.writeFileSync(path.join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }, null, 2));
+  const compilerOptions = {
+    strict: true,
+    noEmit: true,
+    target: 'ES2022',
+    module: 'commonjs',
+    moduleResolution: 'node',
+    experimentalDecorators: true,
+    skipLibCheck: true,
+    types: [],
+  };
+  fs.writeFileSync(
+    path.join(work, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions, include: ['src'] }, null, 2),
+  );
   fs.mkdirSync(path.join(work, 'src'));
   for (const { file, code } of examples) fs.writeFileSync(path.join(work, file), code);
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--loglevel=error'], { cwd: work, env: npmEnv() });
+  await run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--no-package-lock',
+      '--loglevel=error',
+    ],
+    { cwd: work, env: npmEnv() },
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -73,19 +120,33 @@ async function lint(typed: boolean): Promise<Record<string, string[]>> {
     ({ stdout }) => stdout,
     (error: { stdout: string }) => error.stdout, // exit code 1: findings
   );
-  const results = JSON.parse(output) as { filePath: string; messages: { ruleId: string | null; message: string }[] }[];
+  const results = JSON.parse(output) as {
+    filePath: string;
+    messages: { ruleId: string | null; message: string }[];
+  }[];
   const inSrc = results.filter((r) => path.relative(work, r.filePath).startsWith('src'));
-  return Object.fromEntries(inSrc.map((r) => [path.relative(work, r.filePath), r.messages.map((m) => m.ruleId ?? m.message)]));
+  return Object.fromEntries(
+    inSrc.map((r) => [
+      path.relative(work, r.filePath),
+      r.messages.map((m) => m.ruleId ?? m.message),
+    ]),
+  );
 }
 
 it('the README has racy examples for each rule, and their fixed forms', () => {
   const rules = new Set(examples.map((e) => e.rule).filter(Boolean));
-  expect([...rules].sort()).toEqual(['racesafe/no-find-then-create', 'racesafe/no-read-modify-write', 'racesafe/prefer-get-or-create']);
+  expect([...rules].sort()).toEqual([
+    'racesafe/no-find-then-create',
+    'racesafe/no-read-modify-write',
+    'racesafe/prefer-get-or-create',
+  ]);
   expect(examples.filter((e) => !e.rule).length).toBe(examples.filter((e) => e.rule).length);
 });
 
 it('is the ESLint version the lockfile has (ESLint 9 or 10)', () => {
-  const installed = JSON.parse(fs.readFileSync(path.join(work, 'node_modules/eslint/package.json'), 'utf8')).version as string;
+  const installed = JSON.parse(
+    fs.readFileSync(path.join(work, 'node_modules/eslint/package.json'), 'utf8'),
+  ).version as string;
   expect(installed).toBe(lockedVersion('eslint'));
   expect(Number(installed.split('.')[0])).toBeGreaterThanOrEqual(9);
 });
@@ -93,20 +154,34 @@ it('is the ESLint version the lockfile has (ESLint 9 or 10)', () => {
 it.each([
   ['with type information (projectService)', true],
   ['without type information', false],
-])('eslint . with racesafe.configs.recommended reports each racy README example by its rule, and nothing in the fixed ones, %s', async (_label, typed) => {
-  const found = await lint(typed);
-  expect(found).toEqual(Object.fromEntries(examples.map((e) => [e.file, e.rule ? [e.rule] : []])));
-}, 120_000);
+])(
+  'eslint . with racesafe.configs.recommended reports each racy README example by its rule, and nothing in the fixed ones, %s',
+  async (_label, typed) => {
+    const found = await lint(typed);
+    expect(found).toEqual(
+      Object.fromEntries(examples.map((e) => [e.file, e.rule ? [e.rule] : []])),
+    );
+  },
+  120_000,
+);
 
 it('loads with require() and import, one plugin object with the recommended config', async () => {
   const script = `import racesafe from '@racesafe/eslint-plugin'; import { createRequire } from 'node:module';
 const required = createRequire(import.meta.url)('@racesafe/eslint-plugin');
 console.log(JSON.stringify({ same: required === racesafe, rules: Object.keys(racesafe.rules), recommended: racesafe.configs.recommended.rules, version: racesafe.meta.version }));`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: work });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: work,
+  });
   expect(JSON.parse(stdout)).toEqual({
     same: true,
     rules: ['no-find-then-create', 'no-read-modify-write', 'prefer-get-or-create'],
-    recommended: { 'racesafe/no-find-then-create': 'error', 'racesafe/no-read-modify-write': 'error', 'racesafe/prefer-get-or-create': 'error' },
-    version: JSON.parse(fs.readFileSync(path.join(root, 'packages/eslint-plugin/package.json'), 'utf8')).version,
+    recommended: {
+      'racesafe/no-find-then-create': 'error',
+      'racesafe/no-read-modify-write': 'error',
+      'racesafe/prefer-get-or-create': 'error',
+    },
+    version: JSON.parse(
+      fs.readFileSync(path.join(root, 'packages/eslint-plugin/package.json'), 'utf8'),
+    ).version,
   });
 });

@@ -51,7 +51,11 @@ function lockedVersion(name: string): string {
 
 /** The environment of a child npm: none of the npm_* variables `npm test` set for the monorepo, but its registry and cache. */
 function npmEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key),
+    ),
+  );
   return { ...env, NO_UPDATE_NOTIFIER: '1' };
 }
 
@@ -61,9 +65,15 @@ let packed: Packed[];
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-consumer-'));
   const workspaces = PACKAGES.flatMap((name) => ['-w', `packages/${name}`]);
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work, ...workspaces], { cwd: root, env: npmEnv() });
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--json', '--pack-destination', work, ...workspaces],
+    { cwd: root, env: npmEnv() },
+  );
   packed = JSON.parse(stdout);
-  const tarballs = Object.fromEntries(packed.map((p) => [p.name, `file:${path.join(work, p.filename)}`]));
+  const tarballs = Object.fromEntries(
+    packed.map((p) => [p.name, `file:${path.join(work, p.filename)}`]),
+  );
   await Promise.all(
     (Object.keys(PROJECTS) as ProjectName[]).map(async (name) => {
       const { typeorm, sequelize } = PROJECTS[name];
@@ -76,9 +86,17 @@ beforeAll(async () => {
         pg: lockedVersion('pg'),
         'reflect-metadata': lockedVersion('reflect-metadata'),
       };
-      if (sequelize) Object.assign(dependencies, { '@racesafe/sequelize': tarballs['@racesafe/sequelize'], sequelize: lockedVersion('sequelize') });
-      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, dependencies }, null, 2));
-      for (const file of ['scenario.cjs', 'consumer.cjs', 'consumer.mjs', 'consumer.mts']) fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(dir, file));
+      if (sequelize)
+        Object.assign(dependencies, {
+          '@racesafe/sequelize': tarballs['@racesafe/sequelize'],
+          sequelize: lockedVersion('sequelize'),
+        });
+      fs.writeFileSync(
+        path.join(dir, 'package.json'),
+        JSON.stringify({ name: `consumer-${name}`, private: true, dependencies }, null, 2),
+      );
+      for (const file of ['scenario.cjs', 'consumer.cjs', 'consumer.mjs', 'consumer.mts'])
+        fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(dir, file));
       fs.copyFileSync(path.join(__dirname, 'consumer.ts'), path.join(dir, 'consumer.ts'));
       for (const resolution of ['node16', 'bundler'] as const) {
         const compilerOptions = {
@@ -96,9 +114,24 @@ beforeAll(async () => {
         };
         // consumer.ts uses both packages; the TypeORM 0.3 project has only @racesafe/typeorm.
         const files = sequelize ? ['consumer.ts', 'consumer.mts'] : ['consumer.mts'];
-        fs.writeFileSync(path.join(dir, `tsconfig.${resolution}.json`), JSON.stringify({ compilerOptions, files }, null, 2));
+        fs.writeFileSync(
+          path.join(dir, `tsconfig.${resolution}.json`),
+          JSON.stringify({ compilerOptions, files }, null, 2),
+        );
       }
-      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--loglevel=error'], { cwd: dir, env: npmEnv() });
+      await run(
+        'npm',
+        [
+          'install',
+          '--prefer-offline',
+          '--no-audit',
+          '--no-fund',
+          '--ignore-scripts',
+          '--no-package-lock',
+          '--loglevel=error',
+        ],
+        { cwd: dir, env: npmEnv() },
+      );
     }),
   );
 }, 300_000);
@@ -108,23 +141,43 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it.each(PACKAGES)('@racesafe/%s holds package.json, README, LICENSE, CHANGELOG and the built JavaScript and declarations, nothing else', (name) => {
-    const pack = packed.find((p) => p.name === `@racesafe/${name}`)!;
-    const files = pack.files.map((f) => f.path).sort();
-    expect(files.filter((file) => !/^dist\/.*\.(js|d\.ts)$/.test(file))).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json']);
-    expect(files).toContain('dist/index.js');
-    expect(files).toContain('dist/index.d.ts');
-    // Every source module is shipped as JavaScript and declarations (the build is complete).
-    const sources = fs.readdirSync(path.join(root, 'packages', name, 'src'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
-    expect(files.filter((file) => file.endsWith('.js')).length).toBe(sources.length);
-    expect(pack.unpackedSize).toBeLessThan(400_000);
-  });
+  it.each(PACKAGES)(
+    '@racesafe/%s holds package.json, README, LICENSE, CHANGELOG and the built JavaScript and declarations, nothing else',
+    (name) => {
+      const pack = packed.find((p) => p.name === `@racesafe/${name}`)!;
+      const files = pack.files.map((f) => f.path).sort();
+      expect(files.filter((file) => !/^dist\/.*\.(js|d\.ts)$/.test(file))).toEqual([
+        'CHANGELOG.md',
+        'LICENSE',
+        'README.md',
+        'package.json',
+      ]);
+      expect(files).toContain('dist/index.js');
+      expect(files).toContain('dist/index.d.ts');
+      // Every source module is shipped as JavaScript and declarations (the build is complete).
+      const sources = fs
+        .readdirSync(path.join(root, 'packages', name, 'src'), {
+          recursive: true,
+          encoding: 'utf8',
+        })
+        .filter((file) => file.endsWith('.ts'));
+      expect(files.filter((file) => file.endsWith('.js')).length).toBe(sources.length);
+      expect(pack.unpackedSize).toBeLessThan(400_000);
+    },
+  );
 });
 
 /** Runs `node <script> <orm> <url> <tag>` in `project` and parses the line it prints. */
-async function consume(project: ProjectName, script: string, orm: 'typeorm' | 'sequelize'): Promise<Record<string, unknown>> {
+async function consume(
+  project: ProjectName,
+  script: string,
+  orm: 'typeorm' | 'sequelize',
+): Promise<Record<string, unknown>> {
   const tag = `${project}-${orm}-${path.extname(script).slice(1)}`;
-  const { stdout } = await run(process.execPath, [script, orm, db.url(), tag], { cwd: path.join(work, project), timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [script, orm, db.url(), tag], {
+    cwd: path.join(work, project),
+    timeout: 60_000,
+  });
   return JSON.parse(stdout);
 }
 
@@ -145,18 +198,33 @@ describe.each([
   ['Sequelize 6', 'typeorm1', 'sequelize'],
 ] as const)('%s from the installed tarballs', (_label, project, orm) => {
   it('is the ORM version the lockfile has', () => {
-    const installed = JSON.parse(fs.readFileSync(path.join(work, project, 'node_modules', orm, 'package.json'), 'utf8')).version;
-    expect(installed).toBe(lockedVersion(orm === 'typeorm' ? PROJECTS[project].typeorm : 'sequelize'));
+    const installed = JSON.parse(
+      fs.readFileSync(path.join(work, project, 'node_modules', orm, 'package.json'), 'utf8'),
+    ).version;
+    expect(installed).toBe(
+      lockedVersion(orm === 'typeorm' ? PROJECTS[project].typeorm : 'sequelize'),
+    );
   });
 
   it('works from CommonJS (require)', async () => {
     const result = await consume(project, 'consumer.cjs', orm);
-    expect(result).toEqual({ ...expected, resolved: path.join(fs.realpathSync(work), project, `node_modules/@racesafe/${orm}/dist/index.js`) });
+    expect(result).toEqual({
+      ...expected,
+      resolved: path.join(
+        fs.realpathSync(work),
+        project,
+        `node_modules/@racesafe/${orm}/dist/index.js`,
+      ),
+    });
   });
 
   it('works from an ES module (named imports), with the same error classes as require()', async () => {
     const result = await consume(project, 'consumer.mjs', orm);
-    expect(result).toEqual({ ...expected, sameClassAsRequire: true, resolved: expect.stringMatching(new RegExp(`node_modules/@racesafe/${orm}/dist/index\\.js$`)) });
+    expect(result).toEqual({
+      ...expected,
+      sameClassAsRequire: true,
+      resolved: expect.stringMatching(new RegExp(`node_modules/@racesafe/${orm}/dist/index\\.js$`)),
+    });
   });
 });
 
@@ -167,21 +235,29 @@ const compilers = [
   ['TypeScript 7', 'typescript7'],
 ] as const;
 
-describe.each(compilers.flatMap(([label, pkg]) => (['node16', 'bundler'] as const).map((resolution) => [label, resolution, pkg] as const)))(
-  'a strict %s project, moduleResolution %s',
-  (label, resolution, pkg) => {
+describe.each(
+  compilers.flatMap(([label, pkg]) =>
+    (['node16', 'bundler'] as const).map((resolution) => [label, resolution, pkg] as const),
+  ),
+)('a strict %s project, moduleResolution %s', (label, resolution, pkg) => {
   it('is the compiler version it names', () => {
-    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8'));
+    const { version } = JSON.parse(
+      fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8'),
+    );
     expect(version).toMatch(label === 'TypeScript 7' ? /^7\./ : /^5\.9\./);
   });
 
-  it.each(Object.keys(PROJECTS))('type-checks against the installed declarations (%s)', async (project) => {
-    const tsc = path.join(root, 'node_modules', pkg, 'bin/tsc');
-    const output = await run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: path.join(work, project) }).then(
-      ({ stdout }) => stdout,
-      (error: { stdout: string }) => error.stdout,
-    );
-    expect(output).toBe('');
-  });
-  },
-);
+  it.each(Object.keys(PROJECTS))(
+    'type-checks against the installed declarations (%s)',
+    async (project) => {
+      const tsc = path.join(root, 'node_modules', pkg, 'bin/tsc');
+      const output = await run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], {
+        cwd: path.join(work, project),
+      }).then(
+        ({ stdout }) => stdout,
+        (error: { stdout: string }) => error.stdout,
+      );
+      expect(output).toBe('');
+    },
+  );
+});

@@ -35,7 +35,9 @@ async function git(...args: string[]): Promise<string> {
 
 /** Environment for lerna and the npm it runs: only the stub as registry, none of npm test's npm_* variables. */
 function env(registry: string): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)),
+  );
   return { ...clean, npm_config_registry: registry, NO_UPDATE_NOTIFIER: '1', CI: 'true' };
 }
 
@@ -51,29 +53,46 @@ function startRegistryStub(): Promise<string> {
   stub = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => void answer(request, response, chunks).catch((error: unknown) => {
-      stubErrors.push(error);
-      response.writeHead(500).end();
-    }));
+    request.on(
+      'end',
+      () =>
+        void answer(request, response, chunks).catch((error: unknown) => {
+          stubErrors.push(error);
+          response.writeHead(500).end();
+        }),
+    );
   });
-  return new Promise((resolve) => stub.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(stub.address() as AddressInfo).port}/`)));
+  return new Promise((resolve) =>
+    stub.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(stub.address() as AddressInfo).port}/`),
+    ),
+  );
 }
 
 // Errors of the stub's request handler: a test that publishes expects none.
 const stubErrors: unknown[] = [];
 
 /** Records a PUT (a publish) with its tarball's files; 404 for anything else. */
-async function answer(request: http.IncomingMessage, response: http.ServerResponse, chunks: Buffer[]): Promise<void> {
-      if (request.method !== 'PUT') {
-        otherRequests.push(`${request.method} ${request.url}`);
-        response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-        return;
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const version = Object.keys(body.versions)[0];
-      const attachment = Object.values(body._attachments as Record<string, { data: string }>)[0];
-      published.push({ name: body.name, version, dependencies: body.versions[version].dependencies ?? {}, files: await tarballFiles(attachment.data) });
-      response.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+async function answer(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  chunks: Buffer[],
+): Promise<void> {
+  if (request.method !== 'PUT') {
+    otherRequests.push(`${request.method} ${request.url}`);
+    response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    return;
+  }
+  const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const version = Object.keys(body.versions)[0];
+  const attachment = Object.values(body._attachments as Record<string, { data: string }>)[0];
+  published.push({
+    name: body.name,
+    version,
+    dependencies: body.versions[version].dependencies ?? {},
+    files: await tarballFiles(attachment.data),
+  });
+  response.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
 }
 
 let registry: string;
@@ -83,30 +102,46 @@ let publishOutput: string;
 beforeAll(async () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-release-'));
   repo = path.join(work, 'repo');
-  for (const file of ['lerna.json', 'package.json', 'LICENSE']) fs.cpSync(path.join(root, file), path.join(repo, file));
+  for (const file of ['lerna.json', 'package.json', 'LICENSE'])
+    fs.cpSync(path.join(root, file), path.join(repo, file));
   for (const name of PACKAGES) {
     for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist']) {
-      fs.cpSync(path.join(root, 'packages', name, file), path.join(repo, 'packages', name, file), { recursive: true });
+      fs.cpSync(path.join(root, 'packages', name, file), path.join(repo, 'packages', name, file), {
+        recursive: true,
+      });
     }
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
   fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
   registry = await startRegistryStub();
-  fs.writeFileSync(path.join(repo, '.npmrc'), `${registry.replace(/^http:/, '')}:_authToken=not-a-real-token\n`);
+  fs.writeFileSync(
+    path.join(repo, '.npmrc'),
+    `${registry.replace(/^http:/, '')}:_authToken=not-a-real-token\n`,
+  );
 
   await git('init', '-q', '-b', 'main');
   await git('config', 'user.email', 'release-test@racesafe.invalid');
   await git('config', 'user.name', 'release test');
   await git('add', '-A');
   await git('commit', '-qm', 'chore: the released state');
-  await git('tag', `v${JSON.parse(fs.readFileSync(path.join(repo, 'lerna.json'), 'utf8')).version}`);
+  await git(
+    'tag',
+    `v${JSON.parse(fs.readFileSync(path.join(repo, 'lerna.json'), 'utf8')).version}`,
+  );
   fs.appendFileSync(path.join(repo, 'packages/typeorm/README.md'), '\nA new option.\n');
   await git('commit', '-qam', 'feat(typeorm): a new option');
   fs.appendFileSync(path.join(repo, 'packages/core/README.md'), '\nA fix.\n');
   await git('commit', '-qam', 'fix(core): the fix');
 
-  versionOutput = (await run(process.execPath, [lerna, 'version', '--yes'], { cwd: repo, env: env(registry) })).stderr;
-  publishOutput = (await run(process.execPath, [lerna, 'publish', 'from-git', '--yes', '--registry', registry], { cwd: repo, env: env(registry) })).stderr;
+  versionOutput = (
+    await run(process.execPath, [lerna, 'version', '--yes'], { cwd: repo, env: env(registry) })
+  ).stderr;
+  publishOutput = (
+    await run(process.execPath, [lerna, 'publish', 'from-git', '--yes', '--registry', registry], {
+      cwd: repo,
+      env: env(registry),
+    })
+  ).stderr;
 }, 120_000);
 
 afterAll(async () => {
@@ -119,7 +154,8 @@ const manifest = (name: string) => JSON.parse(read(`packages/${name}/package.jso
 
 describe('lerna version (conventional commits)', () => {
   it('bumps the shared version by the commits (a feat on 0.x: minor), commits and tags it', async () => {
-    const before = JSON.parse(fs.readFileSync(path.join(root, 'lerna.json'), 'utf8')).version as string;
+    const before = JSON.parse(fs.readFileSync(path.join(root, 'lerna.json'), 'utf8'))
+      .version as string;
     const [major, minor] = before.split('.').map(Number);
     const next = major === 0 ? `0.${minor + 1}.0` : `${major}.${minor + 1}.0`;
     expect(versionOutput).toContain('lerna success version finished');
@@ -140,7 +176,9 @@ describe('lerna version (conventional commits)', () => {
     // The bullet is `*` as conventional-changelog writes it, or `-` once lerna formats it with the repository's Prettier.
     expect(typeorm).toMatch(/### Features\n\n[*-] \*\*typeorm:\*\* a new option/);
     expect(typeorm).not.toContain('the fix');
-    expect(read('packages/core/CHANGELOG.md')).toMatch(/### Bug Fixes\n\n[*-] \*\*core:\*\* the fix/);
+    expect(read('packages/core/CHANGELOG.md')).toMatch(
+      /### Bug Fixes\n\n[*-] \*\*core:\*\* the fix/,
+    );
     const committed = fs.readFileSync(path.join(root, 'packages/typeorm/CHANGELOG.md'), 'utf8');
     const earlier = committed.slice(committed.indexOf('\n## '));
     expect(typeorm.indexOf('a new option')).toBeLessThan(typeorm.indexOf(earlier.trim()));
@@ -153,16 +191,24 @@ describe('lerna publish from-git (to a registry stub)', () => {
     const version = manifest('core').version;
     expect(stubErrors).toEqual([]);
     expect(published[0]?.name).toBe('@racesafe/core'); // its dependents' installs need it first
-    expect(published.map((p) => p.name).sort()).toEqual(['@racesafe/core', '@racesafe/eslint-plugin', '@racesafe/nestjs', '@racesafe/sequelize', '@racesafe/typeorm']);
+    expect(published.map((p) => p.name).sort()).toEqual([
+      '@racesafe/core',
+      '@racesafe/eslint-plugin',
+      '@racesafe/nestjs',
+      '@racesafe/sequelize',
+      '@racesafe/typeorm',
+    ]);
     expect(published.every((p) => p.version === version)).toBe(true);
   });
 
   it('sends tarballs with README, LICENSE, CHANGELOG and dist only', () => {
     for (const { name, files } of published) {
-      expect([name, files.filter((file) => !/^package\/dist\/.*\.(js|d\.ts)$/.test(file))]).toEqual([
-        name,
-        ['package/CHANGELOG.md', 'package/LICENSE', 'package/README.md', 'package/package.json'],
-      ]);
+      expect([name, files.filter((file) => !/^package\/dist\/.*\.(js|d\.ts)$/.test(file))]).toEqual(
+        [
+          name,
+          ['package/CHANGELOG.md', 'package/LICENSE', 'package/README.md', 'package/package.json'],
+        ],
+      );
     }
   });
 

@@ -23,27 +23,49 @@ describe.each(PACKAGES)('@racesafe/%s', (name) => {
     expect(pkg).toMatchObject({
       name: `@racesafe/${name}`,
       license: 'MIT',
-      repository: { type: 'git', url: expect.stringMatching(/^git\+https:\/\/.+\.git$/), directory: `packages/${name}` },
+      repository: {
+        type: 'git',
+        url: expect.stringMatching(/^git\+https:\/\/.+\.git$/),
+        directory: `packages/${name}`,
+      },
       engines: { node: JSON.parse(read('package.json')).engines.node },
       sideEffects: false,
       main: 'dist/index.js',
       types: 'dist/index.d.ts',
       publishConfig: { access: 'public' },
     });
-    expect(pkg.keywords).toEqual(expect.arrayContaining(['racesafe', 'get or create', ...(name === 'nestjs' ? ['nestjs'] : ['race condition', 'postgresql'])]));
+    expect(pkg.keywords).toEqual(
+      expect.arrayContaining([
+        'racesafe',
+        'get or create',
+        ...(name === 'nestjs' ? ['nestjs'] : ['race condition', 'postgresql']),
+      ]),
+    );
     expect(pkg.version).toBe(JSON.parse(read('lerna.json')).version);
   });
 
   it('has an exports map with types first, one CommonJS build for require and import, and package.json', () => {
     // @racesafe/nestjs has a subpath per ORM's Nest module, so that an app loads only its own.
     const subpaths = name === 'nestjs' ? ['typeorm', 'sequelize'] : [];
-    const entries = Object.fromEntries(subpaths.map((sub) => [`./${sub}`, { types: `./dist/${sub}.d.ts`, default: `./dist/${sub}.js` }]));
-    expect(pkg.exports).toEqual({ '.': { types: './dist/index.d.ts', default: './dist/index.js' }, ...entries, './package.json': './package.json' });
-    for (const entry of ['.', ...subpaths.map((sub) => `./${sub}`)]) expect(Object.keys(pkg.exports[entry])[0]).toBe('types');
+    const entries = Object.fromEntries(
+      subpaths.map((sub) => [
+        `./${sub}`,
+        { types: `./dist/${sub}.d.ts`, default: `./dist/${sub}.js` },
+      ]),
+    );
+    expect(pkg.exports).toEqual({
+      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+      ...entries,
+      './package.json': './package.json',
+    });
+    for (const entry of ['.', ...subpaths.map((sub) => `./${sub}`)])
+      expect(Object.keys(pkg.exports[entry])[0]).toBe('types');
   });
 
   it('ships no source maps (the sources are not shipped)', () => {
-    expect(JSON.parse(read(`packages/${name}/tsconfig.json`)).compilerOptions).toMatchObject({ sourceMap: false });
+    expect(JSON.parse(read(`packages/${name}/tsconfig.json`)).compilerOptions).toMatchObject({
+      sourceMap: false,
+    });
     expect(pkg.files).toEqual(['dist/**/*.js', 'dist/**/*.d.ts', 'CHANGELOG.md']);
   });
 
@@ -53,12 +75,19 @@ describe.each(PACKAGES)('@racesafe/%s', (name) => {
 
   it('README links only to files and headings that exist in this repository', () => {
     const base = blobBase(name);
-    const links = [...readme.matchAll(/\]\((https:[^)\s]+)\)/g)].map((match) => match[1]).filter((link) => link.startsWith(base));
+    const links = [...readme.matchAll(/\]\((https:[^)\s]+)\)/g)]
+      .map((match) => match[1])
+      .filter((link) => link.startsWith(base));
     expect(links.length).toBeGreaterThanOrEqual(3);
     const broken = links.filter((link) => {
       const [file, anchor] = link.slice(base.length).split('#');
       if (!fs.existsSync(path.join(root, file))) return true;
-      return anchor !== undefined && !read(file).split('\n').some((line) => /^#+ /.test(line) && slug(line.replace(/^#+ /, '')) === anchor);
+      return (
+        anchor !== undefined &&
+        !read(file)
+          .split('\n')
+          .some((line) => /^#+ /.test(line) && slug(line.replace(/^#+ /, '')) === anchor)
+      );
     });
     expect(broken).toEqual([]);
     expect(links).toContain(`${base}docs/guide.md`);
@@ -71,7 +100,13 @@ describe.each(['typeorm', 'sequelize'])('@racesafe/%s README', (name) => {
 
   it('installs the package with its peer dependencies and a PostgreSQL driver', () => {
     const install = /^npm install (.+)$/m.exec(readme)?.[1].split(' ') ?? [];
-    expect(install).toEqual(expect.arrayContaining([`@racesafe/${name}`, ...Object.keys(manifest(name).peerDependencies), 'pg']));
+    expect(install).toEqual(
+      expect.arrayContaining([
+        `@racesafe/${name}`,
+        ...Object.keys(manifest(name).peerDependencies),
+        'pg',
+      ]),
+    );
     expect(install.join(' ')).not.toContain('@racesafe/core');
   });
 
@@ -87,10 +122,16 @@ describe.each(['typeorm', 'sequelize'])('@racesafe/%s README', (name) => {
 });
 
 it('@racesafe/core README says it is an implementation detail, not to depend on', () => {
-  expect(read('packages/core/README.md')).toMatch(/\*\*An implementation detail of racesafe: do not depend on it directly\.\*\*/);
+  expect(read('packages/core/README.md')).toMatch(
+    /\*\*An implementation detail of racesafe: do not depend on it directly\.\*\*/,
+  );
 });
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 }

@@ -8,14 +8,20 @@ import { isMysqlUrl, isSqliteUrl } from './sql-client';
  * deferred transaction that read first cannot take the write lock once another process
  * committed (SQLITE_BUSY_SNAPSHOT: docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit). `onRetry` counts the retries.
  */
-export async function retryingCallerTransaction<T>(transaction: () => Promise<T>, onRetry: () => void, attempts = 20): Promise<T> {
+export async function retryingCallerTransaction<T>(
+  transaction: () => Promise<T>,
+  onRetry: () => void,
+  attempts = 20,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await transaction();
     } catch (error) {
       if (!(error instanceof RetryableError) || attempt >= attempts) throw error;
       onRetry();
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)),
+      );
     }
   }
 }
@@ -44,7 +50,9 @@ export const callerStatementErrorName = 'CallerStatementError';
  * connection was cut) is rethrown named {@link callerStatementErrorName}, code and cause kept, so a
  * fault run tells the caller's own statements from racesafe's calls (issue 13).
  */
-export async function taggingCallerStatements<T>(transaction: (inside: <U>(call: Promise<U>) => Promise<U>) => Promise<T>): Promise<T> {
+export async function taggingCallerStatements<T>(
+  transaction: (inside: <U>(call: Promise<U>) => Promise<U>) => Promise<T>,
+): Promise<T> {
   const fromInside = new WeakSet<object>();
   const inside = <U>(call: Promise<U>) =>
     call.catch((error: unknown) => {
@@ -56,7 +64,10 @@ export async function taggingCallerStatements<T>(transaction: (inside: <U>(call:
   } catch (error) {
     if (typeof error !== 'object' || error === null || fromInside.has(error)) throw error;
     const { message, code } = error as { message?: string; code?: unknown };
-    throw Object.assign(new Error(`the caller's own transaction statement failed: ${message}`, { cause: error }), { name: callerStatementErrorName, code });
+    throw Object.assign(
+      new Error(`the caller's own transaction statement failed: ${message}`, { cause: error }),
+      { name: callerStatementErrorName, code },
+    );
   }
 }
 

@@ -13,7 +13,17 @@ import {
   untypedErrors,
 } from '../harness/history';
 import { type RaceReport, runRace } from '../harness/race';
-import { type DecrementResult, type GetOrCreateResult, type RaceOp, type RaceWorkerArgs, hotCounter, hotSku, raceBatchKeys, raceEmail, raceKey } from './ops';
+import {
+  type DecrementResult,
+  type GetOrCreateResult,
+  type RaceOp,
+  type RaceWorkerArgs,
+  hotCounter,
+  hotSku,
+  raceBatchKeys,
+  raceEmail,
+  raceKey,
+} from './ops';
 import type { RaceSize, RaceTarget } from './scenarios';
 import { type SessionFault } from './session-fault';
 import { isSqliteUrl, openSqlClient } from './sql-client';
@@ -71,7 +81,10 @@ const killEvery20Ms: Fault = { kind: 'kill' };
 // 57014 statement_timeout, 55P03 lock_timeout, MariaDB 1969 max_statement_time: calls they cut are the fault's count.
 const timeoutCodes = new Set(['57014', '55P03', '1969']);
 
-async function withSql<T>(url: string, work: (client: Awaited<ReturnType<typeof openSqlClient>>) => Promise<T>): Promise<T> {
+async function withSql<T>(
+  url: string,
+  work: (client: Awaited<ReturnType<typeof openSqlClient>>) => Promise<T>,
+): Promise<T> {
   const client = await openSqlClient(url);
   try {
     return await work(client);
@@ -93,17 +106,38 @@ interface RaceUnderFault {
  * Runs one approach under its fault. runRace itself fails if a worker process dies (an unhandled
  * 'error' event, a set-up query cut by the fault) or a call never answers.
  */
-async function raceUnderFault(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach, seed: string[], fault: Fault): Promise<RaceUnderFault> {
+async function raceUnderFault(
+  target: RaceTarget,
+  url: string,
+  size: RaceSize,
+  approach: FaultApproach,
+  seed: string[],
+  fault: Fault,
+): Promise<RaceUnderFault> {
   await withSql(url, async (client) => {
     await client.truncate();
     for (const sql of seed) await client.query(sql);
   });
   if (fault.kind === 'session') {
-    const report = await runRace({ worker: target.worker, args: { ...workerArgs(url, size, approach), sessionFault: fault.fault }, ...size, label: `${target.name} ${approach.op} under ${fault.label}` });
-    const faults = report.calls.filter((c) => c.error?.code !== undefined && timeoutCodes.has(c.error.code)).length;
-    return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls), harnessUnderFault: await faultInForce(url, fault.fault) };
+    const report = await runRace({
+      worker: target.worker,
+      args: { ...workerArgs(url, size, approach), sessionFault: fault.fault },
+      ...size,
+      label: `${target.name} ${approach.op} under ${fault.label}`,
+    });
+    const faults = report.calls.filter(
+      (c) => c.error?.code !== undefined && timeoutCodes.has(c.error.code),
+    ).length;
+    return {
+      report,
+      faults,
+      leftOver: await leftoverConnections(url),
+      history: historyOf(report.calls),
+      harnessUnderFault: await faultInForce(url, fault.fault),
+    };
   }
-  if (fault.kind === 'sigkill') return raceUnderSigkills(target, url, size, approach, fault.processes);
+  if (fault.kind === 'sigkill')
+    return raceUnderSigkills(target, url, size, approach, fault.processes);
   return raceUnderKills(target, url, size, approach);
 }
 
@@ -112,42 +146,86 @@ async function raceUnderFault(target: RaceTarget, url: string, size: RaceSize, a
  * sessions and releases their row locks, the other processes must go on. The killed processes'
  * unanswered calls are indeterminate in the history.
  */
-async function raceUnderSigkills(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach, plan: [number, number][]) {
+async function raceUnderSigkills(
+  target: RaceTarget,
+  url: string,
+  size: RaceSize,
+  approach: FaultApproach,
+  plan: [number, number][],
+) {
   const pending = [...plan];
   let control: { killProcess(processIndex: number): void } | undefined;
   const onProgress = (done: number, total: number) => {
-    while (control && pending.length > 0 && done >= pending[0][1] * total) control.killProcess(pending.shift()![0]);
+    while (control && pending.length > 0 && done >= pending[0][1] * total)
+      control.killProcess(pending.shift()![0]);
   };
-  const report = await runRace({ worker: target.worker, args: workerArgs(url, size, approach), ...size, label: `${target.name} ${approach.op} under SIGKILL`, onGo: (c) => void (control = c), onProgress });
-  return { report, faults: plan.length - pending.length, leftOver: await leftoverConnections(url), history: historyOf(report.calls, report.unanswered) };
+  const report = await runRace({
+    worker: target.worker,
+    args: workerArgs(url, size, approach),
+    ...size,
+    label: `${target.name} ${approach.op} under SIGKILL`,
+    onGo: (c) => void (control = c),
+    onProgress,
+  });
+  return {
+    report,
+    faults: plan.length - pending.length,
+    leftOver: await leftoverConnections(url),
+    history: historyOf(report.calls, report.unanswered),
+  };
 }
 
 function workerArgs(url: string, size: RaceSize, approach: FaultApproach): RaceWorkerArgs {
   // SQLite: every connection waits the race's busy timeout for the write lock, as in the race suite.
   const sqlite = isSqliteUrl(url) ? { busyTimeoutMs: raceBusyTimeoutMs } : {};
-  return { url, op: approach.op, processes: size.processes, poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)), keys: size.keys, ...sqlite };
+  return {
+    url,
+    op: approach.op,
+    processes: size.processes,
+    poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)),
+    keys: size.keys,
+    ...sqlite,
+  };
 }
 
 /** Whether `fault` is in force on a session the harness opens now, as every check of the harness does (1: it reached the harness). */
 async function faultInForce(url: string, fault: SessionFault): Promise<number> {
-  return withSql(url, async (client) => Number((await client.query<{ v: unknown }>(fault.inForce))[0].v));
+  return withSql(url, async (client) =>
+    Number((await client.query<{ v: unknown }>(fault.inForce))[0].v),
+  );
 }
 
 /** The backend killer on from 'go' until the last call answered. */
-async function raceUnderKills(target: RaceTarget, url: string, size: RaceSize, approach: FaultApproach) {
+async function raceUnderKills(
+  target: RaceTarget,
+  url: string,
+  size: RaceSize,
+  approach: FaultApproach,
+) {
   const args = workerArgs(url, size, approach);
   let killer: ReturnType<typeof startBackendKiller> | undefined;
   const stopKiller = async () => (killer ? (await killer).stop() : 0);
   const onGo = () => void (killer = startBackendKiller(url, killEveryMs));
   let report: RaceReport;
   try {
-    report = await runRace({ worker: target.worker, args, ...size, label: `${target.name} ${approach.op} under kills`, onGo });
+    report = await runRace({
+      worker: target.worker,
+      args,
+      ...size,
+      label: `${target.name} ${approach.op} under kills`,
+      onGo,
+    });
   } catch (error) {
     await stopKiller();
     throw error;
   }
   const faults = await stopKiller();
-  return { report, faults, leftOver: await leftoverConnections(url), history: historyOf(report.calls) };
+  return {
+    report,
+    faults,
+    leftOver: await leftoverConnections(url),
+    history: historyOf(report.calls),
+  };
 }
 
 function faultScenario(
@@ -167,10 +245,28 @@ function faultScenario(
     async run(target, url) {
       const outcomes: FaultOutcome[] = [];
       for (const approach of approaches) {
-        const { report, faults, leftOver, history, harnessUnderFault } = await raceUnderFault(target, url, size, approach, seed, fault);
+        const { report, faults, leftOver, history, harnessUnderFault } = await raceUnderFault(
+          target,
+          url,
+          size,
+          approach,
+          seed,
+          fault,
+        );
         const judged = await check(url, history, approach);
-        const verdict = combine(history, judged, approach.typed ? typedErrorAnomalies(history, approach) : []);
-        outcomes.push({ approach: approach.approach, report, verdict, faults, leftOver, harnessUnderFault });
+        const verdict = combine(
+          history,
+          judged,
+          approach.typed ? typedErrorAnomalies(history, approach) : [],
+        );
+        outcomes.push({
+          approach: approach.approach,
+          report,
+          verdict,
+          faults,
+          leftOver,
+          harnessUnderFault,
+        });
       }
       return outcomes;
     },
@@ -183,8 +279,14 @@ function faultScenario(
  */
 function typedErrorAnomalies(history: HistoryEvent[], { allowedErrors }: FaultApproach): string[] {
   const calls = history.filter((e) => e.error?.name !== callerStatementErrorName);
-  const others = allowedErrors ? calls.filter((e) => e.error && !allowedErrors.includes(e.error.name)) : [];
-  const unexpected = others.length ? [`${others.length} failed calls with ${[...new Set(others.map((e) => e.error!.name))].join(', ')}, expected only ${allowedErrors!.join(', ')}`] : [];
+  const others = allowedErrors
+    ? calls.filter((e) => e.error && !allowedErrors.includes(e.error.name))
+    : [];
+  const unexpected = others.length
+    ? [
+        `${others.length} failed calls with ${[...new Set(others.map((e) => e.error!.name))].join(', ')}, expected only ${allowedErrors!.join(', ')}`,
+      ]
+    : [];
   return [...untypedErrors(calls), ...unexpected];
 }
 
@@ -194,14 +296,28 @@ const getOrCreateApproaches: FaultApproach[] = [
 ];
 
 /** The rows of a getOrCreate race's table, per key (`email`); `k`, not `key`, a reserved word on MariaDB; counts are strings there. */
-async function rowsPerKey(url: string, table: string): Promise<{ key: string; n: number; id: number }[]> {
-  const rows = await withSql(url, (c) => c.query<{ k: string; n: unknown; id: unknown }>(`SELECT email AS k, count(*) AS n, min(id) AS id FROM ${table} GROUP BY email`));
+async function rowsPerKey(
+  url: string,
+  table: string,
+): Promise<{ key: string; n: number; id: number }[]> {
+  const rows = await withSql(url, (c) =>
+    c.query<{ k: string; n: unknown; id: unknown }>(
+      `SELECT email AS k, count(*) AS n, min(id) AS id FROM ${table} GROUP BY email`,
+    ),
+  );
   return rows.map((r) => ({ key: r.k, n: Number(r.n), id: Number(r.id) }));
 }
 
-function getOrCreateUnderKills(name: string, size: RaceSize, approaches = getOrCreateApproaches, keyOf: typeof raceKey = raceKey): FaultScenario {
+function getOrCreateUnderKills(
+  name: string,
+  size: RaceSize,
+  approaches = getOrCreateApproaches,
+  keyOf: typeof raceKey = raceKey,
+): FaultScenario {
   return faultScenario(name, 'getOrCreate', size, approaches, [], async (url, history, { table }) =>
-    checkGetOrCreateHistory(history, await rowsPerKey(url, table), (call) => keyOf({ keys: size.keys, processes: size.processes }, call)),
+    checkGetOrCreateHistory(history, await rowsPerKey(url, table), (call) =>
+      keyOf({ keys: size.keys, processes: size.processes }, call),
+    ),
   );
 }
 
@@ -215,29 +331,57 @@ function getOrCreateManyUnderKills(name: string, size: RaceSize): FaultScenario 
     { approach: 'racesafe', op: 'getOrCreateMany:mixed', table: 'users', typed: true },
     { approach: 'naive', op: 'naive:getOrCreateMany:mixed', table: 'naive_users', typed: false },
   ];
-  return faultScenario(name, 'getOrCreate', size, approaches, [], async (url, history, { table }) => {
-    const keys: string[] = [];
-    const lookups = history.flatMap((event) =>
-      raceBatchKeys(size, event.call).map((key, k) => {
-        keys.push(key);
-        const value = event.completion === 'ok' ? (event.value as GetOrCreateResult[])[k] : undefined;
-        return { ...event, call: keys.length - 1, value };
-      }),
-    );
-    return checkGetOrCreateHistory(lookups, await rowsPerKey(url, table), (lookup) => keys[lookup]);
-  });
+  return faultScenario(
+    name,
+    'getOrCreate',
+    size,
+    approaches,
+    [],
+    async (url, history, { table }) => {
+      const keys: string[] = [];
+      const lookups = history.flatMap((event) =>
+        raceBatchKeys(size, event.call).map((key, k) => {
+          keys.push(key);
+          const value =
+            event.completion === 'ok' ? (event.value as GetOrCreateResult[])[k] : undefined;
+          return { ...event, call: keys.length - 1, value };
+        }),
+      );
+      return checkGetOrCreateHistory(
+        lookups,
+        await rowsPerKey(url, table),
+        (lookup) => keys[lookup],
+      );
+    },
+  );
 }
 
 /** A PostgreSQL timeout on the workers' sessions: `SET <setting> = '<value>'` once each is set up. */
 function postgresTimeout(setting: 'lock_timeout' | 'statement_timeout', value: string): Fault {
   // Names and values are this file's own literals, not input.
-  return { kind: 'session', label: `${setting} ${value}`, fault: { set: [`SET ${setting} = '${value}'`], inForce: `SELECT (current_setting('${setting}') = '${value}')::int AS v` } };
+  return {
+    kind: 'session',
+    label: `${setting} ${value}`,
+    fault: {
+      set: [`SET ${setting} = '${value}'`],
+      inForce: `SELECT (current_setting('${setting}') = '${value}')::int AS v`,
+    },
+  };
 }
 
 /** Every scenario of the fault suite, each bounded (a few seconds per approach on 2 cores). */
 export const faultScenarios = {
-  getOrCreateHotKey: getOrCreateUnderKills('getOrCreate under kills: one hot key', { processes: 4, callersPerProcess: 8, calls: 400 }),
-  getOrCreateNewKeys: getOrCreateUnderKills('getOrCreate under kills: 100 new keys', { processes: 4, callersPerProcess: 8, calls: 800, keys: 100 }),
+  getOrCreateHotKey: getOrCreateUnderKills('getOrCreate under kills: one hot key', {
+    processes: 4,
+    callersPerProcess: 8,
+    calls: 400,
+  }),
+  getOrCreateNewKeys: getOrCreateUnderKills('getOrCreate under kills: 100 new keys', {
+    processes: 4,
+    callersPerProcess: 8,
+    calls: 800,
+    keys: 100,
+  }),
   counter: counterUnder('atomicUpdate +1 under kills: one counter'),
   guardedDecrement: faultScenario(
     'atomicUpdate guarded decrement under kills: stock 50',
@@ -249,29 +393,66 @@ export const faultScenarios = {
     ],
     [`INSERT INTO items (sku, stock) VALUES ('${hotSku}', 50)`],
     async (url, history) => {
-      const [{ stock }] = await withSql(url, (c) => c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = ?`, [hotSku]));
-      return checkGuardedDecrementHistory(history, 50, stock, (e) => (e.value as DecrementResult).sold);
+      const [{ stock }] = await withSql(url, (c) =>
+        c.query<{ stock: number }>(`SELECT stock FROM items WHERE sku = ?`, [hotSku]),
+      );
+      return checkGuardedDecrementHistory(
+        history,
+        50,
+        stock,
+        (e) => (e.value as DecrementResult).sold,
+      );
     },
   ),
-  updateOrCreate: updateOrCreateUnder('updateOrCreate with logins + 1 under kills: one missing key'),
+  updateOrCreate: updateOrCreateUnder(
+    'updateOrCreate with logins + 1 under kills: one missing key',
+  ),
   // Issue 13: the three race scenarios that had no fault run. Inside the caller's transaction racesafe never retries: a lost connection is ConnectionLostError.
-  getOrCreateInTransaction: getOrCreateUnderKills("getOrCreate in the caller's transaction under kills: one hot key", { processes: 4, callersPerProcess: 8, calls: 400 }, [
-    { approach: 'racesafe', op: 'getOrCreate:transaction', table: 'users', typed: true, allowedErrors: ['ConnectionLostError'] },
-    { approach: 'naive', op: 'naive:getOrCreate', table: 'naive_users', typed: false },
-  ]),
+  getOrCreateInTransaction: getOrCreateUnderKills(
+    "getOrCreate in the caller's transaction under kills: one hot key",
+    { processes: 4, callersPerProcess: 8, calls: 400 },
+    [
+      {
+        approach: 'racesafe',
+        op: 'getOrCreate:transaction',
+        table: 'users',
+        typed: true,
+        allowedErrors: ['ConnectionLostError'],
+      },
+      { approach: 'naive', op: 'naive:getOrCreate', table: 'naive_users', typed: false },
+    ],
+  ),
   getOrCreateHashingHook: getOrCreateUnderKills(
     'getOrCreate with a hashing before-create hook under kills: one hot key',
     { processes: 4, callersPerProcess: 8, calls: 300 },
     [
       { approach: 'racesafe', op: 'getOrCreate:hashingHook', table: 'accounts', typed: true },
-      { approach: 'naive', op: 'naive:getOrCreate:hashingHook', table: 'naive_accounts', typed: false },
+      {
+        approach: 'naive',
+        op: 'naive:getOrCreate:hashingHook',
+        table: 'naive_accounts',
+        typed: false,
+      },
     ],
     raceEmail,
   ),
-  getOrCreateMany: getOrCreateManyUnderKills('getOrCreateMany under kills: overlapping shuffled batches of 200 keys beside getOrCreate', { processes: 4, callersPerProcess: 4, calls: 160 }),
-  updateOrCreateSigkill: updateOrCreateUnderSigkills({ processes: 4, callersPerProcess: 8, calls: 400 }),
-  counterLockTimeout: counterUnder('atomicUpdate +1 under lock_timeout 1 ms: one counter', postgresTimeout('lock_timeout', '1ms')),
-  updateOrCreateStatementTimeout: updateOrCreateUnder('updateOrCreate with logins + 1 under statement_timeout 10 ms: one missing key', postgresTimeout('statement_timeout', '10ms')),
+  getOrCreateMany: getOrCreateManyUnderKills(
+    'getOrCreateMany under kills: overlapping shuffled batches of 200 keys beside getOrCreate',
+    { processes: 4, callersPerProcess: 4, calls: 160 },
+  ),
+  updateOrCreateSigkill: updateOrCreateUnderSigkills({
+    processes: 4,
+    callersPerProcess: 8,
+    calls: 400,
+  }),
+  counterLockTimeout: counterUnder(
+    'atomicUpdate +1 under lock_timeout 1 ms: one counter',
+    postgresTimeout('lock_timeout', '1ms'),
+  ),
+  updateOrCreateStatementTimeout: updateOrCreateUnder(
+    'updateOrCreate with logins + 1 under statement_timeout 10 ms: one missing key',
+    postgresTimeout('statement_timeout', '10ms'),
+  ),
 } satisfies Record<string, FaultScenario>;
 
 /**
@@ -287,12 +468,18 @@ export const mariadbFaultScenarios: FaultScenario[] = [
   // The guarded decrement is left to PostgreSQL: on MariaDB it is the counter's one autocommit UPDATE, and the suite must stay near 30 s per package.
   faultScenarios.updateOrCreate,
   faultScenarios.updateOrCreateSigkill,
-  updateOrCreateUnder('updateOrCreate with logins + 1 under max_statement_time 10 ms: one missing key', {
-    kind: 'session',
-    label: 'max_statement_time 10 ms',
-    // MariaDB's per-session limit in seconds; SET on the session, so no other session (nor a user's) is touched.
-    fault: { set: ['SET SESSION max_statement_time = 0.01'], inForce: 'SELECT @@SESSION.max_statement_time = 0.01 AS v' },
-  }),
+  updateOrCreateUnder(
+    'updateOrCreate with logins + 1 under max_statement_time 10 ms: one missing key',
+    {
+      kind: 'session',
+      label: 'max_statement_time 10 ms',
+      // MariaDB's per-session limit in seconds; SET on the session, so no other session (nor a user's) is touched.
+      fault: {
+        set: ['SET SESSION max_statement_time = 0.01'],
+        inForce: 'SELECT @@SESSION.max_statement_time = 0.01 AS v',
+      },
+    },
+  ),
 ];
 
 /**
@@ -300,7 +487,9 @@ export const mariadbFaultScenarios: FaultScenario[] = [
  * while its transaction holds the write lock; the OS releases its file locks and the next writer
  * ignores the dead transaction's WAL frames. 4 processes x 4 callers, as the SQLite race suite.
  */
-export const sqliteFaultScenarios: FaultScenario[] = [updateOrCreateUnderSigkills({ processes: 4, callersPerProcess: 4, calls: 200 })];
+export const sqliteFaultScenarios: FaultScenario[] = [
+  updateOrCreateUnderSigkills({ processes: 4, callersPerProcess: 4, calls: 200 }),
+];
 
 /** updateOrCreate in the caller's transaction, which holds the row (SQLite: write) lock over one more round trip, while processes 1 and 2 are SIGKILLed. */
 function updateOrCreateUnderSigkills(size: RaceSize): FaultScenario {
@@ -314,7 +503,13 @@ function updateOrCreateUnderSigkills(size: RaceSize): FaultScenario {
     ],
     [],
     checkUpdateOrCreateUnderFault,
-    { kind: 'sigkill', processes: [[1, 0.25], [2, 0.5]] },
+    {
+      kind: 'sigkill',
+      processes: [
+        [1, 0.25],
+        [2, 0.5],
+      ],
+    },
   );
 }
 
@@ -329,7 +524,9 @@ function counterUnder(name: string, fault?: Fault): FaultScenario {
     ],
     [`INSERT INTO counters (name, value) VALUES ('${hotCounter}', 0)`],
     async (url, history) => {
-      const [{ value }] = await withSql(url, (c) => c.query<{ value: number }>(`SELECT value FROM counters WHERE name = ?`, [hotCounter]));
+      const [{ value }] = await withSql(url, (c) =>
+        c.query<{ value: number }>(`SELECT value FROM counters WHERE name = ?`, [hotCounter]),
+      );
       return checkCounterHistory(history, value);
     },
     fault,
@@ -352,9 +549,24 @@ function updateOrCreateUnder(name: string, fault?: Fault): FaultScenario {
 }
 
 /** As the counter on the created-or-updated row (creating writes logins = 1), and one row, one creator, as getOrCreate. */
-async function checkUpdateOrCreateUnderFault(url: string, history: HistoryEvent[], { table }: FaultApproach): Promise<Verdict> {
-  const rows = await withSql(url, (c) => c.query<{ logins: number; id: number }>(`SELECT logins, id FROM ${table} WHERE email = 'hot@race'`));
-  const counter = checkCounterHistory(history, rows.reduce((s, r) => s + r.logins, 0));
-  const identity = checkGetOrCreateHistory(history, rows.length ? [{ key: 'hot@race', id: rows[0].id, n: rows.length }] : [], () => 'hot@race');
+async function checkUpdateOrCreateUnderFault(
+  url: string,
+  history: HistoryEvent[],
+  { table }: FaultApproach,
+): Promise<Verdict> {
+  const rows = await withSql(url, (c) =>
+    c.query<{ logins: number; id: number }>(
+      `SELECT logins, id FROM ${table} WHERE email = 'hot@race'`,
+    ),
+  );
+  const counter = checkCounterHistory(
+    history,
+    rows.reduce((s, r) => s + r.logins, 0),
+  );
+  const identity = checkGetOrCreateHistory(
+    history,
+    rows.length ? [{ key: 'hot@race', id: rows[0].id, n: rows.length }] : [],
+    () => 'hot@race',
+  );
   return combine(history, counter, identity);
 }

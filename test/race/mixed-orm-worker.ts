@@ -12,13 +12,18 @@ export function ormOfProcess(processIndex: number, processes: number): 'typeorm'
   return processIndex < Math.ceil(processes / 2) ? 'typeorm' : 'sequelize';
 }
 
-export async function createWorker(args: RaceWorkerArgs, ctx: RaceWorkerContext): Promise<RaceWorker> {
+export async function createWorker(
+  args: RaceWorkerArgs,
+  ctx: RaceWorkerContext,
+): Promise<RaceWorker> {
   const orm = ormOfProcess(ctx.processIndex, ctx.processes);
-  const module = (await import(path.join(packages, orm, 'test', 'race-worker.ts'))) as RaceWorkerModule;
+  const module = (await import(
+    path.join(packages, orm, 'test', 'race-worker.ts')
+  )) as RaceWorkerModule;
   const worker = await module.createWorker(args, ctx);
   return {
     // Each result says which ORM made it, so the check can tell both took part.
-    call: async (i) => ({ ...(await worker.call(i) as object), orm }),
+    call: async (i) => ({ ...((await worker.call(i)) as object), orm }),
     close: () => worker.close(),
     counters: worker.counters && (() => worker.counters!()),
   };

@@ -26,14 +26,34 @@ export async function runMixedOrmRace(url: string): Promise<Outcome[]> {
   ] as const satisfies readonly (readonly [string, RaceOp, string])[]) {
     const client = await openSqlClient(url);
     await client.truncate().finally(() => client.end());
-    const args: RaceWorkerArgs = { url, op, processes: mixedOrmSize.processes, poolSize: mixedOrmSize.callersPerProcess / 2 };
-    const report = await runRace({ worker, args, ...mixedOrmSize, label: `typeorm+sequelize ${op}` });
+    const args: RaceWorkerArgs = {
+      url,
+      op,
+      processes: mixedOrmSize.processes,
+      poolSize: mixedOrmSize.callersPerProcess / 2,
+    };
+    const report = await runRace({
+      worker,
+      args,
+      ...mixedOrmSize,
+      label: `typeorm+sequelize ${op}`,
+    });
     const { figures, anomalies, verdict } = await checkGetOrCreate(url, table, report, 1);
-    const byOrm = (orm: string) => report.calls.filter((c) => c.ok && (c.value as GetOrCreateResult & { orm: string }).orm === orm).length;
+    const byOrm = (orm: string) =>
+      report.calls.filter(
+        (c) => c.ok && (c.value as GetOrCreateResult & { orm: string }).orm === orm,
+      ).length;
     const [typeormCalls, sequelizeCalls] = [byOrm('typeorm'), byOrm('sequelize')];
     // Both ORMs must have raced, or the scenario proves nothing about mixing them.
-    if (typeormCalls === 0 || sequelizeCalls === 0) anomalies.push(`ok calls by ORM: typeorm ${typeormCalls}, sequelize ${sequelizeCalls}`);
-    outcomes.push({ approach, report, figures: { ...figures, typeormCalls, sequelizeCalls }, anomalies, verdict });
+    if (typeormCalls === 0 || sequelizeCalls === 0)
+      anomalies.push(`ok calls by ORM: typeorm ${typeormCalls}, sequelize ${sequelizeCalls}`);
+    outcomes.push({
+      approach,
+      report,
+      figures: { ...figures, typeormCalls, sequelizeCalls },
+      anomalies,
+      verdict,
+    });
   }
   return outcomes;
 }
@@ -46,7 +66,9 @@ export function describeMixedOrmRace(): void {
     it('getOrCreate: one hot key, 2 TypeORM + 2 Sequelize processes: one row, one created=true', async () => {
       for (let run = 1; ; run++) {
         const [racesafe, naive] = await runMixedOrmRace(db.url());
-        process.stdout.write(`mixed-ORM hot key [${label}]${run > 1 ? ` run ${run}` : ''}\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`);
+        process.stdout.write(
+          `mixed-ORM hot key [${label}]${run > 1 ? ` run ${run}` : ''}\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`,
+        );
         expect(racesafe.anomalies).toEqual([]);
         expect(racesafe.verdict?.anomalies ?? []).toEqual([]);
         expect(racesafe.report.okCount).toBe(mixedOrmSize.calls);

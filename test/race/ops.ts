@@ -43,12 +43,18 @@ export interface RaceWorkerArgs {
  * The lookup key of call i. Process p runs calls p, p + P, p + 2P...: keying on
  * floor(i / P) makes every process's n-th call hit the same key at about the same time.
  */
-export function raceKey(args: Pick<RaceWorkerArgs, 'keys' | 'processes'>, callIndex: number): string {
+export function raceKey(
+  args: Pick<RaceWorkerArgs, 'keys' | 'processes'>,
+  callIndex: number,
+): string {
   return args.keys ? `k${Math.floor(callIndex / args.processes) % args.keys}@race` : 'hot@race';
 }
 
 /** raceKey as an address an `isEmail` validator accepts (the Account models validate it). */
-export function raceEmail(args: Pick<RaceWorkerArgs, 'keys' | 'processes'>, callIndex: number): string {
+export function raceEmail(
+  args: Pick<RaceWorkerArgs, 'keys' | 'processes'>,
+  callIndex: number,
+): string {
   return `${raceKey(args, callIndex)}.example`;
 }
 
@@ -69,7 +75,10 @@ export function isRaceBatch(args: Pick<RaceWorkerArgs, 'processes'>, callIndex: 
  * `raceBatch.size` keys starting at r x `raceBatch.stride` (neighbouring windows overlap): a
  * batch takes the whole window in an order shuffled by its call index, a single call one key of it.
  */
-export function raceBatchKeys(args: Pick<RaceWorkerArgs, 'processes'>, callIndex: number): string[] {
+export function raceBatchKeys(
+  args: Pick<RaceWorkerArgs, 'processes'>,
+  callIndex: number,
+): string[] {
   const start = Math.floor(callIndex / args.processes) * raceBatch.stride;
   const window = Array.from({ length: raceBatch.size }, (_, k) => `m${start + k}@race`);
   const random = seededRandom(callIndex);

@@ -5,7 +5,16 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type CrashablePostgres, spawnCrashablePostgres } from '../harness/crashable-postgres';
 import { leftoverConnections } from '../harness/faults';
-import { type HistoryEvent, type Verdict, checkCounterHistory, checkGetOrCreateHistory, combine, formatVerdict, historyOf, untypedErrors } from '../harness/history';
+import {
+  type HistoryEvent,
+  type Verdict,
+  checkCounterHistory,
+  checkGetOrCreateHistory,
+  combine,
+  formatVerdict,
+  historyOf,
+  untypedErrors,
+} from '../harness/history';
 import { applySchema, createDatabase } from '../harness/postgres';
 import { formatReport, type RaceReport, runRace } from '../harness/race';
 import { schemaSql } from '../schema/tables';
@@ -56,7 +65,14 @@ async function query<Row>(url: string, sql: string, parameters: unknown[] = []):
  * Runs one approach; when `crashAt` of the calls answered, crashes the server, keeps it down for
  * `downMs`, restarts it. runRace fails if a worker process dies or a call never answers.
  */
-async function raceAcrossCrash(target: RaceTarget, server: CrashablePostgres, url: string, size: RaceSize, op: RaceOp, seed: string[]) {
+async function raceAcrossCrash(
+  target: RaceTarget,
+  server: CrashablePostgres,
+  url: string,
+  size: RaceSize,
+  op: RaceOp,
+  seed: string[],
+) {
   const client = await openSqlClient(url);
   try {
     await client.truncate();
@@ -77,27 +93,60 @@ async function raceAcrossCrash(target: RaceTarget, server: CrashablePostgres, ur
       times.restart = performance.now() - goAt;
     })();
   };
-  const args: WaitForServerArgs = { inner: target.worker, url, op, processes: size.processes, poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)) };
+  const args: WaitForServerArgs = {
+    inner: target.worker,
+    url,
+    op,
+    processes: size.processes,
+    poolSize: Math.max(1, Math.floor(size.callersPerProcess / 2)),
+  };
   if (size.keys) args.keys = size.keys;
-  const report = await runRace({ worker: waitForServerWorker, args, ...size, label: `${target.name} ${op} across a server crash`, onGo: () => void (goAt = performance.now()), onProgress });
+  const report = await runRace({
+    worker: waitForServerWorker,
+    args,
+    ...size,
+    label: `${target.name} ${op} across a server crash`,
+    onGo: () => void (goAt = performance.now()),
+    onProgress,
+  });
   await crashing;
   return { report, times, leftOver: await leftoverConnections(url) };
 }
 
 /** Runs every approach of `scenario` against a database of `server`. */
-export async function runCrashScenario(scenario: CrashScenario, target: RaceTarget, server: CrashablePostgres, url: string): Promise<CrashOutcome[]> {
+export async function runCrashScenario(
+  scenario: CrashScenario,
+  target: RaceTarget,
+  server: CrashablePostgres,
+  url: string,
+): Promise<CrashOutcome[]> {
   const outcomes: CrashOutcome[] = [];
   for (const { approach, op, table, typed } of scenario.approaches) {
-    const { report, times, leftOver } = await raceAcrossCrash(target, server, url, scenario.size, op, scenario.seed);
+    const { report, times, leftOver } = await raceAcrossCrash(
+      target,
+      server,
+      url,
+      scenario.size,
+      op,
+      scenario.seed,
+    );
     const history = historyOf(report.calls);
-    const verdict = combine(history, await scenario.check(url, history, table), typed ? untypedErrors(history) : []);
+    const verdict = combine(
+      history,
+      await scenario.check(url, history, table),
+      typed ? untypedErrors(history) : [],
+    );
     outcomes.push({
       approach,
       report,
       verdict,
-      okBeforeCrash: history.filter((e) => e.completion === 'ok' && e.completeMs < times.crash).length,
-      failedWhileDown: history.filter((e) => e.completion !== 'ok' && e.completeMs >= times.crash && e.invokeMs < times.restart).length,
-      okAfterRestart: history.filter((e) => e.completion === 'ok' && e.invokeMs > times.restart).length,
+      okBeforeCrash: history.filter((e) => e.completion === 'ok' && e.completeMs < times.crash)
+        .length,
+      failedWhileDown: history.filter(
+        (e) => e.completion !== 'ok' && e.completeMs >= times.crash && e.invokeMs < times.restart,
+      ).length,
+      okAfterRestart: history.filter((e) => e.completion === 'ok' && e.invokeMs > times.restart)
+        .length,
       leftOver,
     });
   }
@@ -115,8 +164,13 @@ export const crashScenarios: CrashScenario[] = [
     ],
     seed: [],
     async check(url, history, table) {
-      const rows = await query<{ key: string; n: number; id: number }>(url, `SELECT email AS key, count(*)::int AS n, min(id) AS id FROM ${table} GROUP BY email`);
-      return checkGetOrCreateHistory(history, rows, (call) => raceKey({ keys: 100, processes: 4 }, call));
+      const rows = await query<{ key: string; n: number; id: number }>(
+        url,
+        `SELECT email AS key, count(*)::int AS n, min(id) AS id FROM ${table} GROUP BY email`,
+      );
+      return checkGetOrCreateHistory(history, rows, (call) =>
+        raceKey({ keys: 100, processes: 4 }, call),
+      );
     },
   },
   {
@@ -128,7 +182,11 @@ export const crashScenarios: CrashScenario[] = [
     ],
     seed: [`INSERT INTO counters (name, value) VALUES ('${hotCounter}', 0)`],
     async check(url, history) {
-      const [{ value }] = await query<{ value: number }>(url, `SELECT value FROM counters WHERE name = ?`, [hotCounter]);
+      const [{ value }] = await query<{ value: number }>(
+        url,
+        `SELECT value FROM counters WHERE name = ?`,
+        [hotCounter],
+      );
       return checkCounterHistory(history, value);
     },
   },
@@ -161,7 +219,9 @@ export function describeServerCrash(target: RaceTarget): void {
       // As the race suite: a naive approach breaks by chance, so up to 3 runs, racesafe checked in each.
       for (let run = 1; ; run++) {
         const [racesafe, naive] = await runCrashScenario(scenario, target, server, url);
-        process.stdout.write(`${scenario.name} [${label}]${run > 1 ? ` run ${run}` : ''}\n${describeCrashOutcome(racesafe)}\n${describeCrashOutcome(naive)}\n`);
+        process.stdout.write(
+          `${scenario.name} [${label}]${run > 1 ? ` run ${run}` : ''}\n${describeCrashOutcome(racesafe)}\n${describeCrashOutcome(naive)}\n`,
+        );
         expect(racesafe.verdict.anomalies).toEqual([]);
         expect(racesafe.okBeforeCrash).toBeGreaterThan(0);
         expect(racesafe.failedWhileDown).toBeGreaterThan(0);

@@ -22,8 +22,15 @@ export interface DriverPool {
 
 /** Runs one statement on a raw driver connection: a node-postgres Client, or a mysql2 Connection (through its promise wrapper). */
 function rawQuery(connection: unknown, sql: string): Promise<Record<string, unknown>[]> {
-  const c = connection as { promise?: () => { query(sql: string): Promise<[unknown]> }; query(sql: string): Promise<{ rows: Record<string, unknown>[] }> };
-  if (typeof c.promise === 'function') return c.promise().query(sql).then(([rows]) => rows as Record<string, unknown>[]);
+  const c = connection as {
+    promise?: () => { query(sql: string): Promise<[unknown]> };
+    query(sql: string): Promise<{ rows: Record<string, unknown>[] }>;
+  };
+  if (typeof c.promise === 'function')
+    return c
+      .promise()
+      .query(sql)
+      .then(([rows]) => rows as Record<string, unknown>[]);
   return c.query(sql).then((result) => result.rows);
 }
 
@@ -34,9 +41,15 @@ function rawQuery(connection: unknown, sql: string): Promise<Record<string, unkn
  * statements in order: a connection handed to a caller right after this runs none of the
  * caller's statements without the fault.
  */
-function putFault(connection: unknown, fault: SessionFault): Promise<{ before: boolean; after: boolean }> {
+function putFault(
+  connection: unknown,
+  fault: SessionFault,
+): Promise<{ before: boolean; after: boolean }> {
   const [read, ...set] = [fault.inForce, ...fault.set].map((sql) => rawQuery(connection, sql));
-  return Promise.all([read, ...set]).then(([rows]) => ({ before: Number(rows[0]?.v) === 1, after: true }));
+  return Promise.all([read, ...set]).then(([rows]) => ({
+    before: Number(rows[0]?.v) === 1,
+    after: true,
+  }));
 }
 
 /**
@@ -47,7 +60,10 @@ function putFault(connection: unknown, fault: SessionFault): Promise<{ before: b
  * force before racesafe's calls could start (expected 0: it would have reached the set-up), and
  * `faultedSessions`, connections that run with it.
  */
-export async function faultWorkerSessions(pool: DriverPool, fault: SessionFault): Promise<() => Record<string, number>> {
+export async function faultWorkerSessions(
+  pool: DriverPool,
+  fault: SessionFault,
+): Promise<() => Record<string, number>> {
   let setupUnderFault = 0;
   let faultedSessions = 0;
   const count = ({ before, after }: { before: boolean; after: boolean }) => {
@@ -56,7 +72,10 @@ export async function faultWorkerSessions(pool: DriverPool, fault: SessionFault)
   };
   const { connections, release } = await pool.holdAll();
   try {
-    for (const outcome of await Promise.all(connections.map((connection) => putFault(connection, fault)))) count(outcome);
+    for (const outcome of await Promise.all(
+      connections.map((connection) => putFault(connection, fault)),
+    ))
+      count(outcome);
   } finally {
     release();
   }

@@ -30,7 +30,8 @@ export async function openSqlClient(url: string): Promise<SqlClient> {
     // The checks run between races, when no worker holds the file; the wait only covers a worker's last checkpoint.
     await connection.query('PRAGMA busy_timeout = 5000');
     return {
-      query: <Row>(sql: string, parameters: unknown[] = []) => connection.query(sql, parameters) as Promise<Row[]>,
+      query: <Row>(sql: string, parameters: unknown[] = []) =>
+        connection.query(sql, parameters) as Promise<Row[]>,
       truncate: async () => {
         for (const statement of sqliteTruncateStatements) await connection.query(statement);
       },
@@ -40,7 +41,8 @@ export async function openSqlClient(url: string): Promise<SqlClient> {
   if (isMysqlUrl(url)) {
     const connection = await mysql.createConnection(url.replace(/^mariadb:/, 'mysql:'));
     return {
-      query: async <Row>(sql: string, parameters: unknown[] = []) => (await connection.query(sql, parameters))[0] as Row[],
+      query: async <Row>(sql: string, parameters: unknown[] = []) =>
+        (await connection.query(sql, parameters))[0] as Row[],
       // MariaDB truncates one table per statement.
       truncate: async () => {
         for (const table of mysqlTables) await connection.query(`TRUNCATE TABLE ${table}`);
@@ -53,7 +55,12 @@ export async function openSqlClient(url: string): Promise<SqlClient> {
   return {
     query: async <Row>(sql: string, parameters: unknown[] = []) => {
       let n = 0;
-      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), parameters)).rows as Row[];
+      return (
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          parameters,
+        )
+      ).rows as Row[];
     },
     truncate: async () => void (await client.query(truncateSql)),
     end: () => client.end(),

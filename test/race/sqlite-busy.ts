@@ -18,9 +18,17 @@ export const raceBusyTimeoutMs = Number(process.env.RACESAFE_SQLITE_BUSY_TIMEOUT
 /** True for a driver error whose (extended) code is SQLITE_BUSY*, however the ORM wrapped it. */
 export function isSqliteBusy(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;
-  const candidate = error as { code?: unknown; driverError?: unknown; original?: unknown; parent?: unknown; cause?: unknown };
+  const candidate = error as {
+    code?: unknown;
+    driverError?: unknown;
+    original?: unknown;
+    parent?: unknown;
+    cause?: unknown;
+  };
   if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_BUSY')) return true;
-  return [candidate.driverError, candidate.original, candidate.parent, candidate.cause].some((inner) => inner !== error && isSqliteBusy(inner, depth + 1));
+  return [candidate.driverError, candidate.original, candidate.parent, candidate.cause].some(
+    (inner) => inner !== error && isSqliteBusy(inner, depth + 1),
+  );
 }
 
 /**
@@ -54,8 +62,14 @@ type Callback = (this: unknown, error: Error | null, ...rest: unknown[]) => void
  * (`options.retry.match: ['SQLITE_BUSY: database is locked']`), so these count statement
  * failures, not calls. `onBusy` gets the statement.
  */
-export function watchSequelizeSqlite(sequelize: { connectionManager: unknown }, busyTimeoutMs: number, onBusy: (sql: string) => void): void {
-  const manager = sequelize.connectionManager as { getConnection(options?: unknown): Promise<sqlite3.Database> };
+export function watchSequelizeSqlite(
+  sequelize: { connectionManager: unknown },
+  busyTimeoutMs: number,
+  onBusy: (sql: string) => void,
+): void {
+  const manager = sequelize.connectionManager as {
+    getConnection(options?: unknown): Promise<sqlite3.Database>;
+  };
   const getConnection = manager.getConnection.bind(manager);
   const seen = new WeakSet<sqlite3.Database>();
   manager.getConnection = async (options) => {
@@ -66,10 +80,17 @@ export function watchSequelizeSqlite(sequelize: { connectionManager: unknown }, 
     for (const method of ['all', 'run', 'exec'] as const) {
       // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with the connection as `this`
       const original = connection[method] as (...args: unknown[]) => unknown;
-      (connection as unknown as Record<string, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
+      (connection as unknown as Record<string, unknown>)[method] = function (
+        this: unknown,
+        ...args: unknown[]
+      ) {
         const callback = args[args.length - 1];
         if (typeof callback === 'function') {
-          args[args.length - 1] = function (this: unknown, error: Error | null, ...rest: unknown[]) {
+          args[args.length - 1] = function (
+            this: unknown,
+            error: Error | null,
+            ...rest: unknown[]
+          ) {
             if (error && isSqliteBusy(error)) onBusy(String(args[0]));
             return (callback as Callback).call(this, error, ...rest);
           };

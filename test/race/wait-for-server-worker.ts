@@ -18,11 +18,21 @@ const GIVE_UP_MS = 30_000;
 function serverAnswers(url: string): () => Promise<void> {
   let polling: Promise<void> | undefined;
   const poll = async () => {
-    for (const deadline = Date.now() + GIVE_UP_MS; Date.now() < deadline; await new Promise((r) => setTimeout(r, POLL_MS))) {
+    for (
+      const deadline = Date.now() + GIVE_UP_MS;
+      Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, POLL_MS))
+    ) {
       const client = new Client({ connectionString: url });
       // A refused or cut connection is the answer "not yet": never an unhandled 'error' event.
       client.on('error', () => undefined);
-      const up = await client.connect().then(() => client.query('SELECT 1')).then(() => true, () => false);
+      const up = await client
+        .connect()
+        .then(() => client.query('SELECT 1'))
+        .then(
+          () => true,
+          () => false,
+        );
       await client.end().catch(() => undefined);
       if (up) return;
     }
@@ -30,7 +40,10 @@ function serverAnswers(url: string): () => Promise<void> {
   return () => (polling ??= poll().finally(() => (polling = undefined)));
 }
 
-export async function createWorker(args: WaitForServerArgs, ctx: RaceWorkerContext): Promise<RaceWorker> {
+export async function createWorker(
+  args: WaitForServerArgs,
+  ctx: RaceWorkerContext,
+): Promise<RaceWorker> {
   const inner = await ((await import(args.inner)) as RaceWorkerModule).createWorker(args, ctx);
   const answers = serverAnswers(args.url);
   return {

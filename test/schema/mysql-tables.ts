@@ -129,7 +129,16 @@ CREATE TABLE documents (
 
 /** Every table of {@link mysqlSchemaSql}, in the order the schema creates them. */
 export const mysqlTables = [
-  'users', 'naive_users', 'memberships', 'counters', 'items', 'accounts', 'naive_accounts', 'audit', 'posts', 'notes',
+  'users',
+  'naive_users',
+  'memberships',
+  'counters',
+  'items',
+  'accounts',
+  'naive_accounts',
+  'audit',
+  'posts',
+  'notes',
   'documents',
 ] as const;
 

@@ -128,7 +128,16 @@ CREATE UNIQUE INDEX documents_code_key ON documents (code);
 
 /** Every table of {@link sqliteSchemaSql}, in the order the schema creates them. */
 export const sqliteTables = [
-  'users', 'naive_users', 'memberships', 'counters', 'items', 'accounts', 'naive_accounts', 'audit', 'posts', 'notes',
+  'users',
+  'naive_users',
+  'memberships',
+  'counters',
+  'items',
+  'accounts',
+  'naive_accounts',
+  'audit',
+  'posts',
+  'notes',
   'documents',
 ] as const;
 

@@ -106,7 +106,8 @@ CREATE TABLE documents (
 `;
 
 /** Empties every table between tests. */
-export const truncateSql = 'TRUNCATE users, naive_users, memberships, counters, items, accounts, naive_accounts, audit, posts, notes, documents RESTART IDENTITY';
+export const truncateSql =
+  'TRUNCATE users, naive_users, memberships, counters, items, accounts, naive_accounts, audit, posts, notes, documents RESTART IDENTITY';
 
 // The MariaDB / MySQL version of the same tables (and why it differs) lives beside this one.
 export { mysqlSchemaSql, mysqlTables, mysqlTruncateSql } from './mysql-tables';

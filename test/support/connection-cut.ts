@@ -32,8 +32,10 @@ export async function openSessionKiller(url: string): Promise<SessionKiller> {
     connection.on('error', () => undefined);
     return {
       // KILL takes no placeholder; the id is the server's own integer.
-      kill: async (target) => void (await connection.query(`KILL CONNECTION ${Number(target.threadId)}`)),
-      query: async <Row>(sql: string, parameters: unknown[] = []) => (await connection.query(sql, parameters))[0] as Row[],
+      kill: async (target) =>
+        void (await connection.query(`KILL CONNECTION ${Number(target.threadId)}`)),
+      query: async <Row>(sql: string, parameters: unknown[] = []) =>
+        (await connection.query(sql, parameters))[0] as Row[],
       end: () => connection.end(),
     };
   }
@@ -42,12 +44,20 @@ export async function openSessionKiller(url: string): Promise<SessionKiller> {
   await client.connect();
   return {
     async kill(target) {
-      const { rows } = await client.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [target.processID]);
+      const { rows } = await client.query<{ done: boolean }>(
+        'SELECT pg_terminate_backend($1) AS done',
+        [target.processID],
+      );
       if (!rows[0]?.done) throw new Error(`backend ${target.processID} was not terminated`);
     },
     async query<Row>(sql: string, parameters: unknown[] = []) {
       let n = 0;
-      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), parameters)).rows as Row[];
+      return (
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          parameters,
+        )
+      ).rows as Row[];
     },
     end: () => client.end(),
   };
@@ -92,10 +102,16 @@ export interface StatementWatch {
  * session on the server: the driver gets the server's goodbye (57P01, or the socket closed) while
  * that statement waits for its answer.
  */
-export function watchStatements(connection: DriverConnection, killer: SessionKiller, cutAt?: number): StatementWatch {
+export function watchStatements(
+  connection: DriverConnection,
+  killer: SessionKiller,
+  cutAt?: number,
+): StatementWatch {
   const statements: string[] = [];
   let cut: Promise<void> | undefined;
-  const methods = (['query', 'execute'] as const).filter((name) => typeof connection[name] === 'function');
+  const methods = (['query', 'execute'] as const).filter(
+    (name) => typeof connection[name] === 'function',
+  );
   for (const name of methods) {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- the driver's own method, applied to its connection below
     const original = connection[name]!;
@@ -120,9 +136,14 @@ export function watchStatements(connection: DriverConnection, killer: SessionKil
  * Ends `connection`'s session while it sits idle (inside a transaction, between two statements),
  * and resolves once the driver has seen its socket close: the next statement finds it gone.
  */
-export async function cutWhileIdle(connection: DriverConnection, killer: SessionKiller): Promise<void> {
+export async function cutWhileIdle(
+  connection: DriverConnection,
+  killer: SessionKiller,
+): Promise<void> {
   const socket = socketOf(connection);
-  const closed = socket.destroyed ? Promise.resolve() : new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const closed = socket.destroyed
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await killer.kill(connection);
   await closed;
 }

@@ -10,10 +10,14 @@
  * expect(ddlIn(log.statements)).toEqual([]);
  */
 export function ddlIn(statements: readonly string[]): string[] {
-  return statements.filter((sql) => DDL_VERB.test(sql) || CREATES_OBJECT.test(sql) || ANONYMOUS_BLOCK.test(sql));
+  return statements.filter(
+    (sql) => DDL_VERB.test(sql) || CREATES_OBJECT.test(sql) || ANONYMOUS_BLOCK.test(sql),
+  );
 }
 
 // A leading comment skipped, as StatementLog.verbs() does (SQLite's RETURNING statements carry one).
-const DDL_VERB = /^\s*(\/\*[\s\S]*?\*\/\s*)?(CREATE|ALTER|DROP|TRUNCATE|COMMENT\s+ON|GRANT|REVOKE)\b/i;
-const CREATES_OBJECT = /\b(CREATE|DROP)\s+(OR\s+REPLACE\s+)?(TEMP(ORARY)?\s+)?(FUNCTION|PROCEDURE|TRIGGER|TABLE|INDEX|VIEW)\b/i;
+const DDL_VERB =
+  /^\s*(\/\*[\s\S]*?\*\/\s*)?(CREATE|ALTER|DROP|TRUNCATE|COMMENT\s+ON|GRANT|REVOKE)\b/i;
+const CREATES_OBJECT =
+  /\b(CREATE|DROP)\s+(OR\s+REPLACE\s+)?(TEMP(ORARY)?\s+)?(FUNCTION|PROCEDURE|TRIGGER|TABLE|INDEX|VIEW)\b/i;
 const ANONYMOUS_BLOCK = /(^|;)\s*DO\s+(\$|')/i;

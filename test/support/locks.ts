@@ -21,7 +21,10 @@ export async function waitUntilBlocked(
         [queryFragment],
       );
       if (rows.length >= count) return rows.map((r) => ({ pid: r.pid, blockedBy: r.blocked_by }));
-      if (Date.now() > deadline) throw new Error(`no backend running "${queryFragment}" was seen waiting on a lock within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no backend running "${queryFragment}" was seen waiting on a lock within ${timeoutMs} ms`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   } finally {
@@ -37,8 +40,14 @@ export async function connect(url: string): Promise<Client> {
 }
 
 /** The same database, with every new connection's transactions at `level` by default (libpq `options`). */
-export function withDefaultIsolation(url: string, level: 'repeatable read' | 'serializable'): string {
+export function withDefaultIsolation(
+  url: string,
+  level: 'repeatable read' | 'serializable',
+): string {
   const parsed = new URL(url);
-  parsed.searchParams.set('options', `-c default_transaction_isolation=${level.replace(' ', '\\ ')}`);
+  parsed.searchParams.set(
+    'options',
+    `-c default_transaction_isolation=${level.replace(' ', '\\ ')}`,
+  );
   return parsed.toString();
 }

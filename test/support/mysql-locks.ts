@@ -30,13 +30,16 @@ export async function waitUntilMysqlBlocked(
         if (row.blocked_by !== null) blockers.push(Number(row.blocked_by));
         waiting.set(Number(row.thread_id), blockers);
       }
-      if (waiting.size >= count) return [...waiting].map(([threadId, blockedBy]) => ({ threadId, blockedBy }));
+      if (waiting.size >= count)
+        return [...waiting].map(([threadId, blockedBy]) => ({ threadId, blockedBy }));
       if (Date.now() > deadline) {
         const [seen] = await client.query(
           `SELECT r.trx_state, r.trx_query, p.COMMAND, p.STATE, p.INFO FROM information_schema.INNODB_TRX r
              JOIN information_schema.PROCESSLIST p ON p.ID = r.trx_mysql_thread_id AND p.DB = DATABASE()`,
         );
-        throw new Error(`no ${count} transaction(s) running "${queryFragment}" were seen in LOCK WAIT within ${timeoutMs} ms; transactions: ${JSON.stringify(seen)}`);
+        throw new Error(
+          `no ${count} transaction(s) running "${queryFragment}" were seen in LOCK WAIT within ${timeoutMs} ms; transactions: ${JSON.stringify(seen)}`,
+        );
       }
       // InnoDB refreshes the INNODB_TRX / INNODB_LOCK_WAITS cache at most every 100 ms.
       await new Promise((resolve) => setTimeout(resolve, 150));

@@ -16,7 +16,10 @@ import type { StatementLog } from './statement-log';
 
 // better-sqlite3 ships no types (TypeORM declares its own): the two calls used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const BetterSqlite3 = require('better-sqlite3') as new (file: string, options: { timeout: number }) => { exec(sql: string): void; close(): void };
+const BetterSqlite3 = require('better-sqlite3') as new (
+  file: string,
+  options: { timeout: number },
+) => { exec(sql: string): void; close(): void };
 
 // Statements in flight on the connections of openSqliteSqlClient, by database file.
 const inFlight = new Map<string, Set<string>>();
@@ -54,16 +57,36 @@ parentPort.on('message', ({ id, sql, values }) => {
 });`;
 
 /** Runs statements on a better-sqlite3 connection of a worker thread; `undefined` closes it. */
-function betterSqliteConnection(file: string, timeout: number): (sql: string | undefined, values?: unknown[]) => Promise<Record<string, unknown>[]> {
-  const worker = new Worker(betterSqliteWorker, { eval: true, workerData: { module: require.resolve('better-sqlite3'), file, timeout } });
-  const pending = new Map<number, { resolve(rows: Record<string, unknown>[]): void; reject(error: Error): void }>();
-  let next = 0;
-  worker.on('message', ({ id, rows, error }: { id: number; rows?: Record<string, unknown>[]; error?: { message: string; code?: string } }) => {
-    const call = pending.get(id)!;
-    pending.delete(id);
-    if (error) call.reject(Object.assign(new Error(error.message), { code: error.code }));
-    else call.resolve(rows!);
+function betterSqliteConnection(
+  file: string,
+  timeout: number,
+): (sql: string | undefined, values?: unknown[]) => Promise<Record<string, unknown>[]> {
+  const worker = new Worker(betterSqliteWorker, {
+    eval: true,
+    workerData: { module: require.resolve('better-sqlite3'), file, timeout },
   });
+  const pending = new Map<
+    number,
+    { resolve(rows: Record<string, unknown>[]): void; reject(error: Error): void }
+  >();
+  let next = 0;
+  worker.on(
+    'message',
+    ({
+      id,
+      rows,
+      error,
+    }: {
+      id: number;
+      rows?: Record<string, unknown>[];
+      error?: { message: string; code?: string };
+    }) => {
+      const call = pending.get(id)!;
+      pending.delete(id);
+      if (error) call.reject(Object.assign(new Error(error.message), { code: error.code }));
+      else call.resolve(rows!);
+    },
+  );
   worker.on('error', (error) => pending.forEach((call) => call.reject(error)));
   return async (sql, values = []) => {
     const id = next++;
@@ -78,13 +101,23 @@ function betterSqliteConnection(file: string, timeout: number): (sql: string | u
 
 function open(file: string): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
-    const database: sqlite3.Database = new sqlite3.Database(file, (error) => (error ? reject(error) : resolve(database)));
+    const database: sqlite3.Database = new sqlite3.Database(file, (error) =>
+      error ? reject(error) : resolve(database),
+    );
   });
 }
 
 /** Runs one statement on a node-sqlite3 connection; resolves with its rows. */
-function all(database: sqlite3.Database, sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-  return new Promise((resolve, reject) => database.all(sql, values, (error, rows) => (error ? reject(error) : resolve(rows as Record<string, unknown>[]))));
+function all(
+  database: sqlite3.Database,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) =>
+    database.all(sql, values, (error, rows) =>
+      error ? reject(error) : resolve(rows as Record<string, unknown>[]),
+    ),
+  );
 }
 
 /**
@@ -106,7 +139,10 @@ export async function openSqliteSqlClient(url: string): Promise<SqlClient> {
     const database = await open(file);
     database.configure('busyTimeout', 20_000);
     run = (sql, values) => all(database, sql, values);
-    end = () => new Promise<void>((resolve, reject) => database.close((error) => (error ? reject(error) : resolve())));
+    end = () =>
+      new Promise<void>((resolve, reject) =>
+        database.close((error) => (error ? reject(error) : resolve())),
+      );
   }
   const statements = inFlight.get(file) ?? new Set<string>();
   inFlight.set(file, statements);
@@ -159,7 +195,11 @@ export async function sqliteWriteLockHeld(url: string): Promise<boolean> {
 }
 
 /** Letters and words only: TypeORM quotes `"users"`, Sequelize `` `users` ``. */
-const bare = (sql: string) => sql.replace(/[`"[\]]/g, '').replace(/\s+/g, ' ').toUpperCase();
+const bare = (sql: string) =>
+  sql
+    .replace(/[`"[\]]/g, '')
+    .replace(/\s+/g, ' ')
+    .toUpperCase();
 
 /**
  * Resolves once the write lock is held and `count` statements containing `fragment` wait for
@@ -170,15 +210,25 @@ const bare = (sql: string) => sql.replace(/[`"[\]]/g, '').replace(/\s+/g, ' ').t
 export async function waitUntilSqliteBlocked(
   url: string,
   fragment: string,
-  { timeoutMs = 20_000, count = 1, sent }: { timeoutMs?: number; count?: number; sent?: StatementLog } = {},
+  {
+    timeoutMs = 20_000,
+    count = 1,
+    sent,
+  }: { timeoutMs?: number; count?: number; sent?: StatementLog } = {},
 ): Promise<{ statement: string; blockedBy: string[] }[]> {
   const wanted = bare(fragment);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const waiting = [...(inFlight.get(sqliteFile(url)) ?? []), ...(sent?.statements ?? [])].map(String).filter((sql) => bare(sql).includes(wanted));
+    const waiting = [...(inFlight.get(sqliteFile(url)) ?? []), ...(sent?.statements ?? [])]
+      .map(String)
+      .filter((sql) => bare(sql).includes(wanted));
     // One writer at a time: whoever holds the write lock is the one session each waiter waits for.
-    if (waiting.length >= count && (await sqliteWriteLockHeld(url))) return waiting.map((statement) => ({ statement, blockedBy: ['the write lock holder'] }));
-    if (Date.now() > deadline) throw new Error(`no ${count} statement(s) containing "${fragment}" were seen waiting for the write lock within ${timeoutMs} ms`);
+    if (waiting.length >= count && (await sqliteWriteLockHeld(url)))
+      return waiting.map((statement) => ({ statement, blockedBy: ['the write lock holder'] }));
+    if (Date.now() > deadline)
+      throw new Error(
+        `no ${count} statement(s) containing "${fragment}" were seen waiting for the write lock within ${timeoutMs} ms`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

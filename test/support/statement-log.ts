@@ -9,6 +9,12 @@ export class StatementLog {
   }
   /** Statement verbs in order, e.g. ['SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE'] (a leading comment skipped: SQLite's RETURNING statements carry one). */
   verbs(): string[] {
-    return this.statements.map((sql) => sql.trim().replace(/^\/\*[\s\S]*?\*\/\s*/, '').split(/[\s;]+/)[0].toUpperCase());
+    return this.statements.map((sql) =>
+      sql
+        .trim()
+        .replace(/^\/\*[\s\S]*?\*\/\s*/, '')
+        .split(/[\s;]+/)[0]
+        .toUpperCase(),
+    );
   }
 }

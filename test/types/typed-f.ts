@@ -16,22 +16,38 @@ class Account {
   nickname!: string | null;
 }
 
-export async function typeormChecks(accounts: RaceSafeRepository<Account>, dynamicName: string): Promise<void> {
-  await accounts.atomicUpdate({ id: 1 }, { logins: F('logins').plus(1), balance: F('balance').minus('2.50') });
+export async function typeormChecks(
+  accounts: RaceSafeRepository<Account>,
+  dynamicName: string,
+): Promise<void> {
+  await accounts.atomicUpdate(
+    { id: 1 },
+    { logins: F('logins').plus(1), balance: F('balance').minus('2.50') },
+  );
   // @ts-expect-error 'loginz' is not a property of Account
   await accounts.atomicUpdate({ id: 1 }, { logins: F('loginz').plus(1) });
   // A name known only at run time compiles and is checked then (InvalidFieldError).
   await accounts.atomicUpdate({ id: 1 }, { logins: F(dynamicName).plus(1) });
 
-  await accounts.updateOrCreate({ email: 'a@x' }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } });
+  await accounts.updateOrCreate(
+    { email: 'a@x' },
+    { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+  );
   await accounts.updateOrCreate({ email: 'a@x' }, { defaults: { nickname: 'ann' } });
   // @ts-expect-error F in defaults without createDefaults: a new row has no current value to compute from
   await accounts.updateOrCreate({ email: 'a@x' }, { defaults: { logins: F('logins').plus(1) } });
+  const fInCreateDefaults = {
+    defaults: { logins: 2 },
+    createDefaults: { logins: F('logins').plus(1) },
+  };
   // @ts-expect-error createDefaults holds plain values only
-  await accounts.updateOrCreate({ email: 'a@x' }, { defaults: { logins: 2 }, createDefaults: { logins: F('logins').plus(1) } });
+  await accounts.updateOrCreate({ email: 'a@x' }, fInCreateDefaults);
 }
 
-declare class Member extends RaceSafeModel<InferAttributes<Member>, InferCreationAttributes<Member>> {
+declare class Member extends RaceSafeModel<
+  InferAttributes<Member>,
+  InferCreationAttributes<Member>
+> {
   declare id: CreationOptional<number>;
   declare email: string;
   declare logins: CreationOptional<number>;
@@ -42,9 +58,16 @@ export async function sequelizeChecks(): Promise<void> {
   // @ts-expect-error 'loginz' is not an attribute of Member
   await Member.atomicUpdate({ logins: SequelizeF('loginz').plus(1) }, { where: { id: 1 } });
 
-  await Member.updateOrCreate({ where: { email: 'a@x' }, defaults: { logins: SequelizeF('logins').plus(1) }, createDefaults: { logins: 1 } });
+  await Member.updateOrCreate({
+    where: { email: 'a@x' },
+    defaults: { logins: SequelizeF('logins').plus(1) },
+    createDefaults: { logins: 1 },
+  });
   // @ts-expect-error F in defaults without createDefaults
-  await Member.updateOrCreate({ where: { email: 'a@x' }, defaults: { logins: SequelizeF('logins').plus(1) } });
+  await Member.updateOrCreate({
+    where: { email: 'a@x' },
+    defaults: { logins: SequelizeF('logins').plus(1) },
+  });
 }
 
 // sequelize-typescript: the statics are typed on the decorated class itself.
@@ -55,8 +78,14 @@ class Player extends withRaceSafe(TsModel)<Player> {
 }
 
 export async function sequelizeTypescriptChecks(): Promise<void> {
-  const [player, created]: [Player, boolean] = await Player.getOrCreate({ where: { email: 'a@x' }, defaults: { score: 0 } });
-  await Player.atomicUpdate({ score: SequelizeF('score').plus(created ? 1 : 2) }, { where: { email: player.email } });
+  const [player, created]: [Player, boolean] = await Player.getOrCreate({
+    where: { email: 'a@x' },
+    defaults: { score: 0 },
+  });
+  await Player.atomicUpdate(
+    { score: SequelizeF('score').plus(created ? 1 : 2) },
+    { where: { email: player.email } },
+  );
   // @ts-expect-error 'scorez' is not an attribute of Player
   await Player.atomicUpdate({ score: SequelizeF('scorez').plus(1) }, { where: { email: 'a@x' } });
   // @ts-expect-error 'emial' is not an attribute of Player

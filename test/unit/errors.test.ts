@@ -19,14 +19,26 @@ import { stubGateway } from './support/stub-gateway';
 
 /** An error as node-postgres raises it: severity, SQLSTATE in `code`, the constraint in `constraint`. */
 function pgError(code: string, message = `error ${code}`, constraint?: string): PgDatabaseError {
-  return Object.assign(new PgDatabaseError(message, message.length, 'error'), { severity: 'ERROR', code, constraint });
+  return Object.assign(new PgDatabaseError(message, message.length, 'error'), {
+    severity: 'ERROR',
+    code,
+    constraint,
+  });
 }
 
-const uniqueViolation = () => pgError('23505', 'duplicate key value violates unique constraint "users_email_key"', 'users_email_key');
+const uniqueViolation = () =>
+  pgError(
+    '23505',
+    'duplicate key value violates unique constraint "users_email_key"',
+    'users_email_key',
+  );
 const wrappers: [string, (error: PgDatabaseError) => unknown][] = [
   ['node-postgres', (error) => error],
   ['TypeORM QueryFailedError', (error) => new QueryFailedError('INSERT ...', [], error)],
-  ['Sequelize UniqueConstraintError', (error) => new UniqueConstraintError({ parent: error, original: error } as never)],
+  [
+    'Sequelize UniqueConstraintError',
+    (error) => new UniqueConstraintError({ parent: error, original: error } as never),
+  ],
   ['Sequelize DatabaseError', (error) => new SequelizeDatabaseError(error as never)],
 ];
 
@@ -39,7 +51,12 @@ describe('postgresDialect.classifyError', () => {
       ['55P03', 'lock-not-available'],
       ['22012', 'other'],
     ])('classifies SQLSTATE %s as %s', (code, kind) => {
-      expect(postgresDialect.classifyError(wrap(pgError(code)))).toEqual({ kind, code, constraint: undefined, message: `error ${code}` });
+      expect(postgresDialect.classifyError(wrap(pgError(code)))).toEqual({
+        kind,
+        code,
+        constraint: undefined,
+        message: `error ${code}`,
+      });
     });
 
     it('keeps the constraint of a unique violation', () => {
@@ -53,16 +70,29 @@ describe('postgresDialect.classifyError', () => {
   });
 
   it('classifies by code, never by message', () => {
-    expect(postgresDialect.classifyError(new Error('duplicate key value violates unique constraint "users_email_key"'))).toEqual({ kind: 'other' });
-    expect(postgresDialect.classifyError(pgError('22012', 'duplicate key, deadlock detected')).kind).toBe('other');
+    expect(
+      postgresDialect.classifyError(
+        new Error('duplicate key value violates unique constraint "users_email_key"'),
+      ),
+    ).toEqual({ kind: 'other' });
+    expect(
+      postgresDialect.classifyError(pgError('22012', 'duplicate key, deadlock detected')).kind,
+    ).toBe('other');
   });
 
   // Bug: any 5-character upper-case code passes for a SQLSTATE, so Node's EPIPE/EPERM become
   // "database errors" (packages/core/src/dialects/postgres.ts, driverError). No SQLSTATE class starts with E.
   // Issue 13: EPIPE is a lost connection (test/unit/connection-loss.test.ts), still never a SQLSTATE.
   it('does not take a Node system error code (EPIPE) for a SQLSTATE', () => {
-    const socketError = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
-    expect(postgresDialect.classifyError(socketError)).toEqual({ kind: 'connection-lost', code: 'EPIPE' });
+    const socketError = Object.assign(new Error('write EPIPE'), {
+      code: 'EPIPE',
+      errno: -32,
+      syscall: 'write',
+    });
+    expect(postgresDialect.classifyError(socketError)).toEqual({
+      kind: 'connection-lost',
+      code: 'EPIPE',
+    });
   });
 });
 
@@ -74,15 +104,23 @@ describe('translateError', () => {
     const error = translateError(gateway, wrapped) as ConflictError;
     expect(error).toBeInstanceOf(ConflictError);
     expect(error).toMatchObject({ code: '23505', constraint: 'users_email_key', cause: wrapped });
-    expect(error.message).toContain('Account: a unique value is taken, so unique constraint users_email_key rejected the row');
+    expect(error.message).toContain(
+      'Account: a unique value is taken, so unique constraint users_email_key rejected the row',
+    );
   });
 
-  it("quotes the database's message as the reason, never Sequelize's generic \"Validation error\"", () => {
+  it('quotes the database\'s message as the reason, never Sequelize\'s generic "Validation error"', () => {
     // As Sequelize's PostgreSQL query raises it: its message is its own default, not the server's.
-    const wrapped = new UniqueConstraintError({ message: 'Validation error', parent: uniqueViolation(), original: uniqueViolation() } as never);
+    const wrapped = new UniqueConstraintError({
+      message: 'Validation error',
+      parent: uniqueViolation(),
+      original: uniqueViolation(),
+    } as never);
     expect(wrapped.message).toBe('Validation error');
     const error = translateError(gateway, wrapped) as ConflictError;
-    expect(error.message).toMatch(/\(database: duplicate key value violates unique constraint "users_email_key"\)$/);
+    expect(error.message).toMatch(
+      /\(database: duplicate key value violates unique constraint "users_email_key"\)$/,
+    );
     expect(error.message).not.toContain('Validation error');
   });
 
@@ -107,16 +145,18 @@ describe('translateError', () => {
 });
 
 describe('error classes', () => {
-  it.each([
-    RaceSafeError,
-    InvalidFieldError,
-    UniqueLookupRequiredError,
-    MultipleRowsError,
-    ConflictError,
-    LockNotAvailableError,
-    RetryableError,
-    DatabaseError,
-  ].map((type) => [type.name, type] as const))('%s extends RaceSafeError and is named after its class', (_, type) => {
+  it.each(
+    [
+      RaceSafeError,
+      InvalidFieldError,
+      UniqueLookupRequiredError,
+      MultipleRowsError,
+      ConflictError,
+      LockNotAvailableError,
+      RetryableError,
+      DatabaseError,
+    ].map((type) => [type.name, type] as const),
+  )('%s extends RaceSafeError and is named after its class', (_, type) => {
     const error = new type('message', { fields: ['email'] });
     expect(error).toBeInstanceOf(Error);
     expect(error).toBeInstanceOf(RaceSafeError);

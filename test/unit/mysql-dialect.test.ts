@@ -1,4 +1,11 @@
-import { ConflictError, LockNotAvailableError, RetryableError, duplicateKeyName, mysqlDialect, translateError } from '@racesafe/core';
+import {
+  ConflictError,
+  LockNotAvailableError,
+  RetryableError,
+  duplicateKeyName,
+  mysqlDialect,
+  translateError,
+} from '@racesafe/core';
 import { UniqueConstraintError } from 'sequelize';
 import { QueryFailedError } from 'typeorm';
 import { stubGateway } from './support/stub-gateway';
@@ -10,7 +17,10 @@ function mysql2Error(errno: number, sqlMessage: string, sqlState = 'HY000'): Err
 
 /** An error as the mariadb connector raises it: the server's message in `text`, the SQL appended to `message`. */
 function mariadbError(errno: number, text: string): Error {
-  return Object.assign(new Error(`(conn=7, no: ${errno}, SQLState: 23000) ${text}\nsql: INSERT ...`), { errno, sqlState: '23000', text });
+  return Object.assign(
+    new Error(`(conn=7, no: ${errno}, SQLState: 23000) ${text}\nsql: INSERT ...`),
+    { errno, sqlState: '23000', text },
+  );
 }
 
 describe('mysql dialect: errors by errno', () => {
@@ -18,9 +28,28 @@ describe('mysql dialect: errors by errno', () => {
 
   it.each([
     ['mysql2', mysql2Error(1062, "Duplicate entry 'a@x' for key 'users_email_key'", '23000')],
-    ['the mariadb connector', mariadbError(1062, "Duplicate entry 'a@x' for key 'users_email_key'")],
-    ['TypeORM (QueryFailedError)', new QueryFailedError('INSERT', [], mysql2Error(1062, "Duplicate entry 'a@x' for key 'users_email_key'", '23000'))],
-    ['Sequelize (UniqueConstraintError)', new UniqueConstraintError({ parent: mysql2Error(1062, "Duplicate entry 'a@x' for key 'users_email_key'", '23000') as never })],
+    [
+      'the mariadb connector',
+      mariadbError(1062, "Duplicate entry 'a@x' for key 'users_email_key'"),
+    ],
+    [
+      'TypeORM (QueryFailedError)',
+      new QueryFailedError(
+        'INSERT',
+        [],
+        mysql2Error(1062, "Duplicate entry 'a@x' for key 'users_email_key'", '23000'),
+      ),
+    ],
+    [
+      'Sequelize (UniqueConstraintError)',
+      new UniqueConstraintError({
+        parent: mysql2Error(
+          1062,
+          "Duplicate entry 'a@x' for key 'users_email_key'",
+          '23000',
+        ) as never,
+      }),
+    ],
   ])('reads a 1062 from %s as ConflictError naming the key', (_driver, error) => {
     const translated = translateError(gateway, error);
     expect(translated).toBeInstanceOf(ConflictError);
@@ -28,11 +57,26 @@ describe('mysql dialect: errors by errno', () => {
   });
 
   it('classifies deadlocks, lock waits and NOWAIT by errno, and a socket error as a lost connection (issue 13)', () => {
-    expect(translateError(gateway, mysql2Error(1213, 'Deadlock found when trying to get lock', '40001'))).toBeInstanceOf(RetryableError);
-    expect(translateError(gateway, mysql2Error(1205, 'Lock wait timeout exceeded'))).toBeInstanceOf(LockNotAvailableError);
-    expect(translateError(gateway, mysql2Error(3572, 'Statement aborted because lock(s) could not be acquired immediately and NOWAIT is set'))).toBeInstanceOf(LockNotAvailableError);
+    expect(
+      translateError(gateway, mysql2Error(1213, 'Deadlock found when trying to get lock', '40001')),
+    ).toBeInstanceOf(RetryableError);
+    expect(translateError(gateway, mysql2Error(1205, 'Lock wait timeout exceeded'))).toBeInstanceOf(
+      LockNotAvailableError,
+    );
+    expect(
+      translateError(
+        gateway,
+        mysql2Error(
+          3572,
+          'Statement aborted because lock(s) could not be acquired immediately and NOWAIT is set',
+        ),
+      ),
+    ).toBeInstanceOf(LockNotAvailableError);
     const socket = Object.assign(new Error('read ECONNRESET'), { errno: -104, code: 'ECONNRESET' });
-    expect(mysqlDialect.classifyError(socket)).toEqual({ kind: 'connection-lost', code: 'ECONNRESET' });
+    expect(mysqlDialect.classifyError(socket)).toEqual({
+      kind: 'connection-lost',
+      code: 'ECONNRESET',
+    });
   });
 
   it('takes the key name from the message, MySQL 8 table prefix removed', () => {
@@ -51,18 +95,30 @@ describe('mysql dialect: SQL', () => {
   });
 
   it('rolls back to a savepoint in two statements and never after a deadlock', () => {
-    expect(mysqlDialect.rollbackToSavepoint('racesafe_1')).toEqual(['ROLLBACK TO SAVEPOINT racesafe_1', 'RELEASE SAVEPOINT racesafe_1']);
+    expect(mysqlDialect.rollbackToSavepoint('racesafe_1')).toEqual([
+      'ROLLBACK TO SAVEPOINT racesafe_1',
+      'RELEASE SAVEPOINT racesafe_1',
+    ]);
     expect(mysqlDialect.deadlockEndsTransaction).toBe(true);
   });
 
   it('counts only whole-column unique keys, with NULLs distinct', () => {
-    expect(mysqlDialect.parseUniqueKey({ name: 'users_email_key', columns: 'email', partial_columns: 0 })).toEqual({
+    expect(
+      mysqlDialect.parseUniqueKey({
+        name: 'users_email_key',
+        columns: 'email',
+        partial_columns: 0,
+      }),
+    ).toEqual({
       name: 'users_email_key',
       columns: ['email'],
       nullsNotDistinct: false,
       usableForLookup: true,
     });
-    expect(mysqlDialect.parseUniqueKey({ name: 'prefix', columns: 'body', partial_columns: 1 }).usableForLookup).toBe(false);
+    expect(
+      mysqlDialect.parseUniqueKey({ name: 'prefix', columns: 'body', partial_columns: 1 })
+        .usableForLookup,
+    ).toBe(false);
   });
 
   it('has no transaction-scoped advisory lock and no INSERT that skips one key only', () => {

@@ -11,7 +11,8 @@ function attemptFailingWith(...errors: Error[]) {
   attempt.calls = 0;
   return attempt;
 }
-const retryable = (n: number) => Array.from({ length: n }, (_, i) => new RetryableError(`deadlock ${i + 1}`, { code: '40P01' }));
+const retryable = (n: number) =>
+  Array.from({ length: n }, (_, i) => new RetryableError(`deadlock ${i + 1}`, { code: '40P01' }));
 const fast = { baseDelayMs: 0.1, maxDelayMs: 1 };
 
 describe('withRetries', () => {

@@ -20,7 +20,11 @@ describe('takeTurn', () => {
     const log: string[] = [];
     const connection = {};
     const [a, b, c] = ['a', 'b', 'c'].map((name) => step(log, name));
-    const results = [takeTurn(connection, a.work), takeTurn(connection, b.work), takeTurn(connection, c.work)];
+    const results = [
+      takeTurn(connection, a.work),
+      takeTurn(connection, b.work),
+      takeTurn(connection, c.work),
+    ];
     await tick();
     expect(log).toEqual(['a:start']);
     c.finish();
@@ -96,7 +100,12 @@ describe('takeTurnOnceKnown', () => {
 
   it('passes the turn on when its work fails after claiming', async () => {
     const connection = {};
-    await expect(takeTurnOnceKnown(async (claim) => { await claim(connection); throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      takeTurnOnceKnown(async (claim) => {
+        await claim(connection);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(takeTurn(connection, async () => 'next')).resolves.toBe('next');
   });
 });

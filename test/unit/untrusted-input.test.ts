@@ -1,4 +1,11 @@
-import { F, InvalidFieldError, assertKnownFields, bindOrRefuse, compileExpression, sameValue } from '@racesafe/core';
+import {
+  F,
+  InvalidFieldError,
+  assertKnownFields,
+  bindOrRefuse,
+  compileExpression,
+  sameValue,
+} from '@racesafe/core';
 import { assertPlainLookup, assertWritableValues } from '../../packages/core/src/validate';
 import { stubGateway } from './support/stub-gateway';
 
@@ -28,7 +35,9 @@ describe('sameValue on values a request body or the ORM may hold', () => {
 
 describe('known fields and values from a parsed body', () => {
   it.each(['__proto__', 'constructor', 'prototype'])('names an own key %s as unknown', (key) => {
-    const body = JSON.parse(`{"email":"a@x.example",${JSON.stringify(key)}:{"name":"x"}}`) as Record<string, unknown>;
+    const body = JSON.parse(
+      `{"email":"a@x.example",${JSON.stringify(key)}:{"name":"x"}}`,
+    ) as Record<string, unknown>;
     const error = (() => {
       try {
         assertKnownFields(gateway, { lookup: body });
@@ -42,7 +51,10 @@ describe('known fields and values from a parsed body', () => {
   });
 
   it('refuses a circular object as a lookup value and as a value to write, naming the property', () => {
-    for (const check of [() => assertPlainLookup(gateway, { email: circular() }), () => assertWritableValues(gateway, 'defaults', { email: circular() }, false)]) {
+    for (const check of [
+      () => assertPlainLookup(gateway, { email: circular() }),
+      () => assertWritableValues(gateway, 'defaults', { email: circular() }, false),
+    ]) {
       expect(check).toThrow(InvalidFieldError);
       expect(check).toThrow(/email is a circular object/);
     }
@@ -50,7 +62,10 @@ describe('known fields and values from a parsed body', () => {
 
   it('turns a value the ORM cannot convert into InvalidFieldError naming it, the ORM error as cause', () => {
     const cause = new TypeError('Do not know how to serialize a BigInt');
-    const call = () => bindOrRefuse('Account', 'meta', () => { throw cause; });
+    const call = () =>
+      bindOrRefuse('Account', 'meta', () => {
+        throw cause;
+      });
     expect(call).toThrow(InvalidFieldError);
     try {
       call();
@@ -72,11 +87,16 @@ describe('F operands beyond what an integer column holds', () => {
 
   it('binds a whole number beyond 2^53 as the double it is, never through an integer cast that would saturate', () => {
     const values: unknown[] = [];
-    expect(compileExpression(F('n').plus(-2.353217332889085e95), context(values))).toBe('("n" + $1)');
+    expect(compileExpression(F('n').plus(-2.353217332889085e95), context(values))).toBe(
+      '("n" + $1)',
+    );
     expect(compileExpression(F('n').plus(5), context([]))).toBe('("n" + CAST($1 AS INTEGER))');
   });
 
-  it.each([2n ** 63n, -(2n ** 63n) - 1n, '9223372036854775808'])('binds %p, beyond a 64-bit integer, uncast: the database computes or refuses it', (operand) => {
-    expect(compileExpression(F('n').plus(operand as bigint), context([]))).toBe('("n" + $1)');
-  });
+  it.each([2n ** 63n, -(2n ** 63n) - 1n, '9223372036854775808'])(
+    'binds %p, beyond a 64-bit integer, uncast: the database computes or refuses it',
+    (operand) => {
+      expect(compileExpression(F('n').plus(operand as bigint), context([]))).toBe('("n" + $1)');
+    },
+  );
 });

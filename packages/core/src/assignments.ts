@@ -1,5 +1,11 @@
 import { InvalidFieldError } from './errors';
-import { type FCompileContext, compileExpression, isFExpression, isWholeExpression, readProperties } from './expressions';
+import {
+  type FCompileContext,
+  compileExpression,
+  isFExpression,
+  isWholeExpression,
+  readProperties,
+} from './expressions';
 import type { ModelGateway } from './gateway';
 import { type Parameters, parametersFor } from './statements';
 import { assertKnownFields, assertWritableValues } from './validate';
@@ -26,7 +32,9 @@ export function compileAssignments(
 ): Assignment[] {
   assertKnownFields(gateway, { [group]: values ?? null });
   if (Object.keys(values).length === 0) {
-    throw new InvalidFieldError(`${group} is empty: name at least one ${gateway.modelName} property to update`);
+    throw new InvalidFieldError(
+      `${group} is empty: name at least one ${gateway.modelName} property to update`,
+    );
   }
   assertWritableValues(gateway, group, values, true);
   const context = {
@@ -37,7 +45,9 @@ export function compileAssignments(
     integerDivision: gateway.dialect.integerDivision,
     addParameter,
   };
-  const ordered = gateway.dialect.sequentialAssignments ? readersFirst(gateway, values, group) : Object.entries(values);
+  const ordered = gateway.dialect.sequentialAssignments
+    ? readersFirst(gateway, values, group)
+    : Object.entries(values);
   const assignments = ordered.map(([property, value]) => ({
     property,
     column: gateway.column(property)!.quoted,
@@ -46,10 +56,14 @@ export function compileAssignments(
       : gateway.bindValue(property, value, addParameter),
   }));
   // After compiling, which reports unknown and non-numeric columns first.
-  if (gateway.dialect.integerColumnsKeepFractions) assertWholeOnIntegerColumns(gateway, values, group, context);
+  if (gateway.dialect.integerColumnsKeepFractions)
+    assertWholeOnIntegerColumns(gateway, values, group, context);
   const written = new Set(assignments.map((a) => a.property));
   const managed = gateway.updateAssignments().filter((a) => !written.has(a.property));
-  return [...assignments, ...managed.map((a) => ({ ...a, column: gateway.column(a.property)!.quoted }))];
+  return [
+    ...assignments,
+    ...managed.map((a) => ({ ...a, column: gateway.column(a.property)!.quoted })),
+  ];
 }
 
 /**
@@ -58,9 +72,19 @@ export function compileAssignments(
  * fractional operand on an integer (22P02) and MariaDB rounds on assignment; storing a REAL in an
  * INTEGER column would match neither, so racesafe refuses it before any statement.
  */
-function assertWholeOnIntegerColumns(gateway: ModelGateway<unknown>, values: Record<string, unknown>, group: string, context: Pick<FCompileContext, 'isInteger'>): void {
+function assertWholeOnIntegerColumns(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+  group: string,
+  context: Pick<FCompileContext, 'isInteger'>,
+): void {
   const fractional = Object.entries(values)
-    .filter(([property, value]) => isFExpression(value) && gateway.column(property)?.integer === true && !isWholeExpression(value, context))
+    .filter(
+      ([property, value]) =>
+        isFExpression(value) &&
+        gateway.column(property)?.integer === true &&
+        !isWholeExpression(value, context),
+    )
     .map(([property]) => property);
   if (fractional.length === 0) return;
   throw new InvalidFieldError(
@@ -77,13 +101,25 @@ function assertWholeOnIntegerColumns(gateway: ModelGateway<unknown>, values: Rec
  * so b gets the old a as standard SQL (and PostgreSQL) would give it. Otherwise the user's order.
  * Throws when assignments read each other in a cycle (`{ a: F('b'), b: F('a') }`): no order keeps that meaning.
  */
-function readersFirst(gateway: ModelGateway<unknown>, values: Record<string, unknown>, group: string): [string, unknown][] {
+function readersFirst(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+  group: string,
+): [string, unknown][] {
   const pending = Object.entries(values);
-  const reads = new Map(pending.map(([property, value]) => [property, new Set(isFExpression(value) ? readProperties(value) : [])]));
+  const reads = new Map(
+    pending.map(([property, value]) => [
+      property,
+      new Set(isFExpression(value) ? readProperties(value) : []),
+    ]),
+  );
   const ordered: [string, unknown][] = [];
   while (pending.length > 0) {
     // The first (in the caller's order) whose column no other pending assignment still reads.
-    const next = pending.findIndex(([property]) => !pending.some(([other]) => other !== property && reads.get(other)!.has(property)));
+    const next = pending.findIndex(
+      ([property]) =>
+        !pending.some(([other]) => other !== property && reads.get(other)!.has(property)),
+    );
     if (next === -1) {
       const cycle = pending.map(([property]) => property);
       throw new InvalidFieldError(
@@ -109,7 +145,11 @@ export function updateStatement(
   gateway: ModelGateway<unknown>,
   values: Record<string, unknown>,
   condition: (parameters: Parameters) => string,
-  { returning = false, group = 'values', parameters = parametersFor(gateway) }: { returning?: boolean; group?: string; parameters?: Parameters } = {},
+  {
+    returning = false,
+    group = 'values',
+    parameters = parametersFor(gateway),
+  }: { returning?: boolean; group?: string; parameters?: Parameters } = {},
 ): { sql: string; parameters: unknown[] } {
   const assignments = compileAssignments(gateway, values, parameters.add, group);
   const sql = `UPDATE ${gateway.tableSql} SET ${setClause(assignments)} WHERE ${condition(parameters)}${returning && gateway.dialect.supportsReturning ? ' RETURNING *' : ''}`;

@@ -3,7 +3,14 @@ import { InvalidFieldError } from './errors';
 import type { ModelGateway, Session, StatementResult } from './gateway';
 import { type RetryPolicy, withRetries } from './retry';
 import { serverFact } from './server-facts';
-import { type Parameters, inCallerTransaction, lookupCondition, parametersFor, run, selectWhere } from './statements';
+import {
+  type Parameters,
+  inCallerTransaction,
+  lookupCondition,
+  parametersFor,
+  run,
+  selectWhere,
+} from './statements';
 import { assertStrictArithmetic } from './strict-mode';
 import { uniqueKeys } from './unique-keys';
 import { assertKnownFields, assertWritableValues } from './validate';
@@ -28,11 +35,25 @@ export interface AtomicUpdateCoreOptions {
  * are ORM operators, the ORM's to check), no empty `where` (it would change every row), no
  * operator or undefined among `values`; `values` non-empty is checked by compileAssignments.
  */
-export function checkAtomicUpdate(gateway: ModelGateway<unknown>, values: Record<string, unknown>, whereObjects: object[]): void {
-  const groups = Object.fromEntries(whereObjects.map((where, i) => [whereObjects.length === 1 ? 'where' : `where[${i}]`, { ...where }]));
+export function checkAtomicUpdate(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+  whereObjects: object[],
+): void {
+  const groups = Object.fromEntries(
+    whereObjects.map((where, i) => [
+      whereObjects.length === 1 ? 'where' : `where[${i}]`,
+      { ...where },
+    ]),
+  );
   assertKnownFields(gateway, { values, ...groups });
-  if (whereObjects.length === 0 || whereObjects.some((where) => Reflect.ownKeys(where).length === 0)) {
-    throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: where is empty, which would update every row`);
+  if (
+    whereObjects.length === 0 ||
+    whereObjects.some((where) => Reflect.ownKeys(where).length === 0)
+  ) {
+    throw new InvalidFieldError(
+      `atomicUpdate on ${gateway.modelName}: where is empty, which would update every row`,
+    );
   }
   assertWritableValues(gateway, 'values', values, true);
 }
@@ -42,10 +63,20 @@ export function checkAtomicUpdate(gateway: ModelGateway<unknown>, values: Record
  * then writes `col = $1 AND ...` itself (lookupCondition) and no ORM where-builder runs.
  * Operators, arrays and NULL are left to the ORM's own where syntax.
  */
-export function isPlainEquality(gateway: ModelGateway<unknown>, where: unknown): where is Record<string, unknown> {
-  if (typeof where !== 'object' || where === null || Object.getPrototypeOf(where) !== Object.prototype) return false;
+export function isPlainEquality(
+  gateway: ModelGateway<unknown>,
+  where: unknown,
+): where is Record<string, unknown> {
+  if (
+    typeof where !== 'object' ||
+    where === null ||
+    Object.getPrototypeOf(where) !== Object.prototype
+  )
+    return false;
   if (Object.getOwnPropertySymbols(where).length > 0) return false;
-  return Object.entries(where).every(([property, value]) => gateway.column(property) !== undefined && isScalar(value));
+  return Object.entries(where).every(
+    ([property, value]) => gateway.column(property) !== undefined && isScalar(value),
+  );
 }
 
 function isScalar(value: unknown): boolean {
@@ -64,15 +95,22 @@ export async function atomicUpdate<Row>(
   condition: (parameters: Parameters) => string,
   options: AtomicUpdateCoreOptions = {},
 ): Promise<number | Row[]> {
-  if (options.returning && !gateway.dialect.supportsReturning) return updateAndReadBack(gateway, values, condition, options);
-  const { sql, parameters } = updateStatement(gateway, values, condition, { returning: options.returning });
+  if (options.returning && !gateway.dialect.supportsReturning)
+    return updateAndReadBack(gateway, values, condition, options);
+  const { sql, parameters } = updateStatement(gateway, values, condition, {
+    returning: options.returning,
+  });
   const { around } = options;
   const execute = async (session: Session) => {
     await assertStrictArithmetic(gateway, session, values);
-    return around ? around(session, () => run(gateway, session, sql, parameters)) : run(gateway, session, sql, parameters);
+    return around
+      ? around(session, () => run(gateway, session, sql, parameters))
+      : run(gateway, session, sql, parameters);
   };
   const caller = gateway.callerTransaction();
-  const result = caller ? await inCallerTransaction(caller, execute) : await withRetries(options.retry, () => gateway.autocommit(execute));
+  const result = caller
+    ? await inCallerTransaction(caller, execute)
+    : await withRetries(options.retry, () => gateway.autocommit(execute));
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
 }
 
@@ -97,7 +135,12 @@ async function updateAndReadBack<Row>(
     ...options,
     byKey: plainWhere && ((session) => identifyingKey(gateway, session, plainWhere, values)),
     lockMatching: async (session) => {
-      const rows = await selectWhere(gateway, session, condition, ` ${gateway.dialect.lockClause('update', {})}`);
+      const rows = await selectWhere(
+        gateway,
+        session,
+        condition,
+        ` ${gateway.dialect.lockClause('update', {})}`,
+      );
       const primary = gateway.columns().filter((c) => c.primary);
       return rows.map((row) => Object.fromEntries(primary.map((c) => [c.property, row[c.column]])));
     },
@@ -126,10 +169,16 @@ export interface ReadBackOptions extends AtomicUpdateCoreOptions {
  * WHERE <where> FOR UPDATE; UPDATE t SET ... WHERE <where>; SELECT * FROM t WHERE <key> AND
  * racesafe_matched > 0; [COMMIT;] END`.
  */
-export async function updateLockedAndReadBack<Row>(gateway: ModelGateway<Row>, values: Record<string, unknown>, options: ReadBackOptions): Promise<Row[]> {
+export async function updateLockedAndReadBack<Row>(
+  gateway: ModelGateway<Row>,
+  values: Record<string, unknown>,
+  options: ReadBackOptions,
+): Promise<Row[]> {
   const primary = gateway.columns().filter((c) => c.primary);
   if (primary.length === 0) {
-    throw new InvalidFieldError(`atomicUpdate on ${gateway.modelName}: returning needs a primary key on ${gateway.dialect.name}, which has no UPDATE ... RETURNING`);
+    throw new InvalidFieldError(
+      `atomicUpdate on ${gateway.modelName}: returning needs a primary key on ${gateway.dialect.name}, which has no UPDATE ... RETURNING`,
+    );
   }
   const send = (session: Session, sql: string, parameters: unknown[]) => {
     const update = () => run(gateway, session, sql, parameters);
@@ -139,7 +188,8 @@ export async function updateLockedAndReadBack<Row>(gateway: ModelGateway<Row>, v
     await assertStrictArithmetic(gateway, session, values);
     const ids = await options.lockMatching(session);
     if (ids.length === 0) return [];
-    const byIds = (parameters: Parameters) => ids.map((id) => `(${lookupCondition(gateway, id, parameters)})`).join(' OR ');
+    const byIds = (parameters: Parameters) =>
+      ids.map((id) => `(${lookupCondition(gateway, id, parameters)})`).join(' OR ');
     // The rows stay locked from the SELECT on, so they still match where: update exactly those.
     const { sql, parameters } = updateStatement(gateway, values, byIds);
     await send(session, sql, parameters);
@@ -147,11 +197,16 @@ export async function updateLockedAndReadBack<Row>(gateway: ModelGateway<Row>, v
   };
   const caller = gateway.callerTransaction();
   if (options.byKey) {
-    const oneStatement = (ownTransaction: boolean) => (session: Session) => updateThenSelect(gateway, session, values, options, send, ownTransaction);
-    const rows = caller ? await inCallerTransaction(caller, oneStatement(false)) : await withRetries(options.retry, () => gateway.autocommit(oneStatement(true)));
+    const oneStatement = (ownTransaction: boolean) => (session: Session) =>
+      updateThenSelect(gateway, session, values, options, send, ownTransaction);
+    const rows = caller
+      ? await inCallerTransaction(caller, oneStatement(false))
+      : await withRetries(options.retry, () => gateway.autocommit(oneStatement(true)));
     if (rows) return rows;
   }
-  return caller ? inCallerTransaction(caller, work) : withRetries(options.retry, () => gateway.transaction(work));
+  return caller
+    ? inCallerTransaction(caller, work)
+    : withRetries(options.retry, () => gateway.transaction(work));
 }
 
 /**
@@ -170,15 +225,25 @@ async function updateThenSelect<Row>(
   ownTransaction: boolean,
 ): Promise<Row[] | undefined> {
   const compound = gateway.dialect.updateThenSelect;
-  if (!compound || !options.condition || Number((await serverFact(gateway, session, compound.availableSql))?.available) !== 1) return undefined;
+  if (
+    !compound ||
+    !options.condition ||
+    Number((await serverFact(gateway, session, compound.availableSql))?.available) !== 1
+  )
+    return undefined;
   await assertStrictArithmetic(gateway, session, values);
   const key = await options.byKey!(session);
   if (!key) return undefined;
   const parameters = parametersFor(gateway);
   const locking = `${gateway.tableSql} WHERE ${options.condition(parameters)} ${gateway.dialect.lockClause('update', {})}`;
   const update = updateStatement(gateway, values, options.condition, { parameters }).sql;
-  const select = (matched: string) => `SELECT * FROM ${gateway.tableSql} WHERE ${lookupCondition(gateway, key, parameters)} AND ${matched}`;
-  const { rows } = await send(session, compound.statement({ locking, update, select }, ownTransaction), parameters.values);
+  const select = (matched: string) =>
+    `SELECT * FROM ${gateway.tableSql} WHERE ${lookupCondition(gateway, key, parameters)} AND ${matched}`;
+  const { rows } = await send(
+    session,
+    compound.statement({ locking, update, select }, ownTransaction),
+    parameters.values,
+  );
   return firstResultSet(rows).map((row) => gateway.hydrate(row));
 }
 
@@ -204,8 +269,27 @@ async function identifyingKey(
       .filter((property) => where[property] !== null && where[property] !== undefined)
       .map((property) => [gateway.column(property)!.column, property]),
   );
-  const primary = { columns: gateway.columns().filter((c) => c.primary).map((c) => c.column) };
-  const keys = [primary, ...(await uniqueKeys(gateway, session)).filter((k) => k.usableForLookup && k.predicate === undefined)];
-  const key = keys.find((k) => k.columns.length > 0 && k.columns.every((column) => propertyOf.has(column) && !assigned.has(column)));
-  return key && Object.fromEntries(key.columns.map((column) => [propertyOf.get(column)!, where[propertyOf.get(column)!]]));
+  const primary = {
+    columns: gateway
+      .columns()
+      .filter((c) => c.primary)
+      .map((c) => c.column),
+  };
+  const keys = [
+    primary,
+    ...(await uniqueKeys(gateway, session)).filter(
+      (k) => k.usableForLookup && k.predicate === undefined,
+    ),
+  ];
+  const key = keys.find(
+    (k) =>
+      k.columns.length > 0 &&
+      k.columns.every((column) => propertyOf.has(column) && !assigned.has(column)),
+  );
+  return (
+    key &&
+    Object.fromEntries(
+      key.columns.map((column) => [propertyOf.get(column)!, where[propertyOf.get(column)!]]),
+    )
+  );
 }

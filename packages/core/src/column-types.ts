@@ -17,14 +17,24 @@ const known = new WeakMap<object, Map<string, Map<string, ColumnType>>>();
  * (`DialectAdapter.arrayRows.columnTypesSql`), or undefined where the dialect binds no arrays.
  * Calls racing on the first read each read on their own session: a SELECT, and none waits for another's connection.
  */
-export async function columnTypes(gateway: ModelGateway<unknown>, session: Session): Promise<Map<string, ColumnType> | undefined> {
+export async function columnTypes(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+): Promise<Map<string, ColumnType> | undefined> {
   const arrayRows = gateway.dialect.arrayRows;
   if (!arrayRows) return undefined;
   let tables = known.get(gateway.catalogScope);
   const cached = tables?.get(gateway.tableSql);
   if (cached) return cached;
-  const { rows } = await run(gateway, session, arrayRows.columnTypesSql(onlyPlaceholder(gateway)), [gateway.dialect.catalogTable(gateway.tableSql)]);
-  const types = new Map(rows.map((row) => [String(row.name), { type: String(row.type), arrayable: row.arrayable === true }]));
+  const { rows } = await run(gateway, session, arrayRows.columnTypesSql(onlyPlaceholder(gateway)), [
+    gateway.dialect.catalogTable(gateway.tableSql),
+  ]);
+  const types = new Map(
+    rows.map((row) => [
+      String(row.name),
+      { type: String(row.type), arrayable: row.arrayable === true },
+    ]),
+  );
   if (!tables) known.set(gateway.catalogScope, (tables = new Map<string, never>()));
   tables.set(gateway.tableSql, types);
   return types;

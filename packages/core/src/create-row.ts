@@ -17,7 +17,11 @@ export async function insertUnlessTaken<Row>(
   values: Record<string, unknown>,
   key: UniqueKey,
 ): Promise<Row | undefined> {
-  const insert = () => insertRow(gateway, session, values, { key, skip: gateway.dialect.supportsInsertIgnoringConflictOn });
+  const insert = () =>
+    insertRow(gateway, session, values, {
+      key,
+      skip: gateway.dialect.supportsInsertIgnoringConflictOn,
+    });
   try {
     // Outside a transaction a failed INSERT aborts nothing, and ON CONFLICT DO NOTHING cannot fail on the key: no savepoint.
     return await (session.inTransaction ? inSavepoint(gateway, session, insert) : insert());
@@ -65,8 +69,14 @@ export async function createWithHooks<Row>(
  * A hook that changed a lookup property (a beforeCreate that lowercases the email) would store
  * a row its own lookup never finds again, and loop on the lost-race path: refused, nothing written.
  */
-export function assertLookupKept(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, values: Record<string, unknown>): void {
-  const changed = Object.keys(lookup).filter((property) => !sameValue(values[property], lookup[property]));
+export function assertLookupKept(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+  values: Record<string, unknown>,
+): void {
+  const changed = Object.keys(lookup).filter(
+    (property) => !sameValue(values[property], lookup[property]),
+  );
   if (changed.length === 0) return;
   throw new InvalidFieldError(
     `${gateway.modelName}: a hook changed the lookup propert${changed.length === 1 ? 'y' : 'ies'} ` +
@@ -88,14 +98,23 @@ export function createOnItsOwn<Row>(
   key: UniqueKey,
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<Row | undefined> {
-  if (lifecycle?.atomic) return createWithHooks(gateway, lookup, values, key, lifecycle, (work) => gateway.transaction(work));
+  if (lifecycle?.atomic)
+    return createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
+      gateway.transaction(work),
+    );
   // Without RETURNING the row is read back after the INSERT: in the INSERT's transaction it is still the version written, not a later one.
   if (!gateway.dialect.supportsReturning) {
     return gateway.transaction((session) =>
-      lifecycle ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, () => work(session))) : insertUnlessTaken(gateway, session, values, key),
+      lifecycle
+        ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
+            inSavepoint(gateway, session, () => work(session)),
+          )
+        : insertUnlessTaken(gateway, session, values, key),
     );
   }
   return gateway.autocommit((session) =>
-    lifecycle ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => work(session)) : insertUnlessTaken(gateway, session, values, key),
+    lifecycle
+      ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => work(session))
+      : insertUnlessTaken(gateway, session, values, key),
   );
 }

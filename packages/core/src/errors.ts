@@ -65,7 +65,10 @@ export function bindOrRefuse(modelName: string, property: string, bind: () => st
   } catch (error) {
     if (error instanceof RaceSafeError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InvalidFieldError(`${modelName}: the value of ${property} cannot be written: ${reason}`, { fields: [property], cause: error });
+    throw new InvalidFieldError(
+      `${modelName}: the value of ${property} cannot be written: ${reason}`,
+      { fields: [property], cause: error },
+    );
   }
 }
 

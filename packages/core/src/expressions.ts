@@ -87,19 +87,30 @@ export function F<P extends string>(property: P): FExpression<FName<P>> {
  * is how the drivers hand over bigint and decimal columns (`big: string`). Its columns must
  * still be numeric in the database (checked at run time).
  */
-export type NumericProperties<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number | bigint | string ? K : never }[keyof T] & string;
+export type NumericProperties<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends number | bigint | string ? K : never;
+}[keyof T] &
+  string;
 
 /** An F expression on one of `T`'s numeric properties, or one whose name is only known at run time. */
 export type FOn<T> = FExpression<NumericProperties<T>> | FExpression<UncheckedName>;
 
 /** True for an F expression (also one made by another copy of racesafe). */
 export function isFExpression(value: unknown): value is FExpression {
-  return value instanceof FExpression || (typeof value === 'object' && value !== null && (value).constructor?.name === 'FExpression');
+  return (
+    value instanceof FExpression ||
+    (typeof value === 'object' && value !== null && value.constructor?.name === 'FExpression')
+  );
 }
 
 /** Every property an F expression reads: `F('a').plus(F('b'))` reads a and b. */
 export function readProperties(expression: FExpression): string[] {
-  return [expression.property, ...expression.steps.flatMap(({ operand }) => (isFExpression(operand) ? readProperties(operand) : []))];
+  return [
+    expression.property,
+    ...expression.steps.flatMap(({ operand }) =>
+      isFExpression(operand) ? readProperties(operand) : [],
+    ),
+  ];
 }
 
 /** What the compiler needs from the ORM: column SQL for a property, and a bound-parameter slot. */
@@ -121,19 +132,30 @@ export interface FCompileContext {
 const integerLiteral = /^-?\d+$/;
 
 /** Every problem in an F expression, as `path: message` lines (empty when it is valid). */
-export function checkExpression(expression: FExpression, context: Pick<FCompileContext, 'column' | 'isNumeric'>, path: string): string[] {
+export function checkExpression(
+  expression: FExpression,
+  context: Pick<FCompileContext, 'column' | 'isNumeric'>,
+  path: string,
+): string[] {
   const problems: string[] = [];
   const checkProperty = (property: string) => {
-    if (context.column(property) === undefined) problems.push(`${path}: F('${property}') names an unknown property`);
-    else if (!context.isNumeric(property)) problems.push(`${path}: F('${property}') is not a numeric column`);
+    if (context.column(property) === undefined)
+      problems.push(`${path}: F('${property}') names an unknown property`);
+    else if (!context.isNumeric(property))
+      problems.push(`${path}: F('${property}') is not a numeric column`);
   };
   checkProperty(expression.property);
   expression.steps.forEach(({ operand }, index) => {
     const where = `${path} operand ${index + 1}`;
     if (isFExpression(operand)) problems.push(...checkExpression(operand, context, where));
-    else if (typeof operand === 'number' && !Number.isFinite(operand)) problems.push(`${where}: ${operand} is not a finite number`);
-    else if (typeof operand === 'string' && !integerLiteral.test(operand)) problems.push(`${where}: ${JSON.stringify(operand)} is not an integer literal`);
-    else if (!['number', 'bigint', 'string'].includes(typeof operand) && !isFExpression(operand)) problems.push(`${where}: ${operand === null || typeof operand !== 'object' ? String(operand) : Object.prototype.toString.call(operand)} is not a number, integer string or F expression`);
+    else if (typeof operand === 'number' && !Number.isFinite(operand))
+      problems.push(`${where}: ${operand} is not a finite number`);
+    else if (typeof operand === 'string' && !integerLiteral.test(operand))
+      problems.push(`${where}: ${JSON.stringify(operand)} is not an integer literal`);
+    else if (!['number', 'bigint', 'string'].includes(typeof operand) && !isFExpression(operand))
+      problems.push(
+        `${where}: ${operand === null || typeof operand !== 'object' ? String(operand) : Object.prototype.toString.call(operand)} is not a number, integer string or F expression`,
+      );
   });
   return problems;
 }
@@ -146,9 +168,16 @@ export function checkExpression(expression: FExpression, context: Pick<FCompileC
  * @example
  * isWholeExpression(F('n').times(1.5), { isInteger: () => true }); // false
  */
-export function isWholeExpression(expression: FExpression, context: Pick<FCompileContext, 'isInteger'>): boolean {
+export function isWholeExpression(
+  expression: FExpression,
+  context: Pick<FCompileContext, 'isInteger'>,
+): boolean {
   if (!(context.isInteger?.(expression.property) ?? false)) return false;
-  return expression.steps.every(({ operand }) => (isFExpression(operand) ? isWholeExpression(operand, context) : typeof operand !== 'number' || Number.isSafeInteger(operand)));
+  return expression.steps.every(({ operand }) =>
+    isFExpression(operand)
+      ? isWholeExpression(operand, context)
+      : typeof operand !== 'number' || Number.isSafeInteger(operand),
+  );
 }
 
 function fitsInt64(value: bigint): boolean {
@@ -160,33 +189,54 @@ function fitsInt64(value: bigint): boolean {
  * `F('a').plus(2).times(F('b'))` -> `(("a" + $1) * "b")`.
  * Throws {@link InvalidFieldError} listing every problem before anything is bound.
  */
-export function compileExpression(expression: FExpression, context: FCompileContext, path = 'F'): string {
+export function compileExpression(
+  expression: FExpression,
+  context: FCompileContext,
+  path = 'F',
+): string {
   const problems = checkExpression(expression, context, path);
   if (problems.length > 0) {
-    throw new InvalidFieldError(`Invalid F expression: ${problems.join('; ')}`, { fields: [expression.property] });
+    throw new InvalidFieldError(`Invalid F expression: ${problems.join('; ')}`, {
+      fields: [expression.property],
+    });
   }
   return compileChecked(expression, context).sql;
 }
 
 /** SQL of a checked expression, and whether its value is a whole number (integer columns and operands only). */
-function compileChecked(expression: FExpression, context: FCompileContext): { sql: string; integer: boolean } {
+function compileChecked(
+  expression: FExpression,
+  context: FCompileContext,
+): { sql: string; integer: boolean } {
   let sql = context.column(expression.property) as string;
   let integer = context.isInteger?.(expression.property) ?? false;
   for (const { operator, operand } of expression.steps) {
-    const right = isFExpression(operand) ? compileChecked(operand, context) : compileOperand(operand, context);
+    const right = isFExpression(operand)
+      ? compileChecked(operand, context)
+      : compileOperand(operand, context);
     const integers = integer && right.integer;
-    sql = operator === '/' && integers && context.integerDivision ? context.integerDivision(sql, right.sql) : `(${sql} ${operator} ${right.sql})`;
+    sql =
+      operator === '/' && integers && context.integerDivision
+        ? context.integerDivision(sql, right.sql)
+        : `(${sql} ${operator} ${right.sql})`;
     integer = integers;
   }
   return { sql, integer };
 }
 
-function compileOperand(operand: number | bigint | string, context: FCompileContext): { sql: string; integer: boolean } {
+function compileOperand(
+  operand: number | bigint | string,
+  context: FCompileContext,
+): { sql: string; integer: boolean } {
   const placeholder = context.addParameter(normaliseOperand(operand));
   // Integer strings and bigints are whole by the check above; typed as integers only within 64 bits, and a number
   // only as a safe integer: beyond, SQLite's CAST(... AS INTEGER) would saturate it silently (the ORM stores the value as REAL).
-  const integer = typeof operand === 'number' ? Number.isSafeInteger(operand) : fitsInt64(BigInt(operand));
-  return { sql: integer && context.integerOperand ? context.integerOperand(placeholder) : placeholder, integer };
+  const integer =
+    typeof operand === 'number' ? Number.isSafeInteger(operand) : fitsInt64(BigInt(operand));
+  return {
+    sql: integer && context.integerOperand ? context.integerOperand(placeholder) : placeholder,
+    integer,
+  };
 }
 
 /** Bigints travel as strings: drivers bind them exactly, JSON and pg both accept them. */

@@ -83,7 +83,11 @@ export interface RowLifecycle<Row> {
    * Before the UPDATE of a locked `row` with `changes` (plain values and F expressions):
    * validation of the changed properties and before-update hooks, which may change more.
    */
-  beforeUpdate(row: Row, changes: Record<string, unknown>, session: Session): Promise<PendingWrite<Row>>;
+  beforeUpdate(
+    row: Row,
+    changes: Record<string, unknown>,
+    session: Session,
+  ): Promise<PendingWrite<Row>>;
 }
 
 /**
@@ -154,7 +158,10 @@ export interface ModelGateway<Row> {
    * Runs work in a transaction of racesafe's own, committed when it resolves. Its BEGIN goes
    * through beginOwnTransaction (own-transaction.ts), which bounds the wait for a lock taken there (`options`).
    */
-  transaction<T>(work: (session: Session) => Promise<T>, options?: OwnTransactionOptions): Promise<T>;
+  transaction<T>(
+    work: (session: Session) => Promise<T>,
+    options?: OwnTransactionOptions,
+  ): Promise<T>;
 }
 
 /** How a transaction of racesafe's own begins. */

@@ -8,12 +8,21 @@ import { guardedInsert } from './insert-new-rows';
 import { lastOutcome } from './last-outcome';
 import { keyId, lookupMatchId, matchId, matchRows } from './match-rows';
 import { type RetryPolicy, withRetries } from './retry';
-import { type Parameters, findOne, inCallerTransaction, inSavepoint, liveLookupCondition, parametersFor, run } from './statements';
+import {
+  type Parameters,
+  findOne,
+  inCallerTransaction,
+  inSavepoint,
+  liveLookupCondition,
+  parametersFor,
+  run,
+} from './statements';
 import { lookupKey } from './unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
 
 /** Values for each new row: an object, or a function of the row's lookup called only for rows about to be created. */
-export type ManyDefaults = Record<string, unknown> | ((lookup: Record<string, unknown>) => Record<string, unknown>);
+export type ManyDefaults =
+  Record<string, unknown> | ((lookup: Record<string, unknown>) => Record<string, unknown>);
 
 /** Options of getOrCreateMany, shared by both packages. */
 export interface GetOrCreateManyCoreOptions {
@@ -83,15 +92,38 @@ export async function getOrCreateMany<Row>(
   const lifecycle = gateway.lifecycle(options);
   const last = lastOutcome(gateway, 'getOrCreateMany');
   // A defaults function or the user's hooks must run only for rows about to be created: SELECT first.
-  const insertFirst = last.next === 'create-first' && gateway.dialect.arrayRows !== undefined && typeof options.defaults !== 'function' && !lifecycle?.runsUserCode;
-  const batch: Batch<Row> = { gateway, properties, defaults: options.defaults, lifecycle, insertFirst, insertedUnmatched: new Set() };
+  const insertFirst =
+    last.next === 'create-first' &&
+    gateway.dialect.arrayRows !== undefined &&
+    typeof options.defaults !== 'function' &&
+    !lifecycle?.runsUserCode;
+  const batch: Batch<Row> = {
+    gateway,
+    properties,
+    defaults: options.defaults,
+    lifecycle,
+    insertFirst,
+    insertedUnmatched: new Set(),
+  };
   const chunks = chunksOf(gateway, wanted, lookups[0], options.defaults);
   const work = (session: Session) => resolveAll(batch, session, chunks);
   const caller = gateway.callerTransaction();
-  if (caller) await inCallerTransaction(caller, (session) => inSavepoint(gateway, session, () => work(session)));
+  if (caller)
+    await inCallerTransaction(caller, (session) =>
+      inSavepoint(gateway, session, () => work(session)),
+    );
   // A soft-deleted row holding a key is found only after the INSERT took the chunk's other keys: a transaction keeps that ConflictError from leaving them written.
-  else if (chunks.length === 1 && !lifecycle?.atomic && gateway.dialect.supportsReturning && !gateway.softDeleteColumn) await withRetries(options.retry, () => gateway.autocommit(work));
-  else await withRetries(options.retry, () => gateway.transaction((session) => work(session).catch(forget(wanted))));
+  else if (
+    chunks.length === 1 &&
+    !lifecycle?.atomic &&
+    gateway.dialect.supportsReturning &&
+    !gateway.softDeleteColumn
+  )
+    await withRetries(options.retry, () => gateway.autocommit(work));
+  else
+    await withRetries(options.retry, () =>
+      gateway.transaction((session) => work(session).catch(forget(wanted))),
+    );
   const found = wanted.reduce((n, w) => n + (w.result![1] ? 0 : 1), 0);
   last.remember(found * 2 >= wanted.length);
   return inInputOrder(gateway, wanted, ids);
@@ -102,7 +134,11 @@ export async function getOrCreateMany<Row>(
  * first input lookup that got it: the same lookup given twice, or two lookups the database stores
  * as one key (`5` and `'5'` for a text key), share the row.
  */
-function inInputOrder<Row>(gateway: ModelGateway<Row>, wanted: Wanted<Row>[], ids: string[]): [Row, boolean][] {
+function inInputOrder<Row>(
+  gateway: ModelGateway<Row>,
+  wanted: Wanted<Row>[],
+  ids: string[],
+): [Row, boolean][] {
   const byId = new Map(wanted.map((w) => [w.id, w]));
   const identity = (w: Wanted<Row>) => rowIdentity(gateway, w.result![0]) ?? `id:${w.id}`;
   const created = new Set(wanted.filter((w) => w.result![1]).map(identity));
@@ -117,7 +153,9 @@ function inInputOrder<Row>(gateway: ModelGateway<Row>, wanted: Wanted<Row>[], id
 /** A stored row's primary key values as one string; undefined for a model without a primary key. */
 function rowIdentity<Row>(gateway: ModelGateway<Row>, row: Row): string | undefined {
   const primary = gateway.columns().filter((c) => c.primary);
-  return primary.length === 0 ? undefined : matchId(primary.map((c) => gateway.readValue(row, c.property)));
+  return primary.length === 0
+    ? undefined
+    : matchId(primary.map((c) => gateway.readValue(row, c.property)));
 }
 
 /** A rolled-back attempt's results are not results: the next attempt starts over. */
@@ -137,11 +175,17 @@ function checkLookups<Row>(
   lookups: Record<string, unknown>[],
   defaults: ManyDefaults | undefined,
 ): { wanted: Wanted<Row>[]; ids: string[]; properties: string[] } {
-  if (!Array.isArray(lookups)) throw new InvalidFieldError(`getOrCreateMany on ${gateway.modelName}: lookups must be an array of lookup objects`);
+  if (!Array.isArray(lookups))
+    throw new InvalidFieldError(
+      `getOrCreateMany on ${gateway.modelName}: lookups must be an array of lookup objects`,
+    );
   const properties = lookups.length > 0 ? Object.keys(lookups[0]).sort() : [];
   // Unknown names of every lookup and of the defaults, in one InvalidFieldError.
   const named = Object.fromEntries(lookups.map((lookup, i) => [`lookups[${i}]`, lookup]));
-  assertKnownFields(gateway, defaults && typeof defaults !== 'function' ? { ...named, defaults } : named);
+  assertKnownFields(
+    gateway,
+    defaults && typeof defaults !== 'function' ? { ...named, defaults } : named,
+  );
   lookups.forEach((lookup, i) => checkLookup(gateway, lookup, i, lookups[0], properties));
   if (defaults && typeof defaults !== 'function') checkedDefaults(gateway, defaults);
   const ids = lookups.map((lookup) => keyId(lookup, properties));
@@ -151,17 +195,38 @@ function checkLookups<Row>(
     if (distinct.has(id)) return;
     const hasNull = properties.some((property) => lookup[property] === null);
     // A one-value id of a string or a number ('s...', 'n...') is its match id too.
-    distinct.set(id, { lookup, id, match: id.startsWith('[') ? lookupMatchId(lookup, properties) : id, hasNull });
+    distinct.set(id, {
+      lookup,
+      id,
+      match: id.startsWith('[') ? lookupMatchId(lookup, properties) : id,
+      hasNull,
+    });
   });
-  return { wanted: [...distinct.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), ids, properties };
+  return {
+    wanted: [...distinct.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    ids,
+    properties,
+  };
 }
 
 /**
  * One lookup's checks. The usual lookup (a plain object naming lookups[0]'s properties, each a
  * string or number) takes a short path; any other gets the full checks, in the same order as ever.
  */
-function checkLookup(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, i: number, first: Record<string, unknown>, properties: string[]): void {
-  if (i > 0 && isPlainRecord(lookup) && hasExactly(lookup, properties) && properties.every((p) => typeof lookup[p] === 'string' || typeof lookup[p] === 'number')) return;
+function checkLookup(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+  i: number,
+  first: Record<string, unknown>,
+  properties: string[],
+): void {
+  if (
+    i > 0 &&
+    isPlainRecord(lookup) &&
+    hasExactly(lookup, properties) &&
+    properties.every((p) => typeof lookup[p] === 'string' || typeof lookup[p] === 'number')
+  )
+    return;
   assertKnownFields(gateway, { [`lookups[${i}]`]: lookup });
   assertPlainLookup(gateway, lookup);
   if (!hasExactly(lookup, properties)) {
@@ -173,37 +238,68 @@ function checkLookup(gateway: ModelGateway<unknown>, lookup: Record<string, unkn
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  const prototype: unknown = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  const prototype: unknown =
+    typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   return prototype === Object.prototype || prototype === null;
 }
 
 /** The lookup's own keys are exactly `properties` (in any order). */
 function hasExactly(lookup: Record<string, unknown>, properties: string[]): boolean {
   const keys = Object.keys(lookup);
-  return keys.length === properties.length && (keys.length === 1 ? keys[0] === properties[0] : keys.sort().every((key, i) => key === properties[i]));
+  return (
+    keys.length === properties.length &&
+    (keys.length === 1
+      ? keys[0] === properties[0]
+      : keys.sort().every((key, i) => key === properties[i]))
+  );
 }
 
 /** Lookups in chunks whose statements stay under the dialect's bound-parameter limit. */
-function chunksOf<Row>(gateway: ModelGateway<Row>, wanted: Wanted<Row>[], first: Record<string, unknown>, defaults: ManyDefaults | undefined): Wanted<Row>[][] {
+function chunksOf<Row>(
+  gateway: ModelGateway<Row>,
+  wanted: Wanted<Row>[],
+  first: Record<string, unknown>,
+  defaults: ManyDefaults | undefined,
+): Wanted<Row>[][] {
   // A row's INSERT binds its lookup, its defaults and the ORM's insert defaults: a generous guess at a row's width.
-  const width = Object.keys(first).length + (typeof defaults === 'object' ? Object.keys(defaults).length : 8) + 4;
-  const size = Math.max(1, Math.min(5000, gateway.dialect.maxOrTerms ?? Infinity, Math.floor(gateway.dialect.maxBoundParameters / width)));
+  const width =
+    Object.keys(first).length +
+    (typeof defaults === 'object' ? Object.keys(defaults).length : 8) +
+    4;
+  const size = Math.max(
+    1,
+    Math.min(
+      5000,
+      gateway.dialect.maxOrTerms ?? Infinity,
+      Math.floor(gateway.dialect.maxBoundParameters / width),
+    ),
+  );
   const chunks: Wanted<Row>[][] = [];
   for (let i = 0; i < wanted.length; i += size) chunks.push(wanted.slice(i, i + size));
   return chunks;
 }
 
-async function resolveAll<Row>(batch: Batch<Row>, session: Session, chunks: Wanted<Row>[][]): Promise<void> {
+async function resolveAll<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  chunks: Wanted<Row>[][],
+): Promise<void> {
   const { gateway } = batch;
   const pending = lookupKey(gateway, session, chunks[0][0].lookup);
   const key = pending instanceof Promise ? await pending : pending;
   // Every lookup names the same properties: only one with a NULL can be refused by the key (NULLS DISTINCT), checked before anything is sent.
-  for (const chunk of chunks) for (const w of chunk) if (w.hasNull) await lookupKey(gateway, session, w.lookup);
+  for (const chunk of chunks)
+    for (const w of chunk) if (w.hasNull) await lookupKey(gateway, session, w.lookup);
   for (const chunk of chunks) await resolveChunk(batch, session, chunk, key);
 }
 
 /** Finds the chunk's rows and creates the missing ones (SELECT first, or the guarded INSERT first); then reads what concurrent callers created meanwhile. */
-async function resolveChunk<Row>(batch: Batch<Row>, session: Session, chunk: Wanted<Row>[], key: UniqueKey): Promise<void> {
+async function resolveChunk<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  chunk: Wanted<Row>[],
+  key: UniqueKey,
+): Promise<void> {
   const open = chunk.filter((w) => !w.result);
   if (open.length === 0) return;
   if (!(batch.insertFirst && (await insertNew(batch, session, open, key)))) {
@@ -216,8 +312,14 @@ async function resolveChunk<Row>(batch: Batch<Row>, session: Session, chunk: Wan
   const taken = open.filter((w) => !w.result);
   if (taken.length === 0) return;
   const { gateway } = batch;
-  const winners = await selectLookups(gateway, session, taken, gateway.dialect.lockingReadAfterConflict);
-  for (const [w, { row }] of matchRows(gateway, taken, winners, batch.properties)) w.result = [row, false];
+  const winners = await selectLookups(
+    gateway,
+    session,
+    taken,
+    gateway.dialect.lockingReadAfterConflict,
+  );
+  for (const [w, { row }] of matchRows(gateway, taken, winners, batch.properties))
+    w.result = [row, false];
   // Not visible in this snapshot, deleted since, or matched only by collation or by the stored form of its value: readWinner reads each again.
   for (const w of taken) {
     if (w.result) continue;
@@ -228,7 +330,11 @@ async function resolveChunk<Row>(batch: Batch<Row>, session: Session, chunk: Wan
 }
 
 /** SELECT the rows of these lookups. */
-async function findExisting<Row>(batch: Batch<Row>, session: Session, open: Wanted<Row>[]): Promise<void> {
+async function findExisting<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  open: Wanted<Row>[],
+): Promise<void> {
   const { gateway } = batch;
   const rows = await selectLookups(gateway, session, open);
   const found = matchRows(gateway, open, rows, batch.properties);
@@ -248,7 +354,12 @@ async function findExisting<Row>(batch: Batch<Row>, session: Session, open: Want
  * (a value the ORM writes as SQL, a column type an array would not carry, validation refusing a row
  * that may exist): the caller then takes the SELECT-first path.
  */
-async function insertNew<Row>(batch: Batch<Row>, session: Session, open: Wanted<Row>[], key: UniqueKey): Promise<boolean> {
+async function insertNew<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  open: Wanted<Row>[],
+  key: UniqueKey,
+): Promise<boolean> {
   const { gateway } = batch;
   const types = await columnTypes(gateway, session);
   if (!types) return false;
@@ -282,11 +393,21 @@ async function prepareRows<Row>(
 function valuesOf<Row>(batch: Batch<Row>, w: Wanted<Row>): Record<string, unknown> {
   const { defaults } = batch;
   if (defaults === undefined) return { ...w.lookup };
-  return { ...(typeof defaults === 'function' ? checkedDefaults(batch.gateway, defaults(w.lookup)) : defaults), ...w.lookup };
+  return {
+    ...(typeof defaults === 'function'
+      ? checkedDefaults(batch.gateway, defaults(w.lookup))
+      : defaults),
+    ...w.lookup,
+  };
 }
 
 /** The rows an INSERT returned, matched to their lookups: created (after the ORM's after-create lifecycle, where it runs). */
-async function storeCreated<Row>(batch: Batch<Row>, wanted: Wanted<Row>[], pending: (PendingWrite<Row> | undefined)[], rows: Record<string, unknown>[]): Promise<void> {
+async function storeCreated<Row>(
+  batch: Batch<Row>,
+  wanted: Wanted<Row>[],
+  pending: (PendingWrite<Row> | undefined)[],
+  rows: Record<string, unknown>[],
+): Promise<void> {
   if (rows.length === 0) return;
   const positions = new Map(wanted.map((w, i) => [w, i]));
   const matched = matchRows(batch.gateway, wanted, rows, batch.properties);
@@ -298,17 +419,31 @@ async function storeCreated<Row>(batch: Batch<Row>, wanted: Wanted<Row>[], pendi
   // Rows stored with a key other than the value given ('900198' for 900198): the lookup that reads them back created them.
   const matchedRaw = new Set([...matched.values()].map((stored) => stored.raw));
   for (const raw of rows) {
-    const identity = matchedRaw.has(raw) ? undefined : rowIdentity(batch.gateway, batch.gateway.hydrate(raw));
+    const identity = matchedRaw.has(raw)
+      ? undefined
+      : rowIdentity(batch.gateway, batch.gateway.hydrate(raw));
     if (identity !== undefined) batch.insertedUnmatched.add(identity);
   }
 }
 
-async function createMissing<Row>(batch: Batch<Row>, session: Session, missing: Wanted<Row>[], key: UniqueKey): Promise<void> {
+async function createMissing<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  missing: Wanted<Row>[],
+  key: UniqueKey,
+): Promise<void> {
   const { gateway, lifecycle } = batch;
   if (lifecycle?.runsUserCode) {
     // Hooks run per row, as for getOrCreate: each INSERT in a savepoint, so a lost race unwinds that row's hook writes only.
     for (const w of missing) {
-      const created = await createWithHooks(gateway, w.lookup, valuesOf(batch, w), key, lifecycle, (work) => inSavepoint(gateway, session, () => work(session)));
+      const created = await createWithHooks(
+        gateway,
+        w.lookup,
+        valuesOf(batch, w),
+        key,
+        lifecycle,
+        (work) => inSavepoint(gateway, session, () => work(session)),
+      );
       if (created) w.result = [created, true];
     }
     return;
@@ -317,7 +452,10 @@ async function createMissing<Row>(batch: Batch<Row>, session: Session, missing: 
   await insertMany(batch, session, missing, rows, pending, key);
 }
 
-function checkedDefaults(gateway: ModelGateway<unknown>, values: Record<string, unknown>): Record<string, unknown> {
+function checkedDefaults(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
   assertKnownFields(gateway, { defaults: values });
   assertWritableValues(gateway, 'defaults', values, false);
   return values;
@@ -349,12 +487,22 @@ async function insertMany<Row>(
     const stored = gateway.dialect.supportsInsertIgnoringConflictOn
       ? await insertSkippingTaken(gateway, session, groupRows, key)
       : await insertOrFallBack(batch, session, group, groupRows, key);
-    await storeCreated(batch, group, indexes.map((i) => pending[i]), stored);
+    await storeCreated(
+      batch,
+      group,
+      indexes.map((i) => pending[i]),
+      stored,
+    );
   }
 }
 
 /** `INSERT INTO t (...) VALUES (...), (...) ON CONFLICT (<key>) DO NOTHING RETURNING *`: the rows it inserted. */
-async function insertSkippingTaken(gateway: ModelGateway<unknown>, session: Session, rows: Record<string, unknown>[], key: UniqueKey): Promise<Record<string, unknown>[]> {
+async function insertSkippingTaken(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  rows: Record<string, unknown>[],
+  key: UniqueKey,
+): Promise<Record<string, unknown>[]> {
   const parameters = parametersFor(gateway);
   const sql = `${multiRowInsert(gateway, rows, parameters)} ${gateway.dialect.skipConflictClause(key)}${gateway.dialect.supportsReturning ? ' RETURNING *' : ''}`;
   const { rows: stored } = await run(gateway, session, sql, parameters.values);
@@ -389,7 +537,8 @@ async function insertOrFallBack<Row>(
         await insert([row]);
         stored.push(...(await selectLookups(gateway, session, [group[i]])));
       } catch (rowError) {
-        if (!(rowError instanceof ConflictError && rowError.constraint === key.name)) throw rowError;
+        if (!(rowError instanceof ConflictError && rowError.constraint === key.name))
+          throw rowError;
       }
     }
     return stored;
@@ -397,10 +546,17 @@ async function insertOrFallBack<Row>(
   return selectLookups(gateway, session, group);
 }
 
-function multiRowInsert(gateway: ModelGateway<unknown>, rows: Record<string, unknown>[], parameters: Parameters): string {
+function multiRowInsert(
+  gateway: ModelGateway<unknown>,
+  rows: Record<string, unknown>[],
+  parameters: Parameters,
+): string {
   const properties = Object.keys(rows[0]);
   const columns = properties.map((property) => gateway.column(property)!.quoted).join(', ');
-  const tuples = rows.map((row) => `(${properties.map((property) => gateway.bindValue(property, row[property], parameters.add)).join(', ')})`);
+  const tuples = rows.map(
+    (row) =>
+      `(${properties.map((property) => gateway.bindValue(property, row[property], parameters.add)).join(', ')})`,
+  );
   return `INSERT INTO ${gateway.tableSql} (${columns}) VALUES ${tuples.join(', ')}`;
 }
 
@@ -410,19 +566,33 @@ function multiRowInsert(gateway: ModelGateway<unknown>, rows: Record<string, unk
  * nested in halves, as SQLite refuses an expression more than 1,000 levels deep; with `lock`,
  * a locking read (`... LOCK IN SHARE MODE` on MySQL, where only that sees a winner's row under REPEATABLE READ).
  */
-async function selectLookups(gateway: ModelGateway<unknown>, session: Session, wanted: Wanted<unknown>[], lock: LockStrength | null = null): Promise<Record<string, unknown>[]> {
+async function selectLookups(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  wanted: Wanted<unknown>[],
+  lock: LockStrength | null = null,
+): Promise<Record<string, unknown>[]> {
   const parameters = parametersFor(gateway);
   const [property, ...others] = Object.keys(wanted[0].lookup);
   let condition: string;
   if (others.length === 0 && wanted.every((w) => !w.hasNull)) {
-    const list = wanted.map((w) => gateway.bindValue(property, w.lookup[property], parameters.add)).join(', ');
+    const list = wanted
+      .map((w) => gateway.bindValue(property, w.lookup[property], parameters.add))
+      .join(', ');
     const deleted = gateway.softDeleteColumn;
     condition = `${gateway.column(property)!.quoted} IN (${list})${deleted ? ` AND ${deleted.quoted} IS NULL` : ''}`;
   } else {
-    condition = balancedOr(wanted.map((w) => `(${liveLookupCondition(gateway, w.lookup, parameters)})`));
+    condition = balancedOr(
+      wanted.map((w) => `(${liveLookupCondition(gateway, w.lookup, parameters)})`),
+    );
   }
   const lockSql = lock ? ` ${gateway.dialect.lockClause(lock, {})}` : '';
-  const { rows } = await run(gateway, session, `SELECT * FROM ${gateway.tableSql} WHERE ${condition}${lockSql}`, parameters.values);
+  const { rows } = await run(
+    gateway,
+    session,
+    `SELECT * FROM ${gateway.tableSql} WHERE ${condition}${lockSql}`,
+    parameters.values,
+  );
   return rows;
 }
 

@@ -3,7 +3,17 @@ import { UniqueLookupRequiredError } from './errors';
 import type { ModelGateway, RowLifecycle, Session } from './gateway';
 import { type RetryPolicy, withIdempotentRetries } from './retry';
 import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
-import { findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertRaw, insertRow, insertUnlessFound, onlyPlaceholder, run } from './statements';
+import {
+  findOne,
+  findOrInsertRaw,
+  inCallerTransaction,
+  inSavepoint,
+  insertRaw,
+  insertRow,
+  insertUnlessFound,
+  onlyPlaceholder,
+  run,
+} from './statements';
 import { lastOutcome } from './last-outcome';
 import { type Defaults, resolveDefaults } from './defaults';
 import { readWinner } from './read-winner';
@@ -39,21 +49,38 @@ export async function getOrCreate<Row>(
   const lifecycle = gateway.lifecycle(options);
   const callerTransaction = gateway.callerTransaction();
   if (options.advisoryLock) {
-    const work = (session: Session) => getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults, lifecycle);
-    return callerTransaction ? inCallerTransaction(callerTransaction, work) : withIdempotentRetries(options.retry, () => gateway.transaction(work));
+    const work = (session: Session) =>
+      getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults, lifecycle);
+    return callerTransaction
+      ? inCallerTransaction(callerTransaction, work)
+      : withIdempotentRetries(options.retry, () => gateway.transaction(work));
   }
   // Nothing of the caller's to run between finding and inserting (a defaults function, hooks): one statement where the database can.
-  const oneStatement = gateway.dialect.writesInWith && !lifecycle?.runsUserCode && typeof options.defaults !== 'function';
+  const oneStatement =
+    gateway.dialect.writesInWith &&
+    !lifecycle?.runsUserCode &&
+    typeof options.defaults !== 'function';
   const work = async (session: Session) => {
     const pending = lookupKey(gateway, session, lookup);
     const key = pending instanceof Promise ? await pending : pending;
-    if (oneStatement) return findOrInsertInOneStatement(gateway, session, lookup, options.defaults as Record<string, unknown> | undefined, key, lifecycle);
+    if (oneStatement)
+      return findOrInsertInOneStatement(
+        gateway,
+        session,
+        lookup,
+        options.defaults as Record<string, unknown> | undefined,
+        key,
+        lifecycle,
+      );
     return findOrInsert(gateway, session, lookup, options.defaults, key, lifecycle);
   };
   if (callerTransaction) return inCallerTransaction(callerTransaction, work);
   // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, a deadlock, or a lost connection is retried.
-  if (!lifecycle?.atomic || oneStatement) return withIdempotentRetries(options.retry, () => gateway.autocommit(work));
-  return withIdempotentRetries(options.retry, () => findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle));
+  if (!lifecycle?.atomic || oneStatement)
+    return withIdempotentRetries(options.retry, () => gateway.autocommit(work));
+  return withIdempotentRetries(options.retry, () =>
+    findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle),
+  );
 }
 
 /** SELECT, then INSERT unless a racing caller took the lookup, then read the winner. */
@@ -69,7 +96,9 @@ export async function findOrInsert<Row>(
   if (existing) return [existing, false];
   const values = { ...resolveDefaults(gateway, defaults), ...lookup };
   const created = lifecycle
-    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) => (session.inTransaction ? inSavepoint(gateway, session, () => work(session)) : work(session)))
+    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
+        session.inTransaction ? inSavepoint(gateway, session, () => work(session)) : work(session),
+      )
     : await insertUnlessTaken(gateway, session, values, key);
   if (created) return [created, true];
   return [await readWinner(gateway, session, lookup, key), false];
@@ -94,11 +123,16 @@ async function findOrInsertInOneStatement<Row>(
   key: UniqueKey,
   lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<[Row, boolean]> {
-  const last = lastOutcome(gateway, `getOrCreate ${session.inTransaction ? 'in' : 'outside'} a transaction`);
+  const last = lastOutcome(
+    gateway,
+    `getOrCreate ${session.inTransaction ? 'in' : 'outside'} a transaction`,
+  );
   const statement = last.next === 'create-first' ? insertUnlessFound : findOrInsertRaw;
-  const once = () => findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle, statement);
+  const once = () =>
+    findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle, statement);
   let result: [Row, boolean];
-  if (last.next === 'find-first') result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
+  if (last.next === 'find-first')
+    result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
   else result = session.inTransaction ? await inSavepoint(gateway, session, once) : await once();
   last.remember(!result[1]);
   return result;
@@ -116,7 +150,9 @@ async function findOrInsertOnce<Row>(
 ): Promise<[Row, boolean]> {
   const values = { ...defaults, ...lookup };
   // Built-in validation only (no user code): run before knowing; values it refuses take the SELECT-first path, so a hit still returns its row.
-  const pending = lifecycle ? await lifecycle.beforeCreate(values, session).catch(() => undefined) : { values: gateway.insertValues(values), stored: undefined };
+  const pending = lifecycle
+    ? await lifecycle.beforeCreate(values, session).catch(() => undefined)
+    : { values: gateway.insertValues(values), stored: undefined };
   if (!pending) return findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
   assertLookupKept(gateway, lookup, pending.values);
   const result = await statement(gateway, session, lookup, pending.values, key);
@@ -177,6 +213,8 @@ async function getOrCreateUnderAdvisoryLock<Row>(
 }
 
 function advisoryKey(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>): string {
-  const entries = Object.keys(lookup).sort().map((property) => [property, lookup[property]]);
+  const entries = Object.keys(lookup)
+    .sort()
+    .map((property) => [property, lookup[property]]);
   return `racesafe:${gateway.tableSql}:${JSON.stringify(entries)}`;
 }

@@ -5,10 +5,40 @@
  */
 export * from './errors';
 export { F, FExpression, isFExpression, compileExpression, checkExpression } from './expressions';
-export type { FName, FOn, FOperand, FOperator, FStep, FCompileContext, NumericProperties, UncheckedName } from './expressions';
-export { dialectFor, duplicateKeyName, mysqlDialect, postgresDialect, sqliteDialect, sqliteUniqueViolation } from './dialects';
-export type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialects';
-export type { ColumnInfo, ModelGateway, OwnTransactionOptions, PendingWrite, RowLifecycle, Session, StatementResult } from './gateway';
+export type {
+  FName,
+  FOn,
+  FOperand,
+  FOperator,
+  FStep,
+  FCompileContext,
+  NumericProperties,
+  UncheckedName,
+} from './expressions';
+export {
+  dialectFor,
+  duplicateKeyName,
+  mysqlDialect,
+  postgresDialect,
+  sqliteDialect,
+  sqliteUniqueViolation,
+} from './dialects';
+export type {
+  ClassifiedError,
+  DialectAdapter,
+  ErrorKind,
+  LockStrength,
+  UniqueKey,
+} from './dialects';
+export type {
+  ColumnInfo,
+  ModelGateway,
+  OwnTransactionOptions,
+  PendingWrite,
+  RowLifecycle,
+  Session,
+  StatementResult,
+} from './gateway';
 export { beginOwnTransaction, ownWorkError } from './own-transaction';
 export { getOrCreate } from './get-or-create';
 export type { Defaults } from './defaults';
@@ -17,7 +47,12 @@ export { updateOrCreate } from './update-or-create';
 export type { UpdateOrCreateCoreOptions } from './update-or-create';
 export { getOrCreateMany } from './get-or-create-many';
 export type { GetOrCreateManyCoreOptions, ManyDefaults } from './get-or-create-many';
-export { atomicUpdate, checkAtomicUpdate, isPlainEquality, updateLockedAndReadBack } from './atomic-update';
+export {
+  atomicUpdate,
+  checkAtomicUpdate,
+  isPlainEquality,
+  updateLockedAndReadBack,
+} from './atomic-update';
 export type { AtomicUpdateCoreOptions, ReadBackOptions } from './atomic-update';
 export { compileAssignments, setClause } from './assignments';
 export type { Assignment } from './assignments';

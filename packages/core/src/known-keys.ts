@@ -37,10 +37,15 @@ export function keysKnown(gateway: ModelGateway<unknown>): boolean {
  * The cached unique key on exactly `columns` (a usable, full one first), or undefined when none
  * is known (yet): names a key the database reported by its columns (SQLite).
  */
-export function keyOnColumns(gateway: ModelGateway<unknown>, columns: string[]): UniqueKey | undefined {
+export function keyOnColumns(
+  gateway: ModelGateway<unknown>,
+  columns: string[],
+): UniqueKey | undefined {
   const keys = cachedKeys(gateway) ?? [];
   const candidates = keys.filter((key) => sameSet(key.columns, columns));
-  return candidates.find((key) => key.usableForLookup && key.predicate === undefined) ?? candidates[0];
+  return (
+    candidates.find((key) => key.usableForLookup && key.predicate === undefined) ?? candidates[0]
+  );
 }
 
 /** Whether two column lists hold the same columns. */

@@ -27,6 +27,7 @@ export function lastOutcome(
   const memory = tables;
   const key = `${site}: ${gateway.tableSql}`;
   const [previous, last] = memory.get(key) ?? [undefined, undefined];
-  const next: FirstStatement = previous === undefined || previous !== last ? 'either' : last ? 'find-first' : 'create-first';
+  const next: FirstStatement =
+    previous === undefined || previous !== last ? 'either' : last ? 'find-first' : 'create-first';
   return { next, remember: (foundExisting) => void memory.set(key, [last, foundExisting]) };
 }

@@ -46,7 +46,9 @@ export function matchId(values: unknown[]): string {
 
 /** {@link matchId} of a lookup's values, in `properties` order. */
 export function lookupMatchId(lookup: Record<string, unknown>, properties: string[]): string {
-  return properties.length === 1 ? valueId(lookup[properties[0]]) : matchId(properties.map((property) => lookup[property]));
+  return properties.length === 1
+    ? valueId(lookup[properties[0]])
+    : matchId(properties.map((property) => lookup[property]));
 }
 
 // A string and a finite number are their own JSON, told apart by a prefix; anything else goes through JSON.stringify.
@@ -67,11 +69,19 @@ function valueId(value: unknown): string {
  * The stored row whose values equal each lookup's (as the ORM reads them back), by lookup; lookups
  * no row matches are left out. Rows are indexed by their values once, so n lookups cost O(n), not O(n²).
  */
-export function matchRows<Row, W extends Matchable>(gateway: ModelGateway<Row>, wanted: W[], rows: Record<string, unknown>[], properties: string[]): Map<W, Stored<Row>> {
+export function matchRows<Row, W extends Matchable>(
+  gateway: ModelGateway<Row>,
+  wanted: W[],
+  rows: Record<string, unknown>[],
+  properties: string[],
+): Map<W, Stored<Row>> {
   const byValues = new Map<string, Stored<Row>[]>();
   for (const raw of rows) {
     const row = gateway.hydrate(raw);
-    const id = properties.length === 1 ? valueId(gateway.readValue(row, properties[0])) : matchId(properties.map((property) => gateway.readValue(row, property)));
+    const id =
+      properties.length === 1
+        ? valueId(gateway.readValue(row, properties[0]))
+        : matchId(properties.map((property) => gateway.readValue(row, property)));
     const same = byValues.get(id);
     if (same) same.push({ raw, row });
     else byValues.set(id, [{ raw, row }]);
@@ -80,7 +90,11 @@ export function matchRows<Row, W extends Matchable>(gateway: ModelGateway<Row>, 
   for (const w of wanted) {
     const matches = byValues.get(w.match);
     if (!matches) continue;
-    if (matches.length > 1) throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(w.lookup).join(', ')}`, { fields: Object.keys(w.lookup) });
+    if (matches.length > 1)
+      throw new MultipleRowsError(
+        `${gateway.modelName}: more than one row matches ${Object.keys(w.lookup).join(', ')}`,
+        { fields: Object.keys(w.lookup) },
+      );
     matched.set(w, matches[0]);
   }
   return matched;

@@ -21,7 +21,12 @@ import { run, translateError } from './statements';
  * @example
  * await beginOwnTransaction(gateway, sessionOf(runner, false), () => runner.query('BEGIN IMMEDIATE'), { lockWaitMs: 0 });
  */
-export async function beginOwnTransaction(gateway: ModelGateway<unknown>, session: Session, begin: () => Promise<unknown>, options: OwnTransactionOptions = {}): Promise<void> {
+export async function beginOwnTransaction(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  begin: () => Promise<unknown>,
+  options: OwnTransactionOptions = {},
+): Promise<void> {
   const wait = gateway.dialect.beginLockWait;
   if (!wait || options.lockWaitMs === undefined) return sendBegin(gateway, begin);
   const { rows } = await run(gateway, session, wait.readSql);
@@ -36,7 +41,10 @@ export async function beginOwnTransaction(gateway: ModelGateway<unknown>, sessio
   }
 }
 
-async function sendBegin(gateway: ModelGateway<unknown>, begin: () => Promise<unknown>): Promise<void> {
+async function sendBegin(
+  gateway: ModelGateway<unknown>,
+  begin: () => Promise<unknown>,
+): Promise<void> {
   try {
     await begin();
   } catch (error) {
@@ -55,12 +63,22 @@ async function sendBegin(gateway: ModelGateway<unknown>, begin: () => Promise<un
  */
 export function ownWorkError(gateway: ModelGateway<unknown>, error: unknown): unknown {
   if (error instanceof RaceSafeError) return error;
-  return gateway.dialect.classifyError(error).kind === 'connection-lost' ? translateError(gateway, error, 'rolled-back') : error;
+  return gateway.dialect.classifyError(error).kind === 'connection-lost'
+    ? translateError(gateway, error, 'rolled-back')
+    : error;
 }
 
 /** The lock was not granted within the bound the caller set (SQLITE_BUSY at BEGIN IMMEDIATE): LockNotAvailableError, not a retry. */
-function lockNotGranted(gateway: ModelGateway<unknown>, error: unknown, lockWaitMs: number): unknown {
-  if (!(error instanceof RaceSafeError) || gateway.dialect.classifyError(error.cause).kind !== 'serialization-failure') return error;
+function lockNotGranted(
+  gateway: ModelGateway<unknown>,
+  error: unknown,
+  lockWaitMs: number,
+): unknown {
+  if (
+    !(error instanceof RaceSafeError) ||
+    gateway.dialect.classifyError(error.cause).kind !== 'serialization-failure'
+  )
+    return error;
   const waited = lockWaitMs === 0 ? 'at once (nowait)' : `within lockTimeoutMs (${lockWaitMs} ms)`;
   return new LockNotAvailableError(
     `${gateway.modelName}: another connection holds the database's write lock, which was not granted ${waited} (${error.code}): ${(error.cause as Error)?.message ?? error.message}`,

@@ -4,7 +4,12 @@ import type { ModelGateway, Session } from './gateway';
 import { findOne } from './statements';
 
 /** The row that won the insert race, read on the same connection (the primary). */
-export async function readWinner<Row>(gateway: ModelGateway<Row>, session: Session, lookup: Record<string, unknown>, key: UniqueKey): Promise<Row> {
+export async function readWinner<Row>(
+  gateway: ModelGateway<Row>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  key: UniqueKey,
+): Promise<Row> {
   const strength = gateway.dialect.lockingReadAfterConflict;
   const winner = await findOne(gateway, session, lookup, strength ? { strength } : null);
   if (winner) return winner;
@@ -22,8 +27,17 @@ export async function readWinner<Row>(gateway: ModelGateway<Row>, session: Sessi
  * MariaDB have no other kind): the INSERT was refused and no live row will ever be found, so
  * retrying cannot help. Called where an INSERT lost its key and no live row turned up.
  */
-export async function assertNoDeletedRowHolds(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>, key: UniqueKey): Promise<void> {
-  if (gateway.softDeleteColumn && key.predicate === undefined && (await findOne(gateway, session, lookup, null, true))) {
+export async function assertNoDeletedRowHolds(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  lookup: Record<string, unknown>,
+  key: UniqueKey,
+): Promise<void> {
+  if (
+    gateway.softDeleteColumn &&
+    key.predicate === undefined &&
+    (await findOne(gateway, session, lookup, null, true))
+  ) {
     throw new ConflictError(
       `${gateway.modelName}: a soft-deleted row holds this lookup, and unique key ${key.name} covers deleted rows too, so no live row can be created. ` +
         `Restore the deleted row, or make the key a partial unique index WHERE ${gateway.softDeleteColumn.column} IS NULL.`,

@@ -15,7 +15,10 @@ export interface RetryPolicy {
  * jittered exponential backoff so that racing retries spread out. Only for transactions
  * racesafe owns: inside a caller's transaction the retry belongs to the caller.
  */
-export async function withRetries<T>(policy: RetryPolicy | undefined, attempt: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  policy: RetryPolicy | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
   return retrying(policy, attempt, (error) => error instanceof RetryableError);
 }
 
@@ -26,14 +29,19 @@ export async function withRetries<T>(policy: RetryPolicy | undefined, attempt: (
  * finds may be the lost attempt's own, so the call throws IndeterminateError holding that row.
  * A {@link ConnectionLostError} (nothing committed) is retried like any RetryableError.
  */
-export async function withIdempotentRetries<Row>(policy: RetryPolicy | undefined, attempt: () => Promise<[Row, boolean]>): Promise<[Row, boolean]> {
+export async function withIdempotentRetries<Row>(
+  policy: RetryPolicy | undefined,
+  attempt: () => Promise<[Row, boolean]>,
+): Promise<[Row, boolean]> {
   let lost: IndeterminateError | undefined;
   const retryable = (error: unknown) => {
     if (error instanceof IndeterminateError) lost = error;
     return error instanceof RetryableError || error instanceof IndeterminateError;
   };
   // Retries used up after a lost INSERT: a later definite failure does not undo what that INSERT may have done.
-  const [row, created] = await retrying(policy, attempt, retryable).catch((error: unknown) => Promise.reject(lost ?? error));
+  const [row, created] = await retrying(policy, attempt, retryable).catch((error: unknown) =>
+    Promise.reject(lost ?? error),
+  );
   if (!lost || created) return [row, created];
   throw new IndeterminateError(
     `${lost.message} (retried: the row exists now, but whether this call's lost attempt created it is unknown; the row is in error.row)`,
@@ -41,7 +49,11 @@ export async function withIdempotentRetries<Row>(policy: RetryPolicy | undefined
   );
 }
 
-async function retrying<T>(policy: RetryPolicy | undefined, attempt: () => Promise<T>, retryable: (error: unknown) => boolean): Promise<T> {
+async function retrying<T>(
+  policy: RetryPolicy | undefined,
+  attempt: () => Promise<T>,
+  retryable: (error: unknown) => boolean,
+): Promise<T> {
   const attempts = Number.isFinite(policy?.attempts) ? Math.max(1, policy!.attempts!) : 5;
   const base = policy?.baseDelayMs ?? 5;
   const max = policy?.maxDelayMs ?? 250;

@@ -11,7 +11,10 @@ const passed = new WeakSet<object>();
  * Read once per connection configuration with the adapter's `serverVersionSql`
  * (SQLite: `SELECT sqlite_version() AS version`); synchronous, and free, once it has passed.
  */
-export function assertSupportedVersion(gateway: ModelGateway<unknown>, session: Session): void | Promise<void> {
+export function assertSupportedVersion(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+): void | Promise<void> {
   const { serverVersionSql: sql, minimumServerVersion: minimum, name } = gateway.dialect;
   if (!sql || !minimum || passed.has(gateway.catalogScope)) return;
   let check = checks.get(gateway.catalogScope);

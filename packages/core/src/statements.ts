@@ -17,22 +17,29 @@ export { type LostOutcome, translateError } from './translate-error';
  * first statement per connection configuration checks the database version first, where the
  * adapter has a minimum (see assertSupportedVersion).
  */
-export function run(gateway: ModelGateway<unknown>, session: Session, sql: string, parameters: unknown[] = []): Promise<StatementResult> {
+export function run(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<StatementResult> {
   const versionChecked = assertSupportedVersion(gateway, session);
   if (versionChecked) return versionChecked.then(() => run(gateway, session, sql, parameters));
   const prefix = gateway.dialect.returningStatementPrefix;
   const reads = /^\s*(SELECT|SET|PRAGMA)\b/i.test(sql);
-  return session.query(prefix && sql.endsWith(' RETURNING *') ? prefix + sql : sql, parameters).then(
-    (result) => {
-      // Outside a transaction an acknowledged write has committed: a later lost statement of this call (MariaDB's read-back) cannot undo it.
-      if (!session.inTransaction && !reads) committedWrites.add(session);
-      return result;
-    },
-    async (error: unknown) => {
-      await readKeysForViolation(gateway, session, error);
-      throw translateError(gateway, error, lostOutcome(session, reads));
-    },
-  );
+  return session
+    .query(prefix && sql.endsWith(' RETURNING *') ? prefix + sql : sql, parameters)
+    .then(
+      (result) => {
+        // Outside a transaction an acknowledged write has committed: a later lost statement of this call (MariaDB's read-back) cannot undo it.
+        if (!session.inTransaction && !reads) committedWrites.add(session);
+        return result;
+      },
+      async (error: unknown) => {
+        await readKeysForViolation(gateway, session, error);
+        throw translateError(gateway, error, lostOutcome(session, reads));
+      },
+    );
 }
 
 // Autocommit sessions (one per racesafe call attempt) on which a write has committed.
@@ -56,7 +63,11 @@ function lostOutcome(session: Session, reads: boolean): LostOutcome {
  * the catalog maps to columns (ConflictError.fields). Only on a session that can still run a
  * statement: outside a transaction, or on SQLite, whose transaction survives the error.
  */
-async function readKeysForViolation(gateway: ModelGateway<unknown>, session: Session, error: unknown): Promise<void> {
+async function readKeysForViolation(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  error: unknown,
+): Promise<void> {
   const { kind, constraint, columns } = gateway.dialect.classifyError(error);
   if (kind !== 'unique-violation') return;
   if (columns) {
@@ -69,17 +80,28 @@ async function readKeysForViolation(gateway: ModelGateway<unknown>, session: Ses
 }
 
 /** `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys). */
-export function lookupCondition(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, parameters: Parameters): string {
+export function lookupCondition(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+  parameters: Parameters,
+): string {
   return Object.entries(lookup)
     .map(([property, value]) => {
       const column = gateway.column(property)!.quoted;
-      return value === null ? `${column} IS NULL` : `${column} = ${gateway.bindValue(property, value, parameters.add)}`;
+      return value === null
+        ? `${column} IS NULL`
+        : `${column} = ${gateway.bindValue(property, value, parameters.add)}`;
     })
     .join(' AND ');
 }
 
 /** The lookup's condition, and on a soft-deleting model `AND "deletedAt" IS NULL` unless `withDeleted` (as findOne does). */
-export function liveLookupCondition(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, parameters: Parameters, withDeleted = false): string {
+export function liveLookupCondition(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+  parameters: Parameters,
+  withDeleted = false,
+): string {
   const condition = lookupCondition(gateway, lookup, parameters);
   const deleted = gateway.softDeleteColumn;
   return deleted && !withDeleted ? `${condition} AND ${deleted.quoted} IS NULL` : condition;
@@ -98,7 +120,10 @@ export async function findOne<Row>(
   const sql = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters, withDeleted)} LIMIT 2${lockSql}`;
   const { rows } = await run(gateway, session, sql, parameters.values);
   if (rows.length > 1) {
-    throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`, { fields: Object.keys(lookup) });
+    throw new MultipleRowsError(
+      `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
+      { fields: Object.keys(lookup) },
+    );
   }
   return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
 }
@@ -110,11 +135,17 @@ export interface InsertKey {
 }
 
 /** An INSERT's column list and its values' placeholders, bound on `parameters`. */
-function insertList(gateway: ModelGateway<unknown>, values: Record<string, unknown>, parameters: Parameters): { columns: string; placeholders: string } {
+function insertList(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+  parameters: Parameters,
+): { columns: string; placeholders: string } {
   const entries = Object.entries(values);
   return {
     columns: entries.map(([property]) => gateway.column(property)!.quoted).join(', '),
-    placeholders: entries.map(([property, value]) => gateway.bindValue(property, value, parameters.add)).join(', '),
+    placeholders: entries
+      .map(([property, value]) => gateway.bindValue(property, value, parameters.add))
+      .join(', '),
   };
 }
 
@@ -138,7 +169,10 @@ export async function insertRaw(
   const sql = `INSERT INTO ${gateway.tableSql} (${columns}) VALUES (${placeholders})${target}${returning}`;
   const { rows } = await run(gateway, session, sql, parameters.values);
   if (returning) return rows.length === 1 ? rows[0] : undefined;
-  if (!by) throw new RaceSafeError(`${gateway.modelName}: ${dialect.name} has no RETURNING, and this INSERT has no unique key to read its row back by`);
+  if (!by)
+    throw new RaceSafeError(
+      `${gateway.modelName}: ${dialect.name} has no RETURNING, and this INSERT has no unique key to read its row back by`,
+    );
   return readBack(gateway, session, values, by.key);
 }
 
@@ -164,7 +198,15 @@ export async function findOrInsertRaw(
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
   const parameters = parametersFor(gateway);
   const found = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)} LIMIT 2`;
-  return insertUnlessFirst(gateway, session, lookup, { name: 'found', sql: found }, parameters, values, key);
+  return insertUnlessFirst(
+    gateway,
+    session,
+    lookup,
+    { name: 'found', sql: found },
+    parameters,
+    values,
+    key,
+  );
 }
 
 /**
@@ -187,7 +229,14 @@ export async function insertUnlessFound(
   key: UniqueKey,
 ): Promise<{ raw: Record<string, unknown>; created: true } | undefined> {
   const parameters = parametersFor(gateway);
-  const sql = insertUnlessSql(gateway, values, parameters, key, () => `SELECT 1 FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)}`);
+  const sql = insertUnlessSql(
+    gateway,
+    values,
+    parameters,
+    key,
+    () =>
+      `SELECT 1 FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)}`,
+  );
   const { rows } = await run(gateway, session, sql, parameters.values);
   return rows.length === 1 ? { raw: rows[0], created: true } : undefined;
 }
@@ -206,12 +255,21 @@ export async function insertUnlessFirst(
   values: Record<string, unknown>,
   key: UniqueKey,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
-  const made = insertUnlessSql(gateway, values, parameters, key, () => `SELECT 1 FROM ${first.name}`);
+  const made = insertUnlessSql(
+    gateway,
+    values,
+    parameters,
+    key,
+    () => `SELECT 1 FROM ${first.name}`,
+  );
   const marker = gateway.dialect.quoteIdentifier(createdMarker);
   const sql = `WITH ${first.name} AS (${first.sql}), made AS (${made}) SELECT false AS ${marker}, * FROM ${first.name} UNION ALL SELECT true, * FROM made`;
   const { rows } = await run(gateway, session, sql, parameters.values);
   if (rows.length > 1) {
-    throw new MultipleRowsError(`${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`, { fields: Object.keys(lookup) });
+    throw new MultipleRowsError(
+      `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
+      { fields: Object.keys(lookup) },
+    );
   }
   if (rows.length === 0) return undefined;
   const { [createdMarker]: created, ...raw } = rows[0];
@@ -222,7 +280,13 @@ export async function insertUnlessFirst(
  * `INSERT INTO t (<columns>) SELECT <values> WHERE NOT EXISTS (<guard>) ON CONFLICT (<key>) DO NOTHING RETURNING *`,
  * the values bound before the guard's own parameters: the INSERT of insertUnlessFound and of insertUnlessFirst's WITH.
  */
-function insertUnlessSql(gateway: ModelGateway<unknown>, values: Record<string, unknown>, parameters: Parameters, key: UniqueKey, guard: () => string): string {
+function insertUnlessSql(
+  gateway: ModelGateway<unknown>,
+  values: Record<string, unknown>,
+  parameters: Parameters,
+  key: UniqueKey,
+  guard: () => string,
+): string {
   const { columns, placeholders } = insertList(gateway, values, parameters);
   return `INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} WHERE NOT EXISTS (${guard()}) ${gateway.dialect.skipConflictClause(key)} RETURNING *`;
 }
@@ -238,14 +302,36 @@ export async function selectWhere(
   suffix = '',
 ): Promise<Record<string, unknown>[]> {
   const parameters = parametersFor(gateway);
-  const { rows } = await run(gateway, session, `SELECT * FROM ${gateway.tableSql} WHERE ${condition(parameters)}${suffix}`, parameters.values);
+  const { rows } = await run(
+    gateway,
+    session,
+    `SELECT * FROM ${gateway.tableSql} WHERE ${condition(parameters)}${suffix}`,
+    parameters.values,
+  );
   return rows;
 }
 
 /** The row just inserted under `key`, by the key's values (visible to the inserting connection). */
-async function readBack(gateway: ModelGateway<unknown>, session: Session, values: Record<string, unknown>, key: UniqueKey): Promise<Record<string, unknown> | undefined> {
-  const properties = key.columns.map((column) => gateway.columns().find((c) => c.column === column)!.property);
-  const rows = await selectWhere(gateway, session, (parameters) => lookupCondition(gateway, Object.fromEntries(properties.map((p) => [p, values[p]])), parameters), ' LIMIT 2');
+async function readBack(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  values: Record<string, unknown>,
+  key: UniqueKey,
+): Promise<Record<string, unknown> | undefined> {
+  const properties = key.columns.map(
+    (column) => gateway.columns().find((c) => c.column === column)!.property,
+  );
+  const rows = await selectWhere(
+    gateway,
+    session,
+    (parameters) =>
+      lookupCondition(
+        gateway,
+        Object.fromEntries(properties.map((p) => [p, values[p]])),
+        parameters,
+      ),
+    ' LIMIT 2',
+  );
   return rows.length === 1 ? rows[0] : undefined;
 }
 
@@ -264,7 +350,10 @@ export async function insertRow<Row>(
  * Runs one racesafe call's statements on the caller's transaction, after the other racesafe
  * calls sharing its connection are done: savepoints are a stack per connection (issue 8).
  */
-export function inCallerTransaction<T>(session: Session, work: (session: Session) => Promise<T>): Promise<T> {
+export function inCallerTransaction<T>(
+  session: Session,
+  work: (session: Session) => Promise<T>,
+): Promise<T> {
   return session.shared ? takeTurn(session.shared, () => work(session)) : work(session);
 }
 
@@ -274,7 +363,11 @@ let savepointCounter = 0;
  * Runs work inside a SAVEPOINT so that its failure (23505, 55P03...) rolls back only the
  * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02: docs/database-behaviours.md#postgresql-aborts-the-transaction-after-an-error).
  */
-export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Session, work: () => Promise<T>): Promise<T> {
+export async function inSavepoint<T>(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  work: () => Promise<T>,
+): Promise<T> {
   const name = `racesafe_${++savepointCounter}`;
   await run(gateway, session, `SAVEPOINT ${name}`);
   try {
@@ -283,7 +376,12 @@ export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Se
     return result;
   } catch (error) {
     // A MySQL deadlock has rolled back the whole transaction, savepoints included (docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction): a ROLLBACK TO would only add 1305.
-    if (error instanceof RetryableError && gateway.dialect.deadlockEndsTransaction && gateway.dialect.classifyError(error.cause).kind === 'deadlock') throw error;
+    if (
+      error instanceof RetryableError &&
+      gateway.dialect.deadlockEndsTransaction &&
+      gateway.dialect.classifyError(error.cause).kind === 'deadlock'
+    )
+      throw error;
     for (const sql of gateway.dialect.rollbackToSavepoint(name)) await run(gateway, session, sql);
     throw error;
   }
@@ -297,9 +395,11 @@ export async function inSavepoint<T>(gateway: ModelGateway<unknown>, session: Se
 export function sameValue(current: unknown, next: unknown): boolean {
   if (current === next) return true;
   if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
-  if (current === null || next === null || current === undefined || next === undefined) return false;
+  if (current === null || next === null || current === undefined || next === undefined)
+    return false;
   // The drivers hand a bigint column back as text or a number: -1n is the same as '-1'.
-  if (typeof current === 'bigint' || typeof next === 'bigint') return textOf(current) === textOf(next);
+  if (typeof current === 'bigint' || typeof next === 'bigint')
+    return textOf(current) === textOf(next);
   try {
     return JSON.stringify(current, bigintAsText) === JSON.stringify(next, bigintAsText);
   } catch {
@@ -313,5 +413,7 @@ function bigintAsText(_key: string, value: unknown): unknown {
 
 /** A bigint, number or string as the digits a driver would hand back for it. */
 function textOf(value: unknown): string {
-  return typeof value === 'bigint' || typeof value === 'number' || typeof value === 'string' ? String(value) : '';
+  return typeof value === 'bigint' || typeof value === 'number' || typeof value === 'string'
+    ? String(value)
+    : '';
 }

@@ -1,4 +1,12 @@
-import { ConflictError, ConnectionLostError, DatabaseError, IndeterminateError, LockNotAvailableError, RaceSafeError, RetryableError } from './errors';
+import {
+  ConflictError,
+  ConnectionLostError,
+  DatabaseError,
+  IndeterminateError,
+  LockNotAvailableError,
+  RaceSafeError,
+  RetryableError,
+} from './errors';
 import type { ModelGateway } from './gateway';
 import { keyNamed, keyOnColumns } from './known-keys';
 
@@ -10,13 +18,21 @@ import { keyNamed, keyOnColumns } from './known-keys';
 export type LostOutcome = 'rolled-back' | 'unknown';
 
 /** The racesafe error for a driver error, classified by code (docs/database-behaviours.md#errors-are-classified-by-code). */
-export function translateError(gateway: ModelGateway<unknown>, error: unknown, lost: LostOutcome = 'rolled-back'): unknown {
+export function translateError(
+  gateway: ModelGateway<unknown>,
+  error: unknown,
+  lost: LostOutcome = 'rolled-back',
+): unknown {
   if (error instanceof RaceSafeError) return error;
-  const { kind, code, columns, beforeSending, message, ...named } = gateway.dialect.classifyError(error);
+  const { kind, code, columns, beforeSending, message, ...named } =
+    gateway.dialect.classifyError(error);
   // A key reported by its columns is named after the index the catalog has on exactly them.
   const constraint = named.constraint ?? (columns && keyOnColumns(gateway, columns)?.name);
-  const keyColumns = columns ?? (constraint === undefined ? undefined : keyNamed(gateway, constraint)?.columns);
-  const fields = keyColumns?.map((column) => gateway.columns().find((c) => c.column === column)?.property ?? column);
+  const keyColumns =
+    columns ?? (constraint === undefined ? undefined : keyNamed(gateway, constraint)?.columns);
+  const fields = keyColumns?.map(
+    (column) => gateway.columns().find((c) => c.column === column)?.property ?? column,
+  );
   const details = { cause: error, code, constraint, fields };
   // The database's own words: an ORM's wrapper may say only "Validation error" (Sequelize's UniqueConstraintError).
   const reason = message ?? (error instanceof Error ? error.message : String(error));
@@ -25,16 +41,30 @@ export function translateError(gateway: ModelGateway<unknown>, error: unknown, l
       return new ConflictError(conflictMessage(gateway, constraint, fields, reason), details);
     case 'deadlock':
     case 'serialization-failure':
-      return new RetryableError(`${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`, details);
+      return new RetryableError(
+        `${gateway.modelName}: ${kind} (${code}); roll back and retry the whole transaction: ${reason}`,
+        details,
+      );
     case 'lock-not-available':
-      return new LockNotAvailableError(`${gateway.modelName}: the row is locked by another transaction (${code}): ${reason}`, details);
+      return new LockNotAvailableError(
+        `${gateway.modelName}: the row is locked by another transaction (${code}): ${reason}`,
+        details,
+      );
     case 'connection-lost':
       if (lost === 'unknown' && !beforeSending) {
-        return new IndeterminateError(`${gateway.modelName}: the connection was lost before the database answered; the statement may or may not have been applied: ${reason}`, details);
+        return new IndeterminateError(
+          `${gateway.modelName}: the connection was lost before the database answered; the statement may or may not have been applied: ${reason}`,
+          details,
+        );
       }
-      return new ConnectionLostError(`${gateway.modelName}: the connection was lost and nothing of this call was committed; retry (the whole transaction, when yours): ${reason}`, details);
+      return new ConnectionLostError(
+        `${gateway.modelName}: the connection was lost and nothing of this call was committed; retry (the whole transaction, when yours): ${reason}`,
+        details,
+      );
     default:
-      return code || isOrmQueryError(error) ? new DatabaseError(`${gateway.modelName}: ${reason}`, details) : error;
+      return code || isOrmQueryError(error)
+        ? new DatabaseError(`${gateway.modelName}: ${reason}`, details)
+        : error;
   }
 }
 
@@ -51,8 +81,15 @@ function isOrmQueryError(error: unknown): boolean {
 }
 
 /** "User: username is taken (unique constraint UQ_1 on (username)): <the database's message>". */
-function conflictMessage(gateway: ModelGateway<unknown>, constraint: string | undefined, fields: string[] | undefined, reason: string): string {
+function conflictMessage(
+  gateway: ModelGateway<unknown>,
+  constraint: string | undefined,
+  fields: string[] | undefined,
+  reason: string,
+): string {
   const key = `unique constraint ${constraint ?? '(unnamed)'}${fields?.length ? ` on (${fields.join(', ')})` : ''}`;
-  const taken = fields?.length ? `${fields.join(' + ')} ${fields.length > 1 ? 'are' : 'is'} taken` : 'a unique value is taken';
+  const taken = fields?.length
+    ? `${fields.join(' + ')} ${fields.length > 1 ? 'are' : 'is'} taken`
+    : 'a unique value is taken';
   return `${gateway.modelName}: ${taken}, so ${key} rejected the row (database: ${reason})`;
 }

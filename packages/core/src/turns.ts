@@ -38,7 +38,9 @@ export async function takeTurn<T>(connection: object, work: () => Promise<T>): P
  * @example
  * await takeTurnOnceKnown(async (claim) => { const connection = await acquire(); await claim(connection); return useIt(connection); });
  */
-export async function takeTurnOnceKnown<T>(work: (claim: (connection: object) => Promise<void>) => Promise<T>): Promise<T> {
+export async function takeTurnOnceKnown<T>(
+  work: (claim: (connection: object) => Promise<void>) => Promise<T>,
+): Promise<T> {
   // This call's own map: filled in by claim, read by the racesafe calls work makes after it.
   const turns = new Map(held.getStore());
   const places: { leave(): void }[] = [];

@@ -36,7 +36,10 @@ export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Pr
  * The table's unique keys read again, the cached answer dropped first: a key created while the
  * process runs (a migration, a hand-made index) is used from the next call on.
  */
-export function refreshUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
+export function refreshUniqueKeys(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+): Promise<UniqueKey[]> {
   forgetKeys(gateway);
   pending.get(gateway.catalogScope)?.delete(gateway.tableSql);
   return uniqueKeys(gateway, session);
@@ -45,15 +48,19 @@ export function refreshUniqueKeys(gateway: ModelGateway<unknown>, session: Sessi
 /** The catalog read itself, on `session`; its answer is cached for {@link lookupKey}'s synchronous path. */
 function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
   const { dialect } = gateway;
-  return session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [dialect.catalogTable(gateway.tableSql)]).then(
-    (result) => {
-      const parsed = result.rows.map(dialect.parseUniqueKey);
-      rememberKeys(gateway, parsed);
-      return parsed;
-    },
-    // A SELECT: a lost connection committed nothing (ConnectionLostError); 57014 and the like are racesafe errors too.
-    (error: unknown) => Promise.reject(translateError(gateway, error, 'rolled-back')),
-  );
+  return session
+    .query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [
+      dialect.catalogTable(gateway.tableSql),
+    ])
+    .then(
+      (result) => {
+        const parsed = result.rows.map(dialect.parseUniqueKey);
+        rememberKeys(gateway, parsed);
+        return parsed;
+      },
+      // A SELECT: a lost connection committed nothing (ConnectionLostError); 57014 and the like are racesafe errors too.
+      (error: unknown) => Promise.reject(translateError(gateway, error, 'rolled-back')),
+    );
 }
 
 /**
@@ -61,23 +68,39 @@ function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promi
  * without one the database cannot stop two racing callers from inserting the same row.
  * Synchronous once the table's keys are cached (the hit path then costs one statement, no extra await).
  */
-export function lookupKey(gateway: ModelGateway<unknown>, session: Session, lookup: Record<string, unknown>): UniqueKey | Promise<UniqueKey> {
+export function lookupKey(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+  lookup: Record<string, unknown>,
+): UniqueKey | Promise<UniqueKey> {
   const cached = cachedKeys(gateway);
-  if (!cached) return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
+  if (!cached)
+    return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
   // No cached key covers the lookup: one more catalog read before refusing finds a key created since.
-  if (!findKey(gateway, cached, lookup)) return refreshUniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
+  if (!findKey(gateway, cached, lookup))
+    return refreshUniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
   return matchingKey(gateway, cached, lookup);
 }
 
 /** The usable key on exactly the lookup's columns (on a soft-deleting model one on live rows first), if any. */
-function findKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey | undefined {
+function findKey(
+  gateway: ModelGateway<unknown>,
+  keys: UniqueKey[],
+  lookup: Record<string, unknown>,
+): UniqueKey | undefined {
   const columns = Object.keys(lookup).map((p) => gateway.column(p)!.column);
-  const candidates = keys.filter((k) => k.usableForLookup && sameSet(k.columns, columns) && coversLiveRows(gateway, k));
+  const candidates = keys.filter(
+    (k) => k.usableForLookup && sameSet(k.columns, columns) && coversLiveRows(gateway, k),
+  );
   // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted row's key be used again.
   return candidates.find((k) => k.predicate !== undefined) ?? candidates[0];
 }
 
-function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: Record<string, unknown>): UniqueKey {
+function matchingKey(
+  gateway: ModelGateway<unknown>,
+  keys: UniqueKey[],
+  lookup: Record<string, unknown>,
+): UniqueKey {
   const properties = Object.keys(lookup);
   const key = findKey(gateway, keys, lookup);
   if (!key) throw uniqueLookupRequired(gateway, properties);
@@ -93,13 +116,20 @@ function matchingKey(gateway: ModelGateway<unknown>, keys: UniqueKey[], lookup: 
 }
 
 /** The refusal of a lookup no key covers, with the fix in the ORM's own terms (the gateway's `uniqueKeyAdvice`). */
-function uniqueLookupRequired(gateway: ModelGateway<unknown>, properties: string[]): UniqueLookupRequiredError {
+function uniqueLookupRequired(
+  gateway: ModelGateway<unknown>,
+  properties: string[],
+): UniqueLookupRequiredError {
   const columns = properties.map((p) => gateway.column(p)!.column);
   const names = properties.join(', ');
   const onColumns = sameSet(columns, properties) ? '' : ` (columns ${columns.join(', ')})`;
   const deleted = gateway.softDeleteColumn;
-  const partial = deleted ? ` On this soft-deleting model a partial one WHERE ${deleted.column} IS NULL counts too.` : '';
-  const advice = gateway.uniqueKeyAdvice?.(properties) ?? `Add a unique constraint or unique index on exactly (${columns.join(', ')}).`;
+  const partial = deleted
+    ? ` On this soft-deleting model a partial one WHERE ${deleted.column} IS NULL counts too.`
+    : '';
+  const advice =
+    gateway.uniqueKeyAdvice?.(properties) ??
+    `Add a unique constraint or unique index on exactly (${columns.join(', ')}).`;
   return new UniqueLookupRequiredError(
     `${gateway.modelName}: no unique constraint or unique index on exactly (${names})${onColumns} of ${gateway.tableSql}, so concurrent callers could insert duplicates. ` +
       `${advice} Create it in the database too (a migration, or synchronize); racesafe reads the catalog again when a lookup is refused, so it is used from the next call on.${partial} ` +
@@ -112,5 +142,7 @@ function uniqueLookupRequired(gateway: ModelGateway<unknown>, properties: string
 function coversLiveRows(gateway: ModelGateway<unknown>, key: UniqueKey): boolean {
   if (key.predicate === undefined) return true;
   const deleted = gateway.softDeleteColumn;
-  return deleted !== undefined && gateway.dialect.isNotDeletedPredicate(key.predicate, deleted.column);
+  return (
+    deleted !== undefined && gateway.dialect.isNotDeletedPredicate(key.predicate, deleted.column)
+  );
 }

@@ -7,7 +7,22 @@ import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row
 import { type Defaults, resolveDefaults } from './defaults';
 import { assertNoDeletedRowHolds } from './read-winner';
 import { withRetries, type RetryPolicy } from './retry';
-import { type Parameters, findOne, findOrInsertRaw, inCallerTransaction, inSavepoint, insertUnlessFirst, insertUnlessFound, liveLookupCondition, lookupCondition, onlyPlaceholder, parametersFor, run, sameValue, selectWhere } from './statements';
+import {
+  type Parameters,
+  findOne,
+  findOrInsertRaw,
+  inCallerTransaction,
+  inSavepoint,
+  insertUnlessFirst,
+  insertUnlessFound,
+  liveLookupCondition,
+  lookupCondition,
+  onlyPlaceholder,
+  parametersFor,
+  run,
+  sameValue,
+  selectWhere,
+} from './statements';
 import { assertStrictArithmetic } from './strict-mode';
 import { lastOutcome } from './last-outcome';
 import { lookupKey } from './unique-keys';
@@ -43,15 +58,32 @@ export async function updateOrCreate<Row>(
   checkUpdateOrCreate(gateway, lookup, options);
   const callerTransaction = gateway.callerTransaction();
   // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
-  if (callerTransaction) return inCallerTransaction(callerTransaction, (session) => lockAndUpdateOrCreate(gateway, session, lookup, options, true, true) as Promise<[Row, boolean]>);
+  if (callerTransaction)
+    return inCallerTransaction(
+      callerTransaction,
+      (session) =>
+        lockAndUpdateOrCreate(gateway, session, lookup, options, true, true) as Promise<
+          [Row, boolean]
+        >,
+    );
   if (inOneStatement(gateway, options)) {
-    const done = await withRetries(options.retry, () => gateway.autocommit((session) => updateOrInsert(gateway, session, lookup, options)));
+    const done = await withRetries(options.retry, () =>
+      gateway.autocommit((session) => updateOrInsert(gateway, session, lookup, options)),
+    );
     if (done) return done;
     // It neither updated nor created: a row committed or deleted between its snapshot and its INSERT, or a soft-deleted row holds the key. The locking path sorts it out.
   }
   if (!gateway.dialect.missingRowLockBlocksInserts) {
     const own = { lockWaitMs: options.nowait ? 0 : options.lockTimeoutMs };
-    return withRetries(options.retry, () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false, true) as Promise<[Row, boolean]>, own));
+    return withRetries(options.retry, () =>
+      gateway.transaction(
+        (session) =>
+          lockAndUpdateOrCreate(gateway, session, lookup, options, false, true) as Promise<
+            [Row, boolean]
+          >,
+        own,
+      ),
+    );
   }
   return withRetries(options.retry, () => updateOrCreateApart(gateway, lookup, options));
 }
@@ -60,11 +92,20 @@ export async function updateOrCreate<Row>(
  * Outside your transaction, with no code of yours between reading and writing (hooks, a
  * createDefaults function) and no lock options: one statement where the database can.
  */
-function inOneStatement(gateway: ModelGateway<unknown>, options: UpdateOrCreateCoreOptions): boolean {
+function inOneStatement(
+  gateway: ModelGateway<unknown>,
+  options: UpdateOrCreateCoreOptions,
+): boolean {
   const { nowait, lockTimeoutMs, createDefaults } = options;
   const lifecycle = gateway.lifecycle(options);
   const blind = !lifecycle || (!lifecycle.runsUserCode && lifecycle.validateChanges !== undefined);
-  return gateway.dialect.writesInWith && blind && !nowait && lockTimeoutMs === undefined && typeof createDefaults !== 'function';
+  return (
+    gateway.dialect.writesInWith &&
+    blind &&
+    !nowait &&
+    lockTimeoutMs === undefined &&
+    typeof createDefaults !== 'function'
+  );
 }
 
 /**
@@ -88,14 +129,20 @@ async function updateOrInsert<Row>(
 ): Promise<[Row, boolean] | undefined> {
   const key = await lookupKey(gateway, session, lookup);
   const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
-  const createValues = { ...resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults'), ...lookup };
+  const createValues = {
+    ...resolveDefaults(
+      gateway,
+      options.createDefaults ?? defaults,
+      options.createDefaults ? 'createDefaults' : 'defaults',
+    ),
+    ...lookup,
+  };
   // An ORM SQL value (Sequelize col('code')) may name a column, which `INSERT ... SELECT` without FROM cannot see: the locking path writes it.
   if (Object.values(createValues).some((value) => gateway.isSqlValue(value))) return undefined;
   // Built-in validation only (no user code): both writes checked before the statement; values it refuses take the locking path, which validates what it writes.
   const lifecycle = gateway.lifecycle(options);
   const pending = lifecycle
-    ? await lifecycle
-        .validateChanges!(defaults, session)
+    ? await lifecycle.validateChanges!(defaults, session)
         .then(() => lifecycle.beforeCreate(createValues, session))
         .catch(() => undefined)
     : { values: gateway.insertValues(createValues), stored: undefined };
@@ -128,22 +175,37 @@ async function updateOrInsertRaw(
   const last = lastOutcome(gateway, 'updateOrCreate in one statement');
   const byLookup = (parameters: Parameters) => liveLookupCondition(gateway, lookup, parameters);
   const updateOnly = async () => {
-    const { sql, parameters } = updateStatement(gateway, defaults, byLookup, { returning: true, group: 'defaults' });
+    const { sql, parameters } = updateStatement(gateway, defaults, byLookup, {
+      returning: true,
+      group: 'defaults',
+    });
     // The lookup covers a unique key of live rows (lookupKey): at most one row.
     const [updated] = (await run(gateway, session, sql, parameters)).rows;
     return updated && { raw: updated, created: false };
   };
   const bothInOne = () => {
     const parameters = parametersFor(gateway);
-    const update = updateStatement(gateway, defaults, byLookup, { returning: true, group: 'defaults', parameters });
-    return insertUnlessFirst(gateway, session, lookup, { name: 'updated', sql: update.sql }, parameters, values, key);
+    const update = updateStatement(gateway, defaults, byLookup, {
+      returning: true,
+      group: 'defaults',
+      parameters,
+    });
+    return insertUnlessFirst(
+      gateway,
+      session,
+      lookup,
+      { name: 'updated', sql: update.sql },
+      parameters,
+      values,
+      key,
+    );
   };
   const result =
     last.next === 'find-first'
       ? (await updateOnly()) || (await bothInOne())
       : last.next === 'create-first'
-      ? (await insertUnlessFound(gateway, session, lookup, values, key)) || (await updateOnly())
-      : await bothInOne();
+        ? (await insertUnlessFound(gateway, session, lookup, values, key)) || (await updateOnly())
+        : await bothInOne();
   if (result) last.remember(!result.created);
   return result;
 }
@@ -154,36 +216,67 @@ async function updateOrInsertRaw(
  * transaction ends (its gap lock with it) and the row is created on its own, so no caller
  * holds a gap lock while it inserts; a concurrent creator's row is then locked and updated.
  */
-async function updateOrCreateApart<Row>(gateway: ModelGateway<Row>, lookup: Record<string, unknown>, options: UpdateOrCreateCoreOptions): Promise<[Row, boolean]> {
-  const lockAndUpdate = () => gateway.transaction((session) => lockAndUpdateOrCreate(gateway, session, lookup, options, false, false));
+async function updateOrCreateApart<Row>(
+  gateway: ModelGateway<Row>,
+  lookup: Record<string, unknown>,
+  options: UpdateOrCreateCoreOptions,
+): Promise<[Row, boolean]> {
+  const lockAndUpdate = () =>
+    gateway.transaction((session) =>
+      lockAndUpdateOrCreate(gateway, session, lookup, options, false, false),
+    );
   const updated = await lockAndUpdate();
   if (updated) return updated;
   const key = await gateway.autocommit(async (session) => lookupKey(gateway, session, lookup));
   const createDefaults = options.createDefaults ?? options.defaults;
-  const values = { ...resolveDefaults(gateway, createDefaults, options.createDefaults ? 'createDefaults' : 'defaults'), ...lookup };
+  const values = {
+    ...resolveDefaults(
+      gateway,
+      createDefaults,
+      options.createDefaults ? 'createDefaults' : 'defaults',
+    ),
+    ...lookup,
+  };
   const created = await createOnItsOwn(gateway, lookup, values, key, gateway.lifecycle(options));
   if (created) return [created, true];
   const winner = await lockAndUpdate();
   if (winner) return winner;
   await gateway.autocommit((session) => assertNoDeletedRowHolds(gateway, session, lookup, key));
-  throw new RetryableError(`${gateway.modelName}: the row a concurrent caller created was gone before it could be locked; retrying`, { fields: Object.keys(lookup) });
+  throw new RetryableError(
+    `${gateway.modelName}: the row a concurrent caller created was gone before it could be locked; retrying`,
+    { fields: Object.keys(lookup) },
+  );
 }
 
-function checkUpdateOrCreate(gateway: ModelGateway<unknown>, lookup: Record<string, unknown>, options: UpdateOrCreateCoreOptions): void {
+function checkUpdateOrCreate(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+  options: UpdateOrCreateCoreOptions,
+): void {
   const defaults = typeof options.defaults === 'function' ? undefined : options.defaults;
-  const createDefaults = typeof options.createDefaults === 'function' ? undefined : options.createDefaults;
+  const createDefaults =
+    typeof options.createDefaults === 'function' ? undefined : options.createDefaults;
   assertKnownFields(gateway, { lookup, defaults, createDefaults });
   assertPlainLookup(gateway, lookup);
   if (defaults) assertWritableValues(gateway, 'defaults', defaults, true);
   if (createDefaults) assertWritableValues(gateway, 'createDefaults', createDefaults, false);
-  if (defaults && options.createDefaults === undefined && Object.values(defaults).some(isFExpression)) {
-    throw new InvalidFieldError('defaults holds F expressions, which cannot build a new row: give createDefaults for the create path', {
-      fields: Object.keys(defaults).filter((p) => isFExpression(defaults[p])),
-    });
+  if (
+    defaults &&
+    options.createDefaults === undefined &&
+    Object.values(defaults).some(isFExpression)
+  ) {
+    throw new InvalidFieldError(
+      'defaults holds F expressions, which cannot build a new row: give createDefaults for the create path',
+      {
+        fields: Object.keys(defaults).filter((p) => isFExpression(defaults[p])),
+      },
+    );
   }
   const { lockTimeoutMs } = options;
   if (lockTimeoutMs !== undefined && !(Number.isInteger(lockTimeoutMs) && lockTimeoutMs > 0)) {
-    throw new InvalidFieldError(`lockTimeoutMs must be a positive integer of milliseconds, got ${String(lockTimeoutMs)}`);
+    throw new InvalidFieldError(
+      `lockTimeoutMs must be a positive integer of milliseconds, got ${String(lockTimeoutMs)}`,
+    );
   }
 }
 
@@ -212,10 +305,16 @@ async function lockAndUpdateOrCreate<Row>(
   if (existing) return [await update(existing), false];
   if (!mayCreate) return undefined;
 
-  const createValues = resolveDefaults(gateway, options.createDefaults ?? defaults, options.createDefaults ? 'createDefaults' : 'defaults');
+  const createValues = resolveDefaults(
+    gateway,
+    options.createDefaults ?? defaults,
+    options.createDefaults ? 'createDefaults' : 'defaults',
+  );
   const values = { ...createValues, ...lookup };
   const created = lifecycle
-    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) => inSavepoint(gateway, session, () => work(session)))
+    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
+        inSavepoint(gateway, session, () => work(session)),
+      )
     : await insertUnlessTaken(gateway, session, values, key);
   if (created) return [created, true];
 
@@ -232,7 +331,11 @@ async function lockAndUpdateOrCreate<Row>(
 }
 
 /** FOR NO KEY UPDATE does not block foreign-key inserts elsewhere; writing a key column needs FOR UPDATE. */
-function lockStrengthFor(gateway: ModelGateway<unknown>, defaults: Record<string, unknown>, keyColumns: string[]): LockStrength {
+function lockStrengthFor(
+  gateway: ModelGateway<unknown>,
+  defaults: Record<string, unknown>,
+  keyColumns: string[],
+): LockStrength {
   const writesKey = Object.keys(defaults).some((property) => {
     const column = gateway.column(property);
     return column !== undefined && (column.primary || keyColumns.includes(column.column));
@@ -254,13 +357,22 @@ export async function lockRowForUpdate<Row>(
   options: { nowait?: boolean; lockTimeoutMs?: number },
 ): Promise<Row | undefined> {
   const lock = { strength, nowait: options.nowait };
-  if (gateway.dialect.beginLockWait || (!options.nowait && options.lockTimeoutMs === undefined)) return findOne(gateway, session, lookup, lock);
+  if (gateway.dialect.beginLockWait || (!options.nowait && options.lockTimeoutMs === undefined))
+    return findOne(gateway, session, lookup, lock);
   return inSavepoint(gateway, session, async () => {
     if (options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
     const { dialect } = gateway;
-    const { rows } = await run(gateway, session, dialect.setLockTimeoutSql(onlyPlaceholder(gateway)), [String(options.lockTimeoutMs)]);
+    const { rows } = await run(
+      gateway,
+      session,
+      dialect.setLockTimeoutSql(onlyPlaceholder(gateway)),
+      [String(options.lockTimeoutMs)],
+    );
     // PostgreSQL returns the previous setting; MySQL keeps it in a session variable (null here).
-    const restore = () => run(gateway, session, dialect.restoreLockTimeoutSql(onlyPlaceholder(gateway)), [rows[0]?.previous ?? null]);
+    const restore = () =>
+      run(gateway, session, dialect.restoreLockTimeoutSql(onlyPlaceholder(gateway)), [
+        rows[0]?.previous ?? null,
+      ]);
     let row: Row | undefined;
     try {
       row = await findOne(gateway, session, lookup, lock);
@@ -275,10 +387,16 @@ export async function lockRowForUpdate<Row>(
 }
 
 /** The defaults that change the row: F expressions and ORM SQL values (computed by the database) always, plain values when they differ. */
-function changesOf<Row>(gateway: ModelGateway<Row>, row: Row, defaults: Record<string, unknown>): Record<string, unknown> {
+function changesOf<Row>(
+  gateway: ModelGateway<Row>,
+  row: Row,
+  defaults: Record<string, unknown>,
+): Record<string, unknown> {
   const computed = (value: unknown) => isFExpression(value) || gateway.isSqlValue(value);
   return Object.fromEntries(
-    Object.entries(defaults).filter(([property, value]) => computed(value) || !sameValue(gateway.readValue(row, property), value)),
+    Object.entries(defaults).filter(
+      ([property, value]) => computed(value) || !sameValue(gateway.readValue(row, property), value),
+    ),
   );
 }
 
@@ -299,16 +417,30 @@ async function writeChanges<Row>(
   // Nothing to write, even after the hooks: the ORM's save() sends no UPDATE either.
   if (Object.keys(values).length === 0) return row;
   const condition = (parameters: Parameters) => rowCondition(gateway, row, lookup, parameters);
-  const { sql, parameters } = updateStatement(gateway, values, condition, { returning: true, group: 'defaults' });
+  const { sql, parameters } = updateStatement(gateway, values, condition, {
+    returning: true,
+    group: 'defaults',
+  });
   const { rows } = await run(gateway, session, sql, parameters);
   // No UPDATE ... RETURNING (MySQL, MariaDB): the row is still locked by this transaction, so a re-read is what was written.
-  const raw = gateway.dialect.supportsReturning ? rows[0] : (await selectWhere(gateway, session, condition))[0];
+  const raw = gateway.dialect.supportsReturning
+    ? rows[0]
+    : (await selectWhere(gateway, session, condition))[0];
   return pending ? pending.stored(raw) : gateway.hydrate(raw);
 }
 
 /** The locked row by primary key; by the (unique) lookup when the model has no primary key. */
-function rowCondition<Row>(gateway: ModelGateway<Row>, row: Row, lookup: Record<string, unknown>, parameters: Parameters): string {
+function rowCondition<Row>(
+  gateway: ModelGateway<Row>,
+  row: Row,
+  lookup: Record<string, unknown>,
+  parameters: Parameters,
+): string {
   const primary = gateway.columns().filter((c) => c.primary);
   if (primary.length === 0) return lookupCondition(gateway, lookup, parameters);
-  return lookupCondition(gateway, Object.fromEntries(primary.map((c) => [c.property, gateway.readValue(row, c.property)])), parameters);
+  return lookupCondition(
+    gateway,
+    Object.fromEntries(primary.map((c) => [c.property, gateway.readValue(row, c.property)])),
+    parameters,
+  );
 }

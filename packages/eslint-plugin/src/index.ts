@@ -38,15 +38,22 @@ interface RaceSafePlugin extends ESLint.Plugin {
 const plugin: RaceSafePlugin = {
   // The version lerna writes into package.json, read where the package is installed (a JSON
   // import would copy the version into dist at build time).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  meta: { name: '@racesafe/eslint-plugin', version: (require('../package.json') as { version: string }).version },
+  meta: {
+    name: '@racesafe/eslint-plugin',
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    version: (require('../package.json') as { version: string }).version,
+  },
   rules,
   configs: { recommended: {} },
 };
 plugin.configs.recommended = {
   name: 'racesafe/recommended',
   plugins: { racesafe: plugin },
-  rules: { 'racesafe/no-find-then-create': 'error', 'racesafe/no-read-modify-write': 'error', 'racesafe/prefer-get-or-create': 'error' },
+  rules: {
+    'racesafe/no-find-then-create': 'error',
+    'racesafe/no-read-modify-write': 'error',
+    'racesafe/prefer-get-or-create': 'error',
+  },
 };
 
 export = plugin;

@@ -28,15 +28,26 @@ const DECIDING_READS = {
 
 /** `{ where: ... }` among the arguments: the options shape of Sequelize and TypeORM finders. */
 export function hasWhere(args: TSESTree.CallExpressionArgument[]): boolean {
-  return args.some((arg) => arg.type === 'ObjectExpression' && objectProperty(arg, 'where') !== undefined);
+  return args.some(
+    (arg) => arg.type === 'ObjectExpression' && objectProperty(arg, 'where') !== undefined,
+  );
 }
 
 /** The value of `key` in an object literal, or undefined. */
-export function objectProperty(node: TSESTree.Node | undefined, key: string): TSESTree.Node | undefined {
-  if (node?.type === 'TSAsExpression' || node?.type === 'TSSatisfiesExpression') return objectProperty(node.expression, key);
+export function objectProperty(
+  node: TSESTree.Node | undefined,
+  key: string,
+): TSESTree.Node | undefined {
+  if (node?.type === 'TSAsExpression' || node?.type === 'TSSatisfiesExpression')
+    return objectProperty(node.expression, key);
   if (node?.type !== 'ObjectExpression') return undefined;
   for (const property of node.properties) {
-    if (property.type === 'Property' && !property.computed && ((property.key.type === 'Identifier' && property.key.name === key) || (property.key.type === 'Literal' && property.key.value === key))) {
+    if (
+      property.type === 'Property' &&
+      !property.computed &&
+      ((property.key.type === 'Identifier' && property.key.name === key) ||
+        (property.key.type === 'Literal' && property.key.value === key))
+    ) {
       return property.value;
     }
   }
@@ -52,9 +63,16 @@ function fileOrm(context: RuleContext): 'typeorm' | 'sequelize' | undefined {
 }
 
 /** `receiver.method(...)` split into its parts, or undefined for any other call. */
-function memberCall(call: TSESTree.CallExpression): { receiverNode: TSESTree.Expression; method: string } | undefined {
+function memberCall(
+  call: TSESTree.CallExpression,
+): { receiverNode: TSESTree.Expression; method: string } | undefined {
   const callee = call.callee.type === 'ChainExpression' ? call.callee.expression : call.callee;
-  if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return undefined;
+  if (
+    callee.type !== 'MemberExpression' ||
+    callee.computed ||
+    callee.property.type !== 'Identifier'
+  )
+    return undefined;
   return { receiverNode: callee.object, method: callee.property.name };
 }
 
@@ -65,12 +83,34 @@ function managerEntity(args: TSESTree.CallExpressionArgument[]): string | undefi
 }
 
 /** Builds the OrmCall for a classified receiver. */
-function describe(call: TSESTree.CallExpression, method: string, receiverNode: TSESTree.Expression, receiver: OrmReceiver, receiverText: string): OrmCall | undefined {
+function describe(
+  call: TSESTree.CallExpression,
+  method: string,
+  receiverNode: TSESTree.Expression,
+  receiver: OrmReceiver,
+  receiverText: string,
+): OrmCall | undefined {
   if (receiver.kind === 'manager') {
     const entity = managerEntity(call.arguments);
-    return entity === undefined ? undefined : { call, method, receiver: { ...receiver, entity }, receiverText, key: entity, args: call.arguments.slice(1) };
+    return entity === undefined
+      ? undefined
+      : {
+          call,
+          method,
+          receiver: { ...receiver, entity },
+          receiverText,
+          key: entity,
+          args: call.arguments.slice(1),
+        };
   }
-  return { call, method, receiver, receiverText, key: receiver.entity ?? receiverText, args: call.arguments };
+  return {
+    call,
+    method,
+    receiver,
+    receiverText,
+    key: receiver.entity ?? receiverText,
+    args: call.arguments,
+  };
 }
 
 /**
@@ -78,28 +118,58 @@ function describe(call: TSESTree.CallExpression, method: string, receiverNode: T
  * findByPk, count). Without type information a model is recognised by name only with a
  * Sequelize-shaped call (`findByPk`, or `{ where }` options).
  */
-export function decidingRead(context: RuleContext, call: TSESTree.CallExpression, methods = DECIDING_READS): OrmCall | undefined {
+export function decidingRead(
+  context: RuleContext,
+  call: TSESTree.CallExpression,
+  methods = DECIDING_READS,
+): OrmCall | undefined {
   const parts = memberCall(call);
   const receiverText = parts && chainText(parts.receiverNode);
   if (!parts || receiverText === undefined) return undefined;
   const receiver = ormReceiver(context, parts.receiverNode);
-  if (receiver) return methods[receiver.orm].includes(parts.method) ? describe(call, parts.method, parts.receiverNode, receiver, receiverText) : undefined;
+  if (receiver)
+    return methods[receiver.orm].includes(parts.method)
+      ? describe(call, parts.method, parts.receiverNode, receiver, receiverText)
+      : undefined;
   // Recognised by name: only when nothing typed contradicts it and the call itself looks like an ORM finder.
-  if (typedReceiver(context, parts.receiverNode) !== 'unknown' || !looksLikeModel(context, parts.receiverNode)) return undefined;
+  if (
+    typedReceiver(context, parts.receiverNode) !== 'unknown' ||
+    !looksLikeModel(context, parts.receiverNode)
+  )
+    return undefined;
   const orm = fileOrm(context) ?? 'sequelize';
-  const shaped = parts.method === 'findByPk' || ([...methods.typeorm, ...methods.sequelize].includes(parts.method) && hasWhere(call.arguments));
+  const shaped =
+    parts.method === 'findByPk' ||
+    ([...methods.typeorm, ...methods.sequelize].includes(parts.method) && hasWhere(call.arguments));
   if (!shaped || !methods[orm].includes(parts.method)) return undefined;
-  return describe(call, parts.method, parts.receiverNode, { orm, kind: 'model', entity: receiverText }, receiverText);
+  return describe(
+    call,
+    parts.method,
+    parts.receiverNode,
+    { orm, kind: 'model', entity: receiverText },
+    receiverText,
+  );
 }
 
 /** A read of one row: its result is a snapshot that read-modify-write code changes. */
-export function singleRowRead(context: RuleContext, call: TSESTree.CallExpression): OrmCall | undefined {
+export function singleRowRead(
+  context: RuleContext,
+  call: TSESTree.CallExpression,
+): OrmCall | undefined {
   return decidingRead(context, call, SINGLE_ROW_READS);
 }
 
 /** What a variable was initialised with, looking through `await`. */
-export function initializerOf(context: RuleContext, node: TSESTree.Identifier): TSESTree.Expression | undefined {
-  for (let scope: ReturnType<RuleContext['sourceCode']['getScope']> | null = context.sourceCode.getScope(node); scope; scope = scope.upper) {
+export function initializerOf(
+  context: RuleContext,
+  node: TSESTree.Identifier,
+): TSESTree.Expression | undefined {
+  for (
+    let scope: ReturnType<RuleContext['sourceCode']['getScope']> | null =
+      context.sourceCode.getScope(node);
+    scope;
+    scope = scope.upper
+  ) {
     const variable = scope.set.get(node.name);
     if (!variable) continue;
     const def = variable.defs[0]?.node as TSESTree.Node | undefined;
@@ -111,7 +181,8 @@ export function initializerOf(context: RuleContext, node: TSESTree.Identifier): 
 
 /** The entity a value being saved belongs to: `new User()`, `repo.create(...)`, `manager.create(User, ...)`, or its type. */
 export function builtEntity(context: RuleContext, value: TSESTree.Node): string | undefined {
-  const init = value.type === 'Identifier' ? initializerOf(context, value) : (value as TSESTree.Expression);
+  const init =
+    value.type === 'Identifier' ? initializerOf(context, value) : (value as TSESTree.Expression);
   if (init?.type === 'NewExpression' && init.callee.type === 'Identifier') return init.callee.name;
   if (init?.type === 'CallExpression') {
     const parts = memberCall(init);
@@ -126,30 +197,73 @@ export function builtEntity(context: RuleContext, value: TSESTree.Node): string 
 }
 
 /** A write that creates a row: TypeORM save / insert, Sequelize create, build(...).save(), new Model(...).save(). */
-export function creatingWrite(context: RuleContext, call: TSESTree.CallExpression): OrmCall | undefined {
+export function creatingWrite(
+  context: RuleContext,
+  call: TSESTree.CallExpression,
+): OrmCall | undefined {
   const parts = memberCall(call);
   if (!parts) return undefined;
   const receiverText = chainText(parts.receiverNode);
   // instance.save(): a row built from a model class (Sequelize build / new, TypeORM BaseEntity create / new).
   if (parts.method === 'save') {
     const target = parts.receiverNode;
-    const built = target.type === 'CallExpression' || target.type === 'NewExpression' || target.type === 'Identifier' ? builtFromModel(context, target) : undefined;
-    if (built) return { call, method: 'save', receiver: built, receiverText: built.entity ?? '', key: built.entity ?? '', args: [] };
+    const built =
+      target.type === 'CallExpression' ||
+      target.type === 'NewExpression' ||
+      target.type === 'Identifier'
+        ? builtFromModel(context, target)
+        : undefined;
+    if (built)
+      return {
+        call,
+        method: 'save',
+        receiver: built,
+        receiverText: built.entity ?? '',
+        key: built.entity ?? '',
+        args: [],
+      };
   }
   if (receiverText === undefined) return undefined;
   const receiver = ormReceiver(context, parts.receiverNode);
   if (receiver?.orm === 'typeorm' && (parts.method === 'save' || parts.method === 'insert')) {
     if (receiver.kind === 'manager') {
       // manager.save(User, values) or manager.save(entity): the entity from the class or from how the value was built.
-      const entity = call.arguments.length >= 2 ? managerEntity(call.arguments) : call.arguments[0] ? builtEntity(context, call.arguments[0]) : undefined;
+      const entity =
+        call.arguments.length >= 2
+          ? managerEntity(call.arguments)
+          : call.arguments[0]
+            ? builtEntity(context, call.arguments[0])
+            : undefined;
       const args = call.arguments.length >= 2 ? call.arguments.slice(1) : call.arguments;
-      return entity === undefined ? undefined : { call, method: parts.method, receiver: { ...receiver, entity }, receiverText, key: entity, args };
+      return entity === undefined
+        ? undefined
+        : {
+            call,
+            method: parts.method,
+            receiver: { ...receiver, entity },
+            receiverText,
+            key: entity,
+            args,
+          };
     }
     return describe(call, parts.method, parts.receiverNode, receiver, receiverText);
   }
-  if (receiver?.orm === 'sequelize' && parts.method === 'create') return describe(call, parts.method, parts.receiverNode, receiver, receiverText);
-  if (!receiver && typedReceiver(context, parts.receiverNode) === 'unknown' && parts.method === 'create' && looksLikeModel(context, parts.receiverNode) && call.parent.type === 'AwaitExpression') {
-    return describe(call, parts.method, parts.receiverNode, { orm: fileOrm(context) ?? 'sequelize', kind: 'model', entity: receiverText }, receiverText);
+  if (receiver?.orm === 'sequelize' && parts.method === 'create')
+    return describe(call, parts.method, parts.receiverNode, receiver, receiverText);
+  if (
+    !receiver &&
+    typedReceiver(context, parts.receiverNode) === 'unknown' &&
+    parts.method === 'create' &&
+    looksLikeModel(context, parts.receiverNode) &&
+    call.parent.type === 'AwaitExpression'
+  ) {
+    return describe(
+      call,
+      parts.method,
+      parts.receiverNode,
+      { orm: fileOrm(context) ?? 'sequelize', kind: 'model', entity: receiverText },
+      receiverText,
+    );
   }
   return undefined;
 }
@@ -158,9 +272,15 @@ export function creatingWrite(context: RuleContext, call: TSESTree.CallExpressio
 function builtFromModel(context: RuleContext, node: TSESTree.Expression): OrmReceiver | undefined {
   const init = node.type === 'Identifier' ? initializerOf(context, node) : node;
   if (!init) return undefined;
-  const classNode = init.type === 'NewExpression' ? init.callee : init.type === 'CallExpression' ? memberCall(init)?.receiverNode : undefined;
+  const classNode =
+    init.type === 'NewExpression'
+      ? init.callee
+      : init.type === 'CallExpression'
+        ? memberCall(init)?.receiverNode
+        : undefined;
   const method = init.type === 'CallExpression' ? memberCall(init)?.method : 'new';
-  if (!classNode || (method !== 'new' && method !== 'build' && method !== 'create')) return undefined;
+  if (!classNode || (method !== 'new' && method !== 'build' && method !== 'create'))
+    return undefined;
   const receiver = ormReceiver(context, classNode);
   if (receiver?.kind !== 'model') return undefined;
   // Sequelize's create() already inserted the row; only build / new leave the INSERT to save().
@@ -175,7 +295,10 @@ export function takesLock(read: OrmCall): boolean {
     if (!lock) return false;
     const mode = objectProperty(lock, 'mode');
     // TypeORM's optimistic "lock" checks a version number and takes no row lock.
-    return !(mode?.type === 'Literal' && mode.value === 'optimistic') && !(lock.type === 'Literal' && lock.value === false);
+    return (
+      !(mode?.type === 'Literal' && mode.value === 'optimistic') &&
+      !(lock.type === 'Literal' && lock.value === false)
+    );
   });
 }
 
@@ -184,7 +307,17 @@ export function resultName(call: TSESTree.CallExpression): string | undefined {
   let node: TSESTree.Node = call;
   if (node.parent?.type === 'AwaitExpression') node = node.parent;
   const parent = node.parent;
-  if (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier') return parent.id.name;
-  if (parent?.type === 'AssignmentExpression' && parent.right === node && parent.left.type === 'Identifier') return parent.left.name;
+  if (
+    parent?.type === 'VariableDeclarator' &&
+    parent.init === node &&
+    parent.id.type === 'Identifier'
+  )
+    return parent.id.name;
+  if (
+    parent?.type === 'AssignmentExpression' &&
+    parent.right === node &&
+    parent.left.type === 'Identifier'
+  )
+    return parent.left.name;
   return undefined;
 }

@@ -8,10 +8,17 @@ const TYPE_FLAGS_ANY_OR_UNKNOWN = 1 | 2;
 const SIGNATURE_KIND_CONSTRUCT = 1;
 
 /** A declaration in the installed typeorm (typeorm03 and other aliases too) or sequelize / sequelize-typescript. */
-const LIBRARY = { typeorm: /[\\/]node_modules[\\/]typeorm[^\\/]*[\\/]/, sequelize: /[\\/]node_modules[\\/]sequelize(-typescript)?[\\/]/ };
+const LIBRARY = {
+  typeorm: /[\\/]node_modules[\\/]typeorm[^\\/]*[\\/]/,
+  sequelize: /[\\/]node_modules[\\/]sequelize(-typescript)?[\\/]/,
+};
 
 function declaredIn(symbol: ts.Symbol | undefined, library: RegExp): boolean {
-  return symbol?.declarations?.some((declaration) => library.test(declaration.getSourceFile().fileName)) ?? false;
+  return (
+    symbol?.declarations?.some((declaration) =>
+      library.test(declaration.getSourceFile().fileName),
+    ) ?? false
+  );
 }
 
 /** The type itself, its intersection members and its base classes, with their type references. */
@@ -30,7 +37,12 @@ function hierarchy(checker: ts.TypeChecker, type: ts.Type): ts.Type[] {
 }
 
 /** The member of `type`'s hierarchy that is one of `names` declared in `library`. */
-function findNamed(checker: ts.TypeChecker, type: ts.Type, names: string[], library: RegExp): ts.Type | undefined {
+function findNamed(
+  checker: ts.TypeChecker,
+  type: ts.Type,
+  names: string[],
+  library: RegExp,
+): ts.Type | undefined {
   return hierarchy(checker, type).find((t) => {
     const symbol = t.getSymbol();
     return symbol !== undefined && names.includes(symbol.getName()) && declaredIn(symbol, library);
@@ -55,8 +67,10 @@ function modelClass(checker: ts.TypeChecker, type: ts.Type): OrmReceiver | undef
   for (const signature of checker.getSignaturesOfType(type, SIGNATURE_KIND_CONSTRUCT)) {
     const instance = signature.getReturnType();
     const entity = instance.getSymbol()?.getName();
-    if (findNamed(checker, instance, ['Model'], LIBRARY.sequelize)) return { orm: 'sequelize', kind: 'model', entity };
-    if (findNamed(checker, instance, ['BaseEntity'], LIBRARY.typeorm)) return { orm: 'typeorm', kind: 'model', entity };
+    if (findNamed(checker, instance, ['Model'], LIBRARY.sequelize))
+      return { orm: 'sequelize', kind: 'model', entity };
+    if (findNamed(checker, instance, ['BaseEntity'], LIBRARY.typeorm))
+      return { orm: 'typeorm', kind: 'model', entity };
   }
   return undefined;
 }
@@ -67,16 +81,22 @@ function modelClass(checker: ts.TypeChecker, type: ts.Type): OrmReceiver | undef
  * BaseEntity class; `undefined` when the type is known and is none of them; `'unknown'` when
  * the file has no type information or the type did not resolve (`any`).
  */
-export function typedReceiver(context: RuleContext, node: TSESTree.Node): OrmReceiver | undefined | 'unknown' {
+export function typedReceiver(
+  context: RuleContext,
+  node: TSESTree.Node,
+): OrmReceiver | undefined | 'unknown' {
   const services = context.sourceCode.parserServices;
   if (!services?.program || !services.esTreeNodeToTSNodeMap) return 'unknown';
   const checker = services.program.getTypeChecker();
   const type = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
   if (type.flags & TYPE_FLAGS_ANY_OR_UNKNOWN) return 'unknown';
-  if (findNamed(checker, type, ['Repository', 'TreeRepository', 'MongoRepository'], LIBRARY.typeorm)) {
+  if (
+    findNamed(checker, type, ['Repository', 'TreeRepository', 'MongoRepository'], LIBRARY.typeorm)
+  ) {
     return { orm: 'typeorm', kind: 'repository', entity: entityArgument(checker, type) };
   }
-  if (findNamed(checker, type, ['EntityManager', 'MongoEntityManager'], LIBRARY.typeorm)) return { orm: 'typeorm', kind: 'manager', entity: undefined };
+  if (findNamed(checker, type, ['EntityManager', 'MongoEntityManager'], LIBRARY.typeorm))
+    return { orm: 'typeorm', kind: 'manager', entity: undefined };
   return modelClass(checker, type);
 }
 
@@ -84,7 +104,9 @@ export function typedReceiver(context: RuleContext, node: TSESTree.Node): OrmRec
 export function typedClassName(context: RuleContext, node: TSESTree.Node): string | undefined {
   const services = context.sourceCode.parserServices;
   if (!services?.program || !services.esTreeNodeToTSNodeMap) return undefined;
-  const type = services.program.getTypeChecker().getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
+  const type = services.program
+    .getTypeChecker()
+    .getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
   if (type.flags & TYPE_FLAGS_ANY_OR_UNKNOWN) return undefined;
   return type.getSymbol()?.getName();
 }

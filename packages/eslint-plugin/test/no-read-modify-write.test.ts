@@ -34,7 +34,10 @@ export async function naiveGuardedDecrement() {
   return { sold: 1 };
 }`,
     suggestionId: 'useGuardedAtomicUpdate',
-    outputHeader: withImports(["import { F, raceSafe } from '@racesafe/typeorm';"], ['MoreThanOrEqual']),
+    outputHeader: withImports(
+      ["import { F, raceSafe } from '@racesafe/typeorm';"],
+      ['MoreThanOrEqual'],
+    ),
     output: `const items = dataSource.getRepository(Product);
 export async function naiveGuardedDecrement() {
   const item = await items.findOneByOrFail({ sku: 'hot' });

@@ -16,7 +16,11 @@ function eslint(typed: boolean): ESLint {
     cwd: root,
     overrideConfigFile: true,
     overrideConfig: [
-      { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser, parserOptions }, plugins: { '@typescript-eslint': tseslint.plugin } },
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser, parserOptions },
+        plugins: { '@typescript-eslint': tseslint.plugin },
+      },
       racesafe.configs.recommended,
     ],
   });
@@ -24,16 +28,24 @@ function eslint(typed: boolean): ESLint {
 
 /** The .ts files under `dirs` (ESLint's own glob expansion needs ES module support jest lacks). */
 function tsFiles(...dirs: string[]): string[] {
-  return dirs.flatMap((dir) => fs.readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts')).map((file) => path.join(dir, file)));
+  return dirs.flatMap((dir) =>
+    fs
+      .readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => path.join(dir, file)),
+  );
 }
 
 /** `file:line rule` for every finding. */
 async function findings(typed: boolean, patterns: string[]): Promise<string[]> {
   const results = await eslint(typed).lintFiles(patterns);
   // Directives for the project's other lint rules are unused here (only racesafe's run); racesafe's own must be used.
-  const otherRules = /^Unused eslint-disable directive \(no problems were reported from '(?!racesafe\/)/;
+  const otherRules =
+    /^Unused eslint-disable directive \(no problems were reported from '(?!racesafe\/)/;
   return results.flatMap((result) =>
-    result.messages.filter((m) => !otherRules.test(m.message)).map((m) => `${path.relative(root, result.filePath)}:${m.line} ${m.ruleId ?? m.message}`),
+    result.messages
+      .filter((m) => !otherRules.test(m.message))
+      .map((m) => `${path.relative(root, result.filePath)}:${m.line} ${m.ruleId ?? m.message}`),
   );
 }
 
@@ -42,7 +54,15 @@ describe.each([
   ['without type information', false],
 ])('%s', (_label, typed) => {
   it('finds nothing in examples/ and packages/*/src (the deliberate lost update of the page-views example is disabled by name)', async () => {
-    expect(await findings(typed, tsFiles('examples', ...fs.readdirSync(path.join(root, 'packages')).map((name) => `packages/${name}/src`)))).toEqual([]);
+    expect(
+      await findings(
+        typed,
+        tsFiles(
+          'examples',
+          ...fs.readdirSync(path.join(root, 'packages')).map((name) => `packages/${name}/src`),
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it("finds each naive approach of the race harness's TypeORM worker, and only those", async () => {
@@ -74,5 +94,9 @@ it('recommended turns on the three rules as errors under the racesafe prefix', (
     'racesafe/no-read-modify-write': 'error',
     'racesafe/prefer-get-or-create': 'error',
   });
-  expect(Object.values(racesafe.rules).every((rule) => rule.meta?.hasSuggestions === true && rule.meta.fixable === undefined)).toBe(true);
+  expect(
+    Object.values(racesafe.rules).every(
+      (rule) => rule.meta?.hasSuggestions === true && rule.meta.fixable === undefined,
+    ),
+  ).toBe(true);
 });

@@ -29,7 +29,9 @@ declare function InjectRepository(entity: unknown): ParameterDecorator;
 
 /** HEADER with the import lines a suggestion adds after the last import, and names it appends to typeorm's import. */
 export function withImports(lines: string[], typeormNames: string[] = []): string {
-  const typeorm = typeormNames.length ? HEADER.replace(' Repository }', ` Repository, ${typeormNames.join(', ')} }`) : HEADER;
+  const typeorm = typeormNames.length
+    ? HEADER.replace(' Repository }', ` Repository, ${typeormNames.join(', ')} }`)
+    : HEADER;
   const anchor = "from 'sequelize-typescript';";
   return typeorm.replace(anchor, [anchor, ...lines].join('\n'));
 }
@@ -53,11 +55,18 @@ export interface Case {
 }
 
 // `as never`: under the repository's moduleResolution node, RuleTesterConfig's flat-config part does not resolve.
-const typed = new RuleTester({ languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fixtures } } });
+const typed = new RuleTester({
+  languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fixtures } },
+});
 const syntactic = new RuleTester();
 
 /** Runs `valid` and `invalid` cases in both modes; every invalid case is also a finding of the syntactic mode unless typedOnly. */
-export function runRule(name: string, rule: TSESLint.RuleModule<string, []>, messageId: string, cases: { valid: Case[]; invalid: Case[] }): void {
+export function runRule(
+  name: string,
+  rule: TSESLint.RuleModule<string, []>,
+  messageId: string,
+  cases: { valid: Case[]; invalid: Case[] },
+): void {
   const invalid = (c: Case) => ({
     name: c.name,
     code: HEADER + c.code,
@@ -65,12 +74,21 @@ export function runRule(name: string, rule: TSESLint.RuleModule<string, []>, mes
     errors: Array.from({ length: c.errors ?? 1 }, (_, i) => ({
       messageId: (c.messageId ?? messageId) as never,
       suggestions:
-        i === 0 && c.output !== undefined ? [{ messageId: c.suggestionId as never, output: (c.outputHeader ?? HEADER) + c.output }] : (c.suggestions ?? 1),
+        i === 0 && c.output !== undefined
+          ? [{ messageId: c.suggestionId as never, output: (c.outputHeader ?? HEADER) + c.output }]
+          : (c.suggestions ?? 1),
     })),
   });
-  const valid = (c: Case) => ({ name: c.name, code: HEADER + c.code, filename: path.join(fixtures, 'file.ts') });
+  const valid = (c: Case) => ({
+    name: c.name,
+    code: HEADER + c.code,
+    filename: path.join(fixtures, 'file.ts'),
+  });
   describe(`${name} with type information`, () => {
-    typed.run(name, rule, { valid: cases.valid.map(valid), invalid: cases.invalid.map(invalid) as never });
+    typed.run(name, rule, {
+      valid: cases.valid.map(valid),
+      invalid: cases.invalid.map(invalid) as never,
+    });
   });
   describe(`${name} without type information`, () => {
     syntactic.run(name, rule, {

@@ -39,7 +39,10 @@ export function getRaceSafeModelToken(model: ModelClass, connection?: Connection
  * connection)` injects, with the racesafe statics (`raceSafe(model)`). Register it with
  * {@link RaceSafeModule.forFeature}.
  */
-export function InjectRaceSafeRepository(model: ModelClass, connection?: ConnectionName): ParameterDecorator & PropertyDecorator {
+export function InjectRaceSafeRepository(
+  model: ModelClass,
+  connection?: ConnectionName,
+): ParameterDecorator & PropertyDecorator {
   return Inject(getRaceSafeModelToken(model, connection));
 }
 
@@ -47,7 +50,10 @@ export function InjectRaceSafeRepository(model: ModelClass, connection?: Connect
 export const InjectRaceSafeModel = InjectRaceSafeRepository;
 
 /** Providers of `models` with the racesafe statics on `connection`, built from `@nestjs/sequelize`'s model providers. */
-export function createRaceSafeProviders(models: ModelClass[], connection?: ConnectionName): Provider[] {
+export function createRaceSafeProviders(
+  models: ModelClass[],
+  connection?: ConnectionName,
+): Provider[] {
   return models.map((model) => ({
     provide: getRaceSafeModelToken(model, connection),
     // Adds the statics to the class Nest registered (a model that extends withRaceSafe(Model) has them already): no patching of Sequelize.
@@ -70,6 +76,11 @@ export class RaceSafeModule {
     // Re-exported: @InjectRepository / @InjectModel keep working beside the racesafe providers.
     const feature = SequelizeModule.forFeature(models, connection);
     const providers = createRaceSafeProviders(models, connection);
-    return { module: RaceSafeModule, imports: [feature], providers, exports: [...providers, feature] };
+    return {
+      module: RaceSafeModule,
+      imports: [feature],
+      providers,
+      exports: [...providers, feature],
+    };
   }
 }

@@ -17,7 +17,13 @@
 import { type DynamicModule, Inject, Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule, getRepositoryToken } from '@nestjs/typeorm';
 import { type RaceSafeRepository, raceSafe } from '@racesafe/typeorm';
-import type { DataSource, DataSourceOptions, EntitySchema, ObjectLiteral, Repository } from 'typeorm';
+import type {
+  DataSource,
+  DataSourceOptions,
+  EntitySchema,
+  ObjectLiteral,
+  Repository,
+} from 'typeorm';
 
 /** An entity class or schema, as `TypeOrmModule.forFeature` takes it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,7 +36,10 @@ export type DataSourceName = DataSource | DataSourceOptions | string;
  * The injection token of the racesafe repository of `entity` on `dataSource`: `@nestjs/typeorm`'s
  * repository token with a `RaceSafe` prefix, so both can be injected side by side.
  */
-export function getRaceSafeRepositoryToken(entity: EntityClassOrSchema, dataSource?: DataSourceName): string {
+export function getRaceSafeRepositoryToken(
+  entity: EntityClassOrSchema,
+  dataSource?: DataSourceName,
+): string {
   const token = getRepositoryToken(entity, dataSource);
   return `RaceSafe${typeof token === 'function' ? token.name : token}`;
 }
@@ -40,16 +49,23 @@ export function getRaceSafeRepositoryToken(entity: EntityClassOrSchema, dataSour
  * injects, with getOrCreate, getOrCreateMany, updateOrCreate and atomicUpdate). Register it with
  * {@link RaceSafeModule.forFeature}.
  */
-export function InjectRaceSafeRepository(entity: EntityClassOrSchema, dataSource?: DataSourceName): ParameterDecorator & PropertyDecorator {
+export function InjectRaceSafeRepository(
+  entity: EntityClassOrSchema,
+  dataSource?: DataSourceName,
+): ParameterDecorator & PropertyDecorator {
   return Inject(getRaceSafeRepositoryToken(entity, dataSource));
 }
 
 /** Providers of the racesafe repositories of `entities` on `dataSource`, built from `@nestjs/typeorm`'s repositories. */
-export function createRaceSafeProviders(entities: EntityClassOrSchema[], dataSource?: DataSourceName): Provider[] {
+export function createRaceSafeProviders(
+  entities: EntityClassOrSchema[],
+  dataSource?: DataSourceName,
+): Provider[] {
   return entities.map((entity) => ({
     provide: getRaceSafeRepositoryToken(entity, dataSource),
     // The repository Nest made for the entity, extended (Repository.extend): nothing of TypeORM's is patched.
-    useFactory: (repository: Repository<ObjectLiteral>): RaceSafeRepository<ObjectLiteral> => raceSafe(repository),
+    useFactory: (repository: Repository<ObjectLiteral>): RaceSafeRepository<ObjectLiteral> =>
+      raceSafe(repository),
     inject: [getRepositoryToken(entity, dataSource)],
   }));
 }
@@ -71,6 +87,11 @@ export class RaceSafeModule {
     // Re-exported: @InjectRepository / @InjectModel keep working beside the racesafe providers.
     const feature = TypeOrmModule.forFeature(entities, dataSource);
     const providers = createRaceSafeProviders(entities, dataSource);
-    return { module: RaceSafeModule, imports: [feature], providers, exports: [...providers, feature] };
+    return {
+      module: RaceSafeModule,
+      imports: [feature],
+      providers,
+      exports: [...providers, feature],
+    };
   }
 }

@@ -1,4 +1,10 @@
-import { ClsPluginTransactional, InjectTransactionHost, Transactional, type TransactionalAdapter, TransactionHost } from '@nestjs-cls/transactional';
+import {
+  ClsPluginTransactional,
+  InjectTransactionHost,
+  Transactional,
+  type TransactionalAdapter,
+  TransactionHost,
+} from '@nestjs-cls/transactional';
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { SequelizeModule, getConnectionToken } from '@nestjs/sequelize';
@@ -13,10 +19,13 @@ import { itJoinsTheTransaction } from './transactional-sign-up';
 
 @Table({ tableName: 'accounts', timestamps: false })
 class Account extends withRaceSafe(Model)<Account> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare logins: CreationOptional<number>;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' }) declare plan: CreationOptional<string>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare logins: CreationOptional<number>;
+  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' })
+  declare plan: CreationOptional<string>;
 }
 
 /**
@@ -24,10 +33,18 @@ class Account extends withRaceSafe(Model)<Account> {
  * documentation's "Creating a custom adapter" describes, in a few lines. The transaction is a
  * Sequelize Transaction; racesafe takes it as any Sequelize call does, as `transaction`.
  */
-class TransactionalAdapterSequelize implements TransactionalAdapter<Sequelize, Transaction | undefined, object> {
+class TransactionalAdapterSequelize implements TransactionalAdapter<
+  Sequelize,
+  Transaction | undefined,
+  object
+> {
   connectionToken = getConnectionToken();
   optionsFactory = (sequelize: Sequelize) => ({
-    wrapWithTransaction: (options: object, fn: (...args: unknown[]) => Promise<unknown>, setTx: (tx?: Transaction) => void) =>
+    wrapWithTransaction: (
+      options: object,
+      fn: (...args: unknown[]) => Promise<unknown>,
+      setTx: (tx?: Transaction) => void,
+    ) =>
       sequelize.transaction(options, (transaction) => {
         setTx(transaction);
         return fn();
@@ -40,15 +57,23 @@ class TransactionalAdapterSequelize implements TransactionalAdapter<Sequelize, T
 class AccountService {
   constructor(
     @InjectRaceSafeRepository(Account) readonly accounts: RaceSafe<typeof Account>,
-    @InjectTransactionHost() private readonly txHost: TransactionHost<TransactionalAdapterSequelize>,
+    @InjectTransactionHost()
+    private readonly txHost: TransactionHost<TransactionalAdapterSequelize>,
   ) {}
 
   @Transactional()
   async signUp(email: string, fail: boolean) {
     const transaction = this.txHost.tx;
     const [account] = await this.accounts.getOrCreate({ where: { email }, transaction });
-    await this.accounts.updateOrCreate({ where: { email }, defaults: { plan: 'pro' }, transaction });
-    await this.accounts.atomicUpdate({ logins: F('logins').plus(1) }, { where: { id: account.id }, transaction });
+    await this.accounts.updateOrCreate({
+      where: { email },
+      defaults: { plan: 'pro' },
+      transaction,
+    });
+    await this.accounts.atomicUpdate(
+      { logins: F('logins').plus(1) },
+      { where: { id: account.id }, transaction },
+    );
     if (fail) throw new Error('payment refused');
     return account;
   }
@@ -62,9 +87,23 @@ describe('@nestjs-cls/transactional 3.3 with a Sequelize adapter in a NestJS 11 
   beforeAll(async () => {
     moduleRef = await Test.createTestingModule({
       imports: [
-        SequelizeModule.forRoot({ dialect: 'postgres', uri: db.url(), models: [Account], logging: false, pool: { max: 8, min: 0 } }),
+        SequelizeModule.forRoot({
+          dialect: 'postgres',
+          uri: db.url(),
+          models: [Account],
+          logging: false,
+          pool: { max: 8, min: 0 },
+        }),
         RaceSafeModule.forFeature([Account]),
-        ClsModule.forRoot({ global: true, plugins: [new ClsPluginTransactional({ imports: [SequelizeModule], adapter: new TransactionalAdapterSequelize() })] }),
+        ClsModule.forRoot({
+          global: true,
+          plugins: [
+            new ClsPluginTransactional({
+              imports: [SequelizeModule],
+              adapter: new TransactionalAdapterSequelize(),
+            }),
+          ],
+        }),
       ],
       providers: [AccountService],
     }).compile();
@@ -74,7 +113,8 @@ describe('@nestjs-cls/transactional 3.3 with a Sequelize adapter in a NestJS 11 
   });
   afterAll(() => moduleRef?.close());
   beforeEach(() => sequelize.query('TRUNCATE accounts RESTART IDENTITY'));
-  const rows = async () => (await sequelize.query('SELECT email, plan, logins FROM accounts ORDER BY email'))[0];
+  const rows = async () =>
+    (await sequelize.query('SELECT email, plan, logins FROM accounts ORDER BY email'))[0];
 
   itJoinsTheTransaction(() => service, rows);
 });

@@ -1,4 +1,9 @@
-import { ClsPluginTransactional, InjectTransactionHost, Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import {
+  ClsPluginTransactional,
+  InjectTransactionHost,
+  Transactional,
+  TransactionHost,
+} from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -33,7 +38,7 @@ class AccountService {
   }
 }
 
-describe("@nestjs-cls/transactional 3.3 with its TypeORM adapter in a NestJS 11 app", () => {
+describe('@nestjs-cls/transactional 3.3 with its TypeORM adapter in a NestJS 11 app', () => {
   const db = useTestDatabase(accountsSql);
   let moduleRef: TestingModule;
   let service: AccountService;
@@ -44,7 +49,12 @@ describe("@nestjs-cls/transactional 3.3 with its TypeORM adapter in a NestJS 11 
         RaceSafeModule.forFeature([Account]),
         ClsModule.forRoot({
           global: true,
-          plugins: [new ClsPluginTransactional({ imports: [TypeOrmModule], adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }) })],
+          plugins: [
+            new ClsPluginTransactional({
+              imports: [TypeOrmModule],
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+            }),
+          ],
         }),
       ],
       providers: [AccountService],
@@ -54,7 +64,8 @@ describe("@nestjs-cls/transactional 3.3 with its TypeORM adapter in a NestJS 11 
   });
   afterAll(() => moduleRef?.close());
   beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
-  const rows = () => moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
+  const rows = () =>
+    moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
 
   itJoinsTheTransaction(() => service, rows);
 });

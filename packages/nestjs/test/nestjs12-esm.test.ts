@@ -28,16 +28,32 @@ function lockedVersion(name: string): string {
 
 /** A child npm's environment: none of the monorepo's npm_* variables but its registry and cache. */
 function npmEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key),
+    ),
+  );
   return { ...env, NO_UPDATE_NOTIFIER: '1' };
 }
 
 let work: string;
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-nestjs12-'));
-  const workspaces = ['core', 'typeorm', 'sequelize', 'nestjs'].flatMap((name) => ['-w', `packages/${name}`]);
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work, ...workspaces], { cwd: root, env: npmEnv() });
-  const tarballs = Object.fromEntries((JSON.parse(stdout) as { name: string; filename: string }[]).map((p) => [p.name, `file:${path.join(work, p.filename)}`]));
+  const workspaces = ['core', 'typeorm', 'sequelize', 'nestjs'].flatMap((name) => [
+    '-w',
+    `packages/${name}`,
+  ]);
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--json', '--pack-destination', work, ...workspaces],
+    { cwd: root, env: npmEnv() },
+  );
+  const tarballs = Object.fromEntries(
+    (JSON.parse(stdout) as { name: string; filename: string }[]).map((p) => [
+      p.name,
+      `file:${path.join(work, p.filename)}`,
+    ]),
+  );
   const dependencies = {
     '@racesafe/core': tarballs['@racesafe/core'],
     '@racesafe/typeorm': tarballs['@racesafe/typeorm'],
@@ -52,9 +68,29 @@ beforeAll(async () => {
     rxjs: lockedVersion('rxjs'),
     '@types/node': lockedVersion('@types/node'),
   };
-  fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'nestjs12-esm-consumer', private: true, type: 'module', dependencies }, null, 2));
-  for (const file of ['main.mts', 'tsconfig.json']) fs.copyFileSync(path.join(fixture, file), path.join(work, file));
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--loglevel=error'], { cwd: work, env: npmEnv() });
+  fs.writeFileSync(
+    path.join(work, 'package.json'),
+    JSON.stringify(
+      { name: 'nestjs12-esm-consumer', private: true, type: 'module', dependencies },
+      null,
+      2,
+    ),
+  );
+  for (const file of ['main.mts', 'tsconfig.json'])
+    fs.copyFileSync(path.join(fixture, file), path.join(work, file));
+  await run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--no-package-lock',
+      '--loglevel=error',
+    ],
+    { cwd: work, env: npmEnv() },
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -63,15 +99,23 @@ afterAll(() => {
 
 describe('NestJS 12 as an ES module consumer (TypeORM 1.x) from the packed tarballs', () => {
   it('installs NestJS 12, ES modules only', () => {
-    const nest = JSON.parse(fs.readFileSync(path.join(work, 'node_modules/@nestjs/core/package.json'), 'utf8'));
+    const nest = JSON.parse(
+      fs.readFileSync(path.join(work, 'node_modules/@nestjs/core/package.json'), 'utf8'),
+    );
     expect([nest.version.split('.')[0], nest.type]).toEqual(['12', 'module']);
   });
 
   it('type-checks and compiles the app, then runs getOrCreate, updateOrCreate and atomicUpdate concurrently and a rollback with exact rows', async () => {
     const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
-    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: work }).then(({ stdout }) => stdout, (error: { stdout: string }) => error.stdout);
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: work }).then(
+      ({ stdout }) => stdout,
+      (error: { stdout: string }) => error.stdout,
+    );
     expect(compiled).toBe('');
-    const { stdout } = await run(process.execPath, ['dist/main.mjs', db.url()], { cwd: work, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['dist/main.mjs', db.url()], {
+      cwd: work,
+      timeout: 60_000,
+    });
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
       createdOnce: 1,
       signInsCreated: 1,

@@ -6,23 +6,33 @@ import { createNamespace } from 'cls-hooked';
 import { Column, DataType, Model, Sequelize, Table } from 'sequelize-typescript';
 import { type CreationOptional, Sequelize as OriginSequelize } from 'sequelize';
 import { useTestDatabase } from '../../../test/harness/database';
-import { InjectRaceSafeRepository, type RaceSafe, RaceSafeModule, getRaceSafeModelToken } from '../src/sequelize';
+import {
+  InjectRaceSafeRepository,
+  type RaceSafe,
+  RaceSafeModule,
+  getRaceSafeModelToken,
+} from '../src/sequelize';
 import { accountsSql } from './typeorm-fixtures';
 
 @Table({ tableName: 'accounts', timestamps: false })
 class Account extends withRaceSafe(Model)<Account> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare logins: CreationOptional<number>;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' }) declare plan: CreationOptional<string>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare logins: CreationOptional<number>;
+  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' })
+  declare plan: CreationOptional<string>;
 }
 
 /** A plain sequelize-typescript model (no racesafe base): RaceSafeModule adds the statics to the class Nest registered. */
 @Table({ tableName: 'accounts', timestamps: false })
 class PlainAccount extends Model<PlainAccount> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare logins: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare logins: CreationOptional<number>;
 }
 
 @Injectable()
@@ -34,14 +44,21 @@ class AccountService {
   ) {}
 
   signIn(email: string) {
-    return this.accounts.updateOrCreate({ where: { email }, defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } });
+    return this.accounts.updateOrCreate({
+      where: { email },
+      defaults: { logins: F('logins').plus(1) },
+      createDefaults: { logins: 1 },
+    });
   }
 
   /** racesafe inside the caller's transaction (the `transaction` option), then a failure: nothing may stay. */
   signUpThenFail(email: string) {
     return this.sequelize.transaction(async (transaction) => {
       const [account] = await this.accounts.getOrCreate({ where: { email }, transaction });
-      await this.accounts.atomicUpdate({ logins: F('logins').plus(5) }, { where: { id: account.id }, transaction });
+      await this.accounts.atomicUpdate(
+        { logins: F('logins').plus(5) },
+        { where: { id: account.id }, transaction },
+      );
       throw new Error('payment refused');
     });
   }
@@ -65,7 +82,13 @@ describe('NestJS 11 with @nestjs/sequelize and sequelize-typescript: RaceSafeMod
     OriginSequelize.useCLS(createNamespace('racesafe-nestjs'));
     moduleRef = await Test.createTestingModule({
       imports: [
-        SequelizeModule.forRoot({ dialect: 'postgres', uri: db.url(), models: [Account, PlainAccount], logging: false, pool: { max: 8, min: 0 } }),
+        SequelizeModule.forRoot({
+          dialect: 'postgres',
+          uri: db.url(),
+          models: [Account, PlainAccount],
+          logging: false,
+          pool: { max: 8, min: 0 },
+        }),
         RaceSafeModule.forFeature([Account, PlainAccount]),
       ],
       providers: [AccountService],
@@ -77,7 +100,8 @@ describe('NestJS 11 with @nestjs/sequelize and sequelize-typescript: RaceSafeMod
     (OriginSequelize as unknown as { _cls: unknown })._cls = undefined;
   });
   beforeEach(() => service.sequelize.query('TRUNCATE accounts RESTART IDENTITY'));
-  const rows = async () => (await service.sequelize.query('SELECT email, logins FROM accounts ORDER BY email'))[0];
+  const rows = async () =>
+    (await service.sequelize.query('SELECT email, logins FROM accounts ORDER BY email'))[0];
 
   it('injects the registered model class with the racesafe statics', () => {
     expect(service.accounts).toBe(Account);
@@ -86,12 +110,21 @@ describe('NestJS 11 with @nestjs/sequelize and sequelize-typescript: RaceSafeMod
   });
 
   it('runs getOrCreate, updateOrCreate and atomicUpdate concurrently with exact results', async () => {
-    const created = await Promise.all(Array.from({ length: 20 }, () => service.accounts.getOrCreate({ where: { email: 'ann@x' } })));
+    const created = await Promise.all(
+      Array.from({ length: 20 }, () => service.accounts.getOrCreate({ where: { email: 'ann@x' } })),
+    );
     expect(created.filter(([, wasCreated]) => wasCreated)).toHaveLength(1);
     expect(new Set(created.map(([row]) => row.id)).size).toBe(1);
     const signIns = await Promise.all(Array.from({ length: 15 }, () => service.signIn('bob@x')));
     expect(signIns.filter(([, wasCreated]) => wasCreated)).toHaveLength(1);
-    await Promise.all(Array.from({ length: 25 }, () => service.accounts.atomicUpdate({ logins: F('logins').plus(2) }, { where: { email: 'ann@x' } })));
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        service.accounts.atomicUpdate(
+          { logins: F('logins').plus(2) },
+          { where: { email: 'ann@x' } },
+        ),
+      ),
+    );
     expect(await rows()).toEqual([
       { email: 'ann@x', logins: 50 },
       { email: 'bob@x', logins: 15 },

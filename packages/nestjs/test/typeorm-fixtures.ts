@@ -23,5 +23,12 @@ export class Account {
 /** TypeOrmModule.forRoot options for the test database (no synchronize: the table comes from accountsSql). */
 export function typeormOptions(url: string) {
   // The 'error' listener the guide asks for, as every test DataSource has it; TypeORM loads this pg.
-  return { type: 'postgres' as const, url, entities: [Account], synchronize: false, poolSize: 8, driver: pgWithErrorListener(pg) };
+  return {
+    type: 'postgres' as const,
+    url,
+    entities: [Account],
+    synchronize: false,
+    poolSize: 8,
+    driver: pgWithErrorListener(pg),
+  };
 }

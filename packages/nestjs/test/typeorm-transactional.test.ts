@@ -3,7 +3,11 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { F, type RaceSafeRepository } from '@racesafe/typeorm';
 import { DataSource } from 'typeorm';
-import { Transactional, addTransactionalDataSource, initializeTransactionalContext } from 'typeorm-transactional';
+import {
+  Transactional,
+  addTransactionalDataSource,
+  initializeTransactionalContext,
+} from 'typeorm-transactional';
 import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, RaceSafeModule } from '../src/typeorm';
 import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
@@ -36,7 +40,8 @@ describe("typeorm-transactional 0.5's @Transactional() in a NestJS 11 app", () =
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => typeormOptions(db.url()),
-          dataSourceFactory: async (options) => addTransactionalDataSource(new DataSource(options!)),
+          dataSourceFactory: async (options) =>
+            addTransactionalDataSource(new DataSource(options!)),
         }),
         RaceSafeModule.forFeature([Account]),
       ],
@@ -46,7 +51,8 @@ describe("typeorm-transactional 0.5's @Transactional() in a NestJS 11 app", () =
   });
   afterAll(() => moduleRef?.close());
   beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
-  const rows = () => moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
+  const rows = () =>
+    moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
 
   itJoinsTheTransaction(() => service, rows);
 });

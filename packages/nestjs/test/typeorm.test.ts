@@ -4,7 +4,11 @@ import { InjectRepository, TypeOrmModule, getDataSourceToken } from '@nestjs/typ
 import { F, type RaceSafeRepository, raceSafe } from '@racesafe/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { useTestDatabase } from '../../../test/harness/database';
-import { InjectRaceSafeRepository, RaceSafeModule, getRaceSafeRepositoryToken } from '../src/typeorm';
+import {
+  InjectRaceSafeRepository,
+  RaceSafeModule,
+  getRaceSafeRepositoryToken,
+} from '../src/typeorm';
 import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
 
 /** A custom repository with methods of its own, built with TypeORM's extend (the guide's way for class-based ones). */
@@ -37,7 +41,10 @@ class AccountService {
   }
 
   signIn(email: string) {
-    return this.accounts.updateOrCreate({ email }, { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } });
+    return this.accounts.updateOrCreate(
+      { email },
+      { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } },
+    );
   }
 
   /** Writes through racesafe inside the caller's transaction, then fails: nothing of it may stay. */
@@ -57,14 +64,21 @@ describe('NestJS 11 (CommonJS) with @nestjs/typeorm: RaceSafeModule.forFeature a
   let service: AccountService;
   beforeAll(async () => {
     moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot(typeormOptions(db.url())), RaceSafeModule.forFeature([Account])],
-      providers: [AccountService, { provide: MEMBER_REPOSITORY, useFactory: memberRepository, inject: [DataSource] }],
+      imports: [
+        TypeOrmModule.forRoot(typeormOptions(db.url())),
+        RaceSafeModule.forFeature([Account]),
+      ],
+      providers: [
+        AccountService,
+        { provide: MEMBER_REPOSITORY, useFactory: memberRepository, inject: [DataSource] },
+      ],
     }).compile();
     service = moduleRef.get(AccountService);
   });
   afterAll(() => moduleRef?.close());
   beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
-  const count = async () => Number((await moduleRef.get(DataSource).query('SELECT count(*) AS n FROM accounts'))[0].n);
+  const count = async () =>
+    Number((await moduleRef.get(DataSource).query('SELECT count(*) AS n FROM accounts'))[0].n);
 
   it('injects the repository @InjectRepository injects, with the racesafe methods', () => {
     expect(typeof service.accounts.getOrCreate).toBe('function');
@@ -74,12 +88,18 @@ describe('NestJS 11 (CommonJS) with @nestjs/typeorm: RaceSafeModule.forFeature a
   });
 
   it('runs getOrCreate, updateOrCreate and atomicUpdate concurrently with exact results', async () => {
-    const created = await Promise.all(Array.from({ length: 20 }, () => service.accounts.getOrCreate({ email: 'ann@x' })));
+    const created = await Promise.all(
+      Array.from({ length: 20 }, () => service.accounts.getOrCreate({ email: 'ann@x' })),
+    );
     expect(created.filter(([, wasCreated]) => wasCreated)).toHaveLength(1);
     expect(new Set(created.map(([row]) => row.id)).size).toBe(1);
     const signIns = await Promise.all(Array.from({ length: 15 }, () => service.signIn('bob@x')));
     expect(signIns.filter(([, wasCreated]) => wasCreated)).toHaveLength(1);
-    await Promise.all(Array.from({ length: 25 }, () => service.accounts.atomicUpdate({ email: 'ann@x' }, { logins: F('logins').plus(2) })));
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        service.accounts.atomicUpdate({ email: 'ann@x' }, { logins: F('logins').plus(2) }),
+      ),
+    );
     expect(await service.plain.findOneByOrFail({ email: 'ann@x' })).toMatchObject({ logins: 50 });
     expect(await service.plain.findOneByOrFail({ email: 'bob@x' })).toMatchObject({ logins: 15 });
     expect(await count()).toBe(2);

@@ -3,4 +3,11 @@
  * compiles it to SQL with every operand bound. Shared with `@racesafe/sequelize`.
  */
 export { F, FExpression, isFExpression } from '@racesafe/core';
-export type { FName, FOn, FOperand, FOperator, NumericProperties, UncheckedName } from '@racesafe/core';
+export type {
+  FName,
+  FOn,
+  FOperand,
+  FOperator,
+  NumericProperties,
+  UncheckedName,
+} from '@racesafe/core';

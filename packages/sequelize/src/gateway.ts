@@ -1,9 +1,36 @@
-import { type ColumnInfo, type ModelGateway, type Session, beginOwnTransaction, bindOrRefuse, dialectFor, ownWorkError, takeTurnOnceKnown, translateError } from '@racesafe/core';
-import { type Model, type ModelStatic, type QueryOptions, QueryTypes, Sequelize, Transaction, type TransactionOptions, Utils } from 'sequelize';
+import {
+  type ColumnInfo,
+  type ModelGateway,
+  type Session,
+  beginOwnTransaction,
+  bindOrRefuse,
+  dialectFor,
+  ownWorkError,
+  takeTurnOnceKnown,
+  translateError,
+} from '@racesafe/core';
+import {
+  type Model,
+  type ModelStatic,
+  type QueryOptions,
+  QueryTypes,
+  Sequelize,
+  Transaction,
+  type TransactionOptions,
+  Utils,
+} from 'sequelize';
 import { sequelizeLifecycle } from './lifecycle';
 
 const integerTypes = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT']);
-const numericTypes = new Set([...integerTypes, 'FLOAT', 'DOUBLE', 'DOUBLE PRECISION', 'DECIMAL', 'REAL', 'NUMBER']);
+const numericTypes = new Set([
+  ...integerTypes,
+  'FLOAT',
+  'DOUBLE',
+  'DOUBLE PRECISION',
+  'DECIMAL',
+  'REAL',
+  'NUMBER',
+]);
 // Types whose value is a whole array or JSON document (a RANGE is given as [lower, upper]).
 const structuredTypes = new Set(['ARRAY', 'JSON', 'JSONB', 'RANGE']);
 
@@ -12,8 +39,16 @@ export interface QueryGenerator {
   quoteIdentifier(name: string): string;
   quoteTable(table: unknown): string;
   escape(value: unknown, field: unknown, options: { context: string }): string;
-  format(value: unknown, field: unknown, options: { context: string }, bindParam: (value: unknown) => string): string;
-  whereQuery(where: unknown, options: { model: unknown; bindParam: (value: unknown) => string }): string;
+  format(
+    value: unknown,
+    field: unknown,
+    options: { context: string },
+    bindParam: (value: unknown) => string,
+  ): string;
+  whereQuery(
+    where: unknown,
+    options: { model: unknown; bindParam: (value: unknown) => string },
+  ): string;
 }
 interface ModelInternals {
   options: { paranoid?: boolean };
@@ -26,7 +61,9 @@ interface ModelInternals {
 
 /** A value as `Model.create` / `Model.update` hold it before formatting: their `set` applies the type's sanitizer. */
 function sanitize(internals: ModelInternals, property: string, value: unknown): unknown {
-  const sanitizer = Object.hasOwn(internals._dataTypeSanitizers, property) ? internals._dataTypeSanitizers[property] : undefined;
+  const sanitizer = Object.hasOwn(internals._dataTypeSanitizers, property)
+    ? internals._dataTypeSanitizers[property]
+    : undefined;
   return sanitizer ? sanitizer.call(undefined, value, {}) : value;
 }
 
@@ -41,7 +78,8 @@ const modelInfos = new WeakMap<ModelStatic<Model>, ModelInfo>();
 
 /** The query generator of the model's Sequelize instance. */
 export function queryGeneratorOf(model: ModelStatic<Model>): QueryGenerator {
-  return (model.sequelize!.getQueryInterface() as unknown as { queryGenerator: QueryGenerator }).queryGenerator;
+  return (model.sequelize!.getQueryInterface() as unknown as { queryGenerator: QueryGenerator })
+    .queryGenerator;
 }
 
 function modelInfo(model: ModelStatic<Model>): ModelInfo {
@@ -62,7 +100,11 @@ function modelInfo(model: ModelStatic<Model>): ModelInfo {
       structured: structuredTypes.has(typeKey),
     };
   });
-  info = { columns, byProperty: new Map(columns.map((c) => [c.property, c])), tableSql: generator.quoteTable(model.getTableName()) };
+  info = {
+    columns,
+    byProperty: new Map(columns.map((c) => [c.property, c])),
+    tableSql: generator.quoteTable(model.getTableName()),
+  };
   modelInfos.set(model, info);
   return info;
 }
@@ -70,18 +112,29 @@ function modelInfo(model: ModelStatic<Model>): ModelInfo {
 /** How to declare a unique key on `columns` of model `name` in Sequelize, for UniqueLookupRequiredError. */
 export function uniqueKeyAdvice(name: string, columns: string[]): string {
   const list = `[${columns.map((c) => `'${c}'`).join(', ')}]`;
-  const single = columns.length === 1 ? ` (or \`unique: true\` on the attribute; sequelize-typescript: \`@Unique\` on the property)` : '';
+  const single =
+    columns.length === 1
+      ? ` (or \`unique: true\` on the attribute; sequelize-typescript: \`@Unique\` on the property)`
+      : '';
   return `Declare it in ${name}'s model options: \`indexes: [{ unique: true, fields: ${list} }]\`${single}; index fields are column names in Sequelize 6.`;
 }
 
 /** The caller's transaction: the `transaction` option, else the CLS one (`Sequelize.useCLS`); `null` means none. */
-export function callerTransactionOf(transaction: Transaction | null | undefined): Transaction | undefined {
+export function callerTransactionOf(
+  transaction: Transaction | null | undefined,
+): Transaction | undefined {
   if (transaction !== undefined) return transaction ?? undefined;
-  const namespace = (Sequelize as unknown as { _cls?: { get(key: string): Transaction | undefined } })._cls;
+  const namespace = (
+    Sequelize as unknown as { _cls?: { get(key: string): Transaction | undefined } }
+  )._cls;
   return namespace?.get('transaction') ?? undefined;
 }
 
-function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, shared?: object): Session {
+function sessionOf(
+  model: ModelStatic<Model>,
+  transaction: Transaction | null,
+  shared?: object,
+): Session {
   return {
     inTransaction: transaction !== null,
     shared,
@@ -101,9 +154,15 @@ function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, s
         tableNames: [],
       } as QueryOptions);
       if (counted) return { rows: [], rowCount: Number(answer) };
-      const [rows, result] = answer as unknown as [Record<string, unknown>[] | { affectedRows?: number }, { rowCount?: number; affectedRows?: number } | undefined];
+      const [rows, result] = answer as unknown as [
+        Record<string, unknown>[] | { affectedRows?: number },
+        { rowCount?: number; affectedRows?: number } | undefined,
+      ];
       // pg reports rowCount; mysql2 and the mariadb connector an OK packet with affectedRows (as data, or as metadata).
-      const affected = result?.rowCount ?? result?.affectedRows ?? (Array.isArray(rows) ? undefined : rows.affectedRows);
+      const affected =
+        result?.rowCount ??
+        result?.affectedRows ??
+        (Array.isArray(rows) ? undefined : rows.affectedRows);
       return { rows: Array.isArray(rows) ? rows : [], rowCount: affected ?? 0 };
     },
   };
@@ -114,21 +173,31 @@ function sessionOf(model: ModelStatic<Model>, transaction: Transaction | null, s
  * (sqlite: `applyParsers`, by declared column type, on a find() only): a RAW query's rows come as stored,
  * DATETIME and JSON as text, BOOLEAN as 0 / 1. Undefined where the driver types them (pg, mysql2).
  */
-function parsersOf(model: ModelStatic<Model>): Map<string, (value: unknown) => unknown> | undefined {
-  const { dialect, options } = model.sequelize as unknown as { dialect: { Query?: { prototype: { applyParsers?: unknown } } }; options: { timezone?: string } };
+function parsersOf(
+  model: ModelStatic<Model>,
+): Map<string, (value: unknown) => unknown> | undefined {
+  const { dialect, options } = model.sequelize as unknown as {
+    dialect: { Query?: { prototype: { applyParsers?: unknown } } };
+    options: { timezone?: string };
+  };
   if (typeof dialect.Query?.prototype.applyParsers !== 'function') return undefined;
   const parsers = new Map<string, (value: unknown) => unknown>();
   for (const [property, attribute] of Object.entries(model.getAttributes())) {
     // The attribute's type is the dialect's own class (Sequelize's normalizeDataType), its static parse the one a find() applies.
-    const parse = (attribute.type as { constructor?: { parse?: (value: unknown, options: object) => unknown } }).constructor?.parse;
-    if (typeof parse === 'function') parsers.set(property, (value) => parse(value, { timezone: options.timezone }));
+    const parse = (
+      attribute.type as { constructor?: { parse?: (value: unknown, options: object) => unknown } }
+    ).constructor?.parse;
+    if (typeof parse === 'function')
+      parsers.set(property, (value) => parse(value, { timezone: options.timezone }));
   }
   return parsers;
 }
 
 /** Sequelize's Query for this dialect picks the driver's run() or all() per statement (sqlite: `getDatabaseMethod`). */
 function runsThroughRunOrAll(model: ModelStatic<Model>): boolean {
-  const { dialect } = model.sequelize as unknown as { dialect: { Query?: { prototype: { getDatabaseMethod?: unknown } } } };
+  const { dialect } = model.sequelize as unknown as {
+    dialect: { Query?: { prototype: { getDatabaseMethod?: unknown } } };
+  };
   return typeof dialect.Query?.prototype.getDatabaseMethod === 'function';
 }
 
@@ -137,14 +206,20 @@ function runsThroughRunOrAll(model: ModelStatic<Model>): boolean {
  * from the model, values formatted by Sequelize's query generator, statements on the
  * caller's transaction (explicit or CLS) or on the pool, always on the primary.
  */
-export function sequelizeGateway<M extends Model>(model: ModelStatic<M>, transaction?: Transaction | null): ModelGateway<M> {
+export function sequelizeGateway<M extends Model>(
+  model: ModelStatic<M>,
+  transaction?: Transaction | null,
+): ModelGateway<M> {
   let gateway = gateways.get(model);
   if (!gateway) gateways.set(model, (gateway = createGateway(model)));
   const caller = callerTransactionOf(transaction);
   const base = model as unknown as ModelStatic<Model>;
   // Savepoint transactions (`transaction: parent`) share their parent's connection: racesafe calls on it take turns.
   const shared = caller && ((caller as unknown as { connection?: object }).connection ?? caller);
-  return { ...(gateway as ModelGateway<M>), callerTransaction: () => (caller ? sessionOf(base, caller, shared) : undefined) };
+  return {
+    ...(gateway as ModelGateway<M>),
+    callerTransaction: () => (caller ? sessionOf(base, caller, shared) : undefined),
+  };
 }
 
 // The per-model part of the gateway; the caller's transaction is added per call.
@@ -160,7 +235,10 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
   const hydrate = (raw: Record<string, unknown>): M => {
     const values = Object.fromEntries(
       Object.entries(raw).map(([field, value]) => {
-        const property = (Object.hasOwn(internals.fieldRawAttributesMap, field) ? internals.fieldRawAttributesMap[field].fieldName : undefined) ?? field;
+        const property =
+          (Object.hasOwn(internals.fieldRawAttributesMap, field)
+            ? internals.fieldRawAttributesMap[field].fieldName
+            : undefined) ?? field;
         const parse = value === null || value === undefined ? undefined : parsers?.get(property);
         return [property, parse ? parse(value) : value];
       }),
@@ -177,12 +255,23 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
     catalogScope: model.sequelize!,
     columns: () => info.columns,
     column: (property) => info.byProperty.get(property),
-    uniqueKeyAdvice: (properties) => uniqueKeyAdvice(model.name, properties.map((p) => info.byProperty.get(p)?.column ?? p)),
+    uniqueKeyAdvice: (properties) =>
+      uniqueKeyAdvice(
+        model.name,
+        properties.map((p) => info.byProperty.get(p)?.column ?? p),
+      ),
     // As Sequelize's insertQuery / updateQuery write a value: a SequelizeMethod escaped to its SQL, anything else formatted by its type and bound.
     bindValue: (property, value, addParameter) =>
       value instanceof Utils.SequelizeMethod
         ? generator.escape(value, attributes[property], { context: 'INSERT' })
-        : bindOrRefuse(model.name, property, () => generator.format(sanitize(internals, property, value), attributes[property], { context: 'INSERT' }, addParameter)),
+        : bindOrRefuse(model.name, property, () =>
+            generator.format(
+              sanitize(internals, property, value),
+              attributes[property],
+              { context: 'INSERT' },
+              addParameter,
+            ),
+          ),
     isOperator: holdsOperator,
     isSqlValue: (value) => value instanceof Utils.SequelizeMethod,
     insertValues(values) {
@@ -192,20 +281,30 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
       const { createdAt, updatedAt } = internals._timestampAttributes;
       if (createdAt && built[createdAt] == null) built[createdAt] = now;
       if (updatedAt && built[updatedAt] == null) built[updatedAt] = now;
-      if (internals._versionAttribute && built[internals._versionAttribute] == null) built[internals._versionAttribute] = 0;
-      return Object.fromEntries(Object.entries(built).filter(([property, value]) => value !== undefined && !(value === null && isAutoIncrement(attributes[property]))));
+      if (internals._versionAttribute && built[internals._versionAttribute] == null)
+        built[internals._versionAttribute] = 0;
+      return Object.fromEntries(
+        Object.entries(built).filter(
+          ([property, value]) =>
+            value !== undefined && !(value === null && isAutoIncrement(attributes[property])),
+        ),
+      );
     },
     updateAssignments() {
       const assignments: { property: string; sql: string }[] = [];
       const { updatedAt } = internals._timestampAttributes;
       if (updatedAt) assignments.push({ property: updatedAt, sql: 'CURRENT_TIMESTAMP' });
       const version = internals._versionAttribute;
-      if (version) assignments.push({ property: version, sql: `${info.byProperty.get(version)!.quoted} + 1` });
+      if (version)
+        assignments.push({ property: version, sql: `${info.byProperty.get(version)!.quoted} + 1` });
       return assignments;
     },
     readValue: (row, property): unknown => row.getDataValue(property as never),
     lifecycle: (options) => sequelizeLifecycle(model, options, hydrate),
-    softDeleteColumn: internals.options.paranoid && internals._timestampAttributes.deletedAt ? info.byProperty.get(internals._timestampAttributes.deletedAt) : undefined,
+    softDeleteColumn:
+      internals.options.paranoid && internals._timestampAttributes.deletedAt
+        ? info.byProperty.get(internals._timestampAttributes.deletedAt)
+        : undefined,
     hydrate,
     callerTransaction: () => undefined,
     autocommit: (work) => work(sessionOf(base, null)),
@@ -214,18 +313,33 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
       const type = this.dialect.ownTransactionType as Transaction.TYPES | undefined;
       // A bounded wait for the lock taken at BEGIN is the caller's bound: Sequelize's own retry of a busy BEGIN (5 attempts on SQLite) would stretch it.
       const bounded = this.dialect.beginLockWait !== undefined && options.lockWaitMs !== undefined;
-      const transactionOptions = { ...(type ? { type } : {}), ...(bounded ? { retry: { max: 1 } } : {}) } as TransactionOptions;
+      const transactionOptions = {
+        ...(type ? { type } : {}),
+        ...(bounded ? { retry: { max: 1 } } : {}),
+      } as TransactionOptions;
       let phase: 'begin' | 'work' | 'commit' = 'begin';
-      const begin = (transaction: Transaction, send: () => Promise<unknown>) => beginOwnTransaction(this, sessionOf(base, transaction), send, options);
-      const own = ownTransaction(model.sequelize!, transactionOptions, begin, async (transaction) => {
-        phase = 'work';
-        const result = await work(sessionOf(base, transaction));
-        phase = 'commit';
-        return result;
-      });
+      const begin = (transaction: Transaction, send: () => Promise<unknown>) =>
+        beginOwnTransaction(this, sessionOf(base, transaction), send, options);
+      const own = ownTransaction(
+        model.sequelize!,
+        transactionOptions,
+        begin,
+        async (transaction) => {
+          phase = 'work';
+          const result = await work(sessionOf(base, transaction));
+          phase = 'commit';
+          return result;
+        },
+      );
       // A BEGIN that did not get the lock (SQLITE_BUSY) is racesafe's to retry; errors of the work pass as they are, but a lost
       // connection (a hook's own statement too) is ConnectionLostError; a connection lost during COMMIT leaves the outcome unknown (IndeterminateError).
-      return own.catch((error: unknown) => Promise.reject(phase === 'work' ? ownWorkError(this, error) : translateError(this, error, phase === 'commit' ? 'unknown' : 'rolled-back')));
+      return own.catch((error: unknown) =>
+        Promise.reject(
+          phase === 'work'
+            ? ownWorkError(this, error)
+            : translateError(this, error, phase === 'commit' ? 'unknown' : 'rolled-back'),
+        ),
+      );
     },
   };
 }
@@ -286,9 +400,13 @@ function holdsOperator(value: unknown, seen: Set<object> = new Set()): boolean {
   if (typeof value !== 'object' || value === null) return false;
   // A circular value is refused by racesafe's validation (assertWritableValues); here it must only not be walked for ever.
   if (seen.has(value)) return false;
-  if (Array.isArray(value)) return withSeen(seen, value, () => value.some((item) => holdsOperator(item, seen)));
+  if (Array.isArray(value))
+    return withSeen(seen, value, () => value.some((item) => holdsOperator(item, seen)));
   if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-  return Object.getOwnPropertySymbols(value).length > 0 || withSeen(seen, value, () => Object.values(value).some((item) => holdsOperator(item, seen)));
+  return (
+    Object.getOwnPropertySymbols(value).length > 0 ||
+    withSeen(seen, value, () => Object.values(value).some((item) => holdsOperator(item, seen)))
+  );
 }
 
 /** `work` with `value` on the path being walked (a shared, non-circular sub-object is seen twice and is fine). */

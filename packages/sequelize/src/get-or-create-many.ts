@@ -50,7 +50,14 @@ export interface GetOrCreateManyOptions<A> extends TransactionOptions, Lifecycle
  * @throws UniqueLookupRequiredError no unique constraint on exactly the lookups' columns
  * @throws ConflictError another unique constraint rejected a row: nothing of the call is written
  */
-export function getOrCreateMany<M extends Model>(model: ModelStatic<M>, options: GetOrCreateManyOptions<Attributes<M>>): Promise<[M, boolean][]> {
+export function getOrCreateMany<M extends Model>(
+  model: ModelStatic<M>,
+  options: GetOrCreateManyOptions<Attributes<M>>,
+): Promise<[M, boolean][]> {
   const { where, transaction, ...rest } = options;
-  return coreGetOrCreateMany(sequelizeGateway(model, transaction), where as Record<string, unknown>[], rest as never);
+  return coreGetOrCreateMany(
+    sequelizeGateway(model, transaction),
+    where as Record<string, unknown>[],
+    rest as never,
+  );
 }

@@ -44,7 +44,14 @@ export interface GetOrCreateOptions<A> extends TransactionOptions, LifecycleOpti
  * @throws ConflictError another unique constraint than the lookup's rejected the row
  * @throws RetryableError the winner's row is invisible to this REPEATABLE READ / SERIALIZABLE transaction
  */
-export function getOrCreate<M extends Model>(model: ModelStatic<M>, options: GetOrCreateOptions<Attributes<M>>): Promise<[M, boolean]> {
+export function getOrCreate<M extends Model>(
+  model: ModelStatic<M>,
+  options: GetOrCreateOptions<Attributes<M>>,
+): Promise<[M, boolean]> {
   const { where, transaction, ...rest } = options;
-  return coreGetOrCreate(sequelizeGateway(model, transaction), where as Record<string, unknown>, rest as never);
+  return coreGetOrCreate(
+    sequelizeGateway(model, transaction),
+    where as Record<string, unknown>,
+    rest as never,
+  );
 }

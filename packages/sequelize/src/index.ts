@@ -20,8 +20,21 @@ export { updateOrCreate } from './update-or-create';
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
 export type { GetOrCreateManyOptions } from './get-or-create-many';
-export type { DefaultsWithF, PlainDefaults, UpdateOrCreateCommonOptions, UpdateOrCreateOptions } from './update-or-create';
-export type { AtomicValues, Lookup, RetryPolicy, SqlValue, TransactionOptions, Values, ValuesOrFactory } from './types';
+export type {
+  DefaultsWithF,
+  PlainDefaults,
+  UpdateOrCreateCommonOptions,
+  UpdateOrCreateOptions,
+} from './update-or-create';
+export type {
+  AtomicValues,
+  Lookup,
+  RetryPolicy,
+  SqlValue,
+  TransactionOptions,
+  Values,
+  ValuesOrFactory,
+} from './types';
 export * from './errors';
 export * from './expressions';
 export { pgWithErrorListener } from '@racesafe/core';

@@ -11,7 +11,15 @@ export interface LifecycleOptions {
 
 /** Sequelize internals the lifecycle relies on (stable across Sequelize 6 releases). */
 interface ModelInternals {
-  rawAttributes: Record<string, { autoIncrement?: boolean; set?: unknown; validate?: Record<string, unknown>; defaultValue?: unknown }>;
+  rawAttributes: Record<
+    string,
+    {
+      autoIncrement?: boolean;
+      set?: unknown;
+      validate?: Record<string, unknown>;
+      defaultValue?: unknown;
+    }
+  >;
   options: { validate?: Record<string, unknown> };
   _virtualAttributes: Set<string>;
   _timestampAttributes: { createdAt?: string; updatedAt?: string };
@@ -28,7 +36,15 @@ interface InstanceInternals {
 }
 
 // Hooks that Model.create / instance.save() run for one row (beforeSave / afterSave are stored as these).
-const rowHooks = ['beforeValidate', 'afterValidate', 'validationFailed', 'beforeCreate', 'afterCreate', 'beforeUpdate', 'afterUpdate'];
+const rowHooks = [
+  'beforeValidate',
+  'afterValidate',
+  'validationFailed',
+  'beforeCreate',
+  'afterCreate',
+  'beforeUpdate',
+  'afterUpdate',
+];
 
 /**
  * Sequelize's write lifecycle for one call, run by Sequelize's own code as `instance.save()`
@@ -46,18 +62,27 @@ export function sequelizeLifecycle<M extends Model>(
   const hooks = options.hooks !== false && rowHooks.some((name) => internals.hasHook(name));
   const validate = options.validate !== false;
   if (!hooks && !validate) return undefined;
-  const saveOptions = (session: Session, fields: string[]) => ({ transaction: (session.native ?? undefined) as Transaction | undefined, hooks, validate, fields, defaultFields: fields });
+  const saveOptions = (session: Session, fields: string[]) => ({
+    transaction: (session.native ?? undefined) as Transaction | undefined,
+    hooks,
+    validate,
+    fields,
+    defaultFields: fields,
+  });
 
   /** What save() does once the row is stored: the instance takes the stored values, then the after-hooks run. */
-  const stored = (instance: M, hook: 'afterCreate' | 'afterUpdate', options: object) => async (raw: Record<string, unknown>) => {
-    markStored(instance, hydrate(raw));
-    if (hooks) await internals.runHooks(hook, instance, options);
-    return instance;
-  };
+  const stored =
+    (instance: M, hook: 'afterCreate' | 'afterUpdate', options: object) =>
+    async (raw: Record<string, unknown>) => {
+      markStored(instance, hydrate(raw));
+      if (hooks) await internals.runHooks(hook, instance, options);
+      return instance;
+    };
 
   return {
     atomic: hooks,
-    runsUserCode: hooks || (validate && hasCustomValidators(internals)) || hasUserCodeOnBuild(internals),
+    runsUserCode:
+      hooks || (validate && hasCustomValidators(internals)) || hasUserCodeOnBuild(internals),
     async beforeCreate(values, session): Promise<PendingWrite<M>> {
       // build() runs setters and defaultValues, as Model.create does.
       const instance = model.build(values as never, { isNewRecord: true });
@@ -65,29 +90,48 @@ export function sequelizeLifecycle<M extends Model>(
       setTimestamps(internals, instance);
       if (validate) await instance.validate(options);
       if (hooks) await internals.runHooks('beforeCreate', instance, options);
-      return { values: insertable(internals, instance), stored: stored(instance, 'afterCreate', options) };
+      return {
+        values: insertable(internals, instance),
+        stored: stored(instance, 'afterCreate', options),
+      };
     },
     async validateChanges(changes, session): Promise<void> {
       // As Model.update validates: a built instance of the plain values, every other attribute skipped.
-      const plain = Object.fromEntries(Object.entries(changes).filter(([, value]) => !isFExpression(value)));
+      const plain = Object.fromEntries(
+        Object.entries(changes).filter(([, value]) => !isFExpression(value)),
+      );
       if (!validate || Object.keys(plain).length === 0) return;
       const fields = Object.keys(plain);
-      await model.build(plain as never).validate({ ...saveOptions(session, fields), skip: skipped(internals, fields) });
+      await model
+        .build(plain as never)
+        .validate({ ...saveOptions(session, fields), skip: skipped(internals, fields) });
     },
     async beforeUpdate(row, changes, session): Promise<PendingWrite<M>> {
-      const expressions = Object.fromEntries(Object.entries(changes).filter(([, value]) => isFExpression(value)));
+      const expressions = Object.fromEntries(
+        Object.entries(changes).filter(([, value]) => isFExpression(value)),
+      );
       // Plain changes go through the instance's setters; F expressions are the database's to compute.
-      row.set(Object.fromEntries(Object.entries(changes).filter(([, value]) => !isFExpression(value))) as never);
+      row.set(
+        Object.fromEntries(
+          Object.entries(changes).filter(([, value]) => !isFExpression(value)),
+        ) as never,
+      );
       const options = saveOptions(session, changedFields(row));
       if (validate) await row.validate({ ...options, skip: skipped(internals, options.fields) });
       if (hooks) {
         await internals.runHooks('beforeUpdate', row, options);
         // A hook's own changes are written too, and validated, as save() does.
         const byHooks = changedFields(row).filter((field) => !options.fields.includes(field));
-        if (validate && byHooks.length > 0) await row.validate({ ...options, skip: skipped(internals, byHooks) });
+        if (validate && byHooks.length > 0)
+          await row.validate({ ...options, skip: skipped(internals, byHooks) });
         options.fields.push(...byHooks);
       }
-      const plain = Object.fromEntries(options.fields.map((field) => [field, (row as unknown as InstanceInternals).dataValues[field]]));
+      const plain = Object.fromEntries(
+        options.fields.map((field) => [
+          field,
+          (row as unknown as InstanceInternals).dataValues[field],
+        ]),
+      );
       return { values: { ...plain, ...expressions }, stored: stored(row, 'afterUpdate', options) };
     },
   };
@@ -97,7 +141,10 @@ export function sequelizeLifecycle<M extends Model>(
 function setTimestamps(internals: ModelInternals, instance: Model): void {
   const { dataValues } = instance as unknown as InstanceInternals;
   const now = new Date();
-  for (const attribute of [internals._timestampAttributes.createdAt, internals._timestampAttributes.updatedAt]) {
+  for (const attribute of [
+    internals._timestampAttributes.createdAt,
+    internals._timestampAttributes.updatedAt,
+  ]) {
     if (attribute && dataValues[attribute] == null) dataValues[attribute] = now;
   }
   const version = internals._versionAttribute;
@@ -141,11 +188,19 @@ function markStored(instance: Model, storedRow: Model): void {
 
 /** Attribute or model validators written as functions (isEmail: true is Sequelize's own; a function is the user's). */
 function hasCustomValidators(model: ModelInternals): boolean {
-  const validators = [model.options.validate ?? {}, ...Object.values(model.rawAttributes).map((attribute) => attribute.validate ?? {})];
-  return validators.some((set) => Object.values(set).some((validator) => typeof validator === 'function'));
+  const validators = [
+    model.options.validate ?? {},
+    ...Object.values(model.rawAttributes).map((attribute) => attribute.validate ?? {}),
+  ];
+  return validators.some((set) =>
+    Object.values(set).some((validator) => typeof validator === 'function'),
+  );
 }
 
 /** build() calls attribute setters and function defaults: the user's code. */
 function hasUserCodeOnBuild(model: ModelInternals): boolean {
-  return Object.values(model.rawAttributes).some((attribute) => typeof attribute.set === 'function' || typeof attribute.defaultValue === 'function');
+  return Object.values(model.rawAttributes).some(
+    (attribute) =>
+      typeof attribute.set === 'function' || typeof attribute.defaultValue === 'function',
+  );
 }

@@ -8,15 +8,32 @@ import type { AtomicValues } from './types';
 /** The racesafe statics, as `RaceSafeModel` has them and `raceSafe(Model)` adds them. */
 export interface RaceSafeStatics {
   /** See {@link getOrCreate}. */
-  getOrCreate<M extends Model>(this: ModelStatic<M>, options: GetOrCreateOptions<Attributes<M>>): Promise<[M, boolean]>;
+  getOrCreate<M extends Model>(
+    this: ModelStatic<M>,
+    options: GetOrCreateOptions<Attributes<M>>,
+  ): Promise<[M, boolean]>;
   /** See {@link getOrCreateMany}. */
-  getOrCreateMany<M extends Model>(this: ModelStatic<M>, options: GetOrCreateManyOptions<Attributes<M>>): Promise<[M, boolean][]>;
+  getOrCreateMany<M extends Model>(
+    this: ModelStatic<M>,
+    options: GetOrCreateManyOptions<Attributes<M>>,
+  ): Promise<[M, boolean][]>;
   /** See {@link updateOrCreate}. */
-  updateOrCreate<M extends Model>(this: ModelStatic<M>, options: UpdateOrCreateOptions<Attributes<M>>): Promise<[M, boolean]>;
+  updateOrCreate<M extends Model>(
+    this: ModelStatic<M>,
+    options: UpdateOrCreateOptions<Attributes<M>>,
+  ): Promise<[M, boolean]>;
   /** See {@link atomicUpdate}: with `returning: true`, the updated rows. */
-  atomicUpdate<M extends Model>(this: ModelStatic<M>, values: AtomicValues<Attributes<M>>, options: AtomicUpdateOptions<Attributes<M>> & { returning: true }): Promise<M[]>;
+  atomicUpdate<M extends Model>(
+    this: ModelStatic<M>,
+    values: AtomicValues<Attributes<M>>,
+    options: AtomicUpdateOptions<Attributes<M>> & { returning: true },
+  ): Promise<M[]>;
   /** See {@link atomicUpdate}: without `returning`, the number of rows updated. */
-  atomicUpdate<M extends Model>(this: ModelStatic<M>, values: AtomicValues<Attributes<M>>, options: AtomicUpdateOptions<Attributes<M>> & { returning?: false }): Promise<number>;
+  atomicUpdate<M extends Model>(
+    this: ModelStatic<M>,
+    values: AtomicValues<Attributes<M>>,
+    options: AtomicUpdateOptions<Attributes<M>> & { returning?: false },
+  ): Promise<number>;
 }
 
 const statics: RaceSafeStatics = {
@@ -45,7 +62,10 @@ const statics: RaceSafeStatics = {
  * ```
  */
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type -- the bounds are Sequelize's own Model<TModelAttributes extends {} = any>, which this class extends */
-export class RaceSafeModel<TAttributes extends {} = any, TCreationAttributes extends {} = TAttributes> extends Model<TAttributes, TCreationAttributes> {
+export class RaceSafeModel<
+  TAttributes extends {} = any,
+  TCreationAttributes extends {} = TAttributes,
+> extends Model<TAttributes, TCreationAttributes> {
   /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type */
   /* eslint-disable @typescript-eslint/unbound-method -- static methods: Sequelize calls them on the model class, their `this` */
   /** See {@link getOrCreate}. */

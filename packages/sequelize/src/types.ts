@@ -17,7 +17,9 @@ export type Values<Attributes> = { [K in keyof Attributes]?: Attributes[K] | nul
  * Attribute values to write, each a plain value, a {@link SqlValue}, or an F expression computed
  * by the database on one of the model's numeric attributes (`F('loginz')` does not compile).
  */
-export type AtomicValues<Attributes> = { [K in keyof Attributes]?: Attributes[K] | null | SqlValue | FOn<Attributes> };
+export type AtomicValues<Attributes> = {
+  [K in keyof Attributes]?: Attributes[K] | null | SqlValue | FOn<Attributes>;
+};
 
 /** Values, or a function returning them (called only when they are needed). */
 export type ValuesOrFactory<V> = V | (() => V);

@@ -1,7 +1,14 @@
 import { updateOrCreate as coreUpdateOrCreate } from '@racesafe/core';
 import type { Attributes, Model, ModelStatic } from 'sequelize';
 import { sequelizeGateway } from './gateway';
-import type { AtomicValues, Lookup, RetryPolicy, TransactionOptions, Values, ValuesOrFactory } from './types';
+import type {
+  AtomicValues,
+  Lookup,
+  RetryPolicy,
+  TransactionOptions,
+  Values,
+  ValuesOrFactory,
+} from './types';
 import type { LifecycleOptions } from './lifecycle';
 
 /**
@@ -9,7 +16,8 @@ import type { LifecycleOptions } from './lifecycle';
  * path) needs `createDefaults`, the values of a new row, which has no current value to compute from:
  * without it the call does not compile.
  */
-export type UpdateOrCreateOptions<A> = UpdateOrCreateCommonOptions<A> & (PlainDefaults<A> | DefaultsWithF<A>);
+export type UpdateOrCreateOptions<A> = UpdateOrCreateCommonOptions<A> &
+  (PlainDefaults<A> | DefaultsWithF<A>);
 
 /** `defaults` of plain values: they are written to a found row, and used to create a missing one unless `createDefaults` is given. */
 export interface PlainDefaults<A> {
@@ -61,7 +69,14 @@ export interface UpdateOrCreateCommonOptions<A> extends TransactionOptions, Life
  * @throws LockNotAvailableError `nowait` or `lockTimeoutMs` and the row is locked (your transaction stays usable)
  * @throws RetryableError deadlock/serialization failure inside your transaction: retry the transaction
  */
-export function updateOrCreate<M extends Model>(model: ModelStatic<M>, options: UpdateOrCreateOptions<Attributes<M>>): Promise<[M, boolean]> {
+export function updateOrCreate<M extends Model>(
+  model: ModelStatic<M>,
+  options: UpdateOrCreateOptions<Attributes<M>>,
+): Promise<[M, boolean]> {
   const { where, transaction, ...rest } = options;
-  return coreUpdateOrCreate(sequelizeGateway(model, transaction), where as Record<string, unknown>, rest as never);
+  return coreUpdateOrCreate(
+    sequelizeGateway(model, transaction),
+    where as Record<string, unknown>,
+    rest as never,
+  );
 }

@@ -6,7 +6,9 @@ import { F } from '../src';
 import { testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('atomicUpdate (Sequelize)', (database) => describeAtomicUpdate(openSequelizeTestOrm, database));
+describeOnEachDatabase('atomicUpdate (Sequelize)', (database) =>
+  describeAtomicUpdate(openSequelizeTestOrm, database),
+);
 
 describe('atomicUpdate in Sequelize idiom', () => {
   const db = useTestDatabase(schemaSql);
@@ -14,7 +16,10 @@ describe('atomicUpdate in Sequelize idiom', () => {
     const { sequelize, Counter } = testSequelize(db.url());
     try {
       await sequelize.query(`INSERT INTO counters (name, value) VALUES ('e', 1)`);
-      const [counter] = await Counter.atomicUpdate({ value: F('value').plus(1) }, { where: { name: 'e' }, returning: true });
+      const [counter] = await Counter.atomicUpdate(
+        { value: F('value').plus(1) },
+        { where: { name: 'e' }, returning: true },
+      );
       expect(counter).toBeInstanceOf(Counter);
       expect(counter.value).toBe(2);
     } finally {

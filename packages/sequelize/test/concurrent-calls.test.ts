@@ -2,4 +2,6 @@ import { describeOnEachDatabase } from '../../../test/integration/databases';
 import { describeConcurrentCalls } from '../../../test/integration/concurrent-calls.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('concurrent calls in one transaction (Sequelize)', (database) => describeConcurrentCalls(openSequelizeTestOrm, database));
+describeOnEachDatabase('concurrent calls in one transaction (Sequelize)', (database) =>
+  describeConcurrentCalls(openSequelizeTestOrm, database),
+);

@@ -10,5 +10,12 @@ describeOnEachDatabase('differential fuzzing against the ORM (Sequelize)', (data
 
 afterAll(() => {
   // The calls the ORM accepted and racesafe refused, by reason: the report lists them.
-  if (process.env.RACESAFE_FUZZ_REPORT) console.log(JSON.stringify({ seed: fuzzSettings.seed, runs: fuzzSettings.runs, refusals: [...refusals.values()] }, null, 1));
+  if (process.env.RACESAFE_FUZZ_REPORT)
+    console.log(
+      JSON.stringify(
+        { seed: fuzzSettings.seed, runs: fuzzSettings.runs, refusals: [...refusals.values()] },
+        null,
+        1,
+      ),
+    );
 });

@@ -7,7 +7,9 @@ import { schemaSql } from '../../../test/schema/tables';
 import { type TestModels, testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('getOrCreate (Sequelize)', (database) => describeGetOrCreate(openSequelizeTestOrm, database));
+describeOnEachDatabase('getOrCreate (Sequelize)', (database) =>
+  describeGetOrCreate(openSequelizeTestOrm, database),
+);
 
 describe('getOrCreate in Sequelize idiom', () => {
   const db = useTestDatabase(schemaSql);

@@ -1,4 +1,11 @@
-import { DataTypes, type InferAttributes, type InferCreationAttributes, type CreationOptional, Model, Sequelize } from 'sequelize';
+import {
+  DataTypes,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type CreationOptional,
+  Model,
+  Sequelize,
+} from 'sequelize';
 import { RaceSafeModel, pgWithErrorListener } from '../src';
 import pg from 'pg';
 import { hookBehaviour, hookCalls } from '../../../test/integration/hooks';
@@ -17,7 +24,10 @@ export class User extends RaceSafeModel<InferAttributes<User>, InferCreationAttr
 }
 
 /** Deliberately a plain Model: racesafe reaches it through raceSafe(NaiveUser). */
-export class NaiveUser extends Model<InferAttributes<NaiveUser>, InferCreationAttributes<NaiveUser>> {
+export class NaiveUser extends Model<
+  InferAttributes<NaiveUser>,
+  InferCreationAttributes<NaiveUser>
+> {
   declare id: CreationOptional<number>;
   declare email: string;
   declare username: CreationOptional<string | null>;
@@ -27,14 +37,20 @@ export class NaiveUser extends Model<InferAttributes<NaiveUser>, InferCreationAt
   declare visits: CreationOptional<number>;
 }
 
-export class Membership extends RaceSafeModel<InferAttributes<Membership>, InferCreationAttributes<Membership>> {
+export class Membership extends RaceSafeModel<
+  InferAttributes<Membership>,
+  InferCreationAttributes<Membership>
+> {
   declare id: CreationOptional<number>;
   declare org: string;
   declare member: string | null;
   declare role: CreationOptional<string>;
 }
 
-export class Counter extends RaceSafeModel<InferAttributes<Counter>, InferCreationAttributes<Counter>> {
+export class Counter extends RaceSafeModel<
+  InferAttributes<Counter>,
+  InferCreationAttributes<Counter>
+> {
   declare id: CreationOptional<number>;
   declare name: string;
   declare value: CreationOptional<number>;
@@ -53,7 +69,10 @@ export class Item extends RaceSafeModel<InferAttributes<Item>, InferCreationAttr
 }
 
 /** Hooks and a validator as an application writes them: hash the password, derive a slug (test/integration/hooks.ts). */
-export class Account extends RaceSafeModel<InferAttributes<Account>, InferCreationAttributes<Account>> {
+export class Account extends RaceSafeModel<
+  InferAttributes<Account>,
+  InferCreationAttributes<Account>
+> {
   declare id: CreationOptional<number>;
   declare email: string;
   declare username: CreationOptional<string | null>;
@@ -91,7 +110,10 @@ export class Note extends RaceSafeModel<InferAttributes<Note>, InferCreationAttr
 }
 
 /** Values of every kind Sequelize accepts for a column (issue 9, item 7). */
-export class Document extends RaceSafeModel<InferAttributes<Document>, InferCreationAttributes<Document>> {
+export class Document extends RaceSafeModel<
+  InferAttributes<Document>,
+  InferCreationAttributes<Document>
+> {
   declare id: CreationOptional<number>;
   declare code: string;
   declare tags: CreationOptional<string[] | null>;
@@ -134,11 +156,23 @@ export interface TestModels {
  */
 export function testSequelize(
   url: string,
-  { poolSize = 4, onQuery, readReplicas, acquireTimeoutMs = 60_000 }: { poolSize?: number; onQuery?: (sql: string) => void; readReplicas?: string[]; acquireTimeoutMs?: number } = {},
+  {
+    poolSize = 4,
+    onQuery,
+    readReplicas,
+    acquireTimeoutMs = 60_000,
+  }: {
+    poolSize?: number;
+    onQuery?: (sql: string) => void;
+    readReplicas?: string[];
+    acquireTimeoutMs?: number;
+  } = {},
 ): TestModels {
   // mysql:// runs on MariaDB through mysql2 (Sequelize `mysql`), mariadb:// through the mariadb connector.
   const sequelize = new Sequelize(url, {
-    ...(readReplicas ? { replication: { write: connectionFields(url), read: readReplicas.map(connectionFields) } } : {}),
+    ...(readReplicas
+      ? { replication: { write: connectionFields(url), read: readReplicas.map(connectionFields) } }
+      : {}),
     dialect: dialectOf(url),
     // The package's 'error' listener, as the README sets it up (issue 21, item 4): a terminated backend never crashes the process.
     ...(dialectOf(url) === 'postgres' ? { dialectModule: pgWithErrorListener(pg) } : {}),
@@ -160,8 +194,15 @@ export function testSequelize(
     Note: class extends Note {},
     Document: class extends Document {},
   };
-  models.User.init({ ...userAttributes, createdAt: { type: DataTypes.DATE, field: 'created_at' } }, { ...common, tableName: 'users', modelName: 'User' });
-  models.NaiveUser.init(userAttributes, { ...common, tableName: 'naive_users', modelName: 'NaiveUser' });
+  models.User.init(
+    { ...userAttributes, createdAt: { type: DataTypes.DATE, field: 'created_at' } },
+    { ...common, tableName: 'users', modelName: 'User' },
+  );
+  models.NaiveUser.init(userAttributes, {
+    ...common,
+    tableName: 'naive_users',
+    modelName: 'NaiveUser',
+  });
   models.Membership.init(
     {
       id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
@@ -176,7 +217,12 @@ export function testSequelize(
       id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
       name: { type: DataTypes.TEXT, allowNull: false },
       value: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      viewCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0, field: 'view_count' },
+      viewCount: {
+        type: DataTypes.INTEGER,
+        allowNull: false,
+        defaultValue: 0,
+        field: 'view_count',
+      },
       big: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0 },
       ratio: { type: DataTypes.DOUBLE, allowNull: false, defaultValue: 1 },
       label: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
@@ -201,7 +247,13 @@ export function testSequelize(
 function connectionFields(url: string) {
   const parsed = new URL(url);
   const { hostname: host, port, username, password, pathname } = parsed;
-  return { host, port: Number(port || 5432), username: decodeURIComponent(username), password: decodeURIComponent(password), database: pathname.slice(1) };
+  return {
+    host,
+    port: Number(port || 5432),
+    username: decodeURIComponent(username),
+    password: decodeURIComponent(password),
+    database: pathname.slice(1),
+  };
 }
 
 function dialectOf(url: string): 'postgres' | 'mysql' | 'mariadb' | 'sqlite' {
@@ -212,15 +264,21 @@ function dialectOf(url: string): 'postgres' | 'mysql' | 'mariadb' | 'sqlite' {
 }
 
 /** Account with hooks and a validator, Audit, the paranoid Post and Note, Document. */
-function defineHookModels(models: TestModels, common: { sequelize: Sequelize; timestamps: boolean; underscored: boolean }): void {
+function defineHookModels(
+  models: TestModels,
+  common: { sequelize: Sequelize; timestamps: boolean; underscored: boolean },
+): void {
   const id = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
   const { Account, Audit } = models;
   // Writes made in a hook join the transaction the hook is given.
   const audit = (event: string, email: string | null, options: { transaction?: unknown }) =>
     Audit.create({ event, email }, { transaction: options.transaction as never, hooks: false });
   // The naive table of the hashing-hook race gets the very same attributes and hooks.
-  for (const [model, tableName, modelName] of [[Account, 'accounts', 'Account'], [models.NaiveAccount, 'naive_accounts', 'NaiveAccount']] as const) {
-    (model).init(
+  for (const [model, tableName, modelName] of [
+    [Account, 'accounts', 'Account'],
+    [models.NaiveAccount, 'naive_accounts', 'NaiveAccount'],
+  ] as const) {
+    model.init(
       {
         id,
         email: { type: DataTypes.TEXT, allowNull: false, validate: { isEmail: true } },
@@ -262,15 +320,36 @@ function defineHookModels(models: TestModels, common: { sequelize: Sequelize; ti
       },
     );
   }
-  Audit.init({ id, event: { type: DataTypes.TEXT, allowNull: false }, email: { type: DataTypes.TEXT } }, { ...common, tableName: 'audit', modelName: 'Audit' });
+  Audit.init(
+    { id, event: { type: DataTypes.TEXT, allowNull: false }, email: { type: DataTypes.TEXT } },
+    { ...common, tableName: 'audit', modelName: 'Audit' },
+  );
   const deletedAt = { type: DataTypes.DATE, field: 'deleted_at' };
-  const paranoid = { ...common, timestamps: true, createdAt: false, updatedAt: false, deletedAt: 'deletedAt', paranoid: true } as const;
+  const paranoid = {
+    ...common,
+    timestamps: true,
+    createdAt: false,
+    updatedAt: false,
+    deletedAt: 'deletedAt',
+    paranoid: true,
+  } as const;
   models.Post.init(
-    { id, slug: { type: DataTypes.TEXT, allowNull: false }, title: { type: DataTypes.TEXT }, views: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 }, deletedAt },
+    {
+      id,
+      slug: { type: DataTypes.TEXT, allowNull: false },
+      title: { type: DataTypes.TEXT },
+      views: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      deletedAt,
+    },
     { ...paranoid, tableName: 'posts', modelName: 'Post' },
   );
   models.Note.init(
-    { id, slug: { type: DataTypes.TEXT, allowNull: false }, body: { type: DataTypes.TEXT }, deletedAt },
+    {
+      id,
+      slug: { type: DataTypes.TEXT, allowNull: false },
+      body: { type: DataTypes.TEXT },
+      deletedAt,
+    },
     { ...paranoid, tableName: 'notes', modelName: 'Note' },
   );
   // ARRAY and JSONB exist on PostgreSQL only: MariaDB's documents table has JSON columns instead.

@@ -7,7 +7,9 @@ import { StatementLog } from '../../../test/support/statement-log';
 import { testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('no DDL (Sequelize)', (database) => describeNoDdl(openSequelizeTestOrm, database));
+describeOnEachDatabase('no DDL (Sequelize)', (database) =>
+  describeNoDdl(openSequelizeTestOrm, database),
+);
 
 // The check can fail: Sequelize's own findOrCreate creates (and drops) a PL/pgSQL function per call on PostgreSQL.
 describe("Sequelize's own findOrCreate on PostgreSQL", () => {
@@ -18,8 +20,13 @@ describe("Sequelize's own findOrCreate on PostgreSQL", () => {
   afterAll(() => models?.sequelize.close());
 
   it('sends CREATE OR REPLACE FUNCTION pg_temp.testfunc on the create path, which racesafe never does', async () => {
-    const [, created] = await models!.NaiveUser.findOrCreate({ where: { email: 'ddl@x' }, defaults: { email: 'ddl@x', name: 'n' } });
+    const [, created] = await models!.NaiveUser.findOrCreate({
+      where: { email: 'ddl@x' },
+      defaults: { email: 'ddl@x', name: 'n' },
+    });
     expect(created).toBe(true);
-    expect(ddlIn(log.statements)).toEqual([expect.stringMatching(/CREATE OR REPLACE FUNCTION pg_temp\.testfunc\(/)]);
+    expect(ddlIn(log.statements)).toEqual([
+      expect.stringMatching(/CREATE OR REPLACE FUNCTION pg_temp\.testfunc\(/),
+    ]);
   });
 });

@@ -5,4 +5,5 @@ import { openSequelizeTestOrm } from './test-orm';
 // Sequelize's own error when no pooled connection frees up within `pool.acquire`.
 const isAcquireTimeout = (error: unknown) => error instanceof ConnectionAcquireTimeoutError;
 
-describe('pools under stress (Sequelize, PostgreSQL)', () => describePoolStress(openSequelizeTestOrm, isAcquireTimeout));
+describe('pools under stress (Sequelize, PostgreSQL)', () =>
+  describePoolStress(openSequelizeTestOrm, isAcquireTimeout));

@@ -22,34 +22,55 @@ export const openSequelizeTestOrm: OpenTestOrm = async (url, options = {}) => {
 };
 
 /** A TestOrm on `sequelize` whose tables are these models (each with the racesafe statics). */
-export function sequelizeTestOrm(sequelize: Sequelize, byTable: Partial<Record<Table, unknown>>): TestOrm {
+export function sequelizeTestOrm(
+  sequelize: Sequelize,
+  byTable: Partial<Record<Table, unknown>>,
+): TestOrm {
   const model = (table: Table) => {
     if (!byTable[table]) throw new Error(`sequelizeTestOrm: no model for table ${table}`);
     return byTable[table] as unknown as typeof User;
   };
   const transaction = (tx?: Tx) => tx as Transaction | undefined;
-  const plain = (instance: { get(options: { plain: true }): object }): Row => instance.get({ plain: true }) as Row;
+  const plain = (instance: { get(options: { plain: true }): object }): Row =>
+    instance.get({ plain: true }) as Row;
   const orm: TestOrm = {
     name: 'sequelize',
     async getOrCreate(table, where, options, tx) {
-      const [row, created] = await model(table).getOrCreate({ ...(options as object), where, transaction: transaction(tx) });
+      const [row, created] = await model(table).getOrCreate({
+        ...(options as object),
+        where,
+        transaction: transaction(tx),
+      });
       return [plain(row), created];
     },
     async getOrCreateMany(table, where, options, tx) {
-      const results = await model(table).getOrCreateMany({ ...(options as object), where, transaction: transaction(tx) });
+      const results = await model(table).getOrCreateMany({
+        ...(options as object),
+        where,
+        transaction: transaction(tx),
+      });
       return (results as [never, boolean][]).map(([row, created]) => [plain(row), created]);
     },
     async updateOrCreate(table, where, options, tx) {
-      const [row, created] = await model(table).updateOrCreate({ ...(options as object), where, transaction: transaction(tx) });
+      const [row, created] = await model(table).updateOrCreate({
+        ...(options as object),
+        where,
+        transaction: transaction(tx),
+      });
       return [plain(row), created];
     },
     async atomicUpdate(table, where, values, options = {}, tx) {
       const common = { where: where as never, transaction: transaction(tx) };
-      if (options.returning) return (await model(table).atomicUpdate(values as never, { ...common, returning: true })).map(plain);
+      if (options.returning)
+        return (
+          await model(table).atomicUpdate(values as never, { ...common, returning: true })
+        ).map(plain);
       return model(table).atomicUpdate(values, common);
     },
     transaction: (work, isolation) =>
-      isolation ? sequelize.transaction({ isolationLevel: isolation as Transaction.ISOLATION_LEVELS }, work) : sequelize.transaction(work),
+      isolation
+        ? sequelize.transaction({ isolationLevel: isolation as Transaction.ISOLATION_LEVELS }, work)
+        : sequelize.transaction(work),
     async insert(table, values, tx) {
       await model(table).create(values as never, { transaction: transaction(tx) });
     },
@@ -75,7 +96,9 @@ export function sequelizeTestOrm(sequelize: Sequelize, byTable: Partial<Record<T
     close: () => sequelize.close(),
     poolCounts() {
       // sequelize-pool without replication: `size` counts open connections, `available` the idle ones.
-      const pool = (sequelize.connectionManager as unknown as { pool: { size: number; available: number } }).pool;
+      const pool = (
+        sequelize.connectionManager as unknown as { pool: { size: number; available: number } }
+      ).pool;
       return { total: pool.size, idle: pool.available };
     },
     // SQLite has no now(): datetime('now') is its clock, UTC to the second.

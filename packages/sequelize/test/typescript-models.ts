@@ -10,52 +10,70 @@ import { withRaceSafe } from '../src';
 
 @Table({ tableName: 'users', timestamps: false })
 export class TsUser extends withRaceSafe(Model)<TsUser> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
   @Column({ type: DataType.TEXT }) declare username: CreationOptional<string | null>;
   @Column({ type: DataType.TEXT }) declare name: CreationOptional<string | null>;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' }) declare plan: CreationOptional<string>;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare logins: CreationOptional<number>;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare visits: CreationOptional<number>;
+  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' })
+  declare plan: CreationOptional<string>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare logins: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare visits: CreationOptional<number>;
   @Column({ type: DataType.DATE, field: 'created_at' }) declare createdAt: CreationOptional<Date>;
 }
 
 @Table({ tableName: 'naive_users', timestamps: false })
 export class TsNaiveUser extends withRaceSafe(Model)<TsNaiveUser> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
   @Column({ type: DataType.TEXT }) declare username: CreationOptional<string | null>;
   @Column({ type: DataType.TEXT }) declare name: CreationOptional<string | null>;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' }) declare plan: CreationOptional<string>;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare logins: CreationOptional<number>;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare visits: CreationOptional<number>;
+  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' })
+  declare plan: CreationOptional<string>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare logins: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare visits: CreationOptional<number>;
 }
 
 @Table({ tableName: 'memberships', timestamps: false })
 export class TsMembership extends withRaceSafe(Model)<TsMembership> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare org: string;
   @Column({ type: DataType.TEXT }) declare member: string | null;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'member' }) declare role: CreationOptional<string>;
+  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'member' })
+  declare role: CreationOptional<string>;
 }
 
 @Table({ tableName: 'counters', timestamps: false })
 export class TsCounter extends withRaceSafe(Model)<TsCounter> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare name: string;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 }) declare value: CreationOptional<number>;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0, field: 'view_count' }) declare viewCount: CreationOptional<number>;
-  @Column({ type: DataType.BIGINT, allowNull: false, defaultValue: 0 }) declare big: CreationOptional<string>;
-  @Column({ type: DataType.DOUBLE, allowNull: false, defaultValue: 1 }) declare ratio: CreationOptional<number>;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: '' }) declare label: CreationOptional<string>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare value: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0, field: 'view_count' })
+  declare viewCount: CreationOptional<number>;
+  @Column({ type: DataType.BIGINT, allowNull: false, defaultValue: 0 })
+  declare big: CreationOptional<string>;
+  @Column({ type: DataType.DOUBLE, allowNull: false, defaultValue: 1 })
+  declare ratio: CreationOptional<number>;
+  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: '' })
+  declare label: CreationOptional<string>;
 }
 
 @Table({ tableName: 'items', timestamps: false })
 export class TsItem extends withRaceSafe(Model)<TsItem> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true }) declare id: CreationOptional<number>;
+  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+  declare id: CreationOptional<number>;
   @Column({ type: DataType.TEXT, allowNull: false }) declare sku: string;
   @Column({ type: DataType.INTEGER, allowNull: false }) declare stock: number;
-  @Column({ type: DataTypes.DECIMAL(10, 2), allowNull: false, defaultValue: 0 }) declare price: CreationOptional<string>;
+  @Column({ type: DataTypes.DECIMAL(10, 2), allowNull: false, defaultValue: 0 })
+  declare price: CreationOptional<string>;
   @Column({ type: DataType.TEXT }) declare title: CreationOptional<string | null>;
 }
 
@@ -73,7 +91,17 @@ export function freshModel<M extends new (...args: any[]) => object>(model: M): 
 /** A sequelize-typescript Sequelize on a PostgreSQL test database with `models`; `repositoryMode` as the app sets it. */
 export function typescriptSequelize(
   url: string,
-  { poolSize = 4, onQuery, repositoryMode = false, models = typescriptModels }: { poolSize?: number; onQuery?: (sql: string) => void; repositoryMode?: boolean; models?: (typeof typescriptModels)[number][] } = {},
+  {
+    poolSize = 4,
+    onQuery,
+    repositoryMode = false,
+    models = typescriptModels,
+  }: {
+    poolSize?: number;
+    onQuery?: (sql: string) => void;
+    repositoryMode?: boolean;
+    models?: (typeof typescriptModels)[number][];
+  } = {},
 ): Sequelize {
   return new Sequelize(url, {
     dialect: 'postgres',

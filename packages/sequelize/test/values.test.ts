@@ -5,16 +5,23 @@ import { useTestOrm } from '../../../test/integration/lifecycle';
 import { describeValues } from '../../../test/integration/values.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('values of every kind (Sequelize)', (database) => describeValues(openSequelizeTestOrm, database));
+describeOnEachDatabase('values of every kind (Sequelize)', (database) =>
+  describeValues(openSequelizeTestOrm, database),
+);
 
 describe('values Sequelize compiles to SQL', () => {
   const { log, orm } = useTestOrm(openSequelizeTestOrm);
-  const title = async (code: string) => (await orm().query(`SELECT title FROM documents WHERE code = '${code}'`))[0].title;
+  const title = async (code: string) =>
+    (await orm().query(`SELECT title FROM documents WHERE code = '${code}'`))[0].title;
 
   it('compiles fn with its arguments as Model.create does, a $ in a string argument included', async () => {
     // Sequelize doubles a $ in fn's string arguments and undoes it when binding, except after a letter ('a$1' is stored as 'a$$1'): racesafe stores what Model.create stores.
     for (const [i, argument] of ['cost $1', 'a$1'].entries()) {
-      await orm().getOrCreate('documents', { code: `racesafe${i}` }, { defaults: { title: fn('upper', argument) } });
+      await orm().getOrCreate(
+        'documents',
+        { code: `racesafe${i}` },
+        { defaults: { title: fn('upper', argument) } },
+      );
       await orm().insert('documents', { code: `orm${i}`, title: fn('upper', argument) });
       expect(await title(`racesafe${i}`)).toBe(await title(`orm${i}`));
     }

@@ -73,21 +73,40 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   const whereList = Array.isArray(where) ? where : [where];
   // Relations and embeddeds in values become their columns; in where only their names are checked: TypeORM's where builder reads them.
   const whereNames = whereList.map((_, i) => `where[${i}]`);
-  const groups: Record<string, unknown> = { values, ...Object.fromEntries(whereNames.map((name, i) => [name, whereList[i]])) };
+  const groups: Record<string, unknown> = {
+    values,
+    ...Object.fromEntries(whereNames.map((name, i) => [name, whereList[i]])),
+  };
   const flat = flattenGroups(this.metadata, groups, { where: whereNames });
   const flatValues = flat.values as Record<string, unknown>;
-  checkAtomicUpdate(gateway, flatValues, whereNames.map((name) => flat[name] as object));
+  checkAtomicUpdate(
+    gateway,
+    flatValues,
+    whereNames.map((name) => flat[name] as object),
+  );
   refuseNullInWhere(this.metadata.name, whereList);
   // Subscribers' beforeUpdate / afterUpdate, as repository.update() broadcasts them (listeners: false skips them).
   const listeners = bulkUpdateListeners(this.metadata, options, values);
-  const around = listeners && (<T>(session: Session, send: () => Promise<T>) => listeners(session.native as QueryRunner, send));
+  const around =
+    listeners &&
+    (<T>(session: Session, send: () => Promise<T>) =>
+      listeners(session.native as QueryRunner, send));
   // Plain equality (`{ id }`): racesafe writes the UPDATE itself, skipping TypeORM's query builder.
   if (isPlainEquality(gateway, where)) {
-    return coreAtomicUpdate(gateway, flatValues, (parameters) => lookupCondition(gateway, where, parameters), { ...options, around, plainWhere: where });
+    return coreAtomicUpdate(
+      gateway,
+      flatValues,
+      (parameters) => lookupCondition(gateway, where, parameters),
+      { ...options, around, plainWhere: where },
+    );
   }
   if (options.returning && !gateway.dialect.supportsReturning) {
     // No UPDATE ... RETURNING: lock the rows TypeORM's where matches, update exactly those, read them back, in one transaction.
-    return updateLockedAndReadBack(gateway, flatValues, { ...options, around, lockMatching: (session) => lockMatching(this, session.native as QueryRunner, where) });
+    return updateLockedAndReadBack(gateway, flatValues, {
+      ...options,
+      around,
+      lockMatching: (session) => lockMatching(this, session.native as QueryRunner, where),
+    });
   }
   // Operators (MoreThanOrEqual...) and OR-lists: TypeORM's own where builder, racesafe's SET.
   const parameters: Record<string, unknown> = {};
@@ -111,9 +130,25 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
       .updateEntity(false);
     if (options.returning && builderReturns) query.returning('*');
     const send = async (): Promise<{ affected?: number; raw: unknown }> => {
-      if (!options.returning || builderReturns) return query.execute().catch((error: unknown) => Promise.reject(translateError(gateway, error, runner.isTransactionActive ? 'rolled-back' : 'unknown')));
+      if (!options.returning || builderReturns)
+        return query
+          .execute()
+          .catch((error: unknown) =>
+            Promise.reject(
+              translateError(
+                gateway,
+                error,
+                runner.isTransactionActive ? 'rolled-back' : 'unknown',
+              ),
+            ),
+          );
       const [sql, values] = query.getQueryAndParameters();
-      const { rows } = await run(gateway, sessionOf(runner, runner.isTransactionActive), `${sql} RETURNING *`, values);
+      const { rows } = await run(
+        gateway,
+        sessionOf(runner, runner.isTransactionActive),
+        `${sql} RETURNING *`,
+        values,
+      );
       return { affected: rows.length, raw: rows };
     };
     return listeners ? listeners(runner, send) : send();
@@ -121,9 +156,13 @@ export async function atomicUpdate<Entity extends ObjectLiteral>(
   const bound = boundQueryRunner(this);
   // On your query runner, or on one of racesafe's own, it takes turns with the other racesafe calls on it: savepoints are a
   // stack per connection, and TypeORM's SQLite drivers hand every caller the same runner (one connection).
-  const execute = bound ? () => takeTurn(bound, () => updateOn(bound)) : () => withQueryRunner(this, (own) => takeTurn(own, () => updateOn(own)));
+  const execute = bound
+    ? () => takeTurn(bound, () => updateOn(bound))
+    : () => withQueryRunner(this, (own) => takeTurn(own, () => updateOn(own)));
   // Outside a transaction the UPDATE is racesafe's own: a deadlock (40P01) is retried, inside yours it surfaces.
-  const result = bound?.isTransactionActive ? await execute() : await withRetries(options.retry, execute);
+  const result = bound?.isTransactionActive
+    ? await execute()
+    : await withRetries(options.retry, execute);
   if (!options.returning) return result.affected ?? 0;
   const rows = (Array.isArray(result.raw) ? result.raw : []) as Record<string, unknown>[];
   return rows.map((row) => gateway.hydrate(row));
@@ -140,8 +179,17 @@ async function lockMatching<Entity extends ObjectLiteral>(
   where: FindOptionsWhere<Entity> | FindOptionsWhere<Entity>[],
 ): Promise<Record<string, unknown>[]> {
   const { metadata } = repository;
-  const rows = await repository.manager.createQueryBuilder(metadata.target, 'racesafe', runner).withDeleted().where(where).setLock('pessimistic_write').getMany();
-  return rows.map((row) => Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyPath, column.getEntityValue(row)])));
+  const rows = await repository.manager
+    .createQueryBuilder(metadata.target, 'racesafe', runner)
+    .withDeleted()
+    .where(where)
+    .setLock('pessimistic_write')
+    .getMany();
+  return rows.map((row) =>
+    Object.fromEntries(
+      metadata.primaryColumns.map((column) => [column.propertyPath, column.getEntityValue(row)]),
+    ),
+  );
 }
 
 /**
@@ -149,8 +197,19 @@ async function lockMatching<Entity extends ObjectLiteral>(
  * or drop the condition; TypeORM 1.x's own update() refuses them ("Undefined/Null value encountered").
  */
 function refuseNullInWhere(entityName: string, whereList: object[]): void {
-  const fields = [...new Set(whereList.flatMap((where) => Object.entries(where).filter(([, value]) => value === null || value === undefined).map(([property]) => property)))];
+  const fields = [
+    ...new Set(
+      whereList.flatMap((where) =>
+        Object.entries(where)
+          .filter(([, value]) => value === null || value === undefined)
+          .map(([property]) => property),
+      ),
+    ),
+  ];
   if (fields.length > 0) {
-    throw new InvalidFieldError(`atomicUpdate on ${entityName}: where ${fields.map((f) => `"${f}"`).join(', ')} is null or undefined, which matches no row; use IsNull() to match NULL`, { fields });
+    throw new InvalidFieldError(
+      `atomicUpdate on ${entityName}: where ${fields.map((f) => `"${f}"`).join(', ')} is null or undefined, which matches no row; use IsNull() to match NULL`,
+      { fields },
+    );
   }
 }

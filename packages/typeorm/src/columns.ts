@@ -6,7 +6,8 @@ type ColumnMetadata = EntityMetadata['columns'][number];
 export type RelationMetadata = EntityMetadata['relations'][number];
 
 const integerTypes = /^(int|int2|int4|int8|integer|smallint|bigint|tinyint|mediumint)$/;
-const numericTypes = /^(int|int2|int4|int8|integer|smallint|bigint|tinyint|mediumint|numeric|decimal|dec|real|float|float4|float8|double|double precision|money)$/;
+const numericTypes =
+  /^(int|int2|int4|int8|integer|smallint|bigint|tinyint|mediumint|numeric|decimal|dec|real|float|float4|float8|double|double precision|money)$/;
 // Types that hold a whole array or object as one value (TypeORM's simple-* store it as text).
 const structuredTypes = /^(json|jsonb|simple-array|simple-json)$/;
 
@@ -45,9 +46,19 @@ export function entityInfo(metadata: EntityMetadata): EntityInfo {
     };
     byProperty.set(column.propertyPath, { info: columnInfo, metadata: column });
   }
-  const joinRelations = metadata.relations.filter((r) => isOwning(r) && r.joinColumns.every((c) => c.isVirtual));
-  const tableSql = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
-  info = { columns: [...byProperty.values()].map((c) => c.info), byProperty, joinRelations, tableSql };
+  const joinRelations = metadata.relations.filter(
+    (r) => isOwning(r) && r.joinColumns.every((c) => c.isVirtual),
+  );
+  const tableSql = metadata.tablePath
+    .split('.')
+    .map((part) => driver.escape(part))
+    .join('.');
+  info = {
+    columns: [...byProperty.values()].map((c) => c.info),
+    byProperty,
+    joinRelations,
+    tableSql,
+  };
   entityInfos.set(metadata, info);
   return info;
 }
@@ -57,15 +68,21 @@ export function entityInfo(metadata: EntityMetadata): EntityInfo {
  * does. A join column with no property of its own becomes the relation's id object
  * (`org: { id: 5 }`, TypeORM's own setEntityValue), and `org: null` when the row references nothing.
  */
-export function setColumnValues(metadata: EntityMetadata, entity: ObjectLiteral, raw: Record<string, unknown>): void {
+export function setColumnValues(
+  metadata: EntityMetadata,
+  entity: ObjectLiteral,
+  raw: Record<string, unknown>,
+): void {
   const info = entityInfo(metadata);
   const driver = metadata.connection.driver;
   for (const { metadata: column } of info.byProperty.values()) {
-    if (Object.hasOwn(raw, column.databaseName)) setColumnValue(column, entity, driver.prepareHydratedValue(raw[column.databaseName], column));
+    if (Object.hasOwn(raw, column.databaseName))
+      setColumnValue(column, entity, driver.prepareHydratedValue(raw[column.databaseName], column));
   }
   for (const relation of info.joinRelations) {
     // setEntityValue alone would leave `{ id: null }`, an id object of no entity.
-    if (relation.joinColumns.every((c) => raw[c.databaseName] === null)) assignPath(entity, relation.propertyPath, null);
+    if (relation.joinColumns.every((c) => raw[c.databaseName] === null))
+      assignPath(entity, relation.propertyPath, null);
   }
 }
 
@@ -77,7 +94,10 @@ export function setColumnValues(metadata: EntityMetadata, entity: ObjectLiteral,
 function assignPath(target: ObjectLiteral, path: string, value: unknown): void {
   const names = path.split('.');
   const last = names.pop()!;
-  const parent = names.reduce<ObjectLiteral>((object, name) => (object[name] ??= {}) as ObjectLiteral, target);
+  const parent = names.reduce<ObjectLiteral>(
+    (object, name) => (object[name] ??= {}) as ObjectLiteral,
+    target,
+  );
   parent[last] = value;
 }
 
@@ -87,9 +107,14 @@ function assignPath(target: ObjectLiteral, path: string, value: unknown): void {
  * `entity.org.id` and throws on `undefined` (a class field declared `org!: Org`, defined by
  * ES2022 class fields before any constructor body runs) or `null`.
  */
-export function setColumnValue(column: ColumnMetadata, entity: ObjectLiteral, value: unknown): void {
+export function setColumnValue(
+  column: ColumnMetadata,
+  entity: ObjectLiteral,
+  value: unknown,
+): void {
   const relation = column.isVirtual ? column.relationMetadata : undefined;
-  if (relation && (relation.getEntityValue(entity) ?? null) === null) relation.setEntityValue(entity, {});
+  if (relation && (relation.getEntityValue(entity) ?? null) === null)
+    relation.setEntityValue(entity, {});
   column.setEntityValue(entity, value);
 }
 

@@ -43,33 +43,61 @@ export function flattenGroups<Groups extends Record<string, unknown>>(
 ): Groups {
   const info = entityInfo(metadata);
   // The common case, column properties only (`{ email }`): nothing to flatten, no copy made.
-  if (Object.values(groups).every((values) => values === undefined || (isPlainObject(values) && Object.keys(values).every((key) => info.byProperty.has(key))))) {
+  if (
+    Object.values(groups).every(
+      (values) =>
+        values === undefined ||
+        (isPlainObject(values) && Object.keys(values).every((key) => info.byProperty.has(key))),
+    )
+  ) {
     return groups;
   }
   const problems: Problem[] = [];
   const flat = Object.fromEntries(
     Object.entries(groups).map(([group, values]) => {
-      if (typeof values === 'function') return [group, (...args: unknown[]) => flattenGroups(metadata, { [group]: (values as (...a: unknown[]) => unknown)(...args) })[group]];
+      if (typeof values === 'function')
+        return [
+          group,
+          (...args: unknown[]) =>
+            flattenGroups(metadata, { [group]: (values as (...a: unknown[]) => unknown)(...args) })[
+              group
+            ],
+        ];
       const mode = where.includes(group) ? 'where' : 'values';
-      return [group, isPlainObject(values) ? flattenObject({ metadata, info, mode, problems }, values) : values];
+      return [
+        group,
+        isPlainObject(values) ? flattenObject({ metadata, info, mode, problems }, values) : values,
+      ];
     }),
   );
   if (problems.some((p) => !p.unknown)) {
-    throw new InvalidFieldError(`${metadata.name}: ${problems.map((p) => `"${p.field}" ${p.reason}`).join('; ')}`, {
-      fields: [...new Set(problems.map((p) => p.field))],
-    });
+    throw new InvalidFieldError(
+      `${metadata.name}: ${problems.map((p) => `"${p.field}" ${p.reason}`).join('; ')}`,
+      {
+        fields: [...new Set(problems.map((p) => p.field))],
+      },
+    );
   }
   return flat as Groups;
 }
 
-function flattenObject(context: Flattening, values: Record<string, unknown>): Record<string, unknown> {
+function flattenObject(
+  context: Flattening,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
   // No prototype: a caller's `__proto__` key is a key here, as it was in JSON.parse's object.
   const out = Object.create(null) as Record<string, unknown>;
-  for (const [property, value] of Object.entries(values)) flattenEntry(context, property, value, out);
+  for (const [property, value] of Object.entries(values))
+    flattenEntry(context, property, value, out);
   return out;
 }
 
-function flattenEntry(context: Flattening, path: string, value: unknown, out: Record<string, unknown>): void {
+function flattenEntry(
+  context: Flattening,
+  path: string,
+  value: unknown,
+  out: Record<string, unknown>,
+): void {
   const { metadata, info } = context;
   if (info.byProperty.has(path)) return put(context, out, path, path, value);
   const relation = metadata.findRelationWithPropertyPath(path);
@@ -81,17 +109,31 @@ function flattenEntry(context: Flattening, path: string, value: unknown, out: Re
   }
   if (!isObjectValue(value)) {
     const properties = embedded.columns.map((c) => c.propertyName).join(', ');
-    return fail(context, path, `is an embedded object: give an object of its properties ({ ${properties} }), got ${describe(value)}`);
+    return fail(
+      context,
+      path,
+      `is an embedded object: give an object of its properties ({ ${properties} }), got ${describe(value)}`,
+    );
   }
-  for (const [property, inner] of Object.entries(value)) flattenEntry(context, `${path}.${property}`, inner, out);
+  for (const [property, inner] of Object.entries(value))
+    flattenEntry(context, `${path}.${property}`, inner, out);
 }
 
 /** A relation's value to its join columns; in `where` mode the value is left for TypeORM's where builder. */
-function flattenRelation(context: Flattening, relation: RelationMetadata, value: unknown, out: Record<string, unknown>): void {
+function flattenRelation(
+  context: Flattening,
+  relation: RelationMetadata,
+  value: unknown,
+  out: Record<string, unknown>,
+): void {
   const path = relation.propertyPath;
   const target = relation.inverseEntityMetadata.name;
   if (!isOwning(relation)) {
-    return fail(context, path, `is a ${relation.relationType} relation: its foreign key is not a column of ${context.metadata.tableName}`);
+    return fail(
+      context,
+      path,
+      `is a ${relation.relationType} relation: its foreign key is not a column of ${context.metadata.tableName}`,
+    );
   }
   const joinColumns = relation.joinColumns;
   const referenced = joinColumns.map((c) => c.referencedColumn!.propertyPath);
@@ -100,18 +142,39 @@ function flattenRelation(context: Flattening, relation: RelationMetadata, value:
     return;
   }
   if (value !== null && !isObjectValue(value)) {
-    return fail(context, path, `must be a ${target}, an object of its ${referenced.join(', ')}, or null; got ${describe(value)}`);
+    return fail(
+      context,
+      path,
+      `must be a ${target}, an object of its ${referenced.join(', ')}, or null; got ${describe(value)}`,
+    );
   }
-  const ids = joinColumns.map((c): unknown => (value === null ? null : c.referencedColumn!.getEntityValue(value)));
+  const ids = joinColumns.map((c): unknown =>
+    value === null ? null : c.referencedColumn!.getEntityValue(value),
+  );
   const missing = referenced.filter((_, i) => ids[i] === undefined);
-  if (missing.length > 0) return fail(context, path, `has no ${missing.join(', ')}: give the ${target} or { ${referenced.join(', ')} }`);
+  if (missing.length > 0)
+    return fail(
+      context,
+      path,
+      `has no ${missing.join(', ')}: give the ${target} or { ${referenced.join(', ')} }`,
+    );
   joinColumns.forEach((column, i) => put(context, out, path, column.propertyPath, ids[i]));
 }
 
 /** Sets one column's value; the same column named twice with different values (`org` and `orgId`) is refused. */
-function put(context: Flattening, out: Record<string, unknown>, written: string, path: string, value: unknown): void {
+function put(
+  context: Flattening,
+  out: Record<string, unknown>,
+  written: string,
+  path: string,
+  value: unknown,
+): void {
   if (Object.hasOwn(out, path) && !sameValue(out[path], value)) {
-    fail(context, written, `sets column ${context.info.byProperty.get(path)!.info.column} again, to another value`);
+    fail(
+      context,
+      written,
+      `sets column ${context.info.byProperty.get(path)!.info.column} again, to another value`,
+    );
   }
   setOwn(out, path, value);
 }
@@ -133,11 +196,22 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** An entity, embedded instance or plain object: not an operator, F expression, date, array or buffer. */
 function isObjectValue(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) return false;
-  return !isFExpression(value) && (value as ObjectLiteral)['@instanceof'] !== Symbol.for('FindOperator');
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    value instanceof Date ||
+    value instanceof Uint8Array
+  )
+    return false;
+  return (
+    !isFExpression(value) && (value as ObjectLiteral)['@instanceof'] !== Symbol.for('FindOperator')
+  );
 }
 
 function describe(value: unknown): string {
   if (isFExpression(value)) return 'an F expression';
-  return typeof value === 'object' ? `${(value as object).constructor?.name ?? 'an object'}` : typeof value;
+  return typeof value === 'object'
+    ? `${(value as object).constructor?.name ?? 'an object'}`
+    : typeof value;
 }

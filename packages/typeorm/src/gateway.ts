@@ -32,7 +32,8 @@ function isRawSql(value: unknown): value is () => string {
 /** How to declare a unique key on `properties` of entity `name` in TypeORM, for UniqueLookupRequiredError. */
 export function uniqueKeyAdvice(name: string, properties: string[]): string {
   const list = `[${properties.map((p) => `'${p}'`).join(', ')}]`;
-  const single = properties.length === 1 ? ` or \`@Column({ unique: true })\` on ${properties[0]}` : '';
+  const single =
+    properties.length === 1 ? ` or \`@Column({ unique: true })\` on ${properties[0]}` : '';
   return `Declare it on the entity: \`@Unique(${list})\` above \`class ${name}\` (or \`@Index(${list}, { unique: true })\`${single}).`;
 }
 
@@ -96,7 +97,9 @@ export function sessionOf(
  */
 export function boundQueryRunner(repository: Repository<ObjectLiteral>): QueryRunner | undefined {
   const queryRunner = repository.queryRunner ?? repository.manager.queryRunner;
-  return queryRunner && (!queryRunner.isReleased || queryRunner.isTransactionActive) ? queryRunner : undefined;
+  return queryRunner && (!queryRunner.isReleased || queryRunner.isTransactionActive)
+    ? queryRunner
+    : undefined;
 }
 
 /**

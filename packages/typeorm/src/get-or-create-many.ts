@@ -62,7 +62,14 @@ export async function getOrCreateMany<Entity extends ObjectLiteral>(
   const { defaults } = options;
   const flatDefaults =
     typeof defaults === 'function'
-      ? (flat: Record<string, unknown>) => flattenGroups(this.metadata, { defaults: defaults(given.get(flat) ?? (flat as Lookup<Entity>)) }).defaults as Record<string, unknown>
-      : (flattenGroups(this.metadata, { defaults }).defaults as Record<string, unknown> | undefined);
-  return coreGetOrCreateMany(typeormGateway(this), Array.isArray(lookups) ? flatLookups : (lookups), { ...options, defaults: flatDefaults });
+      ? (flat: Record<string, unknown>) =>
+          flattenGroups(this.metadata, {
+            defaults: defaults(given.get(flat) ?? (flat as Lookup<Entity>)),
+          }).defaults as Record<string, unknown>
+      : (flattenGroups(this.metadata, { defaults }).defaults as
+          Record<string, unknown> | undefined);
+  return coreGetOrCreateMany(typeormGateway(this), Array.isArray(lookups) ? flatLookups : lookups, {
+    ...options,
+    defaults: flatDefaults,
+  });
 }

@@ -62,5 +62,8 @@ export async function getOrCreate<Entity extends ObjectLiteral>(
 ): Promise<[Entity, boolean]> {
   // Relations and embeddeds become their columns (`{ org }` -> `{ 'org.id' }`), as findOneBy reads them.
   const flat = flattenGroups(this.metadata, { lookup, defaults: options.defaults });
-  return coreGetOrCreate(typeormGateway(this), flat.lookup as Record<string, unknown>, { ...options, defaults: flat.defaults });
+  return coreGetOrCreate(typeormGateway(this), flat.lookup as Record<string, unknown>, {
+    ...options,
+    defaults: flat.defaults,
+  });
 }

@@ -35,7 +35,8 @@ export const RaceSafeMethods = {
 };
 
 /** A repository with the racesafe methods. */
-export type RaceSafeRepository<Entity extends ObjectLiteral> = Repository<Entity> & typeof RaceSafeMethods;
+export type RaceSafeRepository<Entity extends ObjectLiteral> = Repository<Entity> &
+  typeof RaceSafeMethods;
 
 /**
  * Adds getOrCreate, getOrCreateMany, updateOrCreate and atomicUpdate to a repository (`repo.extend(RaceSafeMethods)`);
@@ -46,7 +47,9 @@ export type RaceSafeRepository<Entity extends ObjectLiteral> = Repository<Entity
  * const users = raceSafe(dataSource.getRepository(User));
  * ```
  */
-export function raceSafe<Entity extends ObjectLiteral>(repository: Repository<Entity>): RaceSafeRepository<Entity> {
+export function raceSafe<Entity extends ObjectLiteral>(
+  repository: Repository<Entity>,
+): RaceSafeRepository<Entity> {
   return repository.extend(RaceSafeMethods);
 }
 
@@ -54,8 +57,22 @@ export { atomicUpdate, getOrCreate, getOrCreateMany, updateOrCreate };
 export type { AtomicUpdateOptions } from './atomic-update';
 export type { GetOrCreateOptions } from './get-or-create';
 export type { GetOrCreateManyOptions } from './get-or-create-many';
-export type { DefaultsWithF, PlainDefaults, UpdateOrCreateCommonOptions, UpdateOrCreateOptions } from './update-or-create';
-export type { AtomicValues, Lookup, PropertyPaths, PropertyValue, RawSql, RetryPolicy, Values, ValuesOrFactory } from './types';
+export type {
+  DefaultsWithF,
+  PlainDefaults,
+  UpdateOrCreateCommonOptions,
+  UpdateOrCreateOptions,
+} from './update-or-create';
+export type {
+  AtomicValues,
+  Lookup,
+  PropertyPaths,
+  PropertyValue,
+  RawSql,
+  RetryPolicy,
+  Values,
+  ValuesOrFactory,
+} from './types';
 export * from './errors';
 export * from './expressions';
 export { pgWithErrorListener } from '@racesafe/core';

@@ -10,7 +10,8 @@ import type { ListenerOptions } from './lifecycle';
  * path) needs `createDefaults`, the values of a new row, which has no current value to compute from:
  * without it the call does not compile.
  */
-export type UpdateOrCreateOptions<Entity> = UpdateOrCreateCommonOptions & (PlainDefaults<Entity> | DefaultsWithF<Entity>);
+export type UpdateOrCreateOptions<Entity> = UpdateOrCreateCommonOptions &
+  (PlainDefaults<Entity> | DefaultsWithF<Entity>);
 
 /** `defaults` of plain values: they are written to a found row, and used to create a missing one unless `createDefaults` is given. */
 export interface PlainDefaults<Entity> {
@@ -73,5 +74,9 @@ export async function updateOrCreate<Entity extends ObjectLiteral>(
   const { defaults, createDefaults } = options;
   const flat = flattenGroups(this.metadata, { lookup, defaults, createDefaults });
   const flatOptions = { ...options, defaults: flat.defaults, createDefaults: flat.createDefaults };
-  return coreUpdateOrCreate(typeormGateway(this), flat.lookup as Record<string, unknown>, flatOptions as never);
+  return coreUpdateOrCreate(
+    typeormGateway(this),
+    flat.lookup as Record<string, unknown>,
+    flatOptions as never,
+  );
 }

@@ -6,7 +6,9 @@ import { F, raceSafe } from '../src';
 import { Counter, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describeOnEachDatabase('atomicUpdate (TypeORM)', (database) => describeAtomicUpdate(openTypeormTestOrm, database));
+describeOnEachDatabase('atomicUpdate (TypeORM)', (database) =>
+  describeAtomicUpdate(openTypeormTestOrm, database),
+);
 
 describe('atomicUpdate in TypeORM idiom', () => {
   const db = useTestDatabase(schemaSql);
@@ -14,7 +16,11 @@ describe('atomicUpdate in TypeORM idiom', () => {
     const dataSource = await testDataSource(db.url()).initialize();
     try {
       await dataSource.query(`INSERT INTO counters (name, value) VALUES ('e', 1)`);
-      const [counter] = await raceSafe(dataSource.getRepository(Counter)).atomicUpdate({ name: 'e' }, { value: F('value').plus(1) }, { returning: true });
+      const [counter] = await raceSafe(dataSource.getRepository(Counter)).atomicUpdate(
+        { name: 'e' },
+        { value: F('value').plus(1) },
+        { returning: true },
+      );
       expect(counter).toBeInstanceOf(Counter);
       expect(counter.value).toBe(2);
     } finally {

@@ -116,13 +116,16 @@ export class Audit {
 @EventSubscriber()
 export class AccountAudit implements EntitySubscriberInterface<Account> {
   /** Every event as received (named as in the audit table), for the TypeORM-only assertions on its fields. */
-  static readonly events: { name: string; event: InsertEvent<Account> | UpdateEvent<Account> }[] = [];
+  static readonly events: { name: string; event: InsertEvent<Account> | UpdateEvent<Account> }[] =
+    [];
   listenTo() {
     return Account;
   }
   private async audit(name: string, event: InsertEvent<Account> | UpdateEvent<Account>) {
     AccountAudit.events.push({ name, event });
-    await event.manager.getRepository(Audit).insert({ event: name, email: (event.entity as Account | undefined)?.email ?? null });
+    await event.manager
+      .getRepository(Audit)
+      .insert({ event: name, email: (event.entity as Account | undefined)?.email ?? null });
   }
   beforeInsert(event: InsertEvent<Account>) {
     return this.audit('beforeCreate', event);
@@ -177,7 +180,8 @@ export class JsonDocument {
   @Column({ type: 'json', nullable: true }) tags!: string[] | null;
   @Column({ type: 'json', nullable: true }) meta!: unknown;
   @Column({ type: 'simple-array', nullable: true }) list!: string[] | null;
-  @Column({ type: 'datetime', precision: 6, name: 'stamped_at', nullable: true }) stampedAt!: Date | null;
+  @Column({ type: 'datetime', precision: 6, name: 'stamped_at', nullable: true })
+  stampedAt!: Date | null;
   @Column({ type: 'text', nullable: true }) title!: string | null;
 }
 
@@ -195,27 +199,75 @@ export function testDataSource(
     onQueryError,
     readReplicas,
     acquireTimeoutMs,
-  }: { poolSize?: number; onQuery?: (sql: string) => void; onQueryError?: (error: unknown, sql: string) => void; readReplicas?: string[]; acquireTimeoutMs?: number } = {},
+  }: {
+    poolSize?: number;
+    onQuery?: (sql: string) => void;
+    onQueryError?: (error: unknown, sql: string) => void;
+    readReplicas?: string[];
+    acquireTimeoutMs?: number;
+  } = {},
 ): DataSource {
   const ignore = () => undefined;
   // mysql:// is TypeORM's `mysql` driver, mariadb:// its `mariadb` one (both through mysql2).
-  const mysqlType = url.startsWith('mysql:') ? 'mysql' : url.startsWith('mariadb:') ? 'mariadb' : undefined;
+  const mysqlType = url.startsWith('mysql:')
+    ? 'mysql'
+    : url.startsWith('mariadb:')
+      ? 'mariadb'
+      : undefined;
   const onMariadb = mysqlType !== undefined;
-  const common = [User, NaiveUser, Membership, Counter, Item, Account, NaiveAccount, Audit, Post, Note];
+  const common = [
+    User,
+    NaiveUser,
+    Membership,
+    Counter,
+    Item,
+    Account,
+    NaiveAccount,
+    Audit,
+    Post,
+    Note,
+  ];
   const logger =
     onQuery || onQueryError
-      ? { logQuery: onQuery ?? ignore, logQueryError: onQueryError ? (error: unknown, sql: string) => onQueryError(error, sql) : ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore }
+      ? {
+          logQuery: onQuery ?? ignore,
+          logQueryError: onQueryError
+            ? (error: unknown, sql: string) => onQueryError(error, sql)
+            : ignore,
+          logQuerySlow: ignore,
+          logSchemaBuild: ignore,
+          logMigration: ignore,
+          log: ignore,
+        }
       : undefined;
   // sqlite:<file> is TypeORM's `better-sqlite3` driver, sqlite3:<file> its `sqlite` one (node-sqlite3; TypeORM 0.3 only).
-  const sqliteType = url.startsWith('sqlite:') ? 'better-sqlite3' : url.startsWith('sqlite3:') ? 'sqlite' : undefined;
+  const sqliteType = url.startsWith('sqlite:')
+    ? 'better-sqlite3'
+    : url.startsWith('sqlite3:')
+      ? 'sqlite'
+      : undefined;
   if (sqliteType) {
     // One connection, no pool: TypeORM's SQLite drivers share one query runner. The documents table has JSON columns, as on MariaDB.
     const database = url.slice(url.indexOf(':') + 1);
-    return new DataSource({ type: sqliteType as 'better-sqlite3', database, entities: [...common, JsonDocument], subscribers: [AccountAudit], synchronize: false, logger });
+    return new DataSource({
+      type: sqliteType as 'better-sqlite3',
+      database,
+      entities: [...common, JsonDocument],
+      subscribers: [AccountAudit],
+      synchronize: false,
+      logger,
+    });
   }
   return new DataSource({
     type: mysqlType ?? 'postgres',
-    ...(readReplicas ? { replication: { master: { url }, slaves: readReplicas.map((replica) => ({ url: replica })) } } : { url }),
+    ...(readReplicas
+      ? {
+          replication: {
+            master: { url },
+            slaves: readReplicas.map((replica) => ({ url: replica })),
+          },
+        }
+      : { url }),
     // Document's text[] and jsonb columns exist on PostgreSQL only; MariaDB's table has JSON columns instead.
     entities: [...common, onMariadb ? JsonDocument : Document],
     subscribers: [AccountAudit],
@@ -223,7 +275,9 @@ export function testDataSource(
     poolSize,
     logger,
     // pg-pool's wait for a free connection (issue 13, item 5); unset: it waits as long as it takes.
-    ...(acquireTimeoutMs === undefined ? {} : { extra: { connectionTimeoutMillis: acquireTimeoutMs } }),
+    ...(acquireTimeoutMs === undefined
+      ? {}
+      : { extra: { connectionTimeoutMillis: acquireTimeoutMs } }),
     // The package's 'error' listener, as the README sets it up (issue 21, item 4): a terminated backend never crashes the process.
     ...(onMariadb ? {} : { driver: pgWithErrorListener(pg) }),
   });

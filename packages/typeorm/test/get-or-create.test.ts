@@ -6,7 +6,9 @@ import { RaceSafeMethods, raceSafe } from '../src';
 import { User, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describeOnEachDatabase('getOrCreate (TypeORM)', (database) => describeGetOrCreate(openTypeormTestOrm, database));
+describeOnEachDatabase('getOrCreate (TypeORM)', (database) =>
+  describeGetOrCreate(openTypeormTestOrm, database),
+);
 
 describe('getOrCreate in TypeORM idiom', () => {
   const db = useTestDatabase(schemaSql);
@@ -17,7 +19,9 @@ describe('getOrCreate in TypeORM idiom', () => {
   afterAll(() => dataSource?.destroy());
 
   it('returns entities of the repository target', async () => {
-    const [user] = await raceSafe(dataSource.getRepository(User)).getOrCreate({ email: 'entity@x' });
+    const [user] = await raceSafe(dataSource.getRepository(User)).getOrCreate({
+      email: 'entity@x',
+    });
     expect(user).toBeInstanceOf(User);
   });
 

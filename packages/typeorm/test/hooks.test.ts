@@ -8,7 +8,9 @@ import { schemaSql, truncateSql } from '../../../test/schema/tables';
 import { Account, AccountAudit, Counter, Post, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describeOnEachDatabase('hooks (TypeORM)', (database) => describeHooks(openTypeormTestOrm, database));
+describeOnEachDatabase('hooks (TypeORM)', (database) =>
+  describeHooks(openTypeormTestOrm, database),
+);
 
 describe('listeners and subscribers in TypeORM idiom', () => {
   const db = useTestDatabase(schemaSql);
@@ -23,7 +25,13 @@ describe('listeners and subscribers in TypeORM idiom', () => {
     AccountAudit.events.length = 0;
   });
   const accounts = () => raceSafe(dataSource.getRepository(Account));
-  const stored = async (email: string) => (await dataSource.query(`SELECT password, name, slug, logins, note FROM accounts WHERE email = $1`, [email]))[0];
+  const stored = async (email: string) =>
+    (
+      await dataSource.query(
+        `SELECT password, name, slug, logins, note FROM accounts WHERE email = $1`,
+        [email],
+      )
+    )[0];
   const names = () => AccountAudit.events.map((e) => e.name);
 
   it('stores the same row and runs the same listeners and subscribers as save()', async () => {
@@ -32,14 +40,19 @@ describe('listeners and subscribers in TypeORM idiom', () => {
     const viaSave = [...hookCalls.map((c) => c.event), ...names()];
     hookCalls.length = 0;
     AccountAudit.events.length = 0;
-    await accounts().getOrCreate({ email: 'get@x.io' }, { defaults: { password: 'secret', name: 'Same Input' } });
+    await accounts().getOrCreate(
+      { email: 'get@x.io' },
+      { defaults: { password: 'secret', name: 'Same Input' } },
+    );
     expect([...hookCalls.map((c) => c.event), ...names()]).toEqual(viaSave);
     expect(await stored('get@x.io')).toEqual(await stored('save@x.io'));
   });
 
   it('hands subscribers the event fields save() fills: entity, metadata, manager and queryRunner of the transaction', async () => {
     await dataSource.transaction(async (manager) => {
-      const [account] = await manager.withRepository(accounts()).getOrCreate({ email: 'ev@x.io' }, { defaults: { name: 'Ev' } });
+      const [account] = await manager
+        .withRepository(accounts())
+        .getOrCreate({ email: 'ev@x.io' }, { defaults: { name: 'Ev' } });
       const [before, after] = AccountAudit.events;
       expect(before.event.entity).toBeInstanceOf(Account);
       expect(after.event.entity).toBe(account);
@@ -52,17 +65,27 @@ describe('listeners and subscribers in TypeORM idiom', () => {
   it('gives beforeUpdate / afterUpdate the row as locked and the updated columns, listener changes included', async () => {
     await accounts().getOrCreate({ email: 'up@x.io' }, { defaults: { name: 'Old' } });
     AccountAudit.events.length = 0;
-    const [account] = await accounts().updateOrCreate({ email: 'up@x.io' }, { defaults: { name: 'New', logins: F('logins').plus(1) }, createDefaults: {} });
+    const [account] = await accounts().updateOrCreate(
+      { email: 'up@x.io' },
+      { defaults: { name: 'New', logins: F('logins').plus(1) }, createDefaults: {} },
+    );
     const [before, after] = AccountAudit.events as { name: string; event: UpdateEvent<Account> }[];
     expect(names()).toEqual(['beforeUpdate', 'afterUpdate']);
     expect(before.event.databaseEntity).toMatchObject({ name: 'Old', logins: 0 });
     expect(after.event.entity).toBe(account);
-    expect(after.event.updatedColumns.map((c) => c.propertyName).sort()).toEqual(['logins', 'name', 'note']);
+    expect(after.event.updatedColumns.map((c) => c.propertyName).sort()).toEqual([
+      'logins',
+      'name',
+      'note',
+    ]);
     expect(account).toMatchObject({ name: 'New', logins: 1, note: 'updated by hook' });
   });
 
   it('runs no listener or subscriber with listeners: false, as save({ listeners: false })', async () => {
-    const [account] = await accounts().getOrCreate({ email: 'quiet@x.io' }, { defaults: { password: 'secret' }, listeners: false });
+    const [account] = await accounts().getOrCreate(
+      { email: 'quiet@x.io' },
+      { defaults: { password: 'secret' }, listeners: false },
+    );
     expect(account.password).toBe('secret');
     expect([...hookCalls, ...AccountAudit.events]).toEqual([]);
   });
@@ -86,18 +109,28 @@ describe('listeners and subscribers in TypeORM idiom', () => {
     await dataSource.query(`INSERT INTO posts (slug, deleted_at) VALUES ('gone', now())`);
     const posts = raceSafe(dataSource.getRepository(Post));
     expect(await posts.atomicUpdate({ slug: 'gone' }, { views: F('views').plus(1) })).toBe(1);
-    expect((await dataSource.getRepository(Post).update({ slug: 'gone' }, { title: 'still updated' })).affected).toBe(1);
+    expect(
+      (await dataSource.getRepository(Post).update({ slug: 'gone' }, { title: 'still updated' }))
+        .affected,
+    ).toBe(1);
   });
 
   it('lets a subscriber call racesafe on the same transaction while concurrent calls share it (issue 8)', async () => {
     const subscriber = {
       listenTo: () => Account,
-      afterInsert: (event: InsertEvent<Account>) => raceSafe(event.manager.getRepository(Counter)).getOrCreate({ name: `signup ${event.entity.email}` }),
+      afterInsert: (event: InsertEvent<Account>) =>
+        raceSafe(event.manager.getRepository(Counter)).getOrCreate({
+          name: `signup ${event.entity.email}`,
+        }),
     };
     dataSource.subscribers.push(subscriber);
     try {
       await dataSource.transaction((manager) =>
-        Promise.all(['a@x.io', 'b@x.io', 'c@x.io'].map((email) => manager.withRepository(accounts()).getOrCreate({ email }))),
+        Promise.all(
+          ['a@x.io', 'b@x.io', 'c@x.io'].map((email) =>
+            manager.withRepository(accounts()).getOrCreate({ email }),
+          ),
+        ),
       );
     } finally {
       dataSource.subscribers.splice(dataSource.subscribers.indexOf(subscriber), 1);
@@ -105,4 +138,3 @@ describe('listeners and subscribers in TypeORM idiom', () => {
     expect(await dataSource.getRepository(Counter).count()).toBe(3);
   });
 });
-

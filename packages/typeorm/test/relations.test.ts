@@ -57,11 +57,15 @@ class Org {
 @Entity({ name: 'org_members' })
 class OrgMember {
   @PrimaryGeneratedColumn() id!: number;
-  @ManyToOne(() => Org, (org) => org.members, { nullable: true }) @JoinColumn({ name: 'org_id' }) org!: Org | null;
+  @ManyToOne(() => Org, (org) => org.members, { nullable: true })
+  @JoinColumn({ name: 'org_id' })
+  org!: Org | null;
   @Column({ type: 'text' }) email!: string;
   @Column({ type: 'text', default: 'member' }) role!: string;
   @Column({ type: 'int', default: 0 }) visits!: number;
-  @ManyToOne(() => OrgMember, { nullable: true }) @JoinColumn({ name: 'manager_id' }) manager!: OrgMember | null;
+  @ManyToOne(() => OrgMember, { nullable: true })
+  @JoinColumn({ name: 'manager_id' })
+  manager!: OrgMember | null;
 }
 
 /** The foreign key declared as a property too (`orgId`), next to its relation. */
@@ -120,7 +124,11 @@ class Invite {
 
 /** Embedded columns as `address_city`, the way snake-case naming strategies name them. */
 class SnakeEmbeddedNaming extends DefaultNamingStrategy {
-  override columnName(propertyName: string, customName: string | undefined, prefixes: string[]): string {
+  override columnName(
+    propertyName: string,
+    customName: string | undefined,
+    prefixes: string[],
+  ): string {
     return [...prefixes, customName || propertyName].join('_');
   }
 }
@@ -134,7 +142,14 @@ function relationsDataSource(url: string, log: StatementLog): DataSource {
     namingStrategy: new SnakeEmbeddedNaming(),
     synchronize: false,
     poolSize: 10,
-    logger: { logQuery: log.record, logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore },
+    logger: {
+      logQuery: log.record,
+      logQueryError: ignore,
+      logQuerySlow: ignore,
+      logSchemaBuild: ignore,
+      logMigration: ignore,
+      log: ignore,
+    },
   });
 }
 
@@ -142,9 +157,11 @@ describe('relations and embedded columns (TypeORM)', () => {
   const db = useTestDatabase(schemaSql);
   const log = new StatementLog();
   let dataSource: DataSource;
-  const repo = <T extends object>(target: new () => T) => raceSafe(dataSource.getRepository<T>(target));
+  const repo = <T extends object>(target: new () => T) =>
+    raceSafe(dataSource.getRepository<T>(target));
   const newOrg = (name: string) => dataSource.getRepository(Org).save({ name });
-  const orgIdOf = async (table: string, id: number) => (await dataSource.query(`SELECT org_id FROM ${table} WHERE id = $1`, [id]))[0].org_id;
+  const orgIdOf = async (table: string, id: number) =>
+    (await dataSource.query(`SELECT org_id FROM ${table} WHERE id = $1`, [id]))[0].org_id;
 
   beforeAll(async () => {
     dataSource = await relationsDataSource(db.url(), log).initialize();
@@ -156,7 +173,10 @@ describe('relations and embedded columns (TypeORM)', () => {
     it('finds by { org: { id } } the row created by { org: entity }, with the relation id on the entity', async () => {
       const org = await newOrg('acme');
       const [created, wasCreated] = await repo(OrgMember).getOrCreate({ org, email: 'ann@x' });
-      const [found, wasCreatedAgain] = await repo(OrgMember).getOrCreate({ org: { id: org.id }, email: 'ann@x' });
+      const [found, wasCreatedAgain] = await repo(OrgMember).getOrCreate({
+        org: { id: org.id },
+        email: 'ann@x',
+      });
       expect([wasCreated, wasCreatedAgain, found.id]).toEqual([true, false, created.id]);
       // As TypeORM's setEntityValue hydrates a join column with no property: the referenced columns only.
       expect([created.org, found.org]).toEqual([{ id: org.id }, { id: org.id }]);
@@ -167,7 +187,10 @@ describe('relations and embedded columns (TypeORM)', () => {
     it('keeps rows of different orgs apart', async () => {
       const [a, b] = [await newOrg('a'), await newOrg('b')];
       const [inA] = await repo(OrgMember).getOrCreate({ org: a, email: 'same@x' });
-      const [inB, created] = await repo(OrgMember).getOrCreate({ org: { id: b.id }, email: 'same@x' });
+      const [inB, created] = await repo(OrgMember).getOrCreate({
+        org: { id: b.id },
+        email: 'same@x',
+      });
       expect(created).toBe(true);
       expect(inB.id).not.toBe(inA.id);
       expect(inB.org).toEqual({ id: b.id });
@@ -175,9 +198,18 @@ describe('relations and embedded columns (TypeORM)', () => {
 
     it('sets the declared foreign key property, as TypeORM hydrates it, and finds by it', async () => {
       const org = await newOrg('declared');
-      const [project, created] = await repo(Project).getOrCreate({ org: { id: org.id }, slug: 'site' });
+      const [project, created] = await repo(Project).getOrCreate({
+        org: { id: org.id },
+        slug: 'site',
+      });
       const [same, createdAgain] = await repo(Project).getOrCreate({ orgId: org.id, slug: 'site' });
-      expect([created, createdAgain, same.id, project.orgId, same.orgId]).toEqual([true, false, project.id, org.id, org.id]);
+      expect([created, createdAgain, same.id, project.orgId, same.orgId]).toEqual([
+        true,
+        false,
+        project.id,
+        org.id,
+        org.id,
+      ]);
       // No `org` object: it would take precedence over orgId in a later save() (ColumnMetadata.getEntityValue).
       expect(project.org).toBeUndefined();
     });
@@ -185,14 +217,18 @@ describe('relations and embedded columns (TypeORM)', () => {
     it('refuses the same join column named twice with different values', async () => {
       const [a, b] = [await newOrg('twice-a'), await newOrg('twice-b')];
       log.clear();
-      const error = await repo(Project).getOrCreate({ org: a, orgId: b.id, slug: 's' }).catch((e: unknown) => e);
+      const error = await repo(Project)
+        .getOrCreate({ org: a, orgId: b.id, slug: 's' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidFieldError);
       expect((error as InvalidFieldError).fields).toEqual(['orgId']);
       expect(log.statements).toEqual([]);
     });
 
     it('applies the null rules to a null relation: NULLs are distinct under UNIQUE (org_id, email)', async () => {
-      await expect(repo(OrgMember).getOrCreate({ org: null, email: 'nobody@x' })).rejects.toBeInstanceOf(InvalidFieldError);
+      await expect(
+        repo(OrgMember).getOrCreate({ org: null, email: 'nobody@x' }),
+      ).rejects.toBeInstanceOf(InvalidFieldError);
       expect(log.statements.filter((sql) => /INSERT|org_members"? WHERE/.test(sql))).toEqual([]);
     });
   });
@@ -202,31 +238,57 @@ describe('relations and embedded columns (TypeORM)', () => {
       const org = await newOrg('team');
       const [boss] = await repo(OrgMember).getOrCreate({ org, email: 'boss@x' });
       const [deputy] = await repo(OrgMember).getOrCreate({ org, email: 'deputy@x' });
-      const [dev, created] = await repo(OrgMember).updateOrCreate({ org, email: 'dev@x' }, { defaults: { manager: boss, role: 'dev' } });
+      const [dev, created] = await repo(OrgMember).updateOrCreate(
+        { org, email: 'dev@x' },
+        { defaults: { manager: boss, role: 'dev' } },
+      );
       expect([created, dev.manager, dev.role]).toEqual([true, { id: boss.id }, 'dev']);
 
-      const [moved, createdAgain] = await repo(OrgMember).updateOrCreate({ org, email: 'dev@x' }, { defaults: { manager: { id: deputy.id } } });
+      const [moved, createdAgain] = await repo(OrgMember).updateOrCreate(
+        { org, email: 'dev@x' },
+        { defaults: { manager: { id: deputy.id } } },
+      );
       expect([createdAgain, moved.id, moved.manager]).toEqual([false, dev.id, { id: deputy.id }]);
 
       // Outside a transaction every default is written, changed or not (the one-statement path; after two updates, the plain UPDATE first).
-      await repo(OrgMember).updateOrCreate({ org, email: 'dev@x' }, { defaults: { manager: deputy } });
+      await repo(OrgMember).updateOrCreate(
+        { org, email: 'dev@x' },
+        { defaults: { manager: deputy } },
+      );
       log.clear();
-      const [same] = await repo(OrgMember).updateOrCreate({ org, email: 'dev@x' }, { defaults: { manager: deputy } });
+      const [same] = await repo(OrgMember).updateOrCreate(
+        { org, email: 'dev@x' },
+        { defaults: { manager: deputy } },
+      );
       expect(log.verbs()).toEqual(['UPDATE']);
-      expect(log.statements[0]).toMatch(/^UPDATE "org_members" SET "manager_id" = \$1 WHERE .* RETURNING \*$/);
+      expect(log.statements[0]).toMatch(
+        /^UPDATE "org_members" SET "manager_id" = \$1 WHERE .* RETURNING \*$/,
+      );
       expect(same.manager).toEqual({ id: deputy.id });
 
-      const [unmanaged] = await repo(OrgMember).updateOrCreate({ id: dev.id }, { defaults: { manager: null } });
+      const [unmanaged] = await repo(OrgMember).updateOrCreate(
+        { id: dev.id },
+        { defaults: { manager: null } },
+      );
       expect(unmanaged.manager).toBeNull();
-      expect((await dataSource.query(`SELECT manager_id FROM org_members WHERE id = $1`, [dev.id]))[0].manager_id).toBeNull();
+      expect(
+        (await dataSource.query(`SELECT manager_id FROM org_members WHERE id = $1`, [dev.id]))[0]
+          .manager_id,
+      ).toBeNull();
     });
 
     it('getOrCreate writes a relation given in a defaults function', async () => {
       const org = await newOrg('fn');
       const [boss] = await repo(OrgMember).getOrCreate({ org, email: 'fn-boss@x' });
-      const [member] = await repo(OrgMember).getOrCreate({ org, email: 'fn@x' }, { defaults: () => ({ manager: { id: boss.id } }) });
+      const [member] = await repo(OrgMember).getOrCreate(
+        { org, email: 'fn@x' },
+        { defaults: () => ({ manager: { id: boss.id } }) },
+      );
       expect(member.manager).toEqual({ id: boss.id });
-      expect((await dataSource.query(`SELECT manager_id FROM org_members WHERE id = $1`, [member.id]))[0].manager_id).toBe(boss.id);
+      expect(
+        (await dataSource.query(`SELECT manager_id FROM org_members WHERE id = $1`, [member.id]))[0]
+          .manager_id,
+      ).toBe(boss.id);
     });
 
     it('updateOrCreate creates with a relation from createDefaults', async () => {
@@ -242,10 +304,17 @@ describe('relations and embedded columns (TypeORM)', () => {
     it('atomicUpdate sets a relation in values, with plain and TypeORM-built where', async () => {
       const [a, b] = [await newOrg('move-a'), await newOrg('move-b')];
       const [member] = await repo(OrgMember).getOrCreate({ org: a, email: 'mover@x' });
-      const [moved] = await repo(OrgMember).atomicUpdate({ id: member.id }, { org: b }, { returning: true });
+      const [moved] = await repo(OrgMember).atomicUpdate(
+        { id: member.id },
+        { org: b },
+        { returning: true },
+      );
       expect(moved.org).toEqual({ id: b.id });
       // An operator in where: TypeORM's where builder, racesafe's SET of the join column.
-      const changed = await repo(OrgMember).atomicUpdate({ id: member.id, visits: MoreThanOrEqual(0) }, { org: { id: a.id } });
+      const changed = await repo(OrgMember).atomicUpdate(
+        { id: member.id, visits: MoreThanOrEqual(0) },
+        { org: { id: a.id } },
+      );
       expect(changed).toBe(1);
       expect(await orgIdOf('org_members', member.id)).toBe(a.id);
     });
@@ -253,11 +322,28 @@ describe('relations and embedded columns (TypeORM)', () => {
     it('atomicUpdate finds rows by a relation in where (TypeORM where builder)', async () => {
       const org = await newOrg('where');
       const [member] = await repo(OrgMember).getOrCreate({ org, email: 'counted@x' });
-      expect(await repo(OrgMember).atomicUpdate({ org: { id: org.id }, email: 'counted@x' }, { visits: F('visits').plus(1) })).toBe(1);
-      expect(await repo(OrgMember).atomicUpdate({ org, email: 'counted@x' }, { visits: F('visits').plus(2) })).toBe(1);
+      expect(
+        await repo(OrgMember).atomicUpdate(
+          { org: { id: org.id }, email: 'counted@x' },
+          { visits: F('visits').plus(1) },
+        ),
+      ).toBe(1);
+      expect(
+        await repo(OrgMember).atomicUpdate(
+          { org, email: 'counted@x' },
+          { visits: F('visits').plus(2) },
+        ),
+      ).toBe(1);
       const [other] = [await newOrg('where-other')];
-      expect(await repo(OrgMember).atomicUpdate({ org: { id: other.id }, email: 'counted@x' }, { visits: F('visits').plus(100) })).toBe(0);
-      expect((await dataSource.getRepository(OrgMember).findOneByOrFail({ id: member.id })).visits).toBe(3);
+      expect(
+        await repo(OrgMember).atomicUpdate(
+          { org: { id: other.id }, email: 'counted@x' },
+          { visits: F('visits').plus(100) },
+        ),
+      ).toBe(0);
+      expect(
+        (await dataSource.getRepository(OrgMember).findOneByOrFail({ id: member.id })).visits,
+      ).toBe(3);
     });
   });
 
@@ -265,32 +351,68 @@ describe('relations and embedded columns (TypeORM)', () => {
     it('hands the listeners the relation as { id }, on create and on update', async () => {
       const org = await newOrg('listened');
       const [invite, created] = await repo(Invite).getOrCreate({ org, email: 'guest@x' });
-      expect([created, invite.token, invite.org]).toEqual([true, `${org.id}:guest@x`, { id: org.id }]);
-      const [updated, createdAgain] = await repo(Invite).updateOrCreate({ org: { id: org.id }, email: 'guest@x' }, { defaults: { token: 'reset' } });
-      expect([createdAgain, updated.id, updated.token, updated.org]).toEqual([false, invite.id, 'reset', { id: org.id }]);
+      expect([created, invite.token, invite.org]).toEqual([
+        true,
+        `${org.id}:guest@x`,
+        { id: org.id },
+      ]);
+      const [updated, createdAgain] = await repo(Invite).updateOrCreate(
+        { org: { id: org.id }, email: 'guest@x' },
+        { defaults: { token: 'reset' } },
+      );
+      expect([createdAgain, updated.id, updated.token, updated.org]).toEqual([
+        false,
+        invite.id,
+        'reset',
+        { id: org.id },
+      ]);
     });
   });
 
   describe('composite foreign key', () => {
     it('maps { region } to both join columns, by entity or by { code, country }', async () => {
-      const region = await dataSource.getRepository(Region).save({ code: 'eu', country: 'de', name: 'Germany' });
+      const region = await dataSource
+        .getRepository(Region)
+        .save({ code: 'eu', country: 'de', name: 'Germany' });
       await dataSource.getRepository(Region).save({ code: 'eu', country: 'fr', name: 'France' });
       const [office, created] = await repo(Office).getOrCreate({ region, name: 'Berlin' });
-      const [same, createdAgain] = await repo(Office).getOrCreate({ region: { code: 'eu', country: 'de' }, name: 'Berlin' });
-      const [other, otherCreated] = await repo(Office).getOrCreate({ region: { code: 'eu', country: 'fr' }, name: 'Berlin' });
-      expect([created, createdAgain, same.id, otherCreated]).toEqual([true, false, office.id, true]);
+      const [same, createdAgain] = await repo(Office).getOrCreate({
+        region: { code: 'eu', country: 'de' },
+        name: 'Berlin',
+      });
+      const [other, otherCreated] = await repo(Office).getOrCreate({
+        region: { code: 'eu', country: 'fr' },
+        name: 'Berlin',
+      });
+      expect([created, createdAgain, same.id, otherCreated]).toEqual([
+        true,
+        false,
+        office.id,
+        true,
+      ]);
       expect(other.id).not.toBe(office.id);
       expect(same.region).toEqual({ code: 'eu', country: 'de' });
-      const rows = await dataSource.query(`SELECT region_code, region_country FROM offices WHERE id = $1`, [office.id]);
+      const rows = await dataSource.query(
+        `SELECT region_code, region_country FROM offices WHERE id = $1`,
+        [office.id],
+      );
       expect(rows).toEqual([{ region_code: 'eu', region_country: 'de' }]);
     });
   });
 
   describe('embedded columns', () => {
     it('finds by { address: { city, zip } } and by the property paths, on UNIQUE (address_city, address_zip)', async () => {
-      const [place, created] = await repo(Place).getOrCreate({ address: { city: 'Lyon', zip: '69001' } }, { defaults: { label: 'HQ' } });
-      const [same, createdAgain] = await repo(Place).getOrCreate({ 'address.city': 'Lyon', 'address.zip': '69001' });
-      const [other, otherCreated] = await repo(Place).getOrCreate({ address: { city: 'Lyon', zip: '69002' } });
+      const [place, created] = await repo(Place).getOrCreate(
+        { address: { city: 'Lyon', zip: '69001' } },
+        { defaults: { label: 'HQ' } },
+      );
+      const [same, createdAgain] = await repo(Place).getOrCreate({
+        'address.city': 'Lyon',
+        'address.zip': '69001',
+      });
+      const [other, otherCreated] = await repo(Place).getOrCreate({
+        address: { city: 'Lyon', zip: '69002' },
+      });
       expect([created, createdAgain, same.id, otherCreated]).toEqual([true, false, place.id, true]);
       expect(other.id).not.toBe(place.id);
       expect(same.address).toBeInstanceOf(Address);
@@ -299,19 +421,39 @@ describe('relations and embedded columns (TypeORM)', () => {
 
     it('accepts an embedded in defaults and values, writing only the properties given', async () => {
       const [created] = await repo(Place).getOrCreate({ address: { city: 'Oslo', zip: '0150' } });
-      const [moved] = await repo(Place).atomicUpdate({ id: created.id }, { address: { zip: '0151' } }, { returning: true });
+      const [moved] = await repo(Place).atomicUpdate(
+        { id: created.id },
+        { address: { zip: '0151' } },
+        { returning: true },
+      );
       expect([moved.address.city, moved.address.zip]).toEqual(['Oslo', '0151']);
-      const [renamed, wasCreated] = await repo(Place).updateOrCreate({ id: created.id }, { defaults: { address: { city: 'Bergen' } } });
-      expect([wasCreated, renamed.address.city, renamed.address.zip]).toEqual([false, 'Bergen', '0151']);
-      // An embedded in where: TypeORM's where builder; in values: the SET TypeORM's update builder reads back.
-      expect(await repo(Place).atomicUpdate({ address: { city: 'Bergen', zip: '0151' } }, { address: { zip: '0152' } })).toBe(1);
-      expect(await dataSource.query(`SELECT address_city, address_zip FROM places WHERE id = $1`, [created.id])).toEqual([
-        { address_city: 'Bergen', address_zip: '0152' },
+      const [renamed, wasCreated] = await repo(Place).updateOrCreate(
+        { id: created.id },
+        { defaults: { address: { city: 'Bergen' } } },
+      );
+      expect([wasCreated, renamed.address.city, renamed.address.zip]).toEqual([
+        false,
+        'Bergen',
+        '0151',
       ]);
+      // An embedded in where: TypeORM's where builder; in values: the SET TypeORM's update builder reads back.
+      expect(
+        await repo(Place).atomicUpdate(
+          { address: { city: 'Bergen', zip: '0151' } },
+          { address: { zip: '0152' } },
+        ),
+      ).toBe(1);
+      expect(
+        await dataSource.query(`SELECT address_city, address_zip FROM places WHERE id = $1`, [
+          created.id,
+        ]),
+      ).toEqual([{ address_city: 'Bergen', address_zip: '0152' }]);
     });
 
     it('needs the whole unique key: part of the embedded is not one', async () => {
-      await expect(repo(Place).getOrCreate({ address: { city: 'Lyon' } })).rejects.toBeInstanceOf(UniqueLookupRequiredError);
+      await expect(repo(Place).getOrCreate({ address: { city: 'Lyon' } })).rejects.toBeInstanceOf(
+        UniqueLookupRequiredError,
+      );
     });
   });
 
@@ -324,12 +466,16 @@ describe('relations and embedded columns (TypeORM)', () => {
       try {
         const members = raceSafe(other.getRepository(OrgMember));
         const error = await members
-          .getOrCreate({ org: { name: 'acme' } as never, emial: 'x@x' } as never, { defaults: { nmae: 'typo' } as never })
+          .getOrCreate({ org: { name: 'acme' } as never, emial: 'x@x' } as never, {
+            defaults: { nmae: 'typo' } as never,
+          })
           .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(InvalidFieldError);
         expect((error as InvalidFieldError).fields).toEqual(['org', 'emial', 'nmae']);
         expect((error as Error).message).toMatch(/"org" has no id/);
-        const composite = await raceSafe(other.getRepository(Office)).getOrCreate({ region: { code: 'eu' }, name: 'x' }).catch((e: unknown) => e);
+        const composite = await raceSafe(other.getRepository(Office))
+          .getOrCreate({ region: { code: 'eu' }, name: 'x' })
+          .catch((e: unknown) => e);
         expect((composite as InvalidFieldError).fields).toEqual(['region']);
         expect((composite as Error).message).toMatch(/"region" has no country/);
         expect(fresh.statements).toEqual([]);
@@ -339,12 +485,32 @@ describe('relations and embedded columns (TypeORM)', () => {
     });
 
     it.each([
-      ['a relation given as a bare id', () => repo(OrgMember).getOrCreate({ org: 5 as never, email: 'x' }), ['org']],
+      [
+        'a relation given as a bare id',
+        () => repo(OrgMember).getOrCreate({ org: 5 as never, email: 'x' }),
+        ['org'],
+      ],
       ['a to-many relation', () => repo(Org).getOrCreate({ members: [] }), ['members']],
-      ['an embedded given as a string', () => repo(Place).getOrCreate({ address: 'Lyon' as never }), ['address']],
-      ['an unknown embedded property', () => repo(Place).getOrCreate({ address: { city: 'a', zip: 'b', street: 'c' } as never }), ['address.street']],
-      ['a bad relation in atomicUpdate values', () => repo(OrgMember).atomicUpdate({ id: 1 }, { manager: {} }), ['manager']],
-      ['an unknown name in atomicUpdate where', () => repo(OrgMember).atomicUpdate({ org: { id: 1 }, emial: 'x' } as never, { visits: 1 }), ['emial']],
+      [
+        'an embedded given as a string',
+        () => repo(Place).getOrCreate({ address: 'Lyon' as never }),
+        ['address'],
+      ],
+      [
+        'an unknown embedded property',
+        () => repo(Place).getOrCreate({ address: { city: 'a', zip: 'b', street: 'c' } as never }),
+        ['address.street'],
+      ],
+      [
+        'a bad relation in atomicUpdate values',
+        () => repo(OrgMember).atomicUpdate({ id: 1 }, { manager: {} }),
+        ['manager'],
+      ],
+      [
+        'an unknown name in atomicUpdate where',
+        () => repo(OrgMember).atomicUpdate({ org: { id: 1 }, emial: 'x' } as never, { visits: 1 }),
+        ['emial'],
+      ],
     ])('rejects %s', async (_label, call, fields) => {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidFieldError);
@@ -355,11 +521,18 @@ describe('relations and embedded columns (TypeORM)', () => {
 
   it('20 concurrent getOrCreate of one { org, email } on the pool create exactly one row', async () => {
     const org = await newOrg('race');
-    const results = await Promise.all(Array.from({ length: 20 }, () => repo(OrgMember).getOrCreate({ org: { id: org.id }, email: 'race@x' })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        repo(OrgMember).getOrCreate({ org: { id: org.id }, email: 'race@x' }),
+      ),
+    );
     expect(results.filter(([, created]) => created)).toHaveLength(1);
     expect(new Set(results.map(([member]) => member.id)).size).toBe(1);
     expect(results.every(([member]) => member.org?.id === org.id)).toBe(true);
-    const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM org_members WHERE org_id = $1 AND email = 'race@x'`, [org.id]);
+    const [{ count }] = await dataSource.query(
+      `SELECT count(*)::int AS count FROM org_members WHERE org_id = $1 AND email = 'race@x'`,
+      [org.id],
+    );
     expect(count).toBe(1);
   });
 });

@@ -16,8 +16,14 @@ function hasSqliteDriver(): boolean {
 }
 
 // The same file through TypeORM's `sqlite` type: a sqlite3: URL. One shared query runner too, but node-sqlite3 waits without blocking the process.
-const throughNodeSqlite3: OpenTestOrm = Object.assign((url: string, options?: Parameters<OpenTestOrm>[1]) => openTypeormTestOrm(url.replace(/^sqlite:/, 'sqlite3:'), options), {
-  connectionsOn: () => ({ oneConnection: true, waitBlocksProcess: false }),
-});
-(hasSqliteDriver() ? describe : describe.skip)(`SQLite (TypeORM, type sqlite: node-sqlite3)${hasSqliteDriver() ? '' : ' (skipped: this TypeORM has no sqlite driver)'}`, () =>
-  describeOnSqlite(throughNodeSqlite3));
+const throughNodeSqlite3: OpenTestOrm = Object.assign(
+  (url: string, options?: Parameters<OpenTestOrm>[1]) =>
+    openTypeormTestOrm(url.replace(/^sqlite:/, 'sqlite3:'), options),
+  {
+    connectionsOn: () => ({ oneConnection: true, waitBlocksProcess: false }),
+  },
+);
+(hasSqliteDriver() ? describe : describe.skip)(
+  `SQLite (TypeORM, type sqlite: node-sqlite3)${hasSqliteDriver() ? '' : ' (skipped: this TypeORM has no sqlite driver)'}`,
+  () => describeOnSqlite(throughNodeSqlite3),
+);

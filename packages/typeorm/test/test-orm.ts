@@ -1,8 +1,35 @@
-import { type EntityManager, type EntityTarget, LessThan, MoreThan, MoreThanOrEqual, type ObjectLiteral } from 'typeorm';
-import type { OpenTestOrm, OperationOptions, Row, Table, TestOrm, Tx } from '../../../test/integration/orm';
+import {
+  type EntityManager,
+  type EntityTarget,
+  LessThan,
+  MoreThan,
+  MoreThanOrEqual,
+  type ObjectLiteral,
+} from 'typeorm';
+import type {
+  OpenTestOrm,
+  OperationOptions,
+  Row,
+  Table,
+  TestOrm,
+  Tx,
+} from '../../../test/integration/orm';
 import { useSqliteLibrary } from '../../../test/support/sqlite-locks';
 import { raceSafe } from '../src';
-import { Account, Audit, Counter, Document, Item, JsonDocument, Membership, NaiveUser, Note, Post, User, testDataSource } from './entities';
+import {
+  Account,
+  Audit,
+  Counter,
+  Document,
+  Item,
+  JsonDocument,
+  Membership,
+  NaiveUser,
+  Note,
+  Post,
+  User,
+  testDataSource,
+} from './entities';
 
 const entities: Record<Table, EntityTarget<ObjectLiteral>> = {
   users: User,
@@ -33,7 +60,8 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
   const dataSource = await testDataSource(url, options).initialize();
   // Inside a transaction: `manager.withRepository(repo)`, TypeORM's own idiom.
   // The documents table has its own entity on MariaDB (JSON for text[]).
-  const entity = (table: Table) => (table === 'documents' && !dataSource.hasMetadata(Document) ? JsonDocument : entities[table]);
+  const entity = (table: Table) =>
+    table === 'documents' && !dataSource.hasMetadata(Document) ? JsonDocument : entities[table];
   const repository = (table: Table, tx?: Tx) => {
     const repo = raceSafe(dataSource.getRepository(entity(table)));
     return tx ? (tx as EntityManager).withRepository(repo) : repo;
@@ -44,7 +72,10 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
   const orm: TestOrm = {
     name: 'typeorm',
     async getOrCreate(table, lookup, options, tx) {
-      const [row, created] = await repository(table, tx).getOrCreate(lookup, typeormOptions(options));
+      const [row, created] = await repository(table, tx).getOrCreate(
+        lookup,
+        typeormOptions(options),
+      );
       return [plain(row), created];
     },
     async getOrCreateMany(table, lookups, options, tx) {
@@ -52,23 +83,34 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
       return results.map(([row, created]) => [plain(row), created]);
     },
     async updateOrCreate(table, lookup, options, tx) {
-      const [row, created] = await repository(table, tx).updateOrCreate(lookup, typeormOptions(options));
+      const [row, created] = await repository(table, tx).updateOrCreate(
+        lookup,
+        typeormOptions(options),
+      );
       return [plain(row), created];
     },
     async atomicUpdate(table, where, values, options = {}, tx) {
       const repo = repository(table, tx);
-      if (options.returning) return (await repo.atomicUpdate(where as never, values, { returning: true })).map(plain);
+      if (options.returning)
+        return (await repo.atomicUpdate(where as never, values, { returning: true })).map(plain);
       return repo.atomicUpdate(where as never, values);
     },
-    transaction: (work, isolation) => (isolation ? dataSource.transaction(isolation, work) : dataSource.transaction(work)),
+    transaction: (work, isolation) =>
+      isolation ? dataSource.transaction(isolation, work) : dataSource.transaction(work),
     async insert(table, values, tx) {
-      await ((tx as EntityManager | undefined) ?? dataSource.manager).getRepository(entity(table)).insert(values);
+      await ((tx as EntityManager | undefined) ?? dataSource.manager)
+        .getRepository(entity(table))
+        .insert(values);
     },
     async update(table, where, values, tx) {
-      await ((tx as EntityManager | undefined) ?? dataSource.manager).getRepository(entity(table)).update(where, values);
+      await ((tx as EntityManager | undefined) ?? dataSource.manager)
+        .getRepository(entity(table))
+        .update(where, values);
     },
     // The query runner's connection: a pg Client (PostgreSQL) or a mysql2 PoolConnection (MariaDB).
-    driverConnection: (tx) => ((tx as EntityManager).queryRunner as unknown as { databaseConnection: unknown }).databaseConnection,
+    driverConnection: (tx) =>
+      ((tx as EntityManager).queryRunner as unknown as { databaseConnection: unknown })
+        .databaseConnection,
     query: (sql, tx) => ((tx as EntityManager | undefined) ?? dataSource.manager).query(sql),
     async findOne(table, where) {
       const row = await dataSource.getRepository(entity(table)).findOneBy(where);
@@ -78,7 +120,9 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
     close: () => dataSource.destroy(),
     poolCounts() {
       // TypeORM's postgres driver keeps its pg-pool as `master` (mysql2's pool has no such counts).
-      const pool = (dataSource.driver as unknown as { master: { totalCount: number; idleCount: number } }).master;
+      const pool = (
+        dataSource.driver as unknown as { master: { totalCount: number; idleCount: number } }
+      ).master;
       return { total: pool.totalCount, idle: pool.idleCount };
     },
     // SQLite has no now(): datetime('now') is its clock, UTC to the second.
@@ -88,4 +132,7 @@ export const openTypeormTestOrm: OpenTestOrm = async (url, options = {}) => {
 };
 
 // sqlite: URLs open TypeORM's better-sqlite3 driver: one shared query runner, synchronous.
-openTypeormTestOrm.connectionsOn = (dialect) => ({ oneConnection: dialect === 'sqlite', waitBlocksProcess: dialect === 'sqlite' });
+openTypeormTestOrm.connectionsOn = (dialect) => ({
+  oneConnection: dialect === 'sqlite',
+  waitBlocksProcess: dialect === 'sqlite',
+});

@@ -8,7 +8,10 @@ const { run } = require('./scenario.cjs');
 const [orm, url, tag] = process.argv.slice(2);
 const racesafe = require(`@racesafe/${orm}`);
 run(orm, url, tag, { racesafe, orm: require(orm) }).then(
-  (result) => process.stdout.write(`${JSON.stringify({ ...result, resolved: require.resolve(`@racesafe/${orm}`) })}\n`),
+  (result) =>
+    process.stdout.write(
+      `${JSON.stringify({ ...result, resolved: require.resolve(`@racesafe/${orm}`) })}\n`,
+    ),
   (error) => {
     console.error(error);
     process.exitCode = 1;

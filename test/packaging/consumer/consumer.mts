@@ -1,7 +1,14 @@
 // An ES module TypeScript consumer, type-checked (tsc --noEmit, strict, moduleResolution
 // node16) against the installed tarballs: named imports from the CommonJS build, the option
 // and error types users need from the package they installed, none from @racesafe/core.
-import { ConflictError, F, raceSafe, RaceSafeError, type GetOrCreateOptions, type RaceSafeRepository } from '@racesafe/typeorm';
+import {
+  ConflictError,
+  F,
+  raceSafe,
+  RaceSafeError,
+  type GetOrCreateOptions,
+  type RaceSafeRepository,
+} from '@racesafe/typeorm';
 import { EntitySchema, type DataSource } from 'typeorm';
 
 interface Page {
@@ -14,7 +21,12 @@ interface Page {
 const PageSchema = new EntitySchema<Page>({
   name: 'Page',
   tableName: 'pages',
-  columns: { id: { type: 'int', primary: true, generated: true }, slug: { type: 'text' }, owner: { type: 'text', nullable: true }, views: { type: 'int' } },
+  columns: {
+    id: { type: 'int', primary: true, generated: true },
+    slug: { type: 'text' },
+    owner: { type: 'text', nullable: true },
+    views: { type: 'int' },
+  },
 });
 
 export async function visit(dataSource: DataSource, slug: string): Promise<string> {
@@ -22,12 +34,16 @@ export async function visit(dataSource: DataSource, slug: string): Promise<strin
   const options: GetOrCreateOptions<Page> = { defaults: { views: 0 } };
   try {
     const [page, created] = await pages.getOrCreate({ slug }, options);
-    const [updated]: [Page, boolean] = await pages.updateOrCreate({ slug }, { defaults: { owner: null } });
+    const [updated]: [Page, boolean] = await pages.updateOrCreate(
+      { slug },
+      { defaults: { owner: null } },
+    );
     const count: number = await pages.atomicUpdate({ id: page.id }, { views: F('views').plus(1) });
     return `${created} ${updated.views} ${count}`;
   } catch (error) {
     if (error instanceof ConflictError) return `taken: ${error.constraint ?? ''}`;
-    if (error instanceof RaceSafeError) return `${error.name}: ${error.code ?? ''} ${error.fields.join(',')}`;
+    if (error instanceof RaceSafeError)
+      return `${error.name}: ${error.code ?? ''} ${error.fields.join(',')}`;
     throw error;
   }
 }

@@ -19,9 +19,22 @@ async function run(orm, url, tag, modules) {
     try {
       await ops.getOrCreate({ slug: `${tag}-other` }, { owner, views: 0 }); // owner is UNIQUE too
     } catch (error) {
-      conflict = { conflictError: error instanceof ConflictError, raceSafeError: error instanceof RaceSafeError, constraint: error.constraint };
+      conflict = {
+        conflictError: error instanceof ConflictError,
+        raceSafeError: error instanceof RaceSafeError,
+        constraint: error.constraint,
+      };
     }
-    return { created, createdAgain, sameRow: again.id === page.id, createdByUpdate, updatedViews: updated.views, count, finalViews: final.views, conflict };
+    return {
+      created,
+      createdAgain,
+      sameRow: again.id === page.id,
+      createdByUpdate,
+      updatedViews: updated.views,
+      count,
+      finalViews: final.views,
+      conflict,
+    };
   } finally {
     await ops.close();
   }

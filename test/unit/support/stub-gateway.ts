@@ -1,10 +1,20 @@
 // An in-memory description of one model's columns: the metadata half of a ModelGateway.
 // Pure code for unit tests; anything that would reach a database throws.
-import { type ColumnInfo, type DialectAdapter, type FCompileContext, type ModelGateway, Parameters, postgresDialect } from '@racesafe/core';
+import {
+  type ColumnInfo,
+  type DialectAdapter,
+  type FCompileContext,
+  type ModelGateway,
+  Parameters,
+  postgresDialect,
+} from '@racesafe/core';
 
 /** Stands in for an ORM operator object (TypeORM's FindOperator); symbol-keyed objects are operators too, as in Sequelize. */
 export class OrmOperator {
-  constructor(readonly type: string, readonly value: unknown) {}
+  constructor(
+    readonly type: string,
+    readonly value: unknown,
+  ) {}
 }
 
 /** Stands in for an ORM SQL value (Sequelize's fn / literal); the stub writes its `sql` as is. */
@@ -12,7 +22,13 @@ export class OrmSql {
   constructor(readonly sql: string) {}
 }
 
-const column = (property: string, name: string, numeric: boolean, primary = false, structured = false): ColumnInfo => ({
+const column = (
+  property: string,
+  name: string,
+  numeric: boolean,
+  primary = false,
+  structured = false,
+): ColumnInfo => ({
   property,
   column: name,
   quoted: postgresDialect.quoteIdentifier(name),
@@ -43,7 +59,12 @@ const notUsed = (what: string) => (): never => {
   throw new Error(`stub gateway: ${what} is not used by unit tests`);
 };
 
-export function stubGateway(options: { updateAssignments?: { property: string; sql: string }[]; dialect?: DialectAdapter } = {}): StubGateway {
+export function stubGateway(
+  options: {
+    updateAssignments?: { property: string; sql: string }[];
+    dialect?: DialectAdapter;
+  } = {},
+): StubGateway {
   const byProperty = new Map(accountColumns.map((c) => [c.property, c]));
   const bindings: { property: string; value: unknown }[] = [];
   return {
@@ -58,7 +79,11 @@ export function stubGateway(options: { updateAssignments?: { property: string; s
       bindings.push({ property, value });
       return value instanceof OrmSql ? value.sql : addParameter(value);
     },
-    isOperator: (value) => value instanceof OrmOperator || (typeof value === 'object' && value !== null && Object.getOwnPropertySymbols(value).length > 0),
+    isOperator: (value) =>
+      value instanceof OrmOperator ||
+      (typeof value === 'object' &&
+        value !== null &&
+        Object.getOwnPropertySymbols(value).length > 0),
     isSqlValue: (value) => value instanceof OrmSql,
     insertValues: (values) => values,
     updateAssignments: () => options.updateAssignments ?? [],
@@ -72,7 +97,10 @@ export function stubGateway(options: { updateAssignments?: { property: string; s
 }
 
 /** The F compile context an ORM package builds from its gateway, over fresh or given parameters. */
-export function compileContext(gateway: ModelGateway<unknown>, parameters = new Parameters(postgresDialect.placeholder)): FCompileContext & { parameters: Parameters } {
+export function compileContext(
+  gateway: ModelGateway<unknown>,
+  parameters = new Parameters(postgresDialect.placeholder),
+): FCompileContext & { parameters: Parameters } {
   return {
     column: (property) => gateway.column(property)?.quoted,
     isNumeric: (property) => gateway.column(property)?.numeric === true,

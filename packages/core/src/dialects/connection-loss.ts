@@ -5,7 +5,13 @@ import type { ClassifiedError } from './dialect';
 /** The error and the ones it wraps (TypeORM driverError, Sequelize original / parent, cause), outermost first. */
 export function errorChain(error: unknown): Record<string, unknown>[] {
   const chain: Record<string, unknown>[] = [];
-  for (let e = error; typeof e === 'object' && e !== null && !chain.includes(e as Record<string, unknown>) && chain.length < 5; ) {
+  for (
+    let e = error;
+    typeof e === 'object' &&
+    e !== null &&
+    !chain.includes(e as Record<string, unknown>) &&
+    chain.length < 5;
+  ) {
     const candidate = e as Record<string, unknown>;
     chain.push(candidate);
     e = candidate.driverError ?? candidate.original ?? candidate.parent ?? candidate.cause;
@@ -14,7 +20,15 @@ export function errorChain(error: unknown): Record<string, unknown>[] {
 }
 
 // Node socket errors (`code` without a server error number): lost mid-conversation, or never connected.
-const socketLostCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN']);
+const socketLostCodes = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTCONN',
+]);
 const socketRefusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 // TypeORM releases a query runner whose connection emitted 'error'; its next query fails before sending.
 const ormNotSentNames = new Set(['QueryRunnerAlreadyReleasedError']);
@@ -26,7 +40,9 @@ const ormNotSentNames = new Set(['QueryRunnerAlreadyReleasedError']);
 export function socketLoss(e: Record<string, unknown>): ClassifiedError | undefined {
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (code && socketLostCodes.has(code)) return { kind: 'connection-lost', code };
-  if (code && socketRefusedCodes.has(code)) return { kind: 'connection-lost', code, beforeSending: true };
-  if (e instanceof Error && ormNotSentNames.has(e.name)) return { kind: 'connection-lost', beforeSending: true };
+  if (code && socketRefusedCodes.has(code))
+    return { kind: 'connection-lost', code, beforeSending: true };
+  if (e instanceof Error && ormNotSentNames.has(e.name))
+    return { kind: 'connection-lost', beforeSending: true };
   return undefined;
 }

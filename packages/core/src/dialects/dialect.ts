@@ -1,4 +1,3 @@
-
 /** What a driver error means to racesafe, decided from its code, never its message. */
 export type ErrorKind =
   | 'unique-violation'
@@ -77,7 +76,10 @@ export interface DialectAdapter {
      * failure rolls back before the error is raised again (`ownTransaction`), else in the caller's.
      * Placeholders appear in that order: locking's, update's, select's.
      */
-    statement(steps: { locking: string; update: string; select: (matched: string) => string }, ownTransaction: boolean): string;
+    statement(
+      steps: { locking: string; update: string; select: (matched: string) => string },
+      ownTransaction: boolean,
+    ): string;
   };
   /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
@@ -98,7 +100,12 @@ export interface DialectAdapter {
      */
     columnTypesSql(placeholder: string): string;
     /** The FROM item of the rows: each array cast to its type's array, unnested side by side, named `alias(columns..., ordinal)`. */
-    source(arrays: { placeholder: string; type: string }[], alias: string, columns: string[], ordinal: string): string;
+    source(
+      arrays: { placeholder: string; type: string }[],
+      alias: string,
+      columns: string[],
+      ordinal: string,
+    ): string;
   };
   /** Most bound parameters one statement may carry (getOrCreateMany chunks its lookups under it). */
   readonly maxBoundParameters: number;

@@ -1,6 +1,12 @@
 import { errorChain, socketLoss } from './connection-loss';
 import { identifierParts } from './identifiers';
-import type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
+import type {
+  ClassifiedError,
+  DialectAdapter,
+  ErrorKind,
+  LockStrength,
+  UniqueKey,
+} from './dialect';
 
 // Server error numbers (errno), never message text: https://mariadb.com/kb/en/mariadb-error-codes/
 const kindsByErrno: Record<number, ErrorKind> = {
@@ -26,13 +32,21 @@ const mysql2NotSentMessages = new Set(["Can't add new command when connection is
 function connectionLoss(error: unknown): ClassifiedError | undefined {
   for (const e of errorChain(error)) {
     const errno = typeof e.errno === 'number' ? e.errno : undefined;
-    if (errno !== undefined && sessionEndedErrnos.has(errno)) return { kind: 'connection-lost', code: String(errno) };
-    if (errno !== undefined && notSentErrnos.has(errno)) return { kind: 'connection-lost', code: String(errno), beforeSending: true };
+    if (errno !== undefined && sessionEndedErrnos.has(errno))
+      return { kind: 'connection-lost', code: String(errno) };
+    if (errno !== undefined && notSentErrnos.has(errno))
+      return { kind: 'connection-lost', code: String(errno), beforeSending: true };
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code && mysql2LostCodes.has(code)) return { kind: 'connection-lost', code };
     const socket = socketLoss(e);
     if (socket) return socket;
-    if (code === undefined && e.fatal === true && typeof e.message === 'string' && mysql2NotSentMessages.has(e.message)) return { kind: 'connection-lost', beforeSending: true };
+    if (
+      code === undefined &&
+      e.fatal === true &&
+      typeof e.message === 'string' &&
+      mysql2NotSentMessages.has(e.message)
+    )
+      return { kind: 'connection-lost', beforeSending: true };
   }
   return undefined;
 }
@@ -50,7 +64,8 @@ function driverError(error: unknown): Record<string, unknown> | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const candidate = error as Record<string, unknown>;
   // A server error has an errno and a SQLSTATE; a socket error (ECONNRESET) has neither errno nor sqlState.
-  if (typeof candidate.errno === 'number' && typeof candidate.sqlState === 'string') return candidate;
+  if (typeof candidate.errno === 'number' && typeof candidate.sqlState === 'string')
+    return candidate;
   const inner = candidate.driverError ?? candidate.original ?? candidate.parent;
   return inner === error ? undefined : driverError(inner);
 }
@@ -76,7 +91,9 @@ export const mysqlDialect: DialectAdapter = {
   // INSERT IGNORE and ON DUPLICATE KEY UPDATE would swallow other keys' conflicts and NOT NULL (docs/database-behaviours.md#why-not-insert-ignore-or-on-duplicate-key-update): a 1062 it is.
   supportsInsertIgnoringConflictOn: false,
   skipConflictClause: () => {
-    throw new Error('mysql has no INSERT that skips one key only: racesafe catches its 1062 instead');
+    throw new Error(
+      'mysql has no INSERT that skips one key only: racesafe catches its 1062 instead',
+    );
   },
   // No partial indexes: a key always covers soft-deleted rows too.
   isNotDeletedPredicate: () => false,
@@ -89,7 +106,12 @@ export const mysqlDialect: DialectAdapter = {
         'BEGIN NOT ATOMIC',
         'DECLARE racesafe_matched INT DEFAULT 0;',
         // RESIGNAL raises the same errno (1213, 1062...) after the rollback, so errors classify as ever.
-        ...(ownTransaction ? ['DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;', 'START TRANSACTION;'] : []),
+        ...(ownTransaction
+          ? [
+              'DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;',
+              'START TRANSACTION;',
+            ]
+          : []),
         // Counted under a lock, not by ROW_COUNT(): that counts changed rows unless the client set CLIENT_FOUND_ROWS (Sequelize clears it).
         `SELECT COUNT(*) INTO racesafe_matched FROM ${locking};`,
         `${update};`,
@@ -108,12 +130,14 @@ export const mysqlDialect: DialectAdapter = {
   // REPEATABLE READ: only a locking read sees the committed winner (docs/database-behaviours.md#a-locking-read-sees-past-the-snapshot-on-mysql); FOR UPDATE would deadlock 3+ losers (docs/database-behaviours.md#three-inserters-of-one-key-deadlock-on-mysql).
   lockingReadAfterConflict: 'share',
   missingRowLockBlocksInserts: true,
-  lockClause: (strength, { nowait }) => lockClauses[strength] + (nowait && strength !== 'share' ? ' NOWAIT' : ''),
+  lockClause: (strength, { nowait }) =>
+    lockClauses[strength] + (nowait && strength !== 'share' ? ' NOWAIT' : ''),
   // innodb_lock_wait_timeout is whole seconds, per session: remember it in a user variable, restore it after the read.
   setLockTimeoutSql: (p) =>
     `SET @racesafe_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = CAST(GREATEST(1, CEIL(${p} / 1000)) AS UNSIGNED)`,
   // CAST: a bound parameter makes the value a string or decimal, which the variable refuses (1232).
-  restoreLockTimeoutSql: (p) => `SET SESSION innodb_lock_wait_timeout = CAST(COALESCE(${p}, @racesafe_lock_wait_timeout) AS UNSIGNED)`,
+  restoreLockTimeoutSql: (p) =>
+    `SET SESSION innodb_lock_wait_timeout = CAST(COALESCE(${p}, @racesafe_lock_wait_timeout) AS UNSIGNED)`,
   lockTimeoutOutlivesRollback: true,
   // Without STRICT_ mode `n / 0` and out-of-range values are stored as 0 or the limit with a warning (docs/database-behaviours.md#division-by-zero-and-out-of-range-values).
   strictArithmeticSql: `SELECT (FIND_IN_SET('STRICT_TRANS_TABLES', @@SESSION.sql_mode) > 0 OR FIND_IN_SET('STRICT_ALL_TABLES', @@SESSION.sql_mode) > 0) AS strict, @@SESSION.sql_mode AS mode`,
@@ -153,6 +177,11 @@ export const mysqlDialect: DialectAdapter = {
     const errno = driver.errno as number;
     const kind = kindsByErrno[errno] ?? 'other';
     const message = (driver.sqlMessage ?? driver.text ?? driver.message ?? '') as string;
-    return { kind, code: String(errno), constraint: kind === 'unique-violation' ? duplicateKeyName(message) : undefined, message: message || undefined };
+    return {
+      kind,
+      code: String(errno),
+      constraint: kind === 'unique-violation' ? duplicateKeyName(message) : undefined,
+      message: message || undefined,
+    };
   },
 };

@@ -1,5 +1,11 @@
 import { errorChain, socketLoss } from './connection-loss';
-import type { ClassifiedError, DialectAdapter, ErrorKind, LockStrength, UniqueKey } from './dialect';
+import type {
+  ClassifiedError,
+  DialectAdapter,
+  ErrorKind,
+  LockStrength,
+  UniqueKey,
+} from './dialect';
 
 // SQLSTATEs: https://www.postgresql.org/docs/current/errcodes-appendix.html
 const kindsBySqlState: Record<string, ErrorKind> = {
@@ -21,7 +27,12 @@ function driverError(error: unknown): Record<string, unknown> | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const candidate = error as Record<string, unknown>;
   // A server error has a SQLSTATE and a severity; a socket error's code (EPIPE) is no SQLSTATE.
-  if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code) && typeof candidate.severity === 'string') return candidate;
+  if (
+    typeof candidate.code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(candidate.code) &&
+    typeof candidate.severity === 'string'
+  )
+    return candidate;
   const inner = candidate.driverError ?? candidate.original ?? candidate.parent;
   return inner === error ? undefined : driverError(inner);
 }
@@ -43,11 +54,18 @@ const pgNotSentMessages = new Set([
 function connectionLoss(error: unknown): ClassifiedError | undefined {
   for (const e of errorChain(error)) {
     const code = typeof e.code === 'string' ? e.code : undefined;
-    if (code && typeof e.severity === 'string' && sessionEndedSqlState.test(code)) return { kind: 'connection-lost', code, beforeSending: refusedSqlStates.has(code) || undefined };
+    if (code && typeof e.severity === 'string' && sessionEndedSqlState.test(code))
+      return {
+        kind: 'connection-lost',
+        code,
+        beforeSending: refusedSqlStates.has(code) || undefined,
+      };
     const socket = socketLoss(e);
     if (socket) return socket;
-    if (code === undefined && typeof e.message === 'string' && pgLostMessages.has(e.message)) return { kind: 'connection-lost' };
-    if (code === undefined && typeof e.message === 'string' && pgNotSentMessages.has(e.message)) return { kind: 'connection-lost', beforeSending: true };
+    if (code === undefined && typeof e.message === 'string' && pgLostMessages.has(e.message))
+      return { kind: 'connection-lost' };
+    if (code === undefined && typeof e.message === 'string' && pgNotSentMessages.has(e.message))
+      return { kind: 'connection-lost', beforeSending: true };
   }
   return undefined;
 }
@@ -62,7 +80,8 @@ export const postgresDialect: DialectAdapter = {
   skipConflictClause: (key) =>
     `ON CONFLICT (${key.columns.map(postgresQuote).join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''} DO NOTHING`,
   // pg_get_expr prints `(deleted_at IS NULL)` or `("deletedAt" IS NULL)`.
-  isNotDeletedPredicate: (predicate, column) => predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
+  isNotDeletedPredicate: (predicate, column) =>
+    predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
   supportsReturning: true,
   writesInWith: true,
   // node-postgres writes a JS array as an array literal, each element converted as a scalar parameter (Dates, Buffers, bigints).
@@ -142,5 +161,9 @@ function postgresQuoteIfNeeded(name: string): string {
 function parseTextArray(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
   const text = (value ?? '') as string;
-  return text.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((s) => s.replace(/^"|"$/g, ''));
+  return text
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .filter(Boolean)
+    .map((s) => s.replace(/^"|"$/g, ''));
 }

@@ -25,7 +25,11 @@ const extendedNames: Record<number, string> = {
   1555: 'SQLITE_CONSTRAINT_PRIMARYKEY',
   2067: 'SQLITE_CONSTRAINT_UNIQUE',
 };
-const primaryNames: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 19: 'SQLITE_CONSTRAINT' };
+const primaryNames: Record<number, string> = {
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  19: 'SQLITE_CONSTRAINT',
+};
 
 /**
  * The driver error itself, or the one an ORM wrapped, with its code: better-sqlite3's SqliteError
@@ -37,7 +41,8 @@ function driverError(error: unknown): { code: string; message: string } | undefi
   if (typeof error !== 'object' || error === null) return undefined;
   const candidate = error as Record<string, unknown>;
   const message = (candidate.message ?? '') as string;
-  if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_')) return { code: candidate.code, message };
+  if (typeof candidate.code === 'string' && candidate.code.startsWith('SQLITE_'))
+    return { code: candidate.code, message };
   if (candidate.code === 'UNKNOWN' && typeof candidate.errno === 'number') {
     const errno = candidate.errno;
     const code = extendedNames[errno] ?? primaryNames[errno & 0xff];
@@ -60,7 +65,9 @@ export function sqliteUniqueViolation(message: string): { index?: string; column
   const index = /^index '(.+)'$/.exec(failed)?.[1];
   if (index !== undefined) return { index };
   // `table.column`: the table never holds a dot here (racesafe's own tables are plain names).
-  return { columns: failed.split(', ').map((qualified) => qualified.slice(qualified.indexOf('.') + 1)) };
+  return {
+    columns: failed.split(', ').map((qualified) => qualified.slice(qualified.indexOf('.') + 1)),
+  };
 }
 
 /** The kind of a driver error from its extended code; node-sqlite3 reports only the primary code. */
@@ -70,7 +77,8 @@ function kindOf(code: string, message: string): ErrorKind {
   if (code.startsWith('SQLITE_BUSY')) return 'serialization-failure';
   // node-sqlite3 enables no extended result codes unless the connection is opened with SQLITE_OPEN_EXRESCODE: a unique
   // violation, NOT NULL, CHECK and FOREIGN KEY all come as SQLITE_CONSTRAINT (19), and only SQLite's fixed message prefix tells the unique one apart.
-  if (code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed: /.test(message)) return 'unique-violation';
+  if (code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed: /.test(message))
+    return 'unique-violation';
   return 'other';
 }
 
@@ -82,16 +90,24 @@ function partialPredicate(definition: unknown): string | undefined {
 
 /** An identifier as SQLite accepts it in a predicate: bare, "double", `back` or [bracket] quoted. */
 function unquoted(name: string): string {
-  return name.replace(/^"(.*)"$|^`(.*)`$|^\[(.*)\]$/s, (_, a?: string, b?: string, c?: string) => a ?? b ?? c ?? '');
+  return name.replace(
+    /^"(.*)"$|^`(.*)`$|^\[(.*)\]$/s,
+    (_, a?: string, b?: string, c?: string) => a ?? b ?? c ?? '',
+  );
 }
 
 function noRowLockTimeout(): never {
-  throw new RaceSafeError('SQLite has no row lock to time out: nowait / lockTimeoutMs bound the BEGIN IMMEDIATE of racesafe\'s own transaction (beginLockWait)');
+  throw new RaceSafeError(
+    "SQLite has no row lock to time out: nowait / lockTimeoutMs bound the BEGIN IMMEDIATE of racesafe's own transaction (beginLockWait)",
+  );
 }
 
 /** A busy timeout as PRAGMA digits: a whole number of milliseconds, checked again here because a PRAGMA takes no bound parameter. */
 function busyTimeoutDigits(ms: number): string {
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new RaceSafeError(`busy timeout must be a whole number of milliseconds, got ${String(ms)}`);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new RaceSafeError(
+      `busy timeout must be a whole number of milliseconds, got ${String(ms)}`,
+    );
   return String(ms);
 }
 
@@ -113,7 +129,8 @@ export const sqliteDialect: DialectAdapter = {
   quoteIdentifier: sqliteQuote,
   supportsInsertIgnoringConflictOn: true,
   // A partial index is an upsert target only when the conflict target repeats its WHERE.
-  skipConflictClause: (key) => `ON CONFLICT (${key.columns.map(sqliteQuote).join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''} DO NOTHING`,
+  skipConflictClause: (key) =>
+    `ON CONFLICT (${key.columns.map(sqliteQuote).join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''} DO NOTHING`,
   isNotDeletedPredicate: (predicate, column) => {
     const match = /^\(*\s*(.+?)\s+IS\s+NULL\s*\)*$/is.exec(predicate.trim());
     return match !== null && unquoted(match[1]) === column;

@@ -1,10 +1,26 @@
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
-import { alwaysExits, enclosingFunction, enclosingTries, polarity, runsWhen, walk } from '../decisions';
+import {
+  alwaysExits,
+  enclosingFunction,
+  enclosingTries,
+  polarity,
+  runsWhen,
+  walk,
+} from '../decisions';
 import { addImports, RACESAFE_MODULE } from '../imports';
-import { creatingWrite, decidingRead, initializerOf, objectProperty, resultName, takesLock, type OrmCall } from '../orm-calls';
+import {
+  creatingWrite,
+  decidingRead,
+  initializerOf,
+  objectProperty,
+  resultName,
+  takesLock,
+  type OrmCall,
+} from '../orm-calls';
 import { docsUrl } from '../docs-url';
 
-type MessageIds = 'findThenCreate' | 'useGetOrCreate' | 'useGetOrCreateRefusing' | 'useUpdateOrCreate';
+type MessageIds =
+  'findThenCreate' | 'useGetOrCreate' | 'useGetOrCreateRefusing' | 'useUpdateOrCreate';
 
 interface Read {
   read: OrmCall;
@@ -12,81 +28,159 @@ interface Read {
 }
 
 /** A unique violation named in a catch clause: the create's race is handled there. */
-const UNIQUE_VIOLATION = /23505|ER_DUP_ENTRY|\b1062\b|UniqueConstraintError|SQLITE_CONSTRAINT|QueryFailedError|ConflictError|duplicate/i;
+const UNIQUE_VIOLATION =
+  /23505|ER_DUP_ENTRY|\b1062\b|UniqueConstraintError|SQLITE_CONSTRAINT|QueryFailedError|ConflictError|duplicate/i;
 
 /** The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`; undefined when not one plain object. */
 function lookupOf(read: OrmCall, source: Readonly<TSESLint.SourceCode>): string | undefined {
   const [first] = read.args;
   if (!first) return undefined;
   if (read.method === 'findByPk') return `{ id: ${source.getText(first)} }`;
-  const where = read.method.endsWith('By') ? first : (objectProperty(first, 'where') ?? legacyConditions(read, first));
+  const where = read.method.endsWith('By')
+    ? first
+    : (objectProperty(first, 'where') ?? legacyConditions(read, first));
   if (where?.type !== 'ObjectExpression' || where.properties.length === 0) return undefined;
   // A lookup is plain values: operators (Op.is, In(...)), nested objects and spreads have no getOrCreate form.
-  const value = (node: TSESTree.Node): TSESTree.Node => (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression' ? value(node.expression) : node);
-  const plain = where.properties.every((p) => p.type === 'Property' && !p.computed && !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(value(p.value).type));
+  const value = (node: TSESTree.Node): TSESTree.Node =>
+    node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression'
+      ? value(node.expression)
+      : node;
+  const plain = where.properties.every(
+    (p) =>
+      p.type === 'Property' &&
+      !p.computed &&
+      !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(value(p.value).type),
+  );
   return plain ? source.getText(where) : undefined;
 }
 
-const FIND_OPTIONS = new Set(['where', 'select', 'relations', 'order', 'lock', 'withDeleted', 'cache', 'loadEagerRelations', 'transaction', 'include', 'attributes', 'rejectOnEmpty', 'paranoid', 'raw', 'skip', 'take', 'join']);
+const FIND_OPTIONS = new Set([
+  'where',
+  'select',
+  'relations',
+  'order',
+  'lock',
+  'withDeleted',
+  'cache',
+  'loadEagerRelations',
+  'transaction',
+  'include',
+  'attributes',
+  'rejectOnEmpty',
+  'paranoid',
+  'raw',
+  'skip',
+  'take',
+  'join',
+]);
 
 /** TypeORM 0.2's `findOne({ email })`: an object of plain conditions, no find options. */
 function legacyConditions(read: OrmCall, node: TSESTree.Node): TSESTree.Node | undefined {
   const first = node.type === 'TSAsExpression' ? node.expression : node;
   if (read.receiver.orm !== 'typeorm' || first.type !== 'ObjectExpression') return undefined;
-  const keys = first.properties.map((p) => (p.type === 'Property' && p.key.type === 'Identifier' ? p.key.name : undefined));
+  const keys = first.properties.map((p) =>
+    p.type === 'Property' && p.key.type === 'Identifier' ? p.key.name : undefined,
+  );
   return keys.every((key) => key !== undefined && !FIND_OPTIONS.has(key)) ? first : undefined;
 }
 
 /** Keys of an object literal lookup, to leave out of the defaults. */
 function lookupKeys(read: OrmCall): Set<string> {
   const [first] = read.args;
-  const where = read.method.endsWith('By') ? first : first && (objectProperty(first, 'where') ?? legacyConditions(read, first));
+  const where = read.method.endsWith('By')
+    ? first
+    : first && (objectProperty(first, 'where') ?? legacyConditions(read, first));
   const keys = new Set<string>();
-  if (where?.type === 'ObjectExpression') for (const p of where.properties) if (p.type === 'Property' && p.key.type === 'Identifier') keys.add(p.key.name);
+  if (where?.type === 'ObjectExpression')
+    for (const p of where.properties)
+      if (p.type === 'Property' && p.key.type === 'Identifier') keys.add(p.key.name);
   return keys;
 }
 
 /** The values a create writes, as source text, without the lookup's keys: `{ name }`, `dto`. */
-function defaultsOf(context: Readonly<TSESLint.RuleContext<MessageIds, []>>, write: OrmCall, read: OrmCall, decided: TSESTree.Node): string | undefined {
+function defaultsOf(
+  context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
+  write: OrmCall,
+  read: OrmCall,
+  decided: TSESTree.Node,
+): string | undefined {
   const source = context.sourceCode;
-  let value: TSESTree.Node | undefined = write.method === 'save' && write.args.length === 0 ? builtArgument(write.call) : write.args[0];
+  let value: TSESTree.Node | undefined =
+    write.method === 'save' && write.args.length === 0 ? builtArgument(write.call) : write.args[0];
   // Built in the not-found branch and saved after it: the values it was built from.
   if (decided !== write.call) value = decided;
   // const user = repo.create(values); ... repo.save(user): the values it was built from.
   if (value?.type === 'Identifier') value = initializerOf(context, value) ?? value;
   // repo.save(repo.create(values)) / manager.save(manager.create(User, values)): the values.
-  if (value?.type === 'CallExpression' && value.callee.type === 'MemberExpression' && value.callee.property.type === 'Identifier' && ['create', 'build'].includes(value.callee.property.name)) {
+  if (
+    value?.type === 'CallExpression' &&
+    value.callee.type === 'MemberExpression' &&
+    value.callee.property.type === 'Identifier' &&
+    ['create', 'build'].includes(value.callee.property.name)
+  ) {
     value = value.arguments[value.arguments.length - 1];
   }
   if (!value) return undefined;
-  if (value.type !== 'ObjectExpression') return value.type === 'Identifier' ? value.name : undefined;
+  if (value.type !== 'ObjectExpression')
+    return value.type === 'Identifier' ? value.name : undefined;
   const keys = lookupKeys(read);
-  const kept = value.properties.filter((p) => !(p.type === 'Property' && !p.computed && p.key.type === 'Identifier' && keys.has(p.key.name)));
+  const kept = value.properties.filter(
+    (p) =>
+      !(
+        p.type === 'Property' &&
+        !p.computed &&
+        p.key.type === 'Identifier' &&
+        keys.has(p.key.name)
+      ),
+  );
   return kept.length === 0 ? undefined : `{ ${kept.map((p) => source.getText(p)).join(', ')} }`;
 }
 
 /** `Model.build(values).save()`: the values. */
 function builtArgument(call: TSESTree.CallExpression): TSESTree.Node | undefined {
   const callee = call.callee;
-  if (callee.type !== 'MemberExpression' || callee.object.type !== 'CallExpression') return undefined;
+  if (callee.type !== 'MemberExpression' || callee.object.type !== 'CallExpression')
+    return undefined;
   return callee.object.arguments[0];
 }
 
 /** `raceSafe(repo).getOrCreate(lookup, { defaults })` (or updateOrCreate) or the Sequelize form, as an expression. */
-function racesafeCall(read: OrmCall, lookup: string, defaults: string | undefined, method = 'getOrCreate'): string {
-  const receiver = read.receiver.kind === 'manager' ? `${read.receiverText}.getRepository(${read.key})` : read.receiverText;
-  if (read.receiver.orm === 'sequelize') return `raceSafe(${receiver}).${method}({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''} })`;
+function racesafeCall(
+  read: OrmCall,
+  lookup: string,
+  defaults: string | undefined,
+  method = 'getOrCreate',
+): string {
+  const receiver =
+    read.receiver.kind === 'manager'
+      ? `${read.receiverText}.getRepository(${read.key})`
+      : read.receiverText;
+  if (read.receiver.orm === 'sequelize')
+    return `raceSafe(${receiver}).${method}({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''} })`;
   return `raceSafe(${receiver}).${method}(${lookup}${defaults ? `, { defaults: ${defaults} }` : ''})`;
 }
 
 /** The branch that runs when the read found the row: the other side of the deciding `if`, or the body of `if (found) return`. */
-function foundBranch(decided: TSESTree.Node, read: Read, exit: TSESTree.IfStatement | undefined): TSESTree.Node | undefined {
+function foundBranch(
+  decided: TSESTree.Node,
+  read: Read,
+  exit: TSESTree.IfStatement | undefined,
+): TSESTree.Node | undefined {
   if (exit) return exit.consequent;
   let child: TSESTree.Node = decided;
-  for (let parent = decided.parent; parent && child !== enclosingFunction(read.read.call); child = parent, parent = parent.parent) {
+  for (
+    let parent = decided.parent;
+    parent && child !== enclosingFunction(read.read.call);
+    child = parent, parent = parent.parent
+  ) {
     if (parent.type !== 'IfStatement' || child === parent.test) continue;
     const p = polarity(parent.test, read.name, read.read.call);
-    if (p) return (p === 'found') === (child === parent.alternate) ? (child === parent.alternate ? parent.consequent : parent.alternate ?? undefined) : undefined;
+    if (p)
+      return (p === 'found') === (child === parent.alternate)
+        ? child === parent.alternate
+          ? parent.consequent
+          : (parent.alternate ?? undefined)
+        : undefined;
   }
   return undefined;
 }
@@ -96,8 +190,17 @@ function updatesFoundRow(branch: TSESTree.Node | undefined, read: Read): boolean
   if (!read.name || !branch) return false;
   const onRow = (n: TSESTree.Node) => n.type === 'Identifier' && n.name === read.name;
   for (const node of walk(branch)) {
-    if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && onRow(node.left.object)) return true;
-    if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
+    if (
+      node.type === 'AssignmentExpression' &&
+      node.left.type === 'MemberExpression' &&
+      onRow(node.left.object)
+    )
+      return true;
+    if (
+      node.type === 'CallExpression' &&
+      node.callee.type === 'MemberExpression' &&
+      node.callee.property.type === 'Identifier'
+    ) {
       const method = node.callee.property.name;
       if ((method === 'update' || method === 'save') && onRow(node.callee.object)) return true;
       if (method === 'save' && node.arguments.some(onRow)) return true;
@@ -110,10 +213,22 @@ function updatesFoundRow(branch: TSESTree.Node | undefined, read: Read): boolean
 function foundExit(write: TSESTree.Node, read: Read): TSESTree.IfStatement | undefined {
   const boundary = enclosingFunction(read.read.call);
   let child: TSESTree.Node = write;
-  for (let parent = write.parent; parent && child !== boundary; child = parent, parent = parent.parent) {
+  for (
+    let parent = write.parent;
+    parent && child !== boundary;
+    child = parent, parent = parent.parent
+  ) {
     if (parent.type !== 'BlockStatement') continue;
-    for (const sibling of parent.body.slice(0, parent.body.indexOf(child as TSESTree.Statement)).reverse()) {
-      if (sibling.type === 'IfStatement' && !sibling.alternate && alwaysExits(sibling.consequent) && polarity(sibling.test, read.name, read.read.call) === 'found') return sibling;
+    for (const sibling of parent.body
+      .slice(0, parent.body.indexOf(child as TSESTree.Statement))
+      .reverse()) {
+      if (
+        sibling.type === 'IfStatement' &&
+        !sibling.alternate &&
+        alwaysExits(sibling.consequent) &&
+        polarity(sibling.test, read.name, read.read.call) === 'found'
+      )
+        return sibling;
     }
   }
   return undefined;
@@ -122,16 +237,25 @@ function foundExit(write: TSESTree.Node, read: Read): TSESTree.IfStatement | und
 /** Whether the exiting branch refuses (throws) instead of handing back the found row. */
 function refuses(exit: TSESTree.IfStatement | undefined): boolean {
   if (!exit) return false;
-  const only = exit.consequent.type === 'BlockStatement' && exit.consequent.body.length === 1 ? exit.consequent.body[0] : exit.consequent;
+  const only =
+    exit.consequent.type === 'BlockStatement' && exit.consequent.body.length === 1
+      ? exit.consequent.body[0]
+      : exit.consequent;
   return only.type === 'ThrowStatement';
 }
 
 /** Whether a catch around the create handles the unique violation, or reads the entity again. */
-function handledByCatch(context: Readonly<TSESLint.RuleContext<MessageIds, []>>, write: OrmCall, read: Read): boolean {
+function handledByCatch(
+  context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
+  write: OrmCall,
+  read: Read,
+): boolean {
   return enclosingTries(write.call, enclosingFunction(read.read.call)).some((statement) => {
     if (!statement.handler) return false;
     if (UNIQUE_VIOLATION.test(context.sourceCode.getText(statement.handler))) return true;
-    return [...walk(statement.handler.body)].some((node) => node.type === 'CallExpression' && decidingRead(context, node)?.key === write.key);
+    return [...walk(statement.handler.body)].some(
+      (node) => node.type === 'CallExpression' && decidingRead(context, node)?.key === write.key,
+    );
   });
 }
 
@@ -139,16 +263,23 @@ function handledByCatch(context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
 function buildSites(write: OrmCall, boundary: TSESTree.Node): TSESTree.Node[] {
   const saved = write.args[write.args.length - 1];
   if (saved?.type !== 'Identifier') return [];
-  return [...walk(boundary)].filter(
-    (node): node is TSESTree.AssignmentExpression =>
-      node.type === 'AssignmentExpression' && node.left.type === 'Identifier' && node.left.name === saved.name && (node.right.type === 'CallExpression' || node.right.type === 'NewExpression'),
-  ).map((node) => node.right);
+  return [...walk(boundary)]
+    .filter(
+      (node): node is TSESTree.AssignmentExpression =>
+        node.type === 'AssignmentExpression' &&
+        node.left.type === 'Identifier' &&
+        node.left.name === saved.name &&
+        (node.right.type === 'CallExpression' || node.right.type === 'NewExpression'),
+    )
+    .map((node) => node.right);
 }
 
 /** Whether the write saves the found row itself (an update, not a create). */
 function savesFoundRow(write: OrmCall, name: string | undefined): boolean {
   if (!name) return false;
-  return write.args.some((arg) => [...walk(arg)].some((node) => node.type === 'Identifier' && node.name === name));
+  return write.args.some((arg) =>
+    [...walk(arg)].some((node) => node.type === 'Identifier' && node.name === name),
+  );
 }
 
 /** Decorators of hooks that run right after the row's own INSERT (sequelize-typescript, TypeORM). */
@@ -170,15 +301,21 @@ function inCreateHook(fn: TSESTree.Node): boolean {
 export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
   meta: {
     type: 'problem',
-    docs: { description: 'Disallow a read that decides whether to create, followed by the create: concurrent callers both find nothing and both insert', url: docsUrl('no-find-then-create') },
+    docs: {
+      description:
+        'Disallow a read that decides whether to create, followed by the create: concurrent callers both find nothing and both insert',
+      url: docsUrl('no-find-then-create'),
+    },
     hasSuggestions: true,
     schema: [],
     messages: {
       findThenCreate:
         '{{read}} (line {{line}}) decides whether to {{write}} {{entity}}: two concurrent callers both find nothing and both insert (a duplicate, or a unique violation that aborts a PostgreSQL transaction). Use racesafe getOrCreate, which lets the unique constraint decide.',
       useGetOrCreate: 'Create through racesafe: {{call}}',
-      useGetOrCreateRefusing: 'Create through racesafe and refuse when the row already existed: {{call}}',
-      useUpdateOrCreate: 'Update or create through racesafe (a concurrent creator\'s row gets these values): {{call}}',
+      useGetOrCreateRefusing:
+        'Create through racesafe and refuse when the row already existed: {{call}}',
+      useUpdateOrCreate:
+        "Update or create through racesafe (a concurrent creator's row gets these values): {{call}}",
     },
   },
   defaultOptions: [],
@@ -196,11 +333,19 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
         for (const write of writes) {
           const boundary = enclosingFunction(write.call);
           if (inCreateHook(boundary)) continue;
-          const candidates = reads.filter(({ read }) => read.key === write.key && read.call.range[1] <= write.call.range[0] && enclosingFunction(read.call) === boundary);
+          const candidates = reads.filter(
+            ({ read }) =>
+              read.key === write.key &&
+              read.call.range[1] <= write.call.range[0] &&
+              enclosingFunction(read.call) === boundary,
+          );
           for (const read of candidates.reverse()) {
             const builds = buildSites(write, boundary);
-            if (takesLock(read.read) || (builds.length === 0 && savesFoundRow(write, read.name))) continue;
-            const decided = [write.call, ...builds].find((node) => runsWhen(node, read.name, read.read.call) === 'missing');
+            if (takesLock(read.read) || (builds.length === 0 && savesFoundRow(write, read.name)))
+              continue;
+            const decided = [write.call, ...builds].find(
+              (node) => runsWhen(node, read.name, read.read.call) === 'missing',
+            );
             if (!decided || handledByCatch(context, write, read)) continue;
             report(write, read, decided);
             break;
@@ -215,42 +360,82 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
       const defaults = defaultsOf(context, write, read.read, decided);
       const call = lookup ? racesafeCall(read.read, lookup, defaults) : undefined;
       const exit = foundExit(write.call, read);
-      const upsert = lookup && defaults && updatesFoundRow(foundBranch(decided, read, exit), read) ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate') : undefined;
+      const upsert =
+        lookup && defaults && updatesFoundRow(foundBranch(decided, read, exit), read)
+          ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate')
+          : undefined;
       const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
-      const importFix = (fixer: TSESLint.RuleFixer) => addImports(fixer, source, RACESAFE_MODULE[read.read.receiver.orm], ['raceSafe']);
+      const importFix = (fixer: TSESLint.RuleFixer) =>
+        addImports(fixer, source, RACESAFE_MODULE[read.read.receiver.orm], ['raceSafe']);
       if (upsert && !refuses(exit)) {
         // The found path updates the row: updateOrCreate updates a concurrent creator's row instead of losing these values.
         const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
-        suggest.push({ messageId: 'useUpdateOrCreate', data: { call: upsert }, fix: (fixer) => [fixer.replaceText(target, `(await ${upsert})[0]`), ...importFix(fixer)] });
+        suggest.push({
+          messageId: 'useUpdateOrCreate',
+          data: { call: upsert },
+          fix: (fixer) => [fixer.replaceText(target, `(await ${upsert})[0]`), ...importFix(fixer)],
+        });
       } else if (call && !refuses(exit)) {
         // The create path becomes getOrCreate: a concurrent creator's row is returned instead of a duplicate.
         const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
         const replacement = `(await ${call})[0]`;
-        suggest.push({ messageId: 'useGetOrCreate', data: { call }, fix: (fixer) => [fixer.replaceText(target, replacement), ...importFix(fixer)] });
+        suggest.push({
+          messageId: 'useGetOrCreate',
+          data: { call },
+          fix: (fixer) => [fixer.replaceText(target, replacement), ...importFix(fixer)],
+        });
       } else if (call && exit && decided === write.call) {
         const statement = refusingStatement(write, call, exit);
-        if (statement) suggest.push({ messageId: 'useGetOrCreateRefusing', data: { call }, fix: (fixer) => [fixer.replaceText(statement.node, statement.text), ...importFix(fixer)] });
+        if (statement)
+          suggest.push({
+            messageId: 'useGetOrCreateRefusing',
+            data: { call },
+            fix: (fixer) => [
+              fixer.replaceText(statement.node, statement.text),
+              ...importFix(fixer),
+            ],
+          });
       }
       context.report({
         node: write.call,
         messageId: 'findThenCreate',
-        data: { read: `${read.read.receiverText}.${read.read.method}()`, line: String(read.read.call.loc.start.line), write: write.method, entity: read.read.key },
+        data: {
+          read: `${read.read.receiverText}.${read.read.method}()`,
+          line: String(read.read.call.loc.start.line),
+          write: write.method,
+          entity: read.read.key,
+        },
         suggest,
       });
     }
 
     /** `const [row, created] = await getOrCreate(...); if (!created) throw ...;` in place of the create statement. */
-    function refusingStatement(write: OrmCall, call: string, exit: TSESTree.IfStatement): { node: TSESTree.Node; text: string } | undefined {
+    function refusingStatement(
+      write: OrmCall,
+      call: string,
+      exit: TSESTree.IfStatement,
+    ): { node: TSESTree.Node; text: string } | undefined {
       const source = context.sourceCode;
-      const expression: TSESTree.Node = write.call.parent?.type === 'AwaitExpression' ? write.call.parent : write.call;
-      const statement = expression.parent?.type === 'VariableDeclarator' ? expression.parent.parent : expression.parent;
+      const expression: TSESTree.Node =
+        write.call.parent?.type === 'AwaitExpression' ? write.call.parent : write.call;
+      const statement =
+        expression.parent?.type === 'VariableDeclarator'
+          ? expression.parent.parent
+          : expression.parent;
       if (!statement) return undefined;
       const indent = ' '.repeat(statement.loc.start.column);
       const refusal = source.getText(exit.consequent);
-      const head = (names: string) => `const [${names}] = await ${call};\n${indent}if (!created) ${refusal}`;
-      if (statement.type === 'ExpressionStatement') return { node: statement, text: head(', created') };
-      if (statement.type === 'ReturnStatement') return { node: statement, text: `${head('row, created')}\n${indent}return row;` };
-      if (statement.type === 'VariableDeclaration' && statement.declarations.length === 1 && statement.declarations[0].id.type === 'Identifier') {
+      const head = (names: string) =>
+        `const [${names}] = await ${call};\n${indent}if (!created) ${refusal}`;
+      if (statement.type === 'ExpressionStatement')
+        return { node: statement, text: head(', created') };
+      if (statement.type === 'ReturnStatement')
+        return { node: statement, text: `${head('row, created')}\n${indent}return row;` };
+      if (
+        statement.type === 'VariableDeclaration' &&
+        statement.declarations.length === 1 &&
+        statement.declarations[0].id.type === 'Identifier'
+      ) {
         return { node: statement, text: head(`${statement.declarations[0].id.name}, created`) };
       }
       return undefined;

@@ -21,14 +21,20 @@ interface Upsert {
 function conflictPaths(node: TSESTree.Node | undefined): string[] | undefined {
   const list = node?.type === 'ObjectExpression' ? objectProperty(node, 'conflictPaths') : node;
   if (list?.type !== 'ArrayExpression') return undefined;
-  const names = list.elements.map((element) => (element?.type === 'Literal' && typeof element.value === 'string' ? element.value : undefined));
-  return names.every((name) => name !== undefined) ? (names) : undefined;
+  const names = list.elements.map((element) =>
+    element?.type === 'Literal' && typeof element.value === 'string' ? element.value : undefined,
+  );
+  return names.every((name) => name !== undefined) ? names : undefined;
 }
 
 export const preferGetOrCreate: TSESLint.RuleModule<MessageIds, []> = {
   meta: {
     type: 'suggestion',
-    docs: { description: "Prefer racesafe getOrCreate to Sequelize findOrCreate and to TypeORM upsert used as get-or-create", url: docsUrl('prefer-get-or-create') },
+    docs: {
+      description:
+        'Prefer racesafe getOrCreate to Sequelize findOrCreate and to TypeORM upsert used as get-or-create',
+      url: docsUrl('prefer-get-or-create'),
+    },
     hasSuggestions: true,
     schema: [],
     messages: {
@@ -54,9 +60,16 @@ export const preferGetOrCreate: TSESLint.RuleModule<MessageIds, []> = {
     const upserts: Upsert[] = [];
     const reads: { call: TSESTree.CallExpression; key: string }[] = [];
 
-    function checkFindOrCreate(call: TSESTree.CallExpression, receiverNode: TSESTree.Expression): void {
+    function checkFindOrCreate(
+      call: TSESTree.CallExpression,
+      receiverNode: TSESTree.Expression,
+    ): void {
       const receiver = ormReceiver(context, receiverNode);
-      const byShape = !receiver && typedReceiver(context, receiverNode) === 'unknown' && looksLikeModel(context, receiverNode) && hasWhere(call.arguments);
+      const byShape =
+        !receiver &&
+        typedReceiver(context, receiverNode) === 'unknown' &&
+        looksLikeModel(context, receiverNode) &&
+        hasWhere(call.arguments);
       if (receiver?.orm !== 'sequelize' && !byShape) return;
       const model = source.getText(receiverNode);
       const replacement = `raceSafe(${model}).getOrCreate`;
@@ -67,7 +80,10 @@ export const preferGetOrCreate: TSESLint.RuleModule<MessageIds, []> = {
           {
             messageId: 'useGetOrCreate',
             data: { call: `${replacement}(...)` },
-            fix: (fixer) => [fixer.replaceText(call.callee, replacement), ...addImports(fixer, source, RACESAFE_MODULE.sequelize, ['raceSafe'])],
+            fix: (fixer) => [
+              fixer.replaceText(call.callee, replacement),
+              ...addImports(fixer, source, RACESAFE_MODULE.sequelize, ['raceSafe']),
+            ],
           },
         ],
       });
@@ -79,23 +95,42 @@ export const preferGetOrCreate: TSESLint.RuleModule<MessageIds, []> = {
       const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
       let replacement = 'getOrCreate';
       if (paths && values) {
-        const inLookup = (p: TSESTree.ObjectLiteralElement) => p.type === 'Property' && !p.computed && p.key.type === 'Identifier' && paths.includes(p.key.name);
+        const inLookup = (p: TSESTree.ObjectLiteralElement) =>
+          p.type === 'Property' &&
+          !p.computed &&
+          p.key.type === 'Identifier' &&
+          paths.includes(p.key.name);
         const lookup = values.properties.filter(inLookup);
         const rest = values.properties.filter((p) => !inLookup(p));
         if (lookup.length === paths.length) {
-          const text = (props: TSESTree.ObjectLiteralElement[]) => `{ ${props.map((p) => source.getText(p)).join(', ')} }`;
+          const text = (props: TSESTree.ObjectLiteralElement[]) =>
+            `{ ${props.map((p) => source.getText(p)).join(', ')} }`;
           const receiverNode = (upsert.call.callee as TSESTree.MemberExpression).object;
-          const repo = upsert.receiver.kind === 'manager' ? `${source.getText(receiverNode)}.getRepository(${upsert.key})` : source.getText(receiverNode);
+          const repo =
+            upsert.receiver.kind === 'manager'
+              ? `${source.getText(receiverNode)}.getRepository(${upsert.key})`
+              : source.getText(receiverNode);
           replacement = rest.length === 0 ? 'getOrCreate' : 'updateOrCreate';
-          const call = rest.length === 0 ? `raceSafe(${repo}).getOrCreate(${text(lookup)})` : `raceSafe(${repo}).updateOrCreate(${text(lookup)}, { defaults: ${text(rest)} })`;
+          const call =
+            rest.length === 0
+              ? `raceSafe(${repo}).getOrCreate(${text(lookup)})`
+              : `raceSafe(${repo}).updateOrCreate(${text(lookup)}, { defaults: ${text(rest)} })`;
           suggest.push({
             messageId: rest.length === 0 ? 'useGetOrCreate' : 'useUpdateOrCreate',
             data: { call },
-            fix: (fixer) => [fixer.replaceText(upsert.call, call), ...addImports(fixer, source, RACESAFE_MODULE.typeorm, ['raceSafe'])],
+            fix: (fixer) => [
+              fixer.replaceText(upsert.call, call),
+              ...addImports(fixer, source, RACESAFE_MODULE.typeorm, ['raceSafe']),
+            ],
           });
         }
       }
-      context.report({ node: upsert.call, messageId: 'upsert', data: { line: String(readCall.loc.start.line), replacement }, suggest });
+      context.report({
+        node: upsert.call,
+        messageId: 'upsert',
+        data: { line: String(readCall.loc.start.line), replacement },
+        suggest,
+      });
     }
 
     return {
@@ -103,22 +138,46 @@ export const preferGetOrCreate: TSESLint.RuleModule<MessageIds, []> = {
         const read = singleRowRead(context, call);
         if (read) reads.push({ call, key: read.key });
         const callee = call.callee;
-        if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return;
+        if (
+          callee.type !== 'MemberExpression' ||
+          callee.computed ||
+          callee.property.type !== 'Identifier'
+        )
+          return;
         if (callee.property.name === 'findOrCreate') return checkFindOrCreate(call, callee.object);
         if (callee.property.name !== 'upsert') return;
         const receiver = ormReceiver(context, callee.object);
         if (receiver?.orm !== 'typeorm') return;
         if (receiver.kind === 'manager') {
-          const entity = call.arguments[0]?.type === 'Identifier' ? call.arguments[0].name : undefined;
-          if (entity) upserts.push({ call, receiver, key: entity, values: call.arguments[1], paths: call.arguments[2] });
+          const entity =
+            call.arguments[0]?.type === 'Identifier' ? call.arguments[0].name : undefined;
+          if (entity)
+            upserts.push({
+              call,
+              receiver,
+              key: entity,
+              values: call.arguments[1],
+              paths: call.arguments[2],
+            });
           return;
         }
-        upserts.push({ call, receiver, key: receiver.entity ?? chainText(callee.object) ?? '', values: call.arguments[0], paths: call.arguments[1] });
+        upserts.push({
+          call,
+          receiver,
+          key: receiver.entity ?? chainText(callee.object) ?? '',
+          values: call.arguments[0],
+          paths: call.arguments[1],
+        });
       },
       'Program:exit'() {
         for (const upsert of upserts) {
           // Used as get-or-create: the same function reads the row back afterwards.
-          const readBack = reads.find((read) => read.key === upsert.key && read.call.range[0] > upsert.call.range[1] && enclosingFunction(read.call) === enclosingFunction(upsert.call));
+          const readBack = reads.find(
+            (read) =>
+              read.key === upsert.key &&
+              read.call.range[0] > upsert.call.range[1] &&
+              enclosingFunction(read.call) === enclosingFunction(upsert.call),
+          );
           if (readBack) reportUpsert(upsert, readBack.call);
         }
       },
