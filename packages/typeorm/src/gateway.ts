@@ -65,7 +65,19 @@ function asDriverSends(driver: Driver, value: unknown): unknown {
     throw new Error(
       `${value} is no SQL value where TypeORM's driver writes numbers into the SQL (its own insert and update fail on it)`,
     );
-  return Number.isInteger(value) && value >= int64.min && value < int64.max ? BigInt(value) : value;
+  const whole = Number.isInteger(value) && value >= int64.min && value < int64.max;
+  return whole && bindsBigIntAsInteger(driver) ? BigInt(value) : value;
+}
+
+/**
+ * Whether the driver's connection binds a bigint as an SQL integer: better-sqlite3 does (and binds
+ * every JS number as a double, so a whole number must go as a bigint to store `5`, not `5.0`);
+ * node-sqlite3 binds a whole JS number as an integer and has no bigint binding at all.
+ */
+function bindsBigIntAsInteger(driver: Driver): boolean {
+  const connection = (driver as { databaseConnection?: { defaultSafeIntegers?: unknown } })
+    .databaseConnection;
+  return typeof connection?.defaultSafeIntegers === 'function';
 }
 
 /** racesafe's statements on a query runner (core `run()` sends them through its `query`). */
