@@ -8,27 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { installProject, lockedVersion, packWorkspaces } from './consumer-project';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
-
-/** The version package-lock.json installs at node_modules/<name>. */
-function lockedVersion(name: string): string {
-  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
-  const version = lock.packages[`node_modules/${name}`]?.version;
-  if (!version) throw new Error(`package-lock.json has no node_modules/${name}`);
-  return version;
-}
-
-/** The environment of a child npm: none of the npm_* variables `npm test` set, but its registry and cache. */
-function npmEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key),
-    ),
-  );
-  return { ...env, NO_UPDATE_NOTIFIER: '1' };
-}
 
 /** The README's marked examples: `<!-- racy: rule -->` or `<!-- fixed -->` before a ```ts block. */
 function readmeExamples(): { file: string; rule: string | undefined; code: string }[] {
@@ -55,12 +38,7 @@ const examples = readmeExamples();
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-eslint-consumer-'));
-  const { stdout } = await run(
-    'npm',
-    ['pack', '--json', '--pack-destination', work, '-w', 'packages/eslint-plugin'],
-    { cwd: root, env: npmEnv() },
-  );
-  const [packed] = JSON.parse(stdout) as { filename: string }[];
+  const { tarballs } = await packWorkspaces(work, ['eslint-plugin']);
   const dependencies = Object.fromEntries(
     ['eslint', 'typescript-eslint', 'typescript', 'typeorm', 'sequelize'].map((name) => [
       name,
@@ -72,11 +50,10 @@ beforeAll(async () => {
     private: true,
     type: 'module',
     devDependencies: {
-      '@racesafe/eslint-plugin': `file:${path.join(work, packed.filename)}`,
+      '@racesafe/eslint-plugin': tarballs['@racesafe/eslint-plugin'],
       ...dependencies,
     },
   };
-  fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify(project, null, 2));
   const compilerOptions = {
     strict: true,
     noEmit: true,
@@ -93,19 +70,7 @@ beforeAll(async () => {
   );
   fs.mkdirSync(path.join(work, 'src'));
   for (const { file, code } of examples) fs.writeFileSync(path.join(work, file), code);
-  await run(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--no-package-lock',
-      '--loglevel=error',
-    ],
-    { cwd: work, env: npmEnv() },
-  );
+  await installProject(work, project);
 }, 300_000);
 
 afterAll(() => {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '../harness/database';
+import { installProject, lockedVersion, packWorkspaces, type Packed } from './consumer-project';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -24,16 +25,6 @@ const db = useTestDatabase(`
     views int NOT NULL DEFAULT 0
   );`);
 
-/** `npm pack --json` output for one package. */
-interface Packed {
-  name: string;
-  version: string;
-  filename: string;
-  size: number;
-  unpackedSize: number;
-  files: { path: string; size: number }[];
-}
-
 /** A throwaway project: which ORMs it installs beside the tarballs. */
 const PROJECTS = {
   typeorm1: { typeorm: 'typeorm', sequelize: true },
@@ -41,39 +32,13 @@ const PROJECTS = {
 } as const;
 type ProjectName = keyof typeof PROJECTS;
 
-/** The version package-lock.json installs at node_modules/<name>. */
-function lockedVersion(name: string): string {
-  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
-  const version = lock.packages[`node_modules/${name}`]?.version;
-  if (!version) throw new Error(`package-lock.json has no node_modules/${name}`);
-  return version;
-}
-
-/** The environment of a child npm: none of the npm_* variables `npm test` set for the monorepo, but its registry and cache. */
-function npmEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key),
-    ),
-  );
-  return { ...env, NO_UPDATE_NOTIFIER: '1' };
-}
-
 let work: string;
 let packed: Packed[];
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-consumer-'));
-  const workspaces = PACKAGES.flatMap((name) => ['-w', `packages/${name}`]);
-  const { stdout } = await run(
-    'npm',
-    ['pack', '--json', '--pack-destination', work, ...workspaces],
-    { cwd: root, env: npmEnv() },
-  );
-  packed = JSON.parse(stdout);
-  const tarballs = Object.fromEntries(
-    packed.map((p) => [p.name, `file:${path.join(work, p.filename)}`]),
-  );
+  let tarballs: Record<string, string>;
+  ({ packed, tarballs } = await packWorkspaces(work, PACKAGES));
   await Promise.all(
     (Object.keys(PROJECTS) as ProjectName[]).map(async (name) => {
       const { typeorm, sequelize } = PROJECTS[name];
@@ -91,10 +56,6 @@ beforeAll(async () => {
           '@racesafe/sequelize': tarballs['@racesafe/sequelize'],
           sequelize: lockedVersion('sequelize'),
         });
-      fs.writeFileSync(
-        path.join(dir, 'package.json'),
-        JSON.stringify({ name: `consumer-${name}`, private: true, dependencies }, null, 2),
-      );
       for (const file of ['scenario.cjs', 'consumer.cjs', 'consumer.mjs', 'consumer.mts'])
         fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(dir, file));
       fs.copyFileSync(path.join(__dirname, 'consumer.ts'), path.join(dir, 'consumer.ts'));
@@ -119,19 +80,7 @@ beforeAll(async () => {
           JSON.stringify({ compilerOptions, files }, null, 2),
         );
       }
-      await run(
-        'npm',
-        [
-          'install',
-          '--prefer-offline',
-          '--no-audit',
-          '--no-fund',
-          '--ignore-scripts',
-          '--no-package-lock',
-          '--loglevel=error',
-        ],
-        { cwd: dir, env: npmEnv() },
-      );
+      await installProject(dir, { name: `consumer-${name}`, private: true, dependencies });
     }),
   );
 }, 300_000);

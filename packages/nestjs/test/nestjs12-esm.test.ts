@@ -8,6 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '../../../test/harness/database';
+import {
+  installProject,
+  lockedVersion,
+  packWorkspaces,
+} from '../../../test/packaging/consumer-project';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../../..');
@@ -20,40 +25,10 @@ const db = useTestDatabase(`
     logins int NOT NULL DEFAULT 0
   );`);
 
-/** The version package-lock.json installs at node_modules/<name>. */
-function lockedVersion(name: string): string {
-  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
-  return lock.packages[`node_modules/${name}`].version;
-}
-
-/** A child npm's environment: none of the monorepo's npm_* variables but its registry and cache. */
-function npmEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !/^npm_/i.test(key) || /^npm_config_(registry|cache)$/i.test(key),
-    ),
-  );
-  return { ...env, NO_UPDATE_NOTIFIER: '1' };
-}
-
 let work: string;
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-nestjs12-'));
-  const workspaces = ['core', 'typeorm', 'sequelize', 'nestjs'].flatMap((name) => [
-    '-w',
-    `packages/${name}`,
-  ]);
-  const { stdout } = await run(
-    'npm',
-    ['pack', '--json', '--pack-destination', work, ...workspaces],
-    { cwd: root, env: npmEnv() },
-  );
-  const tarballs = Object.fromEntries(
-    (JSON.parse(stdout) as { name: string; filename: string }[]).map((p) => [
-      p.name,
-      `file:${path.join(work, p.filename)}`,
-    ]),
-  );
+  const { tarballs } = await packWorkspaces(work, ['core', 'typeorm', 'sequelize', 'nestjs']);
   const dependencies = {
     '@racesafe/core': tarballs['@racesafe/core'],
     '@racesafe/typeorm': tarballs['@racesafe/typeorm'],
@@ -68,29 +43,14 @@ beforeAll(async () => {
     rxjs: lockedVersion('rxjs'),
     '@types/node': lockedVersion('@types/node'),
   };
-  fs.writeFileSync(
-    path.join(work, 'package.json'),
-    JSON.stringify(
-      { name: 'nestjs12-esm-consumer', private: true, type: 'module', dependencies },
-      null,
-      2,
-    ),
-  );
   for (const file of ['main.mts', 'tsconfig.json'])
     fs.copyFileSync(path.join(fixture, file), path.join(work, file));
-  await run(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--no-package-lock',
-      '--loglevel=error',
-    ],
-    { cwd: work, env: npmEnv() },
-  );
+  await installProject(work, {
+    name: 'nestjs12-esm-consumer',
+    private: true,
+    type: 'module',
+    dependencies,
+  });
 }, 300_000);
 
 afterAll(() => {
