@@ -8,25 +8,15 @@ import {
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { SequelizeModule, getConnectionToken } from '@nestjs/sequelize';
-import { F, withRaceSafe } from '@racesafe/sequelize';
+import { F } from '@racesafe/sequelize';
 import { ClsModule } from 'nestjs-cls';
-import type { CreationOptional, Transaction } from 'sequelize';
-import { Column, DataType, Model, type Sequelize, Table } from 'sequelize-typescript';
+import type { Transaction } from 'sequelize';
+import type { Sequelize } from 'sequelize-typescript';
 import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, type RaceSafe, RaceSafeModule } from '../src/sequelize';
+import { Account } from './sequelize-fixtures';
 import { accountsSql } from './typeorm-fixtures';
 import { itJoinsTheTransaction } from './transactional-sign-up';
-
-@Table({ tableName: 'accounts', timestamps: false })
-class Account extends withRaceSafe(Model)<Account> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
-  declare id: CreationOptional<number>;
-  @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
-  declare logins: CreationOptional<number>;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' })
-  declare plan: CreationOptional<string>;
-}
 
 /**
  * @nestjs-cls/transactional 3.3 has no Sequelize adapter on npm: this is the adapter its

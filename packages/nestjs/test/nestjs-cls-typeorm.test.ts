@@ -8,12 +8,12 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
-import { F, type RaceSafeRepository } from '@racesafe/typeorm';
+import type { RaceSafeRepository } from '@racesafe/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, RaceSafeModule } from '../src/typeorm';
-import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
+import { Account, accountsSql, signUpWith, typeormOptions } from './typeorm-fixtures';
 import { itJoinsTheTransaction } from './transactional-sign-up';
 
 @Injectable()
@@ -29,12 +29,8 @@ class AccountService {
   }
 
   @Transactional()
-  async signUp(email: string, fail: boolean) {
-    const [account] = await this.repository.getOrCreate({ email });
-    await this.repository.updateOrCreate({ email }, { defaults: { plan: 'pro' } });
-    await this.repository.atomicUpdate({ id: account.id }, { logins: F('logins').plus(1) });
-    if (fail) throw new Error('payment refused');
-    return account;
+  signUp(email: string, fail: boolean) {
+    return signUpWith(this.repository, email, fail);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { InjectConnection, SequelizeModule } from '@nestjs/sequelize';
-import { F, withRaceSafe } from '@racesafe/sequelize';
+import { F } from '@racesafe/sequelize';
 import { createNamespace } from 'cls-hooked';
 import { Column, DataType, Model, Sequelize, Table } from 'sequelize-typescript';
 import { type CreationOptional, Sequelize as OriginSequelize } from 'sequelize';
@@ -12,18 +12,8 @@ import {
   RaceSafeModule,
   getRaceSafeModelToken,
 } from '../src/sequelize';
+import { Account } from './sequelize-fixtures';
 import { accountsSql } from './typeorm-fixtures';
-
-@Table({ tableName: 'accounts', timestamps: false })
-class Account extends withRaceSafe(Model)<Account> {
-  @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
-  declare id: CreationOptional<number>;
-  @Column({ type: DataType.TEXT, allowNull: false }) declare email: string;
-  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
-  declare logins: CreationOptional<number>;
-  @Column({ type: DataType.TEXT, allowNull: false, defaultValue: 'free' })
-  declare plan: CreationOptional<string>;
-}
 
 /** A plain sequelize-typescript model (no racesafe base): RaceSafeModule adds the statics to the class Nest registered. */
 @Table({ tableName: 'accounts', timestamps: false })

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import pg from 'pg';
-import { pgWithErrorListener } from '@racesafe/typeorm';
+import { F, pgWithErrorListener, type RaceSafeRepository } from '@racesafe/typeorm';
 
 /** The table the NestJS apps write to; its email key makes getOrCreate race-safe. */
 export const accountsSql = `
@@ -31,4 +31,17 @@ export function typeormOptions(url: string) {
     poolSize: 8,
     driver: pgWithErrorListener(pg),
   };
+}
+
+/** The sign-up both CLS transaction libraries' services run under their `@Transactional()`: three racesafe calls, then 'payment refused' when `fail`. */
+export async function signUpWith(
+  accounts: RaceSafeRepository<Account>,
+  email: string,
+  fail: boolean,
+): Promise<Account> {
+  const [account] = await accounts.getOrCreate({ email });
+  await accounts.updateOrCreate({ email }, { defaults: { plan: 'pro' } });
+  await accounts.atomicUpdate({ id: account.id }, { logins: F('logins').plus(1) });
+  if (fail) throw new Error('payment refused');
+  return account;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { F, type RaceSafeRepository } from '@racesafe/typeorm';
+import type { RaceSafeRepository } from '@racesafe/typeorm';
 import { DataSource } from 'typeorm';
 import {
   Transactional,
@@ -10,7 +10,7 @@ import {
 } from 'typeorm-transactional';
 import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, RaceSafeModule } from '../src/typeorm';
-import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
+import { Account, accountsSql, signUpWith, typeormOptions } from './typeorm-fixtures';
 import { itJoinsTheTransaction } from './transactional-sign-up';
 
 // typeorm-transactional 0.5 as its README sets it up: the context before the app, the data source registered with it.
@@ -22,12 +22,8 @@ class AccountService {
   constructor(@InjectRaceSafeRepository(Account) readonly accounts: RaceSafeRepository<Account>) {}
 
   @Transactional()
-  async signUp(email: string, fail: boolean) {
-    const [account] = await this.accounts.getOrCreate({ email });
-    await this.accounts.updateOrCreate({ email }, { defaults: { plan: 'pro' } });
-    await this.accounts.atomicUpdate({ id: account.id }, { logins: F('logins').plus(1) });
-    if (fail) throw new Error('payment refused');
-    return account;
+  signUp(email: string, fail: boolean) {
+    return signUpWith(this.accounts, email, fail);
   }
 }
 
