@@ -1,5 +1,5 @@
-import type { ModelGateway } from './gateway';
-import { assertKnownFields, assertWritableValues } from './validate';
+import type { ModelGateway } from '../gateway';
+import { assertKnownFields, assertWritableValues } from '../validate';
 
 /** Values for a new row: an object, or a function called only when a row is created. */
 export type Defaults<Values> = Values | (() => Values);

@@ -1,8 +1,8 @@
-import type { UniqueKey } from './dialects';
-import { InvalidFieldError, UniqueLookupRequiredError } from './errors';
-import type { ModelGateway, Session } from './gateway';
+import type { UniqueKey } from '../dialects';
+import { InvalidFieldError, UniqueLookupRequiredError } from '../errors';
+import type { ModelGateway, Session } from '../gateway';
 import { cachedKeys, forgetKeys, rememberKeys, sameSet } from './known-keys';
-import { onlyPlaceholder } from './parameters';
+import { onlyPlaceholder } from '../sql/parameters';
 import { translateError } from './translate-error';
 
 // Catalog reads in flight per connection configuration and table (their answers: known-keys.ts).

@@ -1,8 +1,8 @@
-import { updateStatement } from './assignments';
-import { InvalidFieldError } from './errors';
-import type { ModelGateway, Session, StatementResult } from './gateway';
-import { type RetryPolicy, withRetries } from './retry';
-import { serverFact } from './server-facts';
+import { updateStatement } from '../sql/assignments';
+import { InvalidFieldError } from '../errors';
+import type { ModelGateway, Session, StatementResult } from '../gateway';
+import { type RetryPolicy, withRetries } from '../db/retry';
+import { serverFact } from '../server/server-facts';
 import {
   type Parameters,
   inCallerTransaction,
@@ -10,10 +10,10 @@ import {
   parametersFor,
   run,
   selectWhere,
-} from './statements';
-import { assertStrictArithmetic } from './strict-mode';
-import { uniqueKeys } from './unique-keys';
-import { assertKnownFields, assertWritableValues } from './validate';
+} from '../db/statements';
+import { assertStrictArithmetic } from '../server/strict-mode';
+import { uniqueKeys } from '../server/unique-keys';
+import { assertKnownFields, assertWritableValues } from '../validate';
 
 /** Options of atomicUpdate, shared by both packages. */
 export interface AtomicUpdateCoreOptions {

@@ -1,14 +1,14 @@
-import { InvalidFieldError } from './errors';
+import { InvalidFieldError } from '../errors';
 import {
   type FCompileContext,
   compileExpression,
   isFExpression,
   isWholeExpression,
   readProperties,
-} from './expressions';
-import type { ModelGateway } from './gateway';
-import { type Parameters, parametersFor } from './statements';
-import { assertKnownFields, assertWritableValues } from './validate';
+} from '../expressions';
+import type { ModelGateway } from '../gateway';
+import { type Parameters, parametersFor } from '../db/statements';
+import { assertKnownFields, assertWritableValues } from '../validate';
 
 /** One `column = expression` of an UPDATE. */
 export interface Assignment {

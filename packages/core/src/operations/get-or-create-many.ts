@@ -1,13 +1,13 @@
-import type { LockStrength, UniqueKey } from './dialects';
-import { ConflictError, InvalidFieldError } from './errors';
-import type { ModelGateway, PendingWrite, RowLifecycle, Session } from './gateway';
-import { readWinner } from './read-winner';
-import { createWithHooks } from './create-row';
-import { columnTypes } from './column-types';
-import { guardedInsert } from './insert-new-rows';
-import { lastOutcome } from './last-outcome';
-import { keyId, lookupMatchId, matchId, matchRows } from './match-rows';
-import { type RetryPolicy, withRetries } from './retry';
+import type { LockStrength, UniqueKey } from '../dialects';
+import { ConflictError, InvalidFieldError } from '../errors';
+import type { ModelGateway, PendingWrite, RowLifecycle, Session } from '../gateway';
+import { readWinner } from '../steps/read-winner';
+import { createWithHooks } from '../steps/create-row';
+import { columnTypes } from '../server/column-types';
+import { guardedInsert } from '../sql/insert-new-rows';
+import { lastOutcome } from '../server/last-outcome';
+import { keyId, lookupMatchId, matchId, matchRows } from '../sql/match-rows';
+import { type RetryPolicy, withRetries } from '../db/retry';
 import {
   type Parameters,
   findOne,
@@ -16,9 +16,9 @@ import {
   liveLookupCondition,
   parametersFor,
   run,
-} from './statements';
-import { lookupKey } from './unique-keys';
-import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
+} from '../db/statements';
+import { lookupKey } from '../server/unique-keys';
+import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 
 /** Values for each new row: an object, or a function of the row's lookup called only for rows about to be created. */
 export type ManyDefaults =

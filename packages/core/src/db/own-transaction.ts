@@ -1,5 +1,5 @@
-import { LockNotAvailableError, RaceSafeError } from './errors';
-import type { ModelGateway, OwnTransactionOptions, Session } from './gateway';
+import { LockNotAvailableError, RaceSafeError } from '../errors';
+import type { ModelGateway, OwnTransactionOptions, Session } from '../gateway';
 import { run, translateError } from './statements';
 
 /**

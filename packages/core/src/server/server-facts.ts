@@ -1,5 +1,5 @@
-import type { ModelGateway, Session } from './gateway';
-import { translateError } from './statements';
+import type { ModelGateway, Session } from '../gateway';
+import { translateError } from '../db/statements';
 
 // Per connection configuration (the gateway's catalogScope), like the unique keys.
 const answers = new WeakMap<object, Map<string, Promise<Record<string, unknown> | undefined>>>();

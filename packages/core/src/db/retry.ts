@@ -1,4 +1,4 @@
-import { IndeterminateError, RetryableError } from './errors';
+import { IndeterminateError, RetryableError } from '../errors';
 
 /** How often racesafe retries a transaction of its own after a deadlock or serialization failure. */
 export interface RetryPolicy {

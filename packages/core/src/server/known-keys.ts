@@ -1,5 +1,5 @@
-import type { UniqueKey } from './dialects';
-import type { ModelGateway } from './gateway';
+import type { UniqueKey } from '../dialects';
+import type { ModelGateway } from '../gateway';
 
 // Catalog answers per connection configuration and table. Constraints rarely change at run
 // time: a lookup no cached key covers reads the catalog again (unique-keys.ts refreshUniqueKeys),

@@ -1,4 +1,4 @@
-import type { ModelGateway } from './gateway';
+import type { ModelGateway } from '../gateway';
 
 /**
  * Which statement a call on a table sends first, from its last two outcomes there:

@@ -1,4 +1,4 @@
-import type { ModelGateway } from './gateway';
+import type { ModelGateway } from '../gateway';
 
 /** Bound parameters of one statement, numbered the dialect's way. */
 export class Parameters {

@@ -1,16 +1,16 @@
-import type { LockStrength, UniqueKey } from './dialects';
-import { MultipleRowsError, RaceSafeError, RetryableError } from './errors';
-import type { ModelGateway, Session, StatementResult } from './gateway';
-import { type Parameters, parametersFor } from './parameters';
-import { assertSupportedVersion } from './server-version';
-import { type LostOutcome, translateError } from './translate-error';
+import type { LockStrength, UniqueKey } from '../dialects';
+import { MultipleRowsError, RaceSafeError, RetryableError } from '../errors';
+import type { ModelGateway, Session, StatementResult } from '../gateway';
+import { type Parameters, parametersFor } from '../sql/parameters';
+import { assertSupportedVersion } from '../server/server-version';
+import { type LostOutcome, translateError } from '../server/translate-error';
 import { takeTurn } from './turns';
-import { keyNamed, keysKnown } from './known-keys';
-import { refreshUniqueKeys, uniqueKeys } from './unique-keys';
+import { keyNamed, keysKnown } from '../server/known-keys';
+import { refreshUniqueKeys, uniqueKeys } from '../server/unique-keys';
 
 // Re-exported while the operations still import them from here.
-export { Parameters, onlyPlaceholder, parametersFor } from './parameters';
-export { type LostOutcome, translateError } from './translate-error';
+export { Parameters, onlyPlaceholder, parametersFor } from '../sql/parameters';
+export { type LostOutcome, translateError } from '../server/translate-error';
 
 /**
  * Runs one statement; a driver error comes back as the matching {@link RaceSafeError}. The

@@ -1,8 +1,8 @@
-import type { UniqueKey } from './dialects';
-import { UniqueLookupRequiredError } from './errors';
-import type { ModelGateway, RowLifecycle, Session } from './gateway';
-import { type RetryPolicy, withIdempotentRetries } from './retry';
-import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
+import type { UniqueKey } from '../dialects';
+import { UniqueLookupRequiredError } from '../errors';
+import type { ModelGateway, RowLifecycle, Session } from '../gateway';
+import { type RetryPolicy, withIdempotentRetries } from '../db/retry';
+import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
 import {
   findOne,
   findOrInsertRaw,
@@ -13,12 +13,12 @@ import {
   insertUnlessFound,
   onlyPlaceholder,
   run,
-} from './statements';
-import { lastOutcome } from './last-outcome';
-import { type Defaults, resolveDefaults } from './defaults';
-import { readWinner } from './read-winner';
-import { lookupKey } from './unique-keys';
-import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
+} from '../db/statements';
+import { lastOutcome } from '../server/last-outcome';
+import { type Defaults, resolveDefaults } from '../steps/defaults';
+import { readWinner } from '../steps/read-winner';
+import { lookupKey } from '../server/unique-keys';
+import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 
 /** Options of getOrCreate, shared by both packages. */
 export interface GetOrCreateCoreOptions {

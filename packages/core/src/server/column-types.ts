@@ -1,5 +1,5 @@
-import type { ModelGateway, Session } from './gateway';
-import { onlyPlaceholder, run } from './statements';
+import type { ModelGateway, Session } from '../gateway';
+import { onlyPlaceholder, run } from '../db/statements';
 
 /** A column's type as the catalog gives it, for binding a batch as one array per column (DialectAdapter.arrayRows). */
 export interface ColumnType {

@@ -1,7 +1,7 @@
-import { RaceSafeError } from './errors';
-import { isFExpression } from './expressions';
-import type { ModelGateway, Session } from './gateway';
-import { translateError } from './statements';
+import { RaceSafeError } from '../errors';
+import { isFExpression } from '../expressions';
+import type { ModelGateway, Session } from '../gateway';
+import { translateError } from '../db/statements';
 
 // Answers per connection configuration, like the unique keys: read on the first F write.
 const checked = new WeakMap<object, Promise<void>>();

@@ -6,8 +6,8 @@ import {
   LockNotAvailableError,
   RaceSafeError,
   RetryableError,
-} from './errors';
-import type { ModelGateway } from './gateway';
+} from '../errors';
+import type { ModelGateway } from '../gateway';
 import { keyNamed, keyOnColumns } from './known-keys';
 
 /**

@@ -1,5 +1,5 @@
-import { MultipleRowsError } from './errors';
-import type { ModelGateway } from './gateway';
+import { MultipleRowsError } from '../errors';
+import type { ModelGateway } from '../gateway';
 
 /** A stored row as the database returned it and as the ORM hydrates it. */
 export interface Stored<Row> {

@@ -1,5 +1,5 @@
-import { RaceSafeError } from './errors';
-import type { ModelGateway, Session } from './gateway';
+import { RaceSafeError } from '../errors';
+import type { ModelGateway, Session } from '../gateway';
 
 // Answers per connection configuration, like the unique keys: read before the first statement.
 const checks = new WeakMap<object, Promise<void>>();

@@ -1,7 +1,7 @@
-import type { ColumnType } from './column-types';
-import type { UniqueKey } from './dialects';
-import type { ModelGateway } from './gateway';
-import { parametersFor } from './statements';
+import type { ColumnType } from '../server/column-types';
+import type { UniqueKey } from '../dialects';
+import type { ModelGateway } from '../gateway';
+import { parametersFor } from '../db/statements';
 
 /** One statement: its SQL and bound values. */
 export interface Statement {

@@ -1,12 +1,12 @@
-import { updateStatement } from './assignments';
-import type { LockStrength, UniqueKey } from './dialects';
-import { InvalidFieldError, RetryableError } from './errors';
-import { isFExpression } from './expressions';
-import type { ModelGateway, RowLifecycle, Session } from './gateway';
-import { createOnItsOwn, createWithHooks, insertUnlessTaken } from './create-row';
-import { type Defaults, resolveDefaults } from './defaults';
-import { assertNoDeletedRowHolds } from './read-winner';
-import { withRetries, type RetryPolicy } from './retry';
+import { updateStatement } from '../sql/assignments';
+import type { LockStrength, UniqueKey } from '../dialects';
+import { InvalidFieldError, RetryableError } from '../errors';
+import { isFExpression } from '../expressions';
+import type { ModelGateway, RowLifecycle, Session } from '../gateway';
+import { createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
+import { type Defaults, resolveDefaults } from '../steps/defaults';
+import { assertNoDeletedRowHolds } from '../steps/read-winner';
+import { withRetries, type RetryPolicy } from '../db/retry';
 import {
   type Parameters,
   findOne,
@@ -22,11 +22,11 @@ import {
   run,
   sameValue,
   selectWhere,
-} from './statements';
-import { assertStrictArithmetic } from './strict-mode';
-import { lastOutcome } from './last-outcome';
-import { lookupKey } from './unique-keys';
-import { assertKnownFields, assertPlainLookup, assertWritableValues } from './validate';
+} from '../db/statements';
+import { assertStrictArithmetic } from '../server/strict-mode';
+import { lastOutcome } from '../server/last-outcome';
+import { lookupKey } from '../server/unique-keys';
+import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 
 /** Options of updateOrCreate, shared by both packages. */
 export interface UpdateOrCreateCoreOptions {
