@@ -56,9 +56,12 @@ export {
 export type { AtomicUpdateCoreOptions, ReadBackOptions } from './operations/atomic-update';
 export { compileAssignments, setClause } from './sql/assignments';
 export type { Assignment } from './sql/assignments';
-export { Parameters, lookupCondition, run, translateError } from './db/statements';
+export { Parameters } from './sql/parameters';
+export { lookupCondition } from './sql/conditions';
+export { run } from './db/run';
+export { translateError } from './server/translate-error';
 export { withIdempotentRetries, withRetries } from './db/retry';
-export { sameValue } from './db/statements';
+export { sameValue } from './sql/same-value';
 export { takeTurn, takeTurnOnceKnown } from './db/turns';
 export type { RetryPolicy } from './db/retry';
 export { assertKnownFields } from './validate';

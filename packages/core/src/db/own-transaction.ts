@@ -1,6 +1,7 @@
 import { LockNotAvailableError, RaceSafeError } from '../errors';
 import type { ModelGateway, OwnTransactionOptions, Session } from '../gateway';
-import { run, translateError } from './statements';
+import { run } from './run';
+import { translateError } from '../server/translate-error';
 
 /**
  * Sends the BEGIN of a transaction of racesafe's own (`begin`, the ORM's way of sending it) on

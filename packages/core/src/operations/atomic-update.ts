@@ -3,14 +3,11 @@ import { InvalidFieldError } from '../errors';
 import type { ModelGateway, Session, StatementResult } from '../gateway';
 import { type RetryPolicy, withRetries } from '../db/retry';
 import { serverFact } from '../server/server-facts';
-import {
-  type Parameters,
-  inCallerTransaction,
-  lookupCondition,
-  parametersFor,
-  run,
-  selectWhere,
-} from '../db/statements';
+import { type Parameters, parametersFor } from '../sql/parameters';
+import { inCallerTransaction } from '../db/transactions';
+import { lookupCondition } from '../sql/conditions';
+import { run } from '../db/run';
+import { selectWhere } from '../db/queries';
 import { assertStrictArithmetic } from '../server/strict-mode';
 import { uniqueKeys } from '../server/unique-keys';
 import { assertKnownFields, assertWritableValues } from '../validate';

@@ -8,15 +8,11 @@ import { guardedInsert } from '../sql/insert-new-rows';
 import { lastOutcome } from '../server/last-outcome';
 import { keyId, lookupMatchId, matchId, matchRows } from '../sql/match-rows';
 import { type RetryPolicy, withRetries } from '../db/retry';
-import {
-  type Parameters,
-  findOne,
-  inCallerTransaction,
-  inSavepoint,
-  liveLookupCondition,
-  parametersFor,
-  run,
-} from '../db/statements';
+import { type Parameters, parametersFor } from '../sql/parameters';
+import { findOne } from '../db/queries';
+import { inCallerTransaction, inSavepoint } from '../db/transactions';
+import { liveLookupCondition } from '../sql/conditions';
+import { run } from '../db/run';
 import { lookupKey } from '../server/unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 

@@ -2,18 +2,16 @@ import type { UniqueKey } from '../dialects';
 import { UniqueLookupRequiredError } from '../errors';
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
 import { type RetryPolicy, withIdempotentRetries } from '../db/retry';
-import { assertLookupKept, createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
 import {
-  findOne,
-  findOrInsertRaw,
-  inCallerTransaction,
-  inSavepoint,
-  insertRaw,
-  insertRow,
-  insertUnlessFound,
-  onlyPlaceholder,
-  run,
-} from '../db/statements';
+  assertLookupKept,
+  createOnItsOwn,
+  createWithHooks,
+  insertUnlessTaken,
+} from '../steps/create-row';
+import { findOne, findOrInsertRaw, insertRaw, insertRow, insertUnlessFound } from '../db/queries';
+import { inCallerTransaction, inSavepoint } from '../db/transactions';
+import { onlyPlaceholder } from '../sql/parameters';
+import { run } from '../db/run';
 import { lastOutcome } from '../server/last-outcome';
 import { type Defaults, resolveDefaults } from '../steps/defaults';
 import { readWinner } from '../steps/read-winner';

@@ -7,22 +7,18 @@ import { createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/cre
 import { type Defaults, resolveDefaults } from '../steps/defaults';
 import { assertNoDeletedRowHolds } from '../steps/read-winner';
 import { withRetries, type RetryPolicy } from '../db/retry';
+import { type Parameters, onlyPlaceholder, parametersFor } from '../sql/parameters';
 import {
-  type Parameters,
   findOne,
   findOrInsertRaw,
-  inCallerTransaction,
-  inSavepoint,
   insertUnlessFirst,
   insertUnlessFound,
-  liveLookupCondition,
-  lookupCondition,
-  onlyPlaceholder,
-  parametersFor,
-  run,
-  sameValue,
   selectWhere,
-} from '../db/statements';
+} from '../db/queries';
+import { inCallerTransaction, inSavepoint } from '../db/transactions';
+import { liveLookupCondition, lookupCondition } from '../sql/conditions';
+import { run } from '../db/run';
+import { sameValue } from '../sql/same-value';
 import { assertStrictArithmetic } from '../server/strict-mode';
 import { lastOutcome } from '../server/last-outcome';
 import { lookupKey } from '../server/unique-keys';

@@ -1,4 +1,5 @@
 import type { ModelGateway } from '../gateway';
+import { ScopeStore } from './scope-store';
 
 /**
  * Which statement a call on a table sends first, from its last two outcomes there:
@@ -11,7 +12,7 @@ import type { ModelGateway } from '../gateway';
 export type FirstStatement = 'find-first' | 'create-first' | 'either';
 
 // Per connection configuration, then per table and call site: the last two outcomes (true = found an existing row), newest last.
-const outcomes = new WeakMap<object, Map<string, [boolean | undefined, boolean | undefined]>>();
+const outcomes = new ScopeStore<[boolean | undefined, boolean | undefined]>();
 
 /**
  * What racesafe remembers to pick the cheaper statement for the next call on a table at `site`
@@ -22,12 +23,9 @@ export function lastOutcome(
   gateway: ModelGateway<unknown>,
   site: string,
 ): { next: FirstStatement; remember(foundExisting: boolean): void } {
-  let tables = outcomes.get(gateway.catalogScope);
-  if (!tables) outcomes.set(gateway.catalogScope, (tables = new Map<string, never>()));
-  const memory = tables;
   const key = `${site}: ${gateway.tableSql}`;
-  const [previous, last] = memory.get(key) ?? [undefined, undefined];
+  const [previous, last] = outcomes.peek(gateway, key) ?? [undefined, undefined];
   const next: FirstStatement =
     previous === undefined || previous !== last ? 'either' : last ? 'find-first' : 'create-first';
-  return { next, remember: (foundExisting) => void memory.set(key, [last, foundExisting]) };
+  return { next, remember: (foundExisting) => outcomes.keep(gateway, key, [last, foundExisting]) };
 }

@@ -7,7 +7,7 @@ import {
   readProperties,
 } from '../expressions';
 import type { ModelGateway } from '../gateway';
-import { type Parameters, parametersFor } from '../db/statements';
+import { type Parameters, parametersFor } from './parameters';
 import { assertKnownFields, assertWritableValues } from '../validate';
 
 /** One `column = expression` of an UPDATE. */

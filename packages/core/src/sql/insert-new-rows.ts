@@ -1,7 +1,14 @@
-import type { ColumnType } from '../server/column-types';
 import type { UniqueKey } from '../dialects';
 import type { ModelGateway } from '../gateway';
-import { parametersFor } from '../db/statements';
+import { parametersFor } from './parameters';
+
+/** A column's type as the catalog gives it, for binding a batch as one array per column (DialectAdapter.arrayRows). */
+export interface ColumnType {
+  /** The SQL type an array of the column's values is cast to (`text`, `timestamp with time zone`), without length or precision. */
+  type: string;
+  /** Its values survive the array text form exactly as scalar parameters (no array, JSON or composite type). */
+  arrayable: boolean;
+}
 
 /** One statement: its SQL and bound values. */
 export interface Statement {

@@ -1,7 +1,9 @@
 import type { UniqueKey } from '../dialects';
 import { ConflictError, InvalidFieldError } from '../errors';
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
-import { inSavepoint, insertRaw, insertRow, sameValue } from '../db/statements';
+import { inSavepoint } from '../db/transactions';
+import { insertRaw, insertRow } from '../db/queries';
+import { sameValue } from '../sql/same-value';
 
 // The INSERT of a new row, plain or inside the ORM's create lifecycle; both yield undefined
 // when a concurrent caller took the lookup's key first (the caller then reads the winner).

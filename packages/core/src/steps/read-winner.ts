@@ -1,7 +1,7 @@
 import type { UniqueKey } from '../dialects';
 import { ConflictError, RetryableError } from '../errors';
 import type { ModelGateway, Session } from '../gateway';
-import { findOne } from '../db/statements';
+import { findOne } from '../db/queries';
 
 /** The row that won the insert race, read on the same connection (the primary). */
 export async function readWinner<Row>(
