@@ -1,5 +1,5 @@
 import { RetryableError } from '../errors';
-import type { ModelGateway, Session } from '../gateway';
+import type { ModelGateway, OwnTransactionOptions, Session } from '../gateway';
 import { takeTurn } from './turns';
 import { run } from './run';
 
@@ -12,6 +12,39 @@ export function inCallerTransaction<T>(
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
   return session.shared ? takeTurn(session.shared, () => work(session)) : work(session);
+}
+
+/** Where a call's statements run: the caller's transaction, racesafe's autocommit statements, or its own transaction. */
+export type SessionKind = 'caller' | 'autocommit' | 'transaction';
+
+/** What racesafe opens when the caller has no transaction, and how it retries it. */
+export interface OwnSession<T> {
+  own: 'autocommit' | 'transaction';
+  /** The BEGIN's lock wait, for `own: 'transaction'`. */
+  begin?: OwnTransactionOptions;
+  /** Runs one attempt again after a retryable error: withRetries, or withIdempotentRetries. */
+  retry: (attempt: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Runs `work` on the caller's transaction when there is one (after the racesafe calls sharing its
+ * connection; a retry belongs to the caller's transaction, so RetryableError surfaces), else on a
+ * session of racesafe's own (`autocommit` statements or one `transaction`, `BEGIN` ... `COMMIT`),
+ * each attempt retried: racesafe owns it, so a deadlock or a lost connection is retried.
+ */
+export function withSession<T>(
+  gateway: ModelGateway<unknown>,
+  caller: Session | undefined,
+  how: OwnSession<T>,
+  work: (session: Session, kind: SessionKind) => Promise<T>,
+): Promise<T> {
+  if (caller) return inCallerTransaction(caller, (session) => work(session, 'caller'));
+  const { own } = how;
+  return how.retry(() =>
+    own === 'autocommit'
+      ? gateway.autocommit((session) => work(session, own))
+      : gateway.transaction((session) => work(session, own), how.begin),
+  );
 }
 
 let savepointCounter = 0;

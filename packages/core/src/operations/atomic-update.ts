@@ -4,7 +4,7 @@ import type { ModelGateway, Session, StatementResult } from '../gateway';
 import { type RetryPolicy, withRetries } from '../db/retry';
 import { serverFact } from '../server/server-facts';
 import { type Parameters, parametersFor } from '../sql/parameters';
-import { inCallerTransaction } from '../db/transactions';
+import { withSession } from '../db/transactions';
 import { lookupCondition } from '../sql/conditions';
 import { run } from '../db/run';
 import { selectWhere } from '../db/queries';
@@ -104,10 +104,9 @@ export async function atomicUpdate<Row>(
       ? around(session, () => run(gateway, session, sql, parameters))
       : run(gateway, session, sql, parameters);
   };
+  const retry = (attempt: () => Promise<StatementResult>) => withRetries(options.retry, attempt);
   const caller = gateway.callerTransaction();
-  const result = caller
-    ? await inCallerTransaction(caller, execute)
-    : await withRetries(options.retry, () => gateway.autocommit(execute));
+  const result = await withSession(gateway, caller, { own: 'autocommit', retry }, execute);
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
 }
 
@@ -193,17 +192,28 @@ export async function updateLockedAndReadBack<Row>(
     return (await selectWhere(gateway, session, byIds)).map((row) => gateway.hydrate(row));
   };
   const caller = gateway.callerTransaction();
+  const retry = <T>(attempt: () => Promise<T>) => withRetries(options.retry, attempt);
   if (options.byKey) {
-    const oneStatement = (ownTransaction: boolean) => (session: Session) =>
-      updateThenSelect(gateway, session, values, options, send, ownTransaction);
-    const rows = caller
-      ? await inCallerTransaction(caller, oneStatement(false))
-      : await withRetries(options.retry, () => gateway.autocommit(oneStatement(true)));
+    // The compound statement opens its own transaction unless it runs in yours.
+    const rows = await withSession<Row[] | undefined>(
+      gateway,
+      caller,
+      { own: 'autocommit', retry },
+      (session, kind) =>
+        updateThenSelect({ gateway, values, options, send }, session, kind !== 'caller'),
+    );
     if (rows) return rows;
   }
-  return caller
-    ? inCallerTransaction(caller, work)
-    : withRetries(options.retry, () => gateway.transaction(work));
+  return withSession(gateway, caller, { own: 'transaction', retry }, work);
+}
+
+/** What the compound statement of {@link updateThenSelect} is built from. */
+interface CompoundUpdate<Row> {
+  gateway: ModelGateway<Row>;
+  values: Record<string, unknown>;
+  options: ReadBackOptions;
+  /** Sends the statement, inside the ORM's code around it (`around`), if any. */
+  send: (session: Session, sql: string, parameters: unknown[]) => Promise<StatementResult>;
 }
 
 /**
@@ -214,13 +224,11 @@ export async function updateLockedAndReadBack<Row>(
  * Undefined when the server cannot, or no unique key identifies the row: the caller falls back.
  */
 async function updateThenSelect<Row>(
-  gateway: ModelGateway<Row>,
+  at: CompoundUpdate<Row>,
   session: Session,
-  values: Record<string, unknown>,
-  options: ReadBackOptions,
-  send: (session: Session, sql: string, parameters: unknown[]) => Promise<StatementResult>,
   ownTransaction: boolean,
 ): Promise<Row[] | undefined> {
+  const { gateway, values, options, send } = at;
   const compound = gateway.dialect.updateThenSelect;
   if (
     !compound ||

@@ -5,12 +5,13 @@ import { readWinner } from '../steps/read-winner';
 import { createWithHooks } from '../steps/create-row';
 import { columnTypes } from '../server/column-types';
 import { guardedInsert } from '../sql/insert-new-rows';
-import { lastOutcome } from '../server/last-outcome';
+import { type Recent, lastOutcome } from '../server/last-outcome';
+import { type PlanRow, choose } from '../steps/plan';
 import { keyId, lookupMatchId, matchId, matchRows } from '../sql/match-rows';
 import { type RetryPolicy, withRetries } from '../db/retry';
 import { type Parameters, parametersFor } from '../sql/parameters';
 import { findOne } from '../db/queries';
-import { inCallerTransaction, inSavepoint } from '../db/transactions';
+import { inSavepoint, withSession } from '../db/transactions';
 import { liveLookupCondition } from '../sql/conditions';
 import { run } from '../db/run';
 import { lookupKey } from '../server/unique-keys';
@@ -26,6 +27,29 @@ export interface GetOrCreateManyCoreOptions {
   /** Retries when racesafe owns the statements (default 5 attempts). */
   retry?: RetryPolicy;
 }
+
+/**
+ * How each chunk of a getOrCreateMany call starts; docs/guide.md section 8 shows both under the same name.
+ * - `select-first`: SELECT the chunk's keys, one multi-row INSERT of the missing ones, re-read what a racing caller took;
+ * - `guarded-insert`: one `INSERT ... SELECT ... FROM unnest(...) WHERE NOT EXISTS (...)` of every key, then SELECT the ones it did not insert.
+ */
+export type GetOrCreateManyStrategy = 'select-first' | 'guarded-insert';
+
+/** What the plan reads, all known before any statement. */
+interface PlanInputs {
+  /** What the table's last two calls did (last-outcome.ts: `creating` when both created most of their keys). */
+  recent: Recent;
+  /** The dialect binds a column's values as one array (`DialectAdapter.arrayRows`, PostgreSQL). */
+  arrays: boolean;
+  /** A defaults function or the user's hooks, which must run only for rows about to be created. */
+  userCodeBeforeCreate: boolean;
+}
+
+/** The plan: the first row whose inputs hold names the strategy. */
+const plan: PlanRow<PlanInputs, GetOrCreateManyStrategy>[] = [
+  [{ recent: 'creating', arrays: true, userCodeBeforeCreate: false }, 'guarded-insert'],
+  [{}, 'select-first'],
+];
 
 /** One distinct lookup of the input, and what became of it. */
 interface Wanted<Row> {
@@ -87,42 +111,48 @@ export async function getOrCreateMany<Row>(
   if (wanted.length === 0) return [];
   const lifecycle = gateway.lifecycle(options);
   const last = lastOutcome(gateway, 'getOrCreateMany');
-  // A defaults function or the user's hooks must run only for rows about to be created: SELECT first.
-  const insertFirst =
-    last.next === 'create-first' &&
-    gateway.dialect.arrayRows !== undefined &&
-    typeof options.defaults !== 'function' &&
-    !lifecycle?.runsUserCode;
+  const strategy = choose(plan, {
+    recent: last.recent,
+    arrays: gateway.dialect.arrayRows !== undefined,
+    userCodeBeforeCreate: typeof options.defaults === 'function' || !!lifecycle?.runsUserCode,
+  });
   const batch: Batch<Row> = {
     gateway,
     properties,
     defaults: options.defaults,
     lifecycle,
-    insertFirst,
+    insertFirst: strategy === 'guarded-insert',
     insertedUnmatched: new Set(),
   };
   const chunks = chunksOf(gateway, wanted, lookups[0], options.defaults);
-  const work = (session: Session) => resolveAll(batch, session, chunks);
-  const caller = gateway.callerTransaction();
-  if (caller)
-    await inCallerTransaction(caller, (session) =>
-      inSavepoint(gateway, session, () => work(session)),
-    );
-  // A soft-deleted row holding a key is found only after the INSERT took the chunk's other keys: a transaction keeps that ConflictError from leaving them written.
-  else if (
-    chunks.length === 1 &&
-    !lifecycle?.atomic &&
-    gateway.dialect.supportsReturning &&
-    !gateway.softDeleteColumn
-  )
-    await withRetries(options.retry, () => gateway.autocommit(work));
-  else
-    await withRetries(options.retry, () =>
-      gateway.transaction((session) => work(session).catch(forget(wanted))),
-    );
+  const retry = (attempt: () => Promise<void>) => withRetries(options.retry, attempt);
+  const own = ownSession(batch, chunks.length);
+  await withSession(gateway, gateway.callerTransaction(), { own, retry }, (session, kind) => {
+    const work = () => resolveAll(batch, session, chunks);
+    // In your transaction all of it sits in one savepoint: a ConflictError on another key writes nothing of the call.
+    if (kind === 'caller') return inSavepoint(gateway, session, work);
+    return kind === 'transaction' ? work().catch(forget(wanted)) : work();
+  });
   const found = wanted.reduce((n, w) => n + (w.result![1] ? 0 : 1), 0);
   last.remember(found * 2 >= wanted.length);
   return inInputOrder(gateway, wanted, ids);
+}
+
+/**
+ * Outside your transaction: autocommit statements when one chunk is all there is (each statement
+ * is atomic), else a transaction of racesafe's own: several chunks, hooks that write, no RETURNING
+ * (rows read back in the INSERT's transaction), or a soft-deleting model (a soft-deleted row
+ * holding a key is found only after the INSERT took the chunk's other keys: a transaction keeps
+ * that ConflictError from leaving them written).
+ */
+function ownSession<Row>(batch: Batch<Row>, chunks: number): 'autocommit' | 'transaction' {
+  const { gateway, lifecycle } = batch;
+  return chunks === 1 &&
+    !lifecycle?.atomic &&
+    gateway.dialect.supportsReturning &&
+    !gateway.softDeleteColumn
+    ? 'autocommit'
+    : 'transaction';
 }
 
 /**
@@ -432,13 +462,9 @@ async function createMissing<Row>(
   if (lifecycle?.runsUserCode) {
     // Hooks run per row, as for getOrCreate: each INSERT in a savepoint, so a lost race unwinds that row's hook writes only.
     for (const w of missing) {
-      const created = await createWithHooks(
-        gateway,
-        w.lookup,
-        valuesOf(batch, w),
-        key,
-        lifecycle,
-        (work) => inSavepoint(gateway, session, () => work(session)),
+      const call = { gateway, lookup: w.lookup, key, lifecycle };
+      const created = await createWithHooks(call, valuesOf(batch, w), (work) =>
+        inSavepoint(gateway, session, () => work(session)),
       );
       if (created) w.result = [created, true];
     }

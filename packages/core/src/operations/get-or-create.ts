@@ -1,21 +1,26 @@
-import type { UniqueKey } from '../dialects';
-import { UniqueLookupRequiredError } from '../errors';
+// getOrCreate, as Django's get_or_create: SELECT the lookup's row; INSERT it unless a racing
+// caller took its unique key; if one did, read the winner's row. The file reads in that order:
+// the plan (a decision table naming a strategy), Django's three steps (findOrInsert), the call
+// (its checks, its session, its strategy), then the other strategies.
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
+import { UniqueLookupRequiredError } from '../errors';
+import { findOne, findOrInsertRaw, insertRaw, insertRow, insertUnlessFound } from '../db/queries';
 import { type RetryPolicy, withIdempotentRetries } from '../db/retry';
+import { run } from '../db/run';
+import { inSavepoint, withSession } from '../db/transactions';
+import { type Recent, lastOutcome } from '../server/last-outcome';
+import { lookupKey } from '../server/unique-keys';
+import { onlyPlaceholder } from '../sql/parameters';
 import {
   assertLookupKept,
   createOnItsOwn,
   createWithHooks,
   insertUnlessTaken,
 } from '../steps/create-row';
-import { findOne, findOrInsertRaw, insertRaw, insertRow, insertUnlessFound } from '../db/queries';
-import { inCallerTransaction, inSavepoint } from '../db/transactions';
-import { onlyPlaceholder } from '../sql/parameters';
-import { run } from '../db/run';
-import { lastOutcome } from '../server/last-outcome';
 import { type Defaults, resolveDefaults } from '../steps/defaults';
+import type { LookupCall } from '../steps/lookup-call';
+import { type PlanRow, choose } from '../steps/plan';
 import { readWinner } from '../steps/read-winner';
-import { lookupKey } from '../server/unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 
 /** Options of getOrCreate, shared by both packages. */
@@ -31,127 +36,184 @@ export interface GetOrCreateCoreOptions {
 }
 
 /**
+ * How one getOrCreate call runs; docs/guide.md section 8 shows each one's SQL under the same name.
+ * - `select-first`: Django's three steps on one session ({@link findOrInsert});
+ * - `one-statement`: the WITH that finds or inserts in 1 round trip (findOrInsertRaw);
+ * - `guarded-insert`: `INSERT ... SELECT ... WHERE NOT EXISTS` first (insertUnlessFound), then the
+ *   winner's row if it inserted none;
+ * - `select-first-own-transaction`: the SELECT autocommits, a miss creates with the ORM's hooks
+ *   in a transaction of racesafe's own;
+ * - `advisory-lock`: callers of one lookup queue on a transaction-scoped advisory lock (the opt-out
+ *   for a lookup with no unique key).
+ */
+export type GetOrCreateStrategy =
+  | 'select-first'
+  | 'one-statement'
+  | 'guarded-insert'
+  | 'select-first-own-transaction'
+  | 'advisory-lock';
+
+/** What the plan reads, all known before any statement. */
+interface PlanInputs {
+  advisoryLock: boolean;
+  /** Nothing of the caller's runs between finding and inserting (a defaults function, hooks) and the database writes inside WITH. */
+  oneStatement: boolean;
+  /** What the table's last two calls here did (last-outcome.ts). */
+  recent: Recent;
+  /** The ORM's hooks may write (they and the row commit together) and the caller has no transaction. */
+  hooksOutsideTransaction: boolean;
+}
+
+/** The plan: the first row whose inputs hold names the strategy. */
+const plan: PlanRow<PlanInputs, GetOrCreateStrategy>[] = [
+  [{ advisoryLock: true }, 'advisory-lock'],
+  [{ oneStatement: true, recent: 'finding' }, 'select-first'],
+  [{ oneStatement: true, recent: 'creating' }, 'guarded-insert'],
+  [{ oneStatement: true, recent: 'mixed' }, 'one-statement'],
+  [{ hooksOutsideTransaction: true }, 'select-first-own-transaction'],
+  [{}, 'select-first'],
+];
+
+/** Django's three steps: SELECT; INSERT unless a racing caller took the lookup's key; read the winner. */
+async function findOrInsert<Row>(at: Attempt<Row>): Promise<[Row, boolean]> {
+  const { gateway, session, lookup } = at;
+  const existing = await findOne(gateway, session, lookup);
+  if (existing) return [existing, false];
+  const values = { ...resolveDefaults(gateway, at.defaults), ...lookup };
+  const created = at.lifecycle
+    ? await createWithHooks({ ...at, lifecycle: at.lifecycle }, values, (work) =>
+        session.inTransaction ? inSavepoint(gateway, session, () => work(session)) : work(session),
+      )
+    : await insertUnlessTaken(gateway, session, values, at.key);
+  if (created) return [created, true];
+  return [await readWinner(gateway, session, lookup, at.key), false];
+}
+
+/** One getOrCreate call: its checked arguments, and the caller's transaction if it runs in one. */
+interface Call<Row> {
+  gateway: ModelGateway<Row>;
+  lookup: Record<string, unknown>;
+  defaults: Defaults<Record<string, unknown>> | undefined;
+  lifecycle: RowLifecycle<Row> | undefined;
+  caller: Session | undefined;
+}
+
+/** One attempt of a call: the session it runs on and the lookup's unique key. */
+interface Attempt<Row> extends Call<Row>, LookupCall<Row> {
+  session: Session;
+}
+
+/**
  * Django's get_or_create: SELECT; if absent INSERT; if a concurrent caller inserted the
- * same lookup first, read its row. Returns `[row, created]`.
+ * same lookup first, read its row. Returns `[row, created]`. The statements each strategy
+ * sends are in {@link GetOrCreateStrategy}; outside a transaction every attempt is racesafe's
+ * own, so a winner deleted before the re-read, a deadlock, or a lost connection is retried.
  */
 export async function getOrCreate<Row>(
   gateway: ModelGateway<Row>,
   lookup: Record<string, unknown>,
   options: GetOrCreateCoreOptions = {},
 ): Promise<[Row, boolean]> {
+  const call = checkedCall(gateway, lookup, options);
+  const inputs = planInputs(call, options);
+  const strategy = choose(plan, inputs);
+  const retry = (attempt: () => Promise<[Row, boolean]>) =>
+    withIdempotentRetries(options.retry, attempt);
+  if (strategy === 'advisory-lock')
+    return withSession(gateway, call.caller, { own: 'transaction', retry }, (session) =>
+      getOrCreateUnderAdvisoryLock({ ...call, session }),
+    );
+  if (strategy === 'select-first-own-transaction') return retry(() => findOrCreateWithHooks(call));
+  const [row, created] = await withSession(
+    gateway,
+    call.caller,
+    { own: 'autocommit', retry },
+    async (session) => runStrategy(strategy, { ...call, session, key: await keyOf(call, session) }),
+  );
+  // The outcome the next call's plan reads, where the plan read one.
+  if (inputs.oneStatement) inputs.remember(!created);
+  return [row, created];
+}
+
+/** The checks, before any statement: every name known, the lookup plain, the defaults writable. */
+function checkedCall<Row>(
+  gateway: ModelGateway<Row>,
+  lookup: Record<string, unknown>,
+  options: GetOrCreateCoreOptions,
+): Call<Row> {
   const defaults = typeof options.defaults === 'function' ? undefined : options.defaults;
   assertKnownFields(gateway, { lookup, defaults });
   assertPlainLookup(gateway, lookup);
   if (defaults) assertWritableValues(gateway, 'defaults', defaults, false);
-
   const lifecycle = gateway.lifecycle(options);
-  const callerTransaction = gateway.callerTransaction();
-  if (options.advisoryLock) {
-    const work = (session: Session) =>
-      getOrCreateUnderAdvisoryLock(gateway, session, lookup, options.defaults, lifecycle);
-    return callerTransaction
-      ? inCallerTransaction(callerTransaction, work)
-      : withIdempotentRetries(options.retry, () => gateway.transaction(work));
-  }
-  // Nothing of the caller's to run between finding and inserting (a defaults function, hooks): one statement where the database can.
-  const oneStatement =
-    gateway.dialect.writesInWith &&
-    !lifecycle?.runsUserCode &&
-    typeof options.defaults !== 'function';
-  const work = async (session: Session) => {
-    const pending = lookupKey(gateway, session, lookup);
-    const key = pending instanceof Promise ? await pending : pending;
-    if (oneStatement)
-      return findOrInsertInOneStatement(
-        gateway,
-        session,
-        lookup,
-        options.defaults as Record<string, unknown> | undefined,
-        key,
-        lifecycle,
-      );
-    return findOrInsert(gateway, session, lookup, options.defaults, key, lifecycle);
-  };
-  if (callerTransaction) return inCallerTransaction(callerTransaction, work);
-  // Outside a transaction every attempt is racesafe's own: a winner deleted before the re-read, a deadlock, or a lost connection is retried.
-  if (!lifecycle?.atomic || oneStatement)
-    return withIdempotentRetries(options.retry, () => gateway.autocommit(work));
-  return withIdempotentRetries(options.retry, () =>
-    findOrCreateWithHooks(gateway, lookup, options.defaults, lifecycle),
-  );
+  const caller = gateway.callerTransaction();
+  return { gateway, lookup, defaults: options.defaults, lifecycle, caller };
 }
 
-/** SELECT, then INSERT unless a racing caller took the lookup, then read the winner. */
-export async function findOrInsert<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  defaults: Defaults<Record<string, unknown>> | undefined,
-  key: UniqueKey,
-  lifecycle?: RowLifecycle<Row>,
+/** The plan's inputs for this call, and how to remember its outcome for the next. */
+function planInputs<Row>(
+  call: Call<Row>,
+  options: GetOrCreateCoreOptions,
+): PlanInputs & { remember: (foundExisting: boolean) => void } {
+  const oneStatement =
+    call.gateway.dialect.writesInWith &&
+    !call.lifecycle?.runsUserCode &&
+    typeof options.defaults !== 'function';
+  // A caller's transaction needs a savepoint around the one statement: a dearer hit, so its outcomes are counted apart.
+  const last = lastOutcome(
+    call.gateway,
+    `getOrCreate ${call.caller ? 'in' : 'outside'} a transaction`,
+  );
+  return {
+    advisoryLock: options.advisoryLock === true,
+    oneStatement,
+    recent: last.recent,
+    hooksOutsideTransaction: !call.caller && call.lifecycle?.atomic === true,
+    remember: last.remember,
+  };
+}
+
+/** The lookup's unique key, synchronously once the table's keys are cached (a hit then costs no extra await). */
+async function keyOf<Row>(call: Call<Row>, session: Session) {
+  const pending = lookupKey(call.gateway, session, call.lookup);
+  return pending instanceof Promise ? await pending : pending;
+}
+
+/** Runs one attempt of `strategy` on its session. */
+function runStrategy<Row>(
+  strategy: GetOrCreateStrategy,
+  at: Attempt<Row>,
 ): Promise<[Row, boolean]> {
-  const existing = await findOne(gateway, session, lookup);
-  if (existing) return [existing, false];
-  const values = { ...resolveDefaults(gateway, defaults), ...lookup };
-  const created = lifecycle
-    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
-        session.inTransaction ? inSavepoint(gateway, session, () => work(session)) : work(session),
-      )
-    : await insertUnlessTaken(gateway, session, values, key);
-  if (created) return [created, true];
-  return [await readWinner(gateway, session, lookup, key), false];
+  if (strategy === 'one-statement') return inOneStatement(at, findOrInsertRaw);
+  if (strategy === 'guarded-insert') return inOneStatement(at, insertUnlessFound);
+  return findOrInsert(at);
 }
 
 /**
- * One statement per call where the database allows it, which one chosen per table by the last
- * two calls' outcomes there (last-outcome.ts):
- * - both found their row: SELECT first (1 statement when found, 2 when not);
- * - both created theirs: the guarded INSERT first (insertUnlessFound; 1 statement when created,
- *   2 when a row was there);
- * - otherwise: findOrInsertRaw's WITH, 1 statement either way but dearer to plan (about 0.65x a
- *   plain SELECT or INSERT, `npm run bench`, "racesafe's one statement"), as no ORM prepares statements.
- * Inside your transaction the statement runs in a savepoint (another key's conflict must not
- * abort your transaction): SAVEPOINT, the statement, RELEASE, 3 round trips instead of 4.
+ * The one statement (`one-statement` or `guarded-insert`). Inside your transaction it runs in a
+ * savepoint (another key's conflict must not abort your transaction): SAVEPOINT, the statement,
+ * RELEASE, 3 round trips instead of 4.
  */
-async function findOrInsertInOneStatement<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  defaults: Record<string, unknown> | undefined,
-  key: UniqueKey,
-  lifecycle: RowLifecycle<Row> | undefined,
+function inOneStatement<Row>(
+  at: Attempt<Row>,
+  statement: typeof findOrInsertRaw,
 ): Promise<[Row, boolean]> {
-  const last = lastOutcome(
-    gateway,
-    `getOrCreate ${session.inTransaction ? 'in' : 'outside'} a transaction`,
-  );
-  const statement = last.next === 'create-first' ? insertUnlessFound : findOrInsertRaw;
-  const once = () =>
-    findOrInsertOnce(gateway, session, lookup, defaults, key, lifecycle, statement);
-  let result: [Row, boolean];
-  if (last.next === 'find-first')
-    result = await findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
-  else result = session.inTransaction ? await inSavepoint(gateway, session, once) : await once();
-  last.remember(!result[1]);
-  return result;
+  const once = () => findOrInsertOnce(at, statement);
+  return at.session.inTransaction ? inSavepoint(at.gateway, at.session, once) : once();
 }
 
 /** The new row's values prepared as for an INSERT, one statement, and the row found or the winner's if that statement made none. */
 async function findOrInsertOnce<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  defaults: Record<string, unknown> | undefined,
-  key: UniqueKey,
-  lifecycle: RowLifecycle<Row> | undefined,
+  at: Attempt<Row>,
   statement: typeof findOrInsertRaw,
 ): Promise<[Row, boolean]> {
-  const values = { ...defaults, ...lookup };
+  const { gateway, session, lookup, lifecycle, key } = at;
+  const values = { ...(at.defaults as Record<string, unknown> | undefined), ...lookup };
   // Built-in validation only (no user code): run before knowing; values it refuses take the SELECT-first path, so a hit still returns its row.
   const pending = lifecycle
     ? await lifecycle.beforeCreate(values, session).catch(() => undefined)
     : { values: gateway.insertValues(values), stored: undefined };
-  if (!pending) return findOrInsert(gateway, session, lookup, defaults, key, lifecycle);
+  if (!pending) return findOrInsert(at);
   assertLookupKept(gateway, lookup, pending.values);
   const result = await statement(gateway, session, lookup, pending.values, key);
   // Nothing made: the row was there (the guarded INSERT), or a concurrent caller committed it after the statement's snapshot.
@@ -161,35 +223,29 @@ async function findOrInsertOnce<Row>(
 }
 
 /**
- * Outside a transaction, on a model whose ORM runs hooks: the SELECT autocommits (a found row
- * costs one statement), and a miss creates in a transaction of racesafe's own, as
- * `Model.findOrCreate` and TypeORM's `save()` do, so the hooks' writes and the INSERT commit together.
+ * `select-first-own-transaction`: outside a transaction, on a model whose ORM runs hooks: the
+ * SELECT autocommits (a found row costs one statement), and a miss creates in a transaction of
+ * racesafe's own, as `Model.findOrCreate` and TypeORM's `save()` do, so the hooks' writes and the
+ * INSERT commit together.
  */
-async function findOrCreateWithHooks<Row>(
-  gateway: ModelGateway<Row>,
-  lookup: Record<string, unknown>,
-  defaults: Defaults<Record<string, unknown>> | undefined,
-  lifecycle: RowLifecycle<Row>,
-): Promise<[Row, boolean]> {
+async function findOrCreateWithHooks<Row>(call: Call<Row>): Promise<[Row, boolean]> {
+  const { gateway, lookup } = call;
   const [key, existing] = await gateway.autocommit(async (session) => {
     const key = await lookupKey(gateway, session, lookup);
     return [key, await findOne(gateway, session, lookup)] as const;
   });
   if (existing) return [existing, false];
-  const values = { ...resolveDefaults(gateway, defaults), ...lookup };
-  const created = await createOnItsOwn(gateway, lookup, values, key, lifecycle);
+  const values = { ...resolveDefaults(gateway, call.defaults), ...lookup };
+  const created = await createOnItsOwn({ ...call, key }, values);
   if (created) return [created, true];
   return [await gateway.autocommit((session) => readWinner(gateway, session, lookup, key)), false];
 }
 
-/** Opt-out path: callers of the same lookup queue on an advisory lock, then SELECT and INSERT. */
+/** `advisory-lock`: callers of the same lookup queue on an advisory lock, then SELECT and INSERT. */
 async function getOrCreateUnderAdvisoryLock<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  defaults: Defaults<Record<string, unknown>> | undefined,
-  lifecycle: RowLifecycle<Row> | undefined,
+  at: Call<Row> & { session: Session },
 ): Promise<[Row, boolean]> {
+  const { gateway, session, lookup, lifecycle } = at;
   const lockSql = gateway.dialect.advisoryLockSql(onlyPlaceholder(gateway));
   if (!lockSql) {
     throw new UniqueLookupRequiredError(
@@ -200,7 +256,7 @@ async function getOrCreateUnderAdvisoryLock<Row>(
   await run(gateway, session, lockSql, [advisoryKey(gateway, lookup)]);
   const existing = await findOne(gateway, session, lookup);
   if (existing) return [existing, false];
-  const values = { ...resolveDefaults(gateway, defaults), ...lookup };
+  const values = { ...resolveDefaults(gateway, at.defaults), ...lookup };
   const create = async () => {
     if (!lifecycle) return (await insertRow(gateway, session, values))!;
     const pending = await lifecycle.beforeCreate(values, session);

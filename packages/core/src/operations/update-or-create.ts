@@ -1,13 +1,12 @@
-import { updateStatement } from '../sql/assignments';
-import type { LockStrength, UniqueKey } from '../dialects';
+// updateOrCreate, as Django's update_or_create: lock the lookup's row (SELECT ... FOR [NO KEY]
+// UPDATE) and write the defaults that change it; or create it, and if a racing caller created it
+// first, lock and update that row. The file reads in that order: the plan (a decision table naming
+// a strategy), Django's steps (lockAndUpdateOrCreate), the call (its checks, its session, its
+// strategy), then the other strategies.
+import type { LockStrength } from '../dialects';
 import { InvalidFieldError, RetryableError } from '../errors';
 import { isFExpression } from '../expressions';
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
-import { createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
-import { type Defaults, resolveDefaults } from '../steps/defaults';
-import { assertNoDeletedRowHolds } from '../steps/read-winner';
-import { withRetries, type RetryPolicy } from '../db/retry';
-import { type Parameters, onlyPlaceholder, parametersFor } from '../sql/parameters';
 import {
   findOne,
   findOrInsertRaw,
@@ -15,13 +14,21 @@ import {
   insertUnlessFound,
   selectWhere,
 } from '../db/queries';
-import { inCallerTransaction, inSavepoint } from '../db/transactions';
-import { liveLookupCondition, lookupCondition } from '../sql/conditions';
+import { type RetryPolicy, withRetries } from '../db/retry';
 import { run } from '../db/run';
-import { sameValue } from '../sql/same-value';
+import { inSavepoint, withSession } from '../db/transactions';
+import { type Recent, lastOutcome } from '../server/last-outcome';
 import { assertStrictArithmetic } from '../server/strict-mode';
-import { lastOutcome } from '../server/last-outcome';
 import { lookupKey } from '../server/unique-keys';
+import { updateStatement } from '../sql/assignments';
+import { liveLookupCondition, lookupCondition } from '../sql/conditions';
+import { type Parameters, onlyPlaceholder, parametersFor } from '../sql/parameters';
+import { sameValue } from '../sql/same-value';
+import { createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
+import { type Defaults, resolveDefaults } from '../steps/defaults';
+import type { LookupCall } from '../steps/lookup-call';
+import { type PlanRow, choose } from '../steps/plan';
+import { assertNoDeletedRowHolds } from '../steps/read-winner';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 
 /** Options of updateOrCreate, shared by both packages. */
@@ -42,9 +49,127 @@ export interface UpdateOrCreateCoreOptions {
 }
 
 /**
+ * How one updateOrCreate call runs; docs/guide.md section 8 shows each one's SQL under the same name.
+ * - `locking`: lock the row, update it or create it, in your transaction or one of racesafe's own
+ *   ({@link lockAndUpdateOrCreate});
+ * - `locking-apart`: where a locking read of a missing row locks the gap (MySQL), lock and update
+ *   in one transaction, and create a missing row on its own ({@link updateOrCreateApart});
+ * - `one-statement`: `WITH updated AS (UPDATE ...), made AS (INSERT ...)` in 1 round trip
+ *   (getOrCreate's WITH when the defaults write nothing);
+ * - `update-first`: the plain `UPDATE ... RETURNING`, then the WITH if it updated no row;
+ * - `guarded-insert`: getOrCreate's guarded INSERT, then the plain UPDATE if a row was there.
+ * The last three are autocommit statements; one that neither updated nor created falls back to
+ * the locking strategies.
+ */
+export type UpdateOrCreateStrategy =
+  'locking' | 'locking-apart' | 'one-statement' | 'update-first' | 'guarded-insert';
+
+/** What the plan reads. */
+interface PlanInputs {
+  /** The call runs in your transaction: retries and the transaction are yours. */
+  caller: boolean;
+  /** Outside your transaction, with no code of yours between reading and writing and no lock options, where the database writes inside WITH (inOneStatement). */
+  oneStatement: boolean;
+  /** Once the defaults are resolved, in the one-statement attempt (a defaults function runs there): whether they write anything. */
+  writesDefaults?: boolean;
+  /** What the table's last two calls did (last-outcome.ts), read in the one-statement attempt. */
+  recent?: Recent;
+  /** A locking read of a missing row locks the gap, so two callers' INSERTs would deadlock (DialectAdapter.missingRowLockBlocksInserts). */
+  gapLocks: boolean;
+}
+
+/** The plan: the first row whose inputs hold names the strategy. */
+const plan: PlanRow<PlanInputs, UpdateOrCreateStrategy>[] = [
+  [{ caller: true }, 'locking'],
+  [{ oneStatement: true, writesDefaults: false }, 'one-statement'],
+  [{ oneStatement: true, recent: 'finding' }, 'update-first'],
+  [{ oneStatement: true, recent: 'creating' }, 'guarded-insert'],
+  [{ oneStatement: true, recent: 'mixed' }, 'one-statement'],
+  [{ gapLocks: true }, 'locking-apart'],
+  [{}, 'locking'],
+];
+
+/** One updateOrCreate call: its checked arguments, and the caller's transaction if it runs in one. */
+interface Call<Row> {
+  gateway: ModelGateway<Row>;
+  lookup: Record<string, unknown>;
+  options: UpdateOrCreateCoreOptions;
+  lifecycle: RowLifecycle<Row> | undefined;
+  caller: Session | undefined;
+}
+
+/** One locking attempt: its session, whether that is your transaction, and whether it may create the row. */
+interface Locking<Row> extends Call<Row> {
+  session: Session;
+  callerOwnsTransaction: boolean;
+  mayCreate: boolean;
+}
+
+/**
+ * Django's update_or_create steps, on a session in a transaction: lock the row and write its
+ * changes; else INSERT it unless a racing caller took the key; else lock the winner's row and
+ * write to it. Undefined when the row is missing and `mayCreate` is false (locking-apart).
+ */
+async function lockAndUpdateOrCreate<Row>(at: Locking<Row>): Promise<[Row, boolean] | undefined> {
+  const { gateway, session, lookup, options } = at;
+  const key = await lookupKey(gateway, session, lookup);
+  const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
+  const strength = lockStrengthFor(gateway, defaults, key.columns);
+  const existing = await lockRowForUpdate(gateway, session, lookup, strength, options);
+  if (existing) return [await updateLocked(at, existing, defaults), false];
+  if (!at.mayCreate) return undefined;
+  const values = { ...createValues(at, defaults), ...lookup };
+  const call = { ...at, key };
+  const created = at.lifecycle
+    ? await createWithHooks({ ...call, lifecycle: at.lifecycle }, values, (work) =>
+        inSavepoint(gateway, session, () => work(session)),
+      )
+    : await insertUnlessTaken(gateway, session, values, key);
+  if (created) return [created, true];
+  // A concurrent creator committed this lookup first: lock its row and update it instead.
+  const winner = await lockRowForUpdate(gateway, session, lookup, strength, options);
+  if (winner) return [await updateLocked(at, winner, defaults), false];
+  await assertNoDeletedRowHolds(gateway, session, lookup, key);
+  throw new RetryableError(
+    `${gateway.modelName}: a concurrent transaction created this row, but this transaction's snapshot cannot see it (REPEATABLE READ / SERIALIZABLE). Retry the transaction.`,
+    { fields: Object.keys(lookup) },
+  );
+}
+
+/** The locked row with the defaults that change it written (see changesOf); no UPDATE when none does and no hook of yours runs. */
+async function updateLocked<Row>(
+  at: Locking<Row>,
+  row: Row,
+  defaults: Record<string, unknown>,
+): Promise<Row> {
+  const { gateway, session } = at;
+  const changes = changesOf(gateway, row, defaults);
+  // Nothing to write and no hook of yours to run: no UPDATE, as save() sends none.
+  if (Object.keys(changes).length === 0 && !at.lifecycle?.runsUserCode) return row;
+  await assertStrictArithmetic(gateway, session, changes);
+  const write = () => writeChanges(at, row, changes);
+  // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) or hook must not abort the caller's transaction.
+  return at.callerOwnsTransaction ? inSavepoint(gateway, session, write) : write();
+}
+
+/** The values of a new row: `createDefaults`, else `defaults` (already resolved), checked by their own name. */
+function createValues<Row>(
+  call: Call<Row>,
+  defaults: Record<string, unknown>,
+): Record<string, unknown> {
+  const { createDefaults } = call.options;
+  return resolveDefaults(
+    call.gateway,
+    createDefaults ?? defaults,
+    createDefaults ? 'createDefaults' : 'defaults',
+  );
+}
+
+/**
  * Django's update_or_create: lock the row (SELECT ... FOR [NO KEY] UPDATE), write the
  * `defaults` that change it; or create it, and if a concurrent creator wins, lock and
- * update that row. Always runs in a transaction: the caller's, or one of its own.
+ * update that row. Always atomic: in your transaction, in autocommit statements that are each
+ * atomic, or in a transaction of racesafe's own ({@link UpdateOrCreateStrategy}).
  */
 export async function updateOrCreate<Row>(
   gateway: ModelGateway<Row>,
@@ -52,51 +177,55 @@ export async function updateOrCreate<Row>(
   options: UpdateOrCreateCoreOptions = {},
 ): Promise<[Row, boolean]> {
   checkUpdateOrCreate(gateway, lookup, options);
-  const callerTransaction = gateway.callerTransaction();
-  // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
-  if (callerTransaction)
-    return inCallerTransaction(
-      callerTransaction,
-      (session) =>
-        lockAndUpdateOrCreate(gateway, session, lookup, options, true, true) as Promise<
-          [Row, boolean]
-        >,
-    );
-  if (inOneStatement(gateway, options)) {
-    const done = await withRetries(options.retry, () =>
-      gateway.autocommit((session) => updateOrInsert(gateway, session, lookup, options)),
+  const call: Call<Row> = {
+    gateway,
+    lookup,
+    options,
+    lifecycle: gateway.lifecycle(options),
+    caller: gateway.callerTransaction(),
+  };
+  const inputs = {
+    caller: call.caller !== undefined,
+    oneStatement: inOneStatement(call),
+    gapLocks: gateway.dialect.missingRowLockBlocksInserts === true,
+  };
+  const retry = <T>(attempt: () => Promise<T>) => withRetries(options.retry, attempt);
+  if (inputs.oneStatement) {
+    const done = await retry(() =>
+      gateway.autocommit((session) => updateOrInsert(call, session, inputs)),
     );
     if (done) return done;
-    // It neither updated nor created: a row committed or deleted between its snapshot and its INSERT, or a soft-deleted row holds the key. The locking path sorts it out.
+    // It neither updated nor created: a row committed or deleted between its snapshot and its INSERT, or a soft-deleted row holds the key. The locking strategies sort it out.
   }
-  if (!gateway.dialect.missingRowLockBlocksInserts) {
-    const own = { lockWaitMs: options.nowait ? 0 : options.lockTimeoutMs };
-    return withRetries(options.retry, () =>
-      gateway.transaction(
-        (session) =>
-          lockAndUpdateOrCreate(gateway, session, lookup, options, false, true) as Promise<
-            [Row, boolean]
-          >,
-        own,
-      ),
-    );
-  }
-  return withRetries(options.retry, () => updateOrCreateApart(gateway, lookup, options));
+  const strategy = choose(plan, { ...inputs, oneStatement: false });
+  if (strategy === 'locking-apart') return retry(() => updateOrCreateApart(call));
+  // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
+  const begin = { lockWaitMs: options.nowait ? 0 : options.lockTimeoutMs };
+  return withSession(
+    gateway,
+    call.caller,
+    { own: 'transaction', begin, retry },
+    (session, kind) =>
+      lockAndUpdateOrCreate({
+        ...call,
+        session,
+        callerOwnsTransaction: kind === 'caller',
+        mayCreate: true,
+      }) as Promise<[Row, boolean]>,
+  );
 }
 
 /**
  * Outside your transaction, with no code of yours between reading and writing (hooks, a
  * createDefaults function) and no lock options: one statement where the database can.
  */
-function inOneStatement(
-  gateway: ModelGateway<unknown>,
-  options: UpdateOrCreateCoreOptions,
-): boolean {
-  const { nowait, lockTimeoutMs, createDefaults } = options;
-  const lifecycle = gateway.lifecycle(options);
+function inOneStatement<Row>(call: Call<Row>): boolean {
+  const { nowait, lockTimeoutMs, createDefaults } = call.options;
+  const { lifecycle } = call;
   const blind = !lifecycle || (!lifecycle.runsUserCode && lifecycle.validateChanges !== undefined);
   return (
-    gateway.dialect.writesInWith &&
+    !call.caller &&
+    call.gateway.dialect.writesInWith &&
     blind &&
     !nowait &&
     lockTimeoutMs === undefined &&
@@ -105,135 +234,134 @@ function inOneStatement(
 }
 
 /**
- * updateOrCreate in one statement (PostgreSQL), autocommit:
- *
- *     WITH updated AS (UPDATE t SET <defaults> WHERE <lookup> RETURNING *),
- *          made AS (INSERT INTO t (<columns>) SELECT <create values> WHERE NOT EXISTS (SELECT 1 FROM updated)
- *                   ON CONFLICT (<key>) DO NOTHING RETURNING *)
- *     SELECT false AS "racesafe_created", * FROM updated UNION ALL SELECT true, * FROM made
- *
- * The UPDATE locks the row for its statement as `SELECT ... FOR NO KEY UPDATE` would, so F
- * expressions apply to the latest committed version; it writes every default, changed or not,
- * as Django's update_or_create saves them. No defaults: getOrCreate's one statement. Undefined
- * when the statement neither updated nor created (see updateOrCreate).
+ * The one-statement strategies (PostgreSQL), autocommit; which one by the plan, once the defaults
+ * are resolved. The UPDATE locks the row for its statement as `SELECT ... FOR NO KEY UPDATE` would,
+ * so F expressions apply to the latest committed version; it writes every default, changed or not,
+ * as Django's update_or_create saves them. Undefined when the statement neither updated nor
+ * created (see updateOrCreate).
  */
 async function updateOrInsert<Row>(
-  gateway: ModelGateway<Row>,
+  call: Call<Row>,
   session: Session,
-  lookup: Record<string, unknown>,
-  options: UpdateOrCreateCoreOptions,
+  inputs: PlanInputs,
 ): Promise<[Row, boolean] | undefined> {
+  const { gateway, lookup, options } = call;
   const key = await lookupKey(gateway, session, lookup);
   const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
-  const createValues = {
-    ...resolveDefaults(
-      gateway,
-      options.createDefaults ?? defaults,
-      options.createDefaults ? 'createDefaults' : 'defaults',
-    ),
-    ...lookup,
-  };
+  const values = { ...createValues(call, defaults), ...lookup };
   // An ORM SQL value (Sequelize col('code')) may name a column, which `INSERT ... SELECT` without FROM cannot see: the locking path writes it.
-  if (Object.values(createValues).some((value) => gateway.isSqlValue(value))) return undefined;
+  if (Object.values(values).some((value) => gateway.isSqlValue(value))) return undefined;
   // Built-in validation only (no user code): both writes checked before the statement; values it refuses take the locking path, which validates what it writes.
-  const lifecycle = gateway.lifecycle(options);
+  const { lifecycle } = call;
   const pending = lifecycle
     ? await lifecycle.validateChanges!(defaults, session)
-        .then(() => lifecycle.beforeCreate(createValues, session))
+        .then(() => lifecycle.beforeCreate(values, session))
         .catch(() => undefined)
-    : { values: gateway.insertValues(createValues), stored: undefined };
+    : { values: gateway.insertValues(values), stored: undefined };
   if (!pending) return undefined;
+  const writes = { ...call, session, key, defaults, values: pending.values };
   const result =
     Object.keys(defaults).length === 0
       ? await findOrInsertRaw(gateway, session, lookup, pending.values, key)
-      : await updateOrInsertRaw(gateway, session, lookup, defaults, pending.values, key);
+      : await updateOrInsertRaw(writes, inputs);
   if (!result) return undefined;
   if (result.created && pending.stored) return [await pending.stored(result.raw), true];
   return [gateway.hydrate(result.raw), result.created];
 }
 
+/** One one-statement attempt with its defaults resolved: the values it writes to a found row and those of a new row. */
+interface Writes<Row> extends LookupCall<Row> {
+  session: Session;
+  defaults: Record<string, unknown>;
+  values: Record<string, unknown>;
+}
+
 /**
- * The statement sent first is chosen per table by the last two calls' outcomes (last-outcome.ts):
- * after updates the plain `UPDATE ... RETURNING` (then the WITH if it found no row); after
- * creations the guarded INSERT (statements.ts insertUnlessFound, then the UPDATE if a row was
- * there); otherwise the WITH above, 1 statement either way but dearer to plan. Undefined when
- * nothing was updated or created (a row committed or deleted meanwhile): the locking path follows.
+ * `update-first`, `guarded-insert` or `one-statement` by the table's last two outcomes (the plan),
+ * where the defaults write something. Undefined when nothing was updated or created (a row
+ * committed or deleted meanwhile): the locking strategies follow.
  */
 async function updateOrInsertRaw(
-  gateway: ModelGateway<unknown>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  defaults: Record<string, unknown>,
-  values: Record<string, unknown>,
-  key: UniqueKey,
+  at: Writes<unknown>,
+  inputs: PlanInputs,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
-  await assertStrictArithmetic(gateway, session, defaults);
+  const { gateway, session, lookup, values, key } = at;
+  await assertStrictArithmetic(gateway, session, at.defaults);
   const last = lastOutcome(gateway, 'updateOrCreate in one statement');
-  const byLookup = (parameters: Parameters) => liveLookupCondition(gateway, lookup, parameters);
-  const updateOnly = async () => {
-    const { sql, parameters } = updateStatement(gateway, defaults, byLookup, {
-      returning: true,
-      group: 'defaults',
-    });
-    // The lookup covers a unique key of live rows (lookupKey): at most one row.
-    const [updated] = (await run(gateway, session, sql, parameters)).rows;
-    return updated && { raw: updated, created: false };
-  };
-  const bothInOne = () => {
-    const parameters = parametersFor(gateway);
-    const update = updateStatement(gateway, defaults, byLookup, {
-      returning: true,
-      group: 'defaults',
-      parameters,
-    });
-    return insertUnlessFirst(
-      gateway,
-      session,
-      lookup,
-      { name: 'updated', sql: update.sql },
-      parameters,
-      values,
-      key,
-    );
-  };
+  const strategy = choose(plan, { ...inputs, writesDefaults: true, recent: last.recent });
   const result =
-    last.next === 'find-first'
-      ? (await updateOnly()) || (await bothInOne())
-      : last.next === 'create-first'
-        ? (await insertUnlessFound(gateway, session, lookup, values, key)) || (await updateOnly())
-        : await bothInOne();
+    strategy === 'update-first'
+      ? (await updateOnly(at)) || (await updateOrInsertWith(at))
+      : strategy === 'guarded-insert'
+        ? (await insertUnlessFound(gateway, session, lookup, values, key)) || (await updateOnly(at))
+        : await updateOrInsertWith(at);
   if (result) last.remember(!result.created);
   return result;
 }
 
+/** `UPDATE t SET <defaults> WHERE <lookup> RETURNING *`: the row it updated, if any. */
+async function updateOnly(
+  at: Writes<unknown>,
+): Promise<{ raw: Record<string, unknown>; created: false } | undefined> {
+  const { gateway, lookup } = at;
+  const byLookup = (parameters: Parameters) => liveLookupCondition(gateway, lookup, parameters);
+  const { sql, parameters } = updateStatement(gateway, at.defaults, byLookup, {
+    returning: true,
+    group: 'defaults',
+  });
+  // The lookup covers a unique key of live rows (lookupKey): at most one row.
+  const [updated] = (await run(gateway, at.session, sql, parameters)).rows;
+  return updated && { raw: updated, created: false };
+}
+
 /**
- * updateOrCreate in racesafe's own transactions where a locking read of a missing row locks
- * the gap (MySQL: docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts): lock and update in one transaction; if the row is missing, that
- * transaction ends (its gap lock with it) and the row is created on its own, so no caller
- * holds a gap lock while it inserts; a concurrent creator's row is then locked and updated.
+ * The WITH of `one-statement`:
+ *
+ *     WITH updated AS (UPDATE t SET <defaults> WHERE <lookup> RETURNING *),
+ *          made AS (INSERT INTO t (<columns>) SELECT <create values> WHERE NOT EXISTS (SELECT 1 FROM updated)
+ *                   ON CONFLICT (<key>) DO NOTHING RETURNING *)
+ *     SELECT false AS "racesafe_created", * FROM updated UNION ALL SELECT true, * FROM made
  */
-async function updateOrCreateApart<Row>(
-  gateway: ModelGateway<Row>,
-  lookup: Record<string, unknown>,
-  options: UpdateOrCreateCoreOptions,
-): Promise<[Row, boolean]> {
+function updateOrInsertWith(
+  at: Writes<unknown>,
+): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  const { gateway, lookup } = at;
+  const parameters = parametersFor(gateway);
+  const byLookup = (bound: Parameters) => liveLookupCondition(gateway, lookup, bound);
+  const update = updateStatement(gateway, at.defaults, byLookup, {
+    returning: true,
+    group: 'defaults',
+    parameters,
+  });
+  const first = { name: 'updated', sql: update.sql };
+  return insertUnlessFirst(gateway, at.session, lookup, first, parameters, at.values, at.key);
+}
+
+/**
+ * `locking-apart`: updateOrCreate in racesafe's own transactions where a locking read of a missing
+ * row locks the gap (MySQL: docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts):
+ * lock and update in one transaction; if the row is missing, that transaction ends (its gap lock
+ * with it) and the row is created on its own, so no caller holds a gap lock while it inserts; a
+ * concurrent creator's row is then locked and updated.
+ */
+async function updateOrCreateApart<Row>(call: Call<Row>): Promise<[Row, boolean]> {
+  const { gateway, lookup, options } = call;
   const lockAndUpdate = () =>
     gateway.transaction((session) =>
-      lockAndUpdateOrCreate(gateway, session, lookup, options, false, false),
+      lockAndUpdateOrCreate({ ...call, session, callerOwnsTransaction: false, mayCreate: false }),
     );
   const updated = await lockAndUpdate();
   if (updated) return updated;
   const key = await gateway.autocommit(async (session) => lookupKey(gateway, session, lookup));
-  const createDefaults = options.createDefaults ?? options.defaults;
   const values = {
     ...resolveDefaults(
       gateway,
-      createDefaults,
+      options.createDefaults ?? options.defaults,
       options.createDefaults ? 'createDefaults' : 'defaults',
     ),
     ...lookup,
   };
-  const created = await createOnItsOwn(gateway, lookup, values, key, gateway.lifecycle(options));
+  const created = await createOnItsOwn({ ...call, key }, values);
   if (created) return [created, true];
   const winner = await lockAndUpdate();
   if (winner) return winner;
@@ -244,6 +372,7 @@ async function updateOrCreateApart<Row>(
   );
 }
 
+/** The checks, before any statement: every name known, the lookup plain, the defaults writable, F expressions only where they can apply, a valid lock timeout. */
 function checkUpdateOrCreate(
   gateway: ModelGateway<unknown>,
   lookup: Record<string, unknown>,
@@ -274,56 +403,6 @@ function checkUpdateOrCreate(
       `lockTimeoutMs must be a positive integer of milliseconds, got ${String(lockTimeoutMs)}`,
     );
   }
-}
-
-async function lockAndUpdateOrCreate<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  options: UpdateOrCreateCoreOptions,
-  callerOwnsTransaction: boolean,
-  mayCreate: boolean,
-): Promise<[Row, boolean] | undefined> {
-  const key = await lookupKey(gateway, session, lookup);
-  const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
-  const lifecycle = gateway.lifecycle(options);
-  const update = async (row: Row) => {
-    const changes = changesOf(gateway, row, defaults);
-    // Nothing to write and no hook of yours to run: no UPDATE, as save() sends none.
-    if (Object.keys(changes).length === 0 && !lifecycle?.runsUserCode) return row;
-    await assertStrictArithmetic(gateway, session, changes);
-    const write = () => writeChanges(gateway, session, row, lookup, changes, lifecycle);
-    // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) or hook must not abort the caller's transaction.
-    return callerOwnsTransaction ? inSavepoint(gateway, session, write) : write();
-  };
-  const strength = lockStrengthFor(gateway, defaults, key.columns);
-  const existing = await lockRowForUpdate(gateway, session, lookup, strength, options);
-  if (existing) return [await update(existing), false];
-  if (!mayCreate) return undefined;
-
-  const createValues = resolveDefaults(
-    gateway,
-    options.createDefaults ?? defaults,
-    options.createDefaults ? 'createDefaults' : 'defaults',
-  );
-  const values = { ...createValues, ...lookup };
-  const created = lifecycle
-    ? await createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
-        inSavepoint(gateway, session, () => work(session)),
-      )
-    : await insertUnlessTaken(gateway, session, values, key);
-  if (created) return [created, true];
-
-  // A concurrent creator committed this lookup first: lock its row and update it instead.
-  const winner = await lockRowForUpdate(gateway, session, lookup, strength, options);
-  if (!winner) {
-    await assertNoDeletedRowHolds(gateway, session, lookup, key);
-    throw new RetryableError(
-      `${gateway.modelName}: a concurrent transaction created this row, but this transaction's snapshot cannot see it (REPEATABLE READ / SERIALIZABLE). Retry the transaction.`,
-      { fields: Object.keys(lookup) },
-    );
-  }
-  return [await update(winner), false];
 }
 
 /** FOR NO KEY UPDATE does not block foreign-key inserts elsewhere; writing a key column needs FOR UPDATE. */
@@ -401,13 +480,11 @@ function changesOf<Row>(
  * hooks (which may add changes); returns the row as stored, after-update hooks run.
  */
 async function writeChanges<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
+  at: Locking<Row>,
   row: Row,
-  lookup: Record<string, unknown>,
   changes: Record<string, unknown>,
-  lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<Row> {
+  const { gateway, session, lookup, lifecycle } = at;
   const pending = lifecycle ? await lifecycle.beforeUpdate(row, changes, session) : undefined;
   const values = pending ? pending.values : changes;
   // Nothing to write, even after the hooks: the ORM's save() sends no UPDATE either.

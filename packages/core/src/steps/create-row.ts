@@ -1,6 +1,7 @@
 import type { UniqueKey } from '../dialects';
 import { ConflictError, InvalidFieldError } from '../errors';
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
+import type { LookupCall } from './lookup-call';
 import { inSavepoint } from '../db/transactions';
 import { insertRaw, insertRow } from '../db/queries';
 import { sameValue } from '../sql/same-value';
@@ -44,13 +45,11 @@ class LostRace extends Error {}
  * lookup first: the hooks' writes are rolled back and no after-create hook runs for this caller.
  */
 export async function createWithHooks<Row>(
-  gateway: ModelGateway<Row>,
-  lookup: Record<string, unknown>,
+  call: LookupCall<Row> & { lifecycle: RowLifecycle<Row> },
   values: Record<string, unknown>,
-  key: UniqueKey,
-  lifecycle: RowLifecycle<Row>,
   atomically: (work: (session: Session) => Promise<Row>) => Promise<Row>,
 ): Promise<Row | undefined> {
+  const { gateway, lookup, key, lifecycle } = call;
   const by = { key, skip: gateway.dialect.supportsInsertIgnoringConflictOn };
   try {
     return await atomically(async (session) => {
@@ -94,21 +93,17 @@ export function assertLookupKept(
  * Undefined when a concurrent caller took the key first.
  */
 export function createOnItsOwn<Row>(
-  gateway: ModelGateway<Row>,
-  lookup: Record<string, unknown>,
+  call: LookupCall<Row>,
   values: Record<string, unknown>,
-  key: UniqueKey,
-  lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<Row | undefined> {
+  const { gateway, key, lifecycle } = call;
   if (lifecycle?.atomic)
-    return createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
-      gateway.transaction(work),
-    );
+    return createWithHooks({ ...call, lifecycle }, values, (work) => gateway.transaction(work));
   // Without RETURNING the row is read back after the INSERT: in the INSERT's transaction it is still the version written, not a later one.
   if (!gateway.dialect.supportsReturning) {
     return gateway.transaction((session) =>
       lifecycle
-        ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
+        ? createWithHooks({ ...call, lifecycle }, values, (work) =>
             inSavepoint(gateway, session, () => work(session)),
           )
         : insertUnlessTaken(gateway, session, values, key),
@@ -116,7 +111,7 @@ export function createOnItsOwn<Row>(
   }
   return gateway.autocommit((session) =>
     lifecycle
-      ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => work(session))
+      ? createWithHooks({ ...call, lifecycle }, values, (work) => work(session))
       : insertUnlessTaken(gateway, session, values, key),
   );
 }
