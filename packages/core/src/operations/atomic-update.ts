@@ -1,3 +1,6 @@
+// atomicUpdate, as Django's `update(n=F('n') + 1)`: one `UPDATE ... SET col = <expression>` with no
+// read before it, so concurrent increments never lose one. The checks first, then the UPDATE;
+// where the database has no `UPDATE ... RETURNING`, the locked read-back that stands in for it.
 import { updateStatement } from '../sql/assignments';
 import { InvalidFieldError } from '../errors';
 import type { ModelGateway, Session, StatementResult } from '../gateway';

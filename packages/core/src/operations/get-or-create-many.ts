@@ -1,3 +1,7 @@
+// getOrCreateMany, Django's get_or_create for many lookups of one unique key: per chunk, SELECT
+// the rows; INSERT the missing ones unless racing callers took them; read the winners' rows. The
+// file reads in that order: the plan (a decision table naming a strategy), the three steps of a
+// chunk (resolveChunk), the call (its checks, its session), then the statements.
 import type { LockStrength, UniqueKey } from '../dialects';
 import { ConflictError, InvalidFieldError } from '../errors';
 import type { ModelGateway, PendingWrite, RowLifecycle, Session } from '../gateway';
@@ -81,16 +85,56 @@ interface Batch<Row> {
 }
 
 /**
+ * Django's three steps for one chunk of lookups: SELECT their rows (or, `guarded-insert`, INSERT
+ * the keys no row has first); INSERT the missing ones unless a racing caller took them; read the
+ * winners' rows of the keys no INSERT of this call made.
+ */
+async function resolveChunk<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  chunk: Wanted<Row>[],
+  key: UniqueKey,
+): Promise<void> {
+  const open = chunk.filter((w) => !w.result);
+  if (open.length === 0) return;
+  if (!(batch.insertFirst && (await insertNew(batch, session, open, key)))) {
+    await findExisting(batch, session, open);
+    const missing = open.filter((w) => !w.result);
+    if (missing.length === 0) return;
+    await createMissing(batch, session, missing, key);
+  }
+  // The keys no INSERT of this call made: rows that were there, or that a concurrent caller took meanwhile, read in one statement.
+  const taken = open.filter((w) => !w.result);
+  if (taken.length === 0) return;
+  const { gateway } = batch;
+  const winners = await selectLookups(
+    gateway,
+    session,
+    taken,
+    gateway.dialect.lockingReadAfterConflict,
+  );
+  for (const [w, { row }] of matchRows(gateway, taken, winners, batch.properties))
+    w.result = [row, false];
+  // Not visible in this snapshot, deleted since, or matched only by collation or by the stored form of its value: readWinner reads each again.
+  for (const w of taken) {
+    if (w.result) continue;
+    const row = await readWinner(gateway, session, w.lookup, key);
+    const identity = rowIdentity(gateway, row);
+    w.result = [row, identity !== undefined && batch.insertedUnmatched.has(identity)];
+  }
+}
+
+/**
  * getOrCreate for many lookups of one unique key: `[row, created][]` in input order; a lookup
  * given twice gets the same row (created at most once, reported created on its first place).
  * Per chunk of lookups (sized under the dialect's bound-parameter limit), which statement first
  * chosen per table by the last two calls' outcomes there (last-outcome.ts):
- * - SELECT first (the usual case, and always with a `defaults` function or hooks that run user code):
+ * - `select-first` (the usual case, and always with a `defaults` function or hooks that run user code):
  *   `SELECT * FROM t WHERE "k" IN ($1, $2, ...)` (1 round trip when every key has a row), then for
  *   the rows missing one multi-row `INSERT ... VALUES (...), (...) ON CONFLICT (<key>) DO NOTHING
  *   RETURNING *` in key order (2), then one re-read of the keys a concurrent caller took meanwhile.
  *   Without ON CONFLICT (MySQL) the INSERT runs in a savepoint and a 1062 falls back to one row at a time.
- * - the guarded INSERT first, where the dialect binds a column's values as one array
+ * - `guarded-insert`, where the dialect binds a column's values as one array
  *   (`DialectAdapter.arrayRows`, PostgreSQL) and the last two calls created most of their keys:
  *   `INSERT INTO t (...) SELECT ... FROM unnest($1::text[], ...) WITH ORDINALITY AS v WHERE NOT EXISTS
  *   (SELECT 1 FROM t WHERE t.<key> = v.<key> OFFSET 0) ORDER BY <position> ON CONFLICT (<key>) DO NOTHING RETURNING *`
@@ -317,42 +361,6 @@ async function resolveAll<Row>(
   for (const chunk of chunks)
     for (const w of chunk) if (w.hasNull) await lookupKey(gateway, session, w.lookup);
   for (const chunk of chunks) await resolveChunk(batch, session, chunk, key);
-}
-
-/** Finds the chunk's rows and creates the missing ones (SELECT first, or the guarded INSERT first); then reads what concurrent callers created meanwhile. */
-async function resolveChunk<Row>(
-  batch: Batch<Row>,
-  session: Session,
-  chunk: Wanted<Row>[],
-  key: UniqueKey,
-): Promise<void> {
-  const open = chunk.filter((w) => !w.result);
-  if (open.length === 0) return;
-  if (!(batch.insertFirst && (await insertNew(batch, session, open, key)))) {
-    await findExisting(batch, session, open);
-    const missing = open.filter((w) => !w.result);
-    if (missing.length === 0) return;
-    await createMissing(batch, session, missing, key);
-  }
-  // The keys no INSERT of this call made: rows that were there, or that a concurrent caller took meanwhile, read in one statement.
-  const taken = open.filter((w) => !w.result);
-  if (taken.length === 0) return;
-  const { gateway } = batch;
-  const winners = await selectLookups(
-    gateway,
-    session,
-    taken,
-    gateway.dialect.lockingReadAfterConflict,
-  );
-  for (const [w, { row }] of matchRows(gateway, taken, winners, batch.properties))
-    w.result = [row, false];
-  // Not visible in this snapshot, deleted since, or matched only by collation or by the stored form of its value: readWinner reads each again.
-  for (const w of taken) {
-    if (w.result) continue;
-    const row = await readWinner(gateway, session, w.lookup, key);
-    const identity = rowIdentity(gateway, row);
-    w.result = [row, identity !== undefined && batch.insertedUnmatched.has(identity)];
-  }
 }
 
 /** SELECT the rows of these lookups. */

@@ -2,10 +2,13 @@ import type { UniqueKey } from '../dialects';
 import type { ModelGateway } from '../gateway';
 import { ScopeStore } from './scope-store';
 
-// Catalog answers per connection configuration and table. Constraints rarely change at run
-// time: a lookup no cached key covers reads the catalog again (unique-keys.ts refreshUniqueKeys),
-// so a key added while the process runs is found; a dropped one is believed until restart.
-// Read by unique-keys.ts's ScopeCache; kept apart so that error translation can name a key.
+/**
+ * The tables' unique keys as the catalog answered, per connection configuration and table.
+ * Constraints rarely change at run time: a lookup no cached key covers reads the catalog again
+ * (unique-keys.ts refreshUniqueKeys), so a key added while the process runs is found; a dropped
+ * one is believed until restart. Filled by unique-keys.ts's ScopeCache; kept apart so that error
+ * translation can name a key without importing the reads.
+ */
 export const knownKeys = new ScopeStore<UniqueKey[]>();
 
 /** The table's unique keys if a catalog read has answered for this connection configuration. */

@@ -32,5 +32,5 @@ export function insertUnlessSql(
   return `INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} WHERE NOT EXISTS (${guard()}) ${gateway.dialect.skipConflictClause(key)} RETURNING *`;
 }
 
-// Not a column: tells a row the statement created from one it found or updated.
+/** Not a column: tells a row the statement created from one it found or updated (`SELECT false AS "racesafe_created", * ...`). */
 export const createdMarker = 'racesafe_created';
