@@ -61,6 +61,19 @@ export async function insertRaw(
 }
 
 /**
+ * One statement that finds (or updates) a row or inserts it, on `session`: the lookup it finds the
+ * row by, the new row's `values` as inserted (the ORM's insert defaults already applied), and the
+ * unique key whose taken value the INSERT skips (`ON CONFLICT (<key>) DO NOTHING`).
+ */
+export interface OneStatement {
+  gateway: ModelGateway<unknown>;
+  session: Session;
+  lookup: Record<string, unknown>;
+  values: Record<string, unknown>;
+  key: UniqueKey;
+}
+
+/**
  * getOrCreate in one statement, where the database allows an INSERT inside WITH (PostgreSQL).
  * `values` are inserted as given (the ORM's insert defaults already applied):
  *
@@ -74,23 +87,12 @@ export async function insertRaw(
  * a hit the INSERT's SELECT yields no row, so no column default runs and no sequence value is drawn.
  */
 export async function findOrInsertRaw(
-  gateway: ModelGateway<unknown>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  values: Record<string, unknown>,
-  key: UniqueKey,
+  write: OneStatement,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  const { gateway } = write;
   const parameters = parametersFor(gateway);
-  const found = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters)} LIMIT 2`;
-  return insertUnlessFirst(
-    gateway,
-    session,
-    lookup,
-    { name: 'found', sql: found },
-    parameters,
-    values,
-    key,
-  );
+  const found = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, write.lookup, parameters)} LIMIT 2`;
+  return insertUnlessFirst(write, { name: 'found', sql: found }, parameters);
 }
 
 /**
@@ -106,12 +108,9 @@ export async function findOrInsertRaw(
  * row, so no column default runs and no sequence value is drawn.
  */
 export async function insertUnlessFound(
-  gateway: ModelGateway<unknown>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  values: Record<string, unknown>,
-  key: UniqueKey,
+  write: OneStatement,
 ): Promise<{ raw: Record<string, unknown>; created: true } | undefined> {
+  const { gateway, session, lookup, values, key } = write;
   const parameters = parametersFor(gateway);
   const sql = insertUnlessSql(
     gateway,
@@ -131,14 +130,11 @@ export async function insertUnlessFound(
  * the row `first` returned (a SELECT, or an UPDATE ... RETURNING built on the same `parameters`), else the row made.
  */
 export async function insertUnlessFirst(
-  gateway: ModelGateway<unknown>,
-  session: Session,
-  lookup: Record<string, unknown>,
+  write: OneStatement,
   first: { name: string; sql: string },
   parameters: Parameters,
-  values: Record<string, unknown>,
-  key: UniqueKey,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  const { gateway, session, lookup, values, key } = write;
   const made = insertUnlessSql(
     gateway,
     values,

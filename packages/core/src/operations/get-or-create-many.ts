@@ -406,12 +406,18 @@ async function insertNew<Row>(
   return true;
 }
 
+/** The rows to INSERT, and each one's pending write where the ORM's lifecycle runs. */
+interface PreparedRows<Row> {
+  rows: Record<string, unknown>[];
+  pending: (PendingWrite<Row> | undefined)[];
+}
+
 /** Each row's values to INSERT (defaults, the lookup, what the ORM adds or its lifecycle leaves), and its pending write where the lifecycle runs. */
 async function prepareRows<Row>(
   batch: Batch<Row>,
   session: Session,
   wanted: Wanted<Row>[],
-): Promise<{ rows: Record<string, unknown>[]; pending: (PendingWrite<Row> | undefined)[] }> {
+): Promise<PreparedRows<Row>> {
   const { gateway, lifecycle } = batch;
   const rows = new Array<Record<string, unknown>>(wanted.length);
   const pending = new Array<PendingWrite<Row> | undefined>(wanted.length);
@@ -478,8 +484,7 @@ async function createMissing<Row>(
     }
     return;
   }
-  const { rows, pending } = await prepareRows(batch, session, missing);
-  await insertMany(batch, session, missing, rows, pending, key);
+  await insertMany(batch, session, missing, await prepareRows(batch, session, missing), key);
 }
 
 function checkedDefaults(
@@ -499,11 +504,11 @@ async function insertMany<Row>(
   batch: Batch<Row>,
   session: Session,
   missing: Wanted<Row>[],
-  rows: Record<string, unknown>[],
-  pending: (PendingWrite<Row> | undefined)[],
+  prepared: PreparedRows<Row>,
   key: UniqueKey,
 ): Promise<void> {
   const { gateway } = batch;
+  const { rows, pending } = prepared;
   const groups = new Map<string, number[]>();
   rows.forEach((row, i) => {
     const columns = Object.keys(row).join(',');

@@ -215,7 +215,7 @@ async function findOrInsertOnce<Row>(
     : { values: gateway.insertValues(values), stored: undefined };
   if (!pending) return findOrInsert(at);
   assertLookupKept(gateway, lookup, pending.values);
-  const result = await statement(gateway, session, lookup, pending.values, key);
+  const result = await statement({ gateway, session, lookup, values: pending.values, key });
   // Nothing made: the row was there (the guarded INSERT), or a concurrent caller committed it after the statement's snapshot.
   if (!result) return [await readWinner(gateway, session, lookup, key), false];
   if (result.created && pending.stored) return [await pending.stored(result.raw), true];

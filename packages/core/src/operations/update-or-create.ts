@@ -262,7 +262,7 @@ async function updateOrInsert<Row>(
   const writes = { ...call, session, key, defaults, values: pending.values };
   const result =
     Object.keys(defaults).length === 0
-      ? await findOrInsertRaw(gateway, session, lookup, pending.values, key)
+      ? await findOrInsertRaw(writes)
       : await updateOrInsertRaw(writes, inputs);
   if (!result) return undefined;
   if (result.created && pending.stored) return [await pending.stored(result.raw), true];
@@ -285,7 +285,7 @@ async function updateOrInsertRaw(
   at: Writes<unknown>,
   inputs: PlanInputs,
 ): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
-  const { gateway, session, lookup, values, key } = at;
+  const { gateway, session } = at;
   await assertStrictArithmetic(gateway, session, at.defaults);
   const last = lastOutcome(gateway, 'updateOrCreate in one statement');
   const strategy = choose(plan, { ...inputs, writesDefaults: true, recent: last.recent });
@@ -293,7 +293,7 @@ async function updateOrInsertRaw(
     strategy === 'update-first'
       ? (await updateOnly(at)) || (await updateOrInsertWith(at))
       : strategy === 'guarded-insert'
-        ? (await insertUnlessFound(gateway, session, lookup, values, key)) || (await updateOnly(at))
+        ? (await insertUnlessFound(at)) || (await updateOnly(at))
         : await updateOrInsertWith(at);
   if (result) last.remember(!result.created);
   return result;
@@ -334,7 +334,7 @@ function updateOrInsertWith(
     parameters,
   });
   const first = { name: 'updated', sql: update.sql };
-  return insertUnlessFirst(gateway, at.session, lookup, first, parameters, at.values, at.key);
+  return insertUnlessFirst(at, first, parameters);
 }
 
 /**
