@@ -13,10 +13,10 @@ import { type Recent, lastOutcome } from '../server/last-outcome';
 import { type PlanRow, choose } from '../steps/plan';
 import { keyId, lookupMatchId, matchId, matchRows } from '../sql/match-rows';
 import { type RetryPolicy, withRetries } from '../db/retry';
-import { type Parameters, parametersFor } from '../sql/parameters';
+import { parametersFor } from '../sql/parameters';
 import { findOne } from '../db/queries';
 import { inSavepoint, withSession } from '../db/transactions';
-import { liveLookupCondition } from '../sql/conditions';
+import { lookupsCondition, multiRowInsert } from '../sql/many-rows';
 import { run } from '../db/run';
 import { lookupKey } from '../server/unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
@@ -581,25 +581,10 @@ async function insertOrFallBack<Row>(
   return selectLookups(gateway, session, group);
 }
 
-function multiRowInsert(
-  gateway: ModelGateway<unknown>,
-  rows: Record<string, unknown>[],
-  parameters: Parameters,
-): string {
-  const properties = Object.keys(rows[0]);
-  const columns = properties.map((property) => gateway.column(property)!.quoted).join(', ');
-  const tuples = rows.map(
-    (row) =>
-      `(${properties.map((property) => gateway.bindValue(property, row[property], parameters.add)).join(', ')})`,
-  );
-  return `INSERT INTO ${gateway.tableSql} (${columns}) VALUES ${tuples.join(', ')}`;
-}
-
 /**
  * The rows of these lookups (live rows only on a soft-deleting model): `SELECT * FROM t WHERE
- * "name" IN ($1, $2, ...)` for a one-column key, else `((<lookup 1>) OR (<lookup 2>)) OR (...)`
- * nested in halves, as SQLite refuses an expression more than 1,000 levels deep; with `lock`,
- * a locking read (`... LOCK IN SHARE MODE` on MySQL, where only that sees a winner's row under REPEATABLE READ).
+ * <lookupsCondition>`; with `lock`, a locking read (`... LOCK IN SHARE MODE` on MySQL, where only
+ * that sees a winner's row under REPEATABLE READ).
  */
 async function selectLookups(
   gateway: ModelGateway<unknown>,
@@ -608,19 +593,7 @@ async function selectLookups(
   lock: LockStrength | null = null,
 ): Promise<Record<string, unknown>[]> {
   const parameters = parametersFor(gateway);
-  const [property, ...others] = Object.keys(wanted[0].lookup);
-  let condition: string;
-  if (others.length === 0 && wanted.every((w) => !w.hasNull)) {
-    const list = wanted
-      .map((w) => gateway.bindValue(property, w.lookup[property], parameters.add))
-      .join(', ');
-    const deleted = gateway.softDeleteColumn;
-    condition = `${gateway.column(property)!.quoted} IN (${list})${deleted ? ` AND ${deleted.quoted} IS NULL` : ''}`;
-  } else {
-    condition = balancedOr(
-      wanted.map((w) => `(${liveLookupCondition(gateway, w.lookup, parameters)})`),
-    );
-  }
+  const condition = lookupsCondition(gateway, wanted, parameters);
   const lockSql = lock ? ` ${gateway.dialect.lockClause(lock, {})}` : '';
   const { rows } = await run(
     gateway,
@@ -629,10 +602,4 @@ async function selectLookups(
     parameters.values,
   );
   return rows;
-}
-
-function balancedOr(terms: string[]): string {
-  if (terms.length === 1) return terms[0];
-  const half = Math.ceil(terms.length / 2);
-  return `(${balancedOr(terms.slice(0, half))} OR ${balancedOr(terms.slice(half))})`;
 }

@@ -3,17 +3,10 @@
 // first, lock and update that row. The file reads in that order: the plan (a decision table naming
 // a strategy), Django's steps (lockAndUpdateOrCreate), the call (its checks, its session, its
 // strategy), then the other strategies.
-import type { LockStrength } from '../dialects';
 import { InvalidFieldError, RetryableError } from '../errors';
 import { isFExpression } from '../expressions';
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
-import {
-  findOne,
-  findOrInsertRaw,
-  insertUnlessFirst,
-  insertUnlessFound,
-  selectWhere,
-} from '../db/queries';
+import { findOrInsertRaw, insertUnlessFirst, insertUnlessFound, selectWhere } from '../db/queries';
 import { type RetryPolicy, withRetries } from '../db/retry';
 import { run } from '../db/run';
 import { inSavepoint, withSession } from '../db/transactions';
@@ -22,12 +15,13 @@ import { assertStrictArithmetic } from '../server/strict-mode';
 import { lookupKey } from '../server/unique-keys';
 import { updateStatement } from '../sql/assignments';
 import { liveLookupCondition, lookupCondition } from '../sql/conditions';
-import { type Parameters, onlyPlaceholder, parametersFor } from '../sql/parameters';
+import { type Parameters, parametersFor } from '../sql/parameters';
 import { sameValue } from '../sql/same-value';
 import { createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
 import { type Defaults, resolveDefaults } from '../steps/defaults';
 import type { LookupCall } from '../steps/lookup-call';
 import { type PlanRow, choose } from '../steps/plan';
+import { lockRowForUpdate, lockStrengthFor } from '../steps/lock-row';
 import { assertNoDeletedRowHolds } from '../steps/read-winner';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 
@@ -403,62 +397,6 @@ function checkUpdateOrCreate(
       `lockTimeoutMs must be a positive integer of milliseconds, got ${String(lockTimeoutMs)}`,
     );
   }
-}
-
-/** FOR NO KEY UPDATE does not block foreign-key inserts elsewhere; writing a key column needs FOR UPDATE. */
-function lockStrengthFor(
-  gateway: ModelGateway<unknown>,
-  defaults: Record<string, unknown>,
-  keyColumns: string[],
-): LockStrength {
-  const writesKey = Object.keys(defaults).some((property) => {
-    const column = gateway.column(property);
-    return column !== undefined && (column.primary || keyColumns.includes(column.column));
-  });
-  return writesKey ? 'update' : 'no-key-update';
-}
-
-/**
- * SELECT ... FOR [NO KEY] UPDATE [NOWAIT], bounded by lockTimeoutMs. A lock failure (55P03)
- * would abort the transaction, so those variants run in a savepoint. Without row locks
- * (dialect.beginLockWait, SQLite) a plain SELECT: the write lock is the lock, and its wait was
- * bounded at the BEGIN of racesafe's own transaction.
- */
-export async function lockRowForUpdate<Row>(
-  gateway: ModelGateway<Row>,
-  session: Session,
-  lookup: Record<string, unknown>,
-  strength: LockStrength,
-  options: { nowait?: boolean; lockTimeoutMs?: number },
-): Promise<Row | undefined> {
-  const lock = { strength, nowait: options.nowait };
-  if (gateway.dialect.beginLockWait || (!options.nowait && options.lockTimeoutMs === undefined))
-    return findOne(gateway, session, lookup, lock);
-  return inSavepoint(gateway, session, async () => {
-    if (options.lockTimeoutMs === undefined) return findOne(gateway, session, lookup, lock);
-    const { dialect } = gateway;
-    const { rows } = await run(
-      gateway,
-      session,
-      dialect.setLockTimeoutSql(onlyPlaceholder(gateway)),
-      [String(options.lockTimeoutMs)],
-    );
-    // PostgreSQL returns the previous setting; MySQL keeps it in a session variable (null here).
-    const restore = () =>
-      run(gateway, session, dialect.restoreLockTimeoutSql(onlyPlaceholder(gateway)), [
-        rows[0]?.previous ?? null,
-      ]);
-    let row: Row | undefined;
-    try {
-      row = await findOne(gateway, session, lookup, lock);
-    } catch (error) {
-      // MySQL: 1205 ends only the statement (docs/database-behaviours.md#a-mysql-lock-wait-timeout-ends-only-the-statement) and the session variable stays set, on a pooled connection too.
-      if (dialect.lockTimeoutOutlivesRollback) await restore();
-      throw error;
-    }
-    await restore();
-    return row;
-  });
 }
 
 /** The defaults that change the row: F expressions and ORM SQL values (computed by the database) always, plain values when they differ. */
