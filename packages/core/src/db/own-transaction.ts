@@ -20,7 +20,8 @@ import { translateError } from '../server/translate-error';
  * and a lock not granted in that time is {@link LockNotAvailableError}, never retried.
  *
  * @example
- * await beginOwnTransaction(gateway, sessionOf(runner, false), () => runner.query('BEGIN IMMEDIATE'), { lockWaitMs: 0 });
+ * await beginOwnTransaction(gateway, sessionOf(runner, false), () => runner.query('BEGIN
+ * IMMEDIATE'), { lockWaitMs: 0 });
  */
 export async function beginOwnTransaction(
   gateway: ModelGateway<unknown>,
@@ -60,7 +61,8 @@ async function sendBegin(
  * and racesafe may retry it (issue 13). Any other error of the user's code passes as it is.
  *
  * @example
- * try { result = await work(session); } catch (error) { await rollback(); throw ownWorkError(gateway, error); }
+ * try { result = await work(session); } catch (error) { await rollback(); throw
+ * ownWorkError(gateway, error); }
  */
 export function ownWorkError(gateway: ModelGateway<unknown>, error: unknown): unknown {
   if (error instanceof RaceSafeError) return error;
@@ -69,7 +71,10 @@ export function ownWorkError(gateway: ModelGateway<unknown>, error: unknown): un
     : error;
 }
 
-/** The lock was not granted within the bound the caller set (SQLITE_BUSY at BEGIN IMMEDIATE): LockNotAvailableError, not a retry. */
+/**
+ * The lock was not granted within the bound the caller set (SQLITE_BUSY at BEGIN IMMEDIATE):
+ * LockNotAvailableError, not a retry.
+ */
 function lockNotGranted(
   gateway: ModelGateway<unknown>,
   error: unknown,

@@ -6,7 +6,9 @@ import { createdMarker, insertList, insertUnlessSql } from '../sql/insert';
 import { type Parameters, parametersFor } from '../sql/parameters';
 import { run } from './run';
 
-/** At most one live row matching the lookup, optionally locked; {@link MultipleRowsError} for more. */
+/**
+ * At most one live row matching the lookup, optionally locked; {@link MultipleRowsError} for more.
+ */
 export async function findOne<Row>(
   gateway: ModelGateway<Row>,
   session: Session,
@@ -27,7 +29,10 @@ export async function findOne<Row>(
   return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
 }
 
-/** How an INSERT meets the row's unique key: `skip` a taken key (ON CONFLICT ... DO NOTHING), or only read the row back by it. */
+/**
+ * How an INSERT meets the row's unique key: `skip` a taken key (ON CONFLICT ... DO NOTHING), or
+ * only read the row back by it.
+ */
 export interface InsertKey {
   key: UniqueKey;
   skip: boolean;
@@ -82,9 +87,11 @@ export interface OneStatement {
  *                   ON CONFLICT (<key>) DO NOTHING RETURNING *)
  *     SELECT false AS "racesafe_created", * FROM found UNION ALL SELECT true, * FROM made
  *
- * The raw row and whether this statement created it, or undefined when it neither found nor made a row: a concurrent caller
+ * The raw row and whether this statement created it, or undefined when it neither found nor made a
+ * row: a concurrent caller
  * committed the key after this statement's snapshot (the caller then reads the winner). On
- * a hit the INSERT's SELECT yields no row, so no column default runs and no sequence value is drawn.
+ * a hit the INSERT's SELECT yields no row, so no column default runs and no sequence value is
+ * drawn.
  */
 export async function findOrInsertRaw(
   write: OneStatement,
@@ -126,8 +133,10 @@ export async function insertUnlessFound(
 
 /**
  * `WITH <first> AS (<sql>), made AS (INSERT ... SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM <first>)
- * ON CONFLICT (<key>) DO NOTHING RETURNING *) SELECT false AS "racesafe_created", * FROM <first> UNION ALL SELECT true, * FROM made`:
- * the row `first` returned (a SELECT, or an UPDATE ... RETURNING built on the same `parameters`), else the row made.
+ * ON CONFLICT (<key>) DO NOTHING RETURNING *) SELECT false AS "racesafe_created", * FROM <first>
+ * UNION ALL SELECT true, * FROM made`:
+ * the row `first` returned (a SELECT, or an UPDATE ... RETURNING built on the same `parameters`),
+ * else the row made.
  */
 export async function insertUnlessFirst(
   write: OneStatement,

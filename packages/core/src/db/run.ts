@@ -23,7 +23,8 @@ export function run(
     .query(prefix && sql.endsWith(' RETURNING *') ? prefix + sql : sql, parameters)
     .then(
       (result) => {
-        // Outside a transaction an acknowledged write has committed: a later lost statement of this call (MariaDB's read-back) cannot undo it.
+        // Outside a transaction an acknowledged write has committed: a later lost statement of this
+        // call (MariaDB's read-back) cannot undo it.
         if (!session.inTransaction && !reads) committedWrites.add(session);
         return result;
       },

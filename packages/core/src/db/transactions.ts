@@ -14,7 +14,10 @@ export function inCallerTransaction<T>(
   return session.shared ? takeTurn(session.shared, () => work(session)) : work(session);
 }
 
-/** Where a call's statements run: the caller's transaction, racesafe's autocommit statements, or its own transaction. */
+/**
+ * Where a call's statements run: the caller's transaction, racesafe's autocommit statements, or its
+ * own transaction.
+ */
 export type SessionKind = 'caller' | 'autocommit' | 'transaction';
 
 /** What racesafe opens when the caller has no transaction, and how it retries it. */
@@ -51,7 +54,8 @@ let savepointCounter = 0;
 
 /**
  * Runs work inside a SAVEPOINT so that its failure (23505, 55P03...) rolls back only the
- * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02: docs/database-behaviours.md#postgresql-aborts-the-transaction-after-an-error).
+ * work and never leaves the surrounding transaction aborted (PostgreSQL 25P02:
+ * docs/database-behaviours.md#postgresql-aborts-the-transaction-after-an-error).
  */
 export async function inSavepoint<T>(
   gateway: ModelGateway<unknown>,
@@ -65,7 +69,9 @@ export async function inSavepoint<T>(
     await run(gateway, session, `RELEASE SAVEPOINT ${name}`);
     return result;
   } catch (error) {
-    // A MySQL deadlock has rolled back the whole transaction, savepoints included (docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction): a ROLLBACK TO would only add 1305.
+    // A MySQL deadlock has rolled back the whole transaction, savepoints included
+    // (docs/database-behaviours.md#a-mysql-deadlock-ends-the-whole-transaction): a ROLLBACK TO
+    // would only add 1305.
     if (
       error instanceof RetryableError &&
       gateway.dialect.deadlockEndsTransaction &&

@@ -19,7 +19,10 @@ import { assertKnownFields, assertWritableValues } from '../validate';
 export interface AtomicUpdateCoreOptions {
   returning?: boolean;
   retry?: RetryPolicy;
-  /** The ORM's code around the UPDATE on its session (TypeORM subscribers' beforeUpdate / afterUpdate), if any. */
+  /**
+   * The ORM's code around the UPDATE on its session (TypeORM subscribers' beforeUpdate /
+   * afterUpdate), if any.
+   */
   around?: <T>(session: Session, send: () => Promise<T>) => Promise<T>;
   /**
    * The plain-equality where behind `condition` (`{ id }`), when there is one. Without
@@ -86,7 +89,8 @@ function isScalar(value: unknown): boolean {
 /**
  * One `UPDATE t SET <values> WHERE <condition> [RETURNING *]`, no read before it. The
  * condition is built by the caller on the same Parameters (lookupCondition for plain
- * equality, or the ORM's where builder). Outside a transaction the UPDATE is racesafe's own, so a deadlock
+ * equality, or the ORM's where builder). Outside a transaction the UPDATE is racesafe's own, so a
+ * deadlock
  * (40P01) is retried; inside yours it surfaces as RetryableError.
  */
 export async function atomicUpdate<Row>(
@@ -149,11 +153,17 @@ async function updateAndReadBack<Row>(
 
 /** How {@link updateLockedAndReadBack} finds the rows it updates. */
 export interface ReadBackOptions extends AtomicUpdateCoreOptions {
-  /** Locks the rows to update on the session (`SELECT ... FOR UPDATE`) and returns their primary keys (property: value). */
+  /**
+   * Locks the rows to update on the session (`SELECT ... FOR UPDATE`) and returns their primary
+   * keys (property: value).
+   */
   lockMatching(session: Session): Promise<Record<string, unknown>[]>;
   /** The unique key (property: value) that identifies the one row `condition` can match, if any. */
   byKey?: (session: Session) => Promise<Record<string, unknown> | undefined>;
-  /** The UPDATE's own condition, needed with `byKey`: built once more for the lock taken before the UPDATE. */
+  /**
+   * The UPDATE's own condition, needed with `byKey`: built once more for the lock taken before the
+   * UPDATE.
+   */
   condition?: (parameters: Parameters) => string;
 }
 
@@ -220,7 +230,8 @@ interface CompoundUpdate<Row> {
 }
 
 /**
- * The `byKey` case in one round trip where the dialect can ({@link DialectAdapter.updateThenSelect},
+ * The `byKey` case in one round trip where the dialect can ({@link
+ * DialectAdapter.updateThenSelect},
  * MariaDB): `BEGIN NOT ATOMIC ... START TRANSACTION; SELECT COUNT(*) ... FOR UPDATE; UPDATE ...;
  * SELECT * FROM t WHERE <key> AND <the count was not 0>; COMMIT; END` (no START / COMMIT inside
  * your transaction).
@@ -255,7 +266,10 @@ async function updateThenSelect<Row>(
   return firstResultSet(rows).map((row) => gateway.hydrate(row));
 }
 
-/** A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`); its rows are the first set. */
+/**
+ * A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`);
+ * its rows are the first set.
+ */
 function firstResultSet(rows: unknown[]): Record<string, unknown>[] {
   return (rows.find(Array.isArray) ?? []) as Record<string, unknown>[];
 }

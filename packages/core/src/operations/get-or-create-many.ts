@@ -21,7 +21,10 @@ import { run } from '../db/run';
 import { lookupKey } from '../server/unique-keys';
 import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
 
-/** Values for each new row: an object, or a function of the row's lookup called only for rows about to be created. */
+/**
+ * Values for each new row: an object, or a function of the row's lookup called only for rows about
+ * to be created.
+ */
 export type ManyDefaults =
   Record<string, unknown> | ((lookup: Record<string, unknown>) => Record<string, unknown>);
 
@@ -33,15 +36,21 @@ export interface GetOrCreateManyCoreOptions {
 }
 
 /**
- * How each chunk of a getOrCreateMany call starts; docs/guide.md section 8 shows both under the same name.
- * - `select-first`: SELECT the chunk's keys, one multi-row INSERT of the missing ones, re-read what a racing caller took;
- * - `guarded-insert`: one `INSERT ... SELECT ... FROM unnest(...) WHERE NOT EXISTS (...)` of every key, then SELECT the ones it did not insert.
+ * How each chunk of a getOrCreateMany call starts; docs/guide.md section 8 shows both under the
+ * same name.
+ * - `select-first`: SELECT the chunk's keys, one multi-row INSERT of the missing ones, re-read what
+ *   a racing caller took;
+ * - `guarded-insert`: one `INSERT ... SELECT ... FROM unnest(...) WHERE NOT EXISTS (...)` of every
+ *   key, then SELECT the ones it did not insert.
  */
 export type GetOrCreateManyStrategy = 'select-first' | 'guarded-insert';
 
 /** What the plan reads, all known before any statement. */
 interface PlanInputs {
-  /** What the table's last two calls did (last-outcome.ts: `creating` when both created most of their keys). */
+  /**
+   * What the table's last two calls did (last-outcome.ts: `creating` when both created most of
+   * their keys).
+   */
   recent: Recent;
   /** The dialect binds a column's values as one array (`DialectAdapter.arrayRows`, PostgreSQL). */
   arrays: boolean;
@@ -103,7 +112,8 @@ async function resolveChunk<Row>(
     if (missing.length === 0) return;
     await createMissing(batch, session, missing, key);
   }
-  // The keys no INSERT of this call made: rows that were there, or that a concurrent caller took meanwhile, read in one statement.
+  // The keys no INSERT of this call made: rows that were there, or that a concurrent caller took
+  // meanwhile, read in one statement.
   const taken = open.filter((w) => !w.result);
   if (taken.length === 0) return;
   const { gateway } = batch;
@@ -115,7 +125,8 @@ async function resolveChunk<Row>(
   );
   for (const [w, { row }] of matchRows(gateway, taken, winners, batch.properties))
     w.result = [row, false];
-  // Not visible in this snapshot, deleted since, or matched only by collation or by the stored form of its value: readWinner reads each again.
+  // Not visible in this snapshot, deleted since, or matched only by collation or by the stored form
+  // of its value: readWinner reads each again.
   for (const w of taken) {
     if (w.result) continue;
     const row = await readWinner(gateway, session, w.lookup, key);
@@ -129,19 +140,26 @@ async function resolveChunk<Row>(
  * given twice gets the same row (created at most once, reported created on its first place).
  * Per chunk of lookups (sized under the dialect's bound-parameter limit), which statement first
  * chosen per table by the last two calls' outcomes there (last-outcome.ts):
- * - `select-first` (the usual case, and always with a `defaults` function or hooks that run user code):
+ * - `select-first` (the usual case, and always with a `defaults` function or hooks that run user
+ *   code):
  *   `SELECT * FROM t WHERE "k" IN ($1, $2, ...)` (1 round trip when every key has a row), then for
  *   the rows missing one multi-row `INSERT ... VALUES (...), (...) ON CONFLICT (<key>) DO NOTHING
  *   RETURNING *` in key order (2), then one re-read of the keys a concurrent caller took meanwhile.
- *   Without ON CONFLICT (MySQL) the INSERT runs in a savepoint and a 1062 falls back to one row at a time.
+ *   Without ON CONFLICT (MySQL) the INSERT runs in a savepoint and a 1062 falls back to one row at
+ * a time.
  * - `guarded-insert`, where the dialect binds a column's values as one array
  *   (`DialectAdapter.arrayRows`, PostgreSQL) and the last two calls created most of their keys:
- *   `INSERT INTO t (...) SELECT ... FROM unnest($1::text[], ...) WITH ORDINALITY AS v WHERE NOT EXISTS
- *   (SELECT 1 FROM t WHERE t.<key> = v.<key> OFFSET 0) ORDER BY <position> ON CONFLICT (<key>) DO NOTHING RETURNING *`
- *   (1 round trip when every key is new; no sequence value drawn for a key that has a row, though a key
- *   taken concurrently between the guard and the insert can still draw one, as in getOrCreate), then one
+ *   `INSERT INTO t (...) SELECT ... FROM unnest($1::text[], ...) WITH ORDINALITY AS v WHERE NOT
+ * EXISTS
+ *   (SELECT 1 FROM t WHERE t.<key> = v.<key> OFFSET 0) ORDER BY <position> ON CONFLICT (<key>) DO
+ * NOTHING RETURNING *`
+ *   (1 round trip when every key is new; no sequence value drawn for a key that has a row, though a
+ * key
+ *   taken concurrently between the guard and the insert can still draw one, as in getOrCreate),
+ * then one
  *   SELECT of the keys it did not insert (2).
- * Rows are inserted in key order either way: two batches that insert overlapping keys wait for each other instead of deadlocking.
+ * Rows are inserted in key order either way: two batches that insert overlapping keys wait for each
+ * other instead of deadlocking.
  * All of it commits together: in your transaction inside one savepoint, else in one statement
  * per chunk when one chunk is all there is (each statement is atomic), else (several chunks, a
  * soft-deleting model, hooks that write) in a transaction of racesafe's own.
@@ -173,7 +191,8 @@ export async function getOrCreateMany<Row>(
   const own = ownSession(batch, chunks.length);
   await withSession(gateway, gateway.callerTransaction(), { own, retry }, (session, kind) => {
     const work = () => resolveAll(batch, session, chunks);
-    // In your transaction all of it sits in one savepoint: a ConflictError on another key writes nothing of the call.
+    // In your transaction all of it sits in one savepoint: a ConflictError on another key writes
+    // nothing of the call.
     if (kind === 'caller') return inSavepoint(gateway, session, work);
     return kind === 'transaction' ? work().catch(forget(wanted)) : work();
   });
@@ -331,7 +350,8 @@ function chunksOf<Row>(
   first: Record<string, unknown>,
   defaults: ManyDefaults | undefined,
 ): Wanted<Row>[][] {
-  // A row's INSERT binds its lookup, its defaults and the ORM's insert defaults: a generous guess at a row's width.
+  // A row's INSERT binds its lookup, its defaults and the ORM's insert defaults: a generous guess
+  // at a row's width.
   const width =
     Object.keys(first).length +
     (typeof defaults === 'object' ? Object.keys(defaults).length : 8) +
@@ -357,7 +377,8 @@ async function resolveAll<Row>(
   const { gateway } = batch;
   const pending = lookupKey(gateway, session, chunks[0][0].lookup);
   const key = pending instanceof Promise ? await pending : pending;
-  // Every lookup names the same properties: only one with a NULL can be refused by the key (NULLS DISTINCT), checked before anything is sent.
+  // Every lookup names the same properties: only one with a NULL can be refused by the key (NULLS
+  // DISTINCT), checked before anything is sent.
   for (const chunk of chunks)
     for (const w of chunk) if (w.hasNull) await lookupKey(gateway, session, w.lookup);
   for (const chunk of chunks) await resolveChunk(batch, session, chunk, key);
@@ -373,7 +394,8 @@ async function findExisting<Row>(
   const rows = await selectLookups(gateway, session, open);
   const found = matchRows(gateway, open, rows, batch.properties);
   for (const [w, { row }] of found) w.result = [row, false];
-  // Rows the SELECT returned that no lookup matched exactly (a case-insensitive collation: 'Bob' found 'bob '): the rest one by one.
+  // Rows the SELECT returned that no lookup matched exactly (a case-insensitive collation: 'Bob'
+  // found 'bob '): the rest one by one.
   if (found.size < rows.length) {
     for (const w of open.filter((w) => !w.result)) {
       const one = await findOne(gateway, session, w.lookup);
@@ -397,7 +419,8 @@ async function insertNew<Row>(
   const { gateway } = batch;
   const types = await columnTypes(gateway, session);
   if (!types) return false;
-  // Built-in validation only (runsUserCode is false): run before knowing; a row it refuses may exist, so SELECT first.
+  // Built-in validation only (runsUserCode is false): run before knowing; a row it refuses may
+  // exist, so SELECT first.
   const prepared = await prepareRows(batch, session, open).catch(() => undefined);
   const statement = prepared && guardedInsert(gateway, prepared.rows, key, types);
   if (!statement) return false;
@@ -412,7 +435,10 @@ interface PreparedRows<Row> {
   pending: (PendingWrite<Row> | undefined)[];
 }
 
-/** Each row's values to INSERT (defaults, the lookup, what the ORM adds or its lifecycle leaves), and its pending write where the lifecycle runs. */
+/**
+ * Each row's values to INSERT (defaults, the lookup, what the ORM adds or its lifecycle leaves),
+ * and its pending write where the lifecycle runs.
+ */
 async function prepareRows<Row>(
   batch: Batch<Row>,
   session: Session,
@@ -441,7 +467,10 @@ function valuesOf<Row>(batch: Batch<Row>, w: Wanted<Row>): Record<string, unknow
   };
 }
 
-/** The rows an INSERT returned, matched to their lookups: created (after the ORM's after-create lifecycle, where it runs). */
+/**
+ * The rows an INSERT returned, matched to their lookups: created (after the ORM's after-create
+ * lifecycle, where it runs).
+ */
 async function storeCreated<Row>(
   batch: Batch<Row>,
   wanted: Wanted<Row>[],
@@ -456,7 +485,8 @@ async function storeCreated<Row>(
     w.result = [write ? await write.stored(raw) : row, true];
   }
   if (matched.size === rows.length) return;
-  // Rows stored with a key other than the value given ('900198' for 900198): the lookup that reads them back created them.
+  // Rows stored with a key other than the value given ('900198' for 900198): the lookup that reads
+  // them back created them.
   const matchedRaw = new Set([...matched.values()].map((stored) => stored.raw));
   for (const raw of rows) {
     const identity = matchedRaw.has(raw)
@@ -474,7 +504,8 @@ async function createMissing<Row>(
 ): Promise<void> {
   const { gateway, lifecycle } = batch;
   if (lifecycle?.runsUserCode) {
-    // Hooks run per row, as for getOrCreate: each INSERT in a savepoint, so a lost race unwinds that row's hook writes only.
+    // Hooks run per row, as for getOrCreate: each INSERT in a savepoint, so a lost race unwinds
+    // that row's hook writes only.
     for (const w of missing) {
       const call = { gateway, lookup: w.lookup, key, lifecycle };
       const created = await createWithHooks(call, valuesOf(batch, w), (work) =>
@@ -531,7 +562,10 @@ async function insertMany<Row>(
   }
 }
 
-/** `INSERT INTO t (...) VALUES (...), (...) ON CONFLICT (<key>) DO NOTHING RETURNING *`: the rows it inserted. */
+/**
+ * `INSERT INTO t (...) VALUES (...), (...) ON CONFLICT (<key>) DO NOTHING RETURNING *`: the rows it
+ * inserted.
+ */
 async function insertSkippingTaken(
   gateway: ModelGateway<unknown>,
   session: Session,

@@ -56,11 +56,16 @@ export type GetOrCreateStrategy =
 /** What the plan reads, all known before any statement. */
 interface PlanInputs {
   advisoryLock: boolean;
-  /** Nothing of the caller's runs between finding and inserting (a defaults function, hooks) and the database writes inside WITH. */
+  /**
+   * Nothing of the caller's runs between finding and inserting (a defaults function, hooks) and the
+   * database writes inside WITH.
+   */
   oneStatement: boolean;
   /** What the table's last two calls here did (last-outcome.ts). */
   recent: Recent;
-  /** The ORM's hooks may write (they and the row commit together) and the caller has no transaction. */
+  /**
+   * The ORM's hooks may write (they and the row commit together) and the caller has no transaction.
+   */
   hooksOutsideTransaction: boolean;
 }
 
@@ -74,7 +79,10 @@ const plan: PlanRow<PlanInputs, GetOrCreateStrategy>[] = [
   [{}, 'select-first'],
 ];
 
-/** Django's three steps: SELECT; INSERT unless a racing caller took the lookup's key; read the winner. */
+/**
+ * Django's three steps: SELECT; INSERT unless a racing caller took the lookup's key; read the
+ * winner.
+ */
 async function findOrInsert<Row>(at: Attempt<Row>): Promise<[Row, boolean]> {
   const { gateway, session, lookup } = at;
   const existing = await findOne(gateway, session, lookup);
@@ -159,7 +167,8 @@ function planInputs<Row>(
     call.gateway.dialect.writesInWith &&
     !call.lifecycle?.runsUserCode &&
     typeof options.defaults !== 'function';
-  // A caller's transaction needs a savepoint around the one statement: a dearer hit, so its outcomes are counted apart.
+  // A caller's transaction needs a savepoint around the one statement: a dearer hit, so its
+  // outcomes are counted apart.
   const last = lastOutcome(
     call.gateway,
     `getOrCreate ${call.caller ? 'in' : 'outside'} a transaction`,
@@ -173,7 +182,10 @@ function planInputs<Row>(
   };
 }
 
-/** The lookup's unique key, synchronously once the table's keys are cached (a hit then costs no extra await). */
+/**
+ * The lookup's unique key, synchronously once the table's keys are cached (a hit then costs no
+ * extra await).
+ */
 async function keyOf<Row>(call: Call<Row>, session: Session) {
   const pending = lookupKey(call.gateway, session, call.lookup);
   return pending instanceof Promise ? await pending : pending;
@@ -202,21 +214,26 @@ function inOneStatement<Row>(
   return at.session.inTransaction ? inSavepoint(at.gateway, at.session, once) : once();
 }
 
-/** The new row's values prepared as for an INSERT, one statement, and the row found or the winner's if that statement made none. */
+/**
+ * The new row's values prepared as for an INSERT, one statement, and the row found or the winner's
+ * if that statement made none.
+ */
 async function findOrInsertOnce<Row>(
   at: Attempt<Row>,
   statement: typeof findOrInsertRaw,
 ): Promise<[Row, boolean]> {
   const { gateway, session, lookup, lifecycle, key } = at;
   const values = { ...(at.defaults as Record<string, unknown> | undefined), ...lookup };
-  // Built-in validation only (no user code): run before knowing; values it refuses take the SELECT-first path, so a hit still returns its row.
+  // Built-in validation only (no user code): run before knowing; values it refuses take the
+  // SELECT-first path, so a hit still returns its row.
   const pending = lifecycle
     ? await lifecycle.beforeCreate(values, session).catch(() => undefined)
     : { values: gateway.insertValues(values), stored: undefined };
   if (!pending) return findOrInsert(at);
   assertLookupKept(gateway, lookup, pending.values);
   const result = await statement({ gateway, session, lookup, values: pending.values, key });
-  // Nothing made: the row was there (the guarded INSERT), or a concurrent caller committed it after the statement's snapshot.
+  // Nothing made: the row was there (the guarded INSERT), or a concurrent caller committed it after
+  // the statement's snapshot.
   if (!result) return [await readWinner(gateway, session, lookup, key), false];
   if (result.created && pending.stored) return [await pending.stored(result.raw), true];
   return [gateway.hydrate(result.raw), result.created];
@@ -241,7 +258,9 @@ async function findOrCreateWithHooks<Row>(call: Call<Row>): Promise<[Row, boolea
   return [await gateway.autocommit((session) => readWinner(gateway, session, lookup, key)), false];
 }
 
-/** `advisory-lock`: callers of the same lookup queue on an advisory lock, then SELECT and INSERT. */
+/**
+ * `advisory-lock`: callers of the same lookup queue on an advisory lock, then SELECT and INSERT.
+ */
 async function getOrCreateUnderAdvisoryLock<Row>(
   at: Call<Row> & { session: Session },
 ): Promise<[Row, boolean]> {

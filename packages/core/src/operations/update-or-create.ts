@@ -27,7 +27,10 @@ import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../v
 
 /** Options of updateOrCreate, shared by both packages. */
 export interface UpdateOrCreateCoreOptions {
-  /** Values written to the row, found or created. May hold F expressions (applied in SQL on the update path). */
+  /**
+   * Values written to the row, found or created. May hold F expressions (applied in SQL on the
+   * update path).
+   */
   defaults?: Defaults<Record<string, unknown>>;
   /** Values for a new row instead of `defaults` (plain values only). */
   createDefaults?: Defaults<Record<string, unknown>>;
@@ -36,14 +39,18 @@ export interface UpdateOrCreateCoreOptions {
    * locks): for the database's write lock, at the BEGIN IMMEDIATE of racesafe's own transaction.
    */
   nowait?: boolean;
-  /** Wait at most this long for the row lock (SQLite: the database's write lock, as for nowait), then LockNotAvailableError. */
+  /**
+   * Wait at most this long for the row lock (SQLite: the database's write lock, as for nowait),
+   * then LockNotAvailableError.
+   */
   lockTimeoutMs?: number;
   /** Retries of racesafe's own transaction after a deadlock or serialization failure. */
   retry?: RetryPolicy;
 }
 
 /**
- * How one updateOrCreate call runs; docs/guide.md section 8 shows each one's SQL under the same name.
+ * How one updateOrCreate call runs; docs/guide.md section 8 shows each one's SQL under the same
+ * name.
  * - `locking`: lock the row, update it or create it, in your transaction or one of racesafe's own
  *   ({@link lockAndUpdateOrCreate});
  * - `locking-apart`: where a locking read of a missing row locks the gap (MySQL), lock and update
@@ -62,13 +69,22 @@ export type UpdateOrCreateStrategy =
 interface PlanInputs {
   /** The call runs in your transaction: retries and the transaction are yours. */
   caller: boolean;
-  /** Outside your transaction, with no code of yours between reading and writing and no lock options, where the database writes inside WITH (inOneStatement). */
+  /**
+   * Outside your transaction, with no code of yours between reading and writing and no lock
+   * options, where the database writes inside WITH (inOneStatement).
+   */
   oneStatement: boolean;
-  /** Once the defaults are resolved, in the one-statement attempt (a defaults function runs there): whether they write anything. */
+  /**
+   * Once the defaults are resolved, in the one-statement attempt (a defaults function runs there):
+   * whether they write anything.
+   */
   writesDefaults?: boolean;
   /** What the table's last two calls did (last-outcome.ts), read in the one-statement attempt. */
   recent?: Recent;
-  /** A locking read of a missing row locks the gap, so two callers' INSERTs would deadlock (DialectAdapter.missingRowLockBlocksInserts). */
+  /**
+   * A locking read of a missing row locks the gap, so two callers' INSERTs would deadlock
+   * (DialectAdapter.missingRowLockBlocksInserts).
+   */
   gapLocks: boolean;
 }
 
@@ -83,7 +99,9 @@ const plan: PlanRow<PlanInputs, UpdateOrCreateStrategy>[] = [
   [{}, 'locking'],
 ];
 
-/** One updateOrCreate call: its checked arguments, and the caller's transaction if it runs in one. */
+/**
+ * One updateOrCreate call: its checked arguments, and the caller's transaction if it runs in one.
+ */
 interface Call<Row> {
   gateway: ModelGateway<Row>;
   lookup: Record<string, unknown>;
@@ -92,7 +110,10 @@ interface Call<Row> {
   caller: Session | undefined;
 }
 
-/** One locking attempt: its session, whether that is your transaction, and whether it may create the row. */
+/**
+ * One locking attempt: its session, whether that is your transaction, and whether it may create the
+ * row.
+ */
 interface Locking<Row> extends Call<Row> {
   session: Session;
   callerOwnsTransaction: boolean;
@@ -130,7 +151,10 @@ async function lockAndUpdateOrCreate<Row>(at: Locking<Row>): Promise<[Row, boole
   );
 }
 
-/** The locked row with the defaults that change it written (see changesOf); no UPDATE when none does and no hook of yours runs. */
+/**
+ * The locked row with the defaults that change it written (see changesOf); no UPDATE when none does
+ * and no hook of yours runs.
+ */
 async function updateLocked<Row>(
   at: Locking<Row>,
   row: Row,
@@ -142,11 +166,15 @@ async function updateLocked<Row>(
   if (Object.keys(changes).length === 0 && !at.lifecycle?.runsUserCode) return row;
   await assertStrictArithmetic(gateway, session, changes);
   const write = () => writeChanges(at, row, changes);
-  // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) or hook must not abort the caller's transaction.
+  // Like Django's atomic() around update_or_create: a failed UPDATE (another unique key, 22012) or
+  // hook must not abort the caller's transaction.
   return at.callerOwnsTransaction ? inSavepoint(gateway, session, write) : write();
 }
 
-/** The values of a new row: `createDefaults`, else `defaults` (already resolved), checked by their own name. */
+/**
+ * The values of a new row: `createDefaults`, else `defaults` (already resolved), checked by their
+ * own name.
+ */
 function createValues<Row>(
   call: Call<Row>,
   defaults: Record<string, unknown>,
@@ -189,7 +217,8 @@ export async function updateOrCreate<Row>(
       gateway.autocommit((session) => updateOrInsert(call, session, inputs)),
     );
     if (done) return done;
-    // It neither updated nor created: a row committed or deleted between its snapshot and its INSERT, or a soft-deleted row holds the key. The locking strategies sort it out.
+    // It neither updated nor created: a row committed or deleted between its snapshot and its
+    // INSERT, or a soft-deleted row holds the key. The locking strategies sort it out.
   }
   const strategy = choose(plan, { ...inputs, oneStatement: false });
   if (strategy === 'locking-apart') return retry(() => updateOrCreateApart(call));
@@ -243,9 +272,11 @@ async function updateOrInsert<Row>(
   const key = await lookupKey(gateway, session, lookup);
   const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
   const values = { ...createValues(call, defaults), ...lookup };
-  // An ORM SQL value (Sequelize col('code')) may name a column, which `INSERT ... SELECT` without FROM cannot see: the locking path writes it.
+  // An ORM SQL value (Sequelize col('code')) may name a column, which `INSERT ... SELECT` without
+  // FROM cannot see: the locking path writes it.
   if (Object.values(values).some((value) => gateway.isSqlValue(value))) return undefined;
-  // Built-in validation only (no user code): both writes checked before the statement; values it refuses take the locking path, which validates what it writes.
+  // Built-in validation only (no user code): both writes checked before the statement; values it
+  // refuses take the locking path, which validates what it writes.
   const { lifecycle } = call;
   const pending = lifecycle
     ? await lifecycle.validateChanges!(defaults, session)
@@ -263,7 +294,10 @@ async function updateOrInsert<Row>(
   return [gateway.hydrate(result.raw), result.created];
 }
 
-/** One one-statement attempt with its defaults resolved: the values it writes to a found row and those of a new row. */
+/**
+ * One one-statement attempt with its defaults resolved: the values it writes to a found row and
+ * those of a new row.
+ */
 interface Writes<Row> extends LookupCall<Row> {
   session: Session;
   defaults: Record<string, unknown>;
@@ -366,7 +400,10 @@ async function updateOrCreateApart<Row>(call: Call<Row>): Promise<[Row, boolean]
   );
 }
 
-/** The checks, before any statement: every name known, the lookup plain, the defaults writable, F expressions only where they can apply, a valid lock timeout. */
+/**
+ * The checks, before any statement: every name known, the lookup plain, the defaults writable, F
+ * expressions only where they can apply, a valid lock timeout.
+ */
 function checkUpdateOrCreate(
   gateway: ModelGateway<unknown>,
   lookup: Record<string, unknown>,
@@ -399,7 +436,10 @@ function checkUpdateOrCreate(
   }
 }
 
-/** The defaults that change the row: F expressions and ORM SQL values (computed by the database) always, plain values when they differ. */
+/**
+ * The defaults that change the row: F expressions and ORM SQL values (computed by the database)
+ * always, plain values when they differ.
+ */
 function changesOf<Row>(
   gateway: ModelGateway<Row>,
   row: Row,
@@ -433,7 +473,8 @@ async function writeChanges<Row>(
     group: 'defaults',
   });
   const { rows } = await run(gateway, session, sql, parameters);
-  // No UPDATE ... RETURNING (MySQL, MariaDB): the row is still locked by this transaction, so a re-read is what was written.
+  // No UPDATE ... RETURNING (MySQL, MariaDB): the row is still locked by this transaction, so a
+  // re-read is what was written.
   const raw = gateway.dialect.supportsReturning
     ? rows[0]
     : (await selectWhere(gateway, session, condition))[0];

@@ -3,8 +3,10 @@ import type { ColumnType } from '../sql/insert-new-rows';
 import { onlyPlaceholder } from '../sql/parameters';
 import { ScopeCache } from './scope-cache';
 
-// Per connection configuration and table, as the unique keys: a process restart picks up a migration.
-// Calls racing on the first read each read on their own session: a SELECT, and none waits for another's connection.
+// Per connection configuration and table, as the unique keys: a process restart picks up a
+// migration.
+// Calls racing on the first read each read on their own session: a SELECT, and none waits for
+// another's connection.
 const types = new ScopeCache<Map<string, ColumnType>>({ sharing: 'none' });
 
 /**

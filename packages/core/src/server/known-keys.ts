@@ -16,7 +16,9 @@ export function cachedKeys(gateway: ModelGateway<unknown>): UniqueKey[] | undefi
   return knownKeys.peek(gateway, gateway.tableSql);
 }
 
-/** The cached key named `name` (what the database reported on a violation), if the catalog was read. */
+/**
+ * The cached key named `name` (what the database reported on a violation), if the catalog was read.
+ */
 export function keyNamed(gateway: ModelGateway<unknown>, name: string): UniqueKey | undefined {
   return cachedKeys(gateway)?.find((key) => key.name === name);
 }

@@ -6,12 +6,14 @@ import { ScopeStore } from './scope-store';
  * - `finding`: both found their row (a plan then sends the SELECT, or the UPDATE, first);
  * - `creating`: both created theirs (the guarded INSERT first);
  * - `mixed`: one of each, or not yet known (the one statement that answers both in 1 round trip,
- *   at a higher planning cost: PostgreSQL plans a data-modifying WITH on every call; no ORM prepares).
+ *   at a higher planning cost: PostgreSQL plans a data-modifying WITH on every call; no ORM
+ * prepares).
  * A guess only: every plan is correct, the settled ones are cheaper when the guess holds.
  */
 export type Recent = 'finding' | 'creating' | 'mixed';
 
-// Per connection configuration, then per table and call site: the last two outcomes (true = found an existing row), newest last.
+// Per connection configuration, then per table and call site: the last two outcomes (true = found
+// an existing row), newest last.
 const outcomes = new ScopeStore<[boolean | undefined, boolean | undefined]>();
 
 /**

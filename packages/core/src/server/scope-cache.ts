@@ -19,7 +19,9 @@ export interface ScopeCacheOptions<V> {
   sharing: Sharing;
   /** Where answers are kept, when another module reads them synchronously (the unique keys). */
   store?: ScopeStore<V>;
-  /** Pass the read's driver error as it is: the version check, whose errors never were translated. */
+  /**
+   * Pass the read's driver error as it is: the version check, whose errors never were translated.
+   */
   untranslated?: boolean;
 }
 

@@ -3,7 +3,8 @@ import type { ModelGateway } from '../gateway';
 /**
  * Answers kept per connection configuration (the gateway's `catalogScope`, weakly held: a closed
  * DataSource or Sequelize instance takes its answers with it) and per key within it (a table, a
- * question). The storage under {@link ScopeCache}; used alone where nothing is read (last-outcome.ts).
+ * question). The storage under {@link ScopeCache}; used alone where nothing is read
+ * (last-outcome.ts).
  */
 export class ScopeStore<V> {
   private readonly scopes = new WeakMap<object, Map<string, V>>();

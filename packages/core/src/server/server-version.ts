@@ -2,7 +2,8 @@ import { RaceSafeError } from '../errors';
 import type { ModelGateway, Session } from '../gateway';
 import { ScopeCache } from './scope-cache';
 
-// Per connection configuration: read before the first statement. The read's driver error reaches the caller as the driver gave it.
+// Per connection configuration: read before the first statement. The read's driver error reaches
+// the caller as the driver gave it.
 const versions = new ScopeCache<true>({ sharing: 'all', untranslated: true });
 
 /**

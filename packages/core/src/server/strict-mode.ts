@@ -9,10 +9,12 @@ const strictModes = new ScopeCache<true>({ sharing: 'all' });
 /**
  * Refuses an F write where the session would store a silently truncated value instead of
  * failing (MySQL / MariaDB without a STRICT_ sql_mode: `n / 0` and out-of-range results become
- * 0 or the column's limit with a warning: docs/database-behaviours.md#division-by-zero-and-out-of-range-values).
+ * 0 or the column's limit with a warning:
+ * docs/database-behaviours.md#division-by-zero-and-out-of-range-values).
  * Read once per connection configuration ({@link DialectAdapter.strictArithmeticSql}, MySQL:
  * `SELECT @@SESSION.sql_mode ...`); synchronous, and free, once it has passed. A failed read is
- * asked again on the next call: a connection lost during it must not fail every later F write (issue 13).
+ * asked again on the next call: a connection lost during it must not fail every later F write
+ * (issue 13).
  */
 export function assertStrictArithmetic(
   gateway: ModelGateway<unknown>,

@@ -5,7 +5,8 @@ import { cachedKeys, knownKeys, sameSet } from './known-keys';
 import { ScopeCache } from './scope-cache';
 import { onlyPlaceholder } from '../sql/parameters';
 
-// Per connection configuration and table; its answers are known-keys.ts's, read synchronously by lookupKey and translateError.
+// Per connection configuration and table; its answers are known-keys.ts's, read synchronously by
+// lookupKey and translateError.
 const keys = new ScopeCache<UniqueKey[]>({ sharing: 'outside-transaction', store: knownKeys });
 
 /**
@@ -47,7 +48,8 @@ async function readUniqueKeys(
 /**
  * The unique key covering exactly the lookup's columns, or {@link UniqueLookupRequiredError}:
  * without one the database cannot stop two racing callers from inserting the same row.
- * Synchronous once the table's keys are cached (the hit path then costs one statement, no extra await).
+ * Synchronous once the table's keys are cached (the hit path then costs one statement, no extra
+ * await).
  */
 export function lookupKey(
   gateway: ModelGateway<unknown>,
@@ -57,13 +59,17 @@ export function lookupKey(
   const cached = cachedKeys(gateway);
   if (!cached)
     return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
-  // No cached key covers the lookup: one more catalog read before refusing finds a key created since.
+  // No cached key covers the lookup: one more catalog read before refusing finds a key created
+  // since.
   if (!findKey(gateway, cached, lookup))
     return refreshUniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
   return matchingKey(gateway, cached, lookup);
 }
 
-/** The usable key on exactly the lookup's columns (on a soft-deleting model one on live rows first), if any. */
+/**
+ * The usable key on exactly the lookup's columns (on a soft-deleting model one on live rows first),
+ * if any.
+ */
 function findKey(
   gateway: ModelGateway<unknown>,
   keys: UniqueKey[],
@@ -73,7 +79,8 @@ function findKey(
   const candidates = keys.filter(
     (k) => k.usableForLookup && sameSet(k.columns, columns) && coversLiveRows(gateway, k),
   );
-  // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted row's key be used again.
+  // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted
+  // row's key be used again.
   return candidates.find((k) => k.predicate !== undefined) ?? candidates[0];
 }
 
@@ -96,7 +103,10 @@ function matchingKey(
   return key;
 }
 
-/** The refusal of a lookup no key covers, with the fix in the ORM's own terms (the gateway's `uniqueKeyAdvice`). */
+/**
+ * The refusal of a lookup no key covers, with the fix in the ORM's own terms (the gateway's
+ * `uniqueKeyAdvice`).
+ */
 function uniqueLookupRequired(
   gateway: ModelGateway<unknown>,
   properties: string[],
@@ -119,7 +129,10 @@ function uniqueLookupRequired(
   );
 }
 
-/** A full key, or a partial one whose predicate is exactly "not soft-deleted": every row a lookup can find is under it. */
+/**
+ * A full key, or a partial one whose predicate is exactly "not soft-deleted": every row a lookup
+ * can find is under it.
+ */
 function coversLiveRows(gateway: ModelGateway<unknown>, key: UniqueKey): boolean {
   if (key.predicate === undefined) return true;
   const deleted = gateway.softDeleteColumn;

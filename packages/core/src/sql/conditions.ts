@@ -1,7 +1,9 @@
 import type { ModelGateway } from '../gateway';
 import type { Parameters } from './parameters';
 
-/** `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys). */
+/**
+ * `col = $n AND col IS NULL ...` for a lookup (NULL only reaches here for NULLS NOT DISTINCT keys).
+ */
 export function lookupCondition(
   gateway: ModelGateway<unknown>,
   lookup: Record<string, unknown>,
@@ -17,7 +19,10 @@ export function lookupCondition(
     .join(' AND ');
 }
 
-/** The lookup's condition, and on a soft-deleting model `AND "deletedAt" IS NULL` unless `withDeleted` (as findOne does). */
+/**
+ * The lookup's condition, and on a soft-deleting model `AND "deletedAt" IS NULL` unless
+ * `withDeleted` (as findOne does).
+ */
 export function liveLookupCondition(
   gateway: ModelGateway<unknown>,
   lookup: Record<string, unknown>,

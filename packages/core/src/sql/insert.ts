@@ -19,7 +19,8 @@ export function insertList(
 
 /**
  * `INSERT INTO t (<columns>) SELECT <values> WHERE NOT EXISTS (<guard>) ON CONFLICT (<key>) DO NOTHING RETURNING *`,
- * the values bound before the guard's own parameters: the INSERT of insertUnlessFound and of insertUnlessFirst's WITH.
+ * the values bound before the guard's own parameters: the INSERT of insertUnlessFound and of
+ * insertUnlessFirst's WITH.
  */
 export function insertUnlessSql(
   gateway: ModelGateway<unknown>,
@@ -32,5 +33,8 @@ export function insertUnlessSql(
   return `INSERT INTO ${gateway.tableSql} (${columns}) SELECT ${placeholders} WHERE NOT EXISTS (${guard()}) ${gateway.dialect.skipConflictClause(key)} RETURNING *`;
 }
 
-/** Not a column: tells a row the statement created from one it found or updated (`SELECT false AS "racesafe_created", * ...`). */
+/**
+ * Not a column: tells a row the statement created from one it found or updated (`SELECT false AS
+ * "racesafe_created", * ...`).
+ */
 export const createdMarker = 'racesafe_created';

@@ -2,7 +2,10 @@ import type { ModelGateway } from '../gateway';
 import { liveLookupCondition } from './conditions';
 import type { Parameters } from './parameters';
 
-/** `INSERT INTO t (<columns>) VALUES (...), (...)`: one tuple per row, every row naming the same properties. */
+/**
+ * `INSERT INTO t (<columns>) VALUES (...), (...)`: one tuple per row, every row naming the same
+ * properties.
+ */
 export function multiRowInsert(
   gateway: ModelGateway<unknown>,
   rows: Record<string, unknown>[],

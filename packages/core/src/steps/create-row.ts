@@ -26,7 +26,8 @@ export async function insertUnlessTaken<Row>(
       skip: gateway.dialect.supportsInsertIgnoringConflictOn,
     });
   try {
-    // Outside a transaction a failed INSERT aborts nothing, and ON CONFLICT DO NOTHING cannot fail on the key: no savepoint.
+    // Outside a transaction a failed INSERT aborts nothing, and ON CONFLICT DO NOTHING cannot fail
+    // on the key: no savepoint.
     return await (session.inTransaction ? inSavepoint(gateway, session, insert) : insert());
   } catch (error) {
     // Without ON CONFLICT the loser sees a unique violation on the lookup's own key (23505 / 1062).
@@ -35,7 +36,10 @@ export async function insertUnlessTaken<Row>(
   }
 }
 
-/** A lost insert race inside createWithHooks: unwinds the hooks' writes with the savepoint or transaction. */
+/**
+ * A lost insert race inside createWithHooks: unwinds the hooks' writes with the savepoint or
+ * transaction.
+ */
 class LostRace extends Error {}
 
 /**
@@ -99,7 +103,8 @@ export function createOnItsOwn<Row>(
   const { gateway, key, lifecycle } = call;
   if (lifecycle?.atomic)
     return createWithHooks({ ...call, lifecycle }, values, (work) => gateway.transaction(work));
-  // Without RETURNING the row is read back after the INSERT: in the INSERT's transaction it is still the version written, not a later one.
+  // Without RETURNING the row is read back after the INSERT: in the INSERT's transaction it is
+  // still the version written, not a later one.
   if (!gateway.dialect.supportsReturning) {
     return gateway.transaction((session) =>
       lifecycle

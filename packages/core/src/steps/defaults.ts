@@ -4,7 +4,10 @@ import { assertKnownFields, assertWritableValues } from '../validate';
 /** Values for a new row: an object, or a function called only when a row is created. */
 export type Defaults<Values> = Values | (() => Values);
 
-/** Calls a defaults function (only now, when a row is about to be created) and checks what it returned. */
+/**
+ * Calls a defaults function (only now, when a row is about to be created) and checks what it
+ * returned.
+ */
 export function resolveDefaults(
   gateway: ModelGateway<unknown>,
   defaults: Defaults<Record<string, unknown>> | undefined,

@@ -5,7 +5,10 @@ import { run } from '../db/run';
 import { inSavepoint } from '../db/transactions';
 import { onlyPlaceholder } from '../sql/parameters';
 
-/** FOR NO KEY UPDATE does not block foreign-key inserts elsewhere; writing a key column needs FOR UPDATE. */
+/**
+ * FOR NO KEY UPDATE does not block foreign-key inserts elsewhere; writing a key column needs FOR
+ * UPDATE.
+ */
 export function lockStrengthFor(
   gateway: ModelGateway<unknown>,
   defaults: Record<string, unknown>,
@@ -52,7 +55,9 @@ export async function lockRowForUpdate<Row>(
     try {
       row = await findOne(gateway, session, lookup, lock);
     } catch (error) {
-      // MySQL: 1205 ends only the statement (docs/database-behaviours.md#a-mysql-lock-wait-timeout-ends-only-the-statement) and the session variable stays set, on a pooled connection too.
+      // MySQL: 1205 ends only the statement
+      // (docs/database-behaviours.md#a-mysql-lock-wait-timeout-ends-only-the-statement) and the
+      // session variable stays set, on a pooled connection too.
       if (dialect.lockTimeoutOutlivesRollback) await restore();
       throw error;
     }

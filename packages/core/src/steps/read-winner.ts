@@ -14,7 +14,8 @@ export async function readWinner<Row>(
   const winner = await findOne(gateway, session, lookup, strength ? { strength } : null);
   if (winner) return winner;
   await assertNoDeletedRowHolds(gateway, session, lookup, key);
-  // REPEATABLE READ / SERIALIZABLE snapshot predates the winner's commit (docs/database-behaviours.md#a-snapshot-cannot-see-the-winner), or it was deleted since.
+  // REPEATABLE READ / SERIALIZABLE snapshot predates the winner's commit
+  // (docs/database-behaviours.md#a-snapshot-cannot-see-the-winner), or it was deleted since.
   throw new RetryableError(
     `${gateway.modelName}: another transaction created this row, but it is not visible in this transaction's snapshot ` +
       `(REPEATABLE READ / SERIALIZABLE) or was deleted since. Roll back and retry the whole transaction.`,
