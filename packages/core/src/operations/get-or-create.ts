@@ -124,7 +124,8 @@ export async function getOrCreate<Row>(
 ): Promise<[Row, boolean]> {
   const call = checkedCall(gateway, lookup, options);
   const inputs = planInputs(call, options);
-  const strategy = choose(plan, inputs);
+  // The session follows from the plan whatever the recent outcomes, which the attempt reads.
+  const strategy = choose(plan, { ...inputs, recent: 'mixed' });
   const retry = (attempt: () => Promise<[Row, boolean]>) =>
     withIdempotentRetries(options.retry, attempt);
   if (strategy === 'advisory-lock')
@@ -132,15 +133,14 @@ export async function getOrCreate<Row>(
       getOrCreateUnderAdvisoryLock({ ...call, session }),
     );
   if (strategy === 'select-first-own-transaction') return retry(() => findOrCreateWithHooks(call));
-  const [row, created] = await withSession(
-    gateway,
-    call.caller,
-    { own: 'autocommit', retry },
-    async (session) => runStrategy(strategy, { ...call, session, key: await keyOf(call, session) }),
-  );
-  // The outcome the next call's plan reads, where the plan read one.
-  if (inputs.oneStatement) inputs.remember(!created);
-  return [row, created];
+  return withSession(gateway, call.caller, { own: 'autocommit', retry }, async (session) => {
+    const pending = lookupKey(gateway, session, lookup);
+    // Synchronous once the table's keys are cached: a hit then costs one statement and no extra
+    // await.
+    const key = pending instanceof Promise ? await pending : pending;
+    const at = { ...call, session, key };
+    return inputs.oneStatement ? byRecentOutcomes(at, inputs) : findOrInsert(at);
+  });
 }
 
 /** The checks, before any statement: every name known, the lookup plain, the defaults writable. */
@@ -158,37 +158,37 @@ function checkedCall<Row>(
   return { gateway, lookup, defaults: options.defaults, lifecycle, caller };
 }
 
-/** The plan's inputs for this call, and how to remember its outcome for the next. */
+/** The plan's inputs known before any statement (the recent outcomes are read by the attempt). */
 function planInputs<Row>(
   call: Call<Row>,
   options: GetOrCreateCoreOptions,
-): PlanInputs & { remember: (foundExisting: boolean) => void } {
-  const oneStatement =
-    call.gateway.dialect.writesInWith &&
-    !call.lifecycle?.runsUserCode &&
-    typeof options.defaults !== 'function';
-  // A caller's transaction needs a savepoint around the one statement: a dearer hit, so its
-  // outcomes are counted apart.
-  const last = lastOutcome(
-    call.gateway,
-    `getOrCreate ${call.caller ? 'in' : 'outside'} a transaction`,
-  );
+): Omit<PlanInputs, 'recent'> {
   return {
     advisoryLock: options.advisoryLock === true,
-    oneStatement,
-    recent: last.recent,
+    oneStatement:
+      call.gateway.dialect.writesInWith &&
+      !call.lifecycle?.runsUserCode &&
+      typeof options.defaults !== 'function',
     hooksOutsideTransaction: !call.caller && call.lifecycle?.atomic === true,
-    remember: last.remember,
   };
 }
 
 /**
- * The lookup's unique key, synchronously once the table's keys are cached (a hit then costs no
- * extra await).
+ * The one-statement rows of the plan, on the attempt's session: `select-first`, `guarded-insert`
+ * or `one-statement` by the table's last two outcomes here, then this call's outcome remembered.
  */
-async function keyOf<Row>(call: Call<Row>, session: Session) {
-  const pending = lookupKey(call.gateway, session, call.lookup);
-  return pending instanceof Promise ? await pending : pending;
+async function byRecentOutcomes<Row>(
+  at: Attempt<Row>,
+  inputs: Omit<PlanInputs, 'recent'>,
+): Promise<[Row, boolean]> {
+  // A savepoint around the one statement makes a hit dearer in a transaction: outcomes there are
+  // counted apart.
+  const site = `getOrCreate ${at.session.inTransaction ? 'in' : 'outside'} a transaction`;
+  const last = lastOutcome(at.gateway, site);
+  const strategy = choose(plan, { ...inputs, recent: last.recent });
+  const result = await runStrategy(strategy, at);
+  last.remember(!result[1]);
+  return result;
 }
 
 /** Runs one attempt of `strategy` on its session. */
