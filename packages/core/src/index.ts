@@ -46,7 +46,8 @@ export type { GetOrCreateCoreOptions } from './operations/get-or-create';
 export { updateOrCreate } from './operations/update-or-create';
 export type { UpdateOrCreateCoreOptions } from './operations/update-or-create';
 export { getOrCreateMany } from './operations/get-or-create-many';
-export type { GetOrCreateManyCoreOptions, ManyDefaults } from './operations/get-or-create-many';
+export type { GetOrCreateManyCoreOptions } from './operations/get-or-create-many';
+export type { ManyDefaults } from './steps/defaults';
 export {
   atomicUpdate,
   checkAtomicUpdate,

@@ -3,7 +3,7 @@
 // file reads in that order: the plan (a decision table naming a strategy), the three steps of a
 // chunk (resolveChunk), the call (its checks, its session), then the statements.
 import type { LockStrength, UniqueKey } from '../dialects';
-import { ConflictError, InvalidFieldError } from '../errors';
+import { ConflictError } from '../errors';
 import type { ModelGateway, PendingWrite, RowLifecycle, Session } from '../gateway';
 import { readWinner } from '../steps/read-winner';
 import { createWithHooks } from '../steps/create-row';
@@ -11,7 +11,7 @@ import { columnTypes } from '../server/column-types';
 import { guardedInsert } from '../sql/insert-new-rows';
 import { type Recent, lastOutcome } from '../server/last-outcome';
 import { type PlanRow, choose } from '../steps/plan';
-import { keyId, lookupMatchId, matchId, matchRows } from '../sql/match-rows';
+import { matchId, matchRows } from '../sql/match-rows';
 import { type RetryPolicy, withRetries } from '../db/retry';
 import { parametersFor } from '../sql/parameters';
 import { findOne } from '../db/queries';
@@ -19,14 +19,8 @@ import { inSavepoint, withSession } from '../db/transactions';
 import { lookupsCondition, multiRowInsert } from '../sql/many-rows';
 import { run } from '../db/run';
 import { lookupKey } from '../server/unique-keys';
-import { assertKnownFields, assertPlainLookup, assertWritableValues } from '../validate';
-
-/**
- * Values for each new row: an object, or a function of the row's lookup called only for rows about
- * to be created.
- */
-export type ManyDefaults =
-  Record<string, unknown> | ((lookup: Record<string, unknown>) => Record<string, unknown>);
+import type { ManyDefaults } from '../steps/defaults';
+import { type Wanted, checkLookups, checkedDefaults, chunksOf } from '../steps/many-lookups';
 
 /** Options of getOrCreateMany, shared by both packages. */
 export interface GetOrCreateManyCoreOptions {
@@ -63,18 +57,6 @@ const plan: PlanRow<PlanInputs, GetOrCreateManyStrategy>[] = [
   [{ recent: 'creating', arrays: true, userCodeBeforeCreate: false }, 'guarded-insert'],
   [{}, 'select-first'],
 ];
-
-/** One distinct lookup of the input, and what became of it. */
-interface Wanted<Row> {
-  lookup: Record<string, unknown>;
-  /** Its key values, canonical: equal lookups share one, and batches sort by it. */
-  id: string;
-  /** Its values as rows are matched to it (match-rows.ts). */
-  match: string;
-  /** It has a NULL value: checked against the key's NULL rule before anything is sent. */
-  hasNull: boolean;
-  result?: [Row, boolean];
-}
 
 /** What every chunk of one call shares. */
 interface Batch<Row> {
@@ -255,120 +237,6 @@ const forget =
     throw error;
   };
 
-/**
- * Checks every lookup before any statement (InvalidFieldError); the distinct ones in key order,
- * each input lookup's key id, and the lookups' properties sorted.
- */
-function checkLookups<Row>(
-  gateway: ModelGateway<Row>,
-  lookups: Record<string, unknown>[],
-  defaults: ManyDefaults | undefined,
-): { wanted: Wanted<Row>[]; ids: string[]; properties: string[] } {
-  if (!Array.isArray(lookups))
-    throw new InvalidFieldError(
-      `getOrCreateMany on ${gateway.modelName}: lookups must be an array of lookup objects`,
-    );
-  const properties = lookups.length > 0 ? Object.keys(lookups[0]).sort() : [];
-  // Unknown names of every lookup and of the defaults, in one InvalidFieldError.
-  const named = Object.fromEntries(lookups.map((lookup, i) => [`lookups[${i}]`, lookup]));
-  assertKnownFields(
-    gateway,
-    defaults && typeof defaults !== 'function' ? { ...named, defaults } : named,
-  );
-  lookups.forEach((lookup, i) => checkLookup(gateway, lookup, i, lookups[0], properties));
-  if (defaults && typeof defaults !== 'function') checkedDefaults(gateway, defaults);
-  const ids = lookups.map((lookup) => keyId(lookup, properties));
-  const distinct = new Map<string, Wanted<Row>>();
-  lookups.forEach((lookup, i) => {
-    const id = ids[i];
-    if (distinct.has(id)) return;
-    const hasNull = properties.some((property) => lookup[property] === null);
-    // A one-value id of a string or a number ('s...', 'n...') is its match id too.
-    distinct.set(id, {
-      lookup,
-      id,
-      match: id.startsWith('[') ? lookupMatchId(lookup, properties) : id,
-      hasNull,
-    });
-  });
-  return {
-    wanted: [...distinct.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    ids,
-    properties,
-  };
-}
-
-/**
- * One lookup's checks. The usual lookup (a plain object naming lookups[0]'s properties, each a
- * string or number) takes a short path; any other gets the full checks, in the same order as ever.
- */
-function checkLookup(
-  gateway: ModelGateway<unknown>,
-  lookup: Record<string, unknown>,
-  i: number,
-  first: Record<string, unknown>,
-  properties: string[],
-): void {
-  if (
-    i > 0 &&
-    isPlainRecord(lookup) &&
-    hasExactly(lookup, properties) &&
-    properties.every((p) => typeof lookup[p] === 'string' || typeof lookup[p] === 'number')
-  )
-    return;
-  assertKnownFields(gateway, { [`lookups[${i}]`]: lookup });
-  assertPlainLookup(gateway, lookup);
-  if (!hasExactly(lookup, properties)) {
-    throw new InvalidFieldError(
-      `getOrCreateMany on ${gateway.modelName}: lookups[${i}] names ${Object.keys(lookup).join(', ')}, lookups[0] names ${Object.keys(first).join(', ')}: every lookup must name the same unique key`,
-      { fields: Object.keys(lookup) },
-    );
-  }
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  const prototype: unknown =
-    typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
-  return prototype === Object.prototype || prototype === null;
-}
-
-/** The lookup's own keys are exactly `properties` (in any order). */
-function hasExactly(lookup: Record<string, unknown>, properties: string[]): boolean {
-  const keys = Object.keys(lookup);
-  return (
-    keys.length === properties.length &&
-    (keys.length === 1
-      ? keys[0] === properties[0]
-      : keys.sort().every((key, i) => key === properties[i]))
-  );
-}
-
-/** Lookups in chunks whose statements stay under the dialect's bound-parameter limit. */
-function chunksOf<Row>(
-  gateway: ModelGateway<Row>,
-  wanted: Wanted<Row>[],
-  first: Record<string, unknown>,
-  defaults: ManyDefaults | undefined,
-): Wanted<Row>[][] {
-  // A row's INSERT binds its lookup, its defaults and the ORM's insert defaults: a generous guess
-  // at a row's width.
-  const width =
-    Object.keys(first).length +
-    (typeof defaults === 'object' ? Object.keys(defaults).length : 8) +
-    4;
-  const size = Math.max(
-    1,
-    Math.min(
-      5000,
-      gateway.dialect.maxOrTerms ?? Infinity,
-      Math.floor(gateway.dialect.maxBoundParameters / width),
-    ),
-  );
-  const chunks: Wanted<Row>[][] = [];
-  for (let i = 0; i < wanted.length; i += size) chunks.push(wanted.slice(i, i + size));
-  return chunks;
-}
-
 async function resolveAll<Row>(
   batch: Batch<Row>,
   session: Session,
@@ -516,15 +384,6 @@ async function createMissing<Row>(
     return;
   }
   await insertMany(batch, session, missing, await prepareRows(batch, session, missing), key);
-}
-
-function checkedDefaults(
-  gateway: ModelGateway<unknown>,
-  values: Record<string, unknown>,
-): Record<string, unknown> {
-  assertKnownFields(gateway, { defaults: values });
-  assertWritableValues(gateway, 'defaults', values, false);
-  return values;
 }
 
 /**

@@ -20,3 +20,10 @@ export function resolveDefaults(
   assertWritableValues(gateway, group, values, allowF);
   return values;
 }
+
+/**
+ * Values for each new row: an object, or a function of the row's lookup called only for rows about
+ * to be created.
+ */
+export type ManyDefaults =
+  Record<string, unknown> | ((lookup: Record<string, unknown>) => Record<string, unknown>);
