@@ -5,9 +5,34 @@ import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-// One file per operation; an operation never imports another (shared steps live in lower modules).
-const operations = ['get-or-create', 'get-or-create-many', 'update-or-create', 'atomic-update'];
 const core = 'packages/core/src';
+// The layers of packages/core/src, lowest first: a module imports only its own layer and those
+// below it. The vocabulary (errors, F expressions, the gateway port, input checks) and the dialect
+// adapters; pure SQL builders; answers cached once per server or table; running statements and
+// transactions; the steps operations share; the operations; the public index on top.
+const layers = [
+  ['errors.ts', 'expressions.ts', 'gateway.ts', 'validate.ts', 'dialects'],
+  ['sql'],
+  ['server'],
+  ['db'],
+  ['steps'],
+  ['operations'],
+].map((paths) => paths.map((p) => `./${core}/${p}`));
+const layerZones = layers.slice(0, -1).map((layer, i) => ({
+  target: layer,
+  from: layers.slice(i + 1).flat(),
+  message:
+    'a lower layer of packages/core/src never imports a higher one (see eslint.config.mjs `layers`)',
+}));
+// One file per operation; an operation never imports another (shared steps live in steps/).
+const operations = ['get-or-create', 'get-or-create-many', 'update-or-create', 'atomic-update'];
+const operationZones = operations.map((operation) => ({
+  target: `./${core}/operations/${operation}.ts`,
+  from: operations
+    .filter((other) => other !== operation)
+    .map((other) => `./${core}/operations/${other}.ts`),
+  message: 'an operation file never imports another operation file: move what they share to steps/',
+}));
 // The project's own race rules, built by `npm run lint` before ESLint starts (dist is CommonJS).
 const racesafe = createRequire(import.meta.url)('./packages/eslint-plugin/dist/index.js');
 
@@ -47,19 +72,7 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: operations.map((operation) => ({
-            target: `./${core}/${operation}.ts`,
-            from: operations
-              .filter((other) => other !== operation)
-              .map((other) => `./${core}/${other}.ts`),
-            message:
-              'an operation file never imports another operation file: move what they share to a lower module',
-          })),
-        },
-      ],
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, ...operationZones] }],
     },
   },
   {

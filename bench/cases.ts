@@ -97,7 +97,7 @@ const oneStatement = (first: string, firstName: string, columns: string[], from:
   `WITH ${firstName} AS (${first}), made AS (INSERT INTO "users" (${columns.map((c) => `"${c}"`).join(', ')}) ` +
   `SELECT ${columns.map((_, k) => `$${from + k}`).join(', ')} WHERE NOT EXISTS (SELECT 1 FROM ${firstName}) ON CONFLICT ("email") DO NOTHING RETURNING *) ` +
   `SELECT false AS "racesafe_created", * FROM ${firstName} UNION ALL SELECT true, * FROM made`;
-/** The guarded INSERT racesafe sends first on a table whose last two calls created rows (statements.ts insertUnlessFound). */
+/** The guarded INSERT racesafe sends first on a table whose last two calls created rows (db/queries.ts insertUnlessFound). */
 const guardedInsert = (columns: string[]) =>
   `INSERT INTO "users" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${columns.map((_, k) => `$${k + 1}`).join(', ')} ` +
   `WHERE NOT EXISTS (SELECT 1 FROM "users" WHERE "email" = $${columns.length + 1}) ON CONFLICT ("email") DO NOTHING RETURNING *`;

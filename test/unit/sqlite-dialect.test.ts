@@ -6,7 +6,7 @@ import {
   sqliteUniqueViolation,
   translateError,
 } from '@racesafe/core';
-import { compareVersions } from '../../packages/core/src/server-version';
+import { compareVersions } from '../../packages/core/src/server/server-version';
 import sqlite3 from 'sqlite3';
 import { stubGateway } from './support/stub-gateway';
 

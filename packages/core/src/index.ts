@@ -39,28 +39,32 @@ export type {
   Session,
   StatementResult,
 } from './gateway';
-export { beginOwnTransaction, ownWorkError } from './own-transaction';
-export { getOrCreate } from './get-or-create';
-export type { Defaults } from './defaults';
-export type { GetOrCreateCoreOptions } from './get-or-create';
-export { updateOrCreate } from './update-or-create';
-export type { UpdateOrCreateCoreOptions } from './update-or-create';
-export { getOrCreateMany } from './get-or-create-many';
-export type { GetOrCreateManyCoreOptions, ManyDefaults } from './get-or-create-many';
+export { beginOwnTransaction, ownWorkError } from './db/own-transaction';
+export { getOrCreate } from './operations/get-or-create';
+export type { Defaults } from './steps/defaults';
+export type { GetOrCreateCoreOptions } from './operations/get-or-create';
+export { updateOrCreate } from './operations/update-or-create';
+export type { UpdateOrCreateCoreOptions } from './operations/update-or-create';
+export { getOrCreateMany } from './operations/get-or-create-many';
+export type { GetOrCreateManyCoreOptions } from './operations/get-or-create-many';
+export type { ManyDefaults } from './steps/defaults';
 export {
   atomicUpdate,
   checkAtomicUpdate,
   isPlainEquality,
   updateLockedAndReadBack,
-} from './atomic-update';
-export type { AtomicUpdateCoreOptions, ReadBackOptions } from './atomic-update';
-export { compileAssignments, setClause } from './assignments';
-export type { Assignment } from './assignments';
-export { Parameters, lookupCondition, run, translateError } from './statements';
-export { withIdempotentRetries, withRetries } from './retry';
-export { sameValue } from './statements';
-export { takeTurn, takeTurnOnceKnown } from './turns';
-export type { RetryPolicy } from './retry';
+} from './operations/atomic-update';
+export type { AtomicUpdateCoreOptions, ReadBackOptions } from './operations/atomic-update';
+export { compileAssignments, setClause } from './sql/assignments';
+export type { Assignment } from './sql/assignments';
+export { Parameters } from './sql/parameters';
+export { lookupCondition } from './sql/conditions';
+export { run } from './db/run';
+export { translateError } from './server/translate-error';
+export { withIdempotentRetries, withRetries } from './db/retry';
+export { sameValue } from './sql/same-value';
+export { takeTurn, takeTurnOnceKnown } from './db/turns';
+export type { RetryPolicy } from './db/retry';
 export { assertKnownFields } from './validate';
-export { pgWithErrorListener } from './pg-error-listener';
-export type { PgClientEvents, PgModule } from './pg-error-listener';
+export { pgWithErrorListener } from './db/pg-error-listener';
+export type { PgClientEvents, PgModule } from './db/pg-error-listener';

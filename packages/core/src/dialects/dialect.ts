@@ -15,7 +15,7 @@ export interface ClassifiedError {
   code?: string;
   /** The constraint or index the database named, if any. */
   constraint?: string;
-  /** The columns of a violated unique key, where the database names columns instead (SQLite): statements.ts maps them to the key. */
+  /** The columns of a violated unique key, where the database names columns instead (SQLite): server/translate-error.ts maps them to the key. */
   columns?: string[];
   /** The database's own message (the driver error's, not an ORM wrapper's generic text). */
   message?: string;

@@ -57,7 +57,7 @@ function driverError(error: unknown): { code: string; message: string } | undefi
  * names the violated key only in its message, and by columns (`UNIQUE constraint failed:
  * users.email, users.name`: docs/database-behaviours.md#sqlite-names-a-violated-key-by-its-columns), or by index name for an expression index
  * (`UNIQUE constraint failed: index 'users_lower_email'`). Columns are mapped to the index
- * through the catalog (statements.ts). Column names holding ", " are not told apart.
+ * through the catalog (db/run.ts). Column names holding ", " are not told apart.
  */
 export function sqliteUniqueViolation(message: string): { index?: string; columns?: string[] } {
   const failed = /UNIQUE constraint failed: (.+)$/.exec(message.trim())?.[1];

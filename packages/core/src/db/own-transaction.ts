@@ -1,6 +1,7 @@
-import { LockNotAvailableError, RaceSafeError } from './errors';
-import type { ModelGateway, OwnTransactionOptions, Session } from './gateway';
-import { run, translateError } from './statements';
+import { LockNotAvailableError, RaceSafeError } from '../errors';
+import type { ModelGateway, OwnTransactionOptions, Session } from '../gateway';
+import { run } from './run';
+import { translateError } from '../server/translate-error';
 
 /**
  * Sends the BEGIN of a transaction of racesafe's own (`begin`, the ORM's way of sending it) on
@@ -19,7 +20,8 @@ import { run, translateError } from './statements';
  * and a lock not granted in that time is {@link LockNotAvailableError}, never retried.
  *
  * @example
- * await beginOwnTransaction(gateway, sessionOf(runner, false), () => runner.query('BEGIN IMMEDIATE'), { lockWaitMs: 0 });
+ * await beginOwnTransaction(gateway, sessionOf(runner, false), () => runner.query('BEGIN
+ * IMMEDIATE'), { lockWaitMs: 0 });
  */
 export async function beginOwnTransaction(
   gateway: ModelGateway<unknown>,
@@ -59,7 +61,8 @@ async function sendBegin(
  * and racesafe may retry it (issue 13). Any other error of the user's code passes as it is.
  *
  * @example
- * try { result = await work(session); } catch (error) { await rollback(); throw ownWorkError(gateway, error); }
+ * try { result = await work(session); } catch (error) { await rollback(); throw
+ * ownWorkError(gateway, error); }
  */
 export function ownWorkError(gateway: ModelGateway<unknown>, error: unknown): unknown {
   if (error instanceof RaceSafeError) return error;
@@ -68,7 +71,10 @@ export function ownWorkError(gateway: ModelGateway<unknown>, error: unknown): un
     : error;
 }
 
-/** The lock was not granted within the bound the caller set (SQLITE_BUSY at BEGIN IMMEDIATE): LockNotAvailableError, not a retry. */
+/**
+ * The lock was not granted within the bound the caller set (SQLITE_BUSY at BEGIN IMMEDIATE):
+ * LockNotAvailableError, not a retry.
+ */
 function lockNotGranted(
   gateway: ModelGateway<unknown>,
   error: unknown,

@@ -1,6 +1,8 @@
-import { IndeterminateError, RetryableError } from './errors';
+import { IndeterminateError, RetryableError } from '../errors';
 
-/** How often racesafe retries a transaction of its own after a deadlock or serialization failure. */
+/**
+ * How often racesafe retries a transaction of its own after a deadlock or serialization failure.
+ */
 export interface RetryPolicy {
   /** Total attempts, the first included (default 5). */
   attempts?: number;
@@ -38,7 +40,8 @@ export async function withIdempotentRetries<Row>(
     if (error instanceof IndeterminateError) lost = error;
     return error instanceof RetryableError || error instanceof IndeterminateError;
   };
-  // Retries used up after a lost INSERT: a later definite failure does not undo what that INSERT may have done.
+  // Retries used up after a lost INSERT: a later definite failure does not undo what that INSERT
+  // may have done.
   const [row, created] = await retrying(policy, attempt, retryable).catch((error: unknown) =>
     Promise.reject(lost ?? error),
   );

@@ -1,10 +1,13 @@
-import type { ModelGateway } from './gateway';
-import { assertKnownFields, assertWritableValues } from './validate';
+import type { ModelGateway } from '../gateway';
+import { assertKnownFields, assertWritableValues } from '../validate';
 
 /** Values for a new row: an object, or a function called only when a row is created. */
 export type Defaults<Values> = Values | (() => Values);
 
-/** Calls a defaults function (only now, when a row is about to be created) and checks what it returned. */
+/**
+ * Calls a defaults function (only now, when a row is about to be created) and checks what it
+ * returned.
+ */
 export function resolveDefaults(
   gateway: ModelGateway<unknown>,
   defaults: Defaults<Record<string, unknown>> | undefined,
@@ -17,3 +20,10 @@ export function resolveDefaults(
   assertWritableValues(gateway, group, values, allowF);
   return values;
 }
+
+/**
+ * Values for each new row: an object, or a function of the row's lookup called only for rows about
+ * to be created.
+ */
+export type ManyDefaults =
+  Record<string, unknown> | ((lookup: Record<string, unknown>) => Record<string, unknown>);

@@ -1,7 +1,23 @@
-import type { ColumnType } from './column-types';
-import type { UniqueKey } from './dialects';
-import type { ModelGateway } from './gateway';
-import { parametersFor } from './statements';
+import type { UniqueKey } from '../dialects';
+import type { ModelGateway } from '../gateway';
+import { parametersFor } from './parameters';
+
+/**
+ * A column's type as the catalog gives it, for binding a batch as one array per column
+ * (DialectAdapter.arrayRows).
+ */
+export interface ColumnType {
+  /**
+   * The SQL type an array of the column's values is cast to (`text`, `timestamp with time zone`),
+   * without length or precision.
+   */
+  type: string;
+  /**
+   * Its values survive the array text form exactly as scalar parameters (no array, JSON or
+   * composite type).
+   */
+  arrayable: boolean;
+}
 
 /** One statement: its SQL and bound values. */
 export interface Statement {
@@ -9,11 +25,13 @@ export interface Statement {
   values: unknown[];
 }
 
-// Names of racesafe's own in the statement: the row source, the table inside the guard, the rows' position.
+// Names of racesafe's own in the statement: the row source, the table inside the guard, the rows'
+// position.
 const rowsAlias = 'racesafe_v';
 const tableAlias = 'racesafe_t';
 const ordinal = 'racesafe_n';
-// What bindValue returns for a value it bound as it is: anything else is SQL of the ORM's (fn('now'), a cast).
+// What bindValue returns for a value it bound as it is: anything else is SQL of the ORM's
+// (fn('now'), a cast).
 const boundMark = '\u0000racesafe-bound\u0000';
 
 /**
@@ -30,7 +48,8 @@ const boundMark = '\u0000racesafe-bound\u0000';
  * is. Undefined when the batch cannot be sent so: the dialect binds no arrays, rows name different
  * columns, a column's type would not survive an array (arrays, JSON), a value is SQL of the ORM's
  * (`fn('now')`) rather than a bound value, binary data (a Buffer, which a driver sends as bytes
- * alone but as hex text inside an array) or an array (one more dimension inside an array), or a key column is NULL (`=` never matches NULL).
+ * alone but as hex text inside an array) or an array (one more dimension inside an array), or a key
+ * column is NULL (`=` never matches NULL).
  */
 export function guardedInsert(
   gateway: ModelGateway<unknown>,
@@ -70,7 +89,8 @@ export function guardedInsert(
   if (deleted) match.push(`${tableAlias}.${deleted.quoted} IS NULL`);
   const sql =
     `INSERT INTO ${gateway.tableSql} (${quoted.join(', ')}) SELECT ${quoted.map((column) => `${rowsAlias}.${column}`).join(', ')} FROM ${source} ` +
-    // OFFSET 0 keeps NOT EXISTS a per-row index probe: as an anti-join PostgreSQL hashed the whole table (46 ms against 14 ms, 50,000 rows).
+    // OFFSET 0 keeps NOT EXISTS a per-row index probe: as an anti-join PostgreSQL hashed the whole
+    // table (46 ms against 14 ms, 50,000 rows).
     `WHERE NOT EXISTS (SELECT 1 FROM ${gateway.tableSql} AS ${tableAlias} WHERE ${match.join(' AND ')} OFFSET 0) ORDER BY ${rowsAlias}.${ordinal} ` +
     `${gateway.dialect.skipConflictClause(key)} RETURNING *`;
   return { sql, values: parameters.values };
@@ -84,7 +104,10 @@ function sameProperties(row: Record<string, unknown>, properties: string[]): boo
   );
 }
 
-/** The property's values of every row, each as the ORM binds it; undefined if the ORM writes one as SQL rather than a bound value. */
+/**
+ * The property's values of every row, each as the ORM binds it; undefined if the ORM writes one as
+ * SQL rather than a bound value.
+ */
 function boundArray(
   gateway: ModelGateway<unknown>,
   property: string,
@@ -98,8 +121,10 @@ function boundArray(
     binds = 0;
     if (gateway.bindValue(property, rows[i][property], collect) !== boundMark || binds !== 1)
       return undefined;
-    // Binary data is bound alone as its bytes, but inside an array as text (node-pg: '\\x0001ff'): a text column would store that text.
-    // An array bound alone is one value (an array literal), inside an array one more dimension: `[]` would make no row at all.
+    // Binary data is bound alone as its bytes, but inside an array as text (node-pg: '\\x0001ff'):
+    // a text column would store that text.
+    // An array bound alone is one value (an array literal), inside an array one more dimension:
+    // `[]` would make no row at all.
     if (ArrayBuffer.isView(bound) || bound instanceof ArrayBuffer || Array.isArray(bound))
       return undefined;
     values[i] = bound;

@@ -1,7 +1,7 @@
-import type { UniqueKey } from './dialects';
-import { ConflictError, RetryableError } from './errors';
-import type { ModelGateway, Session } from './gateway';
-import { findOne } from './statements';
+import type { UniqueKey } from '../dialects';
+import { ConflictError, RetryableError } from '../errors';
+import type { ModelGateway, Session } from '../gateway';
+import { findOne } from '../db/queries';
 
 /** The row that won the insert race, read on the same connection (the primary). */
 export async function readWinner<Row>(
@@ -14,7 +14,8 @@ export async function readWinner<Row>(
   const winner = await findOne(gateway, session, lookup, strength ? { strength } : null);
   if (winner) return winner;
   await assertNoDeletedRowHolds(gateway, session, lookup, key);
-  // REPEATABLE READ / SERIALIZABLE snapshot predates the winner's commit (docs/database-behaviours.md#a-snapshot-cannot-see-the-winner), or it was deleted since.
+  // REPEATABLE READ / SERIALIZABLE snapshot predates the winner's commit
+  // (docs/database-behaviours.md#a-snapshot-cannot-see-the-winner), or it was deleted since.
   throw new RetryableError(
     `${gateway.modelName}: another transaction created this row, but it is not visible in this transaction's snapshot ` +
       `(REPEATABLE READ / SERIALIZABLE) or was deleted since. Roll back and retry the whole transaction.`,

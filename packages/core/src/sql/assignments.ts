@@ -1,14 +1,14 @@
-import { InvalidFieldError } from './errors';
+import { InvalidFieldError } from '../errors';
 import {
   type FCompileContext,
   compileExpression,
   isFExpression,
   isWholeExpression,
   readProperties,
-} from './expressions';
-import type { ModelGateway } from './gateway';
-import { type Parameters, parametersFor } from './statements';
-import { assertKnownFields, assertWritableValues } from './validate';
+} from '../expressions';
+import type { ModelGateway } from '../gateway';
+import { type Parameters, parametersFor } from './parameters';
+import { assertKnownFields, assertWritableValues } from '../validate';
 
 /** One `column = expression` of an UPDATE. */
 export interface Assignment {
@@ -68,7 +68,8 @@ export function compileAssignments(
 
 /**
  * Where an integer column would keep a fractional value (SQLite's type affinity: `9 / 2.5` stored
- * as 3.6), an F expression written to it must be whole (see isWholeExpression). PostgreSQL refuses a
+ * as 3.6), an F expression written to it must be whole (see isWholeExpression). PostgreSQL refuses
+ * a
  * fractional operand on an integer (22P02) and MariaDB rounds on assignment; storing a REAL in an
  * INTEGER column would match neither, so racesafe refuses it before any statement.
  */
@@ -97,9 +98,11 @@ function assertWholeOnIntegerColumns(
 
 /**
  * `values` ordered so that no assignment runs before one that reads its column: on a database
- * whose SET applies left to right, `{ a: F('a').plus(1), b: F('a') }` is sent as `b = a, a = a + 1`,
+ * whose SET applies left to right, `{ a: F('a').plus(1), b: F('a') }` is sent as `b = a, a = a +
+ * 1`,
  * so b gets the old a as standard SQL (and PostgreSQL) would give it. Otherwise the user's order.
- * Throws when assignments read each other in a cycle (`{ a: F('b'), b: F('a') }`): no order keeps that meaning.
+ * Throws when assignments read each other in a cycle (`{ a: F('b'), b: F('a') }`): no order keeps
+ * that meaning.
  */
 function readersFirst(
   gateway: ModelGateway<unknown>,

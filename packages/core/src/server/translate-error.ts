@@ -6,8 +6,8 @@ import {
   LockNotAvailableError,
   RaceSafeError,
   RetryableError,
-} from './errors';
-import type { ModelGateway } from './gateway';
+} from '../errors';
+import type { ModelGateway } from '../gateway';
 import { keyNamed, keyOnColumns } from './known-keys';
 
 /**
@@ -17,7 +17,10 @@ import { keyNamed, keyOnColumns } from './known-keys';
  */
 export type LostOutcome = 'rolled-back' | 'unknown';
 
-/** The racesafe error for a driver error, classified by code (docs/database-behaviours.md#errors-are-classified-by-code). */
+/**
+ * The racesafe error for a driver error, classified by code
+ * (docs/database-behaviours.md#errors-are-classified-by-code).
+ */
 export function translateError(
   gateway: ModelGateway<unknown>,
   error: unknown,
@@ -34,7 +37,8 @@ export function translateError(
     (column) => gateway.columns().find((c) => c.column === column)?.property ?? column,
   );
   const details = { cause: error, code, constraint, fields };
-  // The database's own words: an ORM's wrapper may say only "Validation error" (Sequelize's UniqueConstraintError).
+  // The database's own words: an ORM's wrapper may say only "Validation error" (Sequelize's
+  // UniqueConstraintError).
   const reason = message ?? (error instanceof Error ? error.message : String(error));
   switch (kind) {
     case 'unique-violation':

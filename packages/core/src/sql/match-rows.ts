@@ -1,5 +1,5 @@
-import { MultipleRowsError } from './errors';
-import type { ModelGateway } from './gateway';
+import { MultipleRowsError } from '../errors';
+import type { ModelGateway } from '../gateway';
 
 /** A stored row as the database returned it and as the ORM hydrates it. */
 export interface Stored<Row> {
@@ -51,7 +51,8 @@ export function lookupMatchId(lookup: Record<string, unknown>, properties: strin
     : matchId(properties.map((property) => lookup[property]));
 }
 
-// A string and a finite number are their own JSON, told apart by a prefix; anything else goes through JSON.stringify.
+// A string and a finite number are their own JSON, told apart by a prefix; anything else goes
+// through JSON.stringify.
 function valueId(value: unknown): string {
   if (typeof value === 'string') return `s${value}`;
   if (typeof value === 'number' && Number.isFinite(value)) return `n${value}`;
@@ -67,7 +68,8 @@ function valueId(value: unknown): string {
 
 /**
  * The stored row whose values equal each lookup's (as the ORM reads them back), by lookup; lookups
- * no row matches are left out. Rows are indexed by their values once, so n lookups cost O(n), not O(n²).
+ * no row matches are left out. Rows are indexed by their values once, so n lookups cost O(n), not
+ * O(n²).
  */
 export function matchRows<Row, W extends Matchable>(
   gateway: ModelGateway<Row>,

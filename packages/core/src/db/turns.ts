@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 // Each queue is a chain of promises: its tail settles when the last call in it is done.
 const tails = new WeakMap<object, Promise<void>>();
-// The turns the current async context holds: connection -> its turn (a queue of its own for nested calls).
+// The turns the current async context holds: connection -> its turn (a queue of its own for nested
+// calls).
 const held = new AsyncLocalStorage<ReadonlyMap<object, object>>();
 
 /**
@@ -36,7 +37,8 @@ export async function takeTurn<T>(connection: object, work: () => Promise<T>): P
  * `work` settles, and racesafe calls made inside `work` join it, as with takeTurn.
  *
  * @example
- * await takeTurnOnceKnown(async (claim) => { const connection = await acquire(); await claim(connection); return useIt(connection); });
+ * await takeTurnOnceKnown(async (claim) => { const connection = await acquire(); await
+ * claim(connection); return useIt(connection); });
  */
 export async function takeTurnOnceKnown<T>(
   work: (claim: (connection: object) => Promise<void>) => Promise<T>,
@@ -57,7 +59,10 @@ export async function takeTurnOnceKnown<T>(
   }
 }
 
-/** Joins the end of `queue`: `ready` settles when the calls before are done (undefined: none); `leave` lets the next one go. */
+/**
+ * Joins the end of `queue`: `ready` settles when the calls before are done (undefined: none);
+ * `leave` lets the next one go.
+ */
 function queueUp(queue: object): { ready: Promise<void> | undefined; leave(): void } {
   const previous = tails.get(queue);
   let finish!: () => void;

@@ -1,11 +1,17 @@
 // TypeScript's rule for mixins: a class that extends a constructor type must take `...args: any[]`,
 // and pg's Client and Pool are extended here with their own arguments passed through unchanged.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument */
-/** What {@link pgWithErrorListener} needs of node-postgres (`import pg from 'pg'`): its Client and Pool classes. */
+/**
+ * What {@link pgWithErrorListener} needs of node-postgres (`import pg from 'pg'`): its Client and
+ * Pool classes.
+ */
 export interface PgModule {
   /** node-postgres' Client class. */
   Client: {
-    /** A client, from pg's own arguments (a connection string or a ClientConfig). Any arguments: a subclass must take `...args: any[]`. */
+    /**
+     * A client, from pg's own arguments (a connection string or a ClientConfig). Any arguments: a
+     * subclass must take `...args: any[]`.
+     */
     new (...args: any[]): PgClientEvents;
   };
   /** node-postgres' Pool class. */

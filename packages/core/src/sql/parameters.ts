@@ -1,4 +1,4 @@
-import type { ModelGateway } from './gateway';
+import type { ModelGateway } from '../gateway';
 
 /** Bound parameters of one statement, numbered the dialect's way. */
 export class Parameters {
@@ -11,7 +11,9 @@ export class Parameters {
   };
 }
 
-/** Fresh bound parameters for one statement of this gateway, numbered as its query method expects. */
+/**
+ * Fresh bound parameters for one statement of this gateway, numbered as its query method expects.
+ */
 export function parametersFor(gateway: ModelGateway<unknown>): Parameters {
   return new Parameters(gateway.placeholder ?? gateway.dialect.placeholder);
 }

@@ -1,35 +1,24 @@
-import type { UniqueKey } from './dialects';
-import { InvalidFieldError, UniqueLookupRequiredError } from './errors';
-import type { ModelGateway, Session } from './gateway';
-import { cachedKeys, forgetKeys, rememberKeys, sameSet } from './known-keys';
-import { onlyPlaceholder } from './parameters';
-import { translateError } from './translate-error';
+import type { UniqueKey } from '../dialects';
+import { InvalidFieldError, UniqueLookupRequiredError } from '../errors';
+import type { ModelGateway, Session } from '../gateway';
+import { cachedKeys, knownKeys, sameSet } from './known-keys';
+import { ScopeCache } from './scope-cache';
+import { onlyPlaceholder } from '../sql/parameters';
 
-// Catalog reads in flight per connection configuration and table (their answers: known-keys.ts).
-// A lookup no cached key covers reads the catalog again before refusing (refreshUniqueKeys).
-const pending = new WeakMap<object, Map<string, Promise<UniqueKey[]>>>();
+// Per connection configuration and table; its answers are known-keys.ts's, read synchronously by
+// lookupKey and translateError.
+const keys = new ScopeCache<UniqueKey[]>({ sharing: 'outside-transaction', store: knownKeys });
 
-function tableMap<V>(maps: WeakMap<object, Map<string, V>>, scope: object): Map<string, V> {
-  let tables = maps.get(scope);
-  if (!tables) maps.set(scope, (tables = new Map<string, never>()));
-  return tables;
-}
-
-/** The table's unique keys, read from the catalog once per connection configuration. */
-export function uniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
-  const cached = cachedKeys(gateway);
-  if (cached) return Promise.resolve(cached);
-  const tables = tableMap(pending, gateway.catalogScope);
-  const shared = tables.get(gateway.tableSql);
-  // Still pending, and this call holds a connection in a transaction: that read may be waiting for this very
-  // connection's pool (a pool of one deadlocks), so it reads on its own session instead (issue 13, item 5).
-  if (shared && session.inTransaction) return readUniqueKeys(gateway, session);
-  // Another call's read failed (its connection lost, its statement cancelled): this call reads on its own session.
-  if (shared) return shared.catch(() => uniqueKeys(gateway, session));
-  const keys = readUniqueKeys(gateway, session);
-  keys.catch(() => tables.delete(gateway.tableSql));
-  tables.set(gateway.tableSql, keys);
-  return keys;
+/**
+ * The table's unique keys, read from the catalog once per connection configuration
+ * (`DialectAdapter.uniqueKeysSql`, PostgreSQL: `SELECT ... FROM pg_index ...`). A read in flight
+ * is shared outside a transaction (scope-cache.ts, Sharing); a failed read is asked again.
+ */
+export async function uniqueKeys(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+): Promise<UniqueKey[]> {
+  return keys.get(gateway, session, gateway.tableSql, () => readUniqueKeys(gateway, session));
 }
 
 /**
@@ -40,33 +29,27 @@ export function refreshUniqueKeys(
   gateway: ModelGateway<unknown>,
   session: Session,
 ): Promise<UniqueKey[]> {
-  forgetKeys(gateway);
-  pending.get(gateway.catalogScope)?.delete(gateway.tableSql);
+  keys.forget(gateway, gateway.tableSql);
   return uniqueKeys(gateway, session);
 }
 
-/** The catalog read itself, on `session`; its answer is cached for {@link lookupKey}'s synchronous path. */
-function readUniqueKeys(gateway: ModelGateway<unknown>, session: Session): Promise<UniqueKey[]> {
+/** The catalog read itself, on `session`. */
+async function readUniqueKeys(
+  gateway: ModelGateway<unknown>,
+  session: Session,
+): Promise<UniqueKey[]> {
   const { dialect } = gateway;
-  return session
-    .query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [
-      dialect.catalogTable(gateway.tableSql),
-    ])
-    .then(
-      (result) => {
-        const parsed = result.rows.map(dialect.parseUniqueKey);
-        rememberKeys(gateway, parsed);
-        return parsed;
-      },
-      // A SELECT: a lost connection committed nothing (ConnectionLostError); 57014 and the like are racesafe errors too.
-      (error: unknown) => Promise.reject(translateError(gateway, error, 'rolled-back')),
-    );
+  const { rows } = await session.query(dialect.uniqueKeysSql(onlyPlaceholder(gateway)), [
+    dialect.catalogTable(gateway.tableSql),
+  ]);
+  return rows.map(dialect.parseUniqueKey);
 }
 
 /**
  * The unique key covering exactly the lookup's columns, or {@link UniqueLookupRequiredError}:
  * without one the database cannot stop two racing callers from inserting the same row.
- * Synchronous once the table's keys are cached (the hit path then costs one statement, no extra await).
+ * Synchronous once the table's keys are cached (the hit path then costs one statement, no extra
+ * await).
  */
 export function lookupKey(
   gateway: ModelGateway<unknown>,
@@ -76,13 +59,17 @@ export function lookupKey(
   const cached = cachedKeys(gateway);
   if (!cached)
     return uniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
-  // No cached key covers the lookup: one more catalog read before refusing finds a key created since.
+  // No cached key covers the lookup: one more catalog read before refusing finds a key created
+  // since.
   if (!findKey(gateway, cached, lookup))
     return refreshUniqueKeys(gateway, session).then((keys) => matchingKey(gateway, keys, lookup));
   return matchingKey(gateway, cached, lookup);
 }
 
-/** The usable key on exactly the lookup's columns (on a soft-deleting model one on live rows first), if any. */
+/**
+ * The usable key on exactly the lookup's columns (on a soft-deleting model one on live rows first),
+ * if any.
+ */
 function findKey(
   gateway: ModelGateway<unknown>,
   keys: UniqueKey[],
@@ -92,7 +79,8 @@ function findKey(
   const candidates = keys.filter(
     (k) => k.usableForLookup && sameSet(k.columns, columns) && coversLiveRows(gateway, k),
   );
-  // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted row's key be used again.
+  // On a soft-deleting model a key on live rows only (WHERE "deletedAt" IS NULL) lets a deleted
+  // row's key be used again.
   return candidates.find((k) => k.predicate !== undefined) ?? candidates[0];
 }
 
@@ -115,7 +103,10 @@ function matchingKey(
   return key;
 }
 
-/** The refusal of a lookup no key covers, with the fix in the ORM's own terms (the gateway's `uniqueKeyAdvice`). */
+/**
+ * The refusal of a lookup no key covers, with the fix in the ORM's own terms (the gateway's
+ * `uniqueKeyAdvice`).
+ */
 function uniqueLookupRequired(
   gateway: ModelGateway<unknown>,
   properties: string[],
@@ -138,7 +129,10 @@ function uniqueLookupRequired(
   );
 }
 
-/** A full key, or a partial one whose predicate is exactly "not soft-deleted": every row a lookup can find is under it. */
+/**
+ * A full key, or a partial one whose predicate is exactly "not soft-deleted": every row a lookup
+ * can find is under it.
+ */
 function coversLiveRows(gateway: ModelGateway<unknown>, key: UniqueKey): boolean {
   if (key.predicate === undefined) return true;
   const deleted = gateway.softDeleteColumn;

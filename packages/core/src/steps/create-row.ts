@@ -1,7 +1,10 @@
-import type { UniqueKey } from './dialects';
-import { ConflictError, InvalidFieldError } from './errors';
-import type { ModelGateway, RowLifecycle, Session } from './gateway';
-import { inSavepoint, insertRaw, insertRow, sameValue } from './statements';
+import type { UniqueKey } from '../dialects';
+import { ConflictError, InvalidFieldError } from '../errors';
+import type { ModelGateway, RowLifecycle, Session } from '../gateway';
+import type { LookupCall } from './lookup-call';
+import { inSavepoint } from '../db/transactions';
+import { insertRaw, insertRow } from '../db/queries';
+import { sameValue } from '../sql/same-value';
 
 // The INSERT of a new row, plain or inside the ORM's create lifecycle; both yield undefined
 // when a concurrent caller took the lookup's key first (the caller then reads the winner).
@@ -23,7 +26,8 @@ export async function insertUnlessTaken<Row>(
       skip: gateway.dialect.supportsInsertIgnoringConflictOn,
     });
   try {
-    // Outside a transaction a failed INSERT aborts nothing, and ON CONFLICT DO NOTHING cannot fail on the key: no savepoint.
+    // Outside a transaction a failed INSERT aborts nothing, and ON CONFLICT DO NOTHING cannot fail
+    // on the key: no savepoint.
     return await (session.inTransaction ? inSavepoint(gateway, session, insert) : insert());
   } catch (error) {
     // Without ON CONFLICT the loser sees a unique violation on the lookup's own key (23505 / 1062).
@@ -32,7 +36,10 @@ export async function insertUnlessTaken<Row>(
   }
 }
 
-/** A lost insert race inside createWithHooks: unwinds the hooks' writes with the savepoint or transaction. */
+/**
+ * A lost insert race inside createWithHooks: unwinds the hooks' writes with the savepoint or
+ * transaction.
+ */
 class LostRace extends Error {}
 
 /**
@@ -42,13 +49,11 @@ class LostRace extends Error {}
  * lookup first: the hooks' writes are rolled back and no after-create hook runs for this caller.
  */
 export async function createWithHooks<Row>(
-  gateway: ModelGateway<Row>,
-  lookup: Record<string, unknown>,
+  call: LookupCall<Row> & { lifecycle: RowLifecycle<Row> },
   values: Record<string, unknown>,
-  key: UniqueKey,
-  lifecycle: RowLifecycle<Row>,
   atomically: (work: (session: Session) => Promise<Row>) => Promise<Row>,
 ): Promise<Row | undefined> {
+  const { gateway, lookup, key, lifecycle } = call;
   const by = { key, skip: gateway.dialect.supportsInsertIgnoringConflictOn };
   try {
     return await atomically(async (session) => {
@@ -92,21 +97,18 @@ export function assertLookupKept(
  * Undefined when a concurrent caller took the key first.
  */
 export function createOnItsOwn<Row>(
-  gateway: ModelGateway<Row>,
-  lookup: Record<string, unknown>,
+  call: LookupCall<Row>,
   values: Record<string, unknown>,
-  key: UniqueKey,
-  lifecycle: RowLifecycle<Row> | undefined,
 ): Promise<Row | undefined> {
+  const { gateway, key, lifecycle } = call;
   if (lifecycle?.atomic)
-    return createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
-      gateway.transaction(work),
-    );
-  // Without RETURNING the row is read back after the INSERT: in the INSERT's transaction it is still the version written, not a later one.
+    return createWithHooks({ ...call, lifecycle }, values, (work) => gateway.transaction(work));
+  // Without RETURNING the row is read back after the INSERT: in the INSERT's transaction it is
+  // still the version written, not a later one.
   if (!gateway.dialect.supportsReturning) {
     return gateway.transaction((session) =>
       lifecycle
-        ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) =>
+        ? createWithHooks({ ...call, lifecycle }, values, (work) =>
             inSavepoint(gateway, session, () => work(session)),
           )
         : insertUnlessTaken(gateway, session, values, key),
@@ -114,7 +116,7 @@ export function createOnItsOwn<Row>(
   }
   return gateway.autocommit((session) =>
     lifecycle
-      ? createWithHooks(gateway, lookup, values, key, lifecycle, (work) => work(session))
+      ? createWithHooks({ ...call, lifecycle }, values, (work) => work(session))
       : insertUnlessTaken(gateway, session, values, key),
   );
 }

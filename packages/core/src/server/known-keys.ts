@@ -1,29 +1,24 @@
-import type { UniqueKey } from './dialects';
-import type { ModelGateway } from './gateway';
+import type { UniqueKey } from '../dialects';
+import type { ModelGateway } from '../gateway';
+import { ScopeStore } from './scope-store';
 
-// Catalog answers per connection configuration and table. Constraints rarely change at run
-// time: a lookup no cached key covers reads the catalog again (unique-keys.ts refreshUniqueKeys),
-// so a key added while the process runs is found; a dropped one is believed until restart.
-const known = new WeakMap<object, Map<string, UniqueKey[]>>();
+/**
+ * The tables' unique keys as the catalog answered, per connection configuration and table.
+ * Constraints rarely change at run time: a lookup no cached key covers reads the catalog again
+ * (unique-keys.ts refreshUniqueKeys), so a key added while the process runs is found; a dropped
+ * one is believed until restart. Filled by unique-keys.ts's ScopeCache; kept apart so that error
+ * translation can name a key without importing the reads.
+ */
+export const knownKeys = new ScopeStore<UniqueKey[]>();
 
 /** The table's unique keys if a catalog read has answered for this connection configuration. */
 export function cachedKeys(gateway: ModelGateway<unknown>): UniqueKey[] | undefined {
-  return known.get(gateway.catalogScope)?.get(gateway.tableSql);
+  return knownKeys.peek(gateway, gateway.tableSql);
 }
 
-/** Keeps a catalog read's answer for {@link cachedKeys}. */
-export function rememberKeys(gateway: ModelGateway<unknown>, keys: UniqueKey[]): void {
-  let tables = known.get(gateway.catalogScope);
-  if (!tables) known.set(gateway.catalogScope, (tables = new Map<string, never>()));
-  tables.set(gateway.tableSql, keys);
-}
-
-/** Drops the table's cached keys, before the catalog is read again. */
-export function forgetKeys(gateway: ModelGateway<unknown>): void {
-  known.get(gateway.catalogScope)?.delete(gateway.tableSql);
-}
-
-/** The cached key named `name` (what the database reported on a violation), if the catalog was read. */
+/**
+ * The cached key named `name` (what the database reported on a violation), if the catalog was read.
+ */
 export function keyNamed(gateway: ModelGateway<unknown>, name: string): UniqueKey | undefined {
   return cachedKeys(gateway)?.find((key) => key.name === name);
 }

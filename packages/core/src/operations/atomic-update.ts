@@ -1,25 +1,28 @@
-import { updateStatement } from './assignments';
-import { InvalidFieldError } from './errors';
-import type { ModelGateway, Session, StatementResult } from './gateway';
-import { type RetryPolicy, withRetries } from './retry';
-import { serverFact } from './server-facts';
-import {
-  type Parameters,
-  inCallerTransaction,
-  lookupCondition,
-  parametersFor,
-  run,
-  selectWhere,
-} from './statements';
-import { assertStrictArithmetic } from './strict-mode';
-import { uniqueKeys } from './unique-keys';
-import { assertKnownFields, assertWritableValues } from './validate';
+// atomicUpdate, as Django's `update(n=F('n') + 1)`: one `UPDATE ... SET col = <expression>` with no
+// read before it, so concurrent increments never lose one. The checks first, then the UPDATE;
+// where the database has no `UPDATE ... RETURNING`, the locked read-back that stands in for it.
+import { updateStatement } from '../sql/assignments';
+import { InvalidFieldError } from '../errors';
+import type { ModelGateway, Session, StatementResult } from '../gateway';
+import { type RetryPolicy, withRetries } from '../db/retry';
+import { serverFact } from '../server/server-facts';
+import { type Parameters, parametersFor } from '../sql/parameters';
+import { withSession } from '../db/transactions';
+import { lookupCondition } from '../sql/conditions';
+import { run } from '../db/run';
+import { selectWhere } from '../db/queries';
+import { assertStrictArithmetic } from '../server/strict-mode';
+import { uniqueKeys } from '../server/unique-keys';
+import { assertKnownFields, assertWritableValues } from '../validate';
 
 /** Options of atomicUpdate, shared by both packages. */
 export interface AtomicUpdateCoreOptions {
   returning?: boolean;
   retry?: RetryPolicy;
-  /** The ORM's code around the UPDATE on its session (TypeORM subscribers' beforeUpdate / afterUpdate), if any. */
+  /**
+   * The ORM's code around the UPDATE on its session (TypeORM subscribers' beforeUpdate /
+   * afterUpdate), if any.
+   */
   around?: <T>(session: Session, send: () => Promise<T>) => Promise<T>;
   /**
    * The plain-equality where behind `condition` (`{ id }`), when there is one. Without
@@ -86,7 +89,8 @@ function isScalar(value: unknown): boolean {
 /**
  * One `UPDATE t SET <values> WHERE <condition> [RETURNING *]`, no read before it. The
  * condition is built by the caller on the same Parameters (lookupCondition for plain
- * equality, or the ORM's where builder). Outside a transaction the UPDATE is racesafe's own, so a deadlock
+ * equality, or the ORM's where builder). Outside a transaction the UPDATE is racesafe's own, so a
+ * deadlock
  * (40P01) is retried; inside yours it surfaces as RetryableError.
  */
 export async function atomicUpdate<Row>(
@@ -107,10 +111,9 @@ export async function atomicUpdate<Row>(
       ? around(session, () => run(gateway, session, sql, parameters))
       : run(gateway, session, sql, parameters);
   };
+  const retry = (attempt: () => Promise<StatementResult>) => withRetries(options.retry, attempt);
   const caller = gateway.callerTransaction();
-  const result = caller
-    ? await inCallerTransaction(caller, execute)
-    : await withRetries(options.retry, () => gateway.autocommit(execute));
+  const result = await withSession(gateway, caller, { own: 'autocommit', retry }, execute);
   return options.returning ? result.rows.map((row) => gateway.hydrate(row)) : result.rowCount;
 }
 
@@ -150,11 +153,17 @@ async function updateAndReadBack<Row>(
 
 /** How {@link updateLockedAndReadBack} finds the rows it updates. */
 export interface ReadBackOptions extends AtomicUpdateCoreOptions {
-  /** Locks the rows to update on the session (`SELECT ... FOR UPDATE`) and returns their primary keys (property: value). */
+  /**
+   * Locks the rows to update on the session (`SELECT ... FOR UPDATE`) and returns their primary
+   * keys (property: value).
+   */
   lockMatching(session: Session): Promise<Record<string, unknown>[]>;
   /** The unique key (property: value) that identifies the one row `condition` can match, if any. */
   byKey?: (session: Session) => Promise<Record<string, unknown> | undefined>;
-  /** The UPDATE's own condition, needed with `byKey`: built once more for the lock taken before the UPDATE. */
+  /**
+   * The UPDATE's own condition, needed with `byKey`: built once more for the lock taken before the
+   * UPDATE.
+   */
   condition?: (parameters: Parameters) => string;
 }
 
@@ -196,34 +205,44 @@ export async function updateLockedAndReadBack<Row>(
     return (await selectWhere(gateway, session, byIds)).map((row) => gateway.hydrate(row));
   };
   const caller = gateway.callerTransaction();
+  const retry = <T>(attempt: () => Promise<T>) => withRetries(options.retry, attempt);
   if (options.byKey) {
-    const oneStatement = (ownTransaction: boolean) => (session: Session) =>
-      updateThenSelect(gateway, session, values, options, send, ownTransaction);
-    const rows = caller
-      ? await inCallerTransaction(caller, oneStatement(false))
-      : await withRetries(options.retry, () => gateway.autocommit(oneStatement(true)));
+    // The compound statement opens its own transaction unless it runs in yours.
+    const rows = await withSession<Row[] | undefined>(
+      gateway,
+      caller,
+      { own: 'autocommit', retry },
+      (session, kind) =>
+        updateThenSelect({ gateway, values, options, send }, session, kind !== 'caller'),
+    );
     if (rows) return rows;
   }
-  return caller
-    ? inCallerTransaction(caller, work)
-    : withRetries(options.retry, () => gateway.transaction(work));
+  return withSession(gateway, caller, { own: 'transaction', retry }, work);
+}
+
+/** What the compound statement of {@link updateThenSelect} is built from. */
+interface CompoundUpdate<Row> {
+  gateway: ModelGateway<Row>;
+  values: Record<string, unknown>;
+  options: ReadBackOptions;
+  /** Sends the statement, inside the ORM's code around it (`around`), if any. */
+  send: (session: Session, sql: string, parameters: unknown[]) => Promise<StatementResult>;
 }
 
 /**
- * The `byKey` case in one round trip where the dialect can ({@link DialectAdapter.updateThenSelect},
+ * The `byKey` case in one round trip where the dialect can ({@link
+ * DialectAdapter.updateThenSelect},
  * MariaDB): `BEGIN NOT ATOMIC ... START TRANSACTION; SELECT COUNT(*) ... FOR UPDATE; UPDATE ...;
  * SELECT * FROM t WHERE <key> AND <the count was not 0>; COMMIT; END` (no START / COMMIT inside
  * your transaction).
  * Undefined when the server cannot, or no unique key identifies the row: the caller falls back.
  */
 async function updateThenSelect<Row>(
-  gateway: ModelGateway<Row>,
+  at: CompoundUpdate<Row>,
   session: Session,
-  values: Record<string, unknown>,
-  options: ReadBackOptions,
-  send: (session: Session, sql: string, parameters: unknown[]) => Promise<StatementResult>,
   ownTransaction: boolean,
 ): Promise<Row[] | undefined> {
+  const { gateway, values, options, send } = at;
   const compound = gateway.dialect.updateThenSelect;
   if (
     !compound ||
@@ -247,7 +266,10 @@ async function updateThenSelect<Row>(
   return firstResultSet(rows).map((row) => gateway.hydrate(row));
 }
 
-/** A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`); its rows are the first set. */
+/**
+ * A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`);
+ * its rows are the first set.
+ */
 function firstResultSet(rows: unknown[]): Record<string, unknown>[] {
   return (rows.find(Array.isArray) ?? []) as Record<string, unknown>[];
 }
