@@ -16,14 +16,24 @@ const base = {
 };
 
 // `npm test` runs jest in lanes side by side (test/harness/jest-lanes.cjs), each with its own
-// servers and one test file at a time. RACESAFE_JEST_LANE=races runs the race and fault files
-// (they fork worker processes), races-typeorm / races-sequelize only those of one package, and
-// suites everything else. Unset or `all`: every file, as one run.
+// servers and one test file at a time. RACESAFE_JEST_LANE names the parts a lane runs, joined
+// by `+`: `races`, the race and fault files (they fork worker processes); `races-typeorm` /
+// `races-sequelize`, only those of one package; `tools`, the projects that run tools rather than
+// databases (npm pack and installs, tsc, ESLint); `suites`, every other file (and `tools` too,
+// unless a lane of the run, RACESAFE_JEST_LANES, takes them). Unset or `all`: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
-function inLane(project) {
+const toolProjects = ['packaging', 'eslint-plugin'];
+const toolsApart = (process.env.RACESAFE_JEST_LANES ?? '')
+  .split(/[,+]/)
+  .some((part) => part === 'tools');
+
+function inPart(project, part) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
-  if (lane === 'suites') {
+  const isTool = toolProjects.includes(project.displayName);
+  if (part === 'tools') return isTool ? [project] : [];
+  if (part === 'suites') {
+    if (isTool && toolsApart) return [];
     return [
       ownsRaces
         ? {
@@ -36,8 +46,8 @@ function inLane(project) {
         : project,
     ];
   }
-  const orm = lane.replace(/^races-?/, '');
-  if (!ownsRaces || !project.displayName.startsWith(orm)) return [];
+  const orm = part.replace(/^races-?/, '');
+  if (!ownsRaces || isTool || !project.displayName.startsWith(orm)) return [];
   return [
     {
       ...project,
@@ -46,6 +56,10 @@ function inLane(project) {
       ),
     },
   ];
+}
+
+function inLane(project) {
+  return lane.split('+').flatMap((part) => inPart(project, part));
 }
 
 const config = {
