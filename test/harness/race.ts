@@ -49,9 +49,11 @@ const EXEC_ARGV = [
 const STDERR_TAIL = 4000;
 
 /**
- * Forks `processes` children, each building one worker, releases all their callers at once
- * (barrier: 'go' is sent only after every child is ready) and collects every call.
- * Rejects with a RaceError, after killing all children, if any child fails or the timeout hits.
+ * Takes `processes` children (idle ones of an earlier race of this test file, else new forks),
+ * each building one worker, releases all their callers at once (barrier: 'go' is sent only after
+ * every child is ready) and collects every call. Once every child closed its worker, they wait
+ * for the next race. Rejects with a RaceError, after killing all children, if any child fails or
+ * the timeout hits.
  *
  * @example
  * const report = await runRace({ worker: path.join(__dirname, 'fixtures/counter-worker.ts'),
