@@ -18,22 +18,22 @@ const base = {
 // `npm test` runs jest in lanes side by side (test/harness/jest-lanes.cjs), each with its own
 // servers and one test file at a time. RACESAFE_JEST_LANE names the parts a lane runs, joined
 // by `+`: `races`, the race and fault files (they fork worker processes); `races-typeorm` /
-// `races-sequelize`, only those of one package; `tools`, the projects that run tools rather than
-// databases (npm pack and installs, tsc, ESLint); `suites`, every other file (and `tools` too,
+// `races-sequelize`, only those of one package; `lint`, the lint plugin's project (ESLint runs on
+// fixtures and on this repository, no database); `suites`, every other file (and `lint` too,
 // unless a lane of the run, RACESAFE_JEST_LANES, takes them). Unset or `all`: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
-const toolProjects = ['packaging', 'eslint-plugin'];
-const toolsApart = (process.env.RACESAFE_JEST_LANES ?? '')
+const lintProjects = ['eslint-plugin'];
+const lintApart = (process.env.RACESAFE_JEST_LANES ?? '')
   .split(/[,+]/)
-  .some((part) => part === 'tools');
+  .some((part) => part === 'lint');
 
 function inPart(project, part) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
-  const isTool = toolProjects.includes(project.displayName);
-  if (part === 'tools') return isTool ? [project] : [];
+  const isLint = lintProjects.includes(project.displayName);
+  if (part === 'lint') return isLint ? [project] : [];
   if (part === 'suites') {
-    if (isTool && toolsApart) return [];
+    if (isLint && lintApart) return [];
     return [
       ownsRaces
         ? {
@@ -47,7 +47,7 @@ function inPart(project, part) {
     ];
   }
   const orm = part.replace(/^races-?/, '');
-  if (!ownsRaces || isTool || !project.displayName.startsWith(orm)) return [];
+  if (!ownsRaces || isLint || !project.displayName.startsWith(orm)) return [];
   return [
     {
       ...project,
