@@ -16,14 +16,24 @@ const base = {
 };
 
 // `npm test` runs jest in lanes side by side (test/harness/jest-lanes.cjs), each with its own
-// servers and one test file at a time. RACESAFE_JEST_LANE=races runs the race and fault files
-// (they fork worker processes), races-typeorm / races-sequelize only those of one package, and
-// suites everything else. Unset or `all`: every file, as one run.
+// servers and one test file at a time. RACESAFE_JEST_LANE names the parts a lane runs, joined
+// by `+`: `races`, the race and fault files (they fork worker processes); `races-typeorm` /
+// `races-sequelize`, only those of one package; `lint`, the lint plugin's project (ESLint runs on
+// fixtures and on this repository, no database); `suites`, every other file (and `lint` too,
+// unless a lane of the run, RACESAFE_JEST_LANES, takes them). Unset or `all`: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
-function inLane(project) {
+const lintProjects = ['eslint-plugin'];
+const lintApart = (process.env.RACESAFE_JEST_LANES ?? '')
+  .split(/[,+]/)
+  .some((part) => part === 'lint');
+
+function inPart(project, part) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
-  if (lane === 'suites') {
+  const isLint = lintProjects.includes(project.displayName);
+  if (part === 'lint') return isLint ? [project] : [];
+  if (part === 'suites') {
+    if (isLint && lintApart) return [];
     return [
       ownsRaces
         ? {
@@ -36,8 +46,8 @@ function inLane(project) {
         : project,
     ];
   }
-  const orm = lane.replace(/^races-?/, '');
-  if (!ownsRaces || !project.displayName.startsWith(orm)) return [];
+  const orm = part.replace(/^races-?/, '');
+  if (!ownsRaces || isLint || !project.displayName.startsWith(orm)) return [];
   return [
     {
       ...project,
@@ -46,6 +56,10 @@ function inLane(project) {
       ),
     },
   ];
+}
+
+function inLane(project) {
+  return lane.split('+').flatMap((part) => inPart(project, part));
 }
 
 const config = {

@@ -27,16 +27,34 @@ interface ControlSession {
  * ORDER BY RAND() LIMIT 1`, then `KILL CONNECTION <id>`.
  */
 export async function startBackendKiller(url: string, everyMs = 20): Promise<FaultController> {
+  const killer = await openBackendKiller(url, everyMs);
+  killer.start();
+  return killer;
+}
+
+/** A backend killer whose control session is open, not killing until `start()`. */
+export interface ReadyKiller extends FaultController {
+  start(): void;
+}
+
+/**
+ * {@link startBackendKiller} with its control session opened now and its first kill at `start()`:
+ * a race starts it at 'go', so the kills begin with the calls, not a connection later.
+ */
+export async function openBackendKiller(url: string, everyMs = 20): Promise<ReadyKiller> {
   const control = await openControl(url);
   let stopped = false;
   let killed = 0;
-  const loop = (async () => {
-    while (!stopped) {
-      if (await control.kill()) killed++;
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
-  })();
+  let loop: Promise<void> | undefined;
   return {
+    start() {
+      loop ??= (async () => {
+        while (!stopped) {
+          if (await control.kill()) killed++;
+          await new Promise((resolve) => setTimeout(resolve, everyMs));
+        }
+      })();
+    },
     async stop() {
       stopped = true;
       await loop;

@@ -1,5 +1,7 @@
 // Entry of each forked race process (see race.ts). Loads the worker module, reports
-// 'ready', waits for 'go', runs its callers, streams CallRecords back, closes on request.
+// 'ready', waits for 'go', runs its callers, streams CallRecords back, closes on request,
+// then waits for the next race's 'init' with every module of the repository forgotten.
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type {
   CallRecord,
@@ -120,10 +122,26 @@ async function onMessage(message: ParentMessage): Promise<void> {
   } else {
     phase = 'close';
     await worker?.close();
+    worker = undefined;
+    init = undefined;
+    forgetRepositoryModules();
+    phase = 'idle';
     await send({ type: 'closed' });
-    // Exit even if the worker left handles open; the parent waits for this exit.
-    process.exit(0);
   }
+}
+
+const nodeModules = `${path.sep}node_modules${path.sep}`;
+
+/**
+ * The next race loads the worker, racesafe and the test's models afresh, as a new process would:
+ * no module-level state of this repository's code (a cache, a counter) carries from one race to
+ * the next. The ORMs and drivers under node_modules stay loaded: loading them is most of a
+ * process's start-up, and their state belongs to the data source or Sequelize instance each
+ * worker creates and closes.
+ */
+function forgetRepositoryModules(): void {
+  for (const file of Object.keys(require.cache))
+    if (!file.includes(nodeModules) && file !== __filename) delete require.cache[file];
 }
 
 process.on('message', (message: ParentMessage) => void onMessage(message).catch(fail));

@@ -45,6 +45,7 @@ export type ParentMessage =
     }
   /** `goEpochMs` = the parent's timeOrigin + now(), so all children share one time axis. */
   | { type: 'go'; goEpochMs: number }
+  /** Close the worker, answer 'closed', then wait for another 'init' (race.ts keeps the process for the next race). */
   | { type: 'close' };
 
 export type ChildMessage =

@@ -8,6 +8,7 @@ import type { BrokenMode } from './fixtures/broken-worker';
 const db = useTestDatabase('CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)');
 const counterWorker = path.join(__dirname, 'fixtures/counter-worker.ts');
 const brokenWorker = path.join(__dirname, 'fixtures/broken-worker.ts');
+const pidWorker = path.join(__dirname, 'fixtures/pid-worker.ts');
 const shape = { processes: 4, callersPerProcess: 8, calls: 400 };
 
 async function sql<T>(text: string): Promise<T[]> {
@@ -78,5 +79,37 @@ describe('runRace', () => {
 
   it('rejects on timeout and kills the children', async () => {
     await expect(broken('hang-in-create', 500)).rejects.toThrow(/timed out after 500 ms/);
+  });
+
+  /** The process ids of a 2-process race of pid-worker.ts, and what each call saw of the module. */
+  async function pidRace(): Promise<{ pids: number[]; workersCreated: number[] }> {
+    const report = await runRace({
+      worker: pidWorker,
+      processes: 2,
+      callersPerProcess: 1,
+      calls: 2,
+    });
+    const values = report.calls.map((c) => c.value as { pid: number; workersCreated: number });
+    return {
+      pids: values.map((v) => v.pid).sort((a, b) => a - b),
+      workersCreated: values.map((v) => v.workersCreated),
+    };
+  }
+
+  it('runs the next race in the same processes, each loading the worker module afresh', async () => {
+    const first = await pidRace();
+    const second = await pidRace();
+    expect(new Set(first.pids).size).toBe(2);
+    expect(second.pids).toEqual(first.pids);
+    // A module-level counter of the worker starts again: no state of the repository's modules carries over.
+    expect(second.workersCreated).toEqual([1, 1]);
+  });
+
+  it('never runs a race in a process of a race that failed', async () => {
+    const before = await pidRace();
+    // Takes both idle processes, fails in createWorker: runRace kills them.
+    await expect(broken('throw-in-create')).rejects.toThrow(/refused on purpose/);
+    const after = await pidRace();
+    expect(after.pids.filter((pid) => before.pids.includes(pid))).toEqual([]);
   });
 });

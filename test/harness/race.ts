@@ -49,9 +49,11 @@ const EXEC_ARGV = [
 const STDERR_TAIL = 4000;
 
 /**
- * Forks `processes` children, each building one worker, releases all their callers at once
- * (barrier: 'go' is sent only after every child is ready) and collects every call.
- * Rejects with a RaceError, after killing all children, if any child fails or the timeout hits.
+ * Takes `processes` children (idle ones of an earlier race of this test file, else new forks),
+ * each building one worker, releases all their callers at once (barrier: 'go' is sent only after
+ * every child is ready) and collects every call. Once every child closed its worker, they wait
+ * for the next race. Rejects with a RaceError, after killing all children, if any child fails or
+ * the timeout hits.
  *
  * @example
  * const report = await runRace({ worker: path.join(__dirname, 'fixtures/counter-worker.ts'),
@@ -103,7 +105,7 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
     await Promise.race([Promise.all(children.map((c) => c.done)), failure]);
     const wallMs = performance.now() - goAt;
     children.forEach((child) => child.send({ type: 'close' }));
-    await Promise.race([Promise.all(children.map((c) => c.exited)), failure]);
+    await Promise.race([Promise.all(children.map((c) => c.closed)), failure]);
     // A killed process's calls that never answered (Jepsen's crashed operations: their outcome is unknown).
     const answered = new Set(records.map((r) => r.call));
     const unanswered = Array.from({ length: calls }, (_, call) => call).filter(
@@ -111,9 +113,12 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
     );
     if (unanswered.some((call) => !killed.has(call % processes)))
       throw new RaceError(`expected ${calls} call records, got ${records.length}`);
+    // A race that ended well: each child it did not kill waits for the next race.
+    for (const child of children) child.release();
     return { ...summarize(options, records, setupMs, wallMs, counters), unanswered };
   } finally {
     clearTimeout(timer);
+    // Every child not released (a failure, a timeout) is killed: none is used again.
     for (const child of children) child.kill();
   }
 }
@@ -121,11 +126,71 @@ export async function runRace(options: RaceOptions): Promise<RaceReport> {
 interface Child {
   ready: Promise<void>;
   done: Promise<void>;
-  /** Resolves when the child exited after 'closed'; an exit before that calls `fail`. */
-  exited: Promise<void>;
+  /** Resolves when the child closed its worker ('closed'); an exit before that calls `fail`. */
+  closed: Promise<void>;
   send(message: ParentMessage): void;
   kill(): void;
+  /** After 'closed': back to the idle children, for the next race of this process (test file). */
+  release(): void;
 }
+
+/**
+ * Children whose race ended well, waiting for the next race's 'init', by how they were started
+ * (execArgv and environment). A child that failed, timed out or was killed is never here:
+ * runRace kills every child it did not release. Reuse saves each race its processes' start-up
+ * (Node, the TypeScript loader, the ORM: most of a second of CPU each); the child forgets this
+ * repository's modules between races (race-child.ts), and each race's worker opens its own pool.
+ */
+const idleChildren = new Map<string, ChildProcess[]>();
+
+function takeChild(): ChildProcess {
+  // Explicit: inside jest, `process.env` is the test's copy (setupFiles may have changed
+  // it, e.g. RACESAFE_TYPEORM); fork's default would be the worker's real environment.
+  const env = { ...process.env };
+  const key = JSON.stringify([EXEC_ARGV, env]);
+  const idle = idleChildren.get(key) ?? [];
+  idleChildren.set(key, idle);
+  const reused = idle.pop();
+  if (reused) {
+    reused.ref();
+    reused.channel?.ref();
+    return reused;
+  }
+  const proc = fork(CHILD, [], { cwd: ROOT, execArgv: EXEC_ARGV, env, stdio: CHILD_STDIO });
+  // An idle child that exits (or is killed) leaves the list.
+  proc.on('exit', () => idle.includes(proc) && idle.splice(idle.indexOf(proc), 1));
+  Object.defineProperty(proc, POOL_KEY, { value: idle });
+  return proc;
+}
+
+const POOL_KEY = Symbol('idle children of the same start');
+const CHILD_STDIO: ['ignore', 'inherit', 'pipe', 'ipc'] = ['ignore', 'inherit', 'pipe', 'ipc'];
+
+function releaseChild(proc: ChildProcess): void {
+  // Idle, a child keeps no process (a script, a jest worker) alive.
+  proc.unref();
+  proc.channel?.unref();
+  (proc as ChildProcess & { [POOL_KEY]: ChildProcess[] })[POOL_KEY].push(proc);
+}
+
+/** Ends every idle child (they hold no connection: each closed its worker). */
+export async function endIdleChildren(): Promise<void> {
+  const idle = [...idleChildren.values()].flat();
+  idleChildren.clear();
+  await Promise.all(
+    idle.map(
+      (proc) =>
+        new Promise<void>((resolve) => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+          proc.once('exit', () => resolve());
+          proc.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+// Under jest, each test file has its own copy of this module, so its own idle children: they end with the file.
+if (typeof afterAll === 'function') afterAll(endIdleChildren);
 
 function startChild(
   index: number,
@@ -134,52 +199,62 @@ function startChild(
   wasKilled: () => boolean,
   onCounters: (c: Record<string, number>) => void,
 ): Child {
-  const proc: ChildProcess = fork(CHILD, [], {
-    cwd: ROOT,
-    execArgv: EXEC_ARGV,
-    // Explicit: inside jest, `process.env` is the test's copy (setupFiles may have changed
-    // it, e.g. RACESAFE_TYPEORM); fork's default would be the worker's real environment.
-    env: { ...process.env },
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-  });
+  const proc = takeChild();
   let stderr = '';
-  proc.stderr!.on(
-    'data',
-    (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)),
-  );
-  let closed = false;
+  const onStderr = (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL));
+  proc.stderr!.on('data', onStderr);
   let reported = '';
+  let isClosed = false;
   const [ready, markReady] = signal();
   const [done, markDone] = signal();
-  const [exited, markExited] = signal();
-  proc.on('message', (message: ChildMessage) => {
+  const [closed, markClosed] = signal();
+  const onMessage = (message: ChildMessage) => {
     if (message.type === 'ready') markReady();
     else if (message.type === 'records') onRecords(message.records);
     else if (message.type === 'done') {
       if (message.counters) onCounters(message.counters);
       markDone();
-    } else if (message.type === 'closed') closed = true;
+    } else if (message.type === 'closed') void ((isClosed = true), markClosed());
     else reported = `failed in ${message.phase}: ${message.error}`;
-  });
-  proc.on('error', (error) => fail(new RaceError(`child ${index}: ${error.message}`)));
+  };
+  const onError = (error: Error) => fail(new RaceError(`child ${index}: ${error.message}`));
   // 'close' (not 'exit') so the stderr tail is complete when we report it.
-  proc.on('close', (code, sig) => {
-    if (closed && code === 0) return markExited();
+  const onClose = (code: number | null, sig: NodeJS.Signals | null) => {
     // Killed on purpose (onGo's killProcess): done, with the calls it answered before.
-    if (wasKilled()) return void (markReady(), markDone(), markExited());
+    if (wasKilled()) return void (markReady(), markDone(), markClosed());
+    if (isClosed) return;
     const how = reported || `exited early (code ${code}, signal ${sig})`;
     fail(
       new RaceError(
         `race child ${index} ${how}${stderr ? `\n--- stderr tail ---\n${stderr}` : ''}`,
       ),
     );
-  });
+  };
+  proc.on('message', onMessage);
+  proc.on('error', onError);
+  proc.on('close', onClose);
+  let released = false;
   return {
     ready,
     done,
-    exited,
+    closed,
     send: (message) => proc.connected && proc.send(message),
-    kill: () => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')),
+    kill: () =>
+      void (
+        !released &&
+        proc.exitCode === null &&
+        proc.signalCode === null &&
+        proc.kill('SIGKILL')
+      ),
+    release() {
+      if (released || !isClosed || wasKilled() || !proc.connected) return;
+      released = true;
+      proc.stderr!.off('data', onStderr);
+      proc.off('message', onMessage);
+      proc.off('error', onError);
+      proc.off('close', onClose);
+      releaseChild(proc);
+    },
   };
 }
 

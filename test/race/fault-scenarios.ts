@@ -1,7 +1,7 @@
 // Issue 13, item 2: the race scenarios under faults, judged by their history (test/harness/history.ts).
 // PostgreSQL and MariaDB: a controller ends a random session every 20 ms while the race runs.
 import { callerStatementErrorName } from './caller-transaction';
-import { leftoverConnections, startBackendKiller } from '../harness/faults';
+import { leftoverConnections, openBackendKiller } from '../harness/faults';
 import {
   type HistoryEvent,
   type Verdict,
@@ -195,7 +195,7 @@ async function faultInForce(url: string, fault: SessionFault): Promise<number> {
   );
 }
 
-/** The backend killer on from 'go' until the last call answered. */
+/** The backend killer on from 'go' until the last call answered (its control session opened before the race). */
 async function raceUnderKills(
   target: RaceTarget,
   url: string,
@@ -203,9 +203,7 @@ async function raceUnderKills(
   approach: FaultApproach,
 ) {
   const args = workerArgs(url, size, approach);
-  let killer: ReturnType<typeof startBackendKiller> | undefined;
-  const stopKiller = async () => (killer ? (await killer).stop() : 0);
-  const onGo = () => void (killer = startBackendKiller(url, killEveryMs));
+  const killer = await openBackendKiller(url, killEveryMs);
   let report: RaceReport;
   try {
     report = await runRace({
@@ -213,13 +211,13 @@ async function raceUnderKills(
       args,
       ...size,
       label: `${target.name} ${approach.op} under kills`,
-      onGo,
+      onGo: () => killer.start(),
     });
   } catch (error) {
-    await stopKiller();
+    await killer.stop();
     throw error;
   }
-  const faults = await stopKiller();
+  const faults = await killer.stop();
   return {
     report,
     faults,
