@@ -142,6 +142,8 @@ interface Child {
  * repository's modules between races (race-child.ts), and each race's worker opens its own pool.
  */
 const idleChildren = new Map<string, ChildProcess[]>();
+/** Each child's list in idleChildren: where it goes back once its race ended well. */
+const idleListOf = new WeakMap<ChildProcess, ChildProcess[]>();
 
 function takeChild(): ChildProcess {
   // Explicit: inside jest, `process.env` is the test's copy (setupFiles may have changed
@@ -159,18 +161,17 @@ function takeChild(): ChildProcess {
   const proc = fork(CHILD, [], { cwd: ROOT, execArgv: EXEC_ARGV, env, stdio: CHILD_STDIO });
   // An idle child that exits (or is killed) leaves the list.
   proc.on('exit', () => idle.includes(proc) && idle.splice(idle.indexOf(proc), 1));
-  Object.defineProperty(proc, POOL_KEY, { value: idle });
+  idleListOf.set(proc, idle);
   return proc;
 }
 
-const POOL_KEY = Symbol('idle children of the same start');
 const CHILD_STDIO: ['ignore', 'inherit', 'pipe', 'ipc'] = ['ignore', 'inherit', 'pipe', 'ipc'];
 
 function releaseChild(proc: ChildProcess): void {
   // Idle, a child keeps no process (a script, a jest worker) alive.
   proc.unref();
   proc.channel?.unref();
-  (proc as ChildProcess & { [POOL_KEY]: ChildProcess[] })[POOL_KEY].push(proc);
+  idleListOf.get(proc)!.push(proc);
 }
 
 /** Ends every idle child (they hold no connection: each closed its worker). */
