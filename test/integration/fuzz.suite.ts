@@ -117,7 +117,12 @@ const valuesFor = (target: Target) =>
       fc.record(Object.fromEntries(target.columns.map((c) => [c, valuesByColumn[c]])), {
         requiredKeys: [],
       }),
-      fc.option(fc.tuple(oddName, anyValue), { freq: 8 }),
+      // One call in eight: fc.option's `freq` is the nil's odds (1 / freq), so `freq: 8` had given the odd property to seven in eight,
+      // and nearly every such name is unknown, refused before any value is written.
+      fc.oneof(
+        { arbitrary: fc.constant(null), weight: 7 },
+        { arbitrary: fc.tuple(oddName, anyValue), weight: 1 },
+      ),
     )
     .map(([values, odd]) => {
       const group: Row = { ...values };

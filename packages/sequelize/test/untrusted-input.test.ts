@@ -1,4 +1,5 @@
 import { InvalidFieldError, RaceSafeError } from '@racesafe/core';
+import { ValidationError } from 'sequelize';
 import { type SuiteDatabase, describeOnEachDatabase } from '../../../test/integration/databases';
 import { useTestOrm } from '../../../test/integration/lifecycle';
 import type { Row } from '../../../test/integration/orm';
@@ -74,6 +75,87 @@ describeOnEachDatabase(
       if (error) expect(error).toBeInstanceOf(RaceSafeError);
       expect(await stamped('racesafe')).toEqual(await stamped('orm'));
       if (database.dialect === 'postgres') expect(await stamped('racesafe')).toBeNull();
+      // Inside the caller's transaction updateOrCreate takes the locking path (the instance's set, then save's validation).
+      const inTransaction = await outcome(() =>
+        orm().transaction((tx) =>
+          orm().updateOrCreate(
+            'documents',
+            { code: 'racesafe' },
+            { defaults: { stampedAt: [] } },
+            tx,
+          ),
+        ),
+      );
+      expect(inTransaction === undefined).toBe(byUpdate === undefined);
+      if (inTransaction) expect(inTransaction).toBeInstanceOf(RaceSafeError);
+      expect(await stamped('racesafe')).toEqual(await stamped('orm'));
+    });
+
+    it('refuses an array for a text attribute in every operation with ValidationError, as Model.create and Model.update do, before any statement that writes', async () => {
+      await orm().insert('documents', { code: 'orm' });
+      await orm().insert('documents', { code: 'existing' });
+      const byCreate = await outcome(() => orm().insert('documents', { code: 'new', title: [] }));
+      const byUpdate = await outcome(() =>
+        orm().update('documents', { code: 'orm' }, { title: [] }),
+      );
+      // getOrCreateMany after three creating calls: the guarded INSERT first, where the dialect has one.
+      for (const warm of ['w1', 'w2', 'w3'])
+        await orm().getOrCreateMany('documents', [{ code: warm }]);
+      const calls: [string, () => Promise<unknown>][] = [
+        [
+          'getOrCreate',
+          () => orm().getOrCreate('documents', { code: 'new' }, { defaults: { title: [] } }),
+        ],
+        [
+          'getOrCreateMany',
+          () => orm().getOrCreateMany('documents', [{ code: 'new' }], { defaults: { title: [] } }),
+        ],
+        [
+          'updateOrCreate new',
+          () => orm().updateOrCreate('documents', { code: 'new' }, { defaults: { title: [] } }),
+        ],
+        [
+          'updateOrCreate existing',
+          () =>
+            orm().updateOrCreate('documents', { code: 'existing' }, { defaults: { title: [] } }),
+        ],
+        [
+          'updateOrCreate existing, caller transaction',
+          () =>
+            orm().transaction((tx) =>
+              orm().updateOrCreate(
+                'documents',
+                { code: 'existing' },
+                { defaults: { title: [] } },
+                tx,
+              ),
+            ),
+        ],
+        [
+          'atomicUpdate',
+          () => orm().atomicUpdate('documents', { code: 'existing' }, { title: [] }),
+        ],
+      ];
+      const seen: [string, unknown, string[]][] = [];
+      for (const [name, call] of calls) {
+        log.clear();
+        const error = await outcome(call);
+        const writes = log.verbs().filter((verb) => ['INSERT', 'UPDATE', 'WITH'].includes(verb));
+        seen.push([name, error, writes]);
+      }
+      expect([byCreate, byUpdate]).toEqual([
+        expect.any(ValidationError),
+        expect.any(ValidationError),
+      ]);
+      expect(seen).toEqual(calls.map(([name]) => [name, expect.any(ValidationError), []]));
+      const rows = await orm().query(`SELECT code, title FROM documents ORDER BY code`);
+      expect(rows.map((r) => [r.code, r.title])).toEqual([
+        ['existing', null],
+        ['orm', null],
+        ['w1', null],
+        ['w2', null],
+        ['w3', null],
+      ]);
     });
 
     it.each(['defaults', 'lookup', 'values'])(
