@@ -187,6 +187,30 @@ export function describeUntrustedInput(
     expect(await count('documents')).toBe(1);
   });
 
+  it('never lets an object or an array shift the other values into the wrong columns (the SQLite drivers bind an object as named parameters and spread an array)', async () => {
+    // The differential fuzz's input (seed 1004): TypeORM's SQLite drivers bound it with every value one column off.
+    const defaults = { title: {}, stampedAt: [1, 'x'], meta: 7 };
+    const calls = [
+      () => orm().getOrCreate('documents', { code: 's1' }, { defaults }),
+      () => orm().updateOrCreate('documents', { code: 's2' }, { defaults }),
+      () => orm().getOrCreateMany('documents', [{ code: 's3' }], { defaults }),
+    ];
+    for (const call of calls) {
+      log.clear();
+      const error = await rejection(call);
+      // Refused by racesafe, or by the ORM's own validation it runs as Model.create does (Sequelize's ValidationError).
+      const byOrmValidation = (error as Error).name === 'SequelizeValidationError';
+      expect(error instanceof RaceSafeError || byOrmValidation).toBe(true);
+      // Where the driver cannot bind them as one value, before any statement that writes; node-postgres binds
+      // both as one value each and the server refuses '{1,x}' as a timestamp.
+      const writes = log.verbs().filter((verb) => ['INSERT', 'UPDATE', 'WITH'].includes(verb));
+      if (database.dialect !== 'postgres' || byOrmValidation) expect(writes).toEqual([]);
+      if (database.dialect !== 'postgres' && !byOrmValidation)
+        expect(error).toBeInstanceOf(InvalidFieldError);
+    }
+    expect(await count('documents')).toBe(0);
+  });
+
   describe("numbers as the ORM's own write stores them, or refused before any statement where it refuses them", () => {
     // TypeORM's SQLite drivers write a number into the SQL as String(n) (-0 as 0, 5 as the integer 5, Infinity as a column name).
     const inputs: [Table, string, unknown][] = [

@@ -2,6 +2,7 @@ import {
   ConnectionLostError,
   IndeterminateError,
   bindOrRefuse,
+  type DialectAdapter,
   type ModelGateway,
   type Session,
   beginOwnTransaction,
@@ -50,7 +51,7 @@ const int64 = { min: -(2 ** 63), max: 2 ** 63 };
  * number as itself; a non-finite one is refused, as the ORM's own write fails on it
  * (`no such column: Infinity`).
  */
-function asDriverSends(driver: Driver, value: unknown): unknown {
+function asDriverSends(driver: Driver, dialect: DialectAdapter, value: unknown): unknown {
   // TypeORM 0.3 takes a third argument (native parameters), 1.x two: both read this call alike.
   const escape = driver.escapeQueryWithParameters.bind(driver) as (
     sql: string,
@@ -58,7 +59,7 @@ function asDriverSends(driver: Driver, value: unknown): unknown {
     native: ObjectLiteral,
   ) => [string, unknown[]];
   const [sql, parameters] = escape(':value', { value }, {});
-  if (parameters.length === 1) return parameters[0];
+  if (parameters.length === 1) return oneValue(dialect, parameters[0]);
   if (typeof value !== 'number')
     throw new Error(`TypeORM's driver writes it into the SQL as ${sql}, not as a bound value`);
   if (!Number.isFinite(value))
@@ -67,6 +68,28 @@ function asDriverSends(driver: Driver, value: unknown): unknown {
     );
   const whole = Number.isInteger(value) && value >= int64.min && value < int64.max;
   return whole && bindsBigIntAsInteger(driver) ? BigInt(value) : value;
+}
+
+/**
+ * A bound value the driver takes as one value. TypeORM writes what its conversion leaves (an
+ * object or array given for a text column); where the driver would bind a plain object's keys as
+ * named parameters or spread an array (DialectAdapter.bindsObjectsAsOneValue: the SQLite drivers,
+ * mysql2's client-side formatting), the statement's other values would land one column off, as
+ * they do in TypeORM's own insert: refused. (Sequelize's own validation refuses such values.)
+ */
+function oneValue(dialect: DialectAdapter, value: unknown): unknown {
+  const spread = Array.isArray(value) ? 'an array' : isPlainObject(value) ? 'an object' : undefined;
+  if (spread && !dialect.bindsObjectsAsOneValue)
+    throw new Error(
+      `it is ${spread} after the column's conversion, which this database's driver would not bind as one value (give it as text, e.g. JSON.stringify, or declare a JSON column)`,
+    );
+  return value;
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**
@@ -189,8 +212,9 @@ function createGateway<Entity extends ObjectLiteral>(
     fill,
   };
 
+  const dialect = dialectFor(driver.options.type);
   return {
-    dialect: dialectFor(driver.options.type),
+    dialect,
     modelName: metadata.name,
     tableSql: info.tableSql,
     catalogScope: dataSource,
@@ -205,6 +229,7 @@ function createGateway<Entity extends ObjectLiteral>(
             addParameter(
               asDriverSends(
                 driver,
+                dialect,
                 driver.preparePersistentValue(value, columnMetadata(property)!),
               ),
             ),

@@ -110,6 +110,15 @@ export interface DialectAdapter {
   /** Most bound parameters one statement may carry (getOrCreateMany chunks its lookups under it). */
   readonly maxBoundParameters: number;
   /**
+   * The driver binds a plain object or an array as ONE parameter (node-postgres: JSON or array
+   * text). The SQLite drivers take an object's keys as named parameters and spread an array over
+   * several placeholders, and mysql2's client-side formatting writes both into the SQL as lists:
+   * there such a value would shift or break the statement's other values (TypeORM's own insert
+   * stores them one column off), so the TypeORM gateway refuses one left by the column's
+   * conversion with InvalidFieldError before any statement. Sequelize's validation refuses them.
+   */
+  readonly bindsObjectsAsOneValue: boolean;
+  /**
    * Most lookups one `(...) OR (...)` condition may join, where the parser nests each OR one level
    * deeper and limits the depth (SQLite: SQLITE_MAX_EXPR_DEPTH, 1000); undefined: no such limit.
    */

@@ -123,6 +123,7 @@ export const mysqlDialect: DialectAdapter = {
   writesInWith: false,
   // A prepared statement's placeholder count is 16 bits (ER_PS_MANY_PARAM beyond).
   maxBoundParameters: 65535,
+  bindsObjectsAsOneValue: false,
   // `SET a = a + 1, b = a` gives b the new a: https://dev.mysql.com/doc/refman/8.0/en/update.html
   sequentialAssignments: true,
   integerOperand: (p) => `CAST(${p} AS SIGNED)`,

@@ -98,6 +98,7 @@ export const postgresDialect: DialectAdapter = {
   },
   // The wire protocol counts parameters in 16 bits.
   maxBoundParameters: 65535,
+  bindsObjectsAsOneValue: true,
   sequentialAssignments: false,
   // The parameter takes the other operand's type.
   integerOperand: (p) => p,

@@ -140,6 +140,7 @@ export const sqliteDialect: DialectAdapter = {
   writesInWith: false,
   // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32.
   maxBoundParameters: 32766,
+  bindsObjectsAsOneValue: false,
   // `a OR b OR c ...` is a tree one level deeper per term: over 1000 levels is "Expression tree is too large".
   // https://sqlite.org/limits.html#max_expr_depth (each term adds a level or two of its own).
   maxOrTerms: 400,
