@@ -5,7 +5,7 @@
 // strategy), then the other strategies.
 import { ConflictError, InvalidFieldError, RetryableError } from '../errors';
 import { isFExpression } from '../expressions';
-import type { ModelGateway, RowLifecycle, Session } from '../gateway';
+import type { ModelGateway, PendingWrite, RowLifecycle, Session } from '../gateway';
 import {
   findOrInsertRaw,
   firstResultSet,
@@ -346,7 +346,8 @@ interface Prepared<Row> {
   writes: Writes<Row>;
   /** The new row's values as given (before the ORM's insert defaults). */
   created: Record<string, unknown>;
-  stored?: (raw: Record<string, unknown>) => Promise<Row>;
+  /** The ORM's create lifecycle for them (built-in validation), whose `stored` returns a created row. */
+  pending?: PendingWrite<Row>;
 }
 
 /**
@@ -366,10 +367,10 @@ async function prepareWrites<Row>(
     ? await lifecycle.validateChanges!(defaults, session)
         .then(() => lifecycle.beforeCreate(created, session))
         .catch(() => undefined)
-    : { values: gateway.insertValues(created), stored: undefined };
-  if (!pending) return undefined;
-  const writes = { ...call, session, key, defaults, values: pending.values };
-  return { writes, created, stored: pending.stored };
+    : undefined;
+  if (lifecycle && !pending) return undefined;
+  const values = pending ? pending.values : gateway.insertValues(created);
+  return { writes: { ...call, session, key, defaults, values }, created, pending };
 }
 
 /** The row a one-statement attempt returned, as the caller gets it (hydrated, or the ORM's stored row). */
@@ -378,7 +379,7 @@ async function written<Row>(
   prepared: Prepared<Row>,
   result: { raw: Record<string, unknown>; created: boolean },
 ): Promise<[Row, boolean]> {
-  if (result.created && prepared.stored) return [await prepared.stored(result.raw), true];
+  if (result.created && prepared.pending) return [await prepared.pending.stored(result.raw), true];
   return [call.gateway.hydrate(result.raw), result.created];
 }
 
