@@ -65,6 +65,6 @@ export { withIdempotentRetries, withRetries } from './db/retry';
 export { sameValue } from './sql/same-value';
 export { takeTurn, takeTurnOnceKnown } from './db/turns';
 export type { RetryPolicy } from './db/retry';
-export { assertKnownFields } from './validate';
+export { assertKnownFields, isPlainObject } from './validate';
 export { pgWithErrorListener } from './db/pg-error-listener';
 export type { PgClientEvents, PgModule } from './db/pg-error-listener';

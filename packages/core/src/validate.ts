@@ -117,7 +117,8 @@ function isOperatorValue(gateway: ModelGateway<unknown>, value: unknown): boolea
   return value !== null && (isFExpression(value) || gateway.isOperator(value));
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object literal or one made by `Object.create(null)`: not a class instance, array, Date or Buffer. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;

@@ -1,4 +1,4 @@
-import { InvalidFieldError, isFExpression, sameValue } from '@racesafe/core';
+import { InvalidFieldError, isFExpression, isPlainObject, sameValue } from '@racesafe/core';
 import type { EntityMetadata, ObjectLiteral } from 'typeorm';
 import { type EntityInfo, type RelationMetadata, entityInfo, isOwning } from './columns';
 
@@ -186,12 +186,6 @@ function setOwn(out: Record<string, unknown>, key: string, value: unknown): void
 
 function fail(context: Flattening, field: string, reason: string): void {
   context.problems.push({ field, reason });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 /** An entity, embedded instance or plain object: not an operator, F expression, date, array or buffer. */

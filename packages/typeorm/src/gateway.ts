@@ -7,6 +7,7 @@ import {
   type Session,
   beginOwnTransaction,
   dialectFor,
+  isPlainObject,
   ownWorkError,
   takeTurn,
   translateError,
@@ -84,12 +85,6 @@ function oneValue(dialect: DialectAdapter, value: unknown): unknown {
       `it is ${spread} after the column's conversion, which this database's driver would not bind as one value (give it as text, e.g. JSON.stringify, or declare a JSON column)`,
     );
   return value;
-}
-
-function isPlainObject(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 /**
