@@ -35,6 +35,8 @@ export interface RaceWorkerArgs {
   incrementVisitsEvery?: number;
   /** SQLite: the busy timeout of every connection in ms (test/race/sqlite-busy.ts); the driver's default when absent. */
   busyTimeoutMs?: number;
+  /** racesafe's retry policy for the transactions it owns (SQLite: test/race/sqlite-busy.ts); its default when absent. */
+  retry?: { attempts: number };
   /** A server timeout put on this worker's own sessions once it is set up (test/race/session-fault.ts), never on the harness's. */
   sessionFault?: SessionFault;
 }

@@ -21,7 +21,7 @@ import type {
 } from './ops';
 import { hotCounter, hotSku, raceBatchKeys, racePassword } from './ops';
 import { type SqlClient, isSqliteUrl, openSqlClient } from './sql-client';
-import { raceBusyTimeoutMs } from './sqlite-busy';
+import { raceBusyTimeoutMs, raceRetry } from './sqlite-busy';
 
 /** One package under test: its name and its race worker module. */
 export interface RaceTarget {
@@ -100,9 +100,12 @@ async function race(
   });
 }
 
-/** On a SQLite file, every worker connection waits {@link raceBusyTimeoutMs} for the write lock. */
+/**
+ * On a SQLite file, every worker connection waits {@link raceBusyTimeoutMs} for the write lock,
+ * and racesafe makes {@link raceRetry} attempts.
+ */
 function sqliteArgs(url: string): Partial<RaceWorkerArgs> {
-  return isSqliteUrl(url) ? { busyTimeoutMs: raceBusyTimeoutMs } : {};
+  return isSqliteUrl(url) ? { busyTimeoutMs: raceBusyTimeoutMs, retry: raceRetry } : {};
 }
 
 /**

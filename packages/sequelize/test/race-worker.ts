@@ -51,6 +51,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
     const [user, created] = await User.getOrCreate({
       where: { email },
       defaults: { name: `caller ${i}` },
+      retry: args.retry,
     });
     return { key: user.email, id: user.id, created };
   };
@@ -90,6 +91,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       const results = await User.getOrCreateMany({
         where: keys.map((email) => ({ email })),
         defaults: { name: `caller ${i}` },
+        retry: args.retry,
       });
       return results.map(([user, created]) => ({ key: user.email, id: user.id, created }));
     },
@@ -117,6 +119,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       const [account, created] = await Account.getOrCreate({
         where: { email: raceEmail(args, i) },
         defaults: { password: racePassword, name: `caller ${i}` },
+        retry: args.retry,
       });
       return { key: account.email, id: account.id, created, password: account.password };
     },
@@ -135,6 +138,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
         where: { email: raceKey(args, i) },
         defaults: { name, logins: F('logins').plus(1) },
         createDefaults: { name, logins: 1 },
+        retry: args.retry,
       });
       return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
     },
@@ -169,7 +173,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
     async 'atomicUpdate:increment'() {
       const [counter] = await Counter.atomicUpdate(
         { value: F('value').plus(1) },
-        { where: { name: hotCounter }, returning: true },
+        { where: { name: hotCounter }, returning: true, retry: args.retry },
       );
       return { value: counter.value };
     },
@@ -181,7 +185,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
     async 'atomicUpdate:guardedDecrement'() {
       const sold = await Item.atomicUpdate(
         { stock: F('stock').minus(1) },
-        { where: { sku: hotSku, stock: { [Op.gte]: 1 } } },
+        { where: { sku: hotSku, stock: { [Op.gte]: 1 } }, retry: args.retry },
       );
       return { sold };
     },

@@ -61,7 +61,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
   const getOrCreate = async (email: string, i: number) => {
     const [user, created] = await users.getOrCreate(
       { email },
-      { defaults: { name: `caller ${i}` } },
+      { defaults: { name: `caller ${i}` }, retry: args.retry },
     );
     return { key: user.email, id: user.id, created };
   };
@@ -97,7 +97,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       if (!isRaceBatch(args, i)) return [await getOrCreate(keys[0], i)];
       const results = await users.getOrCreateMany(
         keys.map((email) => ({ email })),
-        { defaults: { name: `caller ${i}` } },
+        { defaults: { name: `caller ${i}` }, retry: args.retry },
       );
       return results.map(([user, created]) => ({ key: user.email, id: user.id, created }));
     },
@@ -123,7 +123,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
     async 'getOrCreate:hashingHook'(i) {
       const [account, created] = await accounts.getOrCreate(
         { email: raceEmail(args, i) },
-        { defaults: { password: racePassword, name: `caller ${i}` } },
+        { defaults: { password: racePassword, name: `caller ${i}` }, retry: args.retry },
       );
       return { key: account.email, id: account.id, created, password: account.password };
     },
@@ -141,7 +141,11 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       const name = `writer ${i}`;
       const [user, created] = await users.updateOrCreate(
         { email: raceKey(args, i) },
-        { defaults: { name, logins: F('logins').plus(1) }, createDefaults: { name, logins: 1 } },
+        {
+          defaults: { name, logins: F('logins').plus(1) },
+          createDefaults: { name, logins: 1 },
+          retry: args.retry,
+        },
       );
       return { key: user.email, id: user.id, created, name: user.name, logins: user.logins };
     },
@@ -183,7 +187,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       const [counter] = await counters.atomicUpdate(
         { name: hotCounter },
         { value: F('value').plus(1) },
-        { returning: true },
+        { returning: true, retry: args.retry },
       );
       return { value: counter.value };
     },
@@ -197,6 +201,7 @@ export async function createWorker(args: RaceWorkerArgs): Promise<RaceWorker> {
       const sold = await items.atomicUpdate(
         { sku: hotSku, stock: MoreThanOrEqual(1) },
         { stock: F('stock').minus(1) },
+        { retry: args.retry },
       );
       return { sold };
     },
