@@ -1,7 +1,8 @@
 // A NestJS 12 app as an ES module (NestJS 12 ships ES modules only), TypeORM 1.x, racesafe from the
 // packed tarballs: started with Test.createTestingModule, it runs concurrent calls, a rollback of the
-// caller's transaction and the @Transactional() of both CLS transaction libraries, then prints what
-// the database holds as one JSON line. Compiled by test/nestjs-esm's tsconfig (nodenext).
+// caller's transaction and @Transactional() sign-ups of the CLS transaction library named by its second
+// argument, then prints what the database holds as one JSON line. Compiled by test/nestjs-esm's tsconfig (nodenext).
+// Run: node dist/main.mjs <url> <@nestjs-cls/transactional | typeorm-transactional>
 import 'reflect-metadata';
 import {
   ClsPluginTransactional,
@@ -103,31 +104,49 @@ async function transactionalRun(
   };
 }
 
-const url = process.argv[2];
-// typeorm-transactional as its README sets it up: the context before the app, the data source registered with it.
-initializeTransactionalContext();
-const moduleRef = await Test.createTestingModule({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      useFactory: () => ({ type: 'postgres', url, entities: [Account], synchronize: false }),
-      dataSourceFactory: async (options) => addTransactionalDataSource(new DataSource(options!)),
-    }),
-    RaceSafeModule.forFeature([Account]),
-    ClsModule.forRoot({
-      global: true,
-      plugins: [
-        new ClsPluginTransactional({
-          imports: [TypeOrmModule],
-          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+const [url, library] = process.argv.slice(2);
+
+/**
+ * The app with one CLS transaction library, as a user picks one: typeorm-transactional patches every
+ * repository's `manager`, which makes TypeORM's `manager.withRepository(repository)` keep the data
+ * source's manager, outside the transaction (guide, "Transactions through CLS").
+ */
+async function startApp() {
+  if (library === 'typeorm-transactional') {
+    // As its README sets it up: the context before the app, the data source registered with it.
+    initializeTransactionalContext();
+    return Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres', url, entities: [Account], synchronize: false }),
+          dataSourceFactory: async (options) =>
+            addTransactionalDataSource(new DataSource(options!)),
         }),
+        RaceSafeModule.forFeature([Account]),
       ],
-    }),
-  ],
-  providers: [AccountService, TypeormTransactionalService, ClsTransactionalService],
-}).compile();
-await moduleRef.init();
-const service = moduleRef.get(AccountService);
-try {
+      providers: [TypeormTransactionalService],
+    }).compile();
+  }
+  return Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({ type: 'postgres', url, entities: [Account], synchronize: false }),
+      RaceSafeModule.forFeature([Account]),
+      ClsModule.forRoot({
+        global: true,
+        plugins: [
+          new ClsPluginTransactional({
+            imports: [TypeOrmModule],
+            adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+          }),
+        ],
+      }),
+    ],
+    providers: [AccountService, ClsTransactionalService],
+  }).compile();
+}
+
+/** Concurrent calls of the three operations, and a rollback of the caller's own transaction. */
+async function concurrentCalls(service: AccountService) {
   const created = await Promise.all(
     Array.from({ length: 20 }, () => service.accounts.getOrCreate({ email: 'ann@x' })),
   );
@@ -141,29 +160,27 @@ try {
     () => 'committed',
     (error: Error) => error.message,
   );
-  const transactional = {
-    'typeorm-transactional': await transactionalRun(
-      'tt',
-      moduleRef.get(TypeormTransactionalService),
-    ),
-    '@nestjs-cls/transactional': await transactionalRun(
-      'cls',
-      moduleRef.get(ClsTransactionalService),
-    ),
+  return {
+    createdOnce: created.filter(([, wasCreated]) => wasCreated).length,
+    signInsCreated: signIns.filter(([, wasCreated]) => wasCreated).length,
+    rollback,
   };
-  const rows = await service.dataSource.query(
-    'SELECT email, plan, logins FROM esm_accounts ORDER BY email',
-  );
-  console.log(
-    JSON.stringify({
-      createdOnce: created.filter(([, wasCreated]) => wasCreated).length,
-      signInsCreated: signIns.filter(([, wasCreated]) => wasCreated).length,
-      rollback,
-      transactional,
-      rows,
-      esm: import.meta.url.startsWith('file:'),
-    }),
-  );
+}
+
+const moduleRef = await startApp();
+await moduleRef.init();
+try {
+  const results =
+    library === 'typeorm-transactional'
+      ? { transactional: await transactionalRun('tt', moduleRef.get(TypeormTransactionalService)) }
+      : {
+          ...(await concurrentCalls(moduleRef.get(AccountService))),
+          transactional: await transactionalRun('cls', moduleRef.get(ClsTransactionalService)),
+        };
+  const rows = await moduleRef
+    .get(DataSource)
+    .query('SELECT email, plan, logins FROM esm_accounts ORDER BY email');
+  console.log(JSON.stringify({ ...results, rows, esm: import.meta.url.startsWith('file:') }));
 } finally {
   await moduleRef.close();
 }
