@@ -1,7 +1,7 @@
 // Type-checked against the BUILT packages (dist/*.d.ts through node_modules), as a user's
 // TypeScript project sees them: `npm run build` must produce usable declarations.
 import { F, raceSafe, RetryableError, type RaceSafeRepository } from '@racesafe/typeorm';
-import { RaceSafeModel, raceSafe as raceSafeModel } from '@racesafe/sequelize';
+import { F as SequelizeF, RaceSafeModel, raceSafe as raceSafeModel } from '@racesafe/sequelize';
 import { DataSource, Entity, PrimaryGeneratedColumn, Column } from 'typeorm';
 import {
   DataTypes,
@@ -68,4 +68,23 @@ export async function sequelizeConsumer(sequelize: Sequelize): Promise<boolean> 
     legacy.code === 'a' &&
     !(new Error() instanceof RetryableError)
   );
+}
+
+declare class Player extends RaceSafeModel<
+  InferAttributes<Player>,
+  InferCreationAttributes<Player>
+> {
+  declare email: string;
+  declare score: number;
+}
+
+/** Mistakes the installed declarations refuse at compile time (TypeScript 5.9 and 7): each directive must meet an error. */
+export async function sequelizeMistakes(): Promise<void> {
+  // @ts-expect-error 'scorez' is not an attribute of Player
+  await Player.atomicUpdate({ score: SequelizeF('scorez').plus(1) }, { where: { email: 'a@x' } });
+  // @ts-expect-error F in defaults without createDefaults
+  await Player.updateOrCreate({
+    where: { email: 'a@x' },
+    defaults: { score: SequelizeF('score').plus(1) },
+  });
 }

@@ -78,8 +78,9 @@ export function createRaceSafeProviders(
  * Transactions: the repository joins a transaction the way any TypeORM repository does.
  * `manager.withRepository(repository)` inside `dataSource.transaction(...)`; inside
  * typeorm-transactional's `@Transactional()` it joins by itself (that library makes every
- * repository's `manager` the transaction's); with `@nestjs-cls/transactional`'s TypeORM adapter,
- * `txHost.tx.withRepository(repository)`.
+ * repository's `manager` the transaction's, and then `withRepository` keeps the data source's
+ * manager: use its `@Transactional()`, not `dataSource.transaction`); with
+ * `@nestjs-cls/transactional`'s TypeORM adapter, `txHost.tx.withRepository(repository)`.
  */
 @Module({})
 export class RaceSafeModule {

@@ -6,14 +6,11 @@ import {
 } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { RaceSafeRepository } from '@racesafe/typeorm';
 import { ClsModule } from 'nestjs-cls';
-import { DataSource } from 'typeorm';
-import { useTestDatabase } from '../../../test/harness/database';
 import { InjectRaceSafeRepository, RaceSafeModule } from '../src/typeorm';
-import { Account, accountsSql, signUpWith, typeormOptions } from './typeorm-fixtures';
+import { Account, signUpWith, typeormOptions, useNestApp } from './typeorm-fixtures';
 import { itJoinsTheTransaction } from './transactional-sign-up';
 
 @Injectable()
@@ -35,33 +32,22 @@ class AccountService {
 }
 
 describe('@nestjs-cls/transactional 3.3 with its TypeORM adapter in a NestJS 11 app', () => {
-  const db = useTestDatabase(accountsSql);
-  let moduleRef: TestingModule;
-  let service: AccountService;
-  beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot(typeormOptions(db.url())),
-        RaceSafeModule.forFeature([Account]),
-        ClsModule.forRoot({
-          global: true,
-          plugins: [
-            new ClsPluginTransactional({
-              imports: [TypeOrmModule],
-              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-            }),
-          ],
-        }),
-      ],
-      providers: [AccountService],
-    }).compile();
-    await moduleRef.init();
-    service = moduleRef.get(AccountService);
-  });
-  afterAll(() => moduleRef?.close());
-  beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
-  const rows = () =>
-    moduleRef.get(DataSource).query('SELECT email, plan, logins FROM accounts ORDER BY email');
+  const app = useNestApp(
+    (url) => [
+      TypeOrmModule.forRoot(typeormOptions(url)),
+      RaceSafeModule.forFeature([Account]),
+      ClsModule.forRoot({
+        global: true,
+        plugins: [
+          new ClsPluginTransactional({
+            imports: [TypeOrmModule],
+            adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+          }),
+        ],
+      }),
+    ],
+    [AccountService],
+  );
 
-  itJoinsTheTransaction(() => service, rows);
+  itJoinsTheTransaction(() => app.get(AccountService), app.rows);
 });

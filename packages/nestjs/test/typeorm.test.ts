@@ -1,15 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { InjectRepository, TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { F, type RaceSafeRepository, raceSafe } from '@racesafe/typeorm';
 import { DataSource, type Repository } from 'typeorm';
-import { useTestDatabase } from '../../../test/harness/database';
 import {
   InjectRaceSafeRepository,
   RaceSafeModule,
   getRaceSafeRepositoryToken,
 } from '../src/typeorm';
-import { Account, accountsSql, typeormOptions } from './typeorm-fixtures';
+import { Account, typeormOptions, useNestApp } from './typeorm-fixtures';
 
 /** A custom repository with methods of its own, built with TypeORM's extend (the guide's way for class-based ones). */
 const MEMBER_REPOSITORY = 'MemberRepository';
@@ -59,61 +57,50 @@ class AccountService {
 }
 
 describe('NestJS 11 (CommonJS) with @nestjs/typeorm: RaceSafeModule.forFeature and @InjectRaceSafeRepository', () => {
-  const db = useTestDatabase(accountsSql);
-  let moduleRef: TestingModule;
-  let service: AccountService;
-  beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot(typeormOptions(db.url())),
-        RaceSafeModule.forFeature([Account]),
-      ],
-      providers: [
-        AccountService,
-        { provide: MEMBER_REPOSITORY, useFactory: memberRepository, inject: [DataSource] },
-      ],
-    }).compile();
-    service = moduleRef.get(AccountService);
-  });
-  afterAll(() => moduleRef?.close());
-  beforeEach(() => moduleRef.get(DataSource).query('TRUNCATE accounts RESTART IDENTITY'));
-  const count = async () =>
-    Number((await moduleRef.get(DataSource).query('SELECT count(*) AS n FROM accounts'))[0].n);
+  const app = useNestApp(
+    (url) => [TypeOrmModule.forRoot(typeormOptions(url)), RaceSafeModule.forFeature([Account])],
+    [
+      AccountService,
+      { provide: MEMBER_REPOSITORY, useFactory: memberRepository, inject: [DataSource] },
+    ],
+  );
+  const service = () => app.get(AccountService);
 
   it('injects the repository @InjectRepository injects, with the racesafe methods', () => {
-    expect(typeof service.accounts.getOrCreate).toBe('function');
-    expect(service.accounts.metadata).toBe(service.plain.metadata);
+    expect(typeof service().accounts.getOrCreate).toBe('function');
+    expect(service().accounts.metadata).toBe(service().plain.metadata);
     expect(getRaceSafeRepositoryToken(Account)).toBe('RaceSafeAccountRepository');
-    expect(moduleRef.get(getDataSourceToken())).toBe(service.dataSource);
+    expect(app.get(DataSource)).toBe(service().dataSource);
   });
 
   it('runs getOrCreate, updateOrCreate and atomicUpdate concurrently with exact results', async () => {
     const created = await Promise.all(
-      Array.from({ length: 20 }, () => service.accounts.getOrCreate({ email: 'ann@x' })),
+      Array.from({ length: 20 }, () => service().accounts.getOrCreate({ email: 'ann@x' })),
     );
     expect(created.filter(([, wasCreated]) => wasCreated)).toHaveLength(1);
     expect(new Set(created.map(([row]) => row.id)).size).toBe(1);
-    const signIns = await Promise.all(Array.from({ length: 15 }, () => service.signIn('bob@x')));
+    const signIns = await Promise.all(Array.from({ length: 15 }, () => service().signIn('bob@x')));
     expect(signIns.filter(([, wasCreated]) => wasCreated)).toHaveLength(1);
     await Promise.all(
       Array.from({ length: 25 }, () =>
-        service.accounts.atomicUpdate({ email: 'ann@x' }, { logins: F('logins').plus(2) }),
+        service().accounts.atomicUpdate({ email: 'ann@x' }, { logins: F('logins').plus(2) }),
       ),
     );
-    expect(await service.plain.findOneByOrFail({ email: 'ann@x' })).toMatchObject({ logins: 50 });
-    expect(await service.plain.findOneByOrFail({ email: 'bob@x' })).toMatchObject({ logins: 15 });
-    expect(await count()).toBe(2);
+    expect(await app.rows()).toEqual([
+      { email: 'ann@x', plan: 'free', logins: 50 },
+      { email: 'bob@x', plan: 'free', logins: 15 },
+    ]);
   });
 
   it("rolls back racesafe's writes with the caller's transaction", async () => {
-    await expect(service.signUpThenFail('carl@x')).rejects.toThrow('payment refused');
-    expect(await count()).toBe(0);
+    await expect(service().signUpThenFail('carl@x')).rejects.toThrow('payment refused');
+    expect(await app.rows()).toEqual([]);
   });
 
   it('runs a custom repository (extend) inside a transaction, and rolls back with it', async () => {
-    const [joined, created] = await service.members.join('dora@x');
+    const [joined, created] = await service().members.join('dora@x');
     expect([joined.plan, created]).toEqual(['member', true]);
-    await expect(service.joinThenFail('eve@x')).rejects.toThrow('payment refused');
-    expect(await count()).toBe(1);
+    await expect(service().joinThenFail('eve@x')).rejects.toThrow('payment refused');
+    expect(await app.rows()).toEqual([{ email: 'dora@x', plan: 'member', logins: 0 }]);
   });
 });

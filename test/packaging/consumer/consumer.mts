@@ -47,3 +47,18 @@ export async function visit(dataSource: DataSource, slug: string): Promise<strin
     throw error;
   }
 }
+
+/**
+ * Mistakes the installed declarations refuse at compile time, with TypeScript 5.9 and 7 alike: each
+ * `@ts-expect-error` must meet an error, or the project fails on the unused directive. Never run.
+ */
+export async function mistakes(pages: RaceSafeRepository<Page>): Promise<void> {
+  // @ts-expect-error 'viewz' is not a property of Page
+  await pages.atomicUpdate({ slug: 'home' }, { views: F('viewz').plus(1) });
+  // @ts-expect-error F in defaults without createDefaults: a new row has no current value to compute from
+  await pages.updateOrCreate({ slug: 'home' }, { defaults: { views: F('views').plus(1) } });
+  await pages.updateOrCreate(
+    { slug: 'home' },
+    { defaults: { views: F('views').plus(1) }, createDefaults: { views: 1 } },
+  );
+}
