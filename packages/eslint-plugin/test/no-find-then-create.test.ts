@@ -308,11 +308,24 @@ export async function join(email: string) {
   },
   {
     name: 'a lookup with an operator: reported, without a suggestion (getOrCreate takes plain values)',
-    code: `export async function pending() {
-  const item = await Item.findOne({ where: { sku: { [Op.is]: null } as never } });
-  if (!item) await Item.create({ sku: 'x', stock: 0 });
+    code: `export async function pending(sku: string) {
+  const item = await Item.findOne({ where: { sku: { [Op.eq]: sku } } });
+  if (!item) await Item.create({ sku, stock: 0 });
 }`,
     suggestions: 0,
+  },
+  {
+    name: 'findByPk, then a create that writes the same value under its primary key name',
+    code: `export async function ensurePage(path: string) {
+  const page = await Page.findByPk(path);
+  if (!page) await Page.create({ path, views: 0 });
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function ensurePage(path: string) {
+  const page = await Page.findByPk(path);
+  if (!page) (await raceSafe(Page).getOrCreate({ where: { path: path }, defaults: { views: 0 } }))[0];
+}`,
   },
   {
     name: 'a connection wrapper taking a context first: getRepository(ctx, Product)',
@@ -522,6 +535,22 @@ export async function createOnly(users: Repository<User>, email: string) {
     code: `export async function recordView(path: string) {
   const [page] = await (Page as any).getOrCreate({ where: { path } });
   return page;
+}`,
+  },
+  {
+    name: 'a pending row (token IS NULL) looked for, a row with a token created: the read could never find it, run one after the other it is created twice too',
+    code: `class Auth extends Model { declare id: number; declare userId: number; declare token: string | null; }
+export async function finish(userId: number, token: string) {
+  const pending = await Auth.findOne({ where: { userId, token: { [Op.is]: null } as never } });
+  if (pending) await pending.update({ token });
+  else await Auth.create({ userId, token });
+}`,
+  },
+  {
+    name: 'one literal looked for, another written (TypeORM): a different row, not the one the read looked for',
+    code: `export async function rename(users: Repository<User>, email: string) {
+  const draft = await users.findOneBy({ email, name: 'draft' });
+  if (!draft) await users.save({ email, name: 'final', logins: 0 });
 }`,
   },
   {

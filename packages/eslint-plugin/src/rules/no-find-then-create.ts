@@ -31,27 +31,81 @@ interface Read {
 const UNIQUE_VIOLATION =
   /23505|ER_DUP_ENTRY|\b1062\b|UniqueConstraintError|SQLITE_CONSTRAINT|QueryFailedError|ConflictError|duplicate/i;
 
-/** The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`; undefined when not one plain object. */
-function lookupOf(read: OrmCall, source: Readonly<TSESLint.SourceCode>): string | undefined {
+/** Looks through `as T`, `!` and `satisfies T` to the value itself. */
+function unwrap(node: TSESTree.Node): TSESTree.Node {
+  return node.type === 'TSAsExpression' ||
+    node.type === 'TSNonNullExpression' ||
+    node.type === 'TSSatisfiesExpression'
+    ? unwrap(node.expression)
+    : node;
+}
+
+/** The conditions a read used: `findOneBy(L)`, `findOne({ where: L })`, TypeORM 0.2's `findOne(L)`. */
+function whereOf(read: OrmCall): TSESTree.Node | undefined {
   const [first] = read.args;
-  if (!first) return undefined;
-  if (read.method === 'findByPk') return `{ id: ${source.getText(first)} }`;
+  if (!first || read.method === 'findByPk') return undefined;
   const where = read.method.endsWith('By')
     ? first
     : (objectProperty(first, 'where') ?? legacyConditions(read, first));
-  if (where?.type !== 'ObjectExpression' || where.properties.length === 0) return undefined;
+  return where && unwrap(where);
+}
+
+/** The plain-keyed properties of an object literal, by name. */
+function propertiesOf(node: TSESTree.Node | undefined): Map<string, TSESTree.Node> {
+  const properties = new Map<string, TSESTree.Node>();
+  if (node?.type !== 'ObjectExpression') return properties;
+  for (const p of node.properties)
+    if (p.type === 'Property' && !p.computed && p.key.type === 'Identifier')
+      properties.set(p.key.name, p.value);
+  return properties;
+}
+
+/**
+ * The key `findByPk(x)` looked up by: the created values' property that writes the same `x`
+ * (`Tag.findByPk(name)` ... `Tag.create({ name })`: a primary key named `name`), else `id`.
+ */
+function primaryKeyOf(
+  read: OrmCall,
+  values: TSESTree.Node | undefined,
+  source: Readonly<TSESLint.SourceCode>,
+): string {
+  const [first] = read.args;
+  const text = first && source.getText(first);
+  for (const [key, value] of propertiesOf(values))
+    if (source.getText(unwrap(value)) === text) return key;
+  return 'id';
+}
+
+interface Lookup {
+  /** The lookup as source text, undefined when it is not one object of plain values. */
+  text: string | undefined;
+  /** Its keys, to leave out of the defaults. */
+  keys: Set<string>;
+}
+
+/** The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`. */
+function lookupOf(
+  read: OrmCall,
+  values: TSESTree.Node | undefined,
+  source: Readonly<TSESLint.SourceCode>,
+): Lookup {
+  const [first] = read.args;
+  if (read.method === 'findByPk' && first) {
+    const key = primaryKeyOf(read, values, source);
+    return { text: `{ ${key}: ${source.getText(first)} }`, keys: new Set([key]) };
+  }
+  const where = whereOf(read);
+  const keys = new Set(propertiesOf(where).keys());
+  if (where?.type !== 'ObjectExpression' || where.properties.length === 0)
+    return { text: undefined, keys };
   // A lookup is plain values: operators (Op.is, In(...)), nested objects and spreads have no getOrCreate form.
-  const value = (node: TSESTree.Node): TSESTree.Node =>
-    node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression'
-      ? value(node.expression)
-      : node;
   const plain = where.properties.every(
     (p) =>
       p.type === 'Property' &&
       !p.computed &&
-      !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(value(p.value).type),
+      !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(unwrap(p.value).type),
   );
-  return plain ? source.getText(where) : undefined;
+  return { text: plain ? source.getText(where) : undefined, keys };
 }
 
 const FIND_OPTIONS = new Set([
@@ -76,7 +130,7 @@ const FIND_OPTIONS = new Set([
 
 /** TypeORM 0.2's `findOne({ email })`: an object of plain conditions, no find options. */
 function legacyConditions(read: OrmCall, node: TSESTree.Node): TSESTree.Node | undefined {
-  const first = node.type === 'TSAsExpression' ? node.expression : node;
+  const first = unwrap(node);
   if (read.receiver.orm !== 'typeorm' || first.type !== 'ObjectExpression') return undefined;
   const keys = first.properties.map((p) =>
     p.type === 'Property' && p.key.type === 'Identifier' ? p.key.name : undefined,
@@ -84,27 +138,12 @@ function legacyConditions(read: OrmCall, node: TSESTree.Node): TSESTree.Node | u
   return keys.every((key) => key !== undefined && !FIND_OPTIONS.has(key)) ? first : undefined;
 }
 
-/** Keys of an object literal lookup, to leave out of the defaults. */
-function lookupKeys(read: OrmCall): Set<string> {
-  const [first] = read.args;
-  const where = read.method.endsWith('By')
-    ? first
-    : first && (objectProperty(first, 'where') ?? legacyConditions(read, first));
-  const keys = new Set<string>();
-  if (where?.type === 'ObjectExpression')
-    for (const p of where.properties)
-      if (p.type === 'Property' && p.key.type === 'Identifier') keys.add(p.key.name);
-  return keys;
-}
-
-/** The values a create writes, as source text, without the lookup's keys: `{ name }`, `dto`. */
-function defaultsOf(
+/** The values a create writes, as written: `{ name }`, `dto`, the values `repo.create(...)` was given. */
+function writtenValues(
   context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
   write: OrmCall,
-  read: OrmCall,
   decided: TSESTree.Node,
-): string | undefined {
-  const source = context.sourceCode;
+): TSESTree.Node | undefined {
   let value: TSESTree.Node | undefined =
     write.method === 'save' && write.args.length === 0 ? builtArgument(write.call) : write.args[0];
   // Built in the not-found branch and saved after it: the values it was built from.
@@ -120,20 +159,78 @@ function defaultsOf(
   ) {
     value = value.arguments[value.arguments.length - 1];
   }
-  if (!value) return undefined;
-  if (value.type !== 'ObjectExpression')
-    return value.type === 'Identifier' ? value.name : undefined;
-  const keys = lookupKeys(read);
-  const kept = value.properties.filter(
+  return value && unwrap(value);
+}
+
+/** The values a create writes, as source text, without the lookup's keys: `{ name }`, `dto`. */
+function defaultsOf(
+  values: TSESTree.Node | undefined,
+  lookup: Lookup,
+  source: Readonly<TSESLint.SourceCode>,
+): string | undefined {
+  if (!values) return undefined;
+  if (values.type !== 'ObjectExpression')
+    return values.type === 'Identifier' ? values.name : undefined;
+  const kept = values.properties.filter(
     (p) =>
       !(
         p.type === 'Property' &&
         !p.computed &&
         p.key.type === 'Identifier' &&
-        keys.has(p.key.name)
+        lookup.keys.has(p.key.name)
       ),
   );
   return kept.length === 0 ? undefined : `{ ${kept.map((p) => source.getText(p)).join(', ')} }`;
+}
+
+/** `null`, `{ [Op.is]: null }`, TypeORM `IsNull()`: a condition only a NULL column meets. */
+function matchesOnlyNull(node: TSESTree.Node): boolean {
+  const value = unwrap(node);
+  if (value.type === 'Literal') return value.value === null;
+  if (value.type === 'CallExpression')
+    return (
+      value.callee.type === 'Identifier' &&
+      value.callee.name === 'IsNull' &&
+      value.arguments.length === 0
+    );
+  if (value.type !== 'ObjectExpression' || value.properties.length !== 1) return false;
+  const [only] = value.properties;
+  return (
+    only.type === 'Property' &&
+    only.computed &&
+    only.key.type === 'MemberExpression' &&
+    only.key.property.type === 'Identifier' &&
+    only.key.property.name === 'is' &&
+    matchesOnlyNull(only.value)
+  );
+}
+
+const isNullish = (node: TSESTree.Node) =>
+  (node.type === 'Literal' && node.value === null) ||
+  (node.type === 'Identifier' && node.name === 'undefined');
+
+/**
+ * Whether the create writes a row the read could never have found: a lookup column that must
+ * be NULL written with a value (`token IS NULL` looked for, a token written), or one literal
+ * looked for and another written. The read chose between two different rows, not get or create.
+ */
+function createsOtherRow(read: OrmCall, values: TSESTree.Node | undefined): boolean {
+  const written = propertiesOf(values);
+  for (const [key, condition] of propertiesOf(whereOf(read))) {
+    const value = written.get(key);
+    if (!value) continue;
+    const wrote = unwrap(value);
+    if (matchesOnlyNull(condition) && !isNullish(wrote)) return true;
+    const looked = unwrap(condition);
+    if (
+      looked.type === 'Literal' &&
+      wrote.type === 'Literal' &&
+      !('regex' in looked) &&
+      looked.value !== wrote.value
+    )
+      return true;
+  }
+  return false;
 }
 
 /** `Model.build(values).save()`: the values. */
@@ -346,7 +443,12 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
             const decided = [write.call, ...builds].find(
               (node) => runsWhen(node, read.name, read.read.call) === 'missing',
             );
-            if (!decided || handledByCatch(context, write, read)) continue;
+            if (
+              !decided ||
+              handledByCatch(context, write, read) ||
+              createsOtherRow(read.read, writtenValues(context, write, decided))
+            )
+              continue;
             report(write, read, decided);
             break;
           }
@@ -356,8 +458,10 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
 
     function report(write: OrmCall, read: Read, decided: TSESTree.Node): void {
       const source = context.sourceCode;
-      const lookup = lookupOf(read.read, source);
-      const defaults = defaultsOf(context, write, read.read, decided);
+      const values = writtenValues(context, write, decided);
+      const found = lookupOf(read.read, values, source);
+      const lookup = found.text;
+      const defaults = defaultsOf(values, found, source);
       const call = lookup ? racesafeCall(read.read, lookup, defaults) : undefined;
       const exit = foundExit(write.call, read);
       const upsert =
