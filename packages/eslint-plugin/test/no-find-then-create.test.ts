@@ -554,6 +554,16 @@ export async function finish(userId: number, token: string) {
 }`,
   },
   {
+    name: "two sequelize.define models: a read of one, a create of the other (both typed as Sequelize's own Model)",
+    code: `declare const sequelize: import('sequelize').Sequelize;
+const Draft = sequelize.define('Draft', {});
+const Post = sequelize.define('Post', {});
+export async function publish(slug: string) {
+  const draft = await Draft.findOne({ where: { slug } });
+  if (!draft) await Post.create({ slug });
+}`,
+  },
+  {
     name: 'a find of many rows, then bulk insert (not a single-row decision)',
     code: `export async function many(users: Repository<User>, emails: string[]) {
   const found = await users.find({ where: emails.map((email) => ({ email })) });
