@@ -315,6 +315,19 @@ export async function join(email: string) {
     suggestions: 0,
   },
   {
+    name: "Sequelize findOne and create in the caller's transaction: getOrCreate runs in it too",
+    code: `export async function ensurePage(path: string, transaction: import('sequelize').Transaction) {
+  const page = await Page.findOne({ where: { path }, transaction });
+  if (!page) await Page.create({ path, views: 0 }, { transaction });
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function ensurePage(path: string, transaction: import('sequelize').Transaction) {
+  const page = await Page.findOne({ where: { path }, transaction });
+  if (!page) (await raceSafe(Page).getOrCreate({ where: { path }, defaults: { views: 0 }, transaction }))[0];
+}`,
+  },
+  {
     name: 'findByPk, then a create that writes the same value under its primary key name',
     code: `export async function ensurePage(path: string) {
   const page = await Page.findByPk(path);

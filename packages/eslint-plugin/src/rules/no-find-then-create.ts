@@ -247,14 +247,37 @@ function racesafeCall(
   lookup: string,
   defaults: string | undefined,
   method = 'getOrCreate',
+  transaction?: string,
 ): string {
   const receiver =
     read.receiver.kind === 'manager'
       ? `${read.receiverText}.getRepository(${read.key})`
       : read.receiverText;
-  if (read.receiver.orm === 'sequelize')
-    return `raceSafe(${receiver}).${method}({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''} })`;
+  if (read.receiver.orm === 'sequelize') {
+    const inTransaction =
+      transaction === undefined
+        ? ''
+        : transaction === 'transaction'
+          ? ', transaction'
+          : `, transaction: ${transaction}`;
+    return `raceSafe(${receiver}).${method}({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''}${inTransaction} })`;
+  }
   return `raceSafe(${receiver}).${method}(${lookup}${defaults ? `, { defaults: ${defaults} }` : ''})`;
+}
+
+/** The Sequelize transaction the create or the read ran in (`{ transaction }`), as source text: getOrCreate runs in it too. */
+function transactionOf(
+  write: OrmCall,
+  read: OrmCall,
+  source: Readonly<TSESLint.SourceCode>,
+): string | undefined {
+  if (read.receiver.orm !== 'sequelize') return undefined;
+  const options = [write.args[1], read.args[read.method === 'findByPk' ? 1 : 0]];
+  for (const option of options) {
+    const transaction = objectProperty(option, 'transaction');
+    if (transaction) return source.getText(transaction);
+  }
+  return undefined;
 }
 
 /** The branch that runs when the read found the row: the other side of the deciding `if`, or the body of `if (found) return`. */
@@ -462,11 +485,14 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
       const found = lookupOf(read.read, values, source);
       const lookup = found.text;
       const defaults = defaultsOf(values, found, source);
-      const call = lookup ? racesafeCall(read.read, lookup, defaults) : undefined;
+      const transaction = transactionOf(write, read.read, source);
+      const call = lookup
+        ? racesafeCall(read.read, lookup, defaults, 'getOrCreate', transaction)
+        : undefined;
       const exit = foundExit(write.call, read);
       const upsert =
         lookup && defaults && updatesFoundRow(foundBranch(decided, read, exit), read)
-          ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate')
+          ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate', transaction)
           : undefined;
       const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
       const importFix = (fixer: TSESLint.RuleFixer) =>
