@@ -328,6 +328,17 @@ export async function join(email: string) {
 }`,
   },
   {
+    name: 'the row a save returned, changed and saved again: the first save is the create, the second an update',
+    code: `export async function signup(users: Repository<User>, email: string) {
+  const found = await users.findOneBy({ email });
+  if (!found) {
+    const created = await users.save(users.create({ email, name: '', logins: 0 }));
+    created.name = email;
+    await users.save(created);
+  }
+}`,
+  },
+  {
     name: 'findByPk, then a create that writes the same value under its primary key name',
     code: `export async function ensurePage(path: string) {
   const page = await Page.findByPk(path);
@@ -347,6 +358,23 @@ export async function wrapped(ctx: unknown, sku: string) {
   const products = connection.getRepository(ctx, Product);
   const product = await products.findOneBy({ sku });
   if (!product) await products.save({ sku, stock: 0 });
+}`,
+  },
+  {
+    name: 'a repository got in place for each call: connection.getRepository(ctx, Tag).findOne, then .save(new Tag)',
+    code: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function tagNamed(ctx: unknown, name: string) {
+  const existing = await connection.getRepository(ctx, Tag).findOne({ where: { name } });
+  if (existing) return existing;
+  return connection.getRepository(ctx, Tag).save(new Tag());
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: typeormImport,
+    output: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function tagNamed(ctx: unknown, name: string) {
+  const existing = await connection.getRepository(ctx, Tag).findOne({ where: { name } });
+  if (existing) return existing;
+  return (await raceSafe(connection.getRepository(ctx, Tag)).getOrCreate({ name }))[0];
 }`,
   },
   {
@@ -574,6 +602,13 @@ const Post = sequelize.define('Post', {});
 export async function publish(slug: string) {
   const draft = await Draft.findOne({ where: { slug } });
   if (!draft) await Post.create({ slug });
+}`,
+  },
+  {
+    name: 'a row loaded with another (a relation, holder.user) saved when the read found nothing: an update',
+    code: `export async function promote(users: Repository<User>, email: string, holder: { user: User }) {
+  const found = await users.findOneBy({ email });
+  if (!found) await users.save(holder.user);
 }`,
   },
   {

@@ -6,6 +6,21 @@ const sequelizeImport = withImports(["import { F, raceSafe } from '@racesafe/seq
 
 const invalid: Case[] = [
   {
+    name: 'a repository got in place for each call: connection.getRepository(ctx, Product).findOne, then .update(id, { stock: row.stock + n })',
+    code: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function restock(ctx: unknown, id: number, n: number) {
+  const product = await connection.getRepository(ctx, Product).findOne({ where: { id } });
+  if (product) await connection.getRepository(ctx, Product).update(product.id, { stock: product.stock + n });
+}`,
+    suggestionId: 'useAtomicUpdate',
+    outputHeader: typeormImport,
+    output: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function restock(ctx: unknown, id: number, n: number) {
+  const product = await connection.getRepository(ctx, Product).findOne({ where: { id } });
+  if (product) await raceSafe(connection.getRepository(ctx, Product)).atomicUpdate({ id: product.id }, { stock: F('stock').plus(n) });
+}`,
+  },
+  {
     name: "the race harness's naive TypeORM increment (+= 1, then save)",
     code: `const counters = dataSource.getRepository(Product);
 export async function naiveIncrement() {

@@ -402,6 +402,28 @@ function savesFoundRow(write: OrmCall, name: string | undefined): boolean {
   );
 }
 
+/**
+ * Whether a TypeORM save writes a row that exists already, so it updates: a property of another
+ * row (`admin.user`, loaded with it), or what an earlier save or insert returned.
+ */
+function savesExistingRow(
+  context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
+  write: OrmCall,
+): boolean {
+  if (write.receiver.orm !== 'typeorm' || write.method !== 'save' || !write.args[0]) return false;
+  const saved = unwrap(write.args[0]);
+  if (saved.type === 'MemberExpression') return true;
+  if (saved.type !== 'Identifier') return false;
+  const init = initializerOf(context, saved);
+  return (
+    init?.parent?.type === 'AwaitExpression' &&
+    init.type === 'CallExpression' &&
+    init.callee.type === 'MemberExpression' &&
+    init.callee.property.type === 'Identifier' &&
+    ['save', 'insert'].includes(init.callee.property.name)
+  );
+}
+
 /** Decorators of hooks that run right after the row's own INSERT (sequelize-typescript, TypeORM). */
 const CREATE_HOOKS = /^(AfterCreate|BeforeCreate|AfterInsert|BeforeInsert|AfterSave|BeforeSave)$/;
 
@@ -452,7 +474,7 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
       'Program:exit'() {
         for (const write of writes) {
           const boundary = enclosingFunction(write.call);
-          if (inCreateHook(boundary)) continue;
+          if (inCreateHook(boundary) || savesExistingRow(context, write)) continue;
           const candidates = reads.filter(
             ({ read }) =>
               read.key === write.key &&
