@@ -339,6 +339,31 @@ export async function join(email: string) {
 }`,
   },
   {
+    name: 'if (found && changed) update, else if (!found) create: the updateOrCreate suggestion',
+    code: `export async function setViews(path: string, views: number) {
+  let page = await Page.findOne({ where: { path } });
+  if (page !== null && page.views !== views) {
+    page.views = views;
+    await page.save();
+  } else if (page === null) {
+    page = await Page.create({ path, views });
+  }
+  return page;
+}`,
+    suggestionId: 'useUpdateOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function setViews(path: string, views: number) {
+  let page = await Page.findOne({ where: { path } });
+  if (page !== null && page.views !== views) {
+    page.views = views;
+    await page.save();
+  } else if (page === null) {
+    page = (await raceSafe(Page).updateOrCreate({ where: { path }, defaults: { views } }))[0];
+  }
+  return page;
+}`,
+  },
+  {
     name: 'findByPk, then a create that writes the same value under its primary key name',
     code: `export async function ensurePage(path: string) {
   const page = await Page.findByPk(path);

@@ -294,15 +294,29 @@ function foundBranch(
     child = parent, parent = parent.parent
   ) {
     if (parent.type !== 'IfStatement' || child === parent.test) continue;
+    const inAlternate = child === parent.alternate;
     const p = polarity(parent.test, read.name, read.read.call);
-    if (p)
-      return (p === 'found') === (child === parent.alternate)
-        ? child === parent.alternate
-          ? parent.consequent
-          : (parent.alternate ?? undefined)
-        : undefined;
+    if (p) {
+      // On the found side of this `if`: no found branch to look at.
+      if ((p === 'found') !== inAlternate) return undefined;
+      const other = inAlternate ? parent.consequent : parent.alternate;
+      if (other) return other;
+      continue;
+    }
+    // `if (found && changed) { update } else if (!found) { create }`: that consequent runs only on a found row.
+    if (inAlternate && requiresFound(parent.test, read)) return parent.consequent;
   }
   return undefined;
+}
+
+/** Whether `test` can be true only when the read found the row: `found`, `found && more`. */
+function requiresFound(test: TSESTree.Node, read: Read): boolean {
+  if (polarity(test, read.name, read.read.call) === 'found') return true;
+  return (
+    test.type === 'LogicalExpression' &&
+    test.operator === '&&' &&
+    (requiresFound(test.left, read) || requiresFound(test.right, read))
+  );
 }
 
 /** Whether the found path changes the found row (`found.update(...)`, `found.x = ...`, `repo.save(found)`): update-or-create code. */
