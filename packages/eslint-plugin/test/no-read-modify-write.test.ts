@@ -185,6 +185,42 @@ export async function naiveGuardedDecrement() {
     suggestions: 0,
   },
   {
+    name: 'two counters of one row changed, then one save (TypeORM): one atomicUpdate for both, the save gone',
+    code: `@Entity() class Level { @PrimaryGeneratedColumn() id!: number; @Column() onHand!: number; @Column() allocated!: number; }
+export async function merge(levels: Repository<Level>, id: number, from: Level) {
+  const level = await levels.findOneBy({ id });
+  if (level) {
+    level.onHand += from.onHand;
+    level.allocated += from.allocated;
+    await levels.save(level);
+  }
+}`,
+    errors: 2,
+    suggestionId: 'useAtomicUpdate',
+    outputHeader: typeormImport,
+    output: `@Entity() class Level { @PrimaryGeneratedColumn() id!: number; @Column() onHand!: number; @Column() allocated!: number; }
+export async function merge(levels: Repository<Level>, id: number, from: Level) {
+  const level = await levels.findOneBy({ id });
+  if (level) {
+    await raceSafe(levels).atomicUpdate({ id: level.id }, { onHand: F('onHand').plus(from.onHand), allocated: F('allocated').plus(from.allocated) });
+  }
+}`,
+  },
+  {
+    name: 'two counters of one row, one changed only under a condition: no single atomicUpdate is offered',
+    code: `@Entity() class Level { @PrimaryGeneratedColumn() id!: number; @Column() onHand!: number; @Column() allocated!: number; }
+export async function merge(levels: Repository<Level>, id: number, from: Level, both: boolean) {
+  const level = await levels.findOneBy({ id });
+  if (level) {
+    level.onHand += from.onHand;
+    if (both) level.allocated += from.allocated;
+    await levels.save(level);
+  }
+}`,
+    errors: 2,
+    suggestions: 0,
+  },
+  {
     name: "the race harness's naive TypeORM updateOrCreate (found.logins += 1)",
     code: `const naiveUsers = dataSource.getRepository(User);
 export async function naiveUpdateOrCreate(email: string, name: string) {
