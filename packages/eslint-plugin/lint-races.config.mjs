@@ -1,7 +1,9 @@
-// `npm run lint:races -- <path>`: racesafe's three rules only, on TypeScript and JavaScript files.
-// With type information from the tsconfig.json that covers each file (typescript-eslint's project
-// service); RACESAFE_LINT_TYPES=off lints without it (syntactic mode: fewer findings, for code whose
-// tsconfig or dependencies are not at hand). `npm test` runs it on packages/*/src and examples/.
+// `npm run lint:races -- <path>` (through lint-races.mjs): racesafe's three rules only, on TypeScript
+// and JavaScript files. With type information from the tsconfig.json that covers each file
+// (typescript-eslint's project service, looking from each file up to the file system's root: the
+// path may be a codebase's src/ below its tsconfig.json); RACESAFE_LINT_TYPES=off lints without it
+// (syntactic mode: fewer findings, for code whose tsconfig or dependencies are not at hand).
+import path from 'node:path';
 import tseslint from 'typescript-eslint';
 import racesafe from './dist/index.js';
 
@@ -14,7 +16,7 @@ export default [
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: typed
-        ? { projectService: true, tsconfigRootDir: process.cwd() }
+        ? { projectService: true, tsconfigRootDir: path.parse(process.cwd()).root }
         : { ecmaFeatures: { jsx: true } },
     },
     // Directives name rules of the project's own lint setup: they resolve, and only racesafe's run.

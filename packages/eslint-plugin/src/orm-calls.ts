@@ -114,6 +114,19 @@ function describe(
 }
 
 /**
+ * The receiver as written: `this.users`, `User`, or a repository got in place that names its
+ * entity (`this.connection.getRepository(ctx, User).findOne(...)`); undefined for anything else.
+ */
+function receiverTextOf(context: RuleContext, node: TSESTree.Expression): string | undefined {
+  const chain = chainText(node);
+  if (chain !== undefined || node.type !== 'CallExpression') return chain;
+  const receiver = ormReceiver(context, node);
+  return receiver?.kind === 'repository' && receiver.entity
+    ? context.sourceCode.getText(node)
+    : undefined;
+}
+
+/**
  * A read that decides whether to create (TypeORM findOne*, exists*, count*; Sequelize findOne,
  * findByPk, count). Without type information a model is recognised by name only with a
  * Sequelize-shaped call (`findByPk`, or `{ where }` options).
@@ -124,7 +137,7 @@ export function decidingRead(
   methods = DECIDING_READS,
 ): OrmCall | undefined {
   const parts = memberCall(call);
-  const receiverText = parts && chainText(parts.receiverNode);
+  const receiverText = parts && receiverTextOf(context, parts.receiverNode);
   if (!parts || receiverText === undefined) return undefined;
   const receiver = ormReceiver(context, parts.receiverNode);
   if (receiver)
@@ -203,7 +216,7 @@ export function creatingWrite(
 ): OrmCall | undefined {
   const parts = memberCall(call);
   if (!parts) return undefined;
-  const receiverText = chainText(parts.receiverNode);
+  const receiverText = receiverTextOf(context, parts.receiverNode);
   // instance.save(): a row built from a model class (Sequelize build / new, TypeORM BaseEntity create / new).
   if (parts.method === 'save') {
     const target = parts.receiverNode;

@@ -62,11 +62,21 @@ function entityArgument(checker: ts.TypeChecker, type: ts.Type): string | undefi
   return undefined;
 }
 
+/**
+ * The name of an application's own class; undefined for the libraries' own (`Model` of a
+ * `sequelize.define(...)` model): every such model would share the name, the receiver's text tells them apart.
+ */
+function ownName(symbol: ts.Symbol | undefined): string | undefined {
+  if (!symbol || declaredIn(symbol, LIBRARY.sequelize) || declaredIn(symbol, LIBRARY.typeorm))
+    return undefined;
+  return symbol.getName();
+}
+
 /** A class whose instances extend Sequelize's Model (or TypeORM's BaseEntity): `typeof User`, `ModelStatic<User>`. */
 function modelClass(checker: ts.TypeChecker, type: ts.Type): OrmReceiver | undefined {
   for (const signature of checker.getSignaturesOfType(type, SIGNATURE_KIND_CONSTRUCT)) {
     const instance = signature.getReturnType();
-    const entity = instance.getSymbol()?.getName();
+    const entity = ownName(instance.getSymbol());
     if (findNamed(checker, instance, ['Model'], LIBRARY.sequelize))
       return { orm: 'sequelize', kind: 'model', entity };
     if (findNamed(checker, instance, ['BaseEntity'], LIBRARY.typeorm))
@@ -108,5 +118,5 @@ export function typedClassName(context: RuleContext, node: TSESTree.Node): strin
     .getTypeChecker()
     .getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
   if (type.flags & TYPE_FLAGS_ANY_OR_UNKNOWN) return undefined;
-  return type.getSymbol()?.getName();
+  return ownName(type.getSymbol());
 }

@@ -308,11 +308,73 @@ export async function join(email: string) {
   },
   {
     name: 'a lookup with an operator: reported, without a suggestion (getOrCreate takes plain values)',
-    code: `export async function pending() {
-  const item = await Item.findOne({ where: { sku: { [Op.is]: null } as never } });
-  if (!item) await Item.create({ sku: 'x', stock: 0 });
+    code: `export async function pending(sku: string) {
+  const item = await Item.findOne({ where: { sku: { [Op.eq]: sku } } });
+  if (!item) await Item.create({ sku, stock: 0 });
 }`,
     suggestions: 0,
+  },
+  {
+    name: "Sequelize findOne and create in the caller's transaction: getOrCreate runs in it too",
+    code: `export async function ensurePage(path: string, transaction: import('sequelize').Transaction) {
+  const page = await Page.findOne({ where: { path }, transaction });
+  if (!page) await Page.create({ path, views: 0 }, { transaction });
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function ensurePage(path: string, transaction: import('sequelize').Transaction) {
+  const page = await Page.findOne({ where: { path }, transaction });
+  if (!page) (await raceSafe(Page).getOrCreate({ where: { path }, defaults: { views: 0 }, transaction }))[0];
+}`,
+  },
+  {
+    name: 'the row a save returned, changed and saved again: the first save is the create, the second an update',
+    code: `export async function signup(users: Repository<User>, email: string) {
+  const found = await users.findOneBy({ email });
+  if (!found) {
+    const created = await users.save(users.create({ email, name: '', logins: 0 }));
+    created.name = email;
+    await users.save(created);
+  }
+}`,
+  },
+  {
+    name: 'if (found && changed) update, else if (!found) create: the updateOrCreate suggestion',
+    code: `export async function setViews(path: string, views: number) {
+  let page = await Page.findOne({ where: { path } });
+  if (page !== null && page.views !== views) {
+    page.views = views;
+    await page.save();
+  } else if (page === null) {
+    page = await Page.create({ path, views });
+  }
+  return page;
+}`,
+    suggestionId: 'useUpdateOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function setViews(path: string, views: number) {
+  let page = await Page.findOne({ where: { path } });
+  if (page !== null && page.views !== views) {
+    page.views = views;
+    await page.save();
+  } else if (page === null) {
+    page = (await raceSafe(Page).updateOrCreate({ where: { path }, defaults: { views } }))[0];
+  }
+  return page;
+}`,
+  },
+  {
+    name: 'findByPk, then a create that writes the same value under its primary key name',
+    code: `export async function ensurePage(path: string) {
+  const page = await Page.findByPk(path);
+  if (!page) await Page.create({ path, views: 0 });
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: sequelizeImport,
+    output: `export async function ensurePage(path: string) {
+  const page = await Page.findByPk(path);
+  if (!page) (await raceSafe(Page).getOrCreate({ where: { path: path }, defaults: { views: 0 } }))[0];
+}`,
   },
   {
     name: 'a connection wrapper taking a context first: getRepository(ctx, Product)',
@@ -321,6 +383,23 @@ export async function wrapped(ctx: unknown, sku: string) {
   const products = connection.getRepository(ctx, Product);
   const product = await products.findOneBy({ sku });
   if (!product) await products.save({ sku, stock: 0 });
+}`,
+  },
+  {
+    name: 'a repository got in place for each call: connection.getRepository(ctx, Tag).findOne, then .save(new Tag)',
+    code: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function tagNamed(ctx: unknown, name: string) {
+  const existing = await connection.getRepository(ctx, Tag).findOne({ where: { name } });
+  if (existing) return existing;
+  return connection.getRepository(ctx, Tag).save(new Tag());
+}`,
+    suggestionId: 'useGetOrCreate',
+    outputHeader: typeormImport,
+    output: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function tagNamed(ctx: unknown, name: string) {
+  const existing = await connection.getRepository(ctx, Tag).findOne({ where: { name } });
+  if (existing) return existing;
+  return (await raceSafe(connection.getRepository(ctx, Tag)).getOrCreate({ name }))[0];
 }`,
   },
   {
@@ -522,6 +601,39 @@ export async function createOnly(users: Repository<User>, email: string) {
     code: `export async function recordView(path: string) {
   const [page] = await (Page as any).getOrCreate({ where: { path } });
   return page;
+}`,
+  },
+  {
+    name: 'a pending row (token IS NULL) looked for, a row with a token created: the read could never find it, run one after the other it is created twice too',
+    code: `class Auth extends Model { declare id: number; declare userId: number; declare token: string | null; }
+export async function finish(userId: number, token: string) {
+  const pending = await Auth.findOne({ where: { userId, token: { [Op.is]: null } as never } });
+  if (pending) await pending.update({ token });
+  else await Auth.create({ userId, token });
+}`,
+  },
+  {
+    name: 'one literal looked for, another written (TypeORM): a different row, not the one the read looked for',
+    code: `export async function rename(users: Repository<User>, email: string) {
+  const draft = await users.findOneBy({ email, name: 'draft' });
+  if (!draft) await users.save({ email, name: 'final', logins: 0 });
+}`,
+  },
+  {
+    name: "two sequelize.define models: a read of one, a create of the other (both typed as Sequelize's own Model)",
+    code: `declare const sequelize: import('sequelize').Sequelize;
+const Draft = sequelize.define('Draft', {});
+const Post = sequelize.define('Post', {});
+export async function publish(slug: string) {
+  const draft = await Draft.findOne({ where: { slug } });
+  if (!draft) await Post.create({ slug });
+}`,
+  },
+  {
+    name: 'a row loaded with another (a relation, holder.user) saved when the read found nothing: an update',
+    code: `export async function promote(users: Repository<User>, email: string, holder: { user: User }) {
+  const found = await users.findOneBy({ email });
+  if (!found) await users.save(holder.user);
 }`,
   },
   {

@@ -6,6 +6,21 @@ const sequelizeImport = withImports(["import { F, raceSafe } from '@racesafe/seq
 
 const invalid: Case[] = [
   {
+    name: 'a repository got in place for each call: connection.getRepository(ctx, Product).findOne, then .update(id, { stock: row.stock + n })',
+    code: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function restock(ctx: unknown, id: number, n: number) {
+  const product = await connection.getRepository(ctx, Product).findOne({ where: { id } });
+  if (product) await connection.getRepository(ctx, Product).update(product.id, { stock: product.stock + n });
+}`,
+    suggestionId: 'useAtomicUpdate',
+    outputHeader: typeormImport,
+    output: `declare const connection: { getRepository<T>(ctx: unknown, entity: new () => T): Repository<T> };
+export async function restock(ctx: unknown, id: number, n: number) {
+  const product = await connection.getRepository(ctx, Product).findOne({ where: { id } });
+  if (product) await raceSafe(connection.getRepository(ctx, Product)).atomicUpdate({ id: product.id }, { stock: F('stock').plus(n) });
+}`,
+  },
+  {
     name: "the race harness's naive TypeORM increment (+= 1, then save)",
     code: `const counters = dataSource.getRepository(Product);
 export async function naiveIncrement() {
@@ -167,6 +182,42 @@ export async function naiveGuardedDecrement() {
     await this.users.save(user);
   }
 }`,
+    suggestions: 0,
+  },
+  {
+    name: 'two counters of one row changed, then one save (TypeORM): one atomicUpdate for both, the save gone',
+    code: `@Entity() class Level { @PrimaryGeneratedColumn() id!: number; @Column() onHand!: number; @Column() allocated!: number; }
+export async function merge(levels: Repository<Level>, id: number, from: Level) {
+  const level = await levels.findOneBy({ id });
+  if (level) {
+    level.onHand += from.onHand;
+    level.allocated += from.allocated;
+    await levels.save(level);
+  }
+}`,
+    errors: 2,
+    suggestionId: 'useAtomicUpdate',
+    outputHeader: typeormImport,
+    output: `@Entity() class Level { @PrimaryGeneratedColumn() id!: number; @Column() onHand!: number; @Column() allocated!: number; }
+export async function merge(levels: Repository<Level>, id: number, from: Level) {
+  const level = await levels.findOneBy({ id });
+  if (level) {
+    await raceSafe(levels).atomicUpdate({ id: level.id }, { onHand: F('onHand').plus(from.onHand), allocated: F('allocated').plus(from.allocated) });
+  }
+}`,
+  },
+  {
+    name: 'two counters of one row, one changed only under a condition: no single atomicUpdate is offered',
+    code: `@Entity() class Level { @PrimaryGeneratedColumn() id!: number; @Column() onHand!: number; @Column() allocated!: number; }
+export async function merge(levels: Repository<Level>, id: number, from: Level, both: boolean) {
+  const level = await levels.findOneBy({ id });
+  if (level) {
+    level.onHand += from.onHand;
+    if (both) level.allocated += from.allocated;
+    await levels.save(level);
+  }
+}`,
+    errors: 2,
     suggestions: 0,
   },
   {

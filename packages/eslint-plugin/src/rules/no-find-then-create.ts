@@ -31,27 +31,81 @@ interface Read {
 const UNIQUE_VIOLATION =
   /23505|ER_DUP_ENTRY|\b1062\b|UniqueConstraintError|SQLITE_CONSTRAINT|QueryFailedError|ConflictError|duplicate/i;
 
-/** The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`; undefined when not one plain object. */
-function lookupOf(read: OrmCall, source: Readonly<TSESLint.SourceCode>): string | undefined {
+/** Looks through `as T`, `!` and `satisfies T` to the value itself. */
+function unwrap(node: TSESTree.Node): TSESTree.Node {
+  return node.type === 'TSAsExpression' ||
+    node.type === 'TSNonNullExpression' ||
+    node.type === 'TSSatisfiesExpression'
+    ? unwrap(node.expression)
+    : node;
+}
+
+/** The conditions a read used: `findOneBy(L)`, `findOne({ where: L })`, TypeORM 0.2's `findOne(L)`. */
+function whereOf(read: OrmCall): TSESTree.Node | undefined {
   const [first] = read.args;
-  if (!first) return undefined;
-  if (read.method === 'findByPk') return `{ id: ${source.getText(first)} }`;
+  if (!first || read.method === 'findByPk') return undefined;
   const where = read.method.endsWith('By')
     ? first
     : (objectProperty(first, 'where') ?? legacyConditions(read, first));
-  if (where?.type !== 'ObjectExpression' || where.properties.length === 0) return undefined;
+  return where && unwrap(where);
+}
+
+/** The plain-keyed properties of an object literal, by name. */
+function propertiesOf(node: TSESTree.Node | undefined): Map<string, TSESTree.Node> {
+  const properties = new Map<string, TSESTree.Node>();
+  if (node?.type !== 'ObjectExpression') return properties;
+  for (const p of node.properties)
+    if (p.type === 'Property' && !p.computed && p.key.type === 'Identifier')
+      properties.set(p.key.name, p.value);
+  return properties;
+}
+
+/**
+ * The key `findByPk(x)` looked up by: the created values' property that writes the same `x`
+ * (`Tag.findByPk(name)` ... `Tag.create({ name })`: a primary key named `name`), else `id`.
+ */
+function primaryKeyOf(
+  read: OrmCall,
+  values: TSESTree.Node | undefined,
+  source: Readonly<TSESLint.SourceCode>,
+): string {
+  const [first] = read.args;
+  const text = first && source.getText(first);
+  for (const [key, value] of propertiesOf(values))
+    if (source.getText(unwrap(value)) === text) return key;
+  return 'id';
+}
+
+interface Lookup {
+  /** The lookup as source text, undefined when it is not one object of plain values. */
+  text: string | undefined;
+  /** Its keys, to leave out of the defaults. */
+  keys: Set<string>;
+}
+
+/** The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`. */
+function lookupOf(
+  read: OrmCall,
+  values: TSESTree.Node | undefined,
+  source: Readonly<TSESLint.SourceCode>,
+): Lookup {
+  const [first] = read.args;
+  if (read.method === 'findByPk' && first) {
+    const key = primaryKeyOf(read, values, source);
+    return { text: `{ ${key}: ${source.getText(first)} }`, keys: new Set([key]) };
+  }
+  const where = whereOf(read);
+  const keys = new Set(propertiesOf(where).keys());
+  if (where?.type !== 'ObjectExpression' || where.properties.length === 0)
+    return { text: undefined, keys };
   // A lookup is plain values: operators (Op.is, In(...)), nested objects and spreads have no getOrCreate form.
-  const value = (node: TSESTree.Node): TSESTree.Node =>
-    node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression'
-      ? value(node.expression)
-      : node;
   const plain = where.properties.every(
     (p) =>
       p.type === 'Property' &&
       !p.computed &&
-      !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(value(p.value).type),
+      !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(unwrap(p.value).type),
   );
-  return plain ? source.getText(where) : undefined;
+  return { text: plain ? source.getText(where) : undefined, keys };
 }
 
 const FIND_OPTIONS = new Set([
@@ -76,7 +130,7 @@ const FIND_OPTIONS = new Set([
 
 /** TypeORM 0.2's `findOne({ email })`: an object of plain conditions, no find options. */
 function legacyConditions(read: OrmCall, node: TSESTree.Node): TSESTree.Node | undefined {
-  const first = node.type === 'TSAsExpression' ? node.expression : node;
+  const first = unwrap(node);
   if (read.receiver.orm !== 'typeorm' || first.type !== 'ObjectExpression') return undefined;
   const keys = first.properties.map((p) =>
     p.type === 'Property' && p.key.type === 'Identifier' ? p.key.name : undefined,
@@ -84,27 +138,12 @@ function legacyConditions(read: OrmCall, node: TSESTree.Node): TSESTree.Node | u
   return keys.every((key) => key !== undefined && !FIND_OPTIONS.has(key)) ? first : undefined;
 }
 
-/** Keys of an object literal lookup, to leave out of the defaults. */
-function lookupKeys(read: OrmCall): Set<string> {
-  const [first] = read.args;
-  const where = read.method.endsWith('By')
-    ? first
-    : first && (objectProperty(first, 'where') ?? legacyConditions(read, first));
-  const keys = new Set<string>();
-  if (where?.type === 'ObjectExpression')
-    for (const p of where.properties)
-      if (p.type === 'Property' && p.key.type === 'Identifier') keys.add(p.key.name);
-  return keys;
-}
-
-/** The values a create writes, as source text, without the lookup's keys: `{ name }`, `dto`. */
-function defaultsOf(
+/** The values a create writes, as written: `{ name }`, `dto`, the values `repo.create(...)` was given. */
+function writtenValues(
   context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
   write: OrmCall,
-  read: OrmCall,
   decided: TSESTree.Node,
-): string | undefined {
-  const source = context.sourceCode;
+): TSESTree.Node | undefined {
   let value: TSESTree.Node | undefined =
     write.method === 'save' && write.args.length === 0 ? builtArgument(write.call) : write.args[0];
   // Built in the not-found branch and saved after it: the values it was built from.
@@ -120,20 +159,78 @@ function defaultsOf(
   ) {
     value = value.arguments[value.arguments.length - 1];
   }
-  if (!value) return undefined;
-  if (value.type !== 'ObjectExpression')
-    return value.type === 'Identifier' ? value.name : undefined;
-  const keys = lookupKeys(read);
-  const kept = value.properties.filter(
+  return value && unwrap(value);
+}
+
+/** The values a create writes, as source text, without the lookup's keys: `{ name }`, `dto`. */
+function defaultsOf(
+  values: TSESTree.Node | undefined,
+  lookup: Lookup,
+  source: Readonly<TSESLint.SourceCode>,
+): string | undefined {
+  if (!values) return undefined;
+  if (values.type !== 'ObjectExpression')
+    return values.type === 'Identifier' ? values.name : undefined;
+  const kept = values.properties.filter(
     (p) =>
       !(
         p.type === 'Property' &&
         !p.computed &&
         p.key.type === 'Identifier' &&
-        keys.has(p.key.name)
+        lookup.keys.has(p.key.name)
       ),
   );
   return kept.length === 0 ? undefined : `{ ${kept.map((p) => source.getText(p)).join(', ')} }`;
+}
+
+/** `null`, `{ [Op.is]: null }`, TypeORM `IsNull()`: a condition only a NULL column meets. */
+function matchesOnlyNull(node: TSESTree.Node): boolean {
+  const value = unwrap(node);
+  if (value.type === 'Literal') return value.value === null;
+  if (value.type === 'CallExpression')
+    return (
+      value.callee.type === 'Identifier' &&
+      value.callee.name === 'IsNull' &&
+      value.arguments.length === 0
+    );
+  if (value.type !== 'ObjectExpression' || value.properties.length !== 1) return false;
+  const [only] = value.properties;
+  return (
+    only.type === 'Property' &&
+    only.computed &&
+    only.key.type === 'MemberExpression' &&
+    only.key.property.type === 'Identifier' &&
+    only.key.property.name === 'is' &&
+    matchesOnlyNull(only.value)
+  );
+}
+
+const isNullish = (node: TSESTree.Node) =>
+  (node.type === 'Literal' && node.value === null) ||
+  (node.type === 'Identifier' && node.name === 'undefined');
+
+/**
+ * Whether the create writes a row the read could never have found: a lookup column that must
+ * be NULL written with a value (`token IS NULL` looked for, a token written), or one literal
+ * looked for and another written. The read chose between two different rows, not get or create.
+ */
+function createsOtherRow(read: OrmCall, values: TSESTree.Node | undefined): boolean {
+  const written = propertiesOf(values);
+  for (const [key, condition] of propertiesOf(whereOf(read))) {
+    const value = written.get(key);
+    if (!value) continue;
+    const wrote = unwrap(value);
+    if (matchesOnlyNull(condition) && !isNullish(wrote)) return true;
+    const looked = unwrap(condition);
+    if (
+      looked.type === 'Literal' &&
+      wrote.type === 'Literal' &&
+      !('regex' in looked) &&
+      looked.value !== wrote.value
+    )
+      return true;
+  }
+  return false;
 }
 
 /** `Model.build(values).save()`: the values. */
@@ -150,14 +247,37 @@ function racesafeCall(
   lookup: string,
   defaults: string | undefined,
   method = 'getOrCreate',
+  transaction?: string,
 ): string {
   const receiver =
     read.receiver.kind === 'manager'
       ? `${read.receiverText}.getRepository(${read.key})`
       : read.receiverText;
-  if (read.receiver.orm === 'sequelize')
-    return `raceSafe(${receiver}).${method}({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''} })`;
+  if (read.receiver.orm === 'sequelize') {
+    const inTransaction =
+      transaction === undefined
+        ? ''
+        : transaction === 'transaction'
+          ? ', transaction'
+          : `, transaction: ${transaction}`;
+    return `raceSafe(${receiver}).${method}({ where: ${lookup}${defaults ? `, defaults: ${defaults}` : ''}${inTransaction} })`;
+  }
   return `raceSafe(${receiver}).${method}(${lookup}${defaults ? `, { defaults: ${defaults} }` : ''})`;
+}
+
+/** The Sequelize transaction the create or the read ran in (`{ transaction }`), as source text: getOrCreate runs in it too. */
+function transactionOf(
+  write: OrmCall,
+  read: OrmCall,
+  source: Readonly<TSESLint.SourceCode>,
+): string | undefined {
+  if (read.receiver.orm !== 'sequelize') return undefined;
+  const options = [write.args[1], read.args[read.method === 'findByPk' ? 1 : 0]];
+  for (const option of options) {
+    const transaction = objectProperty(option, 'transaction');
+    if (transaction) return source.getText(transaction);
+  }
+  return undefined;
 }
 
 /** The branch that runs when the read found the row: the other side of the deciding `if`, or the body of `if (found) return`. */
@@ -174,15 +294,29 @@ function foundBranch(
     child = parent, parent = parent.parent
   ) {
     if (parent.type !== 'IfStatement' || child === parent.test) continue;
+    const inAlternate = child === parent.alternate;
     const p = polarity(parent.test, read.name, read.read.call);
-    if (p)
-      return (p === 'found') === (child === parent.alternate)
-        ? child === parent.alternate
-          ? parent.consequent
-          : (parent.alternate ?? undefined)
-        : undefined;
+    if (p) {
+      // On the found side of this `if`: no found branch to look at.
+      if ((p === 'found') !== inAlternate) return undefined;
+      const other = inAlternate ? parent.consequent : parent.alternate;
+      if (other) return other;
+      continue;
+    }
+    // `if (found && changed) { update } else if (!found) { create }`: that consequent runs only on a found row.
+    if (inAlternate && requiresFound(parent.test, read)) return parent.consequent;
   }
   return undefined;
+}
+
+/** Whether `test` can be true only when the read found the row: `found`, `found && more`. */
+function requiresFound(test: TSESTree.Node, read: Read): boolean {
+  if (polarity(test, read.name, read.read.call) === 'found') return true;
+  return (
+    test.type === 'LogicalExpression' &&
+    test.operator === '&&' &&
+    (requiresFound(test.left, read) || requiresFound(test.right, read))
+  );
 }
 
 /** Whether the found path changes the found row (`found.update(...)`, `found.x = ...`, `repo.save(found)`): update-or-create code. */
@@ -282,6 +416,28 @@ function savesFoundRow(write: OrmCall, name: string | undefined): boolean {
   );
 }
 
+/**
+ * Whether a TypeORM save writes a row that exists already, so it updates: a property of another
+ * row (`admin.user`, loaded with it), or what an earlier save or insert returned.
+ */
+function savesExistingRow(
+  context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
+  write: OrmCall,
+): boolean {
+  if (write.receiver.orm !== 'typeorm' || write.method !== 'save' || !write.args[0]) return false;
+  const saved = unwrap(write.args[0]);
+  if (saved.type === 'MemberExpression') return true;
+  if (saved.type !== 'Identifier') return false;
+  const init = initializerOf(context, saved);
+  return (
+    init?.parent?.type === 'AwaitExpression' &&
+    init.type === 'CallExpression' &&
+    init.callee.type === 'MemberExpression' &&
+    init.callee.property.type === 'Identifier' &&
+    ['save', 'insert'].includes(init.callee.property.name)
+  );
+}
+
 /** Decorators of hooks that run right after the row's own INSERT (sequelize-typescript, TypeORM). */
 const CREATE_HOOKS = /^(AfterCreate|BeforeCreate|AfterInsert|BeforeInsert|AfterSave|BeforeSave)$/;
 
@@ -332,7 +488,7 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
       'Program:exit'() {
         for (const write of writes) {
           const boundary = enclosingFunction(write.call);
-          if (inCreateHook(boundary)) continue;
+          if (inCreateHook(boundary) || savesExistingRow(context, write)) continue;
           const candidates = reads.filter(
             ({ read }) =>
               read.key === write.key &&
@@ -346,7 +502,12 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
             const decided = [write.call, ...builds].find(
               (node) => runsWhen(node, read.name, read.read.call) === 'missing',
             );
-            if (!decided || handledByCatch(context, write, read)) continue;
+            if (
+              !decided ||
+              handledByCatch(context, write, read) ||
+              createsOtherRow(read.read, writtenValues(context, write, decided))
+            )
+              continue;
             report(write, read, decided);
             break;
           }
@@ -356,13 +517,18 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
 
     function report(write: OrmCall, read: Read, decided: TSESTree.Node): void {
       const source = context.sourceCode;
-      const lookup = lookupOf(read.read, source);
-      const defaults = defaultsOf(context, write, read.read, decided);
-      const call = lookup ? racesafeCall(read.read, lookup, defaults) : undefined;
+      const values = writtenValues(context, write, decided);
+      const found = lookupOf(read.read, values, source);
+      const lookup = found.text;
+      const defaults = defaultsOf(values, found, source);
+      const transaction = transactionOf(write, read.read, source);
+      const call = lookup
+        ? racesafeCall(read.read, lookup, defaults, 'getOrCreate', transaction)
+        : undefined;
       const exit = foundExit(write.call, read);
       const upsert =
         lookup && defaults && updatesFoundRow(foundBranch(decided, read, exit), read)
-          ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate')
+          ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate', transaction)
           : undefined;
       const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
       const importFix = (fixer: TSESLint.RuleFixer) =>

@@ -222,6 +222,46 @@ function otherChanges(row: Row, except: TSESTree.Node): boolean {
   );
 }
 
+/** A change of the row in its own statement: `row.a += x;`. */
+interface Changed {
+  statement: TSESTree.ExpressionStatement;
+  change: Change;
+}
+
+/**
+ * Every assignment to the row's fields in the function, when each is a change from its own
+ * value in a statement of its own before the save (`a += x; b -= y;`): one atomicUpdate can
+ * write them all. Undefined when any other assignment to the row is there.
+ */
+function allChanges(
+  context: RuleContext,
+  row: Row,
+  save: TSESTree.CallExpression,
+): Changed[] | undefined {
+  const found: Changed[] = [];
+  for (const node of walk(enclosingFunction(row.read.call))) {
+    const target =
+      node.type === 'AssignmentExpression'
+        ? node.left
+        : node.type === 'UpdateExpression'
+          ? node.argument
+          : undefined;
+    if (!target || !rowField(target, row)) continue;
+    const change = mutationOf(context, node, row);
+    if (!change || node.parent?.type !== 'ExpressionStatement' || node.range[0] > save.range[0])
+      return undefined;
+    // One field twice, or changes in different blocks (one of them conditional): no single UPDATE says it.
+    if (
+      found.some(
+        (c) => c.change.field === change.field || c.statement.parent !== node.parent?.parent,
+      )
+    )
+      return undefined;
+    found.push({ statement: node.parent, change });
+  }
+  return found;
+}
+
 /** The repository (TypeORM) or model (Sequelize) to call atomicUpdate on. */
 function target(read: OrmCall): string {
   return read.receiver.kind === 'manager'
@@ -341,6 +381,29 @@ export const noReadModifyWrite: TSESLint.RuleModule<MessageIds, []> = {
                 ]
               : []),
             ...imports(fixer, row.read, guard !== undefined),
+          ],
+        });
+      }
+      // TypeORM, several counters changed and saved together: one atomicUpdate for all of them, the save gone.
+      const together =
+        suggest.length === 0 &&
+        row.read.receiver.orm === 'typeorm' &&
+        saveStatement?.type === 'ExpressionStatement'
+          ? allChanges(context, row, save)
+          : undefined;
+      if (together && together.length > 1 && saveStatement) {
+        const values = `{ ${together.map((c) => `${c.change.field}: ${fExpression(c.change)}`).join(', ')} }`;
+        const combined = atomicUpdateCall(row.read, row.name, values, undefined);
+        const remove = (statement: TSESTree.Node) => (fixer: TSESLint.RuleFixer) =>
+          fixer.removeRange([source.getTokenBefore(statement)!.range[1], statement.range[1]]);
+        suggest.push({
+          messageId: 'useAtomicUpdate',
+          data: { call: combined },
+          fix: (fixer) => [
+            fixer.replaceText(together[0].statement, `await ${combined};`),
+            ...together.slice(1).map((c) => remove(c.statement)(fixer)),
+            remove(saveStatement)(fixer),
+            ...imports(fixer, row.read, false),
           ],
         });
       }
