@@ -72,21 +72,21 @@ describe.each([
     expect(await findings(typed, ['packages/typeorm/test/race-worker.ts'])).toEqual([
       'packages/typeorm/test/race-worker.ts:71 racesafe/no-find-then-create', // naive getOrCreate: findOneBy, save
       'packages/typeorm/test/race-worker.ts:135 racesafe/no-find-then-create', // naive getOrCreate with a hashing hook
-      'packages/typeorm/test/race-worker.ts:174 racesafe/no-find-then-create', // naive updateOrCreate: the create path
-      'packages/typeorm/test/race-worker.ts:178 racesafe/no-read-modify-write', // naive updateOrCreate: logins += 1
-      'packages/typeorm/test/race-worker.ts:192 racesafe/no-read-modify-write', // naive increment
-      'packages/typeorm/test/race-worker.ts:206 racesafe/no-read-modify-write', // naive guarded decrement
+      'packages/typeorm/test/race-worker.ts:178 racesafe/no-find-then-create', // naive updateOrCreate: the create path
+      'packages/typeorm/test/race-worker.ts:182 racesafe/no-read-modify-write', // naive updateOrCreate: logins += 1
+      'packages/typeorm/test/race-worker.ts:196 racesafe/no-read-modify-write', // naive increment
+      'packages/typeorm/test/race-worker.ts:211 racesafe/no-read-modify-write', // naive guarded decrement
     ]);
   });
 
   it("finds each naive approach of the race harness's Sequelize worker, and only those", async () => {
     expect(await findings(typed, ['packages/sequelize/test/race-worker.ts'])).toEqual([
-      'packages/sequelize/test/race-worker.ts:59 racesafe/prefer-get-or-create', // naive getOrCreate: findOrCreate
-      'packages/sequelize/test/race-worker.ts:126 racesafe/prefer-get-or-create', // findOrCreate with a hashing hook
-      'packages/sequelize/test/race-worker.ts:163 racesafe/no-find-then-create', // naive updateOrCreate: the create path
-      'packages/sequelize/test/race-worker.ts:166 racesafe/no-read-modify-write', // naive updateOrCreate: logins + 1
-      'packages/sequelize/test/race-worker.ts:178 racesafe/no-read-modify-write', // naive increment
-      'packages/sequelize/test/race-worker.ts:191 racesafe/no-read-modify-write', // naive guarded decrement
+      'packages/sequelize/test/race-worker.ts:60 racesafe/prefer-get-or-create', // naive getOrCreate: findOrCreate
+      'packages/sequelize/test/race-worker.ts:129 racesafe/prefer-get-or-create', // findOrCreate with a hashing hook
+      'packages/sequelize/test/race-worker.ts:167 racesafe/no-find-then-create', // naive updateOrCreate: the create path
+      'packages/sequelize/test/race-worker.ts:170 racesafe/no-read-modify-write', // naive updateOrCreate: logins + 1
+      'packages/sequelize/test/race-worker.ts:182 racesafe/no-read-modify-write', // naive increment
+      'packages/sequelize/test/race-worker.ts:195 racesafe/no-read-modify-write', // naive guarded decrement
     ]);
   });
 });
