@@ -120,3 +120,36 @@ export function typedClassName(context: RuleContext, node: TSESTree.Node): strin
   if (type.flags & TYPE_FLAGS_ANY_OR_UNKNOWN) return undefined;
   return ownName(type.getSymbol());
 }
+
+/** How an entity declares a column: TypeORM's `@DeleteDateColumn`, another `@...Column`, or unknown. */
+export type ColumnKind = 'deleteDate' | 'column' | undefined;
+
+/** The kind of a column from the decorators written on it (`@DeleteDateColumn()`, `@Column(...)`). */
+export function kindFromDecorators(decorators: string[]): ColumnKind {
+  if (decorators.some((d) => /^@\s*DeleteDateColumn\b/.test(d))) return 'deleteDate';
+  return decorators.some((d) => /^@\s*\w*Column\b/.test(d)) ? 'column' : undefined;
+}
+
+/**
+ * How the entity a read returns declares `property`, from the property's declaration in source
+ * (a `.d.ts` keeps no decorators: unknown there, and without type information).
+ */
+export function typedColumnKind(
+  context: RuleContext,
+  read: TSESTree.Node,
+  property: string,
+): ColumnKind {
+  const services = context.sourceCode.parserServices;
+  if (!services?.program || !services.esTreeNodeToTSNodeMap) return undefined;
+  const checker = services.program.getTypeChecker();
+  const returned = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(read));
+  const entity = checker.getNonNullableType(checker.getAwaitedType(returned) ?? returned);
+  const declarations = checker.getPropertyOfType(entity, property)?.declarations ?? [];
+  // A property's text starts with its decorators (they are its modifiers), before its name.
+  const decorators = declarations.flatMap((d) => {
+    const name = (d as ts.NamedDeclaration).name;
+    const head = name ? d.getText().slice(0, name.getStart() - d.getStart()) : '';
+    return head.match(/@\s*[\w.]+/g) ?? [];
+  });
+  return kindFromDecorators(decorators);
+}

@@ -18,9 +18,14 @@ import {
   type OrmCall,
 } from '../orm-calls';
 import { docsUrl } from '../docs-url';
+import { kindFromDecorators, typedColumnKind, type ColumnKind } from '../typed-receivers';
 
 type MessageIds =
-  'findThenCreate' | 'useGetOrCreate' | 'useGetOrCreateRefusing' | 'useUpdateOrCreate';
+  | 'findThenCreate'
+  | 'findThenCreateUnbacked'
+  | 'useGetOrCreate'
+  | 'useGetOrCreateRefusing'
+  | 'useUpdateOrCreate';
 
 interface Read {
   read: OrmCall;
@@ -76,36 +81,159 @@ function primaryKeyOf(
   return 'id';
 }
 
-interface Lookup {
-  /** The lookup as source text, undefined when it is not one object of plain values. */
-  text: string | undefined;
-  /** Its keys, to leave out of the defaults. */
-  keys: Set<string>;
+/** A getOrCreate lookup as source text, and what the suggestion's description adds about it. */
+interface LookupForm {
+  text: string;
+  note: string;
 }
 
-/** The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`. */
+interface Lookup {
+  /** The getOrCreate lookups the read's conditions can be written as (two when a column's kind is unknown); none when not one object of plain values. */
+  forms: LookupForm[];
+  /** Its keys, to leave out of the defaults. */
+  keys: Set<string>;
+  /** A condition no unique constraint can back (a JSON path), as written: the message says what racesafe needs instead. */
+  unbacked?: string;
+}
+
+/** `{ id: x }` with a plain `x`: a TypeORM relation given by the related row's id, which getOrCreate takes as the join column. */
+function isRelationById(value: TSESTree.Node): boolean {
+  if (value.type !== 'ObjectExpression' || value.properties.length !== 1) return false;
+  const [only] = value.properties;
+  return (
+    only.type === 'Property' &&
+    !only.computed &&
+    only.key.type === 'Identifier' &&
+    only.key.name === 'id' &&
+    isPlain(only.value)
+  );
+}
+
+/** A value compared with `=`: not an operator (`In(...)`, `Op.is`), a nested object or an array. */
+function isPlain(value: TSESTree.Node): boolean {
+  return !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(unwrap(value).type);
+}
+
+/** Sequelize `{ settings: { gitlab: { url } } }`: plain keys nested in an attribute, a JSON-path match. */
+function isJsonPath(value: TSESTree.Node): boolean {
+  const object = unwrap(value);
+  return (
+    object.type === 'ObjectExpression' &&
+    object.properties.length > 0 &&
+    object.properties.every(
+      (p) => p.type === 'Property' && !p.computed && (isPlain(p.value) || isJsonPath(p.value)),
+    )
+  );
+}
+
+/** TypeORM `IsNull()`. */
+function isNullOperator(value: TSESTree.Node): boolean {
+  const call = unwrap(value);
+  return (
+    call.type === 'CallExpression' &&
+    call.callee.type === 'Identifier' &&
+    call.callee.name === 'IsNull' &&
+    call.arguments.length === 0
+  );
+}
+
+/** How the entity class declared in this file declares `property`: the source's own decorators. */
+function declaredColumnKind(
+  source: Readonly<TSESLint.SourceCode>,
+  entity: string,
+  property: string,
+): ColumnKind {
+  for (const node of walk(source.ast)) {
+    if (node.type !== 'ClassDeclaration' || node.id?.name !== entity) continue;
+    for (const member of node.body.body)
+      if (
+        member.type === 'PropertyDefinition' &&
+        member.key.type === 'Identifier' &&
+        member.key.name === property
+      )
+        return kindFromDecorators(member.decorators.map((d) => source.getText(d)));
+  }
+  return undefined;
+}
+
+/**
+ * The lookup a read used: `findOneBy(L)`, `findOne({ where: L })`, `findByPk(id)`. TypeORM
+ * `IsNull()` becomes `null` on a plain column and is left out on a `@DeleteDateColumn` (racesafe
+ * adds `IS NULL` on it itself, as findOne does); both forms when the column's kind is unknown.
+ */
 function lookupOf(
+  context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
   read: OrmCall,
   values: TSESTree.Node | undefined,
-  source: Readonly<TSESLint.SourceCode>,
 ): Lookup {
+  const source = context.sourceCode;
   const [first] = read.args;
   if (read.method === 'findByPk' && first) {
     const key = primaryKeyOf(read, values, source);
-    return { text: `{ ${key}: ${source.getText(first)} }`, keys: new Set([key]) };
+    return {
+      forms: [{ text: `{ ${key}: ${source.getText(first)} }`, note: '' }],
+      keys: new Set([key]),
+    };
   }
   const where = whereOf(read);
   const keys = new Set(propertiesOf(where).keys());
   if (where?.type !== 'ObjectExpression' || where.properties.length === 0)
-    return { text: undefined, keys };
-  // A lookup is plain values: operators (Op.is, In(...)), nested objects and spreads have no getOrCreate form.
-  const plain = where.properties.every(
-    (p) =>
-      p.type === 'Property' &&
-      !p.computed &&
-      !['ObjectExpression', 'CallExpression', 'ArrayExpression'].includes(unwrap(p.value).type),
+    return { forms: [], keys };
+  const kept: string[] = [];
+  const nullable: string[] = [];
+  for (const p of where.properties) {
+    // Operators (Op.is, In(...)), other nested objects and spreads have no getOrCreate form.
+    if (p.type !== 'Property' || p.computed) return { forms: [], keys };
+    const typeorm = read.receiver.orm === 'typeorm';
+    if (typeorm && p.key.type === 'Identifier' && isNullOperator(p.value))
+      nullable.push(p.key.name);
+    else if (isPlain(p.value) || (typeorm && isRelationById(unwrap(p.value))))
+      kept.push(source.getText(p));
+    else if (!typeorm && isJsonPath(p.value))
+      return { forms: [], keys, unbacked: source.getText(p) };
+    else return { forms: [], keys };
+  }
+  if (nullable.length === 0) return { forms: [{ text: source.getText(where), note: '' }], keys };
+  return { forms: nullForms(context, read, kept, nullable), keys };
+}
+
+const NULLS_NOT_DISTINCT = 'a null lookup value needs a UNIQUE NULLS NOT DISTINCT key';
+const SOFT_DELETE = 'racesafe skips soft-deleted rows itself';
+
+/** The lookups for `IsNull()` conditions: `null` on plain columns, left out on the `@DeleteDateColumn`. */
+function nullForms(
+  context: Readonly<TSESLint.RuleContext<MessageIds, []>>,
+  read: OrmCall,
+  kept: string[],
+  nullable: string[],
+): LookupForm[] {
+  const kinds = nullable.map(
+    (name) =>
+      typedColumnKind(context, read.call, name) ??
+      declaredColumnKind(context.sourceCode, read.key, name),
   );
-  return { text: plain ? source.getText(where) : undefined, keys };
+  const form = (deleted: string | undefined, note: string): LookupForm => {
+    const parts = [...kept, ...nullable.filter((n) => n !== deleted).map((n) => `${n}: null`)];
+    return { text: `{ ${parts.join(', ')} }`, note };
+  };
+  const deleted = nullable.find((_, i) => kinds[i] === 'deleteDate');
+  const unknown = nullable.filter((_, i) => kinds[i] === undefined);
+  const plainNote = (n: number) => (n > 0 ? ` (${NULLS_NOT_DISTINCT})` : '');
+  if (deleted !== undefined || unknown.length === 0)
+    return [
+      form(
+        deleted,
+        deleted === undefined
+          ? plainNote(nullable.length)
+          : ` (${deleted} left out: ${SOFT_DELETE}${nullable.length > 1 ? `; ${NULLS_NOT_DISTINCT}` : ''})`,
+      ),
+    ];
+  // The kind decides the lookup and nothing here tells it: both forms, each saying when it holds.
+  const [maybe] = unknown;
+  return [
+    form(undefined, `, if ${maybe} is a plain column (${NULLS_NOT_DISTINCT})`),
+    form(maybe, `, if ${maybe} is a @DeleteDateColumn (${SOFT_DELETE})`),
+  ];
 }
 
 const FIND_OPTIONS = new Set([
@@ -150,6 +278,14 @@ function writtenValues(
   if (decided !== write.call) value = decided;
   // const user = repo.create(values); ... repo.save(user): the values it was built from.
   if (value?.type === 'Identifier') value = initializerOf(context, value) ?? value;
+  // save(new Customer(input)): an entity whose constructor takes its values (TypeORM's DeepPartial pattern).
+  if (
+    value?.type === 'NewExpression' &&
+    value.callee.type === 'Identifier' &&
+    value.callee.name === write.key &&
+    value.arguments.length === 1
+  )
+    value = value.arguments[0];
   // repo.save(repo.create(values)) / manager.save(manager.create(User, values)): the values.
   if (
     value?.type === 'CallExpression' &&
@@ -467,11 +603,13 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
     messages: {
       findThenCreate:
         '{{read}} (line {{line}}) decides whether to {{write}} {{entity}}: two concurrent callers both find nothing and both insert (a duplicate, or a unique violation that aborts a PostgreSQL transaction). Use racesafe getOrCreate, which lets the unique constraint decide.',
-      useGetOrCreate: 'Create through racesafe: {{call}}',
+      findThenCreateUnbacked:
+        "{{read}} (line {{line}}) decides whether to {{write}} {{entity}}: two concurrent callers both find nothing and both insert. Its lookup matches `{{condition}}` inside a JSON value, which no unique constraint can back, so no racesafe call replaces it as written: store that value in a column of its own with a unique constraint on the lookup's columns, then create through raceSafe({{receiver}}).getOrCreate on them.",
+      useGetOrCreate: 'Create through racesafe{{note}}: {{call}}',
       useGetOrCreateRefusing:
-        'Create through racesafe and refuse when the row already existed: {{call}}',
+        'Create through racesafe and refuse when the row already existed{{note}}: {{call}}',
       useUpdateOrCreate:
-        "Update or create through racesafe (a concurrent creator's row gets these values): {{call}}",
+        "Update or create through racesafe (a concurrent creator's row gets these values){{note}}: {{call}}",
     },
   },
   defaultOptions: [],
@@ -518,61 +656,76 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
     function report(write: OrmCall, read: Read, decided: TSESTree.Node): void {
       const source = context.sourceCode;
       const values = writtenValues(context, write, decided);
-      const found = lookupOf(read.read, values, source);
-      const lookup = found.text;
+      const found = lookupOf(context, read.read, values);
       const defaults = defaultsOf(values, found, source);
-      const transaction = transactionOf(write, read.read, source);
-      const call = lookup
-        ? racesafeCall(read.read, lookup, defaults, 'getOrCreate', transaction)
-        : undefined;
       const exit = foundExit(write.call, read);
-      const upsert =
-        lookup && defaults && updatesFoundRow(foundBranch(decided, read, exit), read)
-          ? racesafeCall(read.read, lookup, defaults, 'updateOrCreate', transaction)
-          : undefined;
-      const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = [];
+      const updates = updatesFoundRow(foundBranch(decided, read, exit), read);
+      const suggest = found.forms.flatMap((form) =>
+        suggestion(write, read, decided, exit, form, defaults, updates),
+      );
+      const data = {
+        read: `${read.read.receiverText}.${read.read.method}()`,
+        line: String(read.read.call.loc.start.line),
+        write: write.method,
+        entity: read.read.key,
+      };
+      if (found.unbacked)
+        context.report({
+          node: write.call,
+          messageId: 'findThenCreateUnbacked',
+          data: { ...data, condition: found.unbacked, receiver: read.read.receiverText },
+        });
+      else context.report({ node: write.call, messageId: 'findThenCreate', data, suggest });
+    }
+
+    /** The racesafe call replacing the create, with one form of the lookup. */
+    function suggestion(
+      write: OrmCall,
+      read: Read,
+      decided: TSESTree.Node,
+      exit: TSESTree.IfStatement | undefined,
+      { text: lookup, note }: LookupForm,
+      defaults: string | undefined,
+      updates: boolean,
+    ): TSESLint.SuggestionReportDescriptor<MessageIds>[] {
+      const source = context.sourceCode;
+      const transaction = transactionOf(write, read.read, source);
+      const call = racesafeCall(read.read, lookup, defaults, 'getOrCreate', transaction);
       const importFix = (fixer: TSESLint.RuleFixer) =>
         addImports(fixer, source, RACESAFE_MODULE[read.read.receiver.orm], ['raceSafe']);
-      if (upsert && !refuses(exit)) {
+      const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
+      if (defaults && updates && !refuses(exit)) {
         // The found path updates the row: updateOrCreate updates a concurrent creator's row instead of losing these values.
-        const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
-        suggest.push({
-          messageId: 'useUpdateOrCreate',
-          data: { call: upsert },
-          fix: (fixer) => [fixer.replaceText(target, `(await ${upsert})[0]`), ...importFix(fixer)],
-        });
-      } else if (call && !refuses(exit)) {
-        // The create path becomes getOrCreate: a concurrent creator's row is returned instead of a duplicate.
-        const target = decided.parent?.type === 'AwaitExpression' ? decided.parent : decided;
-        const replacement = `(await ${call})[0]`;
-        suggest.push({
-          messageId: 'useGetOrCreate',
-          data: { call },
-          fix: (fixer) => [fixer.replaceText(target, replacement), ...importFix(fixer)],
-        });
-      } else if (call && exit && decided === write.call) {
-        const statement = refusingStatement(write, call, exit);
-        if (statement)
-          suggest.push({
-            messageId: 'useGetOrCreateRefusing',
-            data: { call },
+        const upsert = racesafeCall(read.read, lookup, defaults, 'updateOrCreate', transaction);
+        return [
+          {
+            messageId: 'useUpdateOrCreate',
+            data: { call: upsert, note },
             fix: (fixer) => [
-              fixer.replaceText(statement.node, statement.text),
+              fixer.replaceText(target, `(await ${upsert})[0]`),
               ...importFix(fixer),
             ],
-          });
+          },
+        ];
       }
-      context.report({
-        node: write.call,
-        messageId: 'findThenCreate',
-        data: {
-          read: `${read.read.receiverText}.${read.read.method}()`,
-          line: String(read.read.call.loc.start.line),
-          write: write.method,
-          entity: read.read.key,
+      if (!refuses(exit))
+        // The create path becomes getOrCreate: a concurrent creator's row is returned instead of a duplicate.
+        return [
+          {
+            messageId: 'useGetOrCreate',
+            data: { call, note },
+            fix: (fixer) => [fixer.replaceText(target, `(await ${call})[0]`), ...importFix(fixer)],
+          },
+        ];
+      const statement = exit && decided === write.call && refusingStatement(write, call, exit);
+      if (!statement) return [];
+      return [
+        {
+          messageId: 'useGetOrCreateRefusing',
+          data: { call, note },
+          fix: (fixer) => [fixer.replaceText(statement.node, statement.text), ...importFix(fixer)],
         },
-        suggest,
-      });
+      ];
     }
 
     /** `const [row, created] = await getOrCreate(...); if (!created) throw ...;` in place of the create statement. */
