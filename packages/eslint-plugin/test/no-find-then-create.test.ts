@@ -1,5 +1,5 @@
 import { noFindThenCreate } from '../src/rules/no-find-then-create';
-import { runRule, withImports, type Case } from './rule-tester';
+import { HEADER, runRule, withImports, type Case } from './rule-tester';
 
 const typeormImport = withImports(["import { raceSafe } from '@racesafe/typeorm';"]);
 const sequelizeImport = withImports(["import { raceSafe } from '@racesafe/sequelize';"]);
@@ -423,7 +423,151 @@ export async function tagNamed(ctx: unknown, name: string) {
   }
 }`,
   },
+  ...nullAndRelationLookups(),
 ];
+
+/** Lookups with TypeORM `IsNull()`, through a relation by id, and a Sequelize JSON path (Vendure's and Outline's). */
+function nullAndRelationLookups(): Case[] {
+  const extra = "import { DeleteDateColumn, IsNull, JoinColumn, OneToOne } from 'typeorm';";
+  const racesafe = "import { raceSafe } from '@racesafe/typeorm';";
+  const nullNote = ' (a null lookup value needs a UNIQUE NULLS NOT DISTINCT key)';
+  const softNote = 'racesafe skips soft-deleted rows itself';
+  const customer = `@Entity() class Customer {
+  constructor(input?: Partial<Customer>) { Object.assign(this, input); }
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() email!: string;
+  @Column() name!: string;
+  @Column({ type: Date, nullable: true }) deletedAt!: Date | null;
+}
+const customers = dataSource.getRepository(Customer);
+export async function guest(input: { email: string; name: string }) {
+  const existing = await customers.findOne({ where: { email: input.email, deletedAt: IsNull() } });
+  if (existing) return existing;
+  return `;
+  const post = `@Entity() class Post {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() slug!: string;
+  @Column() title!: string;
+  @DeleteDateColumn() deletedAt!: Date | null;
+}
+const posts = dataSource.getRepository(Post);
+export async function post(slug: string, title: string) {
+  const found = await posts.findOneBy({ slug, deletedAt: IsNull() });
+  if (found) return found;
+  return `;
+  const guest = `declare class Guest { id: number; email: string; deletedAt: Date | null }
+const guests = dataSource.getRepository(Guest);
+export async function guest(email: string) {
+  const found = await guests.findOneBy({ email, deletedAt: IsNull() });
+  if (found) return found;
+  return `;
+  const admin = `@Entity() class Admin {
+  constructor(input?: Partial<Admin>) { Object.assign(this, input); }
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() email!: string;
+  @Column() name!: string;
+  @OneToOne(() => User) @JoinColumn() user!: User;
+}
+export async function ensureAdmin(user: User, email: string) {
+  const admin = await dataSource.getRepository(Admin).findOne({ where: { user: { id: user.id } } });
+  if (!admin) {
+    const created = new Admin({ email, name: 'Super' });
+    `;
+  return [
+    {
+      name: "IsNull() on a plain nullable column (Vendure's customer): null in the lookup, defaults from new Customer(input)",
+      code: `${extra}\n${customer}customers.save(new Customer(input));\n}`,
+      suggestionOutputs: [
+        {
+          messageId: 'useGetOrCreate',
+          data: {
+            note: nullNote,
+            call: 'raceSafe(customers).getOrCreate({ email: input.email, deletedAt: null }, { defaults: input })',
+          },
+          output: `${extra}\n${racesafe}\n${customer}(await raceSafe(customers).getOrCreate({ email: input.email, deletedAt: null }, { defaults: input }))[0];\n}`,
+        },
+      ],
+    },
+    {
+      name: 'IsNull() on the @DeleteDateColumn: left out of the lookup (racesafe adds IS NULL itself)',
+      code: `${extra}\n${post}posts.save(posts.create({ slug, title }));\n}`,
+      suggestionOutputs: [
+        {
+          messageId: 'useGetOrCreate',
+          data: {
+            note: ` (deletedAt left out: ${softNote})`,
+            call: 'raceSafe(posts).getOrCreate({ slug }, { defaults: { title } })',
+          },
+          output: `${extra}\n${racesafe}\n${post}(await raceSafe(posts).getOrCreate({ slug }, { defaults: { title } }))[0];\n}`,
+        },
+      ],
+    },
+    {
+      name: 'IsNull() on a column whose kind nothing shows: both forms, each saying when it holds',
+      code: `${extra}\n${guest}guests.save({ email });\n}`,
+      suggestionOutputs: [
+        {
+          messageId: 'useGetOrCreate',
+          data: {
+            note: ', if deletedAt is a plain column (a null lookup value needs a UNIQUE NULLS NOT DISTINCT key)',
+            call: 'raceSafe(guests).getOrCreate({ email, deletedAt: null })',
+          },
+          output: `${extra}\n${racesafe}\n${guest}(await raceSafe(guests).getOrCreate({ email, deletedAt: null }))[0];\n}`,
+        },
+        {
+          messageId: 'useGetOrCreate',
+          data: {
+            note: `, if deletedAt is a @DeleteDateColumn (${softNote})`,
+            call: 'raceSafe(guests).getOrCreate({ email })',
+          },
+          output: `${extra}\n${racesafe}\n${guest}(await raceSafe(guests).getOrCreate({ email }))[0];\n}`,
+        },
+      ],
+    },
+    {
+      name: "a lookup through a relation by the related row's id (Vendure's administrator): kept, the join column",
+      code: `${extra}\n${admin}const saved = await dataSource.getRepository(Admin).save(created);\n    return saved;\n  }\n  return admin;\n}`,
+      suggestionOutputs: [
+        {
+          messageId: 'useGetOrCreate',
+          output: `${extra}\n${racesafe}\n${admin}const saved = (await raceSafe(dataSource.getRepository(Admin)).getOrCreate({ user: { id: user.id } }, { defaults: { email, name: 'Super' } }))[0];\n    return saved;\n  }\n  return admin;\n}`,
+        },
+      ],
+    },
+    {
+      name: "a lookup on a related row's other column: no suggestion (getOrCreate takes a relation by its referenced columns only)",
+      code: `${extra}
+@Entity() class Membership {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() role!: string;
+  @OneToOne(() => User) @JoinColumn() user!: User;
+}
+export async function join(user: User) {
+  const found = await dataSource.getRepository(Membership).findOne({ where: { user: { email: user.email } } });
+  if (!found) await dataSource.getRepository(Membership).save({ role: 'member', user });
+}`,
+      suggestions: 0,
+    },
+    {
+      name: "a Sequelize JSON-path lookup (Outline's GitLab integration): no rewrite; the message names what racesafe needs",
+      code: `class Integration extends Model { declare id: number; declare teamId: string; declare settings: object; }
+export async function connect(teamId: string, url: string) {
+  const existing = await Integration.findOne({ where: { teamId, settings: { gitlab: { url } } } });
+  if (!existing) await Integration.create({ teamId, settings: { gitlab: { url } } });
+}`,
+      messageId: 'findThenCreateUnbacked',
+      data: {
+        read: 'Integration.findOne()',
+        line: String(HEADER.split('\n').length + 2),
+        write: 'create',
+        entity: 'Integration',
+        condition: 'settings: { gitlab: { url } }',
+        receiver: 'Integration',
+      },
+      suggestions: 0,
+    },
+  ];
+}
 
 const valid: Case[] = [
   {

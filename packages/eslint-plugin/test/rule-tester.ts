@@ -49,6 +49,10 @@ export interface Case {
   /** The messageId of that suggestion. */
   suggestionId?: string;
   suggestions?: number;
+  /** Every suggestion of the first finding, in order, each with the code after it (after the header) and its description's data. */
+  suggestionOutputs?: { messageId: string; output: string; data?: Record<string, string> }[];
+  /** The first finding's message data, when the case pins its text down. */
+  data?: Record<string, string>;
   /** Found with type information only; clean without it. */
   typedOnly?: boolean;
   messageId?: string;
@@ -73,10 +77,22 @@ export function runRule(
     filename: path.join(fixtures, 'file.ts'),
     errors: Array.from({ length: c.errors ?? 1 }, (_, i) => ({
       messageId: (c.messageId ?? messageId) as never,
+      ...(i === 0 && c.data ? { data: c.data } : {}),
       suggestions:
-        i === 0 && c.output !== undefined
-          ? [{ messageId: c.suggestionId as never, output: (c.outputHeader ?? HEADER) + c.output }]
-          : (c.suggestions ?? 1),
+        i === 0 && c.suggestionOutputs
+          ? c.suggestionOutputs.map((s) => ({
+              messageId: s.messageId as never,
+              output: (c.outputHeader ?? HEADER) + s.output,
+              ...(s.data ? { data: s.data } : {}),
+            }))
+          : i === 0 && c.output !== undefined
+            ? [
+                {
+                  messageId: c.suggestionId as never,
+                  output: (c.outputHeader ?? HEADER) + c.output,
+                },
+              ]
+            : (c.suggestions ?? 1),
     })),
   });
   const valid = (c: Case) => ({
