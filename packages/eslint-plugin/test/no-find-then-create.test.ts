@@ -466,6 +466,7 @@ export async function guest(email: string) {
   @PrimaryGeneratedColumn() id!: number;
   @Column() email!: string;
   @Column() name!: string;
+  @Column({ type: Date, nullable: true }) deletedAt!: Date | null;
   @OneToOne(() => User) @JoinColumn() user!: User;
 }
 export async function ensureAdmin(user: User, email: string) {
@@ -525,12 +526,12 @@ export async function ensureAdmin(user: User, email: string) {
       ],
     },
     {
-      name: "a lookup through a relation by the related row's id (Vendure's administrator): kept, the join column",
-      code: `${extra}\n${admin}const saved = await dataSource.getRepository(Admin).save(created);\n    return saved;\n  }\n  return admin;\n}`,
+      name: "a lookup through a relation by the related row's id (Vendure's administrator): kept, the join column; restoring a soft-deleted row on the found path is no update-or-create",
+      code: `${extra}\n${admin}const saved = await dataSource.getRepository(Admin).save(created);\n    return saved;\n  } else if (admin.deletedAt !== null) {\n    admin.deletedAt = null;\n    await dataSource.getRepository(Admin).save(admin);\n  }\n  return admin;\n}`,
       suggestionOutputs: [
         {
           messageId: 'useGetOrCreate',
-          output: `${extra}\n${racesafe}\n${admin}const saved = (await raceSafe(dataSource.getRepository(Admin)).getOrCreate({ user: { id: user.id } }, { defaults: { email, name: 'Super' } }))[0];\n    return saved;\n  }\n  return admin;\n}`,
+          output: `${extra}\n${racesafe}\n${admin}const saved = (await raceSafe(dataSource.getRepository(Admin)).getOrCreate({ user: { id: user.id } }, { defaults: { email, name: 'Super' } }))[0];\n    return saved;\n  } else if (admin.deletedAt !== null) {\n    admin.deletedAt = null;\n    await dataSource.getRepository(Admin).save(admin);\n  }\n  return admin;\n}`,
         },
       ],
     },

@@ -455,28 +455,55 @@ function requiresFound(test: TSESTree.Node, read: Read): boolean {
   );
 }
 
-/** Whether the found path changes the found row (`found.update(...)`, `found.x = ...`, `repo.save(found)`): update-or-create code. */
-function updatesFoundRow(branch: TSESTree.Node | undefined, read: Read): boolean {
+/**
+ * Whether the found path changes what the create writes on the found row (`found.value = ...`,
+ * `found.update({ value })` with `value` among the created values): update-or-create code. A
+ * found path that changes other columns only (restoring a soft-deleted row) is get-or-create.
+ */
+function updatesFoundRow(
+  branch: TSESTree.Node | undefined,
+  read: Read,
+  created: TSESTree.Node | undefined,
+): boolean {
   if (!read.name || !branch) return false;
+  const values = created?.type === 'ObjectExpression' ? propertiesOf(created) : undefined;
+  // Unknown created values (`dto`) or unknown changes (`found.update(dto)`): any change counts.
+  const counts = (name: string | undefined) =>
+    values === undefined || name === undefined || values.has(name);
   const onRow = (n: TSESTree.Node) => n.type === 'Identifier' && n.name === read.name;
+  let assigned = false;
+  let saved = false;
   for (const node of walk(branch)) {
     if (
       node.type === 'AssignmentExpression' &&
       node.left.type === 'MemberExpression' &&
       onRow(node.left.object)
-    )
-      return true;
-    if (
-      node.type === 'CallExpression' &&
-      node.callee.type === 'MemberExpression' &&
-      node.callee.property.type === 'Identifier'
     ) {
-      const method = node.callee.property.name;
-      if ((method === 'update' || method === 'save') && onRow(node.callee.object)) return true;
-      if (method === 'save' && node.arguments.some(onRow)) return true;
+      assigned = true;
+      const name =
+        !node.left.computed && node.left.property.type === 'Identifier'
+          ? node.left.property.name
+          : undefined;
+      if (counts(name)) return true;
     }
+    if (
+      node.type !== 'CallExpression' ||
+      node.callee.type !== 'MemberExpression' ||
+      node.callee.property.type !== 'Identifier'
+    )
+      continue;
+    const method = node.callee.property.name;
+    if (method === 'update' && onRow(node.callee.object)) {
+      const [changes] = node.arguments;
+      const names =
+        changes?.type === 'ObjectExpression' ? [...propertiesOf(changes).keys()] : [undefined];
+      if (names.some(counts)) return true;
+    }
+    if (method === 'save' && (onRow(node.callee.object) || node.arguments.some(onRow)))
+      saved = true;
   }
-  return false;
+  // Saved with no change seen (`Object.assign(found, dto)`, a helper): changed in ways not shown here.
+  return saved && !assigned;
 }
 
 /** The statement of an `if (found) ...` that exits on the found path, if the create follows one. */
@@ -659,7 +686,7 @@ export const noFindThenCreate: TSESLint.RuleModule<MessageIds, []> = {
       const found = lookupOf(context, read.read, values);
       const defaults = defaultsOf(values, found, source);
       const exit = foundExit(write.call, read);
-      const updates = updatesFoundRow(foundBranch(decided, read, exit), read);
+      const updates = updatesFoundRow(foundBranch(decided, read, exit), read, values);
       const suggest = found.forms.flatMap((form) =>
         suggestion(write, read, decided, exit, form, defaults, updates),
       );
