@@ -474,6 +474,20 @@ export async function ensureAdmin(user: User, email: string) {
   if (!admin) {
     const created = new Admin({ email, name: 'Super' });
     `;
+  const level = `@Entity() class Level {
+  constructor(input?: Partial<Level>) { Object.assign(this, input); }
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() sku!: string;
+  @Column() onHand!: number;
+}
+export async function move(sku: string, qty: number) {
+  const repo = dataSource.getRepository(Level);
+  const existing = await repo.findOne({ where: { sku } });
+  if (existing) {
+    existing.onHand += qty;
+    await repo.save(existing);
+  } else {
+    `;
   return [
     {
       name: "IsNull() on a plain nullable column (Vendure's customer): null in the lookup, defaults from new Customer(input)",
@@ -532,6 +546,16 @@ export async function ensureAdmin(user: User, email: string) {
         {
           messageId: 'useGetOrCreate',
           output: `${extra}\n${racesafe}\n${admin}const saved = (await raceSafe(dataSource.getRepository(Admin)).getOrCreate({ user: { id: user.id } }, { defaults: { email, name: 'Super' } }))[0];\n    return saved;\n  } else if (admin.deletedAt !== null) {\n    admin.deletedAt = null;\n    await dataSource.getRepository(Admin).save(admin);\n  }\n  return admin;\n}`,
+        },
+      ],
+    },
+    {
+      name: "a found path adding to the row, a create from new Level({ ... }) (Vendure's stock move): getOrCreate with the constructor's values, not updateOrCreate",
+      code: `${extra}\n${level}await repo.save(new Level({ sku, onHand: qty }));\n  }\n}`,
+      suggestionOutputs: [
+        {
+          messageId: 'useGetOrCreate',
+          output: `${extra}\n${racesafe}\n${level}(await raceSafe(repo).getOrCreate({ sku }, { defaults: { onHand: qty } }))[0];\n  }\n}`,
         },
       ],
     },

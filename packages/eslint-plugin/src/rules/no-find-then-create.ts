@@ -471,6 +471,7 @@ function updatesFoundRow(
   const counts = (name: string | undefined) =>
     values === undefined || name === undefined || values.has(name);
   const onRow = (n: TSESTree.Node) => n.type === 'Identifier' && n.name === read.name;
+  const readsRow = (value: TSESTree.Node) => [...walk(value)].some(onRow);
   let assigned = false;
   let saved = false;
   for (const node of walk(branch)) {
@@ -484,7 +485,8 @@ function updatesFoundRow(
         !node.left.computed && node.left.property.type === 'Identifier'
           ? node.left.property.name
           : undefined;
-      if (counts(name)) return true;
+      // `found.n += k` changes the row from its own value: updateOrCreate's defaults would overwrite it.
+      if (node.operator === '=' && !readsRow(node.right) && counts(name)) return true;
     }
     if (
       node.type !== 'CallExpression' ||
@@ -496,7 +498,9 @@ function updatesFoundRow(
     if (method === 'update' && onRow(node.callee.object)) {
       const [changes] = node.arguments;
       const names =
-        changes?.type === 'ObjectExpression' ? [...propertiesOf(changes).keys()] : [undefined];
+        changes?.type === 'ObjectExpression'
+          ? [...propertiesOf(changes)].filter(([, value]) => !readsRow(value)).map(([key]) => key)
+          : [undefined];
       if (names.some(counts)) return true;
     }
     if (method === 'save' && (onRow(node.callee.object) || node.arguments.some(onRow)))
