@@ -142,6 +142,11 @@ export interface SuiteDatabase {
   readonly startupOptions: boolean;
   /** updateOrCreate outside a transaction updates or creates in one statement (`WITH updated AS (UPDATE ... RETURNING *), made AS (INSERT ...)`). */
   readonly updateOrCreateInOneStatement: boolean;
+  /**
+   * updateOrCreate without hooks runs as one compound statement (`BEGIN NOT ATOMIC ... END`: lock,
+   * UPDATE or INSERT, read back) in or out of your transaction.
+   */
+  readonly updateOrCreateCompound: boolean;
   /** The statement an updateOrCreate outside a transaction waits in while another transaction holds the row. */
   readonly updateOrCreateWaitsIn: string;
   /**
@@ -233,6 +238,7 @@ export const postgres: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: false,
   startupOptions: true,
   updateOrCreateInOneStatement: true,
+  updateOrCreateCompound: false,
   // The plain UPDATE and the WITH's both: which one runs first follows the table's last outcomes.
   updateOrCreateWaitsIn: 'UPDATE "users" SET',
   refusesCyclicAssignments: false,
@@ -289,13 +295,8 @@ export const mariadb: SuiteDatabase = {
     // No RETURNING: the rows are read back by key inside the INSERT's transaction.
     getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
-    // The locking transaction, whatever the last outcomes; for a missing row it ends without a write (its gap lock with it:
-    // see docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts), then the INSERT and its read-back in a transaction.
-    ...sameEveryTime(
-      'updateOrCreate',
-      ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
-      ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
-    ),
+    // One compound statement, whatever the last outcomes: BEGIN NOT ATOMIC ... SELECT ... FOR UPDATE; UPDATE or INSERT; SELECT ... END.
+    ...sameEveryTime('updateOrCreate', ['BEGIN'], ['BEGIN']),
     // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
     atomicUpdateReturning: ['BEGIN'],
     atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
@@ -316,6 +317,7 @@ export const mariadb: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: true,
   startupOptions: true,
   updateOrCreateInOneStatement: false,
+  updateOrCreateCompound: true,
   updateOrCreateWaitsIn: 'FOR UPDATE',
   refusesCyclicAssignments: true,
   // ER_DIVISION_BY_ZERO, ER_WARN_DATA_OUT_OF_RANGE.
@@ -388,6 +390,7 @@ export const sqlite: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: false,
   startupOptions: true,
   updateOrCreateInOneStatement: false,
+  updateOrCreateCompound: false,
   // The second writer waits for the database write lock at its BEGIN IMMEDIATE.
   updateOrCreateWaitsIn: 'BEGIN IMMEDIATE',
   // SET reads the old row, as standard SQL.

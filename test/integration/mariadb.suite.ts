@@ -109,6 +109,109 @@ export function describeOnMariadb(open: OpenTestOrm): void {
       ]);
     });
 
+    it('updates or creates in one compound statement, 1 round trip each, and updates no row that the defaults leave as it is', async () => {
+      const options = { defaults: { value: F('value').plus(1) }, createDefaults: { value: 1 } };
+      await orm().updateOrCreate('counters', { name: 'warm' }, options); // first call: catalog, server and sql_mode reads
+      const rowsUpdated = () =>
+        count(
+          `SELECT VARIABLE_VALUE AS n FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'HANDLER_UPDATE'`,
+        );
+      const sent = async <T>(call: () => Promise<T>) => {
+        log.clear();
+        const result = await call();
+        return [result, log.verbs(), log.statements[0]] as const;
+      };
+      const [[created, wasCreated], onCreate, sql] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, options),
+      );
+      const [[updated, wasCreatedAgain], onUpdate] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, options),
+      );
+      const before = await rowsUpdated();
+      const [[same], onSame] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, { defaults: { label: '' } }),
+      );
+      const unchanged = (await rowsUpdated()) - before;
+      const [[relabelled]] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, { defaults: { label: 'new' } }),
+      );
+      const changed = (await rowsUpdated()) - before - unchanged;
+      expect([onCreate, onUpdate, onSame]).toEqual([['BEGIN'], ['BEGIN'], ['BEGIN']]);
+      expect(sql).toMatch(/^BEGIN NOT ATOMIC\n/);
+      expect(sql).toMatch(/DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;/);
+      expect(sql).toMatch(
+        /START TRANSACTION;[\s\S]*FOR UPDATE;[\s\S]*INSERT INTO[\s\S]*COMMIT;\nEND$/,
+      );
+      expect([wasCreated, created.value, wasCreatedAgain, updated.id, updated.value]).toEqual([
+        true,
+        1,
+        false,
+        created.id,
+        2,
+      ]);
+      expect([same.value, same.label, relabelled.label]).toEqual([2, '', 'new']);
+      expect([unchanged, changed]).toEqual([0, 1]);
+    });
+
+    it('raises ConflictError naming the other unique key of a 1062 from the compound INSERT and UPDATE, nothing written, in 1 round trip', async () => {
+      await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+      await orm().updateOrCreate('users', { email: 'other@x' }, { defaults: { name: 'Other' } });
+      log.clear();
+      const onCreate = await orm()
+        .updateOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } })
+        .catch((e: unknown) => e);
+      const createVerbs = log.verbs();
+      log.clear();
+      const onUpdate = await orm()
+        .updateOrCreate('users', { email: 'other@x' }, { defaults: { username: 'taken' } })
+        .catch((e: unknown) => e);
+      const updateVerbs = log.verbs();
+      for (const error of [onCreate, onUpdate]) {
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error).toMatchObject({ constraint: 'users_username_key', code: '1062' });
+      }
+      expect([createVerbs, updateVerbs]).toEqual([['BEGIN'], ['BEGIN']]);
+      expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM users WHERE username = 'taken'`)).toBe(1);
+      // The handler rolled racesafe's transaction back: the pooled connections hold none open.
+      const [row, created] = await orm().updateOrCreate(
+        'users',
+        { email: 'other@x' },
+        { defaults: { username: 'free' } },
+      );
+      expect([created, row.username, row.name]).toEqual([false, 'free', 'Other']);
+    });
+
+    it('creates and updates in your transaction with one compound statement of no handler or transaction control, and a 1062 there leaves your transaction usable', async () => {
+      await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+      const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } };
+      await orm().updateOrCreate('users', { email: 'warm@x' }, options); // first call: catalog, server and sql_mode reads
+      log.clear();
+      const [[created, wasCreated], [updated, wasCreatedAgain], error] = await orm().transaction(
+        async (tx) =>
+          [
+            await orm().updateOrCreate('users', { email: 'tx@x' }, options, tx),
+            await orm().updateOrCreate('users', { email: 'tx@x' }, options, tx),
+            await orm()
+              .updateOrCreate('users', { email: 'tx2@x' }, { defaults: { username: 'taken' } }, tx)
+              .catch((e: unknown) => e),
+          ] as const,
+      );
+      expect(log.verbs()).toEqual(['START', 'BEGIN', 'BEGIN', 'BEGIN', 'COMMIT']);
+      expect(log.statements.slice(1, 4).some((sql) => /START TRANSACTION;|HANDLER/.test(sql))).toBe(
+        false,
+      );
+      expect([wasCreated, created.logins, wasCreatedAgain, updated.logins]).toEqual([
+        true,
+        1,
+        false,
+        2,
+      ]);
+      expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key' });
+      expect(await count(`SELECT logins AS n FROM users WHERE email = 'tx@x'`)).toBe(2);
+      expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'tx2@x'`)).toBe(0);
+    });
+
     it('fails at once with LockNotAvailableError under nowait, and the caller transaction goes on', async () => {
       await orm().getOrCreate('counters', { name: 'held' });
       let release!: () => void;

@@ -216,3 +216,11 @@ export async function insertRow<Row>(
   const raw = await insertRaw(gateway, session, gateway.insertValues(values), by);
   return raw && gateway.hydrate(raw);
 }
+
+/**
+ * A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`);
+ * its rows are the first set.
+ */
+export function firstResultSet(rows: unknown[]): Record<string, unknown>[] {
+  return (rows.find(Array.isArray) ?? []) as Record<string, unknown>[];
+}

@@ -82,6 +82,43 @@ export interface DialectAdapter {
     ): string;
   };
   /**
+   * updateOrCreate as one compound statement (MariaDB's `BEGIN NOT ATOMIC ... END`), so it costs one
+   * round trip without `UPDATE ... RETURNING` or data-modifying WITH: lock the lookup's row, UPDATE
+   * it or INSERT it, read it back with whether it was created. `availableSql` (no parameter)
+   * answers in column `available` whether this server runs compound statements (MySQL 8 does not
+   * outside stored programs).
+   */
+  readonly updateOrInsert?: {
+    readonly availableSql: string;
+    /**
+     * The compound statement: count and lock the lookup's live row (`locking`, the rest of a
+     * `SELECT COUNT(*) FROM`: `t WHERE <lookup> FOR UPDATE`, no NOWAIT), waiting at most `lockWaitMs`
+     * when given, 0 not at all (a whole number racesafe has checked, written as digits: the wait is
+     * a server variable);
+     * if it was there run `update` (none: leave it), else `insert`; then `select`, given the SQL of
+     * "this statement created the row" (0 or 1). In a transaction of its own that a failure rolls
+     * back before the error is raised again, at READ COMMITTED so that the locking read of a missing
+     * row locks no gap (`ownTransaction`), else in the caller's. Placeholders appear in that order:
+     * locking's, update's, insert's, select's.
+     */
+    statement(
+      steps: {
+        locking: string;
+        lockWaitMs?: number;
+        update?: string;
+        insert: string;
+        select: (created: string) => string;
+      },
+      ownTransaction: boolean,
+    ): string;
+    /**
+     * SQL true when a column already holds a bound value byte for byte, NULL included (`BINARY col
+     * <=> BINARY ?`): the UPDATE skips a row its plain defaults would not change, as the locking
+     * path sends no UPDATE then. Collation-blind, so 'Bob' over 'bob' is a change, as in JavaScript.
+     */
+    sameStoredValue(column: string, placeholder: string): string;
+  };
+  /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
    * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */
