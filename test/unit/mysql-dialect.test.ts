@@ -187,4 +187,12 @@ describe("mysql dialect: updateOrCreate's compound statement", () => {
   it('refuses a lock wait that is not a whole number of milliseconds', () => {
     expect(() => compound.statement({ ...steps, lockWaitMs: 1.5 }, true)).toThrow(RangeError);
   });
+
+  it('guards the UPDATE with no bound non-finite number, which MariaDB compares as 0 (a bound Infinity "equals" a stored 0)', () => {
+    expect(
+      [Infinity, -Infinity, Number.NaN, 0, -0, 5, 2 ** 53 + 1, 'Infinity', null, new Date(0)].map(
+        (value) => compound.comparesBoundValue(value),
+      ),
+    ).toEqual([false, false, false, true, true, true, true, true, true, true]);
+  });
 });

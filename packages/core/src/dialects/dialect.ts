@@ -117,6 +117,13 @@ export interface DialectAdapter {
      * path sends no UPDATE then. Collation-blind, so 'Bob' over 'bob' is a change, as in JavaScript.
      */
     sameStoredValue(column: string, placeholder: string): string;
+    /**
+     * sameStoredValue compares this value, as bound, faithfully. MariaDB reads a bound non-finite
+     * double (Infinity, -Infinity, NaN) as 0 where it compares text (`BINARY ?` is '0'): an
+     * Infinity would be "the same" as a stored 0 and the UPDATE that refuses it (1264, as the ORM's
+     * own update does) would be skipped. The UPDATE then goes unguarded.
+     */
+    comparesBoundValue(value: unknown): boolean;
   };
   /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):

@@ -164,6 +164,7 @@ export const mysqlDialect: DialectAdapter = {
         'END',
       ].join('\n'),
     sameStoredValue: (column, placeholder) => `BINARY ${column} <=> BINARY ${placeholder}`,
+    comparesBoundValue: (value) => typeof value !== 'number' || Number.isFinite(value),
   },
   writesInWith: false,
   // A prepared statement's placeholder count is 16 bits (ER_PS_MANY_PARAM beyond).

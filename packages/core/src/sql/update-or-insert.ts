@@ -68,7 +68,9 @@ export function updateOrInsertSql(
 
 /**
  * The UPDATE's WHERE: the live row of the lookup, and unless a default is computed (an F
- * expression or ORM SQL value, always a change) one that some plain default changes.
+ * expression or ORM SQL value, always a change) or bound as a value the comparison cannot read
+ * faithfully (comparesBoundValue: a bound Infinity compares as 0), one that some plain default
+ * changes.
  */
 function updateCondition(
   gateway: ModelGateway<unknown>,
@@ -78,11 +80,28 @@ function updateCondition(
   const where = liveLookupCondition(gateway, write.lookup, parameters);
   const entries = Object.entries(write.defaults);
   if (entries.some(([, value]) => isFExpression(value) || gateway.isSqlValue(value))) return where;
+  const compound = gateway.dialect.updateOrInsert!;
+  if (
+    !entries.every(([property, value]) =>
+      compound.comparesBoundValue(bound(gateway, property, value)),
+    )
+  )
+    return where;
   const same = entries.map(([property, value]) =>
-    gateway.dialect.updateOrInsert!.sameStoredValue(
+    compound.sameStoredValue(
       gateway.column(property)!.quoted,
       gateway.bindValue(property, value, parameters.add),
     ),
   );
   return `${where} AND NOT (${same.join(' AND ')})`;
+}
+
+/** What the ORM binds for a plain value (its conversion applied), bound nowhere. */
+function bound(gateway: ModelGateway<unknown>, property: string, value: unknown): unknown {
+  let sent: unknown;
+  gateway.bindValue(property, value, (parameter) => {
+    sent = parameter;
+    return '?';
+  });
+  return sent;
 }
