@@ -279,18 +279,17 @@ export const mariadb: SuiteDatabase = {
   uniqueViolationCode: '1062',
   beginVerb: 'START',
   statements: {
-    // No RETURNING: the creator reads its row back by the key it took.
-    ...sameEveryTime('getOrCreate', ['SELECT'], ['SELECT', 'INSERT', 'SELECT']),
-    // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
-    getOrCreateMissInTransaction: [
-      'START',
-      'SELECT',
-      'SAVEPOINT',
-      'INSERT',
-      'SELECT',
-      'RELEASE',
-      'COMMIT',
-    ],
+    // After two hits a plain SELECT first (a miss then INSERTs and reads its row back by the key it
+    // took: no RETURNING); otherwise one compound statement, BEGIN NOT ATOMIC ... SELECT COUNT(*);
+    // INSERT unless found; SELECT ... END, a lost race included.
+    getOrCreateHit: ['SELECT'],
+    getOrCreateMissAfterHit: ['SELECT', 'INSERT', 'SELECT'],
+    getOrCreateMiss: ['BEGIN'],
+    getOrCreateHitAfterMiss: ['BEGIN'],
+    getOrCreateHitAfterMixed: ['BEGIN'],
+    getOrCreateMissAfterMixed: ['BEGIN'],
+    // The same statement in the caller's transaction, without its own: a 1062 there ends only that statement.
+    getOrCreateMissInTransaction: ['START', 'BEGIN', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     // No RETURNING: the rows are read back by key inside the INSERT's transaction.
     getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],

@@ -6,6 +6,7 @@ import {
   UniqueLookupRequiredError,
 } from '@racesafe/core';
 import { describeOnMysql } from '../harness/database';
+import { connectMysql, waitUntilMysqlBlocked } from '../support/mysql-locks';
 import { hashed } from './hooks';
 import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm, Row } from './orm';
@@ -17,7 +18,7 @@ import type { OpenTestOrm, Row } from './orm';
  */
 export function describeOnMariadb(open: OpenTestOrm): void {
   describeOnMysql('on MariaDB', () => {
-    const { log, orm } = useTestOrm(
+    const { db, log, orm } = useTestOrm(
       open,
       (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined),
       { dialect: 'mysql' },
@@ -42,7 +43,8 @@ export function describeOnMariadb(open: OpenTestOrm): void {
         created.id,
         'Ann',
       ]);
-      expect(log.verbs()).toEqual(['SELECT']);
+      // A SELECT after two hits, else the compound statement: one round trip either way.
+      expect([['SELECT'], ['BEGIN']]).toContainEqual(log.verbs());
     });
 
     it('names the other unique key of a 1062 in ConflictError, and leaves the caller transaction usable', async () => {
@@ -59,6 +61,63 @@ export function describeOnMariadb(open: OpenTestOrm): void {
       expect(error).toMatchObject({ constraint: 'users_username_key', code: '1062' });
       expect(await count(`SELECT count(*) AS n FROM counters`)).toBe(2);
       expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
+    });
+
+    it('finds or creates in one compound statement after a miss, in 1 round trip, and raises ConflictError for another key with nothing written', async () => {
+      await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+      await orm().getOrCreate('users', { email: 'warm@x' }); // two misses: the compound statement next
+      const sent = async (call: () => Promise<unknown>) => {
+        log.clear();
+        const result = await call().catch((error: unknown) => error);
+        return [result, log.verbs(), log.statements[0]] as const;
+      };
+      const [[created, wasCreated], onCreate, sql] = (await sent(() =>
+        orm().getOrCreate('users', { email: 'new@x' }, { defaults: { name: 'New' } }),
+      )) as unknown as [[Row, boolean], string[], string];
+      const [[found, wasCreatedAgain], onFind] = (await sent(() =>
+        orm().getOrCreate('users', { email: 'new@x' }, { defaults: { name: 'Other' } }),
+      )) as unknown as [[Row, boolean], string[]];
+      const [error, onConflict] = await sent(() =>
+        orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }),
+      );
+      expect([onCreate, onFind, onConflict]).toEqual([['BEGIN'], ['BEGIN'], ['BEGIN']]);
+      expect(sql).toMatch(/^BEGIN NOT ATOMIC\n/);
+      expect(sql).toMatch(/DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;/);
+      expect(sql).toMatch(/DECLARE EXIT HANDLER FOR 1062 BEGIN/);
+      expect(sql).not.toMatch(/FOR UPDATE/);
+      expect([wasCreated, created.name, wasCreatedAgain, found.id, found.name]).toEqual([
+        true,
+        'New',
+        false,
+        created.id,
+        'New',
+      ]);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error).toMatchObject({ constraint: 'users_username_key', code: '1062' });
+      expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
+    });
+
+    it('returns the row a concurrent creator committed while the compound INSERT waited, as found, in the same 1 round trip', async () => {
+      await orm().getOrCreate('users', { email: 'warm1@x' });
+      await orm().getOrCreate('users', { email: 'warm2@x' }); // two misses: the compound statement next
+      const other = await connectMysql(db.url());
+      try {
+        await other.query('START TRANSACTION');
+        await other.query(`INSERT INTO users (email, name) VALUES ('late@x', 'Winner')`);
+        log.clear();
+        const loser = orm().getOrCreate(
+          'users',
+          { email: 'late@x' },
+          { defaults: { name: 'Loser' } },
+        );
+        // Its plain read saw no row; its INSERT (the server lists the compound statement's current one) waits on the uncommitted one.
+        await waitUntilMysqlBlocked(db.url(), 'INSERT INTO `users`');
+        await other.query('COMMIT');
+        const [row, created] = await loser;
+        expect([row.name, created, log.verbs()]).toEqual(['Winner', false, ['BEGIN']]);
+      } finally {
+        await other.end();
+      }
     });
 
     it('requires a unique key on exactly the lookup columns, from information_schema', async () => {

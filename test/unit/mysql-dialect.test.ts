@@ -196,3 +196,45 @@ describe("mysql dialect: updateOrCreate's compound statement", () => {
     ).toEqual([false, false, false, true, true, true, true, true, true, true]);
   });
 });
+
+describe("mysql dialect: getOrCreate's compound statement", () => {
+  const compound = mysqlDialect.findOrInsert!;
+  const steps = {
+    found: '`t` WHERE `k` = ?',
+    winner: '`t` WHERE `k` = ? LOCK IN SHARE MODE',
+    insert: 'INSERT INTO `t` (`k`) VALUES (?)',
+    select: (created: string) =>
+      `SELECT ${created} AS c, \`t\`.* FROM \`t\` WHERE \`k\` = ? LIMIT 2`,
+    selectWinner: 'SELECT 0 AS c, `t`.* FROM `t` WHERE `k` = ? LIMIT 2 LOCK IN SHARE MODE',
+  };
+
+  it('reads without a lock, inserts only a missing row, and on a 1062 reads the winner or raises it again; in yours with no handler or transaction control', () => {
+    const yours = compound.statement(steps, false);
+    expect(yours.split('\n')).toEqual([
+      'BEGIN NOT ATOMIC',
+      'DECLARE racesafe_found INT DEFAULT 0;',
+      'DECLARE racesafe_made INT DEFAULT 0;',
+      'DECLARE racesafe_lost INT DEFAULT 0;',
+      'SELECT COUNT(*) INTO racesafe_found FROM `t` WHERE `k` = ?;',
+      'IF racesafe_found = 0 THEN',
+      'BEGIN',
+      'DECLARE EXIT HANDLER FOR 1062 BEGIN',
+      'SELECT COUNT(*) INTO racesafe_lost FROM `t` WHERE `k` = ? LOCK IN SHARE MODE;',
+      'IF racesafe_lost = 0 THEN RESIGNAL; END IF;',
+      'END;',
+      'INSERT INTO `t` (`k`) VALUES (?);',
+      'SET racesafe_made = 1;',
+      'END;',
+      'END IF;',
+      'IF racesafe_lost = 0 THEN SELECT racesafe_made AS c, `t`.* FROM `t` WHERE `k` = ? LIMIT 2; ELSE SELECT 0 AS c, `t`.* FROM `t` WHERE `k` = ? LIMIT 2 LOCK IN SHARE MODE; END IF;',
+      'END',
+    ]);
+    const own = compound.statement(steps, true).split('\n');
+    expect(own.slice(4, 7)).toEqual([
+      'DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;',
+      'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;',
+      'START TRANSACTION;',
+    ]);
+    expect(own.slice(-2)).toEqual(['COMMIT;', 'END']);
+  });
+});

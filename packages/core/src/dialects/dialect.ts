@@ -126,6 +126,37 @@ export interface DialectAdapter {
     comparesBoundValue(value: unknown): boolean;
   };
   /**
+   * getOrCreate as one compound statement (MariaDB's `BEGIN NOT ATOMIC ... END`), so a miss costs one
+   * round trip without `RETURNING` or data-modifying WITH: count the lookup's live row with a plain
+   * read, INSERT it if there was none, read it back with whether it was created. A 1062 from the
+   * INSERT is caught inside: if the lookup's row is now there (a concurrent creator committed it
+   * first), it is read with a locking read, which sees it under REPEATABLE READ too; if not (another
+   * key's conflict), the 1062 is raised again. `availableSql` (no parameter) answers in column
+   * `available` whether this server runs compound statements (MySQL 8 does not outside stored programs).
+   */
+  readonly findOrInsert?: {
+    readonly availableSql: string;
+    /**
+     * The compound statement: `SELECT COUNT(*) INTO <found> FROM <found>` (`t WHERE <lookup>`); if 0,
+     * `insert`, with a handler for its 1062 that counts `winner` (`t WHERE <lookup> <locking read>`)
+     * and raises the error again when that count is 0; then `select` given the SQL of "this
+     * statement created the row" (0 or 1), or `selectWinner` after a lost race. In a transaction of
+     * its own that a failure rolls back before the error is raised again, at READ COMMITTED
+     * (`ownTransaction`), else in the caller's. Placeholders appear in that order: found's,
+     * winner's, insert's, select's, selectWinner's.
+     */
+    statement(
+      steps: {
+        found: string;
+        winner: string;
+        insert: string;
+        select: (created: string) => string;
+        selectWinner: string;
+      },
+      ownTransaction: boolean,
+    ): string;
+  };
+  /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
    * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */

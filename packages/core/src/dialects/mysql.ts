@@ -166,6 +166,32 @@ export const mysqlDialect: DialectAdapter = {
     sameStoredValue: (column, placeholder) => `BINARY ${column} <=> BINARY ${placeholder}`,
     comparesBoundValue: (value) => typeof value !== 'number' || Number.isFinite(value),
   },
+  findOrInsert: {
+    availableSql: compoundStatementsAvailable,
+    statement: (steps, ownTransaction) =>
+      [
+        'BEGIN NOT ATOMIC',
+        'DECLARE racesafe_found INT DEFAULT 0;',
+        'DECLARE racesafe_made INT DEFAULT 0;',
+        'DECLARE racesafe_lost INT DEFAULT 0;',
+        ...(ownTransaction ? ownTransactionStart : []),
+        `SELECT COUNT(*) INTO racesafe_found FROM ${steps.found};`,
+        'IF racesafe_found = 0 THEN',
+        'BEGIN',
+        // A 1062 on the lookup's key: a concurrent creator won, its row is read below; on another key: raised again.
+        'DECLARE EXIT HANDLER FOR 1062 BEGIN',
+        `SELECT COUNT(*) INTO racesafe_lost FROM ${steps.winner};`,
+        'IF racesafe_lost = 0 THEN RESIGNAL; END IF;',
+        'END;',
+        `${steps.insert};`,
+        'SET racesafe_made = 1;',
+        'END;',
+        'END IF;',
+        `IF racesafe_lost = 0 THEN ${steps.select('racesafe_made')}; ELSE ${steps.selectWinner}; END IF;`,
+        ...(ownTransaction ? ['COMMIT;'] : []),
+        'END',
+      ].join('\n'),
+  },
   writesInWith: false,
   // A prepared statement's placeholder count is 16 bits (ER_PS_MANY_PARAM beyond).
   maxBoundParameters: 65535,
