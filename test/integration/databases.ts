@@ -291,9 +291,10 @@ export const mariadb: SuiteDatabase = {
     // The same statement in the caller's transaction, without its own: a 1062 there ends only that statement.
     getOrCreateMissInTransaction: ['START', 'BEGIN', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
-    // No RETURNING: the rows are read back by key inside the INSERT's transaction.
-    getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
-    getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
+    // The keys' SELECT, then the missing rows' INSERT and their read-back in one compound statement
+    // (BEGIN NOT ATOMIC ... INSERT ...; SELECT ...; ... END): no RETURNING.
+    getOrCreateManyHit: ['SELECT'],
+    getOrCreateManyMiss: ['SELECT', 'BEGIN'],
     // One compound statement, whatever the last outcomes: BEGIN NOT ATOMIC ... SELECT ... FOR UPDATE; UPDATE or INSERT; SELECT ... END.
     ...sameEveryTime('updateOrCreate', ['BEGIN'], ['BEGIN']),
     // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.

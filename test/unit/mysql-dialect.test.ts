@@ -238,3 +238,29 @@ describe("mysql dialect: getOrCreate's compound statement", () => {
     expect(own.slice(-2)).toEqual(['COMMIT;', 'END']);
   });
 });
+
+describe("mysql dialect: getOrCreateMany's compound INSERT then SELECT", () => {
+  const compound = mysqlDialect.insertThenSelect!;
+  const steps = {
+    insert: 'INSERT INTO `t` (`k`) VALUES (?), (?)',
+    select: 'SELECT * FROM `t` WHERE `k` IN (?, ?)',
+  };
+
+  it("reads back in the INSERT's own transaction, rolled back and re-raised on any error; in yours with no handler or transaction control", () => {
+    expect(compound.statement(steps, true).split('\n')).toEqual([
+      'BEGIN NOT ATOMIC',
+      'DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;',
+      'START TRANSACTION;',
+      'INSERT INTO `t` (`k`) VALUES (?), (?);',
+      'SELECT * FROM `t` WHERE `k` IN (?, ?);',
+      'COMMIT;',
+      'END',
+    ]);
+    expect(compound.statement(steps, false).split('\n')).toEqual([
+      'BEGIN NOT ATOMIC',
+      'INSERT INTO `t` (`k`) VALUES (?), (?);',
+      'SELECT * FROM `t` WHERE `k` IN (?, ?);',
+      'END',
+    ]);
+  });
+});

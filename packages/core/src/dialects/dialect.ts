@@ -157,6 +157,20 @@ export interface DialectAdapter {
     ): string;
   };
   /**
+   * getOrCreateMany's INSERT of a chunk's missing rows and the SELECT reading them back, as one
+   * compound statement (MariaDB's `BEGIN NOT ATOMIC ... END`): without `RETURNING` the rows are read
+   * back under the INSERT's locks, in one round trip. `availableSql` as for updateOrInsert.
+   */
+  readonly insertThenSelect?: {
+    readonly availableSql: string;
+    /**
+     * `insert`, then `select`, in a transaction of its own that a failure rolls back before the
+     * error is raised again (`ownTransaction`), else in the caller's, where an error ends only
+     * that statement. Placeholders appear in that order.
+     */
+    statement(steps: { insert: string; select: string }, ownTransaction: boolean): string;
+  };
+  /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
    * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */

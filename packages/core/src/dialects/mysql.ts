@@ -192,6 +192,23 @@ export const mysqlDialect: DialectAdapter = {
         'END',
       ].join('\n'),
   },
+  insertThenSelect: {
+    availableSql: compoundStatementsAvailable,
+    statement: ({ insert, select }, ownTransaction) =>
+      [
+        'BEGIN NOT ATOMIC',
+        ...(ownTransaction
+          ? [
+              'DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;',
+              'START TRANSACTION;',
+            ]
+          : []),
+        `${insert};`,
+        `${select};`,
+        ...(ownTransaction ? ['COMMIT;'] : []),
+        'END',
+      ].join('\n'),
+  },
   writesInWith: false,
   // A prepared statement's placeholder count is 16 bits (ER_PS_MANY_PARAM beyond).
   maxBoundParameters: 65535,
