@@ -75,8 +75,18 @@ export async function startMariadb(): Promise<MariadbServer> {
   const throwaway = throwawayServer(dir);
   try {
     fs.writeFileSync(file('init.sql'), INIT_SQL, { mode: 0o600 });
-    const user = process.getuid?.() === 0 ? unprivilegedUser(dir, file('init.sql')) : [];
-    const common = ['--no-defaults', ...user, `--datadir=${file('data')}`, ...ENGINE_FLAGS];
+    // A temp dir of its own: npm test's lanes bootstrap their servers at the same moment, and one
+    // bootstrap sharing /tmp failed with "Error on delete of '/tmp/#sql-temptable-...'".
+    fs.mkdirSync(file('tmp'));
+    const user =
+      process.getuid?.() === 0 ? unprivilegedUser([dir, file('init.sql'), file('tmp')]) : [];
+    const common = [
+      '--no-defaults',
+      ...user,
+      `--datadir=${file('data')}`,
+      `--tmpdir=${file('tmp')}`,
+      ...ENGINE_FLAGS,
+    ];
     await promisify(execFile)(installDb, [...common, '--skip-test-db'], {
       timeout: START_TIMEOUT_MS,
     }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
@@ -148,8 +158,8 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-/** As root: `--user=mysql` (mariadbd drops to it) and that user owns the directory. */
-function unprivilegedUser(dir: string, initFile: string): string[] {
+/** As root: `--user=mysql` (mariadbd drops to it) and that user owns `owned` (the directory, the init file, the temp dir). */
+function unprivilegedUser(owned: string[]): string[] {
   const entry = fs
     .readFileSync('/etc/passwd', 'utf8')
     .split('\n')
@@ -159,7 +169,7 @@ function unprivilegedUser(dir: string, initFile: string): string[] {
       'startMariadb: running as root but there is no `mysql` user to run mariadbd as (mariadb-server creates it)',
     );
   const [, , uid, gid] = entry.split(':').map(Number);
-  for (const owned of [dir, initFile]) fs.chownSync(owned, uid, gid);
+  for (const name of owned) fs.chownSync(name, uid, gid);
   return ['--user=mysql'];
 }
 
