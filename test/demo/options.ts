@@ -4,6 +4,7 @@ import {
   type RaceSize,
   type RaceTarget,
   scenarios,
+  scaledSize,
   sqliteSize,
 } from '../race/scenarios';
 
@@ -119,13 +120,9 @@ export function sizeFor(scenario: RaceScenario, options: DemoOptions): RaceSize 
     processes: options.processes ?? base.processes,
     callersPerProcess: options.callers ?? base.callersPerProcess,
   };
-  if (options.calls !== undefined) {
-    const factor = options.calls / REFERENCE_CALLS;
-    size.calls = Math.max(1, Math.round(base.calls * factor));
-    if (base.keys !== undefined) size.keys = Math.max(1, Math.round(base.keys * factor));
-    if (scenario === scenarios.guardedDecrement) size.calls = Math.max(20, size.calls);
-  }
-  return size;
+  return options.calls === undefined
+    ? size
+    : scaledSize(scenario, size, options.calls / REFERENCE_CALLS);
 }
 
 /** The embedded server's max_connections (test/harness/postgres.ts), less a few for the checks. */

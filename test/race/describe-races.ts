@@ -11,6 +11,7 @@ import {
   type RaceTarget,
   scenarios,
   sqliteSize,
+  suiteSize,
 } from './scenarios';
 
 /** One line per approach: the harness report, database figures, anomalies. */
@@ -82,7 +83,7 @@ export function describeRaceScenariosOnSqlite(
     selected,
     useTestDatabase(sqliteSchemaSql, { dialect: 'sqlite' }),
     'SQLite',
-    sqliteSize,
+    (scenario) => suiteSize(sqliteSize(scenario.size)),
   );
 }
 
@@ -91,7 +92,7 @@ function describeRaces(
   selected: RaceScenario[],
   db: { url(): string },
   database: string,
-  sized = (size: RaceSize) => size,
+  sized = (scenario: RaceScenario): RaceSize => suiteSize(scenario.size),
 ): void {
   const label = `${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''}, ${database}`;
   describe(`races (${label})`, () => {
@@ -101,13 +102,14 @@ function describeRaces(
         // A naive approach breaks by chance: with little overlap (Sequelize findOrCreate over 200 keys on MariaDB) a run
         // may show nothing. Up to 3 runs, each checking racesafe again, until the naive approach shows its anomaly.
         for (let run = 1; ; run++) {
-          const [racesafe, naive] = await scenario.run(target, db.url(), sized(scenario.size));
+          const size = sized(scenario);
+          const [racesafe, naive] = await scenario.run(target, db.url(), size);
           process.stdout.write(
             `${scenario.name} [${label}]${run > 1 ? ` run ${run}` : ''}\n${describeOutcome(racesafe)}\n${describeOutcome(naive)}\n`,
           );
           expect(racesafe.anomalies).toEqual([]);
           expect(racesafe.verdict?.anomalies ?? []).toEqual([]);
-          expect(racesafe.report.okCount).toBe(scenario.size.calls);
+          expect(racesafe.report.okCount).toBe(size.calls);
           if (naive.anomalies.length > 0 || run === 3) {
             expect(naive.anomalies.length).toBeGreaterThan(0);
             return;

@@ -117,6 +117,32 @@ export function sqliteSize(size: RaceSize): RaceSize {
   return { ...size, processes: 4, callersPerProcess: 4 };
 }
 
+/**
+ * `size` with its calls and keys times `factor` (the demo's `--calls`): each key meets the same
+ * contention (ten calls per key over 200 keys); the guarded decrement keeps at least 20 buyers
+ * for its 10 items.
+ */
+export function scaledSize(scenario: RaceScenario, size: RaceSize, factor: number): RaceSize {
+  const scaled = { ...size, calls: Math.max(1, Math.round(size.calls * factor)) };
+  if (size.keys !== undefined) scaled.keys = Math.max(1, Math.round(size.keys * factor));
+  if (scenario === scenarios.guardedDecrement) scaled.calls = Math.max(20, scaled.calls);
+  return scaled;
+}
+
+/**
+ * The race suites in `npm test` make half the calls `npm run demo` makes, with the same processes,
+ * callers and keys: `npm test` must fit 10 minutes on 2 cores, and the race workers were its
+ * largest share of CPU. The contention is where the races are: a hot key's first burst of callers,
+ * each of the 200 keys met by its processes at once, every counter call beside 31 others. Each
+ * naive approach still breaks at this size by a wide margin.
+ */
+export const suiteScale = 0.5;
+
+/** A scenario's size in the race suites: {@link suiteScale} of its calls (25 buyers for the 10 items of the guarded decrement). */
+export function suiteSize(size: RaceSize): RaceSize {
+  return { ...size, calls: Math.round(size.calls * suiteScale) };
+}
+
 /** One approach of a scenario: its label, the worker operation, and the table it writes. */
 interface Approach {
   approach: string;

@@ -157,7 +157,7 @@ export async function runCrashScenario(
 export const crashScenarios: CrashScenario[] = [
   {
     name: 'getOrCreate across a server crash: 100 new keys',
-    size: { processes: 4, callersPerProcess: 8, calls: 600, keys: 100 },
+    size: { processes: 4, callersPerProcess: 8, calls: 300, keys: 100 },
     approaches: [
       { approach: 'racesafe', op: 'getOrCreate', table: 'users', typed: true },
       { approach: 'naive', op: 'naive:getOrCreate', table: 'naive_users', typed: false },
@@ -175,7 +175,7 @@ export const crashScenarios: CrashScenario[] = [
   },
   {
     name: 'atomicUpdate +1 across a server crash: one counter',
-    size: { processes: 4, callersPerProcess: 8, calls: 600 },
+    size: { processes: 4, callersPerProcess: 8, calls: 300 },
     approaches: [
       { approach: 'racesafe', op: 'atomicUpdate:increment', table: 'counters', typed: true },
       { approach: 'naive', op: 'naive:increment', table: 'counters', typed: false },
