@@ -16,24 +16,29 @@ const base = {
 };
 
 // `npm test` runs jest in lanes side by side (test/harness/jest-lanes.cjs), each with its own
-// servers and one test file at a time. RACESAFE_JEST_LANE names the parts a lane runs, joined
-// by `+`: `races`, the race and fault files (they fork worker processes); `races-typeorm` /
+// servers and one test file at a time. RACESAFE_JEST_LANE names the parts a lane runs, joined by
+// `+`: `races`, the race and fault files (they fork worker processes); `races-typeorm` /
 // `races-sequelize`, only those of one package; `lint`, the lint plugin's project (ESLint runs on
-// fixtures and on this repository, no database); `suites`, every other file (and `lint` too,
-// unless a lane of the run, RACESAFE_JEST_LANES, takes them). Unset or `all`: every file, as one run.
+// fixtures and on this repository, no database); `tools`, the projects of the repository's own
+// tooling and of what users install (unit, harness, packaging, examples, nestjs); `suites`, every
+// other file (and `lint` and `tools` too, unless a lane of the run, RACESAFE_JEST_LANES, takes
+// them). Unset or `all`: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
 const lintProjects = ['eslint-plugin'];
-const lintApart = (process.env.RACESAFE_JEST_LANES ?? '')
-  .split(/[,+]/)
-  .some((part) => part === 'lint');
+const toolProjects = ['unit', 'harness', 'packaging', 'examples', 'nestjs'];
+const partsOfRun = (process.env.RACESAFE_JEST_LANES ?? '').split(/[,+]/);
+const lintApart = partsOfRun.includes('lint');
+const toolsApart = partsOfRun.includes('tools');
 
 function inPart(project, part) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
   const isLint = lintProjects.includes(project.displayName);
+  const isTool = toolProjects.includes(project.displayName);
   if (part === 'lint') return isLint ? [project] : [];
+  if (part === 'tools') return isTool ? [project] : [];
   if (part === 'suites') {
-    if (isLint && lintApart) return [];
+    if ((isLint && lintApart) || (isTool && toolsApart)) return [];
     return [
       ownsRaces
         ? {

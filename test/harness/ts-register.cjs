@@ -59,7 +59,7 @@ const { compilerOptions, aliases } = JSON.parse(
         noEmit: false,
         sourceMap: false,
         inlineSourceMap: true,
-        inlineSources: true,
+        inlineSources: false,
       },
       // Exact entries (`"@racesafe/core": ["./packages/core/src"]`), like jest's moduleNameMapper.
       aliases: Object.entries(options.paths ?? {}).map(([name, [target]]) => [
