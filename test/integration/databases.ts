@@ -142,6 +142,11 @@ export interface SuiteDatabase {
   readonly startupOptions: boolean;
   /** updateOrCreate outside a transaction updates or creates in one statement (`WITH updated AS (UPDATE ... RETURNING *), made AS (INSERT ...)`). */
   readonly updateOrCreateInOneStatement: boolean;
+  /**
+   * updateOrCreate without hooks runs as one compound statement (`BEGIN NOT ATOMIC ... END`: lock,
+   * UPDATE or INSERT, read back) in or out of your transaction.
+   */
+  readonly updateOrCreateCompound: boolean;
   /** The statement an updateOrCreate outside a transaction waits in while another transaction holds the row. */
   readonly updateOrCreateWaitsIn: string;
   /**
@@ -233,6 +238,7 @@ export const postgres: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: false,
   startupOptions: true,
   updateOrCreateInOneStatement: true,
+  updateOrCreateCompound: false,
   // The plain UPDATE and the WITH's both: which one runs first follows the table's last outcomes.
   updateOrCreateWaitsIn: 'UPDATE "users" SET',
   refusesCyclicAssignments: false,
@@ -273,29 +279,24 @@ export const mariadb: SuiteDatabase = {
   uniqueViolationCode: '1062',
   beginVerb: 'START',
   statements: {
-    // No RETURNING: the creator reads its row back by the key it took.
-    ...sameEveryTime('getOrCreate', ['SELECT'], ['SELECT', 'INSERT', 'SELECT']),
-    // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
-    getOrCreateMissInTransaction: [
-      'START',
-      'SELECT',
-      'SAVEPOINT',
-      'INSERT',
-      'SELECT',
-      'RELEASE',
-      'COMMIT',
-    ],
+    // After two hits a plain SELECT first (a miss then INSERTs and reads its row back by the key it
+    // took: no RETURNING); otherwise one compound statement, BEGIN NOT ATOMIC ... SELECT COUNT(*);
+    // INSERT unless found; SELECT ... END, a lost race included.
+    getOrCreateHit: ['SELECT'],
+    getOrCreateMissAfterHit: ['SELECT', 'INSERT', 'SELECT'],
+    getOrCreateMiss: ['BEGIN'],
+    getOrCreateHitAfterMiss: ['BEGIN'],
+    getOrCreateHitAfterMixed: ['BEGIN'],
+    getOrCreateMissAfterMixed: ['BEGIN'],
+    // The same statement in the caller's transaction, without its own: a 1062 there ends only that statement.
+    getOrCreateMissInTransaction: ['START', 'BEGIN', 'COMMIT'],
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
-    // No RETURNING: the rows are read back by key inside the INSERT's transaction.
-    getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
-    getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
-    // The locking transaction, whatever the last outcomes; for a missing row it ends without a write (its gap lock with it:
-    // see docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts), then the INSERT and its read-back in a transaction.
-    ...sameEveryTime(
-      'updateOrCreate',
-      ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
-      ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
-    ),
+    // The keys' SELECT, then the missing rows' INSERT and their read-back in one compound statement
+    // (BEGIN NOT ATOMIC ... INSERT ...; SELECT ...; ... END): no RETURNING.
+    getOrCreateManyHit: ['SELECT'],
+    getOrCreateManyMiss: ['SELECT', 'BEGIN'],
+    // One compound statement, whatever the last outcomes: BEGIN NOT ATOMIC ... SELECT ... FOR UPDATE; UPDATE or INSERT; SELECT ... END.
+    ...sameEveryTime('updateOrCreate', ['BEGIN'], ['BEGIN']),
     // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
     atomicUpdateReturning: ['BEGIN'],
     atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
@@ -316,6 +317,7 @@ export const mariadb: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: true,
   startupOptions: true,
   updateOrCreateInOneStatement: false,
+  updateOrCreateCompound: true,
   updateOrCreateWaitsIn: 'FOR UPDATE',
   refusesCyclicAssignments: true,
   // ER_DIVISION_BY_ZERO, ER_WARN_DATA_OUT_OF_RANGE.
@@ -388,6 +390,7 @@ export const sqlite: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: false,
   startupOptions: true,
   updateOrCreateInOneStatement: false,
+  updateOrCreateCompound: false,
   // The second writer waits for the database write lock at its BEGIN IMMEDIATE.
   updateOrCreateWaitsIn: 'BEGIN IMMEDIATE',
   // SET reads the old row, as standard SQL.

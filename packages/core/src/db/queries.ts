@@ -1,7 +1,8 @@
 import type { LockStrength, UniqueKey } from '../dialects';
-import { MultipleRowsError, RaceSafeError } from '../errors';
+import { ConflictError, MultipleRowsError, RaceSafeError } from '../errors';
 import type { ModelGateway, Session } from '../gateway';
 import { liveLookupCondition, lookupCondition } from '../sql/conditions';
+import { findOrInsertSql } from '../sql/find-or-insert';
 import { createdMarker, insertList, insertUnlessSql } from '../sql/insert';
 import { type Parameters, parametersFor } from '../sql/parameters';
 import { run } from './run';
@@ -100,6 +101,34 @@ export async function findOrInsertRaw(
   const parameters = parametersFor(gateway);
   const found = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, write.lookup, parameters)} LIMIT 2`;
   return insertUnlessFirst(write, { name: 'found', sql: found }, parameters);
+}
+
+/**
+ * getOrCreate in one compound statement, where the dialect has one ({@link
+ * DialectAdapter.findOrInsert}, MariaDB; findOrInsertSql: its SQL), in a transaction of its own
+ * outside a transaction, else in the caller's (a 1062 there ends only that statement). The raw row
+ * and whether it created it; undefined when the lookup's key was taken and no live row has it (a
+ * soft-deleted row, or a winner deleted since): the caller reads the winner as after any lost race.
+ */
+export async function findOrInsertCompound(
+  write: OneStatement,
+): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  const { gateway, session, lookup, key } = write;
+  const { sql, parameters } = findOrInsertSql(gateway, write, !session.inTransaction);
+  const answer = await run(gateway, session, sql, parameters).catch((error: unknown) => {
+    if (error instanceof ConflictError && error.constraint === key.name) return undefined;
+    throw error;
+  });
+  const rows = answer ? firstResultSet(answer.rows) : [];
+  if (rows.length > 1) {
+    throw new MultipleRowsError(
+      `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
+      { fields: Object.keys(lookup) },
+    );
+  }
+  if (rows.length === 0) return undefined;
+  const { [createdMarker]: made, ...raw } = rows[0];
+  return { raw, created: Number(made) === 1 };
 }
 
 /**
@@ -215,4 +244,12 @@ export async function insertRow<Row>(
 ): Promise<Row | undefined> {
   const raw = await insertRaw(gateway, session, gateway.insertValues(values), by);
   return raw && gateway.hydrate(raw);
+}
+
+/**
+ * A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`);
+ * its rows are the first set.
+ */
+export function firstResultSet(rows: unknown[]): Record<string, unknown>[] {
+  return (rows.find(Array.isArray) ?? []) as Record<string, unknown>[];
 }
