@@ -21,13 +21,23 @@ export async function findOne<Row>(
   const lockSql = lock ? ` ${gateway.dialect.lockClause(lock.strength, lock)}` : '';
   const sql = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters, withDeleted)} LIMIT 2${lockSql}`;
   const { rows } = await run(gateway, session, sql, parameters.values);
+  const row = atMostOne(gateway, lookup, rows);
+  return row && gateway.hydrate(row);
+}
+
+/** The row a lookup's statement returned, if any; {@link MultipleRowsError} when it returned more. */
+function atMostOne(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+  rows: Record<string, unknown>[],
+): Record<string, unknown> | undefined {
   if (rows.length > 1) {
     throw new MultipleRowsError(
       `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
       { fields: Object.keys(lookup) },
     );
   }
-  return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
+  return rows[0];
 }
 
 /**
@@ -119,15 +129,9 @@ export async function findOrInsertCompound(
     if (error instanceof ConflictError && error.constraint === key.name) return undefined;
     throw error;
   });
-  const rows = answer ? firstResultSet(answer.rows) : [];
-  if (rows.length > 1) {
-    throw new MultipleRowsError(
-      `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
-      { fields: Object.keys(lookup) },
-    );
-  }
-  if (rows.length === 0) return undefined;
-  const { [createdMarker]: made, ...raw } = rows[0];
+  const row = atMostOne(gateway, lookup, answer ? firstResultSet(answer.rows) : []);
+  if (!row) return undefined;
+  const { [createdMarker]: made, ...raw } = row;
   return { raw, created: Number(made) === 1 };
 }
 
@@ -183,14 +187,9 @@ export async function insertUnlessFirst(
   const marker = gateway.dialect.quoteIdentifier(createdMarker);
   const sql = `WITH ${first.name} AS (${first.sql}), made AS (${made}) SELECT false AS ${marker}, * FROM ${first.name} UNION ALL SELECT true, * FROM made`;
   const { rows } = await run(gateway, session, sql, parameters.values);
-  if (rows.length > 1) {
-    throw new MultipleRowsError(
-      `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
-      { fields: Object.keys(lookup) },
-    );
-  }
-  if (rows.length === 0) return undefined;
-  const { [createdMarker]: created, ...raw } = rows[0];
+  const row = atMostOne(gateway, lookup, rows);
+  if (!row) return undefined;
+  const { [createdMarker]: created, ...raw } = row;
   return { raw, created: created === true };
 }
 
