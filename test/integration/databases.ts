@@ -1,4 +1,4 @@
-import { describeOnMysql, describeThroughPgbouncer } from '../harness/database';
+import { describeAsMysql8, describeOnMysql, describeThroughPgbouncer } from '../harness/database';
 import { type SqlClient, openSqlClient } from '../race/sql-client';
 import { waitUntilBlocked } from '../support/locks';
 import { waitUntilMysqlBlocked } from '../support/mysql-locks';
@@ -12,11 +12,18 @@ import type { StatementLog } from '../support/statement-log';
  * REPEATABLE READ loser sees) the difference is stated here, by name, never guessed in a test.
  */
 export interface SuiteDatabase {
-  readonly name: 'PostgreSQL' | 'PostgreSQL through PgBouncer' | 'MariaDB' | 'SQLite';
+  readonly name:
+    | 'PostgreSQL'
+    | 'PostgreSQL through PgBouncer'
+    | 'MariaDB'
+    | 'MariaDB reporting MySQL 8.0.36'
+    | 'SQLite';
   /** The `useTestDatabase` dialect. */
   readonly dialect: 'postgres' | 'mysql' | 'sqlite';
   /** Reached through the run's PgBouncer in transaction pooling mode (the `useTestDatabase` option). */
   readonly through?: 'pgbouncer';
+  /** On the run's MariaDB that reports MySQL 8's version (the `useTestDatabase` option): racesafe's MySQL 8 paths. */
+  readonly asMysql8?: boolean;
   /** `describe`, or a skip with the reason when the run has no such server. */
   describe(name: string, fn: () => void): void;
   /** A second session, outside the ORM, with `?` placeholders. */
@@ -325,6 +332,51 @@ export const mariadb: SuiteDatabase = {
 };
 
 /**
+ * racesafe's MySQL 8 paths, on MariaDB: the run's second MariaDB 10.11 reports version 8.0.36
+ * (mariadbd `--version`, test/harness/mariadb.ts), so racesafe's adapter is told the server is not
+ * MariaDB and sends what it sends to MySQL 8: no compound statements (MySQL runs them only inside
+ * stored programs), no RETURNING, `FOR UPDATE` / `LOCK IN SHARE MODE`. Not a MySQL 8 server: the
+ * engine, its errors and its messages are MariaDB's (MySQL 8's own NOWAIT errno 3572 and its
+ * `table.key` 1062 messages are unit-tested on the adapter only). Run on TypeORM 1.x and Sequelize
+ * (describeAsMysql8), for the suites whose statements differ from MariaDB's.
+ */
+export const asMysql8: SuiteDatabase = {
+  ...mariadb,
+  name: 'MariaDB reporting MySQL 8.0.36',
+  asMysql8: true,
+  describe: describeAsMysql8,
+  statements: {
+    // No RETURNING: the creator reads its row back by the key it took.
+    ...sameEveryTime('getOrCreate', ['SELECT'], ['SELECT', 'INSERT', 'SELECT']),
+    // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
+    getOrCreateMissInTransaction: [
+      'START',
+      'SELECT',
+      'SAVEPOINT',
+      'INSERT',
+      'SELECT',
+      'RELEASE',
+      'COMMIT',
+    ],
+    getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
+    // No RETURNING: the rows are read back by key inside the INSERT's transaction.
+    getOrCreateManyHit: ['START', 'SELECT', 'COMMIT'],
+    getOrCreateManyMiss: ['START', 'SELECT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SELECT', 'COMMIT'],
+    // The locking transaction, whatever the last outcomes; for a missing row it ends without a write (its gap lock with it:
+    // see docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts), then the INSERT and its read-back in a transaction.
+    ...sameEveryTime(
+      'updateOrCreate',
+      ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+      ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
+    ),
+    // No UPDATE ... RETURNING: the rows locked, updated and read back in a transaction.
+    atomicUpdateReturning: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+    atomicUpdateReturningInTransaction: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+  },
+  updateOrCreateCompound: false,
+};
+
+/**
  * SQLite, a file database in WAL mode (test/schema/sqlite-tables.ts), through better-sqlite3
  * (TypeORM) and node-sqlite3 (Sequelize). No server: always run. One writer at a time holds the
  * database's write lock, and there are no row locks (docs/database-behaviours.md#sqlite-a-reader-cannot-become-a-writer-after-another-commit).
@@ -406,15 +458,18 @@ export const sqlite: SuiteDatabase = {
 export const suiteDatabases: readonly SuiteDatabase[] = [postgres, pgbouncer, mariadb, sqlite];
 
 /**
- * Runs a shared suite once per database, each in its own describe block named after it.
+ * Runs a shared suite once per database, each in its own describe block named after it; with
+ * `asMysql8`, once more on the MariaDB reporting MySQL 8 (for the suites whose statements differ
+ * there: {@link asMysql8}).
  *
  * @example
- * describeOnEachDatabase('getOrCreate (TypeORM)', (database) => describeGetOrCreate(openTypeormTestOrm, database));
+ * describeOnEachDatabase('getOrCreate (TypeORM)', (database) => describeGetOrCreate(openTypeormTestOrm, database), { asMysql8: true });
  */
 export function describeOnEachDatabase(
   title: string,
   suite: (database: SuiteDatabase) => void,
+  options: { asMysql8?: boolean } = {},
 ): void {
-  for (const database of suiteDatabases)
+  for (const database of options.asMysql8 ? [...suiteDatabases, asMysql8] : suiteDatabases)
     database.describe(`${title} on ${database.name}`, () => suite(database));
 }
