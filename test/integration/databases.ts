@@ -338,7 +338,7 @@ export const mariadb: SuiteDatabase = {
  * stored programs), no RETURNING, `FOR UPDATE` / `LOCK IN SHARE MODE`. Not a MySQL 8 server: the
  * engine, its errors and its messages are MariaDB's (MySQL 8's own NOWAIT errno 3572 and its
  * `table.key` 1062 messages are unit-tested on the adapter only). Run on TypeORM 1.x and Sequelize
- * (describeAsMysql8), for the suites whose statements differ from MariaDB's.
+ * (describeAsMysql8), for the suites whose statements differ from MariaDB's (describeOnEachDatabase).
  */
 export const asMysql8: SuiteDatabase = {
   ...mariadb,
