@@ -195,7 +195,52 @@ export function checkTargets(results: CaseResult[]): TargetCheck[] {
  * Reported as measured: the `returning` line shows what racesafe sends today.
  */
 export function checkMariadbTargets(results: CaseResult[]): TargetCheck[] {
-  const { checks, find, roundTrips } = checker(results);
+  const { checks, find, roundTrips, ratio } = checker(results);
+  const oneCaller = { modes: ['1'] };
+  const exactlyOne = (rt: RoundTrips) => rt.min === 1 && rt.max === 1;
+  // Issue 25's MariaDB targets at 1 caller, TypeORM / Sequelize.
+  const issue25 = { typeorm: [0.8, 0.6, 0.7], sequelize: [0.7, 0.5, 0.5] };
+  for (const library of ['typeorm', 'sequelize'] as const) {
+    const [missMin, upsertMin, manyMin] = issue25[library];
+    const miss = find('miss', `${library} getOrCreate`);
+    roundTrips(25, 'getOrCreate miss: 1 round trip', miss, exactlyOne);
+    ratio(
+      25,
+      `getOrCreate miss, 1 caller: >= ${missMin}x raw INSERT, SELECT`,
+      miss,
+      missMin,
+      oneCaller,
+    );
+    for (const group of ['updateOrCreate', 'updateOrCreateNew'] as const) {
+      const upsert = find(group, `${library} updateOrCreate`);
+      const which = group === 'updateOrCreate' ? 'existing row' : 'new key';
+      roundTrips(25, `updateOrCreate, ${which}: 1 round trip`, upsert, exactlyOne);
+      ratio(
+        25,
+        `updateOrCreate, ${which}, 1 caller: >= ${upsertMin}x raw ON DUPLICATE KEY UPDATE`,
+        upsert,
+        upsertMin,
+        oneCaller,
+      );
+    }
+    for (const group of ['manyNew', 'manyExisting'] as const) {
+      const many = find(group, `${library} getOrCreateMany`);
+      const which = group === 'manyNew' ? 'new' : 'existing';
+      roundTrips(
+        25,
+        `getOrCreateMany, ${MANY_KEYS} ${which} keys: <= 2 round trips`,
+        many,
+        (rt) => rt.max <= 2,
+      );
+      ratio(
+        25,
+        `getOrCreateMany, ${MANY_KEYS} ${which} keys, 1 caller: >= ${manyMin}x raw`,
+        many,
+        manyMin,
+        oneCaller,
+      );
+    }
+  }
   for (const library of ['typeorm', 'sequelize'] as const) {
     roundTrips(
       10,

@@ -14,6 +14,12 @@ export interface TestDatabaseOptions {
    * instead of directly; wrap those tests in {@link describeThroughPgbouncer}.
    */
   through?: 'pgbouncer';
+  /**
+   * MySQL: the database lives on the run's second MariaDB, the one that reports MySQL 8's version
+   * (test/harness/mariadb.ts, AS_MYSQL8_VERSION), so racesafe takes its MySQL 8 paths there; wrap
+   * those tests in {@link describeAsMysql8}.
+   */
+  asMysql8?: boolean;
 }
 
 /**
@@ -44,12 +50,14 @@ export function useTestDatabase(
       return;
     }
     const serverUrl = onMysql
-      ? mysqlServerUrl()
+      ? options.asMysql8
+        ? asMysql8ServerUrl()
+        : mysqlServerUrl()
       : (process.env.RACESAFE_TEST_SERVER_URL ?? process.env.RACESAFE_PG_URL);
     if (!serverUrl) {
       throw new Error(
         onMysql
-          ? `useTestDatabase: no MariaDB. Wrap MariaDB tests in describeOnMysql(); ${MARIADB_HOW_TO_ENABLE}.`
+          ? `useTestDatabase: no MariaDB${options.asMysql8 ? ' reporting MySQL 8' : ''}. Wrap MariaDB tests in ${options.asMysql8 ? 'describeAsMysql8' : 'describeOnMysql'}(); ${MARIADB_HOW_TO_ENABLE}.`
           : 'useTestDatabase: no server. Run through jest (its globalSetup starts one) or set RACESAFE_PG_URL.',
       );
     }
@@ -96,6 +104,44 @@ export function mysqlServerUrl(): string | undefined {
 export function describeOnMysql(name: string, fn: () => void): void {
   if (mysqlServerUrl()) describe(name, fn);
   else describe.skip(`${name} (skipped: no MariaDB; ${MARIADB_HOW_TO_ENABLE})`, fn);
+}
+
+/**
+ * The run's MariaDB that reports MySQL 8's version (`RACESAFE_TEST_AS_MYSQL8_URL` from the global
+ * setup, which starts it where it starts a MariaDB of its own), or undefined when there is none.
+ */
+export function asMysql8ServerUrl(): string | undefined {
+  return process.env.RACESAFE_TEST_AS_MYSQL8_URL || undefined;
+}
+
+/**
+ * `describe` on the run's MariaDB reporting MySQL 8's version, where racesafe takes its MySQL 8
+ * paths; else `describe.skip` with the reason in the block's name: no such server (it needs
+ * `mariadbd` installed), or TypeORM 0.3's run (these paths run through the same gateway code on
+ * TypeORM 1.x; the CPU of npm test goes elsewhere). With `CI` set, a missing server where the
+ * run started a MariaDB of its own fails instead.
+ */
+export function describeAsMysql8(name: string, fn: () => void): void {
+  if (process.env.RACESAFE_TYPEORM === '0.3')
+    describe.skip(`${name} (skipped on TypeORM 0.3: run on TypeORM 1.x and Sequelize)`, fn);
+  else if (asMysql8ServerUrl()) describe(name, fn);
+  else if (startedMariadbInCi())
+    // The global setup started a MariaDB of its own, so it could have started this one: a lane that runs these suites without it.
+    throw new Error(
+      `${name}: no MariaDB reporting MySQL 8 in this jest lane, though CI has mariadbd (the global setup starts one where RACESAFE_JEST_LANE runs the suites)`,
+    );
+  else
+    describe.skip(
+      `${name} (skipped: no MariaDB of the run's own to report MySQL 8's version; install Debian's mariadb-server)`,
+      fn,
+    );
+}
+
+/** CI is set and the global setup started a MariaDB of its own (mariadbd is installed, no RACESAFE_MYSQL_URL). */
+function startedMariadbInCi(): boolean {
+  const ci = process.env.CI;
+  const inCi = Boolean(ci) && !/^(0|false)$/i.test(ci!);
+  return inCi && Boolean(process.env.RACESAFE_TEST_MYSQL_URL) && !process.env.RACESAFE_MYSQL_URL;
 }
 
 /** The run's PgBouncer (`RACESAFE_TEST_PGBOUNCER_URL` from the global setup, else `RACESAFE_PGBOUNCER_URL`), or undefined. */

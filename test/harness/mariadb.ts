@@ -44,12 +44,33 @@ const ENGINE_FLAGS = [
 export const MARIADB_HOW_TO_ENABLE =
   "install Debian's mariadb-server (apt-get install mariadb-server) or set RACESAFE_MYSQL_URL=mysql://user:password@host:port";
 
+/** True when {@link startMariadb} can start a server of its own: `mariadbd` is installed. */
+export function mariadbInstalled(): boolean {
+  return Boolean(binary('mariadbd') && binary('mariadb-install-db'));
+}
+
 /** True when {@link startMariadb} can run: `RACESAFE_MYSQL_URL` is set or `mariadbd` is installed. */
 export function mariadbAvailable(): boolean {
   return (
     Boolean(process.env.RACESAFE_MYSQL_URL) ||
     Boolean(binary('mariadbd') && binary('mariadb-install-db'))
   );
+}
+
+/**
+ * The version string the "as MySQL 8" server reports (`SELECT VERSION()`, the handshake): a MySQL
+ * 8 release's, without MariaDB's `-MariaDB` suffix. The server is still MariaDB 10.11: racesafe's
+ * adapter asks the server whether it is MariaDB, and is told no, so it takes MySQL 8's paths.
+ */
+export const AS_MYSQL8_VERSION = '8.0.36';
+
+/** Options of {@link startMariadb}. */
+export interface MariadbOptions {
+  /**
+   * The version string the server reports instead of its own (mariadbd `--version=<string>`), e.g.
+   * {@link AS_MYSQL8_VERSION}. Always a throwaway server of its own: `RACESAFE_MYSQL_URL` is not reused.
+   */
+  reportVersion?: string;
 }
 
 /**
@@ -61,10 +82,12 @@ export function mariadbAvailable(): boolean {
  * @example
  * const server = await startMariadb();
  * try { console.log(server.version); } finally { await server.stop(); }
+ * // MariaDB reporting MySQL 8's version: racesafe's MySQL 8 paths on MariaDB's engine.
+ * const asMysql8 = await startMariadb({ reportVersion: AS_MYSQL8_VERSION });
  */
-export async function startMariadb(): Promise<MariadbServer> {
+export async function startMariadb(options: MariadbOptions = {}): Promise<MariadbServer> {
   const external = process.env.RACESAFE_MYSQL_URL;
-  if (external)
+  if (external && options.reportVersion === undefined)
     return { url: external, version: await serverVersion(external), stop: async () => {} };
 
   const [server, installDb] = [binary('mariadbd'), binary('mariadb-install-db')];
@@ -107,6 +130,8 @@ export async function startMariadb(): Promise<MariadbServer> {
         `--pid-file=${file('mariadbd.pid')}`,
         `--log-error=${file('mariadbd.log')}`,
         `--init-file=${file('init.sql')}`,
+        // MariaDB's --version with a value sets the string VERSION() reports (without one it prints and exits).
+        ...(options.reportVersion === undefined ? [] : [`--version=${options.reportVersion}`]),
       ],
       { detached: true, stdio: 'ignore' },
     );

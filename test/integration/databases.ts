@@ -1,4 +1,4 @@
-import { describeOnMysql, describeThroughPgbouncer } from '../harness/database';
+import { describeAsMysql8, describeOnMysql, describeThroughPgbouncer } from '../harness/database';
 import { type SqlClient, openSqlClient } from '../race/sql-client';
 import { waitUntilBlocked } from '../support/locks';
 import { waitUntilMysqlBlocked } from '../support/mysql-locks';
@@ -12,11 +12,18 @@ import type { StatementLog } from '../support/statement-log';
  * REPEATABLE READ loser sees) the difference is stated here, by name, never guessed in a test.
  */
 export interface SuiteDatabase {
-  readonly name: 'PostgreSQL' | 'PostgreSQL through PgBouncer' | 'MariaDB' | 'SQLite';
+  readonly name:
+    | 'PostgreSQL'
+    | 'PostgreSQL through PgBouncer'
+    | 'MariaDB'
+    | 'MariaDB reporting MySQL 8.0.36'
+    | 'SQLite';
   /** The `useTestDatabase` dialect. */
   readonly dialect: 'postgres' | 'mysql' | 'sqlite';
   /** Reached through the run's PgBouncer in transaction pooling mode (the `useTestDatabase` option). */
   readonly through?: 'pgbouncer';
+  /** On the run's MariaDB that reports MySQL 8's version (the `useTestDatabase` option): racesafe's MySQL 8 paths. */
+  readonly asMysql8?: boolean;
   /** `describe`, or a skip with the reason when the run has no such server. */
   describe(name: string, fn: () => void): void;
   /** A second session, outside the ORM, with `?` placeholders. */
@@ -142,6 +149,11 @@ export interface SuiteDatabase {
   readonly startupOptions: boolean;
   /** updateOrCreate outside a transaction updates or creates in one statement (`WITH updated AS (UPDATE ... RETURNING *), made AS (INSERT ...)`). */
   readonly updateOrCreateInOneStatement: boolean;
+  /**
+   * updateOrCreate without hooks runs as one compound statement (`BEGIN NOT ATOMIC ... END`: lock,
+   * UPDATE or INSERT, read back) in or out of your transaction.
+   */
+  readonly updateOrCreateCompound: boolean;
   /** The statement an updateOrCreate outside a transaction waits in while another transaction holds the row. */
   readonly updateOrCreateWaitsIn: string;
   /**
@@ -233,6 +245,7 @@ export const postgres: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: false,
   startupOptions: true,
   updateOrCreateInOneStatement: true,
+  updateOrCreateCompound: false,
   // The plain UPDATE and the WITH's both: which one runs first follows the table's last outcomes.
   updateOrCreateWaitsIn: 'UPDATE "users" SET',
   refusesCyclicAssignments: false,
@@ -273,6 +286,66 @@ export const mariadb: SuiteDatabase = {
   uniqueViolationCode: '1062',
   beginVerb: 'START',
   statements: {
+    // After two hits a plain SELECT first (a miss then INSERTs and reads its row back by the key it
+    // took: no RETURNING); otherwise one compound statement, BEGIN NOT ATOMIC ... SELECT COUNT(*);
+    // INSERT unless found; SELECT ... END, a lost race included.
+    getOrCreateHit: ['SELECT'],
+    getOrCreateMissAfterHit: ['SELECT', 'INSERT', 'SELECT'],
+    getOrCreateMiss: ['BEGIN'],
+    getOrCreateHitAfterMiss: ['BEGIN'],
+    getOrCreateHitAfterMixed: ['BEGIN'],
+    getOrCreateMissAfterMixed: ['BEGIN'],
+    // The same statement in the caller's transaction, without its own: a 1062 there ends only that statement.
+    getOrCreateMissInTransaction: ['START', 'BEGIN', 'COMMIT'],
+    getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
+    // The keys' SELECT, then the missing rows' INSERT and their read-back in one compound statement
+    // (BEGIN NOT ATOMIC ... INSERT ...; SELECT ...; ... END): no RETURNING.
+    getOrCreateManyHit: ['SELECT'],
+    getOrCreateManyMiss: ['SELECT', 'BEGIN'],
+    // One compound statement, whatever the last outcomes: BEGIN NOT ATOMIC ... SELECT ... FOR UPDATE; UPDATE or INSERT; SELECT ... END.
+    ...sameEveryTime('updateOrCreate', ['BEGIN'], ['BEGIN']),
+    // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
+    atomicUpdateReturning: ['BEGIN'],
+    atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
+  },
+  nullsNotDistinct: false,
+  advisoryLocks: false,
+  repeatableReadLoser: 'winner',
+  partialIndexes: false,
+  rowLockClause: 'FOR UPDATE',
+  databaseWriteLock: false,
+  snapshotIsolation: 'REPEATABLE READ',
+  // MariaDB answers NOWAIT with a lock wait timeout (docs/database-behaviours.md#mariadb-reports-nowait-as-a-lock-wait-timeout).
+  lockNotAvailableCode: '1205',
+  lockTimeout: { sql: 'SELECT @@SESSION.innodb_lock_wait_timeout AS value', default: '50' },
+  serializationFailures: false,
+  // None on MariaDB: unused.
+  serializationFailureCode: '40001',
+  lockingReadWaitsForUncommittedInsert: true,
+  startupOptions: true,
+  updateOrCreateInOneStatement: false,
+  updateOrCreateCompound: true,
+  updateOrCreateWaitsIn: 'FOR UPDATE',
+  refusesCyclicAssignments: true,
+  // ER_DIVISION_BY_ZERO, ER_WARN_DATA_OUT_OF_RANGE.
+  errorCodes: { divisionByZero: '1365', outOfRange: '1264' },
+};
+
+/**
+ * racesafe's MySQL 8 paths, on MariaDB: the run's second MariaDB 10.11 reports version 8.0.36
+ * (mariadbd `--version`, test/harness/mariadb.ts), so racesafe's adapter is told the server is not
+ * MariaDB and sends what it sends to MySQL 8: no compound statements (MySQL runs them only inside
+ * stored programs), no RETURNING, `FOR UPDATE` / `LOCK IN SHARE MODE`. Not a MySQL 8 server: the
+ * engine, its errors and its messages are MariaDB's (MySQL 8's own NOWAIT errno 3572 and its
+ * `table.key` 1062 messages are unit-tested on the adapter only). Run on TypeORM 1.x and Sequelize
+ * (describeAsMysql8), for the suites whose statements differ from MariaDB's (describeOnEachDatabase).
+ */
+export const asMysql8: SuiteDatabase = {
+  ...mariadb,
+  name: 'MariaDB reporting MySQL 8.0.36',
+  asMysql8: true,
+  describe: describeAsMysql8,
+  statements: {
     // No RETURNING: the creator reads its row back by the key it took.
     ...sameEveryTime('getOrCreate', ['SELECT'], ['SELECT', 'INSERT', 'SELECT']),
     // A 1062 inside the caller's transaction must not end it: the INSERT runs in a savepoint.
@@ -296,30 +369,11 @@ export const mariadb: SuiteDatabase = {
       ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
       ['START', 'SELECT', 'COMMIT', 'START', 'SAVEPOINT', 'INSERT', 'SELECT', 'RELEASE', 'COMMIT'],
     ),
-    // No UPDATE ... RETURNING: one compound statement, BEGIN NOT ATOMIC ... UPDATE; SELECT ... END.
-    atomicUpdateReturning: ['BEGIN'],
-    atomicUpdateReturningInTransaction: ['START', 'BEGIN', 'COMMIT'],
+    // No UPDATE ... RETURNING: the rows locked, updated and read back in a transaction.
+    atomicUpdateReturning: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
+    atomicUpdateReturningInTransaction: ['START', 'SELECT', 'UPDATE', 'SELECT', 'COMMIT'],
   },
-  nullsNotDistinct: false,
-  advisoryLocks: false,
-  repeatableReadLoser: 'winner',
-  partialIndexes: false,
-  rowLockClause: 'FOR UPDATE',
-  databaseWriteLock: false,
-  snapshotIsolation: 'REPEATABLE READ',
-  // MariaDB answers NOWAIT with a lock wait timeout (docs/database-behaviours.md#mariadb-reports-nowait-as-a-lock-wait-timeout).
-  lockNotAvailableCode: '1205',
-  lockTimeout: { sql: 'SELECT @@SESSION.innodb_lock_wait_timeout AS value', default: '50' },
-  serializationFailures: false,
-  // None on MariaDB: unused.
-  serializationFailureCode: '40001',
-  lockingReadWaitsForUncommittedInsert: true,
-  startupOptions: true,
-  updateOrCreateInOneStatement: false,
-  updateOrCreateWaitsIn: 'FOR UPDATE',
-  refusesCyclicAssignments: true,
-  // ER_DIVISION_BY_ZERO, ER_WARN_DATA_OUT_OF_RANGE.
-  errorCodes: { divisionByZero: '1365', outOfRange: '1264' },
+  updateOrCreateCompound: false,
 };
 
 /**
@@ -388,6 +442,7 @@ export const sqlite: SuiteDatabase = {
   lockingReadWaitsForUncommittedInsert: false,
   startupOptions: true,
   updateOrCreateInOneStatement: false,
+  updateOrCreateCompound: false,
   // The second writer waits for the database write lock at its BEGIN IMMEDIATE.
   updateOrCreateWaitsIn: 'BEGIN IMMEDIATE',
   // SET reads the old row, as standard SQL.
@@ -403,15 +458,18 @@ export const sqlite: SuiteDatabase = {
 export const suiteDatabases: readonly SuiteDatabase[] = [postgres, pgbouncer, mariadb, sqlite];
 
 /**
- * Runs a shared suite once per database, each in its own describe block named after it.
+ * Runs a shared suite once per database, each in its own describe block named after it; with
+ * `asMysql8`, once more on the MariaDB reporting MySQL 8 (for the suites whose statements differ
+ * there: {@link asMysql8}).
  *
  * @example
- * describeOnEachDatabase('getOrCreate (TypeORM)', (database) => describeGetOrCreate(openTypeormTestOrm, database));
+ * describeOnEachDatabase('getOrCreate (TypeORM)', (database) => describeGetOrCreate(openTypeormTestOrm, database), { asMysql8: true });
  */
 export function describeOnEachDatabase(
   title: string,
   suite: (database: SuiteDatabase) => void,
+  options: { asMysql8?: boolean } = {},
 ): void {
-  for (const database of suiteDatabases)
+  for (const database of options.asMysql8 ? [...suiteDatabases, asMysql8] : suiteDatabases)
     database.describe(`${title} on ${database.name}`, () => suite(database));
 }

@@ -33,7 +33,9 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
   });
 
   it('finds in one round trip and creates in as few as the database allows outside a transaction', async () => {
-    await orm().getOrCreate('users', { email: 'warm@x' }); // reads the catalog once; a miss
+    // The table's last two outcomes made a hit then a miss, whatever the tests before left: the first call reads the catalog.
+    for (const email of ['warm@x', 'warm@x', 'warm2@x'])
+      await orm().getOrCreate('users', { email });
     const verbs = async (email: string) => {
       log.clear();
       await orm().getOrCreate('users', { email });
@@ -57,7 +59,7 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
       );
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateHit);
     expect(await verbs('newest@x')).toEqual(database.statements.getOrCreateMissAfterHit);
-    expect(await count(`SELECT count(*) AS n FROM users`)).toBe(4);
+    expect(await count(`SELECT count(*) AS n FROM users`)).toBe(5);
     // Never INSERT IGNORE or ON DUPLICATE KEY UPDATE: they would swallow another key's conflict (docs/database-behaviours.md#why-not-insert-ignore-or-on-duplicate-key-update).
     expect(log.statements.join('\n')).not.toMatch(/IGNORE|ON DUPLICATE KEY/i);
   });

@@ -7,7 +7,7 @@ import type { OpenTestOrm, TestOrm } from './orm';
 
 /**
  * Per test file: a fresh database with the shared schema (PostgreSQL, or with
- * `dialect: 'mysql'` the MariaDB one; `through: 'pgbouncer'` reaches PostgreSQL through PgBouncer), one TestOrm on it whose statements land in `log`,
+ * `dialect: 'mysql'` the MariaDB one, with `asMysql8` on the MariaDB reporting MySQL 8; `through: 'pgbouncer'` reaches PostgreSQL through PgBouncer), one TestOrm on it whose statements land in `log`,
  * and tables emptied before each test.
  */
 export function useTestOrm(
@@ -16,11 +16,12 @@ export function useTestOrm(
   {
     dialect = 'postgres',
     through,
-  }: { dialect?: 'postgres' | 'mysql' | 'sqlite'; through?: 'pgbouncer' } = {},
+    asMysql8,
+  }: { dialect?: 'postgres' | 'mysql' | 'sqlite'; through?: 'pgbouncer'; asMysql8?: boolean } = {},
 ) {
   const db = useTestDatabase(
     dialect === 'mysql' ? mysqlSchemaSql : dialect === 'sqlite' ? sqliteSchemaSql : schemaSql,
-    { dialect, through },
+    { dialect, through, asMysql8 },
   );
   // MariaDB truncates one table per statement; SQLite has no TRUNCATE (DELETE FROM each table).
   const truncate =

@@ -6,6 +6,7 @@ import {
   UniqueLookupRequiredError,
 } from '@racesafe/core';
 import { describeOnMysql } from '../harness/database';
+import { connectMysql, waitUntilMysqlBlocked } from '../support/mysql-locks';
 import { hashed } from './hooks';
 import { useTestOrm } from './lifecycle';
 import type { OpenTestOrm, Row } from './orm';
@@ -17,7 +18,7 @@ import type { OpenTestOrm, Row } from './orm';
  */
 export function describeOnMariadb(open: OpenTestOrm): void {
   describeOnMysql('on MariaDB', () => {
-    const { log, orm } = useTestOrm(
+    const { db, log, orm } = useTestOrm(
       open,
       (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined),
       { dialect: 'mysql' },
@@ -42,7 +43,8 @@ export function describeOnMariadb(open: OpenTestOrm): void {
         created.id,
         'Ann',
       ]);
-      expect(log.verbs()).toEqual(['SELECT']);
+      // A SELECT after two hits, else the compound statement: one round trip either way.
+      expect([['SELECT'], ['BEGIN']]).toContainEqual(log.verbs());
     });
 
     it('names the other unique key of a 1062 in ConflictError, and leaves the caller transaction usable', async () => {
@@ -59,6 +61,63 @@ export function describeOnMariadb(open: OpenTestOrm): void {
       expect(error).toMatchObject({ constraint: 'users_username_key', code: '1062' });
       expect(await count(`SELECT count(*) AS n FROM counters`)).toBe(2);
       expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
+    });
+
+    it('finds or creates in one compound statement after a miss, in 1 round trip, and raises ConflictError for another key with nothing written', async () => {
+      await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+      await orm().getOrCreate('users', { email: 'warm@x' }); // two misses: the compound statement next
+      const sent = async (call: () => Promise<unknown>) => {
+        log.clear();
+        const result = await call().catch((error: unknown) => error);
+        return [result, log.verbs(), log.statements[0]] as const;
+      };
+      const [[created, wasCreated], onCreate, sql] = (await sent(() =>
+        orm().getOrCreate('users', { email: 'new@x' }, { defaults: { name: 'New' } }),
+      )) as unknown as [[Row, boolean], string[], string];
+      const [[found, wasCreatedAgain], onFind] = (await sent(() =>
+        orm().getOrCreate('users', { email: 'new@x' }, { defaults: { name: 'Other' } }),
+      )) as unknown as [[Row, boolean], string[]];
+      const [error, onConflict] = await sent(() =>
+        orm().getOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } }),
+      );
+      expect([onCreate, onFind, onConflict]).toEqual([['BEGIN'], ['BEGIN'], ['BEGIN']]);
+      expect(sql).toMatch(/^BEGIN NOT ATOMIC\n/);
+      expect(sql).toMatch(/DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;/);
+      expect(sql).toMatch(/DECLARE EXIT HANDLER FOR 1062 BEGIN/);
+      expect(sql).not.toMatch(/FOR UPDATE/);
+      expect([wasCreated, created.name, wasCreatedAgain, found.id, found.name]).toEqual([
+        true,
+        'New',
+        false,
+        created.id,
+        'New',
+      ]);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error).toMatchObject({ constraint: 'users_username_key', code: '1062' });
+      expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
+    });
+
+    it('returns the row a concurrent creator committed while the compound INSERT waited, as found, in the same 1 round trip', async () => {
+      await orm().getOrCreate('users', { email: 'warm1@x' });
+      await orm().getOrCreate('users', { email: 'warm2@x' }); // two misses: the compound statement next
+      const other = await connectMysql(db.url());
+      try {
+        await other.query('START TRANSACTION');
+        await other.query(`INSERT INTO users (email, name) VALUES ('late@x', 'Winner')`);
+        log.clear();
+        const loser = orm().getOrCreate(
+          'users',
+          { email: 'late@x' },
+          { defaults: { name: 'Loser' } },
+        );
+        // Its plain read saw no row; its INSERT (the server lists the compound statement's current one) waits on the uncommitted one.
+        await waitUntilMysqlBlocked(db.url(), 'INSERT INTO `users`');
+        await other.query('COMMIT');
+        const [row, created] = await loser;
+        expect([row.name, created, log.verbs()]).toEqual(['Winner', false, ['BEGIN']]);
+      } finally {
+        await other.end();
+      }
     });
 
     it('requires a unique key on exactly the lookup columns, from information_schema', async () => {
@@ -107,6 +166,109 @@ export function describeOnMariadb(open: OpenTestOrm): void {
         2,
         'again',
       ]);
+    });
+
+    it('updates or creates in one compound statement, 1 round trip each, and updates no row that the defaults leave as it is', async () => {
+      const options = { defaults: { value: F('value').plus(1) }, createDefaults: { value: 1 } };
+      await orm().updateOrCreate('counters', { name: 'warm' }, options); // first call: catalog, server and sql_mode reads
+      const rowsUpdated = () =>
+        count(
+          `SELECT VARIABLE_VALUE AS n FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'HANDLER_UPDATE'`,
+        );
+      const sent = async <T>(call: () => Promise<T>) => {
+        log.clear();
+        const result = await call();
+        return [result, log.verbs(), log.statements[0]] as const;
+      };
+      const [[created, wasCreated], onCreate, sql] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, options),
+      );
+      const [[updated, wasCreatedAgain], onUpdate] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, options),
+      );
+      const before = await rowsUpdated();
+      const [[same], onSame] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, { defaults: { label: '' } }),
+      );
+      const unchanged = (await rowsUpdated()) - before;
+      const [[relabelled]] = await sent(() =>
+        orm().updateOrCreate('counters', { name: 'one' }, { defaults: { label: 'new' } }),
+      );
+      const changed = (await rowsUpdated()) - before - unchanged;
+      expect([onCreate, onUpdate, onSame]).toEqual([['BEGIN'], ['BEGIN'], ['BEGIN']]);
+      expect(sql).toMatch(/^BEGIN NOT ATOMIC\n/);
+      expect(sql).toMatch(/DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;/);
+      expect(sql).toMatch(
+        /START TRANSACTION;[\s\S]*FOR UPDATE;[\s\S]*INSERT INTO[\s\S]*COMMIT;\nEND$/,
+      );
+      expect([wasCreated, created.value, wasCreatedAgain, updated.id, updated.value]).toEqual([
+        true,
+        1,
+        false,
+        created.id,
+        2,
+      ]);
+      expect([same.value, same.label, relabelled.label]).toEqual([2, '', 'new']);
+      expect([unchanged, changed]).toEqual([0, 1]);
+    });
+
+    it('raises ConflictError naming the other unique key of a 1062 from the compound INSERT and UPDATE, nothing written, in 1 round trip', async () => {
+      await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+      await orm().updateOrCreate('users', { email: 'other@x' }, { defaults: { name: 'Other' } });
+      log.clear();
+      const onCreate = await orm()
+        .updateOrCreate('users', { email: 'thief@x' }, { defaults: { username: 'taken' } })
+        .catch((e: unknown) => e);
+      const createVerbs = log.verbs();
+      log.clear();
+      const onUpdate = await orm()
+        .updateOrCreate('users', { email: 'other@x' }, { defaults: { username: 'taken' } })
+        .catch((e: unknown) => e);
+      const updateVerbs = log.verbs();
+      for (const error of [onCreate, onUpdate]) {
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error).toMatchObject({ constraint: 'users_username_key', code: '1062' });
+      }
+      expect([createVerbs, updateVerbs]).toEqual([['BEGIN'], ['BEGIN']]);
+      expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'thief@x'`)).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM users WHERE username = 'taken'`)).toBe(1);
+      // The handler rolled racesafe's transaction back: the pooled connections hold none open.
+      const [row, created] = await orm().updateOrCreate(
+        'users',
+        { email: 'other@x' },
+        { defaults: { username: 'free' } },
+      );
+      expect([created, row.username, row.name]).toEqual([false, 'free', 'Other']);
+    });
+
+    it('creates and updates in your transaction with one compound statement of no handler or transaction control, and a 1062 there leaves your transaction usable', async () => {
+      await orm().getOrCreate('users', { email: 'owner@x' }, { defaults: { username: 'taken' } });
+      const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } };
+      await orm().updateOrCreate('users', { email: 'warm@x' }, options); // first call: catalog, server and sql_mode reads
+      log.clear();
+      const [[created, wasCreated], [updated, wasCreatedAgain], error] = await orm().transaction(
+        async (tx) =>
+          [
+            await orm().updateOrCreate('users', { email: 'tx@x' }, options, tx),
+            await orm().updateOrCreate('users', { email: 'tx@x' }, options, tx),
+            await orm()
+              .updateOrCreate('users', { email: 'tx2@x' }, { defaults: { username: 'taken' } }, tx)
+              .catch((e: unknown) => e),
+          ] as const,
+      );
+      expect(log.verbs()).toEqual(['START', 'BEGIN', 'BEGIN', 'BEGIN', 'COMMIT']);
+      expect(log.statements.slice(1, 4).some((sql) => /START TRANSACTION;|HANDLER/.test(sql))).toBe(
+        false,
+      );
+      expect([wasCreated, created.logins, wasCreatedAgain, updated.logins]).toEqual([
+        true,
+        1,
+        false,
+        2,
+      ]);
+      expect(error).toMatchObject({ name: 'ConflictError', constraint: 'users_username_key' });
+      expect(await count(`SELECT logins AS n FROM users WHERE email = 'tx@x'`)).toBe(2);
+      expect(await count(`SELECT count(*) AS n FROM users WHERE email = 'tx2@x'`)).toBe(0);
     });
 
     it('fails at once with LockNotAvailableError under nowait, and the caller transaction goes on', async () => {

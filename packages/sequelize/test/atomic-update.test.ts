@@ -6,8 +6,10 @@ import { F } from '../src';
 import { testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('atomicUpdate (Sequelize)', (database) =>
-  describeAtomicUpdate(openSequelizeTestOrm, database),
+describeOnEachDatabase(
+  'atomicUpdate (Sequelize)',
+  (database) => describeAtomicUpdate(openSequelizeTestOrm, database),
+  { asMysql8: true },
 );
 
 describe('atomicUpdate in Sequelize idiom', () => {

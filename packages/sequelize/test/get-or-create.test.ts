@@ -7,8 +7,10 @@ import { schemaSql } from '../../../test/schema/tables';
 import { type TestModels, testSequelize } from './models';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('getOrCreate (Sequelize)', (database) =>
-  describeGetOrCreate(openSequelizeTestOrm, database),
+describeOnEachDatabase(
+  'getOrCreate (Sequelize)',
+  (database) => describeGetOrCreate(openSequelizeTestOrm, database),
+  { asMysql8: true },
 );
 
 describe('getOrCreate in Sequelize idiom', () => {

@@ -6,8 +6,10 @@ import type { Row } from '../../../test/integration/orm';
 import { describeUntrustedInput } from '../../../test/integration/untrusted-input.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('untrusted input (Sequelize)', (database) =>
-  describeUntrustedInput(openSequelizeTestOrm, database),
+describeOnEachDatabase(
+  'untrusted input (Sequelize)',
+  (database) => describeUntrustedInput(openSequelizeTestOrm, database),
+  { asMysql8: true },
 );
 
 /** The error a call was rejected with, or undefined when it was accepted. */

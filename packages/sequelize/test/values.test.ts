@@ -5,8 +5,10 @@ import { useTestOrm } from '../../../test/integration/lifecycle';
 import { describeValues } from '../../../test/integration/values.suite';
 import { openSequelizeTestOrm } from './test-orm';
 
-describeOnEachDatabase('values of every kind (Sequelize)', (database) =>
-  describeValues(openSequelizeTestOrm, database),
+describeOnEachDatabase(
+  'values of every kind (Sequelize)',
+  (database) => describeValues(openSequelizeTestOrm, database),
+  { asMysql8: true },
 );
 
 describe('values Sequelize compiles to SQL', () => {

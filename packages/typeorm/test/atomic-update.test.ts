@@ -6,8 +6,10 @@ import { F, raceSafe } from '../src';
 import { Counter, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describeOnEachDatabase('atomicUpdate (TypeORM)', (database) =>
-  describeAtomicUpdate(openTypeormTestOrm, database),
+describeOnEachDatabase(
+  'atomicUpdate (TypeORM)',
+  (database) => describeAtomicUpdate(openTypeormTestOrm, database),
+  { asMysql8: true },
 );
 
 describe('atomicUpdate in TypeORM idiom', () => {

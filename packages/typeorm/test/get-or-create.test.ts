@@ -6,8 +6,10 @@ import { RaceSafeMethods, raceSafe } from '../src';
 import { User, testDataSource } from './entities';
 import { openTypeormTestOrm } from './test-orm';
 
-describeOnEachDatabase('getOrCreate (TypeORM)', (database) =>
-  describeGetOrCreate(openTypeormTestOrm, database),
+describeOnEachDatabase(
+  'getOrCreate (TypeORM)',
+  (database) => describeGetOrCreate(openTypeormTestOrm, database),
+  { asMysql8: true },
 );
 
 describe('getOrCreate in TypeORM idiom', () => {

@@ -4,8 +4,10 @@ import { useTestOrm } from '../../../test/integration/lifecycle';
 import { describeUntrustedInput } from '../../../test/integration/untrusted-input.suite';
 import { openTypeormTestOrm } from './test-orm';
 
-describeOnEachDatabase('untrusted input (TypeORM)', (database) =>
-  describeUntrustedInput(openTypeormTestOrm, database),
+describeOnEachDatabase(
+  'untrusted input (TypeORM)',
+  (database) => describeUntrustedInput(openTypeormTestOrm, database),
+  { asMysql8: true },
 );
 
 describe('untrusted input TypeORM reads as no condition', () => {

@@ -3,8 +3,10 @@ import { useTestOrm } from '../../../test/integration/lifecycle';
 import { describeValues } from '../../../test/integration/values.suite';
 import { openTypeormTestOrm } from './test-orm';
 
-describeOnEachDatabase('values of every kind (TypeORM)', (database) =>
-  describeValues(openTypeormTestOrm, database),
+describeOnEachDatabase(
+  'values of every kind (TypeORM)',
+  (database) => describeValues(openTypeormTestOrm, database),
+  { asMysql8: true },
 );
 
 describe('values TypeORM converts or writes as SQL', () => {

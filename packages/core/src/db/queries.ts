@@ -1,7 +1,8 @@
 import type { LockStrength, UniqueKey } from '../dialects';
-import { MultipleRowsError, RaceSafeError } from '../errors';
+import { ConflictError, MultipleRowsError, RaceSafeError } from '../errors';
 import type { ModelGateway, Session } from '../gateway';
 import { liveLookupCondition, lookupCondition } from '../sql/conditions';
+import { findOrInsertSql } from '../sql/find-or-insert';
 import { createdMarker, insertList, insertUnlessSql } from '../sql/insert';
 import { type Parameters, parametersFor } from '../sql/parameters';
 import { run } from './run';
@@ -20,13 +21,23 @@ export async function findOne<Row>(
   const lockSql = lock ? ` ${gateway.dialect.lockClause(lock.strength, lock)}` : '';
   const sql = `SELECT * FROM ${gateway.tableSql} WHERE ${liveLookupCondition(gateway, lookup, parameters, withDeleted)} LIMIT 2${lockSql}`;
   const { rows } = await run(gateway, session, sql, parameters.values);
+  const row = atMostOne(gateway, lookup, rows);
+  return row && gateway.hydrate(row);
+}
+
+/** The row a lookup's statement returned, if any; {@link MultipleRowsError} when it returned more. */
+function atMostOne(
+  gateway: ModelGateway<unknown>,
+  lookup: Record<string, unknown>,
+  rows: Record<string, unknown>[],
+): Record<string, unknown> | undefined {
   if (rows.length > 1) {
     throw new MultipleRowsError(
       `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
       { fields: Object.keys(lookup) },
     );
   }
-  return rows.length === 1 ? gateway.hydrate(rows[0]) : undefined;
+  return rows[0];
 }
 
 /**
@@ -103,6 +114,28 @@ export async function findOrInsertRaw(
 }
 
 /**
+ * getOrCreate in one compound statement, where the dialect has one ({@link
+ * DialectAdapter.findOrInsert}, MariaDB; findOrInsertSql: its SQL), in a transaction of its own
+ * outside a transaction, else in the caller's (a 1062 there ends only that statement). The raw row
+ * and whether it created it; undefined when the lookup's key was taken and no live row has it (a
+ * soft-deleted row, or a winner deleted since): the caller reads the winner as after any lost race.
+ */
+export async function findOrInsertCompound(
+  write: OneStatement,
+): Promise<{ raw: Record<string, unknown>; created: boolean } | undefined> {
+  const { gateway, session, lookup, key } = write;
+  const { sql, parameters } = findOrInsertSql(gateway, write, !session.inTransaction);
+  const answer = await run(gateway, session, sql, parameters).catch((error: unknown) => {
+    if (error instanceof ConflictError && error.constraint === key.name) return undefined;
+    throw error;
+  });
+  const row = atMostOne(gateway, lookup, answer ? firstResultSet(answer.rows) : []);
+  if (!row) return undefined;
+  const { [createdMarker]: made, ...raw } = row;
+  return { raw, created: Number(made) === 1 };
+}
+
+/**
  * The guarded INSERT: creates the row only when no live row has the lookup, and returns it.
  *
  *     INSERT INTO t (<columns>) SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM t WHERE <lookup>)
@@ -154,14 +187,9 @@ export async function insertUnlessFirst(
   const marker = gateway.dialect.quoteIdentifier(createdMarker);
   const sql = `WITH ${first.name} AS (${first.sql}), made AS (${made}) SELECT false AS ${marker}, * FROM ${first.name} UNION ALL SELECT true, * FROM made`;
   const { rows } = await run(gateway, session, sql, parameters.values);
-  if (rows.length > 1) {
-    throw new MultipleRowsError(
-      `${gateway.modelName}: more than one row matches ${Object.keys(lookup).join(', ')}`,
-      { fields: Object.keys(lookup) },
-    );
-  }
-  if (rows.length === 0) return undefined;
-  const { [createdMarker]: created, ...raw } = rows[0];
+  const row = atMostOne(gateway, lookup, rows);
+  if (!row) return undefined;
+  const { [createdMarker]: created, ...raw } = row;
   return { raw, created: created === true };
 }
 
@@ -215,4 +243,12 @@ export async function insertRow<Row>(
 ): Promise<Row | undefined> {
   const raw = await insertRaw(gateway, session, gateway.insertValues(values), by);
   return raw && gateway.hydrate(raw);
+}
+
+/**
+ * A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`);
+ * its rows are the first set.
+ */
+export function firstResultSet(rows: unknown[]): Record<string, unknown>[] {
+  return (rows.find(Array.isArray) ?? []) as Record<string, unknown>[];
 }

@@ -82,6 +82,95 @@ export interface DialectAdapter {
     ): string;
   };
   /**
+   * updateOrCreate as one compound statement (MariaDB's `BEGIN NOT ATOMIC ... END`), so it costs one
+   * round trip without `UPDATE ... RETURNING` or data-modifying WITH: lock the lookup's row, UPDATE
+   * it or INSERT it, read it back with whether it was created. `availableSql` (no parameter)
+   * answers in column `available` whether this server runs compound statements (MySQL 8 does not
+   * outside stored programs).
+   */
+  readonly updateOrInsert?: {
+    readonly availableSql: string;
+    /**
+     * The compound statement: count and lock the lookup's live row (`locking`, the rest of a
+     * `SELECT COUNT(*) FROM`: `t WHERE <lookup> FOR UPDATE`, no NOWAIT), waiting at most `lockWaitMs`
+     * when given, 0 not at all (a whole number racesafe has checked, written as digits: the wait is
+     * a server variable);
+     * if it was there run `update` (none: leave it), else `insert`; then `select`, given the SQL of
+     * "this statement created the row" (0 or 1). In a transaction of its own that a failure rolls
+     * back before the error is raised again, at READ COMMITTED so that the locking read of a missing
+     * row locks no gap (`ownTransaction`), else in the caller's. Placeholders appear in that order:
+     * locking's, update's, insert's, select's.
+     */
+    statement(
+      steps: {
+        locking: string;
+        lockWaitMs?: number;
+        update?: string;
+        insert: string;
+        select: (created: string) => string;
+      },
+      ownTransaction: boolean,
+    ): string;
+    /**
+     * SQL true when a column already holds a bound value byte for byte, NULL included (`BINARY col
+     * <=> BINARY ?`): the UPDATE skips a row its plain defaults would not change, as the locking
+     * path sends no UPDATE then. Collation-blind, so 'Bob' over 'bob' is a change, as in JavaScript.
+     */
+    sameStoredValue(column: string, placeholder: string): string;
+    /**
+     * sameStoredValue compares this value, as bound, faithfully. MariaDB reads a bound non-finite
+     * double (Infinity, -Infinity, NaN) as 0 where it compares text (`BINARY ?` is '0'): an
+     * Infinity would be "the same" as a stored 0 and the UPDATE that refuses it (1264, as the ORM's
+     * own update does) would be skipped. The UPDATE then goes unguarded.
+     */
+    comparesBoundValue(value: unknown): boolean;
+  };
+  /**
+   * getOrCreate as one compound statement (MariaDB's `BEGIN NOT ATOMIC ... END`), so a miss costs one
+   * round trip without `RETURNING` or data-modifying WITH: count the lookup's live row with a plain
+   * read, INSERT it if there was none, read it back with whether it was created. A 1062 from the
+   * INSERT is caught inside: if the lookup's row is now there (a concurrent creator committed it
+   * first), it is read with a locking read, which sees it under REPEATABLE READ too; if not (another
+   * key's conflict), the 1062 is raised again. `availableSql` (no parameter) answers in column
+   * `available` whether this server runs compound statements (MySQL 8 does not outside stored programs).
+   */
+  readonly findOrInsert?: {
+    readonly availableSql: string;
+    /**
+     * The compound statement: `SELECT COUNT(*) INTO <found> FROM <found>` (`t WHERE <lookup>`); if 0,
+     * `insert`, with a handler for its 1062 that counts `winner` (`t WHERE <lookup> <locking read>`)
+     * and raises the error again when that count is 0; then `select` given the SQL of "this
+     * statement created the row" (0 or 1), or `selectWinner` after a lost race. In a transaction of
+     * its own that a failure rolls back before the error is raised again, at READ COMMITTED
+     * (`ownTransaction`), else in the caller's. Placeholders appear in that order: found's,
+     * winner's, insert's, select's, selectWinner's.
+     */
+    statement(
+      steps: {
+        found: string;
+        winner: string;
+        insert: string;
+        select: (created: string) => string;
+        selectWinner: string;
+      },
+      ownTransaction: boolean,
+    ): string;
+  };
+  /**
+   * getOrCreateMany's INSERT of a chunk's missing rows and the SELECT reading them back, as one
+   * compound statement (MariaDB's `BEGIN NOT ATOMIC ... END`): without `RETURNING` the rows are read
+   * back under the INSERT's locks, in one round trip. `availableSql` as for updateOrInsert.
+   */
+  readonly insertThenSelect?: {
+    readonly availableSql: string;
+    /**
+     * `insert`, then `select`, in a transaction of its own that a failure rolls back before the
+     * error is raised again (`ownTransaction`), else in the caller's, where an error ends only
+     * that statement. Placeholders appear in that order.
+     */
+    statement(steps: { insert: string; select: string }, ownTransaction: boolean): string;
+  };
+  /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
    * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */

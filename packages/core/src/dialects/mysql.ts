@@ -59,6 +59,31 @@ const lockClauses: Record<LockStrength, string> = {
   share: 'LOCK IN SHARE MODE',
 };
 
+// MariaDB 10.1+: https://mariadb.com/kb/en/using-compound-statements-outside-of-stored-programs/
+const compoundStatementsAvailable = `SELECT VERSION() LIKE '%MariaDB%' AS available`;
+
+// A compound statement's own transaction. RESIGNAL raises the same errno (1062, 1213, 1205...) after
+// the rollback, so errors classify as ever. READ COMMITTED: a locking read of a missing key locks
+// no gap, so two callers creating one key do not deadlock (docs/database-behaviours.md#mysql-gap-locks-deadlock-two-inserts):
+// the second's INSERT waits on the first's and gets a 1062 on the lookup's key.
+const ownTransactionStart = [
+  'DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;',
+  'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;',
+  'START TRANSACTION;',
+];
+
+/**
+ * `SET STATEMENT innodb_lock_wait_timeout = <s> FOR `: a lock wait scoped to one statement (MariaDB),
+ * whole seconds rounded up; 0 fails at once, as NOWAIT, which a compound statement refuses (1314).
+ */
+function lockWaitPrefix(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new RangeError(`lockWaitMs must be a whole number of milliseconds, got ${ms}`);
+  const seconds = ms === 0 ? 0 : Math.max(1, Math.ceil(ms / 1000));
+  return `SET STATEMENT innodb_lock_wait_timeout = ${seconds} FOR `;
+}
+
 /** The driver error itself (mysql2 or mariadb: a numeric errno), or the one an ORM wrapped. */
 function driverError(error: unknown): Record<string, unknown> | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -99,8 +124,7 @@ export const mysqlDialect: DialectAdapter = {
   isNotDeletedPredicate: () => false,
   supportsReturning: false,
   updateThenSelect: {
-    // MariaDB 10.1+: https://mariadb.com/kb/en/using-compound-statements-outside-of-stored-programs/
-    availableSql: `SELECT VERSION() LIKE '%MariaDB%' AS available`,
+    availableSql: compoundStatementsAvailable,
     statement: ({ locking, update, select }, ownTransaction) =>
       [
         'BEGIN NOT ATOMIC',
@@ -116,6 +140,71 @@ export const mysqlDialect: DialectAdapter = {
         `SELECT COUNT(*) INTO racesafe_matched FROM ${locking};`,
         `${update};`,
         `${select('racesafe_matched > 0')};`,
+        ...(ownTransaction ? ['COMMIT;'] : []),
+        'END',
+      ].join('\n'),
+  },
+  updateOrInsert: {
+    availableSql: compoundStatementsAvailable,
+    statement: (steps, ownTransaction) =>
+      [
+        'BEGIN NOT ATOMIC',
+        'DECLARE racesafe_found INT DEFAULT 0;',
+        'DECLARE racesafe_made INT DEFAULT 0;',
+        ...(ownTransaction ? ownTransactionStart : []),
+        `${lockWaitPrefix(steps.lockWaitMs)}SELECT COUNT(*) INTO racesafe_found FROM ${steps.locking};`,
+        ...(steps.update
+          ? ['IF racesafe_found > 0 THEN', `${steps.update};`, 'ELSE']
+          : ['IF racesafe_found = 0 THEN']),
+        `${steps.insert};`,
+        'SET racesafe_made = 1;',
+        'END IF;',
+        `${steps.select('racesafe_made')};`,
+        ...(ownTransaction ? ['COMMIT;'] : []),
+        'END',
+      ].join('\n'),
+    sameStoredValue: (column, placeholder) => `BINARY ${column} <=> BINARY ${placeholder}`,
+    comparesBoundValue: (value) => typeof value !== 'number' || Number.isFinite(value),
+  },
+  findOrInsert: {
+    availableSql: compoundStatementsAvailable,
+    statement: (steps, ownTransaction) =>
+      [
+        'BEGIN NOT ATOMIC',
+        'DECLARE racesafe_found INT DEFAULT 0;',
+        'DECLARE racesafe_made INT DEFAULT 0;',
+        'DECLARE racesafe_lost INT DEFAULT 0;',
+        ...(ownTransaction ? ownTransactionStart : []),
+        `SELECT COUNT(*) INTO racesafe_found FROM ${steps.found};`,
+        'IF racesafe_found = 0 THEN',
+        'BEGIN',
+        // A 1062 on the lookup's key: a concurrent creator won, its row is read below; on another key: raised again.
+        'DECLARE EXIT HANDLER FOR 1062 BEGIN',
+        `SELECT COUNT(*) INTO racesafe_lost FROM ${steps.winner};`,
+        'IF racesafe_lost = 0 THEN RESIGNAL; END IF;',
+        'END;',
+        `${steps.insert};`,
+        'SET racesafe_made = 1;',
+        'END;',
+        'END IF;',
+        `IF racesafe_lost = 0 THEN ${steps.select('racesafe_made')}; ELSE ${steps.selectWinner}; END IF;`,
+        ...(ownTransaction ? ['COMMIT;'] : []),
+        'END',
+      ].join('\n'),
+  },
+  insertThenSelect: {
+    availableSql: compoundStatementsAvailable,
+    statement: ({ insert, select }, ownTransaction) =>
+      [
+        'BEGIN NOT ATOMIC',
+        ...(ownTransaction
+          ? [
+              'DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;',
+              'START TRANSACTION;',
+            ]
+          : []),
+        `${insert};`,
+        `${select};`,
         ...(ownTransaction ? ['COMMIT;'] : []),
         'END',
       ].join('\n'),

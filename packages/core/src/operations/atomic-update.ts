@@ -10,7 +10,7 @@ import { type Parameters, parametersFor } from '../sql/parameters';
 import { withSession } from '../db/transactions';
 import { lookupCondition } from '../sql/conditions';
 import { run } from '../db/run';
-import { selectWhere } from '../db/queries';
+import { firstResultSet, selectWhere } from '../db/queries';
 import { assertStrictArithmetic } from '../server/strict-mode';
 import { uniqueKeys } from '../server/unique-keys';
 import { assertKnownFields, assertWritableValues } from '../validate';
@@ -264,14 +264,6 @@ async function updateThenSelect<Row>(
     parameters.values,
   );
   return firstResultSet(rows).map((row) => gateway.hydrate(row));
-}
-
-/**
- * A compound statement's answer comes as its result sets and a final status (`[[row, ...], ok]`);
- * its rows are the first set.
- */
-function firstResultSet(rows: unknown[]): Record<string, unknown>[] {
-  return (rows.find(Array.isArray) ?? []) as Record<string, unknown>[];
 }
 
 /**

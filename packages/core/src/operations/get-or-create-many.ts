@@ -14,7 +14,8 @@ import { type PlanRow, choose } from '../steps/plan';
 import { matchId, matchRows } from '../sql/match-rows';
 import { type RetryPolicy, withRetries } from '../db/retry';
 import { parametersFor } from '../sql/parameters';
-import { findOne } from '../db/queries';
+import { findOne, firstResultSet } from '../db/queries';
+import { serverFact } from '../server/server-facts';
 import { inSavepoint, withSession } from '../db/transactions';
 import { lookupsCondition, multiRowInsert } from '../sql/many-rows';
 import { run } from '../db/run';
@@ -35,9 +36,12 @@ export interface GetOrCreateManyCoreOptions {
  * - `select-first`: SELECT the chunk's keys, one multi-row INSERT of the missing ones, re-read what
  *   a racing caller took;
  * - `guarded-insert`: one `INSERT ... SELECT ... FROM unnest(...) WHERE NOT EXISTS (...)` of every
- *   key, then SELECT the ones it did not insert.
+ *   key, then SELECT the ones it did not insert;
+ * - `compound-statement`: SELECT the chunk's keys, then the multi-row INSERT of the missing ones and
+ *   the SELECT reading them back in one compound statement (MariaDB's `BEGIN NOT ATOMIC`,
+ *   {@link DialectAdapter.insertThenSelect}): 2 round trips, in a transaction of its own or in yours.
  */
-export type GetOrCreateManyStrategy = 'select-first' | 'guarded-insert';
+export type GetOrCreateManyStrategy = 'select-first' | 'guarded-insert' | 'compound-statement';
 
 /** What the plan reads, all known before any statement. */
 interface PlanInputs {
@@ -50,11 +54,17 @@ interface PlanInputs {
   arrays: boolean;
   /** A defaults function or the user's hooks, which must run only for rows about to be created. */
   userCodeBeforeCreate: boolean;
+  /**
+   * The adapter has the compound INSERT-then-SELECT, the call is one chunk, and no hooks of the
+   * user's run or write (whether the server runs it is asked in the attempt).
+   */
+  compound: boolean;
 }
 
 /** The plan: the first row whose inputs hold names the strategy. */
 const plan: PlanRow<PlanInputs, GetOrCreateManyStrategy>[] = [
   [{ recent: 'creating', arrays: true, userCodeBeforeCreate: false }, 'guarded-insert'],
+  [{ compound: true }, 'compound-statement'],
   [{}, 'select-first'],
 ];
 
@@ -94,8 +104,19 @@ async function resolveChunk<Row>(
     if (missing.length === 0) return;
     await createMissing(batch, session, missing, key);
   }
-  // The keys no INSERT of this call made: rows that were there, or that a concurrent caller took
-  // meanwhile, read in one statement.
+  await readTaken(batch, session, open, key);
+}
+
+/**
+ * The keys no INSERT of this call made: rows that were there, or that a concurrent caller took
+ * meanwhile, read in one statement.
+ */
+async function readTaken<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  open: Wanted<Row>[],
+  key: UniqueKey,
+): Promise<void> {
   const taken = open.filter((w) => !w.result);
   if (taken.length === 0) return;
   const { gateway } = batch;
@@ -155,10 +176,16 @@ export async function getOrCreateMany<Row>(
   if (wanted.length === 0) return [];
   const lifecycle = gateway.lifecycle(options);
   const last = lastOutcome(gateway, 'getOrCreateMany');
+  const chunks = chunksOf(gateway, wanted, lookups[0], options.defaults);
   const strategy = choose(plan, {
     recent: last.recent,
     arrays: gateway.dialect.arrayRows !== undefined,
     userCodeBeforeCreate: typeof options.defaults === 'function' || !!lifecycle?.runsUserCode,
+    compound:
+      gateway.dialect.insertThenSelect !== undefined &&
+      chunks.length === 1 &&
+      !lifecycle?.runsUserCode &&
+      !lifecycle?.atomic,
   });
   const batch: Batch<Row> = {
     gateway,
@@ -168,16 +195,26 @@ export async function getOrCreateMany<Row>(
     insertFirst: strategy === 'guarded-insert',
     insertedUnmatched: new Set(),
   };
-  const chunks = chunksOf(gateway, wanted, lookups[0], options.defaults);
-  const retry = (attempt: () => Promise<void>) => withRetries(options.retry, attempt);
+  const retry = <T>(attempt: () => Promise<T>) => withRetries(options.retry, attempt);
+  const resolved =
+    strategy === 'compound-statement' &&
+    (await withSession<boolean>(
+      gateway,
+      gateway.callerTransaction(),
+      { own: 'autocommit', retry },
+      (session) => resolveCompound(batch, session, chunks[0]).catch(forget(wanted)),
+    ));
+  // Otherwise (MySQL 8, rows of different columns, a key taken meanwhile): the chunk's statements
+  // one by one.
   const own = ownSession(batch, chunks.length);
-  await withSession(gateway, gateway.callerTransaction(), { own, retry }, (session, kind) => {
-    const work = () => resolveAll(batch, session, chunks);
-    // In your transaction all of it sits in one savepoint: a ConflictError on another key writes
-    // nothing of the call.
-    if (kind === 'caller') return inSavepoint(gateway, session, work);
-    return kind === 'transaction' ? work().catch(forget(wanted)) : work();
-  });
+  if (!resolved)
+    await withSession(gateway, gateway.callerTransaction(), { own, retry }, (session, kind) => {
+      const work = () => resolveAll(batch, session, chunks);
+      // In your transaction all of it sits in one savepoint: a ConflictError on another key writes
+      // nothing of the call.
+      if (kind === 'caller') return inSavepoint(gateway, session, work);
+      return kind === 'transaction' ? work().catch(forget(wanted)) : work();
+    });
   const found = wanted.reduce((n, w) => n + (w.result![1] ? 0 : 1), 0);
   last.remember(found * 2 >= wanted.length);
   return inInputOrder(gateway, wanted, ids);
@@ -250,6 +287,66 @@ async function resolveAll<Row>(
   for (const chunk of chunks)
     for (const w of chunk) if (w.hasNull) await lookupKey(gateway, session, w.lookup);
   for (const chunk of chunks) await resolveChunk(batch, session, chunk, key);
+}
+
+/**
+ * `compound-statement` for the call's one chunk: SELECT its keys, then one compound statement
+ * (insertThenSelect) of the missing ones. False, every result forgotten, when the server runs no
+ * compound statement (MySQL 8), the rows to insert have different columns, or the INSERT lost a
+ * key to a concurrent caller (a 1062 that undid the whole INSERT): the caller takes the
+ * select-first path.
+ */
+async function resolveCompound<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  chunk: Wanted<Row>[],
+): Promise<boolean> {
+  const { gateway } = batch;
+  const sql = gateway.dialect.insertThenSelect!.availableSql;
+  if (Number((await serverFact(gateway, session, sql))?.available) !== 1) return false;
+  const key = await lookupKey(gateway, session, chunk[0].lookup);
+  for (const w of chunk) if (w.hasNull) await lookupKey(gateway, session, w.lookup);
+  await findExisting(batch, session, chunk);
+  const missing = chunk.filter((w) => !w.result);
+  if (missing.length > 0 && !(await insertThenSelect(batch, session, missing, key))) {
+    for (const w of chunk) w.result = undefined;
+    return false;
+  }
+  await readTaken(batch, session, chunk, key);
+  return true;
+}
+
+/**
+ * The missing rows' multi-row INSERT and the SELECT of their keys in one compound statement, in a
+ * transaction of its own (or yours), so the rows read are the ones inserted:
+ * `BEGIN NOT ATOMIC [handler; START TRANSACTION;] INSERT INTO t (...) VALUES (...), (...); SELECT *
+ * FROM t WHERE <keys>; [COMMIT;] END`. False, with nothing sent, for rows of different columns;
+ * false after a 1062 on the lookup's key.
+ */
+async function insertThenSelect<Row>(
+  batch: Batch<Row>,
+  session: Session,
+  missing: Wanted<Row>[],
+  key: UniqueKey,
+): Promise<boolean> {
+  const { gateway } = batch;
+  const { rows, pending } = await prepareRows(batch, session, missing);
+  const columns = Object.keys(rows[0]).join(',');
+  if (rows.some((row) => Object.keys(row).join(',') !== columns)) return false;
+  const parameters = parametersFor(gateway);
+  const insert = multiRowInsert(gateway, rows, parameters);
+  const select = `SELECT * FROM ${gateway.tableSql} WHERE ${lookupsCondition(gateway, missing, parameters)}`;
+  const sql = gateway.dialect.insertThenSelect!.statement(
+    { insert, select },
+    !session.inTransaction,
+  );
+  const answer = await run(gateway, session, sql, parameters.values).catch((error: unknown) => {
+    if (error instanceof ConflictError && error.constraint === key.name) return undefined;
+    throw error;
+  });
+  if (!answer) return false;
+  await storeCreated(batch, missing, pending, firstResultSet(answer.rows));
+  return true;
 }
 
 /** SELECT the rows of these lookups. */

@@ -4,11 +4,19 @@
 // (its checks, its session, its strategy), then the other strategies.
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
 import { UniqueLookupRequiredError } from '../errors';
-import { findOne, findOrInsertRaw, insertRaw, insertRow, insertUnlessFound } from '../db/queries';
+import {
+  findOne,
+  findOrInsertCompound,
+  findOrInsertRaw,
+  insertRaw,
+  insertRow,
+  insertUnlessFound,
+} from '../db/queries';
 import { type RetryPolicy, withIdempotentRetries } from '../db/retry';
 import { run } from '../db/run';
 import { inSavepoint, withSession } from '../db/transactions';
 import { type Recent, lastOutcome } from '../server/last-outcome';
+import { serverFact } from '../server/server-facts';
 import { lookupKey } from '../server/unique-keys';
 import { onlyPlaceholder } from '../sql/parameters';
 import {
@@ -41,6 +49,9 @@ export interface GetOrCreateCoreOptions {
  * - `one-statement`: the WITH that finds or inserts in 1 round trip (findOrInsertRaw);
  * - `guarded-insert`: `INSERT ... SELECT ... WHERE NOT EXISTS` first (insertUnlessFound), then the
  *   winner's row if it inserted none;
+ * - `compound-statement`: count the lookup's row, INSERT it if missing, read it back, in one
+ *   compound statement (MariaDB's `BEGIN NOT ATOMIC`, {@link DialectAdapter.findOrInsert}), in a
+ *   transaction of its own or in yours: 1 round trip, a lost race included (findOrInsertCompound);
  * - `select-first-own-transaction`: the SELECT autocommits, a miss creates with the ORM's hooks
  *   in a transaction of racesafe's own;
  * - `advisory-lock`: callers of one lookup queue on a transaction-scoped advisory lock (the opt-out
@@ -50,6 +61,7 @@ export type GetOrCreateStrategy =
   | 'select-first'
   | 'one-statement'
   | 'guarded-insert'
+  | 'compound-statement'
   | 'select-first-own-transaction'
   | 'advisory-lock';
 
@@ -61,6 +73,11 @@ interface PlanInputs {
    * database writes inside WITH.
    */
   oneStatement: boolean;
+  /**
+   * As oneStatement, where the adapter has getOrCreate's compound statement instead (whether the
+   * server runs it is asked in the attempt).
+   */
+  compound: boolean;
   /** What the table's last two calls here did (last-outcome.ts). */
   recent: Recent;
   /**
@@ -75,6 +92,8 @@ const plan: PlanRow<PlanInputs, GetOrCreateStrategy>[] = [
   [{ oneStatement: true, recent: 'finding' }, 'select-first'],
   [{ oneStatement: true, recent: 'creating' }, 'guarded-insert'],
   [{ oneStatement: true, recent: 'mixed' }, 'one-statement'],
+  [{ compound: true, recent: 'finding' }, 'select-first'],
+  [{ compound: true }, 'compound-statement'],
   [{ hooksOutsideTransaction: true }, 'select-first-own-transaction'],
   [{}, 'select-first'],
 ];
@@ -139,7 +158,7 @@ export async function getOrCreate<Row>(
     // await.
     const key = pending instanceof Promise ? await pending : pending;
     const at = { ...call, session, key };
-    return inputs.oneStatement ? byRecentOutcomes(at, inputs) : findOrInsert(at);
+    return inputs.oneStatement || inputs.compound ? byRecentOutcomes(at, inputs) : findOrInsert(at);
   });
 }
 
@@ -163,12 +182,12 @@ function planInputs<Row>(
   call: Call<Row>,
   options: GetOrCreateCoreOptions,
 ): Omit<PlanInputs, 'recent'> {
+  const blind = !call.lifecycle?.runsUserCode && typeof options.defaults !== 'function';
+  const { dialect } = call.gateway;
   return {
     advisoryLock: options.advisoryLock === true,
-    oneStatement:
-      call.gateway.dialect.writesInWith &&
-      !call.lifecycle?.runsUserCode &&
-      typeof options.defaults !== 'function',
+    oneStatement: dialect.writesInWith && blind,
+    compound: dialect.findOrInsert !== undefined && blind,
     hooksOutsideTransaction: !call.caller && call.lifecycle?.atomic === true,
   };
 }
@@ -192,13 +211,22 @@ async function byRecentOutcomes<Row>(
 }
 
 /** Runs one attempt of `strategy` on its session. */
-function runStrategy<Row>(
+async function runStrategy<Row>(
   strategy: GetOrCreateStrategy,
   at: Attempt<Row>,
 ): Promise<[Row, boolean]> {
   if (strategy === 'one-statement') return inOneStatement(at, findOrInsertRaw);
   if (strategy === 'guarded-insert') return inOneStatement(at, insertUnlessFound);
+  // No savepoint in your transaction: an error there ends only the statement (MariaDB).
+  if (strategy === 'compound-statement' && (await compoundAvailable(at)))
+    return findOrInsertOnce(at, findOrInsertCompound);
   return findOrInsert(at);
+}
+
+/** The server runs getOrCreate's compound statement (asked once per connection configuration). */
+async function compoundAvailable<Row>(at: Attempt<Row>): Promise<boolean> {
+  const sql = at.gateway.dialect.findOrInsert!.availableSql;
+  return Number((await serverFact(at.gateway, at.session, sql))?.available) === 1;
 }
 
 /**

@@ -3,20 +3,29 @@
 // first, lock and update that row. The file reads in that order: the plan (a decision table naming
 // a strategy), Django's steps (lockAndUpdateOrCreate), the call (its checks, its session, its
 // strategy), then the other strategies.
-import { InvalidFieldError, RetryableError } from '../errors';
+import { ConflictError, InvalidFieldError, RetryableError } from '../errors';
 import { isFExpression } from '../expressions';
-import type { ModelGateway, RowLifecycle, Session } from '../gateway';
-import { findOrInsertRaw, insertUnlessFirst, insertUnlessFound, selectWhere } from '../db/queries';
+import type { ModelGateway, PendingWrite, RowLifecycle, Session } from '../gateway';
+import {
+  findOrInsertRaw,
+  firstResultSet,
+  insertUnlessFirst,
+  insertUnlessFound,
+  selectWhere,
+} from '../db/queries';
 import { type RetryPolicy, withRetries } from '../db/retry';
 import { run } from '../db/run';
 import { inSavepoint, withSession } from '../db/transactions';
 import { type Recent, lastOutcome } from '../server/last-outcome';
+import { serverFact } from '../server/server-facts';
 import { assertStrictArithmetic } from '../server/strict-mode';
 import { lookupKey } from '../server/unique-keys';
 import { updateStatement } from '../sql/assignments';
 import { liveLookupCondition, lookupCondition } from '../sql/conditions';
+import { createdMarker } from '../sql/insert';
 import { type Parameters, parametersFor } from '../sql/parameters';
 import { sameValue } from '../sql/same-value';
+import { updateOrInsertSql } from '../sql/update-or-insert';
 import { createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
 import { type Defaults, resolveDefaults } from '../steps/defaults';
 import type { LookupCall } from '../steps/lookup-call';
@@ -58,15 +67,28 @@ export interface UpdateOrCreateCoreOptions {
  * - `one-statement`: `WITH updated AS (UPDATE ...), made AS (INSERT ...)` in 1 round trip
  *   (getOrCreate's WITH when the defaults write nothing);
  * - `update-first`: the plain `UPDATE ... RETURNING`, then the WITH if it updated no row;
- * - `guarded-insert`: getOrCreate's guarded INSERT, then the plain UPDATE if a row was there.
- * The last three are autocommit statements; one that neither updated nor created falls back to
- * the locking strategies.
+ * - `guarded-insert`: getOrCreate's guarded INSERT, then the plain UPDATE if a row was there;
+ * - `compound-statement`: lock, update or insert, and read back in one compound statement
+ *   (MariaDB's `BEGIN NOT ATOMIC`, {@link DialectAdapter.updateOrInsert}), in a transaction of its
+ *   own or in yours: 1 round trip ({@link updateOrInsertCompound}).
+ * The one-statement ones are autocommit statements; one that neither updated nor created falls
+ * back to the locking strategies, as does a compound statement whose INSERT lost the lookup's key.
  */
 export type UpdateOrCreateStrategy =
-  'locking' | 'locking-apart' | 'one-statement' | 'update-first' | 'guarded-insert';
+  | 'locking'
+  | 'locking-apart'
+  | 'one-statement'
+  | 'update-first'
+  | 'guarded-insert'
+  | 'compound-statement';
 
 /** What the plan reads. */
 interface PlanInputs {
+  /**
+   * The adapter has updateOrCreate's compound statement and nothing of yours runs between locking
+   * and writing (inCompound); whether the server runs it is asked in the attempt.
+   */
+  compound: boolean;
   /** The call runs in your transaction: retries and the transaction are yours. */
   caller: boolean;
   /**
@@ -90,6 +112,7 @@ interface PlanInputs {
 
 /** The plan: the first row whose inputs hold names the strategy. */
 const plan: PlanRow<PlanInputs, UpdateOrCreateStrategy>[] = [
+  [{ compound: true }, 'compound-statement'],
   [{ caller: true }, 'locking'],
   [{ oneStatement: true, writesDefaults: false }, 'one-statement'],
   [{ oneStatement: true, recent: 'finding' }, 'update-first'],
@@ -207,11 +230,22 @@ export async function updateOrCreate<Row>(
     caller: gateway.callerTransaction(),
   };
   const inputs = {
+    compound: inCompound(call),
     caller: call.caller !== undefined,
     oneStatement: inOneStatement(call),
     gapLocks: gateway.dialect.missingRowLockBlocksInserts === true,
   };
   const retry = <T>(attempt: () => Promise<T>) => withRetries(options.retry, attempt);
+  if (choose(plan, inputs) === 'compound-statement') {
+    const done = await withSession<[Row, boolean] | undefined>(
+      gateway,
+      call.caller,
+      { own: 'autocommit', retry },
+      (session, kind) => updateOrInsertCompound(call, session, kind !== 'caller'),
+    );
+    if (done) return done;
+    // The server has no compound statements (MySQL 8), or the INSERT lost the lookup's key.
+  }
   if (inputs.oneStatement) {
     const done = await retry(() =>
       gateway.autocommit((session) => updateOrInsert(call, session, inputs)),
@@ -220,7 +254,7 @@ export async function updateOrCreate<Row>(
     // It neither updated nor created: a row committed or deleted between its snapshot and its
     // INSERT, or a soft-deleted row holds the key. The locking strategies sort it out.
   }
-  const strategy = choose(plan, { ...inputs, oneStatement: false });
+  const strategy = choose(plan, { ...inputs, compound: false, oneStatement: false });
   if (strategy === 'locking-apart') return retry(() => updateOrCreateApart(call));
   // Retries belong to the outermost transaction: inside the caller's, RetryableError surfaces.
   const begin = { lockWaitMs: options.nowait ? 0 : options.lockTimeoutMs };
@@ -244,15 +278,41 @@ export async function updateOrCreate<Row>(
  */
 function inOneStatement<Row>(call: Call<Row>): boolean {
   const { nowait, lockTimeoutMs, createDefaults } = call.options;
-  const { lifecycle } = call;
-  const blind = !lifecycle || (!lifecycle.runsUserCode && lifecycle.validateChanges !== undefined);
   return (
     !call.caller &&
     call.gateway.dialect.writesInWith &&
-    blind &&
+    blind(call) &&
     !nowait &&
     lockTimeoutMs === undefined &&
     typeof createDefaults !== 'function'
+  );
+}
+
+/**
+ * No code of yours runs around the writes (no hooks, listeners or custom validators; built-in
+ * validation is checked before the statement) and no `createDefaults` function, which would run on
+ * a found row too.
+ */
+function blind<Row>(call: Call<Row>): boolean {
+  const { lifecycle } = call;
+  return (
+    (!lifecycle || (!lifecycle.runsUserCode && lifecycle.validateChanges !== undefined)) &&
+    typeof call.options.createDefaults !== 'function'
+  );
+}
+
+/**
+ * Where the adapter has updateOrCreate's compound statement, in or out of your transaction, with
+ * `nowait` and `lockTimeoutMs` too, when nothing of yours runs between locking and writing and the
+ * defaults leave the lookup's columns alone (the row is read back by the lookup).
+ */
+function inCompound<Row>(call: Call<Row>): boolean {
+  const { defaults } = call.options;
+  const named = typeof defaults === 'object' ? Object.keys(defaults) : [];
+  return (
+    call.gateway.dialect.updateOrInsert !== undefined &&
+    blind(call) &&
+    !named.some((property) => property in call.lookup)
   );
 }
 
@@ -268,30 +328,99 @@ async function updateOrInsert<Row>(
   session: Session,
   inputs: PlanInputs,
 ): Promise<[Row, boolean] | undefined> {
-  const { gateway, lookup, options } = call;
-  const key = await lookupKey(gateway, session, lookup);
-  const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
-  const values = { ...createValues(call, defaults), ...lookup };
+  const prepared = await prepareWrites(call, session);
   // An ORM SQL value (Sequelize col('code')) may name a column, which `INSERT ... SELECT` without
   // FROM cannot see: the locking path writes it.
-  if (Object.values(values).some((value) => gateway.isSqlValue(value))) return undefined;
-  // Built-in validation only (no user code): both writes checked before the statement; values it
-  // refuses take the locking path, which validates what it writes.
-  const { lifecycle } = call;
-  const pending = lifecycle
-    ? await lifecycle.validateChanges!(defaults, session)
-        .then(() => lifecycle.beforeCreate(values, session))
-        .catch(() => undefined)
-    : { values: gateway.insertValues(values), stored: undefined };
-  if (!pending) return undefined;
-  const writes = { ...call, session, key, defaults, values: pending.values };
+  if (!prepared || Object.values(prepared.created).some((v) => call.gateway.isSqlValue(v)))
+    return undefined;
+  const { writes } = prepared;
   const result =
-    Object.keys(defaults).length === 0
+    Object.keys(writes.defaults).length === 0
       ? await findOrInsertRaw(writes)
       : await updateOrInsertRaw(writes, inputs);
-  if (!result) return undefined;
-  if (result.created && pending.stored) return [await pending.stored(result.raw), true];
-  return [gateway.hydrate(result.raw), result.created];
+  return result && written(call, prepared, result);
+}
+
+/** A one-statement attempt's writes, and what runs once a row is created. */
+interface Prepared<Row> {
+  writes: Writes<Row>;
+  /** The new row's values as given (before the ORM's insert defaults). */
+  created: Record<string, unknown>;
+  /** The ORM's create lifecycle for them (built-in validation), whose `stored` returns a created row. */
+  pending?: PendingWrite<Row>;
+}
+
+/**
+ * The defaults resolved and the new row's values, checked by the ORM's built-in validation (no
+ * user code) before the statement; undefined when it refuses them: the locking path validates what
+ * it writes.
+ */
+async function prepareWrites<Row>(
+  call: Call<Row>,
+  session: Session,
+): Promise<Prepared<Row> | undefined> {
+  const { gateway, lookup, options, lifecycle } = call;
+  const key = await lookupKey(gateway, session, lookup);
+  const defaults = resolveDefaults(gateway, options.defaults, 'defaults', true);
+  const created = { ...createValues(call, defaults), ...lookup };
+  const pending = lifecycle
+    ? await lifecycle.validateChanges!(defaults, session)
+        .then(() => lifecycle.beforeCreate(created, session))
+        .catch(() => undefined)
+    : undefined;
+  if (lifecycle && !pending) return undefined;
+  const values = pending ? pending.values : gateway.insertValues(created);
+  return { writes: { ...call, session, key, defaults, values }, created, pending };
+}
+
+/** The row a one-statement attempt returned, as the caller gets it (hydrated, or the ORM's stored row). */
+async function written<Row>(
+  call: Call<Row>,
+  prepared: Prepared<Row>,
+  result: { raw: Record<string, unknown>; created: boolean },
+): Promise<[Row, boolean]> {
+  if (result.created && prepared.pending) return [await prepared.pending.stored(result.raw), true];
+  return [call.gateway.hydrate(result.raw), result.created];
+}
+
+/**
+ * `compound-statement`: lock the lookup's row, update it or insert it, read it back, in one
+ * compound statement (updateOrInsertSql: its SQL), in a transaction of its own or in yours.
+ * Undefined when the server runs no compound statement (MySQL 8), the defaults function named a
+ * lookup column, or the INSERT lost the lookup's key to a concurrent creator or a soft-deleted row:
+ * the locking strategies follow (a lost race then updates the winner's row).
+ */
+async function updateOrInsertCompound<Row>(
+  call: Call<Row>,
+  session: Session,
+  ownTransaction: boolean,
+): Promise<[Row, boolean] | undefined> {
+  const { gateway, lookup, options } = call;
+  const compound = gateway.dialect.updateOrInsert!;
+  if (Number((await serverFact(gateway, session, compound.availableSql))?.available) !== 1)
+    return undefined;
+  const prepared = await prepareWrites(call, session);
+  if (!prepared || Object.keys(prepared.writes.defaults).some((p) => p in lookup)) return undefined;
+  const { writes } = prepared;
+  await assertStrictArithmetic(gateway, session, writes.defaults);
+  const strength = lockStrengthFor(gateway, writes.defaults, writes.key.columns);
+  const { sql, parameters } = updateOrInsertSql(
+    gateway,
+    {
+      ...writes,
+      lock: gateway.dialect.lockClause(strength, {}),
+      lockWaitMs: options.nowait ? 0 : options.lockTimeoutMs,
+    },
+    ownTransaction,
+  );
+  const answer = await run(gateway, session, sql, parameters).catch((error: unknown) => {
+    if (error instanceof ConflictError && error.constraint === writes.key.name) return undefined;
+    throw error;
+  });
+  const [row] = answer ? firstResultSet(answer.rows) : [];
+  if (!row) return undefined;
+  const { [createdMarker]: made, ...raw } = row;
+  return written(call, prepared, { raw, created: Number(made) === 1 });
 }
 
 /**
