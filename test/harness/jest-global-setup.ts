@@ -112,10 +112,15 @@ export default async function globalSetup(): Promise<void> {
   // PgBouncer watchdogs (see startMariadb) kill them and delete their directories when this process ends.
 }
 
-/** The suites run in this jest process (not only a lane of race files or lint tests: jest.config.js, RACESAFE_JEST_LANE). */
+/**
+ * The suites, or the harness's own tests of the "as MySQL 8" server, run in this jest process: a
+ * lane with `suites` or `tools`, not one of only race files or lint tests (jest.config.js, RACESAFE_JEST_LANE).
+ */
 function runsSuites(): boolean {
   const lane = process.env.RACESAFE_JEST_LANE;
-  return !lane || lane === 'all' || lane.split('+').includes('suites');
+  return (
+    !lane || lane === 'all' || lane.split('+').some((part) => part === 'suites' || part === 'tools')
+  );
 }
 
 function inCi(): boolean {
