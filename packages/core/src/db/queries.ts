@@ -165,6 +165,25 @@ export async function insertUnlessFound(
 }
 
 /**
+ * getOrCreate's unguarded INSERT, sent first while a table's calls keep creating rows:
+ *
+ *     INSERT INTO t (<columns>) VALUES (<values>) ON CONFLICT (<key>) [WHERE <predicate>] DO NOTHING RETURNING *
+ *
+ * The raw row it created, or undefined when the key was taken (the row exists, or a concurrent
+ * caller committed it): the caller then reads that row. Unlike insertUnlessFound it has no guard,
+ * so PostgreSQL plans it as any INSERT, and a taken key still evaluates the new row's column
+ * defaults (one sequence value drawn) and fires BEFORE INSERT triggers before the conflict skips
+ * it.
+ */
+export async function insertFirst(
+  write: OneStatement,
+): Promise<{ raw: Record<string, unknown>; created: true } | undefined> {
+  const { gateway, session, values, key } = write;
+  const raw = await insertRaw(gateway, session, values, { key, skip: true });
+  return raw && { raw, created: true };
+}
+
+/**
  * `WITH <first> AS (<sql>), made AS (INSERT ... SELECT <values> WHERE NOT EXISTS (SELECT 1 FROM <first>)
  * ON CONFLICT (<key>) DO NOTHING RETURNING *) SELECT false AS "racesafe_created", * FROM <first>
  * UNION ALL SELECT true, * FROM made`:
