@@ -63,9 +63,11 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
   });
 
   if (database.dialect === 'postgres') {
-    it('draws no sequence value on a hit, and one per row created', async () => {
+    it('draws no sequence value on a hit once a hit broke any streak of misses, and one per row created', async () => {
       const lastId = async () =>
         Number((await orm().query(`SELECT last_value AS n FROM users_id_seq`))[0].n);
+      await orm().getOrCreate('users', { email: 'seq@x' });
+      // After two misses (whatever ran before) this hit may draw one: see the next test.
       await orm().getOrCreate('users', { email: 'seq@x' });
       const before = await lastId();
       for (let i = 0; i < 5; i++) await orm().getOrCreate('users', { email: 'seq@x' });
