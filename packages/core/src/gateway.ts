@@ -49,8 +49,12 @@ export interface Session {
 export interface PendingWrite<Row> {
   /** Property values to write. */
   values: Record<string, unknown>;
-  /** Hydrates the stored row (raw, keyed by column), runs the ORM's after-hooks, and returns the row for the caller. */
-  stored(raw: Record<string, unknown>): Promise<Row>;
+  /**
+   * Hydrates the stored row (raw, keyed by column), runs the ORM's after-hooks, and returns the row
+   * for the caller. `hydrated`: that row as {@link ModelGateway.hydrate} made it already, when the
+   * caller has it (getOrCreateMany matched its rows by it), so its values are not read again.
+   */
+  stored(raw: Record<string, unknown>, hydrated?: Row): Promise<Row>;
 }
 
 /**

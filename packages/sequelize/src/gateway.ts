@@ -232,8 +232,9 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
   const generator = queryGeneratorOf(base);
   const attributes = model.getAttributes() as Record<string, unknown>;
   const parsers = parsersOf(base);
-  const hydrate = (raw: Record<string, unknown>): M => {
-    const values = Object.fromEntries(
+  /** A stored row's values by attribute name, parsed as Sequelize's own query parses them. */
+  const storedValues = (raw: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
       Object.entries(raw).map(([field, value]) => {
         const property =
           (Object.hasOwn(internals.fieldRawAttributesMap, field)
@@ -243,8 +244,8 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
         return [property, parse ? parse(value) : value];
       }),
     );
-    return model.build(values as never, { isNewRecord: false, raw: true });
-  };
+  const hydrate = (raw: Record<string, unknown>): M =>
+    model.build(storedValues(raw) as never, { isNewRecord: false, raw: true });
 
   return {
     dialect: dialectFor(model.sequelize!.getDialect()),
@@ -300,7 +301,7 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
       return assignments;
     },
     readValue: (row, property): unknown => row.getDataValue(property as never),
-    lifecycle: (options) => sequelizeLifecycle(model, options, hydrate),
+    lifecycle: (options) => sequelizeLifecycle(model, options, storedValues),
     softDeleteColumn:
       internals.options.paranoid && internals._timestampAttributes.deletedAt
         ? info.byProperty.get(internals._timestampAttributes.deletedAt)

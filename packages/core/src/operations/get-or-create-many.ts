@@ -447,7 +447,7 @@ async function storeCreated<Row>(
   const matched = matchRows(batch.gateway, wanted, rows, batch.properties);
   for (const [w, { raw, row }] of matched) {
     const write = pending[positions.get(w)!];
-    w.result = [write ? await write.stored(raw) : row, true];
+    w.result = [write ? await write.stored(raw, row) : row, true];
   }
   if (matched.size === rows.length) return;
   // Rows stored with a key other than the value given ('900198' for 900198): the lookup that reads
