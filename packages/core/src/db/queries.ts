@@ -142,8 +142,9 @@ export async function findOrInsertCompound(
  *     ON CONFLICT (<key>) DO NOTHING RETURNING *
  *
  * Cheaper to plan than findOrInsertRaw's WITH (about 0.85x a plain INSERT against 0.65x,
- * PostgreSQL 15, one caller), so racesafe sends it first while a table's calls keep creating
- * rows. The raw row it created, or undefined when a row exists (or a concurrent caller committed
+ * PostgreSQL 15, one caller), so updateOrCreate sends it first while a table's calls keep creating
+ * rows and its defaults rule out insert-or-update (F expressions, soft delete); getOrCreate sends
+ * insertFirst, which has no guard. The raw row it created, or undefined when a row exists (or a concurrent caller committed
  * one after its snapshot): the caller then reads that row. On a found row the SELECT yields no
  * row, so no column default runs and no sequence value is drawn.
  */
