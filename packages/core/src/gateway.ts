@@ -49,12 +49,8 @@ export interface Session {
 export interface PendingWrite<Row> {
   /** Property values to write. */
   values: Record<string, unknown>;
-  /**
-   * Hydrates the stored row (raw, keyed by column), runs the ORM's after-hooks, and returns the row
-   * for the caller. `hydrated`: that row as {@link ModelGateway.hydrate} made it already, when the
-   * caller has it (getOrCreateMany matched its rows by it), so its values are not read again.
-   */
-  stored(raw: Record<string, unknown>, hydrated?: Row): Promise<Row>;
+  /** Hydrates the stored row (raw, keyed by column), runs the ORM's after-hooks, and returns the row for the caller. */
+  stored(raw: Record<string, unknown>): Promise<Row>;
 }
 
 /**
@@ -146,6 +142,13 @@ export interface ModelGateway<Row> {
   readValue(row: Row, property: string): unknown;
   /** Builds an entity/model instance from a raw row keyed by column name. */
   hydrate(raw: Record<string, unknown>): Row;
+  /**
+   * `readValue(hydrate(raw), property)` without building the row, where the ORM allows (Sequelize:
+   * the column's parser and the type's sanitizer, as build() of a stored row applies them):
+   * getOrCreateMany matches the rows an INSERT returned to their lookups by it, so a created row is
+   * built once, by its lifecycle.
+   */
+  storedValue?(raw: Record<string, unknown>, property: string): unknown;
   /**
    * The ORM's write lifecycle for one call with these options (`hooks`, `validate`,
    * `listeners`), or undefined when the ORM would run nothing: racesafe then writes with no

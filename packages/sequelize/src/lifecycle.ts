@@ -73,9 +73,8 @@ export function sequelizeLifecycle<M extends Model>(
   /** What save() does once the row is stored: the instance takes the stored values, then the after-hooks run. */
   const stored =
     (instance: M, hook: 'afterCreate' | 'afterUpdate', options: object) =>
-    async (raw: Record<string, unknown>, hydrated?: M) => {
-      const values = hydrated ? (hydrated as unknown as InstanceInternals).dataValues : undefined;
-      markStored(instance, values ?? storedValues(raw));
+    async (raw: Record<string, unknown>) => {
+      markStored(instance, storedValues(raw));
       if (hooks) await internals.runHooks(hook, instance, options);
       return instance;
     };
