@@ -97,22 +97,23 @@ const oneStatement = (first: string, firstName: string, columns: string[], from:
   `WITH ${firstName} AS (${first}), made AS (INSERT INTO "users" (${columns.map((c) => `"${c}"`).join(', ')}) ` +
   `SELECT ${columns.map((_, k) => `$${from + k}`).join(', ')} WHERE NOT EXISTS (SELECT 1 FROM ${firstName}) ON CONFLICT ("email") DO NOTHING RETURNING *) ` +
   `SELECT false AS "racesafe_created", * FROM ${firstName} UNION ALL SELECT true, * FROM made`;
-/** The guarded INSERT racesafe sends first on a table whose last two calls created rows (db/queries.ts insertUnlessFound). */
+/**
+ * The guarded INSERT updateOrCreate sends first on a table whose last two calls created rows when
+ * its defaults hold an F expression (db/queries.ts insertUnlessFound).
+ */
 const guardedInsert = (columns: string[]) =>
   `INSERT INTO "users" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${columns.map((_, k) => `$${k + 1}`).join(', ')} ` +
   `WHERE NOT EXISTS (SELECT 1 FROM "users" WHERE "email" = $${columns.length + 1}) ON CONFLICT ("email") DO NOTHING RETURNING *`;
 const FOUND = 'SELECT * FROM "users" WHERE "email" = $1 LIMIT 2';
 const UPDATED =
   'UPDATE "users" SET "name" = $1, "logins" = ("logins" + $2) WHERE "email" = $3 RETURNING *';
+/** The plain INSERT getOrCreate sends first on a table whose last two calls created rows (db/queries.ts insertFirst). */
+const insertFirst = (columns: string[]) =>
+  `INSERT INTO "users" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((_, k) => `$${k + 1}`).join(', ')}) ON CONFLICT ("email") DO NOTHING RETURNING *`;
 const TYPEORM_GET_OR_CREATE = oneStatement(FOUND, 'found', ['name', 'email'], 2);
 const TYPEORM_GUARDED_GET_OR_CREATE = guardedInsert(['name', 'email']);
-const SEQUELIZE_GUARDED_GET_OR_CREATE = guardedInsert([
-  'plan',
-  'logins',
-  'visits',
-  'name',
-  'email',
-]);
+const TYPEORM_INSERT_FIRST = insertFirst(['name', 'email']);
+const SEQUELIZE_INSERT_FIRST = insertFirst(['plan', 'logins', 'visits', 'name', 'email']);
 const TYPEORM_GUARDED_UPDATE_OR_CREATE = guardedInsert(['name', 'logins', 'email']);
 const SEQUELIZE_GUARDED_UPDATE_OR_CREATE = guardedInsert([
   'plan',
@@ -214,7 +215,8 @@ export function benchCases(s: Subjects): BenchCase[] {
   ): BenchCase[] => {
     // Sequelize's INSERT lists the model's defaults (plan 'free', logins 0, visits 0) where TypeORM leaves them to the table.
     // The statements racesafe sends first after two equal outcomes on the table (last-outcome.ts): on hits getOrCreate SELECTs,
-    // on existing rows updateOrCreate UPDATEs, on new keys both send the guarded INSERT.
+    // on existing rows updateOrCreate UPDATEs, on new keys getOrCreate sends the plain INSERT and updateOrCreate (F
+    // expressions in its defaults) the guarded one.
     const found = (email: string): Sql => [FOUND, [email]];
     const updated = (email: string, n: string): Sql => [UPDATED, [n, 1, email]];
     const statement =
@@ -224,13 +226,10 @@ export function benchCases(s: Subjects): BenchCase[] {
           ? { typeorm: updated, sequelize: updated }
           : operation === 'getOrCreate'
             ? {
-                typeorm: (email: string, n: string): Sql => [
-                  TYPEORM_GUARDED_GET_OR_CREATE,
-                  [n, email, email],
-                ],
+                typeorm: (email: string, n: string): Sql => [TYPEORM_INSERT_FIRST, [n, email]],
                 sequelize: (email: string, n: string): Sql => [
-                  SEQUELIZE_GUARDED_GET_OR_CREATE,
-                  ['free', 0, 0, n, email, email],
+                  SEQUELIZE_INSERT_FIRST,
+                  ['free', 0, 0, n, email],
                 ],
               }
             : {
@@ -339,7 +338,7 @@ export function benchCases(s: Subjects): BenchCase[] {
       run: (i) =>
         pool.query(TYPEORM_GET_OR_CREATE, [newKey('rawcte', i), name(i), newKey('rawcte', i)]),
     },
-    // What racesafe sends after two misses on the table: the same guard, without the WITH.
+    // The WITH's guard without the WITH: what racesafe sent after two misses before the plain INSERT (issue 25).
     {
       group: 'miss',
       name: "raw pg, racesafe's guarded INSERT",
@@ -535,6 +534,24 @@ export function benchCases(s: Subjects): BenchCase[] {
       run: (i) => pool.query(UPSERT_USER, [newKey('rawups', i), name(i, 'raw')]),
     },
     ...updateOrCreateCases(s, 'updateOrCreateNew'),
+    // Plain defaults: after two creations one INSERT ... ON CONFLICT DO UPDATE (insert-or-update), as the raw line.
+    {
+      group: 'updateOrCreateNew',
+      name: 'typeorm updateOrCreate, plain defaults',
+      library: 'typeorm',
+      run: (i) =>
+        users.updateOrCreate({ email: newKey('toupsplain', i) }, { defaults: { name: name(i) } }),
+    },
+    {
+      group: 'updateOrCreateNew',
+      name: 'sequelize updateOrCreate, plain defaults',
+      library: 'sequelize',
+      run: (i) =>
+        User.updateOrCreate({
+          where: { email: newKey('squpsplain', i) },
+          defaults: { name: name(i) },
+        }),
+    },
     ...floors('updateOrCreateNew', 'updateOrCreate', (i, library) => [
       newKey(`${library}upsfloor`, i),
       name(i, library),

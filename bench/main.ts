@@ -19,6 +19,8 @@ import { installRoundTripCounter } from './round-trips';
 import { type Measured, type Runner, acrossProcesses, inProcess, schedule } from './schedule';
 import { formatTargets } from './targets';
 import { formatBreakdown, profileCase } from './profile';
+import { countDraws, formatDraws } from './draws';
+import { openSubjects } from './subjects';
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -49,6 +51,9 @@ Options:
                        raw pg / mysql2 lines); prints the table, writes nothing
   --profile TEXT       instead: CPU-profile the cases whose "group name" contains TEXT (e.g.
                        "hit typeorm") at each --callers value and print where the time goes
+  --draws              instead (PostgreSQL): sequence values drawn and BEFORE INSERT trigger
+                       firings per 1,000 calls of each getOrCreate / updateOrCreate strategy on a
+                       50/50 and a 90/10 hit/miss mix (counts, not timings); prints the table
   -h, --help           show this help
 `;
 
@@ -72,6 +77,7 @@ function options(argv: string[]) {
       'mysql-url': { type: 'string' },
       out: { type: 'string', default: path.join(__dirname, 'results') },
       profile: { type: 'string' },
+      draws: { type: 'boolean', default: false },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -106,6 +112,7 @@ function options(argv: string[]) {
     mysqlUrl: values['mysql-url'],
     out: path.resolve(values.out),
     profile: values.profile,
+    draws: values.draws,
     only: values.only,
     help: values.help,
   };
@@ -289,6 +296,21 @@ async function profile(opts: ReturnType<typeof options>, selected: BenchCase[]):
   }
 }
 
+/** --draws: each strategy's sequence values and trigger firings per 1,000 calls (draws.ts). */
+async function draws(opts: ReturnType<typeof options>, url: string, where: string): Promise<void> {
+  if (opts.db !== 'postgres')
+    throw new TypeError('--draws counts PostgreSQL sequences: --db postgres');
+  const subjects = await openSubjects(url, opts.pool);
+  try {
+    const counts = await countDraws(subjects);
+    process.stdout.write(
+      `${formatDraws(counts)}\n\n${where}; ${counts[0]?.calls ?? 0} calls per row, one at a time.\n`,
+    );
+  } finally {
+    await subjects.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof options>;
   try {
@@ -306,7 +328,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const db = benchDatabases[opts.db];
     const url = await db.create(database, opts);
-    await bench(opts, db, url, database.where);
+    if (opts.draws) await draws(opts, url, database.where);
+    else await bench(opts, db, url, database.where);
     code = 0; // Targets are reported, never enforced: timings are not a pass/fail matter.
   } catch (error) {
     if (!database.interrupted)

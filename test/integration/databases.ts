@@ -69,7 +69,7 @@ export interface SuiteDatabase {
   readonly statements: {
     /**
      * By the table's last two outcomes (last-outcome.ts): a hit / a miss after two hits, after two
-     * misses, and after one of each (PostgreSQL: SELECT first, the guarded INSERT first, the WITH).
+     * misses, and after one of each (PostgreSQL: SELECT first, the INSERT first, the WITH).
      */
     getOrCreateHit: string[];
     getOrCreateMissAfterHit: string[];
@@ -209,8 +209,8 @@ export const postgres: SuiteDatabase = {
   uniqueViolationCode: '23505',
   beginVerb: 'START',
   statements: {
-    // After two hits a plain SELECT first; after two misses the guarded INSERT (INSERT ... SELECT ... WHERE NOT EXISTS
-    // ... ON CONFLICT DO NOTHING RETURNING *) first; after one of each the WITH found AS (SELECT ...), made AS (INSERT ...).
+    // After two hits a plain SELECT first; after two misses the plain INSERT ... VALUES ... ON CONFLICT DO NOTHING
+    // RETURNING * first; after one of each the WITH found AS (SELECT ...), made AS (INSERT ...).
     getOrCreateHit: ['SELECT'],
     getOrCreateMissAfterHit: ['SELECT', 'INSERT'],
     getOrCreateMiss: ['INSERT'],
@@ -221,11 +221,12 @@ export const postgres: SuiteDatabase = {
     getOrCreateHitInTransaction: ['START', 'SELECT', 'COMMIT'],
     getOrCreateManyHit: ['SELECT'],
     getOrCreateManyMiss: ['SELECT', 'INSERT'],
-    // The same choice: the plain UPDATE ... RETURNING first, the guarded INSERT first, or WITH updated AS (UPDATE ...), made AS (INSERT ...).
+    // The same choice: the plain UPDATE ... RETURNING first, INSERT ... ON CONFLICT (key) DO UPDATE first (plain
+    // defaults; with F expressions the guarded INSERT, then the UPDATE), or WITH updated AS (UPDATE ...), made AS (INSERT ...).
     updateOrCreateHit: ['UPDATE'],
     updateOrCreateMissAfterHit: ['UPDATE', 'WITH'],
     updateOrCreateMiss: ['INSERT'],
-    updateOrCreateHitAfterMiss: ['INSERT', 'UPDATE'],
+    updateOrCreateHitAfterMiss: ['INSERT'],
     updateOrCreateHitAfterMixed: ['WITH'],
     updateOrCreateMissAfterMixed: ['WITH'],
     atomicUpdateReturning: ['UPDATE'],

@@ -41,14 +41,14 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
       await orm().getOrCreate('users', { email });
       return log.verbs();
     };
-    // The path follows the table's last two outcomes (PostgreSQL: after two misses the guarded INSERT
+    // The path follows the table's last two outcomes (PostgreSQL: after two misses the plain INSERT
     // first, after two hits a SELECT first, after one of each the WITH that answers both).
     expect(await verbs('new@x')).toEqual(database.statements.getOrCreateMissAfterMixed);
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateMiss);
     if (database.dialect === 'postgres') {
       // Sequelize lists the model's defaults too (plan, logins, visits).
       expect(log.statements[0]).toMatch(
-        /^INSERT INTO "users" \((.*, )?"email"\) SELECT (\$\d, )*\$(\d) WHERE NOT EXISTS \(SELECT 1 FROM "users" WHERE "email" = \$\d\) ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/,
+        /^INSERT INTO "users" \((.*, )?"email"\) VALUES \((\$\d, )*\$\d\) ON CONFLICT \("email"\) DO NOTHING RETURNING \*$/,
       );
     }
     expect(await verbs('newer@x')).toEqual(database.statements.getOrCreateHitAfterMiss);
@@ -65,15 +65,85 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
   });
 
   if (database.dialect === 'postgres') {
-    it('draws no sequence value on a hit, and one per row created', async () => {
+    it('draws no sequence value on a hit once a hit broke any streak of misses, and one per row created', async () => {
       const lastId = async () =>
         Number((await orm().query(`SELECT last_value AS n FROM users_id_seq`))[0].n);
+      await orm().getOrCreate('users', { email: 'seq@x' });
+      // After two misses (whatever ran before) this hit may draw one: see the next test.
       await orm().getOrCreate('users', { email: 'seq@x' });
       const before = await lastId();
       for (let i = 0; i < 5; i++) await orm().getOrCreate('users', { email: 'seq@x' });
       expect(await lastId()).toBe(before);
       await orm().getOrCreate('users', { email: 'seq2@x' });
       expect(await lastId()).toBe(before + 1);
+    });
+
+    it('after two misses sends the INSERT first: a hit that breaks the streak draws one sequence value, later hits none', async () => {
+      const lastId = async () =>
+        Number((await orm().query(`SELECT last_value AS n FROM users_id_seq`))[0].n);
+      const verbs = async (email: string) => {
+        log.clear();
+        const result = await orm().getOrCreate('users', { email }, { defaults: { name: 'N' } });
+        return { result, verbs: log.verbs(), statement: log.statements[0] };
+      };
+      await orm().getOrCreate('users', { email: 'streak-1@x' });
+      const first = await verbs('streak-2@x'); // two misses, whatever ran before
+      const before = await lastId();
+      // The hit after two misses: INSERT ... VALUES ... ON CONFLICT DO NOTHING (nothing inserted), then its row.
+      const byInsert = await verbs('streak-2@x');
+      expect(byInsert.verbs).toEqual(['INSERT', 'SELECT']);
+      expect(byInsert.statement).toMatch(
+        /^INSERT INTO "users" .* VALUES .* DO NOTHING RETURNING \*$/,
+      );
+      expect(await lastId()).toBeLessThanOrEqual(before + 1);
+      const drawn = await lastId();
+      // The streak is broken: the WITH, then (two hits) the SELECT; neither draws a value.
+      const byWith = await verbs('streak-2@x');
+      const bySelect = await verbs('streak-2@x');
+      expect([byWith.verbs, bySelect.verbs]).toEqual([['WITH'], ['SELECT']]);
+      for (let i = 0; i < 3; i++) await verbs('streak-2@x');
+      expect(await lastId()).toBe(drawn);
+      // The same row and flag whichever statement answered, and the one the INSERT created.
+      expect(byInsert.result).toEqual([first.result[0], false]);
+      expect(byWith.result).toEqual(byInsert.result);
+      expect(bySelect.result).toEqual(byInsert.result);
+      expect(first.result[1]).toBe(true);
+      expect(await count(`SELECT count(*) AS n FROM users`)).toBe(2);
+    });
+
+    it('creates the same row by the INSERT first as by the WITH and the SELECT first', async () => {
+      // Every column but the generated id, a Date as its type: what each strategy stored and returned.
+      const strip = ([row, created]: [Row, boolean]) => ({
+        created,
+        rest: Object.fromEntries(
+          Object.entries(row)
+            .filter(([property]) => property !== 'id' && property !== 'email')
+            .map(([property, value]) => [property, value instanceof Date ? 'Date' : value]),
+        ),
+        email: row.email,
+      });
+      await orm().getOrCreate('users', { email: 'h@x' });
+      await orm().getOrCreate('users', { email: 'h@x' }); // one miss, one hit: the WITH next
+      const byWith = await orm().getOrCreate(
+        'users',
+        { email: 'w@x' },
+        { defaults: { name: 'Same', plan: 'pro' } },
+      );
+      await orm().getOrCreate('users', { email: 'm@x' }); // two misses: the INSERT next
+      const byInsert = await orm().getOrCreate(
+        'users',
+        { email: 'i@x' },
+        { defaults: { name: 'Same', plan: 'pro' } },
+      );
+      for (const email of ['w@x', 'w@x', 'w@x']) await orm().getOrCreate('users', { email }); // hits: the SELECT next
+      const bySelect = await orm().getOrCreate(
+        'users',
+        { email: 's@x' },
+        { defaults: { name: 'Same', plan: 'pro' } },
+      );
+      expect(strip(byInsert)).toEqual({ ...strip(byWith), email: 'i@x' });
+      expect(strip(bySelect)).toEqual({ ...strip(byWith), email: 's@x' });
+      expect(strip(byInsert).rest).toMatchObject({ name: 'Same', plan: 'pro' });
     });
   }
 

@@ -103,9 +103,10 @@ export function describeUpdateOrCreate(
     expect([row.plan, created]).toEqual(['pro', false]);
     expect(log.verbs()).toEqual(database.statements.updateOrCreateHitAfterMiss);
     if (database.updateOrCreateInOneStatement) {
-      // The guarded INSERT found the row; every default is written, changed or not, as Django's update_or_create saves them; no sequence value drawn.
-      expect(log.statements[1]).toMatch(
-        /^UPDATE "users" SET "name" = \$1, "plan" = \$2 WHERE "email" = \$3 RETURNING \*$/,
+      // After two creations, INSERT ... ON CONFLICT DO UPDATE: its conflict updated the row; every default is written,
+      // changed or not, as Django's update_or_create saves them (Sequelize adds updatedAt).
+      expect(log.statements[0]).toMatch(
+        /^INSERT INTO "users" \(.*\) VALUES \(.*\) ON CONFLICT \("email"\) DO UPDATE SET "name" = \$\d+, "plan" = \$\d+(, "updatedAt" = CURRENT_TIMESTAMP)? RETURNING \*, \(xmax = 0\) AS "racesafe_created"$/,
       );
     } else if (database.updateOrCreateCompound) {
       expectCompound(log.statements[0], ['name', 'plan'], true);
@@ -157,6 +158,112 @@ export function describeUpdateOrCreate(
     expect((await orm().query(`SELECT logins FROM users WHERE email = 'one@x'`))[0].logins).toBe(3);
     expect(Number((await orm().query('SELECT count(*) AS n FROM users'))[0].n)).toBe(6); // warm@x too
   });
+
+  if (database.updateOrCreateInOneStatement) {
+    const lastId = async () =>
+      Number((await orm().query(`SELECT last_value AS n FROM users_id_seq`))[0].n);
+    const upsert =
+      /^INSERT INTO "users" \(.*\) VALUES \(.*\) ON CONFLICT \("email"\) DO UPDATE SET .* RETURNING \*, \(xmax = 0\) AS "racesafe_created"$/;
+
+    it('after two creations sends INSERT ... ON CONFLICT DO UPDATE: created as it happened, one sequence value for the row it found, the same rows as the other strategies', async () => {
+      const options = (name: string) => ({
+        defaults: { name },
+        createDefaults: { name: 'created', plan: 'trial' },
+      });
+      const call = async (email: string, name: string) => {
+        log.clear();
+        const result = await orm().updateOrCreate('users', { email }, options(name));
+        return { result, verbs: log.verbs(), statement: log.statements[0] };
+      };
+      await call('c1@x', 'x');
+      await call('c2@x', 'x'); // two creations, whatever ran before
+      const made = await call('c3@x', 'first');
+      expect([made.verbs, made.statement]).toEqual([['INSERT'], expect.stringMatching(upsert)]);
+      expect(made.result[1]).toBe(true);
+      expect(made.result[0]).toMatchObject({ email: 'c3@x', name: 'created', plan: 'trial' });
+      const before = await lastId();
+      const updated = await call('c3@x', 'second'); // the streak's third call finds its row
+      expect([updated.verbs, updated.statement]).toEqual([
+        ['INSERT'],
+        expect.stringMatching(upsert),
+      ]);
+      expect(updated.result[1]).toBe(false);
+      expect(updated.result[0]).toMatchObject({
+        id: made.result[0].id,
+        name: 'second',
+        plan: 'trial',
+      });
+      expect(await lastId()).toBeLessThanOrEqual(before + 1);
+      const drawn = await lastId();
+      // The streak is broken: the WITH, then (two updates) the plain UPDATE; neither draws a value.
+      const byWith = await call('c3@x', 'third');
+      const byUpdate = await call('c3@x', 'fourth');
+      expect([byWith.verbs, byUpdate.verbs]).toEqual([['WITH'], ['UPDATE']]);
+      expect(await lastId()).toBe(drawn);
+      for (const [answer, name] of [
+        [byWith, 'third'],
+        [byUpdate, 'fourth'],
+      ] as const) {
+        expect(answer.result[1]).toBe(false);
+        expect(answer.result[0]).toMatchObject({ id: made.result[0].id, name, plan: 'trial' });
+      }
+      expect(await userNamed('c3@x')).toMatchObject({ name: 'fourth', plan: 'trial' });
+      expect(Number((await orm().query('SELECT count(*) AS n FROM users'))[0].n)).toBe(4); // warm@x too
+    });
+
+    it('keeps the guarded INSERT after two creations when the defaults hold an F expression', async () => {
+      const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } };
+      await orm().updateOrCreate('users', { email: 'f1@x' }, options);
+      await orm().updateOrCreate('users', { email: 'f2@x' }, options);
+      log.clear();
+      const [row, created] = await orm().updateOrCreate('users', { email: 'f1@x' }, options);
+      expect([row.logins, created]).toEqual([2, false]);
+      expect(log.verbs()).toEqual(['INSERT', 'UPDATE']);
+      expect(log.statements[0]).toMatch(/ WHERE NOT EXISTS \(.* DO NOTHING RETURNING \*$/);
+    });
+
+    it.each([
+      ['rolls back: exactly one caller creates it', 'ROLLBACK', 1],
+      ['commits: every caller updates it', 'COMMIT', 0],
+    ] as const)(
+      'after two creations, concurrent INSERT ... ON CONFLICT DO UPDATE wait for another session inserting the key; it %s',
+      async (_, end, creators) => {
+        await orm().updateOrCreate('users', { email: 'p1@x' }, { defaults: { name: 'x' } });
+        await orm().updateOrCreate('users', { email: 'p2@x' }, { defaults: { name: 'x' } }); // two creations
+        const other = await database.connect(db.url());
+        try {
+          await other.query('BEGIN');
+          await other.query(`INSERT INTO users (email, name) VALUES ('hot@x', 'other')`);
+          log.clear();
+          // Through PgBouncer (4 server connections): the other session, the callers and the poll below each hold one.
+          const callers = database.through === 'pgbouncer' ? 2 : 4;
+          const calls = Array.from({ length: callers }, (_, i) =>
+            orm().updateOrCreate(
+              'users',
+              { email: 'hot@x' },
+              { defaults: { name: `caller ${i}` } },
+            ),
+          );
+          // Every caller sent the statement before any finished: each waits on the uncommitted key.
+          await database.waitUntilBlocked(db.url(), 'DO UPDATE SET', { count: callers });
+          await other.query(end);
+          const results = await Promise.all(calls);
+          expect(log.statements.filter((sql) => upsert.test(sql))).toHaveLength(callers);
+          expect(results.filter(([, created]) => created)).toHaveLength(creators);
+          const stored = await userNamed('hot@x');
+          expect(new Set(results.map(([row]) => row.id))).toEqual(new Set([stored.id]));
+          // The last to write stored its name; each caller got the row as its own statement left it.
+          expect(results.map(([row]) => row.name)).toContain(stored.name);
+          results.forEach(([row], i) => expect(row.name).toBe(`caller ${i}`));
+        } finally {
+          await other.end();
+        }
+        expect(
+          Number((await orm().query(`SELECT count(*) AS n FROM users WHERE email = 'hot@x'`))[0].n),
+        ).toBe(1);
+      },
+    );
+  }
 
   it('in your transaction locks the row and writes only the changed columns', async () => {
     await orm().getOrCreate(

@@ -143,6 +143,13 @@ export interface ModelGateway<Row> {
   /** Builds an entity/model instance from a raw row keyed by column name. */
   hydrate(raw: Record<string, unknown>): Row;
   /**
+   * `readValue(hydrate(raw), property)` without building the row, where the ORM allows (Sequelize:
+   * the column's parser and the type's sanitizer, as build() of a stored row applies them):
+   * getOrCreateMany matches the rows an INSERT returned to their lookups by it, so a created row is
+   * built once, by its lifecycle.
+   */
+  storedValue?(raw: Record<string, unknown>, property: string): unknown;
+  /**
    * The ORM's write lifecycle for one call with these options (`hooks`, `validate`,
    * `listeners`), or undefined when the ORM would run nothing: racesafe then writes with no
    * extra work or round trip.

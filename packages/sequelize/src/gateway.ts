@@ -59,12 +59,20 @@ interface ModelInternals {
   _dataTypeSanitizers: Record<string, (this: unknown, value: unknown, options: object) => unknown>;
 }
 
-/** A value as `Model.create` / `Model.update` hold it before formatting: their `set` applies the type's sanitizer. */
-function sanitize(internals: ModelInternals, property: string, value: unknown): unknown {
+/**
+ * A value as `Model.create` / `Model.update` hold it before formatting: their `set` applies the
+ * type's sanitizer (`raw`: as build() of a stored row applies it).
+ */
+function sanitize(
+  internals: ModelInternals,
+  property: string,
+  value: unknown,
+  raw = false,
+): unknown {
   const sanitizer = Object.hasOwn(internals._dataTypeSanitizers, property)
     ? internals._dataTypeSanitizers[property]
     : undefined;
-  return sanitizer ? sanitizer.call(undefined, value, {}) : value;
+  return sanitizer ? sanitizer.call(undefined, value, raw ? { raw } : {}) : value;
 }
 
 interface ModelInfo {
@@ -232,8 +240,9 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
   const generator = queryGeneratorOf(base);
   const attributes = model.getAttributes() as Record<string, unknown>;
   const parsers = parsersOf(base);
-  const hydrate = (raw: Record<string, unknown>): M => {
-    const values = Object.fromEntries(
+  /** A stored row's values by attribute name, parsed as Sequelize's own query parses them. */
+  const storedValues = (raw: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
       Object.entries(raw).map(([field, value]) => {
         const property =
           (Object.hasOwn(internals.fieldRawAttributesMap, field)
@@ -243,7 +252,13 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
         return [property, parse ? parse(value) : value];
       }),
     );
-    return model.build(values as never, { isNewRecord: false, raw: true });
+  const hydrate = (raw: Record<string, unknown>): M =>
+    model.build(storedValues(raw) as never, { isNewRecord: false, raw: true });
+  /** One property of storedValues, as the built row's getDataValue reads it (sanitized, raw). */
+  const storedValue = (raw: Record<string, unknown>, property: string): unknown => {
+    const value = raw[info.byProperty.get(property)?.column ?? property];
+    const parse = value === null || value === undefined ? undefined : parsers?.get(property);
+    return sanitize(internals, property, parse ? parse(value) : value, true);
   };
 
   return {
@@ -300,12 +315,13 @@ function createGateway<M extends Model>(model: ModelStatic<M>): ModelGateway<M> 
       return assignments;
     },
     readValue: (row, property): unknown => row.getDataValue(property as never),
-    lifecycle: (options) => sequelizeLifecycle(model, options, hydrate),
+    lifecycle: (options) => sequelizeLifecycle(model, options, storedValues),
     softDeleteColumn:
       internals.options.paranoid && internals._timestampAttributes.deletedAt
         ? info.byProperty.get(internals._timestampAttributes.deletedAt)
         : undefined,
     hydrate,
+    storedValue,
     callerTransaction: () => undefined,
     autocommit: (work) => work(sessionOf(base, null)),
     transaction(work, options = {}) {

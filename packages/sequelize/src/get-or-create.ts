@@ -27,7 +27,11 @@ export interface GetOrCreateOptions<A> extends TransactionOptions, LifecycleOpti
  * SQL sent on PostgreSQL: `SELECT * FROM t WHERE "email" = $1 LIMIT 2` (found: one round
  * trip); then outside a transaction `INSERT ... ON CONFLICT ("email") DO NOTHING RETURNING *`,
  * inside one the INSERT between `SAVEPOINT` and `RELEASE SAVEPOINT`; a re-read only when a
- * concurrent caller won.
+ * concurrent caller won. With no hooks or custom validators of yours and no `defaults` function,
+ * which statement goes first follows the table's last two calls (guide section 8): after two
+ * misses the INSERT alone (`INSERT INTO t (...) VALUES (...) ON CONFLICT ("email") DO NOTHING
+ * RETURNING *`, then the SELECT when it inserted nothing: a hit there draws one sequence value),
+ * after one of each `WITH found AS (SELECT ...), made AS (INSERT ...)`, after two hits the SELECT.
  *
  * On the miss path it validates and runs the hooks as `Model.create` does (`beforeValidate`,
  * validators, `afterValidate`, `beforeCreate`, `beforeSave`, the INSERT, `afterCreate`,

@@ -56,7 +56,7 @@ const rowHooks = [
 export function sequelizeLifecycle<M extends Model>(
   model: ModelStatic<M>,
   options: LifecycleOptions,
-  hydrate: (raw: Record<string, unknown>) => M,
+  storedValues: (raw: Record<string, unknown>) => Record<string, unknown>,
 ): RowLifecycle<M> | undefined {
   const internals = model as unknown as ModelInternals;
   const hooks = options.hooks !== false && rowHooks.some((name) => internals.hasHook(name));
@@ -74,7 +74,7 @@ export function sequelizeLifecycle<M extends Model>(
   const stored =
     (instance: M, hook: 'afterCreate' | 'afterUpdate', options: object) =>
     async (raw: Record<string, unknown>) => {
-      markStored(instance, hydrate(raw));
+      markStored(instance, storedValues(raw));
       if (hooks) await internals.runHooks(hook, instance, options);
       return instance;
     };
@@ -175,11 +175,15 @@ function skipped(internals: ModelInternals, fields: string[]): string[] {
   return Object.keys(internals.rawAttributes).filter((attribute) => !fields.includes(attribute));
 }
 
-/** The instance now holds the row as stored and is no longer new or changed, as after save(). */
-function markStored(instance: Model, storedRow: Model): void {
+/**
+ * The instance now holds the row as stored and is no longer new or changed, as after save(). The
+ * stored values are set raw, as build() of a stored row sets them (type sanitizers, no setters),
+ * on the instance itself: no second instance is built per row.
+ */
+function markStored(instance: Model, stored: Record<string, unknown>): void {
   const target = instance as unknown as InstanceInternals;
   target.isNewRecord = false;
-  Object.assign(target.dataValues, (storedRow as unknown as InstanceInternals).dataValues);
+  instance.set(stored as never, { raw: true });
   for (const key of Object.keys(target.dataValues)) {
     target._previousDataValues[key] = target.dataValues[key];
     target.changed(key, false);

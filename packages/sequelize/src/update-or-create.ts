@@ -57,6 +57,13 @@ export interface UpdateOrCreateCommonOptions<A> extends TransactionOptions, Life
  * `SELECT * FROM t WHERE "email" = $1 LIMIT 2 FOR NO KEY UPDATE` (FOR UPDATE when `defaults`
  * name a primary-key or lookup column), then `UPDATE t SET <changed columns only> WHERE "id" = $n RETURNING *`,
  * or the getOrCreate insert path with `createDefaults ?? defaults`.
+ * Outside a transaction, with no hooks of yours, `nowait` or `lockTimeoutMs`, one autocommit
+ * statement instead, chosen by the table's last two calls (guide section 8): after two updates
+ * `UPDATE t SET <defaults> WHERE "email" = $1 RETURNING *`; after two creations, with plain
+ * `defaults` on a model without soft delete, `INSERT INTO t (...) VALUES (...) ON CONFLICT ("email")
+ * DO UPDATE SET <defaults> RETURNING *, (xmax = 0) AS "racesafe_created"` (a found row then draws one
+ * sequence value), with F expressions `INSERT ... SELECT ... WHERE NOT EXISTS (...)` then the UPDATE;
+ * otherwise `WITH updated AS (UPDATE ...), made AS (INSERT ...)`.
  *
  * Hooks and validation run as `instance.save()` runs them: on the update path validation of the
  * changed attributes, `beforeUpdate` / `beforeSave` (attributes they change are written too),

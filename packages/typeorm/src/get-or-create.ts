@@ -28,7 +28,12 @@ export interface GetOrCreateOptions<Entity> extends ListenerOptions {
  * - outside a transaction, not found: `INSERT ... ON CONFLICT ("email") DO NOTHING RETURNING *`,
  *   and a re-read only when a concurrent caller won;
  * - inside the caller's transaction (`manager.withRepository(repo)`): the INSERT runs
- *   between `SAVEPOINT` and `RELEASE SAVEPOINT`, so a failure never aborts the transaction.
+ *   between `SAVEPOINT` and `RELEASE SAVEPOINT`, so a failure never aborts the transaction;
+ * - with no listeners or `defaults` function, which statement goes first follows the table's last
+ *   two calls (guide section 8): after two misses the INSERT alone (`INSERT INTO t (...) VALUES (...)
+ *   ON CONFLICT ("email") DO NOTHING RETURNING *`, then the SELECT when it inserted nothing: a hit
+ *   there draws one sequence value), after one of each `WITH found AS (SELECT ...), made AS
+ *   (INSERT ...)`, after two hits the SELECT.
  *
  * Entity listeners and subscribers run on the miss path as `save()` runs them
  * (`@BeforeInsert` / `beforeInsert`, the INSERT, `@AfterInsert` / `afterInsert`; `listeners: false`

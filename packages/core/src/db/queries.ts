@@ -142,8 +142,9 @@ export async function findOrInsertCompound(
  *     ON CONFLICT (<key>) DO NOTHING RETURNING *
  *
  * Cheaper to plan than findOrInsertRaw's WITH (about 0.85x a plain INSERT against 0.65x,
- * PostgreSQL 15, one caller), so racesafe sends it first while a table's calls keep creating
- * rows. The raw row it created, or undefined when a row exists (or a concurrent caller committed
+ * PostgreSQL 15, one caller), so updateOrCreate sends it first while a table's calls keep creating
+ * rows and its defaults rule out insert-or-update (F expressions, soft delete); getOrCreate sends
+ * insertFirst, which has no guard. The raw row it created, or undefined when a row exists (or a concurrent caller committed
  * one after its snapshot): the caller then reads that row. On a found row the SELECT yields no
  * row, so no column default runs and no sequence value is drawn.
  */
@@ -162,6 +163,25 @@ export async function insertUnlessFound(
   );
   const { rows } = await run(gateway, session, sql, parameters.values);
   return rows.length === 1 ? { raw: rows[0], created: true } : undefined;
+}
+
+/**
+ * getOrCreate's unguarded INSERT, sent first while a table's calls keep creating rows:
+ *
+ *     INSERT INTO t (<columns>) VALUES (<values>) ON CONFLICT (<key>) [WHERE <predicate>] DO NOTHING RETURNING *
+ *
+ * The raw row it created, or undefined when the key was taken (the row exists, or a concurrent
+ * caller committed it): the caller then reads that row. Unlike insertUnlessFound it has no guard,
+ * so PostgreSQL plans it as any INSERT, and a taken key still evaluates the new row's column
+ * defaults (one sequence value drawn) and fires BEFORE INSERT triggers before the conflict skips
+ * it.
+ */
+export async function insertFirst(
+  write: OneStatement,
+): Promise<{ raw: Record<string, unknown>; created: true } | undefined> {
+  const { gateway, session, values, key } = write;
+  const raw = await insertRaw(gateway, session, values, { key, skip: true });
+  return raw && { raw, created: true };
 }
 
 /**

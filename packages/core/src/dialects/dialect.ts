@@ -171,6 +171,18 @@ export interface DialectAdapter {
     statement(steps: { insert: string; select: string }, ownTransaction: boolean): string;
   };
   /**
+   * `INSERT ... ON CONFLICT (<key>) DO UPDATE SET ... RETURNING *` that also tells a row it inserted
+   * from one it updated (PostgreSQL: `(xmax = 0)`, the new row version carries the updating
+   * transaction's lock as its xmax), so updateOrCreate on a new key costs one statement that cannot
+   * lose the insert race. Undefined where the database has no such marker.
+   */
+  readonly insertOrUpdate?: {
+    /** The clause after an INSERT's VALUES that updates the row holding `key` with `set` instead. */
+    conflictClause(key: UniqueKey, set: string): string;
+    /** SQL, in the RETURNING list, true when this statement inserted the row. */
+    readonly createdSql: string;
+  };
+  /**
    * A WITH query may hold `INSERT` / `UPDATE ... RETURNING` (PostgreSQL's data-modifying CTEs):
    * getOrCreate finds or creates, and updateOrCreate updates or creates, in one statement.
    */

@@ -70,19 +70,30 @@ function connectionLoss(error: unknown): ClassifiedError | undefined {
   return undefined;
 }
 
+/**
+ * `ON CONFLICT (<key columns>) [WHERE <predicate>]`: a partial unique index is an arbiter only when
+ * its predicate is repeated (index_predicate).
+ */
+function conflictTarget(key: UniqueKey): string {
+  return `ON CONFLICT (${key.columns.map(postgresQuote).join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''}`;
+}
+
 /** PostgreSQL (node-postgres driver), 12 and later. */
 export const postgresDialect: DialectAdapter = {
   name: 'postgres',
   placeholder: (index) => `$${index}`,
   quoteIdentifier: postgresQuote,
   supportsInsertIgnoringConflictOn: true,
-  // A partial unique index is an ON CONFLICT arbiter only when its predicate is repeated (index_predicate).
-  skipConflictClause: (key) =>
-    `ON CONFLICT (${key.columns.map(postgresQuote).join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''} DO NOTHING`,
+  skipConflictClause: (key) => `${conflictTarget(key)} DO NOTHING`,
   // pg_get_expr prints `(deleted_at IS NULL)` or `("deletedAt" IS NULL)`.
   isNotDeletedPredicate: (predicate, column) =>
     predicate.replace(/^\(+|\)+$/g, '').trim() === `${postgresQuoteIfNeeded(column)} IS NULL`,
   supportsReturning: true,
+  insertOrUpdate: {
+    conflictClause: (key, set) => `${conflictTarget(key)} DO UPDATE SET ${set}`,
+    // An updated row's new version keeps the updater's row lock in xmax; an inserted one has none.
+    createdSql: '(xmax = 0)',
+  },
   writesInWith: true,
   // node-postgres writes a JS array as an array literal, each element converted as a scalar parameter (Dates, Buffers, bigints).
   arrayRows: {

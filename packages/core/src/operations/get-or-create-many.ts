@@ -445,9 +445,10 @@ async function storeCreated<Row>(
   if (rows.length === 0) return;
   const positions = new Map(wanted.map((w, i) => [w, i]));
   const matched = matchRows(batch.gateway, wanted, rows, batch.properties);
-  for (const [w, { raw, row }] of matched) {
+  for (const [w, stored] of matched) {
     const write = pending[positions.get(w)!];
-    w.result = [write ? await write.stored(raw) : row, true];
+    // The lifecycle's instance takes the stored values: no second row is built for it.
+    w.result = [write ? await write.stored(stored.raw) : stored.row, true];
   }
   if (matched.size === rows.length) return;
   // Rows stored with a key other than the value given ('900198' for 900198): the lookup that reads

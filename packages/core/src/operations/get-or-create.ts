@@ -8,9 +8,9 @@ import {
   findOne,
   findOrInsertCompound,
   findOrInsertRaw,
+  insertFirst,
   insertRaw,
   insertRow,
-  insertUnlessFound,
 } from '../db/queries';
 import { type RetryPolicy, withIdempotentRetries } from '../db/retry';
 import { run } from '../db/run';
@@ -47,8 +47,10 @@ export interface GetOrCreateCoreOptions {
  * How one getOrCreate call runs; docs/guide.md section 8 shows each one's SQL under the same name.
  * - `select-first`: Django's three steps on one session ({@link findOrInsert});
  * - `one-statement`: the WITH that finds or inserts in 1 round trip (findOrInsertRaw);
- * - `guarded-insert`: `INSERT ... SELECT ... WHERE NOT EXISTS` first (insertUnlessFound), then the
- *   winner's row if it inserted none;
+ * - `insert-first`: the plain `INSERT ... VALUES ... ON CONFLICT (<key>) DO NOTHING RETURNING *` first
+ *   ({@link insertFirst}), then the row that holds the key if it inserted none: 1 round trip per
+ *   miss; a hit costs 2 and draws one sequence value (column defaults run before the conflict
+ *   check), as a lost race does in Django's get_or_create;
  * - `compound-statement`: count the lookup's row, INSERT it if missing, read it back, in one
  *   compound statement (MariaDB's `BEGIN NOT ATOMIC`, {@link DialectAdapter.findOrInsert}), in a
  *   transaction of its own or in yours: 1 round trip, a lost race included (findOrInsertCompound);
@@ -60,7 +62,7 @@ export interface GetOrCreateCoreOptions {
 export type GetOrCreateStrategy =
   | 'select-first'
   | 'one-statement'
-  | 'guarded-insert'
+  | 'insert-first'
   | 'compound-statement'
   | 'select-first-own-transaction'
   | 'advisory-lock';
@@ -90,7 +92,10 @@ interface PlanInputs {
 const plan: PlanRow<PlanInputs, GetOrCreateStrategy>[] = [
   [{ advisoryLock: true }, 'advisory-lock'],
   [{ oneStatement: true, recent: 'finding' }, 'select-first'],
-  [{ oneStatement: true, recent: 'creating' }, 'guarded-insert'],
+  // After two misses: a hit that breaks the streak draws at most one sequence value (and fires
+  // BEFORE INSERT triggers once), then the WITH follows. A soft-deleted row holding a full key
+  // refuses this INSERT as it refuses the WITH's: the same ConflictError, no extra condition.
+  [{ oneStatement: true, recent: 'creating' }, 'insert-first'],
   [{ oneStatement: true, recent: 'mixed' }, 'one-statement'],
   [{ compound: true, recent: 'finding' }, 'select-first'],
   [{ compound: true }, 'compound-statement'],
@@ -193,7 +198,7 @@ function planInputs<Row>(
 }
 
 /**
- * The one-statement rows of the plan, on the attempt's session: `select-first`, `guarded-insert`
+ * The one-statement rows of the plan, on the attempt's session: `select-first`, `insert-first`
  * or `one-statement` by the table's last two outcomes here, then this call's outcome remembered.
  */
 async function byRecentOutcomes<Row>(
@@ -216,7 +221,7 @@ async function runStrategy<Row>(
   at: Attempt<Row>,
 ): Promise<[Row, boolean]> {
   if (strategy === 'one-statement') return inOneStatement(at, findOrInsertRaw);
-  if (strategy === 'guarded-insert') return inOneStatement(at, insertUnlessFound);
+  if (strategy === 'insert-first') return inOneStatement(at, insertFirst);
   // No savepoint in your transaction: an error there ends only the statement (MariaDB).
   if (strategy === 'compound-statement' && (await compoundAvailable(at)))
     return findOrInsertOnce(at, findOrInsertCompound);
@@ -230,7 +235,7 @@ async function compoundAvailable<Row>(at: Attempt<Row>): Promise<boolean> {
 }
 
 /**
- * The one statement (`one-statement` or `guarded-insert`). Inside your transaction it runs in a
+ * The one statement (`one-statement` or `insert-first`). Inside your transaction it runs in a
  * savepoint (another key's conflict must not abort your transaction): SAVEPOINT, the statement,
  * RELEASE, 3 round trips instead of 4.
  */
@@ -260,8 +265,8 @@ async function findOrInsertOnce<Row>(
   if (!pending) return findOrInsert(at);
   assertLookupKept(gateway, lookup, pending.values);
   const result = await statement({ gateway, session, lookup, values: pending.values, key });
-  // Nothing made: the row was there (the guarded INSERT), or a concurrent caller committed it after
-  // the statement's snapshot.
+  // Nothing made: the row was there (insert-first), or a concurrent caller committed it after the
+  // statement's snapshot.
   if (!result) return [await readWinner(gateway, session, lookup, key), false];
   if (result.created && pending.stored) return [await pending.stored(result.raw), true];
   return [gateway.hydrate(result.raw), result.created];

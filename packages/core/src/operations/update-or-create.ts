@@ -20,9 +20,9 @@ import { type Recent, lastOutcome } from '../server/last-outcome';
 import { serverFact } from '../server/server-facts';
 import { assertStrictArithmetic } from '../server/strict-mode';
 import { lookupKey } from '../server/unique-keys';
-import { updateStatement } from '../sql/assignments';
+import { compileAssignments, setClause, updateStatement } from '../sql/assignments';
 import { liveLookupCondition, lookupCondition } from '../sql/conditions';
-import { createdMarker } from '../sql/insert';
+import { createdMarker, insertList } from '../sql/insert';
 import { type Parameters, parametersFor } from '../sql/parameters';
 import { sameValue } from '../sql/same-value';
 import { updateOrInsertSql } from '../sql/update-or-insert';
@@ -67,7 +67,12 @@ export interface UpdateOrCreateCoreOptions {
  * - `one-statement`: `WITH updated AS (UPDATE ...), made AS (INSERT ...)` in 1 round trip
  *   (getOrCreate's WITH when the defaults write nothing);
  * - `update-first`: the plain `UPDATE ... RETURNING`, then the WITH if it updated no row;
- * - `guarded-insert`: getOrCreate's guarded INSERT, then the plain UPDATE if a row was there;
+ * - `insert-or-update`: `INSERT ... ON CONFLICT (<key>) DO UPDATE SET <defaults> RETURNING *` with
+ *   whether it inserted (PostgreSQL `(xmax = 0)`, {@link DialectAdapter.insertOrUpdate}), 1 round
+ *   trip either way; a found row draws one sequence value and fires BEFORE INSERT triggers
+ *   ({@link insertOrUpdateRaw});
+ * - `guarded-insert`: `INSERT ... SELECT ... WHERE NOT EXISTS` (insertUnlessFound), then the plain
+ *   UPDATE if a row was there;
  * - `compound-statement`: lock, update or insert, and read back in one compound statement
  *   (MariaDB's `BEGIN NOT ATOMIC`, {@link DialectAdapter.updateOrInsert}), in a transaction of its
  *   own or in yours: 1 round trip ({@link updateOrInsertCompound}).
@@ -79,6 +84,7 @@ export type UpdateOrCreateStrategy =
   | 'locking-apart'
   | 'one-statement'
   | 'update-first'
+  | 'insert-or-update'
   | 'guarded-insert'
   | 'compound-statement';
 
@@ -104,6 +110,12 @@ interface PlanInputs {
   /** What the table's last two calls did (last-outcome.ts), read in the one-statement attempt. */
   recent?: Recent;
   /**
+   * In the one-statement attempt: the adapter has insertOrUpdate, the defaults are plain values that
+   * leave the lookup's columns alone, and the lookup's key arbitrates exactly the rows it finds (no
+   * soft delete, no partial key): see upsertable.
+   */
+  upsertable?: boolean;
+  /**
    * A locking read of a missing row locks the gap, so two callers' INSERTs would deadlock
    * (DialectAdapter.missingRowLockBlocksInserts).
    */
@@ -116,6 +128,7 @@ const plan: PlanRow<PlanInputs, UpdateOrCreateStrategy>[] = [
   [{ caller: true }, 'locking'],
   [{ oneStatement: true, writesDefaults: false }, 'one-statement'],
   [{ oneStatement: true, recent: 'finding' }, 'update-first'],
+  [{ oneStatement: true, recent: 'creating', upsertable: true }, 'insert-or-update'],
   [{ oneStatement: true, recent: 'creating' }, 'guarded-insert'],
   [{ oneStatement: true, recent: 'mixed' }, 'one-statement'],
   [{ gapLocks: true }, 'locking-apart'],
@@ -434,8 +447,8 @@ interface Writes<Row> extends LookupCall<Row> {
 }
 
 /**
- * `update-first`, `guarded-insert` or `one-statement` by the table's last two outcomes (the plan),
- * where the defaults write something. Undefined when nothing was updated or created (a row
+ * `update-first`, `insert-or-update`, `guarded-insert` or `one-statement` by the table's last two
+ * outcomes (the plan), where the defaults write something. Undefined when nothing was updated or created (a row
  * committed or deleted meanwhile): the locking strategies follow.
  */
 async function updateOrInsertRaw(
@@ -445,15 +458,69 @@ async function updateOrInsertRaw(
   const { gateway, session } = at;
   await assertStrictArithmetic(gateway, session, at.defaults);
   const last = lastOutcome(gateway, 'updateOrCreate in one statement');
-  const strategy = choose(plan, { ...inputs, writesDefaults: true, recent: last.recent });
+  const strategy = choose(plan, {
+    ...inputs,
+    writesDefaults: true,
+    recent: last.recent,
+    upsertable: upsertable(at),
+  });
   const result =
     strategy === 'update-first'
       ? (await updateOnly(at)) || (await updateOrInsertWith(at))
-      : strategy === 'guarded-insert'
-        ? (await insertUnlessFound(at)) || (await updateOnly(at))
-        : await updateOrInsertWith(at);
+      : strategy === 'insert-or-update'
+        ? await insertOrUpdateRaw(at)
+        : strategy === 'guarded-insert'
+          ? (await insertUnlessFound(at)) || (await updateOnly(at))
+          : await updateOrInsertWith(at);
   if (result) last.remember(!result.created);
   return result;
+}
+
+/**
+ * `insert-or-update` may run: the adapter has insertOrUpdate; the defaults are plain values (an F
+ * expression or ORM SQL value keeps the UPDATE that applies it to the latest version) that leave
+ * the lookup's columns alone; and the lookup's key is on every row of a model without soft delete,
+ * so the row its conflict updates is the one the lookup finds (a soft-deleted row holding a full
+ * key would be updated, not refused).
+ */
+function upsertable(at: Writes<unknown>): boolean {
+  const { gateway, defaults, lookup, key } = at;
+  return (
+    gateway.dialect.insertOrUpdate !== undefined &&
+    !gateway.softDeleteColumn &&
+    key.predicate === undefined &&
+    Object.entries(defaults).every(
+      ([property, value]) =>
+        !(property in lookup) && !isFExpression(value) && !gateway.isSqlValue(value),
+    )
+  );
+}
+
+/**
+ * `insert-or-update`, one statement that cannot lose the insert race (the conflict waits for the
+ * concurrent creator, then updates its row):
+ *
+ *     INSERT INTO t (<columns>) VALUES (<create values>)
+ *       ON CONFLICT (<key>) DO UPDATE SET <defaults>
+ *       RETURNING *, (xmax = 0) AS "racesafe_created"
+ *
+ * Every default is written on a found row, as update-first writes them. A found row costs what the
+ * INSERT evaluates first: the new row's column defaults (one sequence value) and BEFORE INSERT
+ * triggers.
+ */
+async function insertOrUpdateRaw(
+  at: Writes<unknown>,
+): Promise<{ raw: Record<string, unknown>; created: boolean }> {
+  const { gateway, session, key } = at;
+  const upsert = gateway.dialect.insertOrUpdate!;
+  const parameters = parametersFor(gateway);
+  const { columns, placeholders } = insertList(gateway, at.values, parameters);
+  const set = setClause(compileAssignments(gateway, at.defaults, parameters.add, 'defaults'));
+  const marker = gateway.dialect.quoteIdentifier(createdMarker);
+  const sql = `INSERT INTO ${gateway.tableSql} (${columns}) VALUES (${placeholders}) ${upsert.conflictClause(key, set)} RETURNING *, ${upsert.createdSql} AS ${marker}`;
+  const [row] = (await run(gateway, session, sql, parameters.values)).rows;
+  const { [createdMarker]: created, ...raw } = row;
+  return { raw, created: created === true };
 }
 
 /** `UPDATE t SET <defaults> WHERE <lookup> RETURNING *`: the row it updated, if any. */

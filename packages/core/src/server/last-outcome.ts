@@ -4,7 +4,7 @@ import { ScopeStore } from './scope-store';
 /**
  * What a table's last two calls at one site did, the input of the operations' plans:
  * - `finding`: both found their row (a plan then sends the SELECT, or the UPDATE, first);
- * - `creating`: both created theirs (the guarded INSERT first);
+ * - `creating`: both created theirs (an INSERT first);
  * - `mixed`: one of each, or not yet known (the one statement that answers both in 1 round trip,
  *   at a higher planning cost: PostgreSQL plans a data-modifying WITH on every call; no ORM
  * prepares).

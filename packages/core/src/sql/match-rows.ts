@@ -66,6 +66,20 @@ function valueId(value: unknown): string {
   return `j${json}`;
 }
 
+/** A stored row whose hydrated form is built the first time it is asked for. */
+function lazilyHydrated<Row>(
+  gateway: ModelGateway<Row>,
+  raw: Record<string, unknown>,
+): Stored<Row> {
+  let row: Row | undefined;
+  return {
+    raw,
+    get row() {
+      return (row ??= gateway.hydrate(raw));
+    },
+  };
+}
+
 /**
  * The stored row whose values equal each lookup's (as the ORM reads them back), by lookup; lookups
  * no row matches are left out. Rows are indexed by their values once, so n lookups cost O(n), not
@@ -79,14 +93,16 @@ export function matchRows<Row, W extends Matchable>(
 ): Map<W, Stored<Row>> {
   const byValues = new Map<string, Stored<Row>[]>();
   for (const raw of rows) {
-    const row = gateway.hydrate(raw);
+    const stored = lazilyHydrated(gateway, raw);
+    // Read from the raw row where the gateway can: a created row is then built once, by its lifecycle.
+    const read = gateway.storedValue
+      ? (property: string) => gateway.storedValue!(raw, property)
+      : (property: string) => gateway.readValue(stored.row, property);
     const id =
-      properties.length === 1
-        ? valueId(gateway.readValue(row, properties[0]))
-        : matchId(properties.map((property) => gateway.readValue(row, property)));
+      properties.length === 1 ? valueId(read(properties[0])) : matchId(properties.map(read));
     const same = byValues.get(id);
-    if (same) same.push({ raw, row });
-    else byValues.set(id, [{ raw, row }]);
+    if (same) same.push(stored);
+    else byValues.set(id, [stored]);
   }
   const matched = new Map<W, Stored<Row>>();
   for (const w of wanted) {
