@@ -111,6 +111,25 @@ export function describeGetOrCreate(open: OpenTestOrm, database: SuiteDatabase =
       expect(await count(`SELECT count(*) AS n FROM users`)).toBe(2);
     });
 
+    it('after two misses, a hit whose new row the INSERT would refuse (plan: null, NOT NULL) still returns its row', async () => {
+      // PostgreSQL checks NOT NULL before ON CONFLICT skips the row: the INSERT fails on a hit that
+      // the SELECT first answers. racesafe then takes the SELECT first.
+      await orm().getOrCreate('users', { email: 'refused-1@x' });
+      const [made] = await orm().getOrCreate('users', { email: 'refused-2@x' }); // two misses
+      log.clear();
+      const [row, created] = await orm().getOrCreate(
+        'users',
+        { email: 'refused-2@x' },
+        { defaults: { plan: null } },
+      );
+      expect([row.id, row.plan, created]).toEqual([made.id, 'free', false]);
+      expect(log.verbs()).toContain('SELECT');
+      // A miss with the same defaults still fails, naming the column.
+      await expect(
+        orm().getOrCreate('users', { email: 'refused-3@x' }, { defaults: { plan: null } }),
+      ).rejects.toThrow(/plan/);
+    });
+
     it('creates the same row by the INSERT first as by the WITH and the SELECT first', async () => {
       // Every column but the generated id, a Date as its type: what each strategy stored and returned.
       const strip = ([row, created]: [Row, boolean]) => ({

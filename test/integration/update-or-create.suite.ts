@@ -211,6 +211,24 @@ export function describeUpdateOrCreate(
       expect(Number((await orm().query('SELECT count(*) AS n FROM users'))[0].n)).toBe(4); // warm@x too
     });
 
+    it('after two creations, a found row whose new-row values the INSERT would refuse (plan: null, NOT NULL) is still updated', async () => {
+      // PostgreSQL checks NOT NULL before ON CONFLICT DO UPDATE finds the row: the upsert fails
+      // where the locking path updates it. racesafe then takes the locking path.
+      const options = { defaults: { name: 'kept' }, createDefaults: { plan: null } };
+      await orm().updateOrCreate('users', { email: 'nn-1@x' }, { defaults: { name: 'x' } });
+      const [made] = await orm().updateOrCreate(
+        'users',
+        { email: 'nn-2@x' },
+        { defaults: { name: 'x' } },
+      ); // two creations
+      const [row, created] = await orm().updateOrCreate('users', { email: 'nn-2@x' }, options);
+      expect([row.id, row.name, row.plan, created]).toEqual([made.id, 'kept', 'free', false]);
+      // A missing row with the same values still fails, naming the column.
+      await expect(orm().updateOrCreate('users', { email: 'nn-3@x' }, options)).rejects.toThrow(
+        /plan/,
+      );
+    });
+
     it('keeps the guarded INSERT after two creations when the defaults hold an F expression', async () => {
       const options = { defaults: { logins: F('logins').plus(1) }, createDefaults: { logins: 1 } };
       await orm().updateOrCreate('users', { email: 'f1@x' }, options);

@@ -24,6 +24,7 @@ import {
   createOnItsOwn,
   createWithHooks,
   insertUnlessTaken,
+  refusedForItsValues,
 } from '../steps/create-row';
 import { type Defaults, resolveDefaults } from '../steps/defaults';
 import type { LookupCall } from '../steps/lookup-call';
@@ -221,11 +222,26 @@ async function runStrategy<Row>(
   at: Attempt<Row>,
 ): Promise<[Row, boolean]> {
   if (strategy === 'one-statement') return inOneStatement(at, findOrInsertRaw);
-  if (strategy === 'insert-first') return inOneStatement(at, insertFirst);
+  if (strategy === 'insert-first') return insertFirstOrSteps(at);
   // No savepoint in your transaction: an error there ends only the statement (MariaDB).
   if (strategy === 'compound-statement' && (await compoundAvailable(at)))
     return findOrInsertOnce(at, findOrInsertCompound);
   return findOrInsert(at);
+}
+
+/**
+ * `insert-first`, then Django's steps when the database refused the new row for its values
+ * (refusedForItsValues: `defaults: { plan: null }` for a NOT NULL column): on a hit the SELECT
+ * returns the row, on a miss the INSERT reports the same error. Inside your transaction the
+ * savepoint was rolled back first.
+ */
+async function insertFirstOrSteps<Row>(at: Attempt<Row>): Promise<[Row, boolean]> {
+  try {
+    return await inOneStatement(at, insertFirst);
+  } catch (error) {
+    if (!refusedForItsValues(error)) throw error;
+    return findOrInsert(at);
+  }
 }
 
 /** The server runs getOrCreate's compound statement (asked once per connection configuration). */

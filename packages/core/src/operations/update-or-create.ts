@@ -26,7 +26,12 @@ import { createdMarker, insertList } from '../sql/insert';
 import { type Parameters, parametersFor } from '../sql/parameters';
 import { sameValue } from '../sql/same-value';
 import { updateOrInsertSql } from '../sql/update-or-insert';
-import { createOnItsOwn, createWithHooks, insertUnlessTaken } from '../steps/create-row';
+import {
+  createOnItsOwn,
+  createWithHooks,
+  insertUnlessTaken,
+  refusedForItsValues,
+} from '../steps/create-row';
 import { type Defaults, resolveDefaults } from '../steps/defaults';
 import type { LookupCall } from '../steps/lookup-call';
 import { type PlanRow, choose } from '../steps/plan';
@@ -468,12 +473,22 @@ async function updateOrInsertRaw(
     strategy === 'update-first'
       ? (await updateOnly(at)) || (await updateOrInsertWith(at))
       : strategy === 'insert-or-update'
-        ? await insertOrUpdateRaw(at)
+        ? await insertOrUpdateRaw(at).catch(lockingPathIfRefused)
         : strategy === 'guarded-insert'
           ? (await insertUnlessFound(at)) || (await updateOnly(at))
           : await updateOrInsertWith(at);
   if (result) last.remember(!result.created);
   return result;
+}
+
+/**
+ * Undefined (the locking strategies follow) when the database refused insert-or-update's new row
+ * for its values (refusedForItsValues): a found row is then updated, a missing one reports the same
+ * error from its INSERT. The statement ran in autocommit: nothing to roll back.
+ */
+function lockingPathIfRefused(error: unknown): undefined {
+  if (!refusedForItsValues(error)) throw error;
+  return undefined;
 }
 
 /**

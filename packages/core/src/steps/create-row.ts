@@ -1,5 +1,5 @@
 import type { UniqueKey } from '../dialects';
-import { ConflictError, InvalidFieldError } from '../errors';
+import { ConflictError, DatabaseError, InvalidFieldError } from '../errors';
 import type { ModelGateway, RowLifecycle, Session } from '../gateway';
 import type { LookupCall } from './lookup-call';
 import { inSavepoint } from '../db/transactions';
@@ -8,6 +8,17 @@ import { sameValue } from '../sql/same-value';
 
 // The INSERT of a new row, plain or inside the ORM's create lifecycle; both yield undefined
 // when a concurrent caller took the lookup's key first (the caller then reads the winner).
+
+/**
+ * The database refused a row for its values (a NOT NULL or CHECK constraint, another unique key,
+ * a value out of range): racesafe's ConflictError or DatabaseError, not a lost connection or a
+ * lock. PostgreSQL checks those before `ON CONFLICT` skips a row whose key is taken, so an INSERT
+ * sent first can fail on a row that exists; getOrCreate's `insert-first` and updateOrCreate's
+ * `insert-or-update` then take the path that reads (or locks) the row first.
+ */
+export function refusedForItsValues(error: unknown): boolean {
+  return error instanceof ConflictError || error instanceof DatabaseError;
+}
 
 /**
  * INSERT that yields undefined, never an error, when the lookup's own key is already
