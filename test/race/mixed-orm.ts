@@ -4,14 +4,14 @@ import { useTestDatabase } from '../harness/database';
 import { schemaSql } from '../schema/tables';
 import { describeOutcome } from './describe-races';
 import type { GetOrCreateResult, RaceOp, RaceWorkerArgs } from './ops';
-import { type Outcome, checkGetOrCreate, suiteScale } from './scenarios';
+import { type Outcome, checkGetOrCreate, scenarios, suiteSize } from './scenarios';
 import { openSqlClient } from './sql-client';
 
 /**
  * 2 TypeORM + 2 Sequelize processes (test/race/mixed-orm-worker.ts), 8 callers each, on one hot
- * key: the hot-key scenario's 1,000 calls at the race suites' scale (scenarios.ts suiteScale).
+ * key: the hot-key scenario's size as the race suites run it (scenarios.ts suiteSize).
  */
-export const mixedOrmSize = { processes: 4, callersPerProcess: 8, calls: 1000 * suiteScale };
+export const mixedOrmSize = suiteSize(scenarios.getOrCreateHotKey.size);
 
 const worker = path.join(__dirname, 'mixed-orm-worker.ts');
 
