@@ -7,12 +7,15 @@ import {
   SERVER_HANDLE,
   type WithServers,
 } from './jest-global-setup';
+import { endIdleChildren } from './race';
 
 /**
  * Jest globalTeardown: stops the servers from the global setup (runs even when tests fail)
  * and prints the "MariaDB / PgBouncer suites skipped" notices, after jest's summary where they are seen.
  */
 export default async function globalTeardown(): Promise<void> {
+  // The race files' idle children (shared by the files of this jest process, see race.ts) first.
+  await endIdleChildren();
   const holder = globalThis as WithServers;
   const notices = [holder[MYSQL_NOTICE], holder[PGBOUNCER_NOTICE]].filter(Boolean);
   // The pooler first: its server connections go before the server does.

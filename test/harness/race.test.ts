@@ -105,6 +105,24 @@ describe('runRace', () => {
     expect(second.workersCreated).toEqual([1, 1]);
   });
 
+  it('shares idle processes with the next test file of this jest process', async () => {
+    const first = await pidRace();
+    // A second copy of race.ts in its own module registry, as the next test file loads it.
+    let nextFile!: typeof import('./race');
+    jest.isolateModules(() => {
+      nextFile = jest.requireActual<typeof import('./race')>('./race');
+    });
+    expect(nextFile.runRace).not.toBe(runRace);
+    const report = await nextFile.runRace({
+      worker: pidWorker,
+      processes: 2,
+      callersPerProcess: 1,
+      calls: 2,
+    });
+    const pids = report.calls.map((c) => (c.value as { pid: number }).pid).sort((a, b) => a - b);
+    expect(pids).toEqual(first.pids);
+  });
+
   it('never runs a race in a process of a race that failed', async () => {
     const before = await pidRace();
     // Takes both idle processes, fails in createWorker: runRace kills them.

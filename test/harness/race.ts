@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import childProcess, { type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CallRecord, ChildMessage, ParentMessage } from './race-protocol';
@@ -49,7 +50,7 @@ const EXEC_ARGV = [
 const STDERR_TAIL = 4000;
 
 /**
- * Takes `processes` children (idle ones of an earlier race of this test file, else new forks),
+ * Takes `processes` children (idle ones of an earlier race in this process, else new forks),
  * each building one worker, releases all their callers at once (barrier: 'go' is sent only after
  * every child is ready) and collects every call. Once every child closed its worker, they wait
  * for the next race. Rejects with a RaceError, after killing all children, if any child fails or
@@ -140,12 +141,20 @@ interface Child {
  * runRace kills every child it did not release. Reuse saves each race its processes' start-up
  * (Node, the TypeScript loader, the ORM: most of a second of CPU each); the child forgets this
  * repository's modules between races (race-child.ts), and each race's worker opens its own pool.
+ *
+ * Jest gives each test file its own module registry and globals but hands every file the same
+ * built-in modules, so the lists hang on `child_process`: the race files of one jest process
+ * (a lane of `npm test`, one file at a time) share their idle children. Idle children are
+ * unreferenced and hold no connection; jest's global teardown ends them (endIdleChildren), and
+ * any left exit with the process that forked them ('disconnect' in race-child.ts).
  */
-const idleChildren = new Map<string, ChildProcess[]>();
-/** Each child's list in idleChildren: where it goes back once its race ended well. */
-const idleListOf = new WeakMap<ChildProcess, ChildProcess[]>();
+const SHARED_IDLE = Symbol.for('racesafe.race.idleChildren');
+const idleChildren = ((childProcess as { [SHARED_IDLE]?: Map<string, ChildProcess[]> })[
+  SHARED_IDLE
+] ??= new Map<string, ChildProcess[]>());
 
-function takeChild(): ChildProcess {
+/** An idle child of the same execArgv and environment, else a new fork; with its idle list. */
+function takeChild(): { proc: ChildProcess; idle: ChildProcess[] } {
   // Explicit: inside jest, `process.env` is the test's copy (setupFiles may have changed
   // it, e.g. RACESAFE_TYPEORM); fork's default would be the worker's real environment.
   const env = { ...process.env };
@@ -156,25 +165,31 @@ function takeChild(): ChildProcess {
   if (reused) {
     reused.ref();
     reused.channel?.ref();
-    return reused;
+    (reused.stderr as Socket).ref();
+    return { proc: reused, idle };
   }
-  const proc = fork(CHILD, [], { cwd: ROOT, execArgv: EXEC_ARGV, env, stdio: CHILD_STDIO });
+  const proc = childProcess.fork(CHILD, [], {
+    cwd: ROOT,
+    execArgv: EXEC_ARGV,
+    env,
+    stdio: CHILD_STDIO,
+  });
   // An idle child that exits (or is killed) leaves the list.
   proc.on('exit', () => idle.includes(proc) && idle.splice(idle.indexOf(proc), 1));
-  idleListOf.set(proc, idle);
-  return proc;
+  return { proc, idle };
 }
 
 const CHILD_STDIO: ['ignore', 'inherit', 'pipe', 'ipc'] = ['ignore', 'inherit', 'pipe', 'ipc'];
 
-function releaseChild(proc: ChildProcess): void {
-  // Idle, a child keeps no process (a script, a jest worker) alive.
+function releaseChild(proc: ChildProcess, idle: ChildProcess[]): void {
+  // Idle, a child keeps no process (a script, jest) alive: neither its handle, its channel nor its stderr pipe.
   proc.unref();
   proc.channel?.unref();
-  idleListOf.get(proc)!.push(proc);
+  (proc.stderr as Socket).unref();
+  idle.push(proc);
 }
 
-/** Ends every idle child (they hold no connection: each closed its worker). */
+/** Ends every idle child now (they hold no connection: each closed its worker). */
 export async function endIdleChildren(): Promise<void> {
   const idle = [...idleChildren.values()].flat();
   idleChildren.clear();
@@ -190,9 +205,6 @@ export async function endIdleChildren(): Promise<void> {
   );
 }
 
-// Under jest, each test file has its own copy of this module, so its own idle children: they end with the file.
-if (typeof afterAll === 'function') afterAll(endIdleChildren);
-
 function startChild(
   index: number,
   fail: (error: Error) => void,
@@ -200,7 +212,7 @@ function startChild(
   wasKilled: () => boolean,
   onCounters: (c: Record<string, number>) => void,
 ): Child {
-  const proc = takeChild();
+  const { proc, idle } = takeChild();
   let stderr = '';
   const onStderr = (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL));
   proc.stderr!.on('data', onStderr);
@@ -254,7 +266,7 @@ function startChild(
       proc.off('message', onMessage);
       proc.off('error', onError);
       proc.off('close', onClose);
-      releaseChild(proc);
+      releaseChild(proc, idle);
     },
   };
 }
