@@ -1,5 +1,5 @@
-import type { BenchCase, Library } from './cases';
-import { SEEDED_KEYS, hitKey, newKey } from './cases';
+import type { BenchCase, GroupId, Library } from './cases';
+import { SEEDED_KEYS, hitKey, newKey, sequelizeQueryOf } from './cases';
 import type { Subjects } from './subjects';
 
 /** Keys per getOrCreateMany call: one chunk on PostgreSQL (65,535 bound parameters) and on MariaDB. */
@@ -25,6 +25,20 @@ export interface RawBatch {
   existingRows(emails: string[]): Promise<unknown>;
 }
 
+/** A statement and the values it binds. */
+type Sql = [string, unknown[]];
+
+/**
+ * The statement racesafe's getOrCreateMany sends for a batch, with the values each package binds
+ * (the bench's round-trip log shows it), for its "ORM floor" cases (cases.ts).
+ */
+export interface ManyStatements {
+  /** Every key new, every row named `name`: each package's first statement on a table whose batches keep creating rows. */
+  newRows: Record<'typeorm' | 'sequelize', (emails: string[], name: string) => Sql>;
+  /** Every key with a row: the SELECT of the keys. */
+  existingRows(emails: string[]): Sql;
+}
+
 /**
  * getOrCreateMany of `MANY_KEYS` new keys and of as many existing ones on both packages,
  * beside the raw driver's batch statement and a loop of getOrCreate over the same keys (the
@@ -33,9 +47,34 @@ export interface RawBatch {
 export function getOrCreateManyCases(
   s: Pick<Subjects<unknown>, 'typeorm' | 'sequelize'>,
   raw: RawBatch,
+  statements?: ManyStatements,
 ): BenchCase[] {
-  const { users } = s.typeorm;
+  const { users, dataSource } = s.typeorm;
   const { User } = s.sequelize;
+  const sequelizeQuery = sequelizeQueryOf(s.sequelize.sequelize);
+  /** racesafe's statement of the group's getOrCreateMany sent through each ORM's query method, when `statements` gives it. */
+  const floors = (
+    group: GroupId,
+    statement: (sql: ManyStatements, library: 'typeorm' | 'sequelize', i: number) => Sql,
+  ): BenchCase[] =>
+    statements
+      ? [
+          {
+            group,
+            name: 'floor: typeorm dataSource.query, same statement',
+            library: 'typeorm',
+            floorOf: 'typeorm getOrCreateMany',
+            run: (i) => dataSource.query(...statement(statements, 'typeorm', i)),
+          },
+          {
+            group,
+            name: 'floor: sequelize.query, same statement',
+            library: 'sequelize',
+            floorOf: 'sequelize getOrCreateMany',
+            run: (i) => sequelizeQuery(...statement(statements, 'sequelize', i)),
+          },
+        ]
+      : [];
   const lookups = (emails: string[]) => emails.map((email) => ({ email }));
   // racesafe picks a table's first statement from its last two getOrCreateMany outcomes (last-outcome.ts), and reads the
   // column types on its first guarded INSERT: the first call of a case (the bench's unmeasured warm-up) settles both first,
@@ -97,6 +136,9 @@ export function getOrCreateManyCases(
           await User.getOrCreate({ where: { email }, defaults: { name: batchName(i) } });
       },
     },
+    ...floors('manyNew', (sql, library, i) =>
+      sql.newRows[library](newKeys(`${library}manyfloor`, i), batchName(i)),
+    ),
 
     {
       group: 'manyExisting',
@@ -119,5 +161,6 @@ export function getOrCreateManyCases(
       run: (i) =>
         User.getOrCreateMany({ where: lookups(existingKeys), defaults: { name: batchName(i) } }),
     },
+    ...floors('manyExisting', (sql) => sql.existingRows(existingKeys)),
   ];
 }

@@ -1,8 +1,9 @@
 import { F as SequelizeF } from '@racesafe/sequelize';
 import { F as TypeormF } from '@racesafe/typeorm';
 import { QueryTypes } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { hashed } from '../test/integration/hooks';
-import type { RawBatch } from './cases-many';
+import type { ManyStatements, RawBatch } from './cases-many';
 import type { Subjects } from './subjects';
 
 /** Which client a case runs through (mysql2: the raw baselines on MariaDB, cases-mariadb.ts). */
@@ -123,6 +124,33 @@ const SEQUELIZE_GUARDED_UPDATE_OR_CREATE = guardedInsert([
   'email',
 ]);
 const RACESAFE_UPDATE = `UPDATE "counters" SET "value" = ("value" + $1) WHERE "name" = $2`;
+/**
+ * The guarded multi-row INSERT getOrCreateMany sends first on a table whose last two batches
+ * created rows (sql/insert-new-rows.ts guardedInsert): one array per column, cast to its type.
+ */
+const manyGuardedInsert = (columns: [name: string, type: string][]) => {
+  const quoted = columns.map(([column]) => `"${column}"`);
+  return (
+    `INSERT INTO "users" (${quoted.join(', ')}) SELECT ${quoted.map((c) => `racesafe_v.${c}`).join(', ')} ` +
+    `FROM unnest(${columns.map(([, type], k) => `$${k + 1}::${type}[]`).join(', ')}) WITH ORDINALITY AS racesafe_v(${quoted.join(', ')}, racesafe_n) ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM "users" AS racesafe_t WHERE racesafe_t."email" = racesafe_v."email" OFFSET 0) ORDER BY racesafe_v.racesafe_n ` +
+    `ON CONFLICT ("email") DO NOTHING RETURNING *`
+  );
+};
+const TYPEORM_MANY_INSERT = manyGuardedInsert([
+  ['name', 'text'],
+  ['email', 'text'],
+]);
+const SEQUELIZE_MANY_INSERT = manyGuardedInsert([
+  ['plan', 'text'],
+  ['logins', 'integer'],
+  ['visits', 'integer'],
+  ['name', 'text'],
+  ['email', 'text'],
+]);
+/** getOrCreateMany's SELECT of a batch's keys, first after batches that found their rows (sql/many-rows.ts lookupsCondition). */
+const manySelect = (keys: number) =>
+  `SELECT * FROM "users" WHERE "email" IN (${Array.from({ length: keys }, (_, k) => `$${k + 1}`).join(', ')})`;
 
 const UPSERT_USER = `INSERT INTO users (email, name, logins) VALUES ($1, $2, 1) ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, logins = users.logins + 1 RETURNING *`;
 /** `INSERT INTO users (email, name) VALUES ($1, $2), ... ON CONFLICT (email) DO NOTHING RETURNING *` for `rows` rows. */
@@ -191,20 +219,35 @@ export function pgBatch({ pool }: Pick<Subjects, 'pool'>): RawBatch {
   };
 }
 
+/** getOrCreateMany's statements on PostgreSQL, for its floors (cases-many.ts), with the values each package binds. */
+export const pgManyStatements: ManyStatements = {
+  newRows: {
+    typeorm: (emails, rowName) => [TYPEORM_MANY_INSERT, [emails.map(() => rowName), emails]],
+    // Sequelize's INSERT lists the model's defaults (plan 'free', logins 0, visits 0), as on the miss path.
+    sequelize: (emails, rowName) => [
+      SEQUELIZE_MANY_INSERT,
+      [...['free', 0, 0, rowName].map((value) => emails.map(() => value)), emails],
+    ],
+  },
+  existingRows: (emails) => [manySelect(emails.length), emails],
+};
+
+/** A statement through Sequelize as racesafe's Sequelize gateway sends it: raw rows, no transaction (not even a CLS one), primary. */
+export const sequelizeQueryOf = (sequelize: Sequelize) => (sql: string, bind: unknown[]) =>
+  sequelize.query(sql, {
+    bind,
+    type: QueryTypes.RAW,
+    raw: true,
+    useMaster: true,
+    transaction: null,
+  });
+
 /** Every case, grouped; the first of each group is its raw pg baseline. */
 export function benchCases(s: Subjects): BenchCase[] {
   const { pool } = s;
   const { dataSource, users, counters, accounts } = s.typeorm;
   const { sequelize, User, Counter, Account } = s.sequelize;
-  // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
-  const sequelizeQuery = (sql: string, bind: unknown[]) =>
-    sequelize.query(sql, {
-      bind,
-      type: QueryTypes.RAW,
-      raw: true,
-      useMaster: true,
-      transaction: null,
-    });
+  const sequelizeQuery = sequelizeQueryOf(sequelize);
 
   /** racesafe's one statement of `operation` sent through each ORM's query method, with the values its case binds. */
   type Sql = [string, unknown[]];

@@ -1,5 +1,5 @@
 import type { ThrowawayDatabase } from '../test/demo/throwaway-database';
-import { type BenchCase, benchCases, pgBatch, seed } from './cases';
+import { type BenchCase, benchCases, pgBatch, pgManyStatements, seed } from './cases';
 import { getOrCreateManyCases } from './cases-many';
 import { mariadbBenchCases, mysqlBatch, seed as seedMariadb } from './cases-mariadb';
 import type { CaseResult } from './report';
@@ -22,7 +22,8 @@ export interface BenchDatabase {
     poolSize: number,
     seedRows?: boolean,
   ): Promise<{ cases: BenchCase[]; close: () => Promise<void> }>;
-  checkTargets(results: CaseResult[]): TargetCheck[];
+  /** The targets of the issues, from the results and the case list (`cases`: every case, measured or not). */
+  checkTargets(results: CaseResult[], cases: BenchCase[]): TargetCheck[];
   /** File names under --out. */
   files: { results: string; chart: string };
   /** What the table's columns count, printed under it. */
@@ -40,7 +41,7 @@ export const benchDatabases: Record<'postgres' | 'mariadb', BenchDatabase> = {
       const subjects = await openSubjects(url, poolSize);
       return seeded(subjects, seedRows && (() => seed(subjects)), () => [
         ...benchCases(subjects),
-        ...getOrCreateManyCases(subjects, pgBatch(subjects)),
+        ...getOrCreateManyCases(subjects, pgBatch(subjects), pgManyStatements),
       ]);
     },
     checkTargets,
