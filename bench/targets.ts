@@ -27,7 +27,7 @@ function checker(results: CaseResult[]) {
   const checks: TargetCheck[] = [];
   const find = (group: GroupId, name: string) =>
     results.find((r) => r.group === group && r.name === name);
-  const baselineOf = (r: CaseResult) => results.find((b) => b.group === r.group && b.baseline);
+  const baselineOf = (group: GroupId) => results.find((b) => b.group === group && b.baseline);
   /** One row: `r`'s run in `mode` over `versus`'s, round by round; "not measured" where either is missing. */
   const ratioRow = (
     issue: number,
@@ -83,7 +83,7 @@ function checker(results: CaseResult[]) {
       options: { versus?: CaseResult; modes?: string[] } = {},
     ) => {
       if (!r) return;
-      const versus = options.versus ?? baselineOf(r);
+      const versus = options.versus ?? baselineOf(r.group);
       if (!versus) return;
       for (const run of r.modes) {
         if (options.modes && !options.modes.includes(run.mode)) continue;
@@ -105,10 +105,7 @@ function checker(results: CaseResult[]) {
       versus?: string,
     ) => {
       const r = find(group, name);
-      const other =
-        versus === undefined
-          ? results.find((b) => b.group === group && b.baseline)
-          : find(group, versus);
+      const other = versus === undefined ? baselineOf(group) : find(group, versus);
       for (const mode of modes) ratioRow(issue, target, name, mode, minimum, r, other);
     },
   };
