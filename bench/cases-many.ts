@@ -1,5 +1,5 @@
-import type { BenchCase, GroupId, Library } from './cases';
-import { SEEDED_KEYS, hitKey, newKey, sequelizeQueryOf } from './cases';
+import type { BenchCase, GroupId, Library, Sql } from './cases';
+import { SEEDED_KEYS, floorCases, hitKey, newKey, ormQueries } from './cases';
 import type { Subjects } from './subjects';
 
 /** Keys per getOrCreateMany call: one chunk on PostgreSQL (65,535 bound parameters) and on MariaDB. */
@@ -25,9 +25,6 @@ export interface RawBatch {
   existingRows(emails: string[]): Promise<unknown>;
 }
 
-/** A statement and the values it binds. */
-type Sql = [string, unknown[]];
-
 /**
  * The statement racesafe's getOrCreateMany sends for a batch, with the values each package binds
  * (the bench's round-trip log shows it), for its "ORM floor" cases (cases.ts).
@@ -51,29 +48,16 @@ export function getOrCreateManyCases(
 ): BenchCase[] {
   const { users, dataSource } = s.typeorm;
   const { User } = s.sequelize;
-  const sequelizeQuery = sequelizeQueryOf(s.sequelize.sequelize);
+  const queries = ormQueries(dataSource, s.sequelize.sequelize);
   /** racesafe's statement of the group's getOrCreateMany sent through each ORM's query method, when `statements` gives it. */
   const floors = (
     group: GroupId,
     statement: (sql: ManyStatements, library: 'typeorm' | 'sequelize', i: number) => Sql,
   ): BenchCase[] =>
     statements
-      ? [
-          {
-            group,
-            name: 'floor: typeorm dataSource.query, same statement',
-            library: 'typeorm',
-            floorOf: 'typeorm getOrCreateMany',
-            run: (i) => dataSource.query(...statement(statements, 'typeorm', i)),
-          },
-          {
-            group,
-            name: 'floor: sequelize.query, same statement',
-            library: 'sequelize',
-            floorOf: 'sequelize getOrCreateMany',
-            run: (i) => sequelizeQuery(...statement(statements, 'sequelize', i)),
-          },
-        ]
+      ? floorCases(group, 'getOrCreateMany', queries, (library, i) =>
+          statement(statements, library, i),
+        )
       : [];
   const lookups = (emails: string[]) => emails.map((email) => ({ email }));
   // racesafe picks a table's first statement from its last two getOrCreateMany outcomes (last-outcome.ts), and reads the

@@ -1,10 +1,12 @@
 import { F as SequelizeF } from '@racesafe/sequelize';
 import { F as TypeormF } from '@racesafe/typeorm';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { QueryTypes } from 'sequelize';
 import {
   type BenchCase,
   COUNTER,
+  type OrmQueries,
+  floorCases,
+  ormQueries,
   SEEDED_KEYS,
   hitKey,
   newKey,
@@ -88,15 +90,12 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
   const { dataSource, users, counters } = s.typeorm;
   const { sequelize, User, Counter } = s.sequelize;
   const name = (i: number, tag = 'bench') => `${tag} ${i}`;
-  // As racesafe's Sequelize gateway calls it: raw rows, no transaction (not even a CLS one), primary.
-  const sequelizeQuery = (sql: string, bind: unknown[]) =>
-    sequelize.query(dollars(sql), {
-      bind,
-      type: QueryTypes.RAW,
-      raw: true,
-      useMaster: true,
-      transaction: null,
-    });
+  // As racesafe's gateways call them; Sequelize binds `$n` on MariaDB too (dollars).
+  const orm = ormQueries(dataSource, sequelize);
+  const queries: OrmQueries = {
+    typeorm: orm.typeorm,
+    sequelize: (sql, bind) => orm.sequelize(dollars(sql), bind),
+  };
 
   /**
    * The shortest correct raw get-or-create without RETURNING, for a key that is usually new:
@@ -168,20 +167,13 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
       library: 'sequelize',
       run: (i) => User.getOrCreate({ where: { email: hitKey(i) }, defaults: { name: name(i) } }),
     },
-    {
-      group: 'hit',
-      name: 'floor: typeorm dataSource.query, same SELECT',
-      library: 'typeorm',
-      floorOf: 'typeorm getOrCreate',
-      run: (i) => dataSource.query(RACESAFE_SELECT, [hitKey(i)]),
-    },
-    {
-      group: 'hit',
-      name: 'floor: sequelize.query, same SELECT',
-      library: 'sequelize',
-      floorOf: 'sequelize getOrCreate',
-      run: (i) => sequelizeQuery(RACESAFE_SELECT, [hitKey(i)]),
-    },
+    ...floorCases(
+      'hit',
+      'getOrCreate',
+      queries,
+      (_, i) => [RACESAFE_SELECT, [hitKey(i)]],
+      'SELECT',
+    ),
 
     {
       group: 'miss',
@@ -272,20 +264,13 @@ export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
       library: 'sequelize',
       run: () => Counter.increment('value', { where: { name: COUNTER } }),
     },
-    {
-      group: 'atomicUpdate',
-      name: 'floor: typeorm dataSource.query, same UPDATE',
-      library: 'typeorm',
-      floorOf: 'typeorm atomicUpdate',
-      run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]),
-    },
-    {
-      group: 'atomicUpdate',
-      name: 'floor: sequelize.query, same UPDATE',
-      library: 'sequelize',
-      floorOf: 'sequelize atomicUpdate',
-      run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]),
-    },
+    ...floorCases(
+      'atomicUpdate',
+      'atomicUpdate',
+      queries,
+      () => [RACESAFE_UPDATE, [1, COUNTER]],
+      'UPDATE',
+    ),
 
     {
       group: 'atomicUpdateReturning',

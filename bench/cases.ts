@@ -233,7 +233,7 @@ export const pgManyStatements: ManyStatements = {
 };
 
 /** A statement through Sequelize as racesafe's Sequelize gateway sends it: raw rows, no transaction (not even a CLS one), primary. */
-export const sequelizeQueryOf = (sequelize: Sequelize) => (sql: string, bind: unknown[]) =>
+const sequelizeQueryOf = (sequelize: Sequelize) => (sql: string, bind: unknown[]) =>
   sequelize.query(sql, {
     bind,
     type: QueryTypes.RAW,
@@ -242,15 +242,60 @@ export const sequelizeQueryOf = (sequelize: Sequelize) => (sql: string, bind: un
     transaction: null,
   });
 
+/** A statement and the values it binds. */
+export type Sql = [string, unknown[]];
+/** How each ORM's floor sends a statement: dataSource.query, sequelize.query (sequelizeQueryOf). */
+export type OrmQueries = Record<
+  'typeorm' | 'sequelize',
+  (sql: string, bind: unknown[]) => Promise<unknown>
+>;
+
+/** Each ORM's query method, as racesafe's gateways call it. */
+export const ormQueries = (
+  dataSource: { query(sql: string, bind: unknown[]): Promise<unknown> },
+  sequelize: Sequelize,
+): OrmQueries => ({
+  typeorm: (sql, bind) => dataSource.query(sql, bind),
+  sequelize: sequelizeQueryOf(sequelize),
+});
+
+/**
+ * A group's two "ORM floor" cases: racesafe's statement of `operation` for call `i` of each
+ * library, sent through that ORM's query method with nothing else.
+ */
+export function floorCases(
+  group: GroupId,
+  operation: string,
+  queries: OrmQueries,
+  statement: (library: 'typeorm' | 'sequelize', i: number) => Sql,
+  same = 'statement',
+): BenchCase[] {
+  return [
+    {
+      group,
+      name: `floor: typeorm dataSource.query, same ${same}`,
+      library: 'typeorm',
+      floorOf: `typeorm ${operation}`,
+      run: (i) => queries.typeorm(...statement('typeorm', i)),
+    },
+    {
+      group,
+      name: `floor: sequelize.query, same ${same}`,
+      library: 'sequelize',
+      floorOf: `sequelize ${operation}`,
+      run: (i) => queries.sequelize(...statement('sequelize', i)),
+    },
+  ];
+}
+
 /** Every case, grouped; the first of each group is its raw pg baseline. */
 export function benchCases(s: Subjects): BenchCase[] {
   const { pool } = s;
   const { dataSource, users, counters, accounts } = s.typeorm;
   const { sequelize, User, Counter, Account } = s.sequelize;
-  const sequelizeQuery = sequelizeQueryOf(sequelize);
+  const queries = ormQueries(dataSource, sequelize);
 
   /** racesafe's one statement of `operation` sent through each ORM's query method, with the values its case binds. */
-  type Sql = [string, unknown[]];
   const floors = (
     group: GroupId,
     operation: 'getOrCreate' | 'updateOrCreate',
@@ -285,22 +330,9 @@ export function benchCases(s: Subjects): BenchCase[] {
                   ['free', 0, n, 1, email, email],
                 ],
               };
-    return [
-      {
-        group,
-        name: `floor: typeorm dataSource.query, same statement`,
-        library: 'typeorm',
-        floorOf: `typeorm ${operation}`,
-        run: (i) => dataSource.query(...statement.typeorm(...values(i, 'typeorm'))),
-      },
-      {
-        group,
-        name: `floor: sequelize.query, same statement`,
-        library: 'sequelize',
-        floorOf: `sequelize ${operation}`,
-        run: (i) => sequelizeQuery(...statement.sequelize(...values(i, 'sequelize'))),
-      },
-    ];
+    return floorCases(group, operation, queries, (library, i) =>
+      statement[library](...values(i, library)),
+    );
   };
 
   /** Django-free raw getOrCreate: one INSERT that cannot fail on the key, a SELECT only when it returned nothing. */
@@ -638,19 +670,12 @@ export function benchCases(s: Subjects): BenchCase[] {
       library: 'sequelize',
       run: () => Counter.increment('value', { where: { name: COUNTER } }),
     },
-    {
-      group: 'atomicUpdate',
-      name: 'floor: typeorm dataSource.query, same UPDATE',
-      library: 'typeorm',
-      floorOf: 'typeorm atomicUpdate',
-      run: () => dataSource.query(RACESAFE_UPDATE, [1, COUNTER]),
-    },
-    {
-      group: 'atomicUpdate',
-      name: 'floor: sequelize.query, same UPDATE',
-      library: 'sequelize',
-      floorOf: 'sequelize atomicUpdate',
-      run: () => sequelizeQuery(RACESAFE_UPDATE, [1, COUNTER]),
-    },
+    ...floorCases(
+      'atomicUpdate',
+      'atomicUpdate',
+      queries,
+      () => [RACESAFE_UPDATE, [1, COUNTER]],
+      'UPDATE',
+    ),
   ];
 }
