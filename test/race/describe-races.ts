@@ -83,7 +83,7 @@ export function describeRaceScenariosOnSqlite(
     selected,
     useTestDatabase(sqliteSchemaSql, { dialect: 'sqlite' }),
     'SQLite',
-    (scenario) => suiteSize(sqliteSize(scenario.size)),
+    (scenario) => suiteSize(scenario, sqliteSize(scenario.size)),
   );
 }
 
@@ -92,7 +92,7 @@ function describeRaces(
   selected: RaceScenario[],
   db: { url(): string },
   database: string,
-  sized = (scenario: RaceScenario): RaceSize => suiteSize(scenario.size),
+  sized = (scenario: RaceScenario): RaceSize => suiteSize(scenario),
 ): void {
   const label = `${target.name}${process.env.RACESAFE_TYPEORM ? ` ${process.env.RACESAFE_TYPEORM}` : ''}, ${database}`;
   describe(`races (${label})`, () => {

@@ -11,7 +11,7 @@ import { openSqlClient } from './sql-client';
  * 2 TypeORM + 2 Sequelize processes (test/race/mixed-orm-worker.ts), 8 callers each, on one hot
  * key: the hot-key scenario's size as the race suites run it (scenarios.ts suiteSize).
  */
-export const mixedOrmSize = suiteSize(scenarios.getOrCreateHotKey.size);
+export const mixedOrmSize = suiteSize(scenarios.getOrCreateHotKey);
 
 const worker = path.join(__dirname, 'mixed-orm-worker.ts');
 
