@@ -20,25 +20,16 @@ const base = {
 // `+`: `races`, the race and fault files (they fork worker processes); `races-typeorm` /
 // `races-sequelize`, only those of one package; `lint`, the lint plugin's project (ESLint runs on
 // fixtures and on this repository, no database); `tools`, the projects of the repository's own
-// tooling and of what users install (unit, harness, packaging, examples, nestjs); `fuzz`, the ORM
-// packages' fuzz files (issue 22's differential runs); `suites`, every other file (and `lint`,
-// `tools` and `fuzz` too, unless a lane of the run, RACESAFE_JEST_LANES, takes them). Unset or
-// `all`: every file, as one run.
+// tooling and of what users install (unit, harness, packaging, examples, nestjs); `suites`, every
+// other file (and `lint` and `tools` too, unless a lane of the run, RACESAFE_JEST_LANES, takes
+// them). Unset or `all`: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
-const fuzzFiles = '/fuzz\\.test\\.ts$';
 const lintProjects = ['eslint-plugin'];
 const toolProjects = ['unit', 'harness', 'packaging', 'examples', 'nestjs'];
 const partsOfRun = (process.env.RACESAFE_JEST_LANES ?? '').split(/[,+]/);
 const lintApart = partsOfRun.includes('lint');
 const toolsApart = partsOfRun.includes('tools');
-const fuzzApart = partsOfRun.includes('fuzz');
-
-/** `project` with `pattern` in place of its testMatch's `**\/*.test.ts`. */
-const onlyFiles = (project, pattern) => ({
-  ...project,
-  testMatch: project.testMatch.map((match) => match.replace('**/*.test.ts', pattern)),
-});
 
 function inPart(project, part) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
@@ -46,8 +37,6 @@ function inPart(project, part) {
   const isTool = toolProjects.includes(project.displayName);
   if (part === 'lint') return isLint ? [project] : [];
   if (part === 'tools') return isTool ? [project] : [];
-  const isOrm = ownsRaces && !isLint && !isTool;
-  if (part === 'fuzz') return isOrm ? [onlyFiles(project, 'fuzz.test.ts')] : [];
   if (part === 'suites') {
     if ((isLint && lintApart) || (isTool && toolsApart)) return [];
     return [
@@ -57,7 +46,6 @@ function inPart(project, part) {
             testPathIgnorePatterns: [
               ...(project.testPathIgnorePatterns ?? ['/node_modules/']),
               raceFiles,
-              ...(isOrm && fuzzApart ? [fuzzFiles] : []),
             ],
           }
         : project,
@@ -65,7 +53,14 @@ function inPart(project, part) {
   }
   const orm = part.replace(/^races-?/, '');
   if (!ownsRaces || isLint || !project.displayName.startsWith(orm)) return [];
-  return [onlyFiles(project, '{race,faults}*.test.ts')];
+  return [
+    {
+      ...project,
+      testMatch: project.testMatch.map((pattern) =>
+        pattern.replace('**/*.test.ts', '{race,faults}*.test.ts'),
+      ),
+    },
+  ];
 }
 
 function inLane(project) {
