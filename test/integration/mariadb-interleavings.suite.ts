@@ -20,7 +20,7 @@ async function lockWaitTimeout(orm: TestOrm, tx?: Tx): Promise<number> {
  */
 export function describeMariadbInterleavings(open: OpenTestOrm): void {
   describeOnMysql('interleavings on MariaDB', () => {
-    const { db, orm } = useTestOrm(
+    const { db, log, orm } = useTestOrm(
       open,
       (o) => o.query(`INSERT INTO items (sku, stock) VALUES ('sku', 5)`).then(() => undefined),
       { dialect: 'mysql' },
@@ -290,6 +290,32 @@ export function describeMariadbInterleavings(open: OpenTestOrm): void {
         expect((await lax.getOrCreate('items', { sku: 'sku' }))[1]).toBe(false);
       } finally {
         await lax.close();
+      }
+    });
+
+    it('getOrCreateMany outside a transaction: a key another session commits while the compound INSERT waits is found by a second SELECT, the rest created by a second compound statement (never one row at a time)', async () => {
+      // Known server facts and unique keys first, so the statements below are the call's own.
+      await orm().getOrCreateMany('users', [{ email: 'warm@x' }], { defaults: { name: 'warm' } });
+      const winner = await connectMysql(db.url());
+      try {
+        await winner.query('BEGIN');
+        await winner.query(`INSERT INTO users (email, name) VALUES ('m2@x', 'winner')`);
+        log.clear();
+        const lookups = ['m1@x', 'm2@x', 'm3@x'].map((email) => ({ email }));
+        const call = orm().getOrCreateMany('users', lookups, { defaults: { name: 'caller' } });
+        await waitUntilMysqlBlocked(db.url(), RACESAFE_INSERT);
+        await winner.query('COMMIT');
+        const results = await call;
+        expect(results.map(([row, created]) => [row.email, row.name, created])).toEqual([
+          ['m1@x', 'caller', true],
+          ['m2@x', 'winner', false],
+          ['m3@x', 'caller', true],
+        ]);
+        // SELECT, the compound statement that lost m2@x (1062, undone), SELECT, the compound statement of m1@x and m3@x.
+        expect(log.verbs()).toEqual(['SELECT', 'BEGIN', 'SELECT', 'BEGIN']);
+        expect(await count(`SELECT count(*) AS n FROM users WHERE email LIKE 'm_@x'`)).toBe(3);
+      } finally {
+        await winner.end();
       }
     });
   });
