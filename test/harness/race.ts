@@ -254,7 +254,8 @@ function startChild(
     done,
     closed,
     // Never to a child killed on purpose: it may have sent 'done' before the SIGKILL, and a
-    // 'close' written to it as it dies fails with EPIPE (seen once in 20 clean clones, a SIGKILL fault scenario).
+    // 'close' written to it as it dies fails with EPIPE (seen once in 20 clean clones, in a
+    // SIGKILL fault scenario).
     send: (message) => !wasKilled() && proc.connected && proc.send(message),
     kill: () =>
       void (

@@ -370,8 +370,8 @@ function postgresTimeout(setting: 'lock_timeout' | 'statement_timeout', value: s
 /**
  * Every scenario of the fault suite, each bounded (a few seconds per approach on 2 cores). The
  * calls are half of what they were before `npm test` had to fit 10 minutes on 2 cores (the race
- * suites' shares are in scenarios.ts suiteScale): a kill every 20 ms still hits each run a dozen times or more,
- * and every naive approach still breaks.
+ * suites' shares are in scenarios.ts suiteScale): a kill every 20 ms still hits each run a dozen
+ * times or more, and every naive approach still breaks.
  */
 export const faultScenarios = {
   getOrCreateHotKey: getOrCreateUnderKills('getOrCreate under kills: one hot key', {
