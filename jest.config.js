@@ -1,14 +1,17 @@
 // One jest run covers the pure unit tests and each package against a real PostgreSQL.
 // The TypeORM suite runs twice: once on TypeORM 1.x and once on 0.3 (npm alias `typeorm03`).
-const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 const racesafeSources = {
   '^@racesafe/(core|typeorm|sequelize|nestjs)$': '<rootDir>/packages/$1/src',
   '^@racesafe/nestjs/(typeorm|sequelize)$': '<rootDir>/packages/nestjs/src/$1',
 };
+// jest's cache in the checkout, as the compile cache is: a clean clone starts cold, as CI does.
+const cacheDirectory = '<rootDir>/node_modules/.cache/jest';
 const base = {
   rootDir: __dirname,
+  cacheDirectory,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': tsJest },
+  // One compile, cached once per checkout, for every project and lane (and the race children).
+  transform: { '^.+\\.ts$': '<rootDir>/test/harness/jest-transform.cjs' },
   moduleNameMapper: racesafeSources,
   setupFiles: ['reflect-metadata'],
   // A statement sent on a pg client still executing one fails the test (issue 8).
@@ -20,8 +23,9 @@ const base = {
 // `+`: `races`, the race and fault files (they fork worker processes); `races-typeorm` /
 // `races-sequelize`, only those of one package; `lint`, the lint plugin's project (ESLint runs on
 // fixtures and on this repository, no database); `tools`, the projects of the repository's own
-// tooling and of what users install (unit, harness, packaging, examples, nestjs); `suites`, every
-// other file (and `lint` and `tools` too, unless a lane of the run, RACESAFE_JEST_LANES, takes
+// tooling and of what users install (unit, harness, packaging, examples, nestjs); `fuzz`, the ORM
+// packages' fuzz files (the differential runs against the ORMs' own writes); `suites`, every other
+// file (and `lint`, `tools` and `fuzz` too, unless a lane of the run, RACESAFE_JEST_LANES, takes
 // them). Unset or `all`: every file, as one run.
 const lane = process.env.RACESAFE_JEST_LANE;
 const raceFiles = '/(race|faults)[^/]*\\.test\\.ts$';
@@ -30,6 +34,14 @@ const toolProjects = ['unit', 'harness', 'packaging', 'examples', 'nestjs'];
 const partsOfRun = (process.env.RACESAFE_JEST_LANES ?? '').split(/[,+]/);
 const lintApart = partsOfRun.includes('lint');
 const toolsApart = partsOfRun.includes('tools');
+const fuzzApart = partsOfRun.includes('fuzz');
+const fuzzFiles = '/fuzz\\.test\\.ts$';
+
+/** `project` with `pattern` in place of its testMatch's `**\/*.test.ts`. */
+const onlyFiles = (project, pattern) => ({
+  ...project,
+  testMatch: project.testMatch.map((match) => match.replace('**/*.test.ts', pattern)),
+});
 
 function inPart(project, part) {
   const ownsRaces = project.testMatch.some((pattern) => pattern.includes('/packages/'));
@@ -37,6 +49,8 @@ function inPart(project, part) {
   const isTool = toolProjects.includes(project.displayName);
   if (part === 'lint') return isLint ? [project] : [];
   if (part === 'tools') return isTool ? [project] : [];
+  const isOrm = ownsRaces && !isLint && !isTool;
+  if (part === 'fuzz') return isOrm ? [onlyFiles(project, 'fuzz.test.ts')] : [];
   if (part === 'suites') {
     if ((isLint && lintApart) || (isTool && toolsApart)) return [];
     return [
@@ -46,6 +60,7 @@ function inPart(project, part) {
             testPathIgnorePatterns: [
               ...(project.testPathIgnorePatterns ?? ['/node_modules/']),
               raceFiles,
+              ...(isOrm && fuzzApart ? [fuzzFiles] : []),
             ],
           }
         : project,
@@ -53,14 +68,7 @@ function inPart(project, part) {
   }
   const orm = part.replace(/^races-?/, '');
   if (!ownsRaces || isLint || !project.displayName.startsWith(orm)) return [];
-  return [
-    {
-      ...project,
-      testMatch: project.testMatch.map((pattern) =>
-        pattern.replace('**/*.test.ts', '{race,faults}*.test.ts'),
-      ),
-    },
-  ];
+  return [onlyFiles(project, '{race,faults}*.test.ts')];
 }
 
 function inLane(project) {
@@ -110,6 +118,7 @@ const config = {
     // The lint plugin's RuleTester suites and its runs on this repository's files: no database.
     {
       rootDir: __dirname,
+      cacheDirectory,
       testEnvironment: 'node',
       transform: base.transform,
       displayName: 'eslint-plugin',

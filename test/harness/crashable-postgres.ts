@@ -1,13 +1,13 @@
 // Issue 13, item 2: a throwaway PostgreSQL the tests may crash (immediate shutdown) and restart on the same data directory and port.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { importEmbeddedPostgres, type EmbeddedPostgresInstance } from './embedded-binaries';
 import { freePort } from './free-port';
 import { PASSWORD, SERVER_FLAGS, embeddedOptions } from './postgres';
 import { stopByClosingStdin } from './throwaway-server';
+import { scratchDir } from './scratch-dir';
 
 /** A server started by {@link spawnCrashablePostgres}. */
 export interface CrashablePostgres {
@@ -88,7 +88,7 @@ export function spawnCrashablePostgres(): Promise<CrashablePostgres> {
 async function serve(): Promise<void> {
   const { EmbeddedPostgres } = await importEmbeddedPostgres();
   const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pg-crash-'));
+  const dir = scratchDir('racesafe-pg-crash-');
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
   fs.chmodSync(dir, 0o777);
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));

@@ -3,19 +3,22 @@
 // and runs one test file at a time; which files, jest.config.js decides from RACESAFE_JEST_LANE.
 // By default: `races+lint`, the race and fault files (they fork worker processes and keep the
 // cores busy) and the lint plugin's tests; `suites`, the ORM packages' other files, which mostly
-// wait on the database; `checks+tools`, `npm run checks` (type check, lint, format check) and then
-// the projects of the repository's tooling and of what users install (unit, harness, packaging,
-// examples, nestjs). Three lanes because the suites lane alone uses about a third of the two cores:
-// it waits on round trips, one file at a time. Every file of `npx jest` runs in exactly one lane.
+// wait on the database; `checks+tools+fuzz`, `npm run checks` (type check, lint, format check) and
+// then the projects of the repository's tooling and of what users install (unit, harness, packaging,
+// examples, nestjs), and the ORM packages' fuzz files. Three lanes because the suites lane alone uses
+// about a third of the two cores: it waits on round trips, one file at a time. It ended last in
+// every clean clone (35-80 s after the next lane, 90-110 s after the third), with a core idle
+// meanwhile, so its fuzz files (about a tenth of its time) run in the third lane. Every file of
+// `npx jest` runs in exactly one lane.
 // The exit code is non-zero when any lane fails. Extra arguments go to every jest process
 // (`--outputFile=x.json` becomes `x.<lane>.json`).
 const { spawn } = require('node:child_process');
 const readline = require('node:readline');
 
 const jest = require.resolve('jest/bin/jest');
-// RACESAFE_JEST_LANES picks others: `races-typeorm,races-sequelize+lint,suites,checks+tools`
+// RACESAFE_JEST_LANES picks others: `races-typeorm,races-sequelize+lint,suites,checks+tools+fuzz`
 // (see jest.config.js), or `checks,all` for one jest process beside the checks.
-const lanes = (process.env.RACESAFE_JEST_LANES ?? 'races+lint,suites,checks+tools').split(',');
+const lanes = (process.env.RACESAFE_JEST_LANES ?? 'races+lint,suites,checks+tools+fuzz').split(',');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** One process of a lane, its output prefixed; resolves with its exit code. */

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { describeOnMysql, mysqlServerUrl, useTestDatabase } from './database';
 import { createMysqlDatabase } from './mysql-database';
 import { formatReport, runRace } from './race';
+import { scratchRoot } from './scratch-dir';
 import { mysqlSchemaSql, mysqlTables, mysqlTruncateSql } from '../schema/tables';
 import type { LifecycleExit, LifecycleReport } from './fixtures/mariadb-lifecycle';
 import type { MysqlCounterArgs } from './fixtures/mysql-counter-worker';
@@ -42,14 +42,14 @@ describeOnMysql("the run's MariaDB", () => {
   });
 
   (startedHere ? it : it.skip)(
-    'keeps its files under the OS temp dir, owned by mysql when we are root',
+    'keeps its files under the scratch dir (a tmpfs when there is one), owned by mysql when we are root',
     async () => {
       const [{ datadir }] = await query<{ datadir: string }>(
         mysqlServerUrl()!,
         'SELECT @@datadir AS datadir',
       );
       expect(path.resolve(datadir)).toMatch(
-        new RegExp(`^${os.tmpdir()}/racesafe-mariadb-[^/]+/data$`),
+        new RegExp(`^${scratchRoot}/racesafe-mariadb-[^/]+/data$`),
       );
       const owner = fs.statSync(datadir).uid;
       if (process.getuid?.() === 0)

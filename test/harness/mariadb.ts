@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from './free-port';
 import { throwawayServer } from './throwaway-server';
+import { scratchDir } from './scratch-dir';
 
 /** A running MariaDB (or MySQL) server and how to get rid of it. */
 export interface MariadbServer {
@@ -93,7 +93,7 @@ export async function startMariadb(options: MariadbOptions = {}): Promise<Mariad
   const [server, installDb] = [binary('mariadbd'), binary('mariadb-install-db')];
   if (!server || !installDb)
     throw new Error(`startMariadb: mariadbd not found; ${MARIADB_HOW_TO_ENABLE}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-mariadb-'));
+  const dir = scratchDir('racesafe-mariadb-');
   const file = (name: string) => path.join(dir, name);
   const throwaway = throwawayServer(dir);
   try {

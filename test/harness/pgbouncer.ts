@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { binary } from './mariadb';
 import { throwawayServer } from './throwaway-server';
+import { scratchDir } from './scratch-dir';
 
 /** A running PgBouncer in front of a PostgreSQL server, and how to get rid of it. */
 export interface PgbouncerServer {
@@ -65,7 +65,7 @@ export async function startPgbouncer(
   if (!executable)
     throw new Error(`startPgbouncer: pgbouncer not found; ${PGBOUNCER_HOW_TO_ENABLE}`);
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pgbouncer-'));
+  const dir = scratchDir('racesafe-pgbouncer-');
   const throwaway = throwawayServer(dir);
   try {
     const port = await freePort();

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { importEmbeddedPostgres, type EmbeddedPostgresInstance } from './embedded-binaries';
 import { freePort } from './free-port';
+import { scratchDir } from './scratch-dir';
 
 /** A running PostgreSQL server and how to get rid of it. */
 export interface PostgresServer {
@@ -66,7 +66,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
   const { EmbeddedPostgres, binDir } = await importEmbeddedPostgres(options.from);
   const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pg-'));
+  const dir = scratchDir('racesafe-pg-');
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.
   fs.chmodSync(dir, 0o777);
   const log: string[] = [];

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import type { TestDatabase } from './postgres';
+import { scratchDir } from './scratch-dir';
 
 /**
- * Creates a SQLite file database `<tmpdir>/racesafe-<name>-XXXXXX/test.db` (an empty file: SQLite
+ * Creates a SQLite file database `<scratchRoot>/racesafe-<name>-XXXXXX/test.db` (an empty file: SQLite
  * creates it on first open) and returns its URL, `sqlite:/abs/path/test.db` (TypeORM's
  * `better-sqlite3` driver, Sequelize's `sqlite`; `sqlite3:` instead picks TypeORM 0.3's `sqlite`).
  * drop() removes the directory, with the `-wal` and `-shm` files beside the database.
@@ -19,7 +19,7 @@ export async function createSqliteDatabase(name: string): Promise<TestDatabase> 
     .toLowerCase()
     .replace(/[^a-z0-9_]/g, '_')
     .slice(0, 40);
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), `racesafe-${safe}-`));
+  const directory = scratchDir(`racesafe-${safe}-`);
   const file = path.join(directory, 'test.db');
   return {
     url: `sqlite:${file}`,

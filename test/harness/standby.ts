@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { throwawayServer } from './throwaway-server';
 import { SERVER_FLAGS, type PostgresServer, withClient } from './postgres';
+import { scratchDir } from './scratch-dir';
 
 /** A hot standby started by {@link startStandby}. */
 export interface Standby {
@@ -52,7 +52,7 @@ const EMPTIED_DIRS = new Set([
  * and a `host replication all 127.0.0.1/32` line in pg_hba.conf.
  */
 export async function startStandby(primary: PostgresServer): Promise<Standby> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-pg-standby-'));
+  const dir = scratchDir('racesafe-pg-standby-');
   // As root, the server runs as `postgres`, which must enter the directory (as in startPostgres).
   fs.chmodSync(dir, 0o777);
   const data = path.join(dir, 'data');

@@ -13,7 +13,12 @@ const root = path.resolve(__dirname, '../..');
 
 function fakeCheckout(parent: string, name: string, marker: string): string {
   const checkout = path.join(parent, name);
-  for (const file of ['tsconfig.json', 'tsconfig.base.json', 'test/harness/ts-register.cjs']) {
+  for (const file of [
+    'tsconfig.json',
+    'tsconfig.base.json',
+    'test/harness/ts-register.cjs',
+    'test/harness/ts-compile.cjs',
+  ]) {
     fs.mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
     fs.copyFileSync(path.join(root, file), path.join(checkout, file));
   }

@@ -6,9 +6,9 @@
 // majors the plugin's peer range takes. Needs `npm run build` first (npm test does it). No database.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { scratchDir } from '../harness/scratch-dir';
 import { installProject, lockedVersion, packWorkspaces } from './consumer-project';
 
 const run = promisify(execFile);
@@ -62,7 +62,7 @@ describe.each(eslintVersions)('ESLint %s', (eslintVersion) => {
   let work: string;
 
   beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-eslint-consumer-'));
+    work = scratchDir('racesafe-eslint-consumer-');
     const { tarballs } = await packWorkspaces(work, ['eslint-plugin']);
     const dependencies = Object.fromEntries(
       ['eslint', 'typescript-eslint', 'typescript', 'typeorm', 'sequelize'].map((name) => [

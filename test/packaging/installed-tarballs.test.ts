@@ -6,11 +6,11 @@
 // npm ci), else from the configured registry. About 25 s, most of it the two installs.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '../harness/database';
 import { installProject, lockedVersion, packWorkspaces, type Packed } from './consumer-project';
+import { scratchDir } from '../harness/scratch-dir';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -36,7 +36,7 @@ let work: string;
 let packed: Packed[];
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-consumer-'));
+  work = scratchDir('racesafe-consumer-');
   let tarballs: Record<string, string>;
   ({ packed, tarballs } = await packWorkspaces(work, PACKAGES));
   await Promise.all(

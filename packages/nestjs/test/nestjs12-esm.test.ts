@@ -4,7 +4,6 @@
 // Needs `npm run build` first (npm test does it). NestJS 12 comes from npm's cache, else the registry.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '../../../test/harness/database';
@@ -13,6 +12,7 @@ import {
   lockedVersion,
   packWorkspaces,
 } from '../../../test/packaging/consumer-project';
+import { scratchDir } from '../../../test/harness/scratch-dir';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../../..');
@@ -28,7 +28,7 @@ const db = useTestDatabase(`
 
 let work: string;
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-nestjs12-'));
+  work = scratchDir('racesafe-nestjs12-');
   const { tarballs } = await packWorkspaces(work, ['core', 'typeorm', 'sequelize', 'nestjs']);
   const dependencies = {
     '@racesafe/core': tarballs['@racesafe/core'],
