@@ -59,41 +59,23 @@ export async function packWorkspaces(
   return { packed, tarballs };
 }
 
-/** npm install's flags here: from npm's cache first (filled by npm ci), no install scripts. */
-const INSTALL_FLAGS = [
-  'install',
-  '--prefer-offline',
-  '--no-audit',
-  '--no-fund',
-  '--ignore-scripts',
-  '--loglevel=error',
-];
-
 /**
  * Writes `manifest` as `dir/package.json` and installs it as a user would, from npm's cache
- * first (filled by npm ci), without install scripts, from no lockfile (npm writes one, which
- * {@link installChangedProject} starts from).
+ * first (filled by npm ci), without install scripts and without a lockfile.
  */
 export async function installProject(dir: string, manifest: object): Promise<void> {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  await run('npm', INSTALL_FLAGS, { cwd: dir, env: npmEnv() });
-}
-
-/**
- * A copy of the installed project `from` in `dir`, with `manifest` as its package.json, then
- * `npm install`: what a user gets who edits the dependencies of an installed project (npm starts
- * from its lockfile and node_modules and changes only what the edit asks). About 2 CPU-seconds
- * where a fresh install of the same project takes 9.
- */
-export async function installChangedProject(
-  from: string,
-  dir: string,
-  manifest: object,
-): Promise<void> {
-  for (const entry of ['node_modules', 'package-lock.json'])
-    fs.cpSync(path.join(from, entry), path.join(dir, entry), {
-      recursive: true,
-      verbatimSymlinks: true,
-    });
-  await installProject(dir, manifest);
+  await run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--no-package-lock',
+      '--loglevel=error',
+    ],
+    { cwd: dir, env: npmEnv() },
+  );
 }

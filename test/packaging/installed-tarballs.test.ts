@@ -3,19 +3,13 @@
 // lockfile's versions, then used from a CommonJS program, an ES module program and a strict
 // TypeScript project (moduleResolution node16 and bundler) against the run's PostgreSQL.
 // Needs `npm run build` first (npm test does it). The ORMs come from npm's cache (filled by
-// npm ci), else from the configured registry. About 25 s, most of it the installs.
+// npm ci), else from the configured registry. About 25 s, most of it the two installs.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '../harness/database';
-import {
-  installChangedProject,
-  installProject,
-  lockedVersion,
-  packWorkspaces,
-  type Packed,
-} from './consumer-project';
+import { installProject, lockedVersion, packWorkspaces, type Packed } from './consumer-project';
 import { scratchDir } from '../harness/scratch-dir';
 
 const run = promisify(execFile);
@@ -45,55 +39,50 @@ beforeAll(async () => {
   work = scratchDir('racesafe-consumer-');
   let tarballs: Record<string, string>;
   ({ packed, tarballs } = await packWorkspaces(work, PACKAGES));
-  // In order: the TypeORM 0.3 project is the first one with its dependencies edited, installed
-  // from its lockfile and node_modules (a fifth of a fresh install's CPU).
-  let installed: string | undefined;
-  for (const name of Object.keys(PROJECTS) as ProjectName[]) {
-    const { typeorm, sequelize } = PROJECTS[name];
-    const dir = path.join(work, name);
-    fs.mkdirSync(dir);
-    const dependencies: Record<string, string> = {
-      '@racesafe/core': tarballs['@racesafe/core'],
-      '@racesafe/typeorm': tarballs['@racesafe/typeorm'],
-      typeorm: lockedVersion(typeorm),
-      pg: lockedVersion('pg'),
-      'reflect-metadata': lockedVersion('reflect-metadata'),
-    };
-    if (sequelize)
-      Object.assign(dependencies, {
-        '@racesafe/sequelize': tarballs['@racesafe/sequelize'],
-        sequelize: lockedVersion('sequelize'),
-      });
-    for (const file of ['scenario.cjs', 'consumer.cjs', 'consumer.mjs', 'consumer.mts'])
-      fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(dir, file));
-    fs.copyFileSync(path.join(__dirname, 'consumer.ts'), path.join(dir, 'consumer.ts'));
-    for (const resolution of ['node16', 'bundler'] as const) {
-      const compilerOptions = {
-        strict: true,
-        noEmit: true,
-        target: 'ES2022',
-        lib: ['ES2022'],
-        module: resolution === 'node16' ? 'node16' : 'esnext',
-        moduleResolution: resolution,
-        experimentalDecorators: true,
-        emitDecoratorMetadata: true,
-        types: [],
-        // The ORMs' own declarations need @types/node; ours are checked through every use.
-        skipLibCheck: true,
+  await Promise.all(
+    (Object.keys(PROJECTS) as ProjectName[]).map(async (name) => {
+      const { typeorm, sequelize } = PROJECTS[name];
+      const dir = path.join(work, name);
+      fs.mkdirSync(dir);
+      const dependencies: Record<string, string> = {
+        '@racesafe/core': tarballs['@racesafe/core'],
+        '@racesafe/typeorm': tarballs['@racesafe/typeorm'],
+        typeorm: lockedVersion(typeorm),
+        pg: lockedVersion('pg'),
+        'reflect-metadata': lockedVersion('reflect-metadata'),
       };
-      // consumer.ts uses both packages; the TypeORM 0.3 project has only @racesafe/typeorm.
-      const files = sequelize ? ['consumer.ts', 'consumer.mts'] : ['consumer.mts'];
-      fs.writeFileSync(
-        path.join(dir, `tsconfig.${resolution}.json`),
-        JSON.stringify({ compilerOptions, files }, null, 2),
-      );
-    }
-    const manifest = { name: `consumer-${name}`, private: true, dependencies };
-    await (installed
-      ? installChangedProject(installed, dir, manifest)
-      : installProject(dir, manifest));
-    installed ??= dir;
-  }
+      if (sequelize)
+        Object.assign(dependencies, {
+          '@racesafe/sequelize': tarballs['@racesafe/sequelize'],
+          sequelize: lockedVersion('sequelize'),
+        });
+      for (const file of ['scenario.cjs', 'consumer.cjs', 'consumer.mjs', 'consumer.mts'])
+        fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(dir, file));
+      fs.copyFileSync(path.join(__dirname, 'consumer.ts'), path.join(dir, 'consumer.ts'));
+      for (const resolution of ['node16', 'bundler'] as const) {
+        const compilerOptions = {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          lib: ['ES2022'],
+          module: resolution === 'node16' ? 'node16' : 'esnext',
+          moduleResolution: resolution,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          types: [],
+          // The ORMs' own declarations need @types/node; ours are checked through every use.
+          skipLibCheck: true,
+        };
+        // consumer.ts uses both packages; the TypeORM 0.3 project has only @racesafe/typeorm.
+        const files = sequelize ? ['consumer.ts', 'consumer.mts'] : ['consumer.mts'];
+        fs.writeFileSync(
+          path.join(dir, `tsconfig.${resolution}.json`),
+          JSON.stringify({ compilerOptions, files }, null, 2),
+        );
+      }
+      await installProject(dir, { name: `consumer-${name}`, private: true, dependencies });
+    }),
+  );
 }, 300_000);
 
 afterAll(() => {
