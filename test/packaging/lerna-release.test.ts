@@ -41,9 +41,13 @@ function env(registry: string): NodeJS.ProcessEnv {
   return { ...clean, npm_config_registry: registry, NO_UPDATE_NOTIFIER: '1', CI: 'true' };
 }
 
+let attachments = 0;
+
 /** The file list of a base64 .tgz attachment. */
 async function tarballFiles(base64: string): Promise<string[]> {
-  const file = path.join(repo, '..', `attachment-${published.length}.tgz`);
+  // Numbered before any await: lerna publishes core and the lint plugin at once, and naming the
+  // file by `published.length` (pushed only after `tar`) gave both PUTs one file (clean clone 27).
+  const file = path.join(repo, '..', `attachment-${attachments++}.tgz`);
   fs.writeFileSync(file, Buffer.from(base64, 'base64'));
   return (await run('tar', ['-tzf', file])).stdout.trim().split('\n').sort();
 }
