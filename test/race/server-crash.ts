@@ -222,6 +222,11 @@ export function describeServerCrash(target: RaceTarget): void {
         process.stdout.write(
           `${scenario.name} [${label}]${run > 1 ? ` run ${run}` : ''}\n${describeCrashOutcome(racesafe)}\n${describeCrashOutcome(naive)}\n`,
         );
+        // The crash comes once 30% of the calls answered; in a quick run the rest can all answer
+        // before it takes effect (clean clone 29: 300 ok before it, at 553 calls a second). Such a
+        // run crossed no crash: run again, as for the naive approach, up to 3 runs.
+        const crossed = racesafe.failedWhileDown + racesafe.okAfterRestart > 0;
+        if (!crossed && run < 3) continue;
         expect(racesafe.verdict.anomalies).toEqual([]);
         expect(racesafe.okBeforeCrash).toBeGreaterThan(0);
         expect(racesafe.failedWhileDown).toBeGreaterThan(0);
