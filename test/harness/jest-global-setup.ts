@@ -62,7 +62,7 @@ export default async function globalSetup(): Promise<void> {
       `PgBouncer is required in CI (CI=${process.env.CI}) and none is available: ${PGBOUNCER_HOW_TO_ENABLE}.`,
     );
   }
-  const withAsMysql8 = !postgresOnly && mariadbInstalled() && runsSuites();
+  const withAsMysql8 = !postgresOnly && mariadbInstalled() && runsAsMysql8Tests();
   // Side by side: MariaDB is ready (about 1 s) well before PostgreSQL.
   const started = await Promise.allSettled([
     startPostgres(),
@@ -113,13 +113,16 @@ export default async function globalSetup(): Promise<void> {
 }
 
 /**
- * The suites, or the harness's own tests of the "as MySQL 8" server, run in this jest process: a
- * lane with `suites` or `tools`, not one of only race files or lint tests (jest.config.js, RACESAFE_JEST_LANE).
+ * Tests on the "as MySQL 8" server run in this jest process: the suites, the race and fault files,
+ * or the harness's own tests of that server; a lane with `suites`, `races…` or `tools`, not one of
+ * only lint tests or fuzz files (jest.config.js, RACESAFE_JEST_LANE).
  */
-function runsSuites(): boolean {
+function runsAsMysql8Tests(): boolean {
   const lane = process.env.RACESAFE_JEST_LANE;
   return (
-    !lane || lane === 'all' || lane.split('+').some((part) => part === 'suites' || part === 'tools')
+    !lane ||
+    lane === 'all' ||
+    lane.split('+').some((part) => ['suites', 'tools'].includes(part) || part.startsWith('races'))
   );
 }
 

@@ -1,4 +1,4 @@
-import { describeOnMysql, useTestDatabase } from '../harness/database';
+import { describeAsMysql8, describeOnMysql, useTestDatabase } from '../harness/database';
 import { formatReport } from '../harness/race';
 import { formatVerdict } from '../harness/history';
 import { mysqlSchemaSql } from '../schema/mysql-tables';
@@ -46,6 +46,24 @@ export function describeFaultScenariosOnMariadb(
       selected,
       useTestDatabase(mysqlSchemaSql, { dialect: 'mysql' }),
       'MariaDB',
+    ),
+  );
+}
+
+/**
+ * The MariaDB fault suite on the run's MariaDB that reports MySQL 8's version (issue 25), where
+ * racesafe takes its MySQL 8 paths: the same kills, SIGKILLs and session limit.
+ */
+export function describeFaultScenariosAsMysql8(
+  target: RaceTarget,
+  selected: FaultScenario[] = mariadbFaultScenarios,
+): void {
+  describeAsMysql8('as MySQL 8', () =>
+    describeFaults(
+      target,
+      selected,
+      useTestDatabase(mysqlSchemaSql, { dialect: 'mysql', asMysql8: true }),
+      'MariaDB as MySQL 8',
     ),
   );
 }
