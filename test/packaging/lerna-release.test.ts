@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { scratchDir } from '../harness/scratch-dir';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -104,7 +104,7 @@ let versionOutput: string;
 let publishOutput: string;
 
 beforeAll(async () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'racesafe-release-'));
+  const work = scratchDir('racesafe-release-');
   repo = path.join(work, 'repo');
   for (const file of ['lerna.json', 'package.json', 'LICENSE'])
     fs.cpSync(path.join(root, file), path.join(repo, file));
