@@ -1,4 +1,4 @@
-import type { BenchCase, GroupId, Library, Sql } from './cases';
+import type { BenchCase, GroupId, Library, OrmQueries, Sql } from './cases';
 import { SEEDED_KEYS, floorCases, hitKey, newKey, ormQueries } from './cases';
 import type { Subjects } from './subjects';
 
@@ -30,10 +30,15 @@ export interface RawBatch {
  * (the bench's round-trip log shows it), for its "ORM floor" cases (cases.ts).
  */
 export interface ManyStatements {
-  /** Every key new, every row named `name`: each package's first statement on a table whose batches keep creating rows. */
-  newRows: Record<'typeorm' | 'sequelize', (emails: string[], name: string) => Sql>;
+  /**
+   * Every key new, every row named `name`: each package's first statement on a table whose batches
+   * keep creating rows (none on MariaDB: there it is a compound statement with the rows inside).
+   */
+  newRows?: Record<'typeorm' | 'sequelize', (emails: string[], name: string) => Sql>;
   /** Every key with a row: the SELECT of the keys. */
   existingRows(emails: string[]): Sql;
+  /** How the floors send them, when not as racesafe's gateways do on PostgreSQL (ormQueries). */
+  queries?: OrmQueries;
 }
 
 /**
@@ -48,7 +53,7 @@ export function getOrCreateManyCases(
 ): BenchCase[] {
   const { users, dataSource } = s.typeorm;
   const { User } = s.sequelize;
-  const queries = ormQueries(dataSource, s.sequelize.sequelize);
+  const queries = statements?.queries ?? ormQueries(dataSource, s.sequelize.sequelize);
   /** racesafe's statement of the group's getOrCreateMany sent through each ORM's query method, when `statements` gives it. */
   const floors = (
     group: GroupId,
@@ -120,9 +125,11 @@ export function getOrCreateManyCases(
           await User.getOrCreate({ where: { email }, defaults: { name: batchName(i) } });
       },
     },
-    ...floors('manyNew', (sql, library, i) =>
-      sql.newRows[library](newKeys(`${library}manyfloor`, i), batchName(i)),
-    ),
+    ...(statements?.newRows
+      ? floors('manyNew', (sql, library, i) =>
+          sql.newRows![library](newKeys(`${library}manyfloor`, i), batchName(i)),
+        )
+      : []),
 
     {
       group: 'manyExisting',

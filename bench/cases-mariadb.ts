@@ -13,7 +13,7 @@ import {
   updateKey,
   updateOrCreateCases,
 } from './cases';
-import type { RawBatch } from './cases-many';
+import type { ManyStatements, RawBatch } from './cases-many';
 import type { Subjects } from './subjects';
 
 // `npm run bench -- --db mariadb`: the groups of cases.ts that exist on MariaDB, raw mysql2
@@ -84,18 +84,35 @@ export function mysqlBatch({ pool }: Pick<Subjects<Pool>, 'pool'>): RawBatch {
   };
 }
 
+/** Each ORM's query method as racesafe's gateways call it: Sequelize binds `$n` on MariaDB too (dollars). */
+function mariadbOrmQueries(s: Pick<Subjects<Pool>, 'typeorm' | 'sequelize'>): OrmQueries {
+  const orm = ormQueries(s.typeorm.dataSource, s.sequelize.sequelize);
+  return { typeorm: orm.typeorm, sequelize: (sql, bind) => orm.sequelize(dollars(sql), bind) };
+}
+
+/**
+ * getOrCreateMany's SELECT of the keys as racesafe sends it on MariaDB, for the manyExisting floors
+ * (cases-many.ts); its new rows go inside a compound statement, which has no floor.
+ */
+export function mariadbManyStatements(
+  s: Pick<Subjects<Pool>, 'typeorm' | 'sequelize'>,
+): ManyStatements {
+  return {
+    existingRows: (emails) => [
+      `SELECT * FROM \`users\` WHERE \`email\` IN (${emails.map(() => '?').join(', ')})`,
+      emails,
+    ],
+    queries: mariadbOrmQueries(s),
+  };
+}
+
 /** Every MariaDB case, grouped; the first of each group is its raw mysql2 baseline. */
 export function mariadbBenchCases(s: Subjects<Pool>): BenchCase[] {
   const { pool } = s;
-  const { dataSource, users, counters } = s.typeorm;
-  const { sequelize, User, Counter } = s.sequelize;
+  const { users, counters } = s.typeorm;
+  const { User, Counter } = s.sequelize;
   const name = (i: number, tag = 'bench') => `${tag} ${i}`;
-  // As racesafe's gateways call them; Sequelize binds `$n` on MariaDB too (dollars).
-  const orm = ormQueries(dataSource, sequelize);
-  const queries: OrmQueries = {
-    typeorm: orm.typeorm,
-    sequelize: (sql, bind) => orm.sequelize(dollars(sql), bind),
-  };
+  const queries = mariadbOrmQueries(s);
 
   /**
    * The shortest correct raw get-or-create without RETURNING, for a key that is usually new:

@@ -1,7 +1,12 @@
 import type { ThrowawayDatabase } from '../test/demo/throwaway-database';
 import { type BenchCase, benchCases, pgBatch, pgManyStatements, seed } from './cases';
 import { getOrCreateManyCases } from './cases-many';
-import { mariadbBenchCases, mysqlBatch, seed as seedMariadb } from './cases-mariadb';
+import {
+  mariadbBenchCases,
+  mariadbManyStatements,
+  mysqlBatch,
+  seed as seedMariadb,
+} from './cases-mariadb';
 import type { CaseResult } from './report';
 import { type TargetCheck, checkMariadbTargets, checkTargets } from './targets';
 import { openMariadbSubjects, openSubjects } from './subjects';
@@ -57,7 +62,7 @@ export const benchDatabases: Record<'postgres' | 'mariadb', BenchDatabase> = {
       const subjects = await openMariadbSubjects(url, poolSize);
       return seeded(subjects, seedRows && (() => seedMariadb(subjects)), () => [
         ...mariadbBenchCases(subjects),
-        ...getOrCreateManyCases(subjects, mysqlBatch(subjects)),
+        ...getOrCreateManyCases(subjects, mysqlBatch(subjects), mariadbManyStatements(subjects)),
       ]);
     },
     checkTargets: checkMariadbTargets,
