@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import fs from 'node:fs';
 import { F } from '@racesafe/core';
 import path from 'node:path';
 import { applySchema, createDatabase } from '../harness/postgres';
@@ -13,15 +13,11 @@ import type { OpenTestOrm, TestOrm } from './orm';
  */
 export const OLDER_POSTGRES_MAJORS = [12, 13, 14, 15, 16, 17] as const;
 
-const requireFromRoot = createRequire(path.resolve(__dirname, '../../package.json'));
-
+/** The binaries package `name` is in the checkout's node_modules (its package.json exports no `./package.json` to resolve). */
 function installed(name: string): boolean {
-  try {
-    requireFromRoot.resolve(`${name}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
+  return fs.existsSync(
+    path.resolve(__dirname, '../../node_modules', name, 'native', 'bin', 'postgres'),
+  );
 }
 
 /** The schema of every suite; before 15 without `NULLS NOT DISTINCT`, which those majors lack. */
