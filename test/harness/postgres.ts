@@ -51,8 +51,9 @@ export const SERVER_FLAGS = [
   // naive approaches deadlock by the hundred (TypeORM 0.3's find+save took 100 s for 1,000 calls).
   // A true deadlock is reported either way, only sooner; no wait ends without one.
   ['deadlock_timeout', '50ms'],
-  // Dynamic shared memory as files in the data directory, deleted with it: POSIX segments in
-  // /dev/shm outlive a server that ends by signal (the crash tests), about 8 a run, until reboot.
+  // Dynamic shared memory as files in the data directory, deleted with it: the POSIX segments in
+  // /dev/shm (2 a server) outlive a server that does not shut down cleanly, until reboot; the
+  // lanes' servers left 6 there at the end of every clean clone.
   ['dynamic_shared_memory_type', 'mmap'],
   ['listen_addresses', '127.0.0.1'],
   ['unix_socket_directories', ''],
